@@ -1,0 +1,15 @@
+//! Cases: one problem with one order, whatever its kind.
+//!
+//! A case is event-sourced. [`decide`] turns a command into events or a typed
+//! [`Rejection`]; [`CaseState::evolve`] folds events into the current state.
+//! Both are pure; the store only appends what `decide` returned.
+
+mod decide;
+mod event;
+mod model;
+mod state;
+
+pub use decide::{Command, Context, Rejection, decide};
+pub use event::{CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent};
+pub use model::*;
+pub use state::{CaseState, Offer, OfferStatus};

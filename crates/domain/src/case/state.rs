@@ -1,0 +1,309 @@
+//! The current state of a case: a left fold of its events.
+
+use super::event::{CaseEvent, RecordedEvent};
+use super::model::*;
+use crate::ids::{CaseId, MerchantId, OperatorId, OrderId};
+use crate::money::Money;
+use crate::reason::ReasonCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    Pending,
+    Accepted,
+    Declined,
+    /// Replaced by a newer offer or counter-offer.
+    Superseded,
+    /// The case was resolved, escalated or cancelled while it was pending.
+    Lapsed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub offer_id: u32,
+    pub by: Party,
+    pub to: Party,
+    pub terms: Resolution,
+    pub status: OfferStatus,
+    pub proposed_at: Timestamp,
+}
+
+/// Everything the decider needs to know about a case, and what the inbox shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseState {
+    pub case_id: CaseId,
+    pub operator_id: OperatorId,
+    pub merchant_id: MerchantId,
+    pub order_id: OrderId,
+    pub kind: CaseKind,
+    pub status: CaseStatus,
+    pub stage: Stage,
+    pub reason: ReasonCode,
+    pub items: Vec<CaseItem>,
+    pub claimed: Option<Money>,
+    pub order_total: Money,
+    pub opened_by: Party,
+    pub opened_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    /// Whose move it is; `None` when nobody is expected to act.
+    pub waiting_on: Option<Party>,
+    /// When the merchant first answered the buyer (message, offer or resolution).
+    pub merchant_first_response_at: Option<Timestamp>,
+    pub offers: Vec<Offer>,
+    pub resolution: Option<Resolution>,
+    pub resolved_at: Option<Timestamp>,
+    pub decision: Option<Decision>,
+    pub public_messages: u32,
+    pub internal_notes: u32,
+    pub attachments: u32,
+    /// Number of events folded: the version a command must name.
+    pub version: i64,
+}
+
+impl CaseState {
+    /// Folds one event. `state` is `None` before the case is opened.
+    ///
+    /// Evolve never fails: the decider only emits events that apply, and
+    /// events are facts. An event that does not fit (impossible unless the
+    /// log was tampered with, which `verify` detects) leaves the state as is
+    /// apart from the version.
+    pub fn evolve(
+        state: Option<CaseState>,
+        case_id: CaseId,
+        recorded: &RecordedEvent,
+    ) -> Option<CaseState> {
+        let party = recorded.actor.party();
+        let at = recorded.recorded_at;
+        let mut state = match (state, &recorded.event) {
+            (
+                None,
+                CaseEvent::Opened {
+                    operator_id,
+                    merchant_id,
+                    order_id,
+                    kind,
+                    stage,
+                    reason,
+                    items,
+                    claimed,
+                    order_total,
+                    ..
+                },
+            ) => {
+                return Some(CaseState {
+                    case_id,
+                    operator_id: *operator_id,
+                    merchant_id: *merchant_id,
+                    order_id: *order_id,
+                    kind: *kind,
+                    status: CaseStatus::Open,
+                    stage: *stage,
+                    reason: reason.clone(),
+                    items: items.clone(),
+                    claimed: *claimed,
+                    order_total: *order_total,
+                    opened_by: party,
+                    opened_at: at,
+                    last_activity_at: at,
+                    waiting_on: Some(match party {
+                        Party::Merchant | Party::Operator => Party::Buyer,
+                        _ => Party::Merchant,
+                    }),
+                    merchant_first_response_at: None,
+                    offers: Vec::new(),
+                    resolution: None,
+                    resolved_at: None,
+                    decision: None,
+                    public_messages: 0,
+                    internal_notes: 0,
+                    attachments: 0,
+                    version: recorded.seq,
+                });
+            }
+            (None, _) => return None,
+            (Some(state), _) => state,
+        };
+        state.version = recorded.seq;
+        state.last_activity_at = state.last_activity_at.max(at);
+        let answers_buyer = party == Party::Merchant
+            && !matches!(
+                recorded.event,
+                CaseEvent::NoteAdded { .. } | CaseEvent::AttachmentAdded { .. }
+            );
+        if answers_buyer && state.merchant_first_response_at.is_none() {
+            state.merchant_first_response_at = Some(at);
+        }
+        match &recorded.event {
+            CaseEvent::Opened { .. } => {}
+            CaseEvent::MessagePosted { .. } => {
+                state.public_messages += 1;
+                if state.status == CaseStatus::Open {
+                    state.waiting_on = state.counterpart_of(party);
+                }
+            }
+            CaseEvent::NoteAdded { .. } => state.internal_notes += 1,
+            CaseEvent::AttachmentAdded { .. } => state.attachments += 1,
+            CaseEvent::OfferProposed {
+                offer_id,
+                to,
+                terms,
+                ..
+            } => {
+                state.settle_pending(OfferStatus::Superseded);
+                state.offers.push(Offer {
+                    offer_id: *offer_id,
+                    by: party,
+                    to: *to,
+                    terms: terms.clone(),
+                    status: OfferStatus::Pending,
+                    proposed_at: at,
+                });
+                state.waiting_on = Some(*to);
+            }
+            CaseEvent::OfferAccepted { offer_id } => {
+                if let Some(offer) = state.offers.iter_mut().find(|o| o.offer_id == *offer_id) {
+                    offer.status = OfferStatus::Accepted;
+                    let terms = offer.terms.clone();
+                    state.resolve(terms, at);
+                }
+            }
+            CaseEvent::OfferDeclined { offer_id, .. } => {
+                if let Some(offer) = state.offers.iter_mut().find(|o| o.offer_id == *offer_id) {
+                    offer.status = OfferStatus::Declined;
+                    state.waiting_on = Some(offer.by);
+                }
+            }
+            CaseEvent::Escalated { to, .. } => {
+                state.stage = state.stage.max(*to);
+                state.settle_pending(OfferStatus::Lapsed);
+                if state.status == CaseStatus::Resolved {
+                    state.status = CaseStatus::Open;
+                    state.resolution = None;
+                    state.resolved_at = None;
+                }
+                state.waiting_on = Some(if *to == Stage::External {
+                    Party::Provider
+                } else {
+                    Party::Operator
+                });
+            }
+            CaseEvent::DecisionRecorded { decision } => {
+                state.decision = Some(decision.clone());
+                state.resolve(decision.resolution.clone(), at);
+            }
+            CaseEvent::Resolved { resolution } => state.resolve(resolution.clone(), at),
+            CaseEvent::Reopened { .. } => {
+                state.status = CaseStatus::Open;
+                state.resolution = None;
+                state.resolved_at = None;
+                state.waiting_on = Some(state.counterpart_of(party).unwrap_or(Party::Merchant));
+            }
+            CaseEvent::Closed { .. } => {
+                state.status = CaseStatus::Closed;
+                state.waiting_on = None;
+            }
+            CaseEvent::Cancelled { .. } => {
+                state.settle_pending(OfferStatus::Lapsed);
+                state.status = CaseStatus::Cancelled;
+                state.waiting_on = None;
+            }
+        }
+        Some(state)
+    }
+
+    /// Replays a whole log.
+    pub fn replay<'a>(
+        case_id: CaseId,
+        events: impl IntoIterator<Item = &'a RecordedEvent>,
+    ) -> Option<CaseState> {
+        events.into_iter().fold(None, |state, event| {
+            CaseState::evolve(state, case_id, event)
+        })
+    }
+
+    fn resolve(&mut self, resolution: Resolution, at: Timestamp) {
+        self.settle_pending(OfferStatus::Lapsed);
+        self.status = CaseStatus::Resolved;
+        self.resolution = Some(resolution);
+        self.resolved_at = Some(at);
+        self.waiting_on = None;
+    }
+
+    fn settle_pending(&mut self, outcome: OfferStatus) {
+        for offer in &mut self.offers {
+            if offer.status == OfferStatus::Pending {
+                offer.status = outcome;
+            }
+        }
+    }
+
+    /// Who is expected to answer `party` at the current stage.
+    fn counterpart_of(&self, party: Party) -> Option<Party> {
+        let mediated = self.stage >= Stage::Mediation;
+        match party {
+            Party::Buyer if mediated => Some(Party::Operator),
+            Party::Buyer => Some(Party::Merchant),
+            Party::Merchant if mediated => Some(Party::Operator),
+            Party::Merchant => Some(Party::Buyer),
+            Party::Operator | Party::System | Party::Provider => Some(Party::Buyer),
+        }
+    }
+
+    pub fn pending_offer(&self) -> Option<&Offer> {
+        self.offers
+            .iter()
+            .find(|o| o.status == OfferStatus::Pending)
+    }
+
+    /// The invariants every reachable state holds; the property tests check
+    /// them after every event. Returns the first one violated.
+    pub fn invariant_violation(&self) -> Option<&'static str> {
+        let resolved_like = matches!(self.status, CaseStatus::Resolved | CaseStatus::Closed);
+        if resolved_like != self.resolution.is_some() {
+            return Some("a resolution exists exactly when the case is resolved or closed");
+        }
+        if resolved_like != self.resolved_at.is_some() {
+            return Some("resolved_at is set exactly when the case is resolved or closed");
+        }
+        if self
+            .offers
+            .iter()
+            .filter(|o| o.status == OfferStatus::Pending)
+            .count()
+            > 1
+        {
+            return Some("at most one offer is pending");
+        }
+        if self.pending_offer().is_some() && self.status != CaseStatus::Open {
+            return Some("an offer can only be pending on an open case");
+        }
+        if self.decision.is_some() && self.stage < Stage::Arbitration {
+            return Some("decisions exist only from arbitration on");
+        }
+        if self.last_activity_at < self.opened_at {
+            return Some("last activity is never before opening");
+        }
+        if self.kind == CaseKind::Return && self.items.is_empty() {
+            return Some("a return has items");
+        }
+        if matches!(self.status, CaseStatus::Closed | CaseStatus::Cancelled)
+            && self.waiting_on.is_some()
+        {
+            return Some("nobody is waited on in a finished case");
+        }
+        if self
+            .offers
+            .iter()
+            .enumerate()
+            .any(|(i, o)| o.offer_id != i as u32 + 1)
+        {
+            return Some("offers are numbered 1, 2, 3…");
+        }
+        if self.version < 1 {
+            return Some("an opened case has a version of at least 1");
+        }
+        None
+    }
+}
