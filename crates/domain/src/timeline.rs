@@ -59,6 +59,11 @@ pub fn to_micros(instant: Timestamp) -> i64 {
     i64::try_from(instant.as_microsecond()).unwrap_or(i64::MAX)
 }
 
+/// The instant at the precision amiable stores (microseconds).
+pub fn truncate_to_micros(instant: Timestamp) -> Timestamp {
+    from_micros(to_micros(instant)).unwrap_or(instant)
+}
+
 pub fn from_micros(micros: i64) -> Option<Timestamp> {
     Timestamp::from_microsecond(micros).ok()
 }

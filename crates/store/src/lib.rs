@@ -1,1 +1,28 @@
+//! Persistence for amiable: the case event log with its hash chain, the
+//! projections updated in the same transaction, orders, tenants and jobs —
+//! on SQLite (default, embedded) or PostgreSQL.
+//!
+//! SQL lives in this crate only. Both backends run the same statements where
+//! the dialects agree (`$n` placeholders work in both); the few differences
+//! (`FOR UPDATE`, `SKIP LOCKED`, migrations) are explicit branches.
 
+mod db;
+mod error;
+mod events;
+mod jobs;
+mod orders;
+mod rows;
+mod tenants;
+pub mod testing;
+mod writer;
+
+pub use db::{Backend, DatabaseConfig, Durability, Store};
+pub use error::{CommandError, StoreError};
+pub use events::{CaseFilter, CaseRecord, CaseSummary, StoredEvent, VerifyProblem, VerifyReport};
+pub use jobs::{Job, JobFailure, NewJob};
+pub use orders::{OrderSummary, UpsertOutcome};
+pub use tenants::{Merchant, Operator};
+pub use writer::{CommandOutcome, CommandRequest};
+
+/// Microseconds since the epoch: how instants are stored.
+pub(crate) use amiable_domain::timeline::{from_micros, to_micros};

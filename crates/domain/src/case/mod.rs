@@ -4,6 +4,7 @@
 //! [`Rejection`]; [`CaseState::evolve`] folds events into the current state.
 //! Both are pure; the store only appends what `decide` returned.
 
+pub mod automation;
 mod decide;
 mod event;
 mod model;

@@ -1,0 +1,284 @@
+//! Connecting, migrating, and running one statement on either backend.
+
+use crate::error::StoreError;
+use crate::writer::Writer;
+use amiable_domain::case::automation::Automation;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs `$body` with `$pool` bound to the SQLite or PostgreSQL pool.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection.
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {with_pool, with_tx};
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Db {
+    pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How hard SQLite works to keep a commit across power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// `synchronous=FULL`: every commit is on disk before it is acknowledged.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL` in WAL mode: a power cut may lose the last
+    /// commits (never corrupt the database); a process crash loses nothing.
+    Normal,
+}
+
+/// Where the data lives and how to reach it.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `postgres://…` for PostgreSQL; otherwise a SQLite path or `sqlite://path`.
+    pub url: String,
+    pub durability: Durability,
+    /// PostgreSQL only: the schema to use (tests isolate themselves this way).
+    pub pg_schema: Option<String>,
+    pub max_connections: u32,
+    pub automation: Automation,
+    /// Apply pending migrations when connecting.
+    pub migrate: bool,
+}
+
+impl DatabaseConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            durability: Durability::Full,
+            pg_schema: None,
+            max_connections: 8,
+            automation: Automation::default(),
+            migrate: true,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres://") || self.url.starts_with("postgresql://")
+    }
+
+    /// The SQLite file this configuration points at.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        if self.is_postgres() {
+            return None;
+        }
+        let path = self.url.strip_prefix("sqlite://").or_else(|| self.url.strip_prefix("sqlite:")).unwrap_or(&self.url);
+        Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+    }
+}
+
+/// The store: a pool for reads and a group-commit writer for case commands.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) writer: Arc<Writer>,
+    pub(crate) automation: Automation,
+}
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Every schema change, in order. Never edit a released migration: add one.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "case_engine",
+    sqlite: include_str!("../migrations/sqlite/0001_case_engine.sql"),
+    postgres: include_str!("../migrations/postgres/0001_case_engine.sql"),
+}];
+
+impl Store {
+    pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
+        let db = if config.is_postgres() {
+            let mut options =
+                PgConnectOptions::from_str(&config.url).map_err(|e| StoreError::Config(format!("database URL: {e}")))?;
+            if let Some(schema) = &config.pg_schema {
+                options = options.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Db::Postgres(pool)
+        } else {
+            let path = config.sqlite_path().ok_or_else(|| StoreError::Config("no SQLite path".into()))?;
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match config.durability {
+                    Durability::Full => SqliteSynchronous::Full,
+                    Durability::Normal => SqliteSynchronous::Normal,
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(config.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Db::Sqlite(pool)
+        };
+        if config.migrate {
+            migrate(&db).await?;
+        }
+        let writer = Writer::start(db.clone(), config.automation);
+        Ok(Store { db, writer: Arc::new(writer), automation: config.automation })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn automation(&self) -> Automation {
+        self.automation
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        migrate(&self.db).await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Waits for queued commands and closes the connections.
+    pub async fn close(&self) {
+        self.writer.stop().await;
+        with_pool!(&self.db, pool => pool.close().await);
+    }
+}
+
+async fn migrate(db: &Db) -> Result<usize, StoreError> {
+    let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    with_pool!(db, pool => sqlx::query(create).execute(pool).await?.rows_affected());
+    let mut applied = 0;
+    for migration in MIGRATIONS {
+        let mut tx = db.begin().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            // Several nodes may start at once: one migrates, the others wait and see it done.
+            sqlx::query("SELECT pg_advisory_xact_lock(7411926)").execute(&mut **t).await?;
+        }
+        let done: Option<i64> = with_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        if done.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        let sql = match tx.backend() {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        let now = crate::to_micros(jiff::Timestamp::now());
+        with_tx!(&mut tx, conn => {
+            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(migration.version)
+                .bind(migration.name)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        applied += 1;
+    }
+    Ok(applied)
+}

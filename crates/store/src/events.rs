@@ -1,0 +1,371 @@
+//! Reading cases and their timelines, and verifying the hash chains.
+
+use crate::db::{Store, with_pool};
+use crate::error::StoreError;
+use crate::rows::{RowExt, instant, parse_json};
+use amiable_domain::case::{Actor, CaseEvent, CaseKind, CaseState, CaseStatus, Stage};
+use amiable_domain::ids::{CaseId, MerchantId, OperatorId};
+use amiable_domain::timeline::{ChainBreak, ChainedEvent, StoredLink, to_hex, verify_chain};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One event of a case's timeline as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub case_id: CaseId,
+    pub seq: i64,
+    pub event_type: String,
+    pub schema_version: i64,
+    pub actor: Actor,
+    pub recorded_at: Timestamp,
+    pub event: CaseEvent,
+    /// The canonical JSON of the payload, exactly as hashed.
+    #[serde(skip)]
+    pub payload_text: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A case as the projection holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRecord {
+    pub state: CaseState,
+    pub order_external_id: String,
+    pub buyer_email: String,
+    pub last_hash: String,
+}
+
+/// An inbox row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub case_id: CaseId,
+    pub operator_id: OperatorId,
+    pub merchant_id: MerchantId,
+    pub order_external_id: String,
+    pub buyer_email: String,
+    pub kind: CaseKind,
+    pub status: CaseStatus,
+    pub stage: Stage,
+    pub reason: String,
+    pub claimed_minor: Option<i64>,
+    pub currency: String,
+    pub waiting_on: Option<String>,
+    pub resolution_kind: Option<String>,
+    pub opened_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    pub version: i64,
+}
+
+/// Filters of the case list. `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub operator_id: Option<OperatorId>,
+    pub merchant_id: Option<MerchantId>,
+    pub kind: Option<CaseKind>,
+    pub status: Option<CaseStatus>,
+    pub stage: Option<Stage>,
+    pub limit: i64,
+}
+
+fn event_from(row: &impl RowExt) -> Result<StoredEvent, StoreError> {
+    let case_id = CaseId::parse(&row.text("case_id")?).map_err(StoreError::corrupt)?;
+    let event_type = row.text("event_type")?;
+    let schema_version = row.int("schema_version")?;
+    let payload_text = row.text("payload")?;
+    let payload: Value = parse_json(&payload_text, "event payload")?;
+    let event = CaseEvent::from_stored(&event_type, schema_version, &payload).map_err(StoreError::corrupt)?;
+    Ok(StoredEvent {
+        case_id,
+        seq: row.int("seq")?,
+        event_type,
+        schema_version,
+        actor: parse_json(&row.text("actor")?, "event actor")?,
+        recorded_at: instant(row.int("recorded_at")?)?,
+        event,
+        payload_text,
+        prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
+    })
+}
+
+fn known<T>(column: &str, value: Option<T>) -> Result<T, StoreError> {
+    value.ok_or_else(|| StoreError::corrupt(format!("unknown value in cases.{column}")))
+}
+
+fn summary_from(row: &impl RowExt) -> Result<CaseSummary, StoreError> {
+    Ok(CaseSummary {
+        case_id: CaseId::parse(&row.text("id")?).map_err(StoreError::corrupt)?,
+        operator_id: OperatorId::parse(&row.text("operator_id")?).map_err(StoreError::corrupt)?,
+        merchant_id: MerchantId::parse(&row.text("merchant_id")?).map_err(StoreError::corrupt)?,
+        order_external_id: row.text("order_external_id")?,
+        buyer_email: row.text("buyer_email")?,
+        kind: known("kind", CaseKind::parse(&row.text("kind")?))?,
+        status: known("status", CaseStatus::parse(&row.text("status")?))?,
+        stage: known("stage", Stage::parse(&row.text("stage")?))?,
+        reason: row.text("reason")?,
+        claimed_minor: row.opt_int("claimed_minor")?,
+        currency: row.text("currency")?,
+        waiting_on: row.opt_text("waiting_on")?,
+        resolution_kind: row.opt_text("resolution_kind")?,
+        opened_at: instant(row.int("opened_at")?)?,
+        last_activity_at: instant(row.int("last_activity_at")?)?,
+        version: row.int("version")?,
+    })
+}
+
+/// What `verify` found wrong, naming the first broken event of a case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyProblem {
+    pub case_id: String,
+    /// The first event that does not verify, when the problem is in the log.
+    pub seq: Option<i64>,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VerifyReport {
+    pub cases: u64,
+    pub events: u64,
+    pub problems: Vec<VerifyProblem>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Rows read per page while verifying, so memory stays flat on big logs.
+const VERIFY_PAGE: i64 = 5_000;
+
+struct RawEvent {
+    case_id: String,
+    operator_id: String,
+    merchant_id: String,
+    seq: i64,
+    event_type: String,
+    schema_version: i64,
+    actor: String,
+    recorded_at: i64,
+    payload: String,
+    prev_hash: String,
+    hash: String,
+}
+
+fn raw_from(row: &impl RowExt) -> Result<RawEvent, StoreError> {
+    Ok(RawEvent {
+        case_id: row.text("case_id")?,
+        operator_id: row.text("operator_id")?,
+        merchant_id: row.text("merchant_id")?,
+        seq: row.int("seq")?,
+        event_type: row.text("event_type")?,
+        schema_version: row.int("schema_version")?,
+        actor: row.text("actor")?,
+        recorded_at: row.int("recorded_at")?,
+        payload: row.text("payload")?,
+        prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
+    })
+}
+
+impl Store {
+    pub async fn case(&self, case_id: CaseId) -> Result<Option<CaseRecord>, StoreError> {
+        with_pool!(&self.db, pool => {
+            let row = sqlx::query("SELECT state, order_external_id, buyer_email, last_hash FROM cases WHERE id = $1")
+                .bind(case_id.to_string())
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| -> Result<CaseRecord, StoreError> {
+                Ok(CaseRecord {
+                    state: parse_json(&row.text("state")?, "case state")?,
+                    order_external_id: row.text("order_external_id")?,
+                    buyer_email: row.text("buyer_email")?,
+                    last_hash: row.text("last_hash")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// A case's events in order.
+    pub async fn timeline(&self, case_id: CaseId) -> Result<Vec<StoredEvent>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query("SELECT * FROM case_events WHERE case_id = $1 ORDER BY seq")
+                .bind(case_id.to_string())
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(event_from)
+                .collect()
+        })
+    }
+
+    /// Cases, most recently active first.
+    pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query(
+                "SELECT * FROM cases
+                 WHERE ($1 IS NULL OR operator_id = $1) AND ($2 IS NULL OR merchant_id = $2) AND ($3 IS NULL OR kind = $3)
+                   AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR stage = $5)
+                 ORDER BY last_activity_at DESC, id LIMIT $6",
+            )
+            .bind(filter.operator_id.map(|id| id.to_string()))
+            .bind(filter.merchant_id.map(|id| id.to_string()))
+            .bind(filter.kind.map(|k| k.code()))
+            .bind(filter.status.map(|s| s.code()))
+            .bind(filter.stage.map(|s| s.code()))
+            .bind(filter.limit.clamp(1, 1000))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(summary_from)
+            .collect()
+        })
+    }
+
+    pub async fn count_cases(&self) -> Result<i64, StoreError> {
+        Ok(with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await?))
+    }
+
+    pub async fn count_events(&self) -> Result<i64, StoreError> {
+        Ok(with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM case_events").fetch_one(pool).await?))
+    }
+
+    /// Checks every case: its hash chain link by link, that the projection
+    /// row names the chain's last hash and version, and that replaying the
+    /// events gives the stored state. Reports the first broken event of each case.
+    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut report = VerifyReport::default();
+        let mut cursor: (String, i64) = (String::new(), 0);
+        let mut pending: Vec<RawEvent> = Vec::new();
+        loop {
+            let page: Vec<RawEvent> = with_pool!(&self.db, pool => {
+                sqlx::query(
+                    "SELECT * FROM case_events WHERE case_id > $1 OR (case_id = $1 AND seq > $2) ORDER BY case_id, seq LIMIT $3",
+                )
+                .bind(&cursor.0)
+                .bind(cursor.1)
+                .bind(VERIFY_PAGE)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw_from)
+                .collect::<Result<_, _>>()?
+            });
+            let exhausted = (page.len() as i64) < VERIFY_PAGE;
+            if let Some(last) = page.last() {
+                cursor = (last.case_id.clone(), last.seq);
+            }
+            for raw in page {
+                if pending.first().is_some_and(|first| first.case_id != raw.case_id) {
+                    let case = std::mem::take(&mut pending);
+                    self.verify_case(&case, &mut report).await?;
+                }
+                pending.push(raw);
+            }
+            if exhausted {
+                break;
+            }
+        }
+        if !pending.is_empty() {
+            self.verify_case(&pending, &mut report).await?;
+        }
+        // Projection rows without any event.
+        let orphans: Vec<String> = with_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id) ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        for case_id in orphans {
+            report.problems.push(VerifyProblem { case_id, seq: None, problem: "the case has no events".into() });
+        }
+        Ok(report)
+    }
+
+    async fn verify_case(&self, events: &[RawEvent], report: &mut VerifyReport) -> Result<(), StoreError> {
+        let Some(first) = events.first() else { return Ok(()) };
+        let case_id = first.case_id.clone();
+        report.cases += 1;
+        report.events += events.len() as u64;
+        let problem = |seq: Option<i64>, problem: String| VerifyProblem { case_id: case_id.clone(), seq, problem };
+
+        // Parse the stored JSON once; unreadable JSON is itself a broken event.
+        let mut parsed = Vec::with_capacity(events.len());
+        for raw in events {
+            match (serde_json::from_str::<Value>(&raw.actor), serde_json::from_str::<Value>(&raw.payload)) {
+                (Ok(actor), Ok(payload)) => parsed.push((actor, payload)),
+                _ => {
+                    report.problems.push(problem(Some(raw.seq), "the stored actor or payload is not valid JSON".into()));
+                    return Ok(());
+                }
+            }
+        }
+        let links = events.iter().zip(&parsed).map(|(raw, (actor, payload))| StoredLink {
+            event: ChainedEvent {
+                case_id: &raw.case_id,
+                operator_id: &raw.operator_id,
+                merchant_id: &raw.merchant_id,
+                seq: raw.seq,
+                event_type: &raw.event_type,
+                schema_version: raw.schema_version,
+                actor,
+                recorded_at_micros: raw.recorded_at,
+                payload,
+            },
+            prev_hash: &raw.prev_hash,
+            hash: &raw.hash,
+        });
+        let last_hash = match verify_chain(links) {
+            Ok(hash) => hash,
+            Err(chain_break) => {
+                let (seq, what) = match chain_break {
+                    ChainBreak::SequenceGap { expected, found } => (found, format!("sequence gap: expected {expected}, found {found}")),
+                    ChainBreak::PreviousMismatch { seq } => (seq, "its previous hash is not the hash of the event before".into()),
+                    ChainBreak::HashMismatch { seq } => (seq, "its content does not match its hash (altered)".into()),
+                    ChainBreak::Unreadable { seq, detail } => (seq, format!("unreadable: {detail}")),
+                };
+                report.problems.push(problem(Some(seq), what));
+                return Ok(());
+            }
+        };
+
+        // The projection must point at the end of the chain and equal the replay.
+        let Some(record) = self.case(CaseId::parse(&case_id).map_err(StoreError::corrupt)?).await? else {
+            report.problems.push(problem(None, "events exist but the case row is missing".into()));
+            return Ok(());
+        };
+        let version = events.len() as i64;
+        if record.last_hash != to_hex(&last_hash) || record.state.version != version {
+            report.problems.push(problem(
+                Some(version),
+                format!(
+                    "the case row says version {} / hash {}, the log ends at version {version} / hash {} (events removed or added outside amiable)",
+                    record.state.version,
+                    record.last_hash,
+                    to_hex(&last_hash)
+                ),
+            ));
+            return Ok(());
+        }
+        let mut decoded = Vec::with_capacity(events.len());
+        for (raw, (actor, payload)) in events.iter().zip(&parsed) {
+            let event = CaseEvent::from_stored(&raw.event_type, raw.schema_version, payload);
+            let actor = serde_json::from_value::<Actor>(actor.clone());
+            match (event, actor, crate::from_micros(raw.recorded_at)) {
+                (Ok(event), Ok(actor), Some(recorded_at)) => {
+                    decoded.push(amiable_domain::case::RecordedEvent { seq: raw.seq, actor, recorded_at, event })
+                }
+                _ => {
+                    report.problems.push(problem(Some(raw.seq), "the event does not decode".into()));
+                    return Ok(());
+                }
+            }
+        }
+        let replayed = CaseState::replay(record.state.case_id, &decoded);
+        if replayed.as_ref() != Some(&record.state) {
+            report.problems.push(problem(None, "the case projection differs from the replay of its events".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,399 @@
+//! The case command pipeline with group commit.
+//!
+//! Commands are sent to a writer task. It drains what is queued (up to
+//! [`MAX_BATCH`]) and runs the whole batch in one transaction: for each
+//! command, load the case (from the batch's cache or the projection row),
+//! decide, append the events with their hash chain, update the projections
+//! and enqueue the jobs the transition schedules. One commit, one fsync, for
+//! the whole batch. Rejections and conflicts write nothing and do not disturb
+//! the batch; if the database fails mid-batch, the batch is rolled back and
+//! every command is retried alone, so one bad command cannot sink the others.
+//!
+//! SQLite has one writer task (it has one writer anyway). PostgreSQL has
+//! several, each owning a hash partition of case ids; rows are locked with
+//! `FOR UPDATE` in case-id order, so several nodes can write safely too.
+
+use crate::db::{Backend, Db, Tx, with_tx};
+use crate::error::{CommandError, StoreError};
+use crate::events::StoredEvent;
+use crate::orders::order_in;
+use crate::rows::{RowExt, parse_json};
+use crate::tenants::taxonomy_from_settings;
+use amiable_domain::canonical::to_canonical_json;
+use amiable_domain::case::automation::{Automation, scheduled_jobs};
+use amiable_domain::case::{Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide};
+use amiable_domain::ids::{CaseId, OrderId};
+use amiable_domain::reason::ReasonTaxonomy;
+use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+/// The most commands committed together.
+const MAX_BATCH: usize = 512;
+/// Commands waiting for a writer before senders wait too (back-pressure).
+const QUEUE_DEPTH: usize = 8192;
+const POSTGRES_WRITERS: usize = 4;
+
+/// One command for one case.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub case_id: CaseId,
+    /// The version the client saw (0 for a case to open). `None` skips the
+    /// check; only internal automations that re-decide on fresh state use it.
+    pub expected_version: Option<i64>,
+    pub command: Command,
+    pub actor: Actor,
+    /// Required to open a case: the order it is about.
+    pub order_id: Option<OrderId>,
+    /// When it happened; `None` is now. Imports and the demo pass historical
+    /// instants; they are clamped so a case's timeline never goes backwards.
+    pub at: Option<Timestamp>,
+}
+
+/// What a command appended.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub case_id: CaseId,
+    pub version: i64,
+    pub events: Vec<StoredEvent>,
+    pub state: CaseState,
+}
+
+type Reply = oneshot::Sender<Result<CommandOutcome, CommandError>>;
+
+pub(crate) struct Writer {
+    lanes: Vec<mpsc::Sender<(CommandRequest, Reply)>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub(crate) fn start(db: Db, automation: Automation) -> Writer {
+        let count = match db.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
+        let mut lanes = Vec::with_capacity(count);
+        let mut tasks = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+            lanes.push(sender);
+            tasks.push(tokio::spawn(run_lane(db.clone(), automation, receiver)));
+        }
+        Writer { lanes, tasks: Mutex::new(tasks) }
+    }
+
+    pub(crate) async fn submit(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        request.case_id.hash(&mut hasher);
+        let lane = &self.lanes[(hasher.finish() as usize) % self.lanes.len()];
+        let (reply, answer) = oneshot::channel();
+        lane.send((request, reply)).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    pub(crate) async fn stop(&self) {
+        let tasks = std::mem::take(&mut *self.tasks.lock().await);
+        for task in tasks {
+            task.abort();
+        }
+    }
+}
+
+async fn run_lane(db: Db, automation: Automation, mut receiver: mpsc::Receiver<(CommandRequest, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        run_batch(&db, &automation, std::mem::take(&mut batch)).await;
+    }
+}
+
+async fn run_batch(db: &Db, automation: &Automation, mut batch: Vec<(CommandRequest, Reply)>) {
+    // Lock rows in one global order (stable sort keeps each case's commands in arrival order).
+    batch.sort_by_key(|(request, _)| request.case_id);
+    let requests: Vec<&CommandRequest> = batch.iter().map(|(request, _)| request).collect();
+    let outcome = try_batch(db, automation, &requests).await;
+    drop(requests);
+    match outcome {
+        Ok(results) => {
+            for ((_, reply), result) in batch.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, size = batch.len(), "batch failed; retrying its commands one by one");
+            for (request, reply) in batch {
+                let result = match try_batch(db, automation, &[&request]).await {
+                    Ok(mut results) => results.pop().unwrap_or(Err(CommandError::Storage(StoreError::WriterStopped))),
+                    Err(error) => Err(CommandError::Storage(error)),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+struct Loaded {
+    state: CaseState,
+    last_hash: [u8; 32],
+}
+
+async fn try_batch(
+    db: &Db,
+    automation: &Automation,
+    batch: &[&CommandRequest],
+) -> Result<Vec<Result<CommandOutcome, CommandError>>, StoreError> {
+    let mut tx = db.begin().await?;
+    let mut cache: HashMap<CaseId, Option<Loaded>> = HashMap::new();
+    let mut results = Vec::with_capacity(batch.len());
+    let now = truncate_to_micros(Timestamp::now());
+    for request in batch {
+        match apply(&mut tx, &mut cache, automation, request, now).await {
+            Err(CommandError::Storage(error)) => {
+                let _ = tx.rollback().await;
+                return Err(error);
+            }
+            result => results.push(result),
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
+    let sql = match tx.backend() {
+        Backend::Sqlite => "SELECT version, last_hash, state FROM cases WHERE id = $1",
+        Backend::Postgres => "SELECT version, last_hash, state FROM cases WHERE id = $1 FOR UPDATE",
+    };
+    let row = with_tx!(tx, conn => {
+        match sqlx::query(sql).bind(case_id.to_string()).fetch_optional(&mut *conn).await? {
+            Some(row) => Some((row.int("version")?, row.text("last_hash")?, row.text("state")?)),
+            None => None,
+        }
+    });
+    let Some((version, last_hash, state)) = row else { return Ok(None) };
+    let state: CaseState = parse_json(&state, "case state")?;
+    if state.version != version {
+        return Err(StoreError::corrupt(format!("case {case_id}: projection version {version} ≠ state version {}", state.version)));
+    }
+    let last_hash = from_hex(&last_hash).ok_or_else(|| StoreError::corrupt(format!("case {case_id}: bad last hash")))?;
+    Ok(Some(Loaded { state, last_hash }))
+}
+
+async fn apply(
+    tx: &mut Tx,
+    cache: &mut HashMap<CaseId, Option<Loaded>>,
+    automation: &Automation,
+    request: &CommandRequest,
+    now: Timestamp,
+) -> Result<CommandOutcome, CommandError> {
+    let case_id = request.case_id;
+    if !cache.contains_key(&case_id) {
+        let loaded = load(tx, case_id).await?;
+        cache.insert(case_id, loaded);
+    }
+    let current = cache.get(&case_id).and_then(Option::as_ref);
+    let current_version = current.map_or(0, |l| l.state.version);
+    if let Some(expected) = request.expected_version
+        && expected != current_version
+    {
+        return Err(if current.is_none() && expected > 0 {
+            CommandError::CaseNotFound
+        } else {
+            CommandError::Conflict { current_version }
+        });
+    }
+
+    let opening = matches!(request.command, Command::Open { .. });
+    let order = match (opening, request.order_id) {
+        (true, Some(order_id)) if current.is_none() => Some(order_in(tx, order_id).await?.ok_or(CommandError::OrderNotFound)?),
+        (true, None) if current.is_none() => return Err(CommandError::OrderNotFound),
+        _ => None,
+    };
+    let taxonomy = match &order {
+        Some(order) => operator_taxonomy(tx, order.operator_id).await?,
+        None => ReasonTaxonomy::default(),
+    };
+    if current.is_none() && !opening {
+        return Err(CommandError::CaseNotFound);
+    }
+    let at = match (request.at.map(truncate_to_micros), current) {
+        (Some(at), Some(loaded)) => at.max(loaded.state.last_activity_at),
+        (Some(at), None) => at,
+        (None, Some(loaded)) => now.max(loaded.state.last_activity_at),
+        (None, None) => now,
+    };
+    let ctx = Context { now: at, actor: &request.actor, order: order.as_ref(), taxonomy: &taxonomy };
+    let before = current.map(|l| &l.state);
+    let events = decide(before, &request.command, &ctx).map_err(CommandError::Rejected)?;
+
+    // Fold and chain in memory first; write only once everything is computed.
+    let actor_json = serde_json::to_value(&request.actor).map_err(StoreError::corrupt)?;
+    let actor_text = to_canonical_json(&actor_json).map_err(StoreError::corrupt)?;
+    let mut state = before.cloned();
+    let mut previous = current.map_or(GENESIS_HASH, |l| l.last_hash);
+    let mut stored = Vec::with_capacity(events.len());
+    for event in events {
+        let seq = state.as_ref().map_or(0, |s| s.version) + 1;
+        let recorded = RecordedEvent { seq, actor: request.actor.clone(), recorded_at: at, event };
+        state = CaseState::evolve(state, case_id, &recorded);
+        let folded = state.as_ref().ok_or_else(|| StoreError::corrupt("an event did not apply"))?;
+        let payload = recorded.event.payload();
+        let payload_text = to_canonical_json(&payload).map_err(StoreError::corrupt)?;
+        let (case_text, operator_text, merchant_text) =
+            (case_id.to_string(), folded.operator_id.to_string(), folded.merchant_id.to_string());
+        let chained = ChainedEvent {
+            case_id: &case_text,
+            operator_id: &operator_text,
+            merchant_id: &merchant_text,
+            seq,
+            event_type: recorded.event.event_type(),
+            schema_version: EVENT_SCHEMA_VERSION,
+            actor: &actor_json,
+            recorded_at_micros: crate::to_micros(at),
+            payload: &payload,
+        };
+        let hash = chained.hash(&previous).map_err(StoreError::corrupt)?;
+        stored.push(StoredEvent {
+            case_id,
+            seq,
+            event_type: recorded.event.event_type().to_owned(),
+            schema_version: EVENT_SCHEMA_VERSION,
+            actor: recorded.actor,
+            recorded_at: at,
+            event: recorded.event,
+            payload_text,
+            prev_hash: to_hex(&previous),
+            hash: to_hex(&hash),
+        });
+        previous = hash;
+    }
+    let state = state.ok_or_else(|| StoreError::corrupt("no state after the command"))?;
+    let jobs = scheduled_jobs(before, &state, automation);
+    let state_text = serde_json::to_string(&state).map_err(StoreError::corrupt)?;
+    let last_hash = to_hex(&previous);
+    let was_open = before.map(|s| s.status == CaseStatus::Open);
+    let is_open = state.status == CaseStatus::Open;
+
+    with_tx!(tx, conn => {
+        for event in &stored {
+            sqlx::query(
+                "INSERT INTO case_events (case_id, seq, operator_id, merchant_id, event_type, schema_version, actor, recorded_at, payload, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(case_id.to_string())
+            .bind(event.seq)
+            .bind(state.operator_id.to_string())
+            .bind(state.merchant_id.to_string())
+            .bind(&event.event_type)
+            .bind(event.schema_version)
+            .bind(&actor_text)
+            .bind(crate::to_micros(event.recorded_at))
+            .bind(&event.payload_text)
+            .bind(&event.prev_hash)
+            .bind(&event.hash)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some(order) = &order {
+            sqlx::query(
+                "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
+                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            )
+            .bind(case_id.to_string())
+            .bind(state.operator_id.to_string())
+            .bind(state.merchant_id.to_string())
+            .bind(state.order_id.to_string())
+            .bind(order.external_id.as_str())
+            .bind(order.buyer.email.as_str())
+            .bind(state.kind.code())
+            .bind(state.status.code())
+            .bind(state.stage.code())
+            .bind(state.reason.as_str())
+            .bind(state.claimed.map(|m| m.amount_minor))
+            .bind(state.order_total.currency.code())
+            .bind(state.waiting_on.map(|p| p.code()))
+            .bind(state.resolution.as_ref().map(|r| r.kind.code()))
+            .bind(crate::to_micros(state.opened_at))
+            .bind(crate::to_micros(state.last_activity_at))
+            .bind(state.version)
+            .bind(&last_hash)
+            .bind(&state_text)
+            .execute(&mut *conn)
+            .await?;
+        } else {
+            let updated = sqlx::query(
+                "UPDATE cases SET status = $2, stage = $3, waiting_on = $4, resolution_kind = $5, last_activity_at = $6,
+                                  version = $7, last_hash = $8, state = $9
+                 WHERE id = $1 AND version = $10",
+            )
+            .bind(case_id.to_string())
+            .bind(state.status.code())
+            .bind(state.stage.code())
+            .bind(state.waiting_on.map(|p| p.code()))
+            .bind(state.resolution.as_ref().map(|r| r.kind.code()))
+            .bind(crate::to_micros(state.last_activity_at))
+            .bind(state.version)
+            .bind(&last_hash)
+            .bind(&state_text)
+            .bind(current_version)
+            .execute(&mut *conn)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(CommandError::Storage(StoreError::corrupt(format!("case {case_id} changed under its lock"))));
+            }
+        }
+        let open_delta: i64 = match (was_open, is_open) {
+            (None, true) => 1,
+            (Some(false), true) => 1,
+            (Some(true), false) => -1,
+            _ => 0,
+        };
+        if opening || open_delta != 0 {
+            sqlx::query(
+                "UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3, last_case_activity_at = $4 WHERE id = $1",
+            )
+            .bind(state.order_id.to_string())
+            .bind(open_delta)
+            .bind(i64::from(before.is_none()))
+            .bind(crate::to_micros(state.last_activity_at))
+            .execute(&mut *conn)
+            .await?;
+        }
+        for job in &jobs {
+            sqlx::query("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(job.kind)
+                .bind(job.payload.to_string())
+                .bind(case_id.to_string())
+                .bind(crate::to_micros(job.due_at))
+                .bind(crate::to_micros(now))
+                .execute(&mut *conn)
+                .await?;
+        }
+    });
+
+    let version = state.version;
+    cache.insert(case_id, Some(Loaded { state: state.clone(), last_hash: previous }));
+    Ok(CommandOutcome { case_id, version, events: stored, state })
+}
+
+async fn operator_taxonomy(tx: &mut Tx, operator_id: amiable_domain::ids::OperatorId) -> Result<ReasonTaxonomy, StoreError> {
+    let settings: Option<String> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT settings FROM operators WHERE id = $1")
+            .bind(operator_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    match settings {
+        Some(settings) => taxonomy_from_settings(&parse_json(&settings, "operator settings")?),
+        None => Ok(ReasonTaxonomy::default()),
+    }
+}
+
+impl crate::Store {
+    /// Runs one case command through the group-commit writer.
+    pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
+        self.writer.submit(request).await
+    }
+}
