@@ -55,8 +55,7 @@ impl ChainedEvent<'_> {
 
 /// Microseconds since the epoch: the precision amiable stores instants at.
 pub fn to_micros(instant: Timestamp) -> i64 {
-    // i128 → i64 cannot fail for jiff's supported range (±9999 years in µs fits in i64).
-    i64::try_from(instant.as_microsecond()).unwrap_or(i64::MAX)
+    instant.as_microsecond()
 }
 
 /// The instant at the precision amiable stores (microseconds).
@@ -116,8 +115,7 @@ pub fn verify_chain<'a>(
     links: impl IntoIterator<Item = StoredLink<'a>>,
 ) -> Result<[u8; 32], ChainBreak> {
     let mut previous = GENESIS_HASH;
-    let mut expected_seq = 1;
-    for link in links {
+    for (expected_seq, link) in (1..).zip(links) {
         let seq = link.event.seq;
         if seq != expected_seq {
             return Err(ChainBreak::SequenceGap {
@@ -139,7 +137,6 @@ pub fn verify_chain<'a>(
             return Err(ChainBreak::HashMismatch { seq });
         }
         previous = computed;
-        expected_seq += 1;
     }
     Ok(previous)
 }

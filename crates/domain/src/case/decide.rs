@@ -326,7 +326,7 @@ pub fn decide(
             require_status(command, state, &[Open])?;
             match (party, state.stage) {
                 (Operator, Stage::Arbitration) | (Operator | Provider, Stage::External) => {}
-                (Operator | Provider, stage) => return Err(Rejection::DecisionStage { stage }),
+                (Operator, stage) => return Err(Rejection::DecisionStage { stage }),
                 _ => {
                     return Err(Rejection::PartyNotAllowed {
                         command: command.name(),
@@ -335,6 +335,7 @@ pub fn decide(
                 }
             }
             check_terms(&decision.resolution, state, "decision.resolution")?;
+            check_outcome(decision)?;
             vec![CaseEvent::DecisionRecorded {
                 decision: decision.clone(),
             }]
@@ -349,6 +350,25 @@ pub fn decide(
                     "a buyer ends a case by withdrawing it or by accepting an offer",
                 ));
             }
+            if party != Buyer && resolution.kind == ResolutionKind::Withdrawn {
+                return Err(invalid(
+                    "resolution.kind",
+                    "resolution.only_buyer_withdraws",
+                    "only the buyer withdraws a claim",
+                ));
+            }
+            // Once the operator arbitrates (or an external body decides), a refusal is
+            // theirs to pronounce; the merchant can still settle in the buyer's favour.
+            if party == Merchant
+                && state.stage >= Stage::Arbitration
+                && resolution.kind == ResolutionKind::Refusal
+            {
+                return Err(invalid(
+                    "resolution.kind",
+                    "resolution.refusal_reserved_to_arbiter",
+                    "in arbitration, only the arbiter can refuse the claim",
+                ));
+            }
             check_terms(resolution, state, "resolution")?;
             vec![CaseEvent::Resolved {
                 resolution: resolution.clone(),
@@ -357,6 +377,13 @@ pub fn decide(
         Command::Reopen { reason } => {
             require_party(command, party, &[Buyer, Merchant, Operator])?;
             require_status(command, state, &[Resolved, Closed])?;
+            // A binding decision is reopened only by the body that took it.
+            if state.decision.is_some() && party != Operator {
+                return Err(Rejection::PartyNotAllowed {
+                    command: command.name(),
+                    party,
+                });
+            }
             vec![CaseEvent::Reopened {
                 reason: reason.clone(),
             }]
@@ -378,6 +405,12 @@ pub fn decide(
                 &[Buyer, Merchant, Operator, Provider, System],
             )?;
             require_status(command, state, &[Open])?;
+            if party == Provider && state.kind != CaseKind::PaymentDispute {
+                return Err(Rejection::PartyNotAllowed {
+                    command: command.name(),
+                    party,
+                });
+            }
             vec![CaseEvent::Cancelled {
                 reason: reason.clone(),
             }]
@@ -583,6 +616,26 @@ fn check_terms(terms: &Resolution, state: &CaseState, field: &str) -> Result<(),
         ));
     }
     Ok(())
+}
+
+/// A decision's outcome must agree with its terms.
+fn check_outcome(decision: &Decision) -> Result<(), Rejection> {
+    use ResolutionKind as K;
+    let kind = decision.resolution.kind;
+    let agrees = match decision.outcome {
+        DecisionOutcome::MerchantFavoured => kind == K::Refusal,
+        DecisionOutcome::BuyerFavoured => !matches!(kind, K::Refusal | K::Withdrawn),
+        DecisionOutcome::Split => matches!(kind, K::PartialRefund | K::StoreCredit | K::Goodwill),
+    };
+    if agrees {
+        Ok(())
+    } else {
+        Err(invalid(
+            "decision.outcome",
+            "decision.outcome_mismatch",
+            format!("a {} decision cannot resolve as {}", decision.outcome, kind),
+        ))
+    }
 }
 
 fn check_attachment(attachment: &AttachmentRef) -> Result<(), Rejection> {

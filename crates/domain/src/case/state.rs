@@ -127,10 +127,15 @@ impl CaseState {
         };
         state.version = recorded.seq;
         state.last_activity_at = state.last_activity_at.max(at);
+        // First response: the merchant's first message, offer, answer to an offer or resolution.
         let answers_buyer = party == Party::Merchant
-            && !matches!(
+            && matches!(
                 recorded.event,
-                CaseEvent::NoteAdded { .. } | CaseEvent::AttachmentAdded { .. }
+                CaseEvent::MessagePosted { .. }
+                    | CaseEvent::OfferProposed { .. }
+                    | CaseEvent::OfferAccepted { .. }
+                    | CaseEvent::OfferDeclined { .. }
+                    | CaseEvent::Resolved { .. }
             );
         if answers_buyer && state.merchant_first_response_at.is_none() {
             state.merchant_first_response_at = Some(at);
