@@ -1,0 +1,115 @@
+//! A JSON body extractor whose failures are problem documents naming the field.
+
+use crate::problem::Problem;
+use amiable_domain::validation::FieldError;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+/// Like `axum::Json`, but: 415 for a non-JSON content type, 413 over the
+/// body limit, 400 for malformed JSON, 422 naming the field for a value of
+/// the wrong type, a missing field, an unknown field or a value that fails
+/// its checking constructor.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "request.unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = bytes::Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", "the request body is over the size limit")
+            } else {
+                Problem::new(StatusCode::BAD_REQUEST, "request.unreadable", rejection.body_text())
+            }
+        })?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, reporting the path of the field at fault.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+                Problem::new(StatusCode::BAD_REQUEST, "request.malformed_json", format!("malformed JSON: {inner}"))
+            }
+            serde_json::error::Category::Data => {
+                let field = if path == "." { String::new() } else { path };
+                let raw = strip_position(&inner.to_string());
+                let code = field_code(&raw);
+                let message = constructor_message(&raw, code);
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{field}: {message}"))
+                    .with_fields([FieldError::new(field, code, message)])
+            }
+        }
+    })
+}
+
+/// serde_json appends " at line L column C"; the field path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// A checking constructor's error reads "field: message (code)"; keep the message.
+fn constructor_message(raw: &str, code: &str) -> String {
+    match raw.strip_suffix(&format!(" ({code})")) {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, message)| message).to_owned(),
+        None => raw.to_owned(),
+    }
+}
+
+/// Checking constructors put their stable code in the message ("… (money.negative)");
+/// serde's own errors get a generic code.
+fn field_code(message: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "text.empty",
+        "text.too_long",
+        "text.control_character",
+        "currency.unknown",
+        "email.invalid",
+        "phone.invalid",
+        "key.empty",
+        "key.too_long",
+        "key.invalid_character",
+        "id.invalid",
+        "quantity.not_positive",
+        "quantity.too_large",
+        "reason.unknown",
+        "locale.unsupported",
+    ];
+    KNOWN.iter().find(|code| message.contains(&format!("({code})"))).copied().unwrap_or(
+        if message.starts_with("missing field") {
+            "field.missing"
+        } else if message.starts_with("unknown field") {
+            "field.unknown"
+        } else if message.starts_with("unknown variant") {
+            "field.unknown_value"
+        } else {
+            "field.invalid"
+        },
+    )
+}

@@ -1,0 +1,139 @@
+//! Errors at the HTTP edge: every client error is an RFC 9457 problem
+//! document (`application/problem+json`) with a stable `code` and, when
+//! fields are at fault, per-field `errors`. Internal errors are logged with
+//! their cause and answered with a generic 500 that leaks nothing.
+
+use amiable_domain::case::Rejection;
+use amiable_domain::validation::{FieldError, ValidationErrors};
+use amiable_store::{CommandError, StoreError};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// Extra members, e.g. the current version on a conflict.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("urn:amiable:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            errors: Vec::new(),
+            extra: None,
+        }
+    }
+
+    pub fn with_fields(mut self, errors: impl IntoIterator<Item = FieldError>) -> Self {
+        self.errors = errors
+            .into_iter()
+            .map(|e| ProblemField { field: e.field, code: e.code.to_owned(), message: e.message })
+            .collect();
+        self
+    }
+
+    pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn validation(errors: ValidationErrors) -> Self {
+        let detail = match errors.0.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed", detail).with_fields(errors.0)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, &format!("{what}.not_found"), format!("no such {what}"))
+    }
+
+    pub fn internal() -> Self {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Invalid(errors) => Problem::validation(errors),
+            StoreError::NotFound(what) => Problem::not_found(what),
+            StoreError::Duplicate(what) => {
+                Problem::new(StatusCode::CONFLICT, &format!("{what}.duplicate"), format!("this {what} already exists"))
+            }
+            other => {
+                tracing::error!(error = %other, "storage error");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl From<CommandError> for Problem {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::Rejected(rejection) => rejection_problem(&rejection),
+            CommandError::Conflict { current_version } => Problem::new(
+                StatusCode::CONFLICT,
+                "case.version_conflict",
+                format!("the case has changed: it is now at version {current_version}; reload it and try again"),
+            )
+            .with_extra("current_version", current_version.into()),
+            CommandError::CaseNotFound => Problem::not_found("case"),
+            CommandError::OrderNotFound => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "order.not_found", "no such order")
+                .with_fields([FieldError::new("order_id", "order.not_found", "no such order")]),
+            CommandError::Storage(error) => error.into(),
+        }
+    }
+}
+
+fn rejection_problem(rejection: &Rejection) -> Problem {
+    let status = match rejection {
+        Rejection::Invalid(_) | Rejection::OrderRequired => StatusCode::UNPROCESSABLE_ENTITY,
+        Rejection::PartyNotAllowed { .. } | Rejection::OfferNotAddressedToYou { .. } => StatusCode::FORBIDDEN,
+        Rejection::NotOpened => StatusCode::NOT_FOUND,
+        Rejection::AlreadyOpened
+        | Rejection::InvalidStatus { .. }
+        | Rejection::OfferNotPending { .. }
+        | Rejection::StageNotHigher { .. }
+        | Rejection::DecisionStage { .. } => StatusCode::CONFLICT,
+    };
+    let problem = Problem::new(status, rejection.code(), rejection.to_string());
+    match rejection.field() {
+        Some(field) => problem.with_fields([FieldError::new(field, rejection.code(), rejection.to_string())]),
+        None => problem,
+    }
+}
