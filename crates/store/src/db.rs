@@ -21,8 +21,25 @@ macro_rules! with_pool {
     };
 }
 
-/// Runs `$body` with `$conn` bound to the transaction's connection.
+/// Runs `$body` with `$conn` bound to the transaction's connection (and,
+/// in the three-argument form, `$db` naming the backend's `Database` type).
 macro_rules! with_tx {
+    ($tx:expr, $conn:ident, $db:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
             $crate::db::Tx::Sqlite(t) => {

@@ -20,7 +20,7 @@ use crate::orders::order_in;
 use crate::rows::{RowExt, parse_json};
 use crate::tenants::taxonomy_from_settings;
 use amiable_domain::canonical::to_canonical_json;
-use amiable_domain::case::automation::{Automation, scheduled_jobs};
+use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs};
 use amiable_domain::case::{Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
@@ -101,18 +101,44 @@ impl Writer {
     }
 }
 
+/// The most cases a SQLite writer keeps in memory between batches.
+const CACHE_LIMIT: usize = 50_000;
+
+/// A case as the writer knows it.
+#[derive(Clone)]
+struct Loaded {
+    state: CaseState,
+    last_hash: [u8; 32],
+    order_external_id: String,
+    buyer_email: String,
+}
+
+/// The writer's view of cases. On SQLite it survives between batches: this
+/// process is the database's only writer of cases, and every flush re-checks
+/// versions, so a stale entry fails the batch instead of overwriting. On
+/// PostgreSQL other nodes write too, so each batch starts empty and locks
+/// the rows it reads.
+struct Cache {
+    persistent: bool,
+    cases: HashMap<CaseId, Loaded>,
+}
+
 async fn run_lane(db: Db, automation: Automation, mut receiver: mpsc::Receiver<(CommandRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut cache = Cache { persistent: db.backend() == Backend::Sqlite, cases: HashMap::new() };
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        run_batch(&db, &automation, std::mem::take(&mut batch)).await;
+        run_batch(&db, &automation, &mut cache, std::mem::take(&mut batch)).await;
     }
 }
 
-async fn run_batch(db: &Db, automation: &Automation, mut batch: Vec<(CommandRequest, Reply)>) {
-    // Lock rows in one global order (stable sort keeps each case's commands in arrival order).
+async fn run_batch(db: &Db, automation: &Automation, cache: &mut Cache, mut batch: Vec<(CommandRequest, Reply)>) {
+    // Lock rows in one global order (a stable sort keeps each case's commands in arrival order).
     batch.sort_by_key(|(request, _)| request.case_id);
+    if !cache.persistent || cache.cases.len() > CACHE_LIMIT {
+        cache.cases.clear();
+    }
     let requests: Vec<&CommandRequest> = batch.iter().map(|(request, _)| request).collect();
-    let outcome = try_batch(db, automation, &requests).await;
+    let outcome = try_batch(db, automation, cache, &requests).await;
     drop(requests);
     match outcome {
         Ok(results) => {
@@ -123,76 +149,108 @@ async fn run_batch(db: &Db, automation: &Automation, mut batch: Vec<(CommandRequ
         Err(error) => {
             tracing::warn!(%error, size = batch.len(), "batch failed; retrying its commands one by one");
             for (request, reply) in batch {
-                let result = match try_batch(db, automation, &[&request]).await {
+                cache.cases.clear();
+                let result = match try_batch(db, automation, cache, &[&request]).await {
                     Ok(mut results) => results.pop().unwrap_or(Err(CommandError::Storage(StoreError::WriterStopped))),
                     Err(error) => Err(CommandError::Storage(error)),
                 };
                 let _ = reply.send(result);
             }
+            cache.cases.clear();
         }
     }
 }
 
-struct Loaded {
-    state: CaseState,
-    last_hash: [u8; 32],
+/// What one batch will write, flushed with multi-row statements at its end.
+#[derive(Default)]
+struct Pending {
+    events: Vec<StoredEvent>,
+    actors: Vec<String>,
+    /// Cases to upsert, in first-touch order, with the version they had in the database.
+    touched: Vec<(CaseId, i64)>,
+    order_deltas: Vec<(OrderId, i64, i64, Timestamp)>,
+    jobs: Vec<(CaseId, ScheduledJob)>,
 }
 
 async fn try_batch(
     db: &Db,
     automation: &Automation,
+    cache: &mut Cache,
     batch: &[&CommandRequest],
 ) -> Result<Vec<Result<CommandOutcome, CommandError>>, StoreError> {
     let mut tx = db.begin().await?;
-    let mut cache: HashMap<CaseId, Option<Loaded>> = HashMap::new();
+    let mut pending = Pending::default();
     let mut results = Vec::with_capacity(batch.len());
     let now = truncate_to_micros(Timestamp::now());
     for request in batch {
-        match apply(&mut tx, &mut cache, automation, request, now).await {
+        match apply(&mut tx, cache, &mut pending, automation, request, now).await {
             Err(CommandError::Storage(error)) => {
+                cache.cases.clear();
                 let _ = tx.rollback().await;
                 return Err(error);
             }
             result => results.push(result),
         }
     }
-    tx.commit().await?;
+    if let Err(error) = flush(&mut tx, cache, &pending).await {
+        cache.cases.clear();
+        let _ = tx.rollback().await;
+        return Err(error);
+    }
+    if let Err(error) = tx.commit().await {
+        cache.cases.clear();
+        return Err(error.into());
+    }
     Ok(results)
 }
 
 async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
     let sql = match tx.backend() {
-        Backend::Sqlite => "SELECT version, last_hash, state FROM cases WHERE id = $1",
-        Backend::Postgres => "SELECT version, last_hash, state FROM cases WHERE id = $1 FOR UPDATE",
+        Backend::Sqlite => "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1",
+        Backend::Postgres => {
+            "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1 FOR UPDATE"
+        }
     };
     let row = with_tx!(tx, conn => {
         match sqlx::query(sql).bind(case_id.to_string()).fetch_optional(&mut *conn).await? {
-            Some(row) => Some((row.int("version")?, row.text("last_hash")?, row.text("state")?)),
+            Some(row) => Some((
+                row.int("version")?,
+                row.text("last_hash")?,
+                row.text("state")?,
+                row.text("order_external_id")?,
+                row.text("buyer_email")?,
+            )),
             None => None,
         }
     });
-    let Some((version, last_hash, state)) = row else { return Ok(None) };
+    let Some((version, last_hash, state, order_external_id, buyer_email)) = row else { return Ok(None) };
     let state: CaseState = parse_json(&state, "case state")?;
     if state.version != version {
-        return Err(StoreError::corrupt(format!("case {case_id}: projection version {version} ≠ state version {}", state.version)));
+        return Err(StoreError::corrupt(format!(
+            "case {case_id}: projection version {version} ≠ state version {}",
+            state.version
+        )));
     }
     let last_hash = from_hex(&last_hash).ok_or_else(|| StoreError::corrupt(format!("case {case_id}: bad last hash")))?;
-    Ok(Some(Loaded { state, last_hash }))
+    Ok(Some(Loaded { state, last_hash, order_external_id, buyer_email }))
 }
 
+/// Decides one command against the batch's view of its case and records what to write.
 async fn apply(
     tx: &mut Tx,
-    cache: &mut HashMap<CaseId, Option<Loaded>>,
+    cache: &mut Cache,
+    pending: &mut Pending,
     automation: &Automation,
     request: &CommandRequest,
     now: Timestamp,
 ) -> Result<CommandOutcome, CommandError> {
     let case_id = request.case_id;
-    if !cache.contains_key(&case_id) {
-        let loaded = load(tx, case_id).await?;
-        cache.insert(case_id, loaded);
+    if !cache.cases.contains_key(&case_id)
+        && let Some(loaded) = load(tx, case_id).await?
+    {
+        cache.cases.insert(case_id, loaded);
     }
-    let current = cache.get(&case_id).and_then(Option::as_ref);
+    let current = cache.cases.get(&case_id);
     let current_version = current.map_or(0, |l| l.state.version);
     if let Some(expected) = request.expected_version
         && expected != current_version
@@ -203,20 +261,20 @@ async fn apply(
             CommandError::Conflict { current_version }
         });
     }
-
     let opening = matches!(request.command, Command::Open { .. });
-    let order = match (opening, request.order_id) {
-        (true, Some(order_id)) if current.is_none() => Some(order_in(tx, order_id).await?.ok_or(CommandError::OrderNotFound)?),
-        (true, None) if current.is_none() => return Err(CommandError::OrderNotFound),
-        _ => None,
+    if current.is_none() && !opening {
+        return Err(CommandError::CaseNotFound);
+    }
+    let order = match (current.is_none(), request.order_id) {
+        (true, Some(order_id)) => Some(order_in(tx, order_id).await?.ok_or(CommandError::OrderNotFound)?),
+        (true, None) => return Err(CommandError::OrderNotFound),
+        (false, _) => None,
     };
     let taxonomy = match &order {
         Some(order) => operator_taxonomy(tx, order.operator_id).await?,
         None => ReasonTaxonomy::default(),
     };
-    if current.is_none() && !opening {
-        return Err(CommandError::CaseNotFound);
-    }
+    let current = cache.cases.get(&case_id);
     let at = match (request.at.map(truncate_to_micros), current) {
         (Some(at), Some(loaded)) => at.max(loaded.state.last_activity_at),
         (Some(at), None) => at,
@@ -227,7 +285,6 @@ async fn apply(
     let before = current.map(|l| &l.state);
     let events = decide(before, &request.command, &ctx).map_err(CommandError::Rejected)?;
 
-    // Fold and chain in memory first; write only once everything is computed.
     let actor_json = serde_json::to_value(&request.actor).map_err(StoreError::corrupt)?;
     let actor_text = to_canonical_json(&actor_json).map_err(StoreError::corrupt)?;
     let mut state = before.cloned();
@@ -269,113 +326,139 @@ async fn apply(
         previous = hash;
     }
     let state = state.ok_or_else(|| StoreError::corrupt("no state after the command"))?;
-    let jobs = scheduled_jobs(before, &state, automation);
-    let state_text = serde_json::to_string(&state).map_err(StoreError::corrupt)?;
-    let last_hash = to_hex(&previous);
-    let was_open = before.map(|s| s.status == CaseStatus::Open);
-    let is_open = state.status == CaseStatus::Open;
 
-    with_tx!(tx, conn => {
-        for event in &stored {
-            sqlx::query(
-                "INSERT INTO case_events (case_id, seq, operator_id, merchant_id, event_type, schema_version, actor, recorded_at, payload, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(case_id.to_string())
-            .bind(event.seq)
-            .bind(state.operator_id.to_string())
-            .bind(state.merchant_id.to_string())
-            .bind(&event.event_type)
-            .bind(event.schema_version)
-            .bind(&actor_text)
-            .bind(crate::to_micros(event.recorded_at))
-            .bind(&event.payload_text)
-            .bind(&event.prev_hash)
-            .bind(&event.hash)
-            .execute(&mut *conn)
-            .await?;
+    // Record the writes; nothing reaches the database before the batch flushes.
+    let was_open = before.map(|s| s.status == CaseStatus::Open);
+    let open_delta: i64 = match (was_open, state.status == CaseStatus::Open) {
+        (None | Some(false), true) => 1,
+        (Some(true), false) => -1,
+        _ => 0,
+    };
+    if before.is_none() || open_delta != 0 {
+        pending.order_deltas.push((state.order_id, open_delta, i64::from(before.is_none()), state.last_activity_at));
+    }
+    for job in scheduled_jobs(before, &state, automation) {
+        pending.jobs.push((case_id, job));
+    }
+    if !pending.touched.iter().any(|(id, _)| *id == case_id) {
+        pending.touched.push((case_id, current_version));
+    }
+    for event in &stored {
+        pending.events.push(event.clone());
+        pending.actors.push(actor_text.clone());
+    }
+    let (order_external_id, buyer_email) = match (&order, current) {
+        (Some(order), _) => (order.external_id.to_string(), order.buyer.email.to_string()),
+        (None, Some(loaded)) => (loaded.order_external_id.clone(), loaded.buyer_email.clone()),
+        (None, None) => return Err(CommandError::CaseNotFound),
+    };
+    let version = state.version;
+    cache.cases.insert(case_id, Loaded { state: state.clone(), last_hash: previous, order_external_id, buyer_email });
+    Ok(CommandOutcome { case_id, version, events: stored, state })
+}
+
+/// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
+const EVENT_CHUNK: usize = 400;
+const CASE_CHUNK: usize = 200;
+
+/// Writes a batch: events, case projections, order summaries and jobs.
+async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), StoreError> {
+    if pending.events.is_empty() {
+        return Ok(());
+    }
+    let mut cases = Vec::with_capacity(pending.touched.len());
+    for (case_id, _) in &pending.touched {
+        let loaded = cache.cases.get(case_id).ok_or_else(|| StoreError::corrupt("a touched case left the cache"))?;
+        let state_text = serde_json::to_string(&loaded.state).map_err(StoreError::corrupt)?;
+        cases.push((loaded, state_text));
+    }
+    let rows: Vec<(&StoredEvent, &String)> = pending.events.iter().zip(&pending.actors).collect();
+    with_tx!(tx, conn, DB => {
+        for chunk in rows.chunks(EVENT_CHUNK) {
+            let mut insert = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO case_events (case_id, seq, operator_id, merchant_id, event_type, schema_version, actor, recorded_at, payload, prev_hash, hash) ",
+            );
+            insert.push_values(chunk, |mut row, (event, actor)| {
+                let state = &cache.cases[&event.case_id].state;
+                row.push_bind(event.case_id.to_string())
+                    .push_bind(event.seq)
+                    .push_bind(state.operator_id.to_string())
+                    .push_bind(state.merchant_id.to_string())
+                    .push_bind(event.event_type.clone())
+                    .push_bind(event.schema_version)
+                    .push_bind((*actor).clone())
+                    .push_bind(crate::to_micros(event.recorded_at))
+                    .push_bind(event.payload_text.clone())
+                    .push_bind(event.prev_hash.clone())
+                    .push_bind(event.hash.clone());
+            });
+            insert.build().execute(&mut *conn).await?;
         }
-        if let Some(order) = &order {
-            sqlx::query(
+        for chunk in cases.chunks(CASE_CHUNK) {
+            let mut upsert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
-                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-            )
-            .bind(case_id.to_string())
-            .bind(state.operator_id.to_string())
-            .bind(state.merchant_id.to_string())
-            .bind(state.order_id.to_string())
-            .bind(order.external_id.as_str())
-            .bind(order.buyer.email.as_str())
-            .bind(state.kind.code())
-            .bind(state.status.code())
-            .bind(state.stage.code())
-            .bind(state.reason.as_str())
-            .bind(state.claimed.map(|m| m.amount_minor))
-            .bind(state.order_total.currency.code())
-            .bind(state.waiting_on.map(|p| p.code()))
-            .bind(state.resolution.as_ref().map(|r| r.kind.code()))
-            .bind(crate::to_micros(state.opened_at))
-            .bind(crate::to_micros(state.last_activity_at))
-            .bind(state.version)
-            .bind(&last_hash)
-            .bind(&state_text)
-            .execute(&mut *conn)
-            .await?;
-        } else {
-            let updated = sqlx::query(
-                "UPDATE cases SET status = $2, stage = $3, waiting_on = $4, resolution_kind = $5, last_activity_at = $6,
-                                  version = $7, last_hash = $8, state = $9
-                 WHERE id = $1 AND version = $10",
-            )
-            .bind(case_id.to_string())
-            .bind(state.status.code())
-            .bind(state.stage.code())
-            .bind(state.waiting_on.map(|p| p.code()))
-            .bind(state.resolution.as_ref().map(|r| r.kind.code()))
-            .bind(crate::to_micros(state.last_activity_at))
-            .bind(state.version)
-            .bind(&last_hash)
-            .bind(&state_text)
-            .bind(current_version)
-            .execute(&mut *conn)
-            .await?;
-            if updated.rows_affected() != 1 {
-                return Err(CommandError::Storage(StoreError::corrupt(format!("case {case_id} changed under its lock"))));
+                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state) ",
+            );
+            upsert.push_values(chunk, |mut row, (loaded, state_text)| {
+                let state = &loaded.state;
+                row.push_bind(state.case_id.to_string())
+                    .push_bind(state.operator_id.to_string())
+                    .push_bind(state.merchant_id.to_string())
+                    .push_bind(state.order_id.to_string())
+                    .push_bind(loaded.order_external_id.clone())
+                    .push_bind(loaded.buyer_email.clone())
+                    .push_bind(state.kind.code())
+                    .push_bind(state.status.code())
+                    .push_bind(state.stage.code())
+                    .push_bind(state.reason.as_str().to_owned())
+                    .push_bind(state.claimed.map(|m| m.amount_minor))
+                    .push_bind(state.order_total.currency.code())
+                    .push_bind(state.waiting_on.map(|p| p.code()))
+                    .push_bind(state.resolution.as_ref().map(|r| r.kind.code()))
+                    .push_bind(crate::to_micros(state.opened_at))
+                    .push_bind(crate::to_micros(state.last_activity_at))
+                    .push_bind(state.version)
+                    .push_bind(to_hex(&loaded.last_hash))
+                    .push_bind(state_text.clone());
+            });
+            // Never move a projection backwards: a stale writer updates nothing and the count check fails.
+            upsert.push(
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, waiting_on = excluded.waiting_on,
+                   resolution_kind = excluded.resolution_kind, last_activity_at = excluded.last_activity_at, version = excluded.version,
+                   last_hash = excluded.last_hash, state = excluded.state
+                 WHERE cases.version < excluded.version",
+            );
+            let written = upsert.build().execute(&mut *conn).await?.rows_affected();
+            if written != chunk.len() as u64 {
+                return Err(StoreError::corrupt("a case changed under the writer; retrying"));
             }
         }
-        let open_delta: i64 = match (was_open, is_open) {
-            (None, true) => 1,
-            (Some(false), true) => 1,
-            (Some(true), false) => -1,
-            _ => 0,
-        };
-        if opening || open_delta != 0 {
+        for (order_id, open_delta, total_delta, last_activity) in &pending.order_deltas {
             sqlx::query(
-                "UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3, last_case_activity_at = $4 WHERE id = $1",
+                "UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3,
+                                   last_case_activity_at = $4 WHERE id = $1",
             )
-            .bind(state.order_id.to_string())
-            .bind(open_delta)
-            .bind(i64::from(before.is_none()))
-            .bind(crate::to_micros(state.last_activity_at))
+            .bind(order_id.to_string())
+            .bind(*open_delta)
+            .bind(*total_delta)
+            .bind(crate::to_micros(*last_activity))
             .execute(&mut *conn)
             .await?;
         }
-        for job in &jobs {
-            sqlx::query("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(job.kind)
-                .bind(job.payload.to_string())
-                .bind(case_id.to_string())
-                .bind(crate::to_micros(job.due_at))
-                .bind(crate::to_micros(now))
-                .execute(&mut *conn)
-                .await?;
+        if !pending.jobs.is_empty() {
+            let created_at = crate::to_micros(Timestamp::now());
+            let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) ");
+            insert.push_values(&pending.jobs, |mut row, (case_id, job)| {
+                row.push_bind(job.kind)
+                    .push_bind(job.payload.to_string())
+                    .push_bind(case_id.to_string())
+                    .push_bind(crate::to_micros(job.due_at))
+                    .push_bind(created_at);
+            });
+            insert.build().execute(&mut *conn).await?;
         }
     });
-
-    let version = state.version;
-    cache.insert(case_id, Some(Loaded { state: state.clone(), last_hash: previous }));
-    Ok(CommandOutcome { case_id, version, events: stored, state })
+    Ok(())
 }
 
 async fn operator_taxonomy(tx: &mut Tx, operator_id: amiable_domain::ids::OperatorId) -> Result<ReasonTaxonomy, StoreError> {

@@ -1,0 +1,273 @@
+//! Append benchmark through the real store (see docs/PERFORMANCE.md).
+//!
+//! (a) one command per transaction, one client at a time;
+//! (b) many concurrent clients, batched by the group-commit writer;
+//! (c) replaying a 50-event case: the pure fold, and read-decode-fold from the database.
+//!
+//! `cargo run --release --bin amiable-bench -- [--database-url URL] [--sqlite-synchronous full|normal]`
+
+use amiable_domain::case::{Actor, CaseItem, CaseKind, CaseState, Command, RecordedEvent};
+use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId, Slug};
+use amiable_domain::order::{BuyerInput, LineInput, OrderInput, Quantity};
+use amiable_domain::reason::ReasonCode;
+use amiable_domain::text::Body;
+use amiable_store::{CommandRequest, DatabaseConfig, Durability, Store};
+use std::time::{Duration, Instant};
+
+struct Options {
+    database_url: Option<String>,
+    durability: Durability,
+    concurrency: usize,
+    cases: usize,
+    sequential: usize,
+    concurrent: usize,
+    rounds: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        database_url: None,
+        durability: Durability::Full,
+        concurrency: 64,
+        cases: 1000,
+        sequential: 2000,
+        concurrent: 40_000,
+        rounds: 3,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--database-url" => options.database_url = Some(value),
+            "--sqlite-synchronous" => options.durability = if value == "normal" { Durability::Normal } else { Durability::Full },
+            "--concurrency" => options.concurrency = value.parse().expect("--concurrency N"),
+            "--cases" => options.cases = value.parse().expect("--cases N"),
+            "--sequential" => options.sequential = value.parse().expect("--sequential N"),
+            "--concurrent" => options.concurrent = value.parse().expect("--concurrent N"),
+            "--rounds" => options.rounds = value.parse().expect("--rounds N"),
+            other => panic!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    options
+}
+
+fn random_bytes() -> [u8; 16] {
+    *uuid::Uuid::new_v4().as_bytes()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn message(i: usize) -> Command {
+    Command::PostMessage { body: Body::parse(&format!("Bonjour, où en est mon dossier ? (message {i})")).expect("valid body") }
+}
+
+fn merchant() -> Actor {
+    Actor::MerchantUser { id: "bench".into() }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = options();
+    let _dir;
+    let mut config = match &options.database_url {
+        Some(url) => DatabaseConfig::new(url.clone()),
+        None => {
+            let dir = tempfile::tempdir()?;
+            let config = DatabaseConfig::new(dir.path().join("bench.db").to_string_lossy().into_owned());
+            _dir = dir;
+            config
+        }
+    };
+    config.durability = options.durability;
+    config.max_connections = 16;
+    let store = Store::connect(&config).await?;
+    let backend = if config.is_postgres() { "postgres".to_owned() } else { format!("sqlite ({:?})", options.durability).to_lowercase() };
+
+    let operator_id = OperatorId::from_bytes(random_bytes());
+    let slug = Slug::parse(&format!("bench-{}", fastrand::u32(..))).expect("slug");
+    store.create_operator(operator_id, &slug, "Bench", &serde_json::json!({})).await?;
+    let merchant_id = MerchantId::from_bytes(random_bytes());
+    store.create_merchant(merchant_id, operator_id, &slug, "Bench", &serde_json::json!({})).await?;
+    let order = OrderInput {
+        external_id: format!("BENCH-{}", fastrand::u32(..)),
+        placed_at: "2026-11-02T09:15:00Z".into(),
+        currency: "EUR".into(),
+        buyer: BuyerInput { name: "Camille Bernard".into(), email: "camille@exemple.fr".into(), phone: None, locale: None },
+        lines: vec![LineInput {
+            line_id: None,
+            sku: "SKU-1".into(),
+            title: "Lampe".into(),
+            category: "maison".into(),
+            quantity: 1,
+            unit_price_minor: 4990,
+            flags: vec![],
+        }],
+        ..Default::default()
+    };
+    let order_id = store.upsert_order(operator_id, merchant_id, &order, OrderId::from_bytes(random_bytes())).await?.order_id;
+
+    // Open the cases the load spreads over.
+    let mut cases = Vec::with_capacity(options.cases);
+    let open_tasks: Vec<_> = (0..options.cases)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let case_id = CaseId::from_bytes(random_bytes());
+                let command = Command::Open {
+                    kind: CaseKind::Incident,
+                    reason: ReasonCode::parse("not_received").expect("reason"),
+                    items: vec![CaseItem { line_id: LineId::parse("1").expect("line"), quantity: Quantity::new(1).expect("qty"), reason: None }],
+                    claimed: None,
+                    description: Body::parse("Colis non reçu").expect("body"),
+                    stage: None,
+                };
+                store
+                    .execute(CommandRequest { case_id, expected_version: Some(0), command, actor: Actor::Buyer, order_id: Some(order_id), at: None })
+                    .await
+                    .map(|_| case_id)
+            })
+        })
+        .collect();
+    for task in open_tasks {
+        cases.push(task.await??);
+    }
+
+    println!("# amiable append benchmark — {backend}");
+    println!();
+    println!("| measure | round | events | seconds | events/s | p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+
+    // (a) one command per transaction, one after the other.
+    let mut sequential_rates = Vec::new();
+    for round in 1..=options.rounds {
+        let mut latencies = Vec::with_capacity(options.sequential);
+        let started = Instant::now();
+        for i in 0..options.sequential {
+            let case_id = cases[i % cases.len()];
+            let t = Instant::now();
+            store
+                .execute(CommandRequest { case_id, expected_version: None, command: message(i), actor: merchant(), order_id: None, at: None })
+                .await?;
+            latencies.push(t.elapsed());
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        latencies.sort();
+        let rate = options.sequential as f64 / seconds;
+        sequential_rates.push(rate);
+        println!(
+            "| (a) sequential, 1 command/tx | {round} | {} | {seconds:.2} | {rate:.0} | {:.2} ms | {:.2} ms |",
+            options.sequential,
+            percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3
+        );
+    }
+
+    // (b) many concurrent clients: the writer batches them into shared transactions.
+    let mut concurrent_rates = Vec::new();
+    for round in 1..=options.rounds {
+        let per_client = options.concurrent / options.concurrency;
+        let started = Instant::now();
+        let clients: Vec<_> = (0..options.concurrency)
+            .map(|client| {
+                let store = store.clone();
+                let cases = cases.clone();
+                tokio::spawn(async move {
+                    let mut latencies = Vec::with_capacity(per_client);
+                    for i in 0..per_client {
+                        let case_id = cases[(client * per_client + i) % cases.len()];
+                        let t = Instant::now();
+                        store
+                            .execute(CommandRequest { case_id, expected_version: None, command: message(i), actor: merchant(), order_id: None, at: None })
+                            .await?;
+                        latencies.push(t.elapsed());
+                    }
+                    Ok::<_, anyhow::Error>(latencies)
+                })
+            })
+            .collect();
+        let mut latencies = Vec::with_capacity(options.concurrent);
+        for client in clients {
+            latencies.extend(client.await??);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        latencies.sort();
+        let events = per_client * options.concurrency;
+        let rate = events as f64 / seconds;
+        concurrent_rates.push(rate);
+        println!(
+            "| (b) {} concurrent clients, group commit | {round} | {events} | {seconds:.2} | {rate:.0} | {:.2} ms | {:.2} ms |",
+            options.concurrency,
+            percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3
+        );
+    }
+
+    // (c) replay a 50-event case.
+    let case_id = CaseId::from_bytes(random_bytes());
+    let open = Command::Open {
+        kind: CaseKind::Return,
+        reason: ReasonCode::parse("changed_mind").expect("reason"),
+        items: vec![CaseItem { line_id: LineId::parse("1").expect("line"), quantity: Quantity::new(1).expect("qty"), reason: None }],
+        claimed: None,
+        description: Body::parse("Je me rétracte").expect("body"),
+        stage: None,
+    };
+    store.execute(CommandRequest { case_id, expected_version: Some(0), command: open, actor: Actor::Buyer, order_id: Some(order_id), at: None }).await?;
+    for i in 1..50 {
+        let actor = if i % 2 == 0 { Actor::Buyer } else { merchant() };
+        store.execute(CommandRequest { case_id, expected_version: Some(i as i64), command: message(i), actor, order_id: None, at: None }).await?;
+    }
+    let timeline = store.timeline(case_id).await?;
+    assert_eq!(timeline.len(), 50);
+    let recorded: Vec<RecordedEvent> = timeline
+        .iter()
+        .map(|e| RecordedEvent { seq: e.seq, actor: e.actor.clone(), recorded_at: e.recorded_at, event: e.event.clone() })
+        .collect();
+    let mut fold_us = Vec::new();
+    for _ in 0..21 {
+        let iterations = 2_000;
+        let started = Instant::now();
+        for _ in 0..iterations {
+            let state = CaseState::replay(case_id, std::hint::black_box(&recorded));
+            std::hint::black_box(state);
+        }
+        fold_us.push(started.elapsed().as_secs_f64() * 1e6 / iterations as f64);
+    }
+    let mut load_us = Vec::new();
+    for _ in 0..201 {
+        let started = Instant::now();
+        let events = store.timeline(case_id).await?;
+        let recorded: Vec<RecordedEvent> = events
+            .into_iter()
+            .map(|e| RecordedEvent { seq: e.seq, actor: e.actor, recorded_at: e.recorded_at, event: e.event })
+            .collect();
+        std::hint::black_box(CaseState::replay(case_id, &recorded));
+        load_us.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+
+    println!();
+    println!("| summary | median |");
+    println!("|---|---|");
+    println!("| (a) sequential events/s | {:.0} |", median(&mut sequential_rates));
+    println!("| (b) concurrent events/s ({} clients) | {:.0} |", options.concurrency, median(&mut concurrent_rates));
+    println!("| (c) replay of a 50-event case, fold only | {:.1} µs |", median(&mut fold_us));
+    println!("| (c) replay of a 50-event case, read + decode + fold | {:.1} µs |", median(&mut load_us));
+    let report = store.verify().await?;
+    println!();
+    println!("verify after the run: {} cases, {} events, {}", report.cases, report.events, if report.is_ok() { "OK" } else { "BROKEN" });
+    store.close().await;
+    Ok(())
+}
