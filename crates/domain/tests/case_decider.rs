@@ -2207,7 +2207,10 @@ fn a_decision_outcome_must_agree_with_its_terms() {
         assert_eq!(rejection.field(), Some("decision.outcome"));
     }
     given(open_at_stage(Stage::Arbitration))
-        .when(operator(), record_decision(decision(DecisionOutcome::MerchantFavoured, refusal())))
+        .when(
+            operator(),
+            record_decision(decision(DecisionOutcome::MerchantFavoured, refusal())),
+        )
         .then_accepted();
 }
 
@@ -2218,7 +2221,9 @@ fn only_the_buyer_withdraws() {
             .when(actor, resolve(simple(ResolutionKind::Withdrawn)))
             .then_rejected("resolution.only_buyer_withdraws");
     }
-    given(open_return()).when(buyer(), resolve(simple(ResolutionKind::Withdrawn))).then_accepted();
+    given(open_return())
+        .when(buyer(), resolve(simple(ResolutionKind::Withdrawn)))
+        .then_accepted();
 }
 
 #[test]
@@ -2227,7 +2232,9 @@ fn in_arbitration_only_the_arbiter_refuses() {
         .when(merchant(), resolve(refusal()))
         .then_rejected("resolution.refusal_reserved_to_arbiter");
     // The merchant can still settle in the buyer's favour.
-    given(open_at_stage(Stage::Arbitration)).when(merchant(), resolve(partial_refund(2000))).then_accepted();
+    given(open_at_stage(Stage::Arbitration))
+        .when(merchant(), resolve(partial_refund(2000)))
+        .then_accepted();
 }
 
 #[test]
@@ -2235,17 +2242,26 @@ fn a_binding_decision_is_reopened_only_by_the_operator() {
     let mut decided = open_at_stage(Stage::Arbitration);
     decided.push((
         operator(),
-        CaseEvent::DecisionRecorded { decision: decision(DecisionOutcome::MerchantFavoured, refusal()) },
+        CaseEvent::DecisionRecorded {
+            decision: decision(DecisionOutcome::MerchantFavoured, refusal()),
+        },
     ));
     for actor in [buyer(), merchant()] {
-        given(decided.clone()).when(actor, reopen()).then_rejected("case.party_not_allowed");
+        given(decided.clone())
+            .when(actor, reopen())
+            .then_rejected("case.party_not_allowed");
     }
     given(decided).when(operator(), reopen()).then_accepted();
 }
 
 #[test]
 fn a_provider_cancels_only_payment_disputes() {
-    given(open_return()).when(provider(), cancel()).then_rejected("case.party_not_allowed");
-    let dispute = vec![(provider(), opened(CaseKind::PaymentDispute, Stage::External))];
+    given(open_return())
+        .when(provider(), cancel())
+        .then_rejected("case.party_not_allowed");
+    let dispute = vec![(
+        provider(),
+        opened(CaseKind::PaymentDispute, Stage::External),
+    )];
     given(dispute).when(provider(), cancel()).then_accepted();
 }

@@ -22,7 +22,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Proble
         }))),
         Err(error) => {
             tracing::warn!(%error, "database not reachable");
-            Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database.unavailable", "the database does not answer"))
+            Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database.unavailable",
+                "the database does not answer",
+            ))
         }
     }
 }

@@ -33,13 +33,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = bytes::Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", "the request body is over the size limit")
-            } else {
-                Problem::new(StatusCode::BAD_REQUEST, "request.unreadable", rejection.body_text())
-            }
-        })?;
+        let bytes = bytes::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "request.too_large",
+                        "the request body is over the size limit",
+                    )
+                } else {
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "request.unreadable",
+                        rejection.body_text(),
+                    )
+                }
+            })?;
         parse(&bytes).map(JsonBody)
     }
 }
@@ -51,16 +61,24 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
-                Problem::new(StatusCode::BAD_REQUEST, "request.malformed_json", format!("malformed JSON: {inner}"))
-            }
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Eof
+            | serde_json::error::Category::Io => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "request.malformed_json",
+                format!("malformed JSON: {inner}"),
+            ),
             serde_json::error::Category::Data => {
                 let field = if path == "." { String::new() } else { path };
                 let raw = strip_position(&inner.to_string());
                 let code = field_code(&raw);
                 let message = constructor_message(&raw, code);
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{field}: {message}"))
-                    .with_fields([FieldError::new(field, code, message)])
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    format!("{field}: {message}"),
+                )
+                .with_fields([FieldError::new(field, code, message)])
             }
         }
     })
@@ -77,7 +95,10 @@ fn strip_position(message: &str) -> String {
 /// A checking constructor's error reads "field: message (code)"; keep the message.
 fn constructor_message(raw: &str, code: &str) -> String {
     match raw.strip_suffix(&format!(" ({code})")) {
-        Some(rest) => rest.split_once(": ").map_or(rest, |(_, message)| message).to_owned(),
+        Some(rest) => rest
+            .split_once(": ")
+            .map_or(rest, |(_, message)| message)
+            .to_owned(),
         None => raw.to_owned(),
     }
 }
@@ -101,8 +122,11 @@ fn field_code(message: &str) -> &'static str {
         "reason.unknown",
         "locale.unsupported",
     ];
-    KNOWN.iter().find(|code| message.contains(&format!("({code})"))).copied().unwrap_or(
-        if message.starts_with("missing field") {
+    KNOWN
+        .iter()
+        .find(|code| message.contains(&format!("({code})")))
+        .copied()
+        .unwrap_or(if message.starts_with("missing field") {
             "field.missing"
         } else if message.starts_with("unknown field") {
             "field.unknown"
@@ -110,6 +134,5 @@ fn field_code(message: &str) -> &'static str {
             "field.unknown_value"
         } else {
             "field.invalid"
-        },
-    )
+        })
 }

@@ -1,6 +1,10 @@
 //! The HTTP server of amiable: the JSON API, health endpoints and the
 //! background worker that runs due jobs.
 
+// `Problem` is the error of every handler; it is built once per failed request and
+// returned straight to axum, so boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 mod api;
 mod health;
 pub mod json;
@@ -72,5 +76,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

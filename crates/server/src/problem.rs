@@ -51,13 +51,19 @@ impl Problem {
     pub fn with_fields(mut self, errors: impl IntoIterator<Item = FieldError>) -> Self {
         self.errors = errors
             .into_iter()
-            .map(|e| ProblemField { field: e.field, code: e.code.to_owned(), message: e.message })
+            .map(|e| ProblemField {
+                field: e.field,
+                code: e.code.to_owned(),
+                message: e.message,
+            })
             .collect();
         self
     }
 
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value);
         self
     }
 
@@ -66,15 +72,28 @@ impl Problem {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed", detail).with_fields(errors.0)
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.failed",
+            detail,
+        )
+        .with_fields(errors.0)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Problem::new(StatusCode::NOT_FOUND, &format!("{what}.not_found"), format!("no such {what}"))
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            &format!("{what}.not_found"),
+            format!("no such {what}"),
+        )
     }
 
     pub fn internal() -> Self {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
     }
 }
 
@@ -91,9 +110,11 @@ impl From<StoreError> for Problem {
         match error {
             StoreError::Invalid(errors) => Problem::validation(errors),
             StoreError::NotFound(what) => Problem::not_found(what),
-            StoreError::Duplicate(what) => {
-                Problem::new(StatusCode::CONFLICT, &format!("{what}.duplicate"), format!("this {what} already exists"))
-            }
+            StoreError::Duplicate(what) => Problem::new(
+                StatusCode::CONFLICT,
+                &format!("{what}.duplicate"),
+                format!("this {what} already exists"),
+            ),
             other => {
                 tracing::error!(error = %other, "storage error");
                 Problem::internal()
@@ -123,7 +144,9 @@ impl From<CommandError> for Problem {
 fn rejection_problem(rejection: &Rejection) -> Problem {
     let status = match rejection {
         Rejection::Invalid(_) | Rejection::OrderRequired => StatusCode::UNPROCESSABLE_ENTITY,
-        Rejection::PartyNotAllowed { .. } | Rejection::OfferNotAddressedToYou { .. } => StatusCode::FORBIDDEN,
+        Rejection::PartyNotAllowed { .. } | Rejection::OfferNotAddressedToYou { .. } => {
+            StatusCode::FORBIDDEN
+        }
         Rejection::NotOpened => StatusCode::NOT_FOUND,
         Rejection::AlreadyOpened
         | Rejection::InvalidStatus { .. }
@@ -133,7 +156,11 @@ fn rejection_problem(rejection: &Rejection) -> Problem {
     };
     let problem = Problem::new(status, rejection.code(), rejection.to_string());
     match rejection.field() {
-        Some(field) => problem.with_fields([FieldError::new(field, rejection.code(), rejection.to_string())]),
+        Some(field) => problem.with_fields([FieldError::new(
+            field,
+            rejection.code(),
+            rejection.to_string(),
+        )]),
         None => problem,
     }
 }

@@ -22,7 +22,12 @@ pub enum JobOutcome {
 }
 
 /// Runs due jobs until `stop` is set; polls every `interval` when idle.
-pub async fn run(store: Store, worker_id: String, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    store: Store,
+    worker_id: String,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         match run_due(&store, &worker_id, Timestamp::now()).await {
             Ok(0) | Err(_) => {
@@ -40,10 +45,17 @@ pub async fn run(store: Store, worker_id: String, interval: Duration, mut stop: 
 }
 
 /// Claims and runs one batch of due jobs; returns how many ran.
-pub async fn run_due(store: &Store, worker_id: &str, now: Timestamp) -> Result<usize, amiable_store::StoreError> {
-    let jobs = store.claim_jobs(worker_id, BATCH, LEASE, now).await.inspect_err(|error| {
-        tracing::error!(%error, "cannot claim jobs");
-    })?;
+pub async fn run_due(
+    store: &Store,
+    worker_id: &str,
+    now: Timestamp,
+) -> Result<usize, amiable_store::StoreError> {
+    let jobs = store
+        .claim_jobs(worker_id, BATCH, LEASE, now)
+        .await
+        .inspect_err(|error| {
+            tracing::error!(%error, "cannot claim jobs");
+        })?;
     let count = jobs.len();
     for job in jobs {
         match run_job(store, &job, now).await {
@@ -58,13 +70,17 @@ pub async fn run_due(store: &Store, worker_id: &str, now: Timestamp) -> Result<u
                     };
                     store.enqueue_job(&next).await?;
                 }
-                store.complete_job(job.id, worker_id, Timestamp::now()).await?;
+                store
+                    .complete_job(job.id, worker_id, Timestamp::now())
+                    .await?;
             }
             Err(error) => {
                 // Back off quadratically: 30 s, 2 min, 4.5 min, …
                 let delay = SignedDuration::from_secs(30 * job.attempts * job.attempts);
                 let retry_at = now.saturating_add(delay).unwrap_or(now);
-                let failure = store.fail_job(job.id, worker_id, &error, retry_at, Timestamp::now()).await?;
+                let failure = store
+                    .fail_job(job.id, worker_id, &error, retry_at, Timestamp::now())
+                    .await?;
                 if failure == JobFailure::Dead {
                     tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up after its last attempt");
                 } else {
@@ -101,14 +117,18 @@ async fn auto_close_case(store: &Store, job: &Job, now: Timestamp) -> Result<Job
                 case_id,
                 expected_version: Some(record.state.version),
                 command: Command::Close,
-                actor: Actor::System { id: AUTO_CLOSE_JOB.into() },
+                actor: Actor::System {
+                    id: AUTO_CLOSE_JOB.into(),
+                },
                 order_id: None,
                 at: None,
             };
             match store.execute(request).await {
                 Ok(_) => Ok(JobOutcome::Done),
                 // Someone acted meanwhile: look again on the next run.
-                Err(CommandError::Conflict { .. }) => Err("the case changed while closing; retrying".into()),
+                Err(CommandError::Conflict { .. }) => {
+                    Err("the case changed while closing; retrying".into())
+                }
                 Err(CommandError::Rejected(rejection)) => {
                     tracing::info!(%case_id, code = rejection.code(), "auto-close no longer applies");
                     Ok(JobOutcome::Done)

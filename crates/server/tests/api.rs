@@ -25,33 +25,80 @@ async fn spawn_apps() -> Vec<TestApp> {
     for db in test_stores().await {
         let store = db.store.clone();
         let operator_id = OperatorId::from_bytes(bytes());
-        store.create_operator(operator_id, &Slug::parse("marche").unwrap(), "Le Marché", &json!({})).await.unwrap();
+        store
+            .create_operator(
+                operator_id,
+                &Slug::parse("marche").unwrap(),
+                "Le Marché",
+                &json!({}),
+            )
+            .await
+            .unwrap();
         let merchant_id = MerchantId::from_bytes(bytes());
-        store.create_merchant(merchant_id, operator_id, &Slug::parse("atelier").unwrap(), "L'Atelier", &json!({})).await.unwrap();
+        store
+            .create_merchant(
+                merchant_id,
+                operator_id,
+                &Slug::parse("atelier").unwrap(),
+                "L'Atelier",
+                &json!({}),
+            )
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(serve(listener, AppState::new(store.clone()), std::future::pending()));
-        apps.push(TestApp { base, store, merchant_id, client: reqwest::Client::new(), name: db.name, _db: db });
+        tokio::spawn(serve(
+            listener,
+            AppState::new(store.clone()),
+            std::future::pending(),
+        ));
+        apps.push(TestApp {
+            base,
+            store,
+            merchant_id,
+            client: reqwest::Client::new(),
+            name: db.name,
+            _db: db,
+        });
     }
     apps
 }
 
 impl TestApp {
     async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let response = self.client.post(format!("{}{path}", self.base)).json(body).send().await.unwrap();
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
-        let is_problem = response.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
+        let is_problem = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v == "application/problem+json");
         let value: Value = response.json().await.unwrap_or(Value::Null);
         if status >= 400 {
             assert!(is_problem, "{status} without a problem document: {value}");
             assert_eq!(value["status"], status, "{value}");
-            assert!(value["code"].is_string() && value["title"].is_string() && value["detail"].is_string(), "{value}");
+            assert!(
+                value["code"].is_string()
+                    && value["title"].is_string()
+                    && value["detail"].is_string(),
+                "{value}"
+            );
         }
         (status, value)
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -77,7 +124,9 @@ impl TestApp {
     }
 
     async fn create_order(&self, external_id: &str) -> String {
-        let (status, body) = self.post("/api/v1/orders", &self.order_body(external_id)).await;
+        let (status, body) = self
+            .post("/api/v1/orders", &self.order_body(external_id))
+            .await;
         assert_eq!(status, 201, "{body}");
         body["order"]["id"].as_str().unwrap().to_owned()
     }
@@ -115,7 +164,10 @@ async fn health_and_readiness() {
         assert_eq!(status, 200);
         assert_eq!(body["database"], app.name);
         let (status, body) = app.get("/nope").await;
-        assert_eq!((status, body["code"].as_str()), (404, Some("route.not_found")));
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("route.not_found"))
+        );
     }
 }
 
@@ -124,7 +176,12 @@ async fn an_order_and_a_case_round_trip_with_a_verifiable_timeline() {
     for app in spawn_apps().await {
         let order_id = app.create_order("CMD-1").await;
         let (status, again) = app.post("/api/v1/orders", &app.order_body("CMD-1")).await;
-        assert_eq!((status, again["order"]["id"].as_str()), (200, Some(order_id.as_str())), "{}: upsert", app.name);
+        assert_eq!(
+            (status, again["order"]["id"].as_str()),
+            (200, Some(order_id.as_str())),
+            "{}: upsert",
+            app.name
+        );
         let (status, order) = app.get(&format!("/api/v1/orders/{order_id}")).await;
         assert_eq!(status, 200);
         assert_eq!(order["order"]["lines"][1]["flags"], json!(["personalised"]));
@@ -132,8 +189,14 @@ async fn an_order_and_a_case_round_trip_with_a_verifiable_timeline() {
         let case_id = app.open_case(&order_id).await;
         let message = json!({"expected_version": 1, "actor": merchant(),
                              "command": {"command": "post_message", "body": "Bonjour Claire, voici votre étiquette de retour."}});
-        let (status, reply) = app.post(&format!("/api/v1/cases/{case_id}/commands"), &message).await;
-        assert_eq!((status, reply["version"].as_i64()), (200, Some(2)), "{reply}");
+        let (status, reply) = app
+            .post(&format!("/api/v1/cases/{case_id}/commands"), &message)
+            .await;
+        assert_eq!(
+            (status, reply["version"].as_i64()),
+            (200, Some(2)),
+            "{reply}"
+        );
 
         let (status, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
         assert_eq!(status, 200);
@@ -142,14 +205,27 @@ async fn an_order_and_a_case_round_trip_with_a_verifiable_timeline() {
         let timeline = case["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 2);
         assert_eq!(timeline[0]["type"], "opened");
-        assert_eq!(timeline[1]["data"]["body"], "Bonjour Claire, voici votre étiquette de retour.");
+        assert_eq!(
+            timeline[1]["data"]["body"],
+            "Bonjour Claire, voici votre étiquette de retour."
+        );
         assert_eq!(timeline[1]["prev_hash"], timeline[0]["hash"]);
         assert_eq!(case["last_hash"], timeline[1]["hash"]);
 
-        let (status, list) = app.get(&format!("/api/v1/cases?merchant_id={}&status=open&kind=return", app.merchant_id)).await;
+        let (status, list) = app
+            .get(&format!(
+                "/api/v1/cases?merchant_id={}&status=open&kind=return",
+                app.merchant_id
+            ))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
-        let (_, none) = app.get(&format!("/api/v1/cases?merchant_id={}&status=closed", app.merchant_id)).await;
+        let (_, none) = app
+            .get(&format!(
+                "/api/v1/cases?merchant_id={}&status=closed",
+                app.merchant_id
+            ))
+            .await;
         assert!(none["items"].as_array().unwrap().is_empty());
         assert!(app.store.verify().await.unwrap().is_ok());
     }
@@ -164,7 +240,13 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         let commands = format!("/api/v1/cases/{case_id}/commands");
 
         // Not JSON at all.
-        let response = app.client.post(format!("{}/api/v1/cases", app.base)).body("kind=return").send().await.unwrap();
+        let response = app
+            .client
+            .post(format!("{}/api/v1/cases", app.base))
+            .body("kind=return")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 415);
         let response = app
             .client
@@ -181,30 +263,95 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         let cases: Vec<(Value, u16, &str, &str)> = vec![
             // (body, status, code, field)
             (json!({"kind": "return"}), 422, "field.missing", ""),
-            (json!({"order_id": order_id, "kind": "refund", "reason": "changed_mind", "description": "x"}), 422, "field.unknown_value", "kind"),
-            (json!({"order_id": order_id, "kind": "return", "reason": "broken", "description": "x"}), 422, "reason.unknown", "reason"),
-            (json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x".repeat(10_001),
-                    "items": [{"line_id": "1", "quantity": 1}]}), 422, "text.too_long", "description"),
-            (json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
-                    "items": [{"line_id": "9", "quantity": 1}]}), 422, "case.unknown_line", "items[0].line_id"),
-            (json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
-                    "items": [{"line_id": "1", "quantity": 3}]}), 422, "case.quantity_exceeds_order", "items[0].quantity"),
-            (json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
-                    "items": [{"line_id": "1", "quantity": -1}]}), 422, "quantity.not_positive", "items[0].quantity"),
-            (json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
-                    "claimed": {"amount_minor": 9_999_999, "currency": "EUR"}}), 422, "case.amount_exceeds_order", "claimed.amount_minor"),
-            (json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
-                    "claimed": {"amount_minor": 100, "currency": "USD"}}), 422, "money.currency_mismatch", "claimed.currency"),
-            (json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
-                    "claimed": {"amount_minor": 1.5, "currency": "EUR"}}), 422, "field.invalid", "claimed.amount_minor"),
-            (json!({"order_id": "00000000-0000-4000-8000-000000000000", "kind": "incident", "reason": "not_received",
-                    "description": "x"}), 422, "order.not_found", "order_id"),
-            (json!({"order_id": "not-a-uuid", "kind": "incident", "reason": "not_received", "description": "x"}), 422, "field.invalid", "order_id"),
-            (json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x", "extra": 1}), 422, "field.unknown", ""),
+            (
+                json!({"order_id": order_id, "kind": "refund", "reason": "changed_mind", "description": "x"}),
+                422,
+                "field.unknown_value",
+                "kind",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "return", "reason": "broken", "description": "x"}),
+                422,
+                "reason.unknown",
+                "reason",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x".repeat(10_001),
+                    "items": [{"line_id": "1", "quantity": 1}]}),
+                422,
+                "text.too_long",
+                "description",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
+                    "items": [{"line_id": "9", "quantity": 1}]}),
+                422,
+                "case.unknown_line",
+                "items[0].line_id",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
+                    "items": [{"line_id": "1", "quantity": 3}]}),
+                422,
+                "case.quantity_exceeds_order",
+                "items[0].quantity",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "return", "reason": "changed_mind", "description": "x",
+                    "items": [{"line_id": "1", "quantity": -1}]}),
+                422,
+                "quantity.not_positive",
+                "items[0].quantity",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
+                    "claimed": {"amount_minor": 9_999_999, "currency": "EUR"}}),
+                422,
+                "case.amount_exceeds_order",
+                "claimed.amount_minor",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
+                    "claimed": {"amount_minor": 100, "currency": "USD"}}),
+                422,
+                "money.currency_mismatch",
+                "claimed.currency",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
+                    "claimed": {"amount_minor": 1.5, "currency": "EUR"}}),
+                422,
+                "field.invalid",
+                "claimed.amount_minor",
+            ),
+            (
+                json!({"order_id": "00000000-0000-4000-8000-000000000000", "kind": "incident", "reason": "not_received",
+                    "description": "x"}),
+                422,
+                "order.not_found",
+                "order_id",
+            ),
+            (
+                json!({"order_id": "not-a-uuid", "kind": "incident", "reason": "not_received", "description": "x"}),
+                422,
+                "field.invalid",
+                "order_id",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x", "extra": 1}),
+                422,
+                "field.unknown",
+                "",
+            ),
         ];
         for (body, status, code, field) in cases {
             let (got, problem) = app.post("/api/v1/cases", &body).await;
-            assert_eq!((got, problem["code"].as_str()), (status, Some(code)), "{}: {problem}", app.name);
+            assert_eq!(
+                (got, problem["code"].as_str()),
+                (status, Some(code)),
+                "{}: {problem}",
+                app.name
+            );
             if !field.is_empty() {
                 assert_eq!(problem["errors"][0]["field"], field, "{problem}");
             }
@@ -215,8 +362,17 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         bad_order["order"]["buyer"]["email"] = json!("claire");
         let (status, problem) = app.post("/api/v1/orders", &bad_order).await;
         assert_eq!(status, 422);
-        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-        assert!(fields.contains(&"order.lines[0].unit_price_minor") && fields.contains(&"order.buyer.email"), "{problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"order.lines[0].unit_price_minor")
+                && fields.contains(&"order.buyer.email"),
+            "{problem}"
+        );
         let mut overflow = app.order_body("CMD-3");
         overflow["order"]["lines"][0]["unit_price_minor"] = json!(i64::MAX);
         assert_eq!(app.post("/api/v1/orders", &overflow).await.0, 422);
@@ -226,33 +382,73 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         let mut foreign = app.order_body("CMD-5");
         foreign["merchant_id"] = json!("00000000-0000-4000-8000-000000000000");
         let (status, problem) = app.post("/api/v1/orders", &foreign).await;
-        assert_eq!((status, problem["code"].as_str()), (422, Some("merchant.not_found")));
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (422, Some("merchant.not_found"))
+        );
 
         // Commands: stale version, illegal transition, wrong party, unknown case.
-        let message = |version: i64| {
-            json!({"expected_version": version, "actor": merchant(), "command": {"command": "post_message", "body": "Bonjour"}})
-        };
+        let message = |version: i64| json!({"expected_version": version, "actor": merchant(), "command": {"command": "post_message", "body": "Bonjour"}});
         let (status, problem) = app.post(&commands, &message(7)).await;
-        assert_eq!((status, problem["code"].as_str(), problem["current_version"].as_i64()), (409, Some("case.version_conflict"), Some(1)));
-        let close = json!({"expected_version": 1, "actor": merchant(), "command": {"command": "close"}});
+        assert_eq!(
+            (
+                status,
+                problem["code"].as_str(),
+                problem["current_version"].as_i64()
+            ),
+            (409, Some("case.version_conflict"), Some(1))
+        );
+        let close =
+            json!({"expected_version": 1, "actor": merchant(), "command": {"command": "close"}});
         let (status, problem) = app.post(&commands, &close).await;
-        assert_eq!((status, problem["code"].as_str()), (409, Some("case.invalid_status")));
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (409, Some("case.invalid_status"))
+        );
         let note = json!({"expected_version": 1, "actor": {"kind": "buyer"}, "command": {"command": "add_note", "body": "x"}});
         let (status, problem) = app.post(&commands, &note).await;
-        assert_eq!((status, problem["code"].as_str()), (403, Some("case.party_not_allowed")));
-        let unknown = app.post("/api/v1/cases/00000000-0000-4000-8000-000000000000/commands", &message(1)).await;
-        assert_eq!((unknown.0, unknown.1["code"].as_str()), (404, Some("case.not_found")));
-        let bad_command = json!({"expected_version": 1, "actor": merchant(), "command": {"command": "teleport"}});
-        assert_eq!(app.post(&commands, &bad_command).await.1["errors"][0]["field"], "command.command");
-        let (status, problem) = app.get(&format!("/api/v1/cases?status=nope&limit=0&colour=red")).await;
-        assert_eq!((status, problem["errors"].as_array().map(Vec::len)), (400, Some(3)));
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (403, Some("case.party_not_allowed"))
+        );
+        let unknown = app
+            .post(
+                "/api/v1/cases/00000000-0000-4000-8000-000000000000/commands",
+                &message(1),
+            )
+            .await;
+        assert_eq!(
+            (unknown.0, unknown.1["code"].as_str()),
+            (404, Some("case.not_found"))
+        );
+        let bad_command =
+            json!({"expected_version": 1, "actor": merchant(), "command": {"command": "teleport"}});
+        assert_eq!(
+            app.post(&commands, &bad_command).await.1["errors"][0]["field"],
+            "command.command"
+        );
+        let (status, problem) = app
+            .get("/api/v1/cases?status=nope&limit=0&colour=red")
+            .await;
+        assert_eq!(
+            (status, problem["errors"].as_array().map(Vec::len)),
+            (400, Some(3))
+        );
 
         // Over the body limit.
         let big = json!({"expected_version": 1, "actor": merchant(), "command": {"command": "post_message", "body": "é".repeat(600_000)}});
         let (status, problem) = app.post(&commands, &big).await;
-        assert_eq!((status, problem["code"].as_str()), (413, Some("request.too_large")));
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (413, Some("request.too_large"))
+        );
 
-        assert_eq!(app.counts().await, before, "{}: failed requests wrote nothing", app.name);
+        assert_eq!(
+            app.counts().await,
+            before,
+            "{}: failed requests wrote nothing",
+            app.name
+        );
     }
 }
 
@@ -263,19 +459,42 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
         let case_id = app.open_case(&order_id).await;
         let resolve = json!({"expected_version": 1, "actor": merchant(),
                              "command": {"command": "resolve", "resolution": {"kind": "return_and_refund"}}});
-        assert_eq!(app.post(&format!("/api/v1/cases/{case_id}/commands"), &resolve).await.0, 200);
+        assert_eq!(
+            app.post(&format!("/api/v1/cases/{case_id}/commands"), &resolve)
+                .await
+                .0,
+            200
+        );
 
         // Not yet: nothing is due.
         let now = jiff::Timestamp::now();
-        assert_eq!(amiable_server::worker::run_due(&app.store, "w", now).await.unwrap(), 0);
+        assert_eq!(
+            amiable_server::worker::run_due(&app.store, "w", now)
+                .await
+                .unwrap(),
+            0
+        );
         // Fifteen days later the timer fires and closes the case.
         let later = now + jiff::SignedDuration::from_hours(15 * 24);
-        assert_eq!(amiable_server::worker::run_due(&app.store, "w", later).await.unwrap(), 1, "{}", app.name);
+        assert_eq!(
+            amiable_server::worker::run_due(&app.store, "w", later)
+                .await
+                .unwrap(),
+            1,
+            "{}",
+            app.name
+        );
         let (_, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
         assert_eq!(case["case"]["status"], "closed");
         let last = case["timeline"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!((last["type"].as_str(), last["data"]["reason"].as_str()), (Some("closed"), Some("inactivity")));
-        assert_eq!(last["actor"], json!({"kind": "system", "id": "case.auto_close"}));
+        assert_eq!(
+            (last["type"].as_str(), last["data"]["reason"].as_str()),
+            (Some("closed"), Some("inactivity"))
+        );
+        assert_eq!(
+            last["actor"],
+            json!({"kind": "system", "id": "case.auto_close"})
+        );
         assert_eq!(app.store.pending_jobs().await.unwrap(), 0);
     }
 }
@@ -293,9 +512,20 @@ async fn activity_after_resolution_postpones_the_auto_close() {
                              "command": {"command": "post_message", "body": "Merci, j'ai bien reçu le remboursement."}});
         assert_eq!(app.post(&commands, &message).await.0, 200);
         // Pretend the message came a week after the resolution: the job then reschedules.
-        let record = app.store.case(amiable_domain::ids::CaseId::parse(&case_id).unwrap()).await.unwrap().unwrap();
+        let record = app
+            .store
+            .case(amiable_domain::ids::CaseId::parse(&case_id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         let due = record.state.resolved_at.unwrap() + jiff::SignedDuration::from_hours(14 * 24);
-        let ran = amiable_server::worker::run_due(&app.store, "w", due + jiff::SignedDuration::from_secs(1)).await.unwrap();
+        let ran = amiable_server::worker::run_due(
+            &app.store,
+            "w",
+            due + jiff::SignedDuration::from_secs(1),
+        )
+        .await
+        .unwrap();
         assert_eq!(ran, 1);
         let (_, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
         // The message was at most seconds after resolution, so 14 days + 1 s after resolution is past its quiet period too.

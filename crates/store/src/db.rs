@@ -159,7 +159,11 @@ impl DatabaseConfig {
         if self.is_postgres() {
             return None;
         }
-        let path = self.url.strip_prefix("sqlite://").or_else(|| self.url.strip_prefix("sqlite:")).unwrap_or(&self.url);
+        let path = self
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.url.strip_prefix("sqlite:"))
+            .unwrap_or(&self.url);
         Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
     }
 }
@@ -190,8 +194,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
 impl Store {
     pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
         let db = if config.is_postgres() {
-            let mut options =
-                PgConnectOptions::from_str(&config.url).map_err(|e| StoreError::Config(format!("database URL: {e}")))?;
+            let mut options = PgConnectOptions::from_str(&config.url)
+                .map_err(|e| StoreError::Config(format!("database URL: {e}")))?;
             if let Some(schema) = &config.pg_schema {
                 options = options.options([("search_path", schema.as_str())]);
             }
@@ -202,10 +206,13 @@ impl Store {
                 .await?;
             Db::Postgres(pool)
         } else {
-            let path = config.sqlite_path().ok_or_else(|| StoreError::Config("no SQLite path".into()))?;
+            let path = config
+                .sqlite_path()
+                .ok_or_else(|| StoreError::Config("no SQLite path".into()))?;
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Config(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
             let options = SqliteConnectOptions::new()
                 .filename(&path)
@@ -230,7 +237,11 @@ impl Store {
             migrate(&db).await?;
         }
         let writer = Writer::start(db.clone(), config.automation);
-        Ok(Store { db, writer: Arc::new(writer), automation: config.automation })
+        Ok(Store {
+            db,
+            writer: Arc::new(writer),
+            automation: config.automation,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -267,7 +278,9 @@ async fn migrate(db: &Db) -> Result<usize, StoreError> {
         let mut tx = db.begin().await?;
         if let Tx::Postgres(t) = &mut tx {
             // Several nodes may start at once: one migrates, the others wait and see it done.
-            sqlx::query("SELECT pg_advisory_xact_lock(7411926)").execute(&mut **t).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7411926)")
+                .execute(&mut **t)
+                .await?;
         }
         let done: Option<i64> = with_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
@@ -294,7 +307,11 @@ async fn migrate(db: &Db) -> Result<usize, StoreError> {
                 .await?;
         });
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         applied += 1;
     }
     Ok(applied)

@@ -74,7 +74,8 @@ fn event_from(row: &impl RowExt) -> Result<StoredEvent, StoreError> {
     let schema_version = row.int("schema_version")?;
     let payload_text = row.text("payload")?;
     let payload: Value = parse_json(&payload_text, "event payload")?;
-    let event = CaseEvent::from_stored(&event_type, schema_version, &payload).map_err(StoreError::corrupt)?;
+    let event = CaseEvent::from_stored(&event_type, schema_version, &payload)
+        .map_err(StoreError::corrupt)?;
     Ok(StoredEvent {
         case_id,
         seq: row.int("seq")?,
@@ -225,11 +226,15 @@ impl Store {
     }
 
     pub async fn count_cases(&self) -> Result<i64, StoreError> {
-        Ok(with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await?))
+        Ok(
+            with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await?),
+        )
     }
 
     pub async fn count_events(&self) -> Result<i64, StoreError> {
-        Ok(with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM case_events").fetch_one(pool).await?))
+        Ok(
+            with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM case_events").fetch_one(pool).await?),
+        )
     }
 
     /// Checks every case: its hash chain link by link, that the projection
@@ -258,7 +263,10 @@ impl Store {
                 cursor = (last.case_id.clone(), last.seq);
             }
             for raw in page {
-                if pending.first().is_some_and(|first| first.case_id != raw.case_id) {
+                if pending
+                    .first()
+                    .is_some_and(|first| first.case_id != raw.case_id)
+                {
                     let case = std::mem::take(&mut pending);
                     self.verify_case(&case, &mut report).await?;
                 }
@@ -278,52 +286,85 @@ impl Store {
                 .await?
         });
         for case_id in orphans {
-            report.problems.push(VerifyProblem { case_id, seq: None, problem: "the case has no events".into() });
+            report.problems.push(VerifyProblem {
+                case_id,
+                seq: None,
+                problem: "the case has no events".into(),
+            });
         }
         Ok(report)
     }
 
-    async fn verify_case(&self, events: &[RawEvent], report: &mut VerifyReport) -> Result<(), StoreError> {
-        let Some(first) = events.first() else { return Ok(()) };
+    async fn verify_case(
+        &self,
+        events: &[RawEvent],
+        report: &mut VerifyReport,
+    ) -> Result<(), StoreError> {
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
         let case_id = first.case_id.clone();
         report.cases += 1;
         report.events += events.len() as u64;
-        let problem = |seq: Option<i64>, problem: String| VerifyProblem { case_id: case_id.clone(), seq, problem };
+        let problem = |seq: Option<i64>, problem: String| VerifyProblem {
+            case_id: case_id.clone(),
+            seq,
+            problem,
+        };
 
         // Parse the stored JSON once; unreadable JSON is itself a broken event.
         let mut parsed = Vec::with_capacity(events.len());
         for raw in events {
-            match (serde_json::from_str::<Value>(&raw.actor), serde_json::from_str::<Value>(&raw.payload)) {
+            match (
+                serde_json::from_str::<Value>(&raw.actor),
+                serde_json::from_str::<Value>(&raw.payload),
+            ) {
                 (Ok(actor), Ok(payload)) => parsed.push((actor, payload)),
                 _ => {
-                    report.problems.push(problem(Some(raw.seq), "the stored actor or payload is not valid JSON".into()));
+                    report.problems.push(problem(
+                        Some(raw.seq),
+                        "the stored actor or payload is not valid JSON".into(),
+                    ));
                     return Ok(());
                 }
             }
         }
-        let links = events.iter().zip(&parsed).map(|(raw, (actor, payload))| StoredLink {
-            event: ChainedEvent {
-                case_id: &raw.case_id,
-                operator_id: &raw.operator_id,
-                merchant_id: &raw.merchant_id,
-                seq: raw.seq,
-                event_type: &raw.event_type,
-                schema_version: raw.schema_version,
-                actor,
-                recorded_at_micros: raw.recorded_at,
-                payload,
-            },
-            prev_hash: &raw.prev_hash,
-            hash: &raw.hash,
-        });
+        let links = events
+            .iter()
+            .zip(&parsed)
+            .map(|(raw, (actor, payload))| StoredLink {
+                event: ChainedEvent {
+                    case_id: &raw.case_id,
+                    operator_id: &raw.operator_id,
+                    merchant_id: &raw.merchant_id,
+                    seq: raw.seq,
+                    event_type: &raw.event_type,
+                    schema_version: raw.schema_version,
+                    actor,
+                    recorded_at_micros: raw.recorded_at,
+                    payload,
+                },
+                prev_hash: &raw.prev_hash,
+                hash: &raw.hash,
+            });
         let last_hash = match verify_chain(links) {
             Ok(hash) => hash,
             Err(chain_break) => {
                 let (seq, what) = match chain_break {
-                    ChainBreak::SequenceGap { expected, found } => (found, format!("sequence gap: expected {expected}, found {found}")),
-                    ChainBreak::PreviousMismatch { seq } => (seq, "its previous hash is not the hash of the event before".into()),
-                    ChainBreak::HashMismatch { seq } => (seq, "its content does not match its hash (altered)".into()),
-                    ChainBreak::Unreadable { seq, detail } => (seq, format!("unreadable: {detail}")),
+                    ChainBreak::SequenceGap { expected, found } => (
+                        found,
+                        format!("sequence gap: expected {expected}, found {found}"),
+                    ),
+                    ChainBreak::PreviousMismatch { seq } => (
+                        seq,
+                        "its previous hash is not the hash of the event before".into(),
+                    ),
+                    ChainBreak::HashMismatch { seq } => {
+                        (seq, "its content does not match its hash (altered)".into())
+                    }
+                    ChainBreak::Unreadable { seq, detail } => {
+                        (seq, format!("unreadable: {detail}"))
+                    }
                 };
                 report.problems.push(problem(Some(seq), what));
                 return Ok(());
@@ -331,8 +372,14 @@ impl Store {
         };
 
         // The projection must point at the end of the chain and equal the replay.
-        let Some(record) = self.case(CaseId::parse(&case_id).map_err(StoreError::corrupt)?).await? else {
-            report.problems.push(problem(None, "events exist but the case row is missing".into()));
+        let Some(record) = self
+            .case(CaseId::parse(&case_id).map_err(StoreError::corrupt)?)
+            .await?
+        else {
+            report.problems.push(problem(
+                None,
+                "events exist but the case row is missing".into(),
+            ));
             return Ok(());
         };
         let version = events.len() as i64;
@@ -354,17 +401,27 @@ impl Store {
             let actor = serde_json::from_value::<Actor>(actor.clone());
             match (event, actor, crate::from_micros(raw.recorded_at)) {
                 (Ok(event), Ok(actor), Some(recorded_at)) => {
-                    decoded.push(amiable_domain::case::RecordedEvent { seq: raw.seq, actor, recorded_at, event })
+                    decoded.push(amiable_domain::case::RecordedEvent {
+                        seq: raw.seq,
+                        actor,
+                        recorded_at,
+                        event,
+                    })
                 }
                 _ => {
-                    report.problems.push(problem(Some(raw.seq), "the event does not decode".into()));
+                    report
+                        .problems
+                        .push(problem(Some(raw.seq), "the event does not decode".into()));
                     return Ok(());
                 }
             }
         }
         let replayed = CaseState::replay(record.state.case_id, &decoded);
         if replayed.as_ref() != Some(&record.state) {
-            report.problems.push(problem(None, "the case projection differs from the replay of its events".into()));
+            report.problems.push(problem(
+                None,
+                "the case projection differs from the replay of its events".into(),
+            ));
         }
         Ok(())
     }

@@ -76,7 +76,13 @@ impl Store {
     }
 
     /// Claims up to `limit` due jobs for `worker` until `now + lease`.
-    pub async fn claim_jobs(&self, worker: &str, limit: i64, lease: SignedDuration, now: Timestamp) -> Result<Vec<Job>, StoreError> {
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        limit: i64,
+        lease: SignedDuration,
+        now: Timestamp,
+    ) -> Result<Vec<Job>, StoreError> {
         let sql = match self.db.backend() {
             Backend::Sqlite => {
                 "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
@@ -114,7 +120,12 @@ impl Store {
     }
 
     /// Marks a job done; `false` if `worker` no longer holds its lease.
-    pub async fn complete_job(&self, id: i64, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+    pub async fn complete_job(
+        &self,
+        id: i64,
+        worker: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let done = with_pool!(&self.db, pool => {
             sqlx::query(
                 "UPDATE jobs SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL
@@ -131,7 +142,14 @@ impl Store {
     }
 
     /// Records a failure: retried at `retry_at`, or dead after its last attempt.
-    pub async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Timestamp, now: Timestamp) -> Result<JobFailure, StoreError> {
+    pub async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<JobFailure, StoreError> {
         let error: String = error.chars().take(2000).collect();
         let row = with_pool!(&self.db, pool => {
             sqlx::query(
@@ -167,7 +185,10 @@ impl Store {
     }
 
     /// A job by id, whatever its status (for tests and the operations CLI).
-    pub async fn job_status(&self, id: i64) -> Result<Option<(String, i64, Option<String>)>, StoreError> {
+    pub async fn job_status(
+        &self,
+        id: i64,
+    ) -> Result<Option<(String, i64, Option<String>)>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query("SELECT status, attempts, lease_owner FROM jobs WHERE id = $1")
                 .bind(id)
@@ -179,7 +200,10 @@ impl Store {
     }
 
     /// Jobs of one case, for the timeline and tests: (kind, due_at, status).
-    pub async fn case_jobs(&self, case_id: &str) -> Result<Vec<(String, Timestamp, String)>, StoreError> {
+    pub async fn case_jobs(
+        &self,
+        case_id: &str,
+    ) -> Result<Vec<(String, Timestamp, String)>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query("SELECT kind, due_at, status FROM jobs WHERE case_id = $1 ORDER BY id")
                 .bind(case_id)

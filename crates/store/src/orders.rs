@@ -32,7 +32,10 @@ fn summary_from(row: &impl RowExt) -> Result<OrderSummary, StoreError> {
         order: parse_json(&row.text("snapshot")?, "order snapshot")?,
         open_cases: row.int("open_cases")?,
         total_cases: row.int("total_cases")?,
-        last_case_activity_at: row.opt_int("last_case_activity_at")?.map(instant).transpose()?,
+        last_case_activity_at: row
+            .opt_int("last_case_activity_at")?
+            .map(instant)
+            .transpose()?,
         created_at: instant(row.int("created_at")?)?,
         updated_at: instant(row.int("updated_at")?)?,
     })
@@ -58,7 +61,11 @@ impl Store {
                     tx.commit().await?;
                     return Ok(outcome);
                 }
-                Err(StoreError::Database(e)) if attempt == 0 && StoreError::is_unique_violation(&e) => continue,
+                Err(StoreError::Database(e))
+                    if attempt == 0 && StoreError::is_unique_violation(&e) =>
+                {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -66,7 +73,10 @@ impl Store {
     }
 
     /// Upserts many checked orders in one transaction (imports). All or nothing.
-    pub async fn upsert_orders(&self, orders: &[(OperatorId, MerchantId, OrderInput, OrderId)]) -> Result<Vec<UpsertOutcome>, StoreError> {
+    pub async fn upsert_orders(
+        &self,
+        orders: &[(OperatorId, MerchantId, OrderInput, OrderId)],
+    ) -> Result<Vec<UpsertOutcome>, StoreError> {
         let mut tx = self.db.begin().await?;
         let mut outcomes = Vec::with_capacity(orders.len());
         for (operator_id, merchant_id, input, new_id) in orders {
@@ -83,7 +93,11 @@ impl Store {
         })
     }
 
-    pub async fn order_by_external_id(&self, merchant_id: MerchantId, external_id: &ExternalId) -> Result<Option<OrderSummary>, StoreError> {
+    pub async fn order_by_external_id(
+        &self,
+        merchant_id: MerchantId,
+        external_id: &ExternalId,
+    ) -> Result<Option<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
             sqlx::query("SELECT * FROM orders WHERE merchant_id = $1 AND external_id = $2")
                 .bind(merchant_id.to_string()).bind(external_id.as_str()).fetch_optional(pool).await?
@@ -92,7 +106,11 @@ impl Store {
     }
 
     /// Orders of a merchant, newest first.
-    pub async fn orders_of_merchant(&self, merchant_id: MerchantId, limit: i64) -> Result<Vec<OrderSummary>, StoreError> {
+    pub async fn orders_of_merchant(
+        &self,
+        merchant_id: MerchantId,
+        limit: i64,
+    ) -> Result<Vec<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
             sqlx::query("SELECT * FROM orders WHERE merchant_id = $1 ORDER BY placed_at DESC, id LIMIT $2")
                 .bind(merchant_id.to_string()).bind(limit).fetch_all(pool).await?
@@ -101,7 +119,9 @@ impl Store {
     }
 
     pub async fn count_orders(&self) -> Result<i64, StoreError> {
-        Ok(crate::db::with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(pool).await?))
+        Ok(
+            crate::db::with_pool!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(pool).await?),
+        )
     }
 }
 
@@ -112,7 +132,8 @@ async fn upsert_in(
     input: &OrderInput,
     new_id: OrderId,
 ) -> Result<UpsertOutcome, StoreError> {
-    let external_id = ExternalId::parse(&input.external_id).map_err(|e| StoreError::Invalid(e.into()))?;
+    let external_id =
+        ExternalId::parse(&input.external_id).map_err(|e| StoreError::Invalid(e.into()))?;
     let merchant_operator: Option<String> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT operator_id FROM merchants WHERE id = $1")
             .bind(merchant_id.to_string())
@@ -133,8 +154,13 @@ async fn upsert_in(
         Some(id) => (OrderId::parse(&id).map_err(StoreError::corrupt)?, false),
         None => (new_id, true),
     };
-    let order = Order::from_input(id, operator_id, merchant_id, input).map_err(StoreError::Invalid)?;
-    let total = order.total().map_err(|e| StoreError::Invalid(amiable_domain::validation::FieldError::new("lines", e.code(), e.to_string()).into()))?;
+    let order =
+        Order::from_input(id, operator_id, merchant_id, input).map_err(StoreError::Invalid)?;
+    let total = order.total().map_err(|e| {
+        StoreError::Invalid(
+            amiable_domain::validation::FieldError::new("lines", e.code(), e.to_string()).into(),
+        )
+    })?;
     let snapshot = serde_json::to_string(&order).map_err(StoreError::corrupt)?;
     let now = crate::to_micros(Timestamp::now());
     with_tx!(tx, conn => {
@@ -173,7 +199,10 @@ async fn upsert_in(
             .await?;
         }
     });
-    Ok(UpsertOutcome { order_id: id, created })
+    Ok(UpsertOutcome {
+        order_id: id,
+        created,
+    })
 }
 
 /// Loads the order a case is opened on, inside the command's transaction.
@@ -181,5 +210,7 @@ pub(crate) async fn order_in(tx: &mut Tx, id: OrderId) -> Result<Option<Order>, 
     let snapshot: Option<String> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT snapshot FROM orders WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *conn).await?
     });
-    snapshot.map(|s| parse_json(&s, "order snapshot")).transpose()
+    snapshot
+        .map(|s| parse_json(&s, "order snapshot"))
+        .transpose()
 }

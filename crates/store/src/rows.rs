@@ -32,10 +32,14 @@ macro_rules! impl_row_ext {
 impl_row_ext!(sqlx::sqlite::SqliteRow);
 impl_row_ext!(sqlx::postgres::PgRow);
 
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
 }
 
 pub(crate) fn instant(micros: i64) -> Result<jiff::Timestamp, StoreError> {
-    crate::from_micros(micros).ok_or_else(|| StoreError::corrupt(format!("instant {micros} out of range")))
+    crate::from_micros(micros)
+        .ok_or_else(|| StoreError::corrupt(format!("instant {micros} out of range")))
 }

@@ -49,11 +49,23 @@ fn merchant_from(row: &impl RowExt) -> Result<Merchant, StoreError> {
 }
 
 fn duplicate_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
-    move |e| if StoreError::is_unique_violation(&e) { StoreError::Duplicate(what) } else { StoreError::Database(e) }
+    move |e| {
+        if StoreError::is_unique_violation(&e) {
+            StoreError::Duplicate(what)
+        } else {
+            StoreError::Database(e)
+        }
+    }
 }
 
 impl Store {
-    pub async fn create_operator(&self, id: OperatorId, slug: &Slug, name: &str, settings: &Value) -> Result<Operator, StoreError> {
+    pub async fn create_operator(
+        &self,
+        id: OperatorId,
+        slug: &Slug,
+        name: &str,
+        settings: &Value,
+    ) -> Result<Operator, StoreError> {
         let now = Timestamp::now();
         with_pool!(&self.db, pool => {
             sqlx::query("INSERT INTO operators (id, slug, name, settings, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -67,7 +79,9 @@ impl Store {
                 .map_err(duplicate_as("operator"))?
                 .rows_affected()
         });
-        self.operator(id).await?.ok_or(StoreError::NotFound("operator"))
+        self.operator(id)
+            .await?
+            .ok_or(StoreError::NotFound("operator"))
     }
 
     pub async fn operator(&self, id: OperatorId) -> Result<Option<Operator>, StoreError> {
@@ -116,7 +130,9 @@ impl Store {
                 })?
                 .rows_affected()
         });
-        self.merchant(id).await?.ok_or(StoreError::NotFound("merchant"))
+        self.merchant(id)
+            .await?
+            .ok_or(StoreError::NotFound("merchant"))
     }
 
     pub async fn merchant(&self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
@@ -126,7 +142,11 @@ impl Store {
         })
     }
 
-    pub async fn merchant_by_slug(&self, operator_id: OperatorId, slug: &str) -> Result<Option<Merchant>, StoreError> {
+    pub async fn merchant_by_slug(
+        &self,
+        operator_id: OperatorId,
+        slug: &str,
+    ) -> Result<Option<Merchant>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query("SELECT * FROM merchants WHERE operator_id = $1 AND slug = $2")
                 .bind(operator_id.to_string()).bind(slug).fetch_optional(pool).await?
@@ -144,7 +164,10 @@ impl Store {
 
     /// The reasons an operator accepts: the built-ins plus `settings.reasons`.
     pub async fn taxonomy(&self, operator_id: OperatorId) -> Result<ReasonTaxonomy, StoreError> {
-        let operator = self.operator(operator_id).await?.ok_or(StoreError::NotFound("operator"))?;
+        let operator = self
+            .operator(operator_id)
+            .await?
+            .ok_or(StoreError::NotFound("operator"))?;
         taxonomy_from_settings(&operator.settings)
     }
 }
@@ -156,4 +179,3 @@ pub(crate) fn taxonomy_from_settings(settings: &Value) -> Result<ReasonTaxonomy,
         None => Ok(ReasonTaxonomy::default()),
     }
 }
-

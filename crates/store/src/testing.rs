@@ -20,8 +20,13 @@ pub struct TestStore {
 /// The PostgreSQL URL for tests, if configured. Panics on a non-PostgreSQL
 /// value so a typo cannot silently skip the PostgreSQL half of the suite.
 pub fn postgres_url() -> Option<String> {
-    let url = std::env::var(TEST_DATABASE_URL).ok().filter(|u| !u.is_empty())?;
-    assert!(url.starts_with("postgres://") || url.starts_with("postgresql://"), "{TEST_DATABASE_URL} must be a postgres:// URL");
+    let url = std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "{TEST_DATABASE_URL} must be a postgres:// URL"
+    );
     Some(url)
 }
 
@@ -37,7 +42,9 @@ pub async fn postgres_config(url: &str) -> DatabaseConfig {
     let schema = format!("t_{}", uuid_like());
     let mut bootstrap = DatabaseConfig::new(url);
     bootstrap.migrate = false;
-    let admin = Store::connect(&bootstrap).await.expect("connect to the PostgreSQL test database");
+    let admin = Store::connect(&bootstrap)
+        .await
+        .expect("connect to the PostgreSQL test database");
     let create = format!("CREATE SCHEMA {schema}");
     admin.raw_execute(create).await.expect("create test schema");
     admin.close().await;
@@ -47,7 +54,10 @@ pub async fn postgres_config(url: &str) -> DatabaseConfig {
 }
 
 fn uuid_like() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{:x}{:x}{:x}", nanos, std::process::id(), n)
@@ -57,12 +67,26 @@ fn uuid_like() -> String {
 pub async fn test_stores() -> Vec<TestStore> {
     let mut stores = Vec::new();
     let (config, dir) = sqlite_config();
-    let store = Store::connect(&config).await.expect("open SQLite test store");
-    stores.push(TestStore { store, name: "sqlite", config, _dir: Some(dir) });
+    let store = Store::connect(&config)
+        .await
+        .expect("open SQLite test store");
+    stores.push(TestStore {
+        store,
+        name: "sqlite",
+        config,
+        _dir: Some(dir),
+    });
     if let Some(url) = postgres_url() {
         let config = postgres_config(&url).await;
-        let store = Store::connect(&config).await.expect("open PostgreSQL test store");
-        stores.push(TestStore { store, name: "postgres", config, _dir: None });
+        let store = Store::connect(&config)
+            .await
+            .expect("open PostgreSQL test store");
+        stores.push(TestStore {
+            store,
+            name: "postgres",
+            config,
+            _dir: None,
+        });
     }
     stores
 }

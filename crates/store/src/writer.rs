@@ -21,7 +21,9 @@ use crate::rows::{RowExt, parse_json};
 use crate::tenants::taxonomy_from_settings;
 use amiable_domain::canonical::to_canonical_json;
 use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs};
-use amiable_domain::case::{Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide};
+use amiable_domain::case::{
+    Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide,
+};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
@@ -81,15 +83,23 @@ impl Writer {
             lanes.push(sender);
             tasks.push(tokio::spawn(run_lane(db.clone(), automation, receiver)));
         }
-        Writer { lanes, tasks: Mutex::new(tasks) }
+        Writer {
+            lanes,
+            tasks: Mutex::new(tasks),
+        }
     }
 
-    pub(crate) async fn submit(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
+    pub(crate) async fn submit(
+        &self,
+        request: CommandRequest,
+    ) -> Result<CommandOutcome, CommandError> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         request.case_id.hash(&mut hasher);
         let lane = &self.lanes[(hasher.finish() as usize) % self.lanes.len()];
         let (reply, answer) = oneshot::channel();
-        lane.send((request, reply)).await.map_err(|_| StoreError::WriterStopped)?;
+        lane.send((request, reply))
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
@@ -123,15 +133,27 @@ struct Cache {
     cases: HashMap<CaseId, Loaded>,
 }
 
-async fn run_lane(db: Db, automation: Automation, mut receiver: mpsc::Receiver<(CommandRequest, Reply)>) {
+async fn run_lane(
+    db: Db,
+    automation: Automation,
+    mut receiver: mpsc::Receiver<(CommandRequest, Reply)>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut cache = Cache { persistent: db.backend() == Backend::Sqlite, cases: HashMap::new() };
+    let mut cache = Cache {
+        persistent: db.backend() == Backend::Sqlite,
+        cases: HashMap::new(),
+    };
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         run_batch(&db, &automation, &mut cache, std::mem::take(&mut batch)).await;
     }
 }
 
-async fn run_batch(db: &Db, automation: &Automation, cache: &mut Cache, mut batch: Vec<(CommandRequest, Reply)>) {
+async fn run_batch(
+    db: &Db,
+    automation: &Automation,
+    cache: &mut Cache,
+    mut batch: Vec<(CommandRequest, Reply)>,
+) {
     // Lock rows in one global order (a stable sort keeps each case's commands in arrival order).
     batch.sort_by_key(|(request, _)| request.case_id);
     if !cache.persistent || cache.cases.len() > CACHE_LIMIT {
@@ -151,7 +173,9 @@ async fn run_batch(db: &Db, automation: &Automation, cache: &mut Cache, mut batc
             for (request, reply) in batch {
                 cache.cases.clear();
                 let result = match try_batch(db, automation, cache, &[&request]).await {
-                    Ok(mut results) => results.pop().unwrap_or(Err(CommandError::Storage(StoreError::WriterStopped))),
+                    Ok(mut results) => results
+                        .pop()
+                        .unwrap_or(Err(CommandError::Storage(StoreError::WriterStopped))),
                     Err(error) => Err(CommandError::Storage(error)),
                 };
                 let _ = reply.send(result);
@@ -206,7 +230,9 @@ async fn try_batch(
 
 async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
     let sql = match tx.backend() {
-        Backend::Sqlite => "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1",
+        Backend::Sqlite => {
+            "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1"
+        }
         Backend::Postgres => {
             "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1 FOR UPDATE"
         }
@@ -223,7 +249,9 @@ async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError
             None => None,
         }
     });
-    let Some((version, last_hash, state, order_external_id, buyer_email)) = row else { return Ok(None) };
+    let Some((version, last_hash, state, order_external_id, buyer_email)) = row else {
+        return Ok(None);
+    };
     let state: CaseState = parse_json(&state, "case state")?;
     if state.version != version {
         return Err(StoreError::corrupt(format!(
@@ -231,8 +259,14 @@ async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError
             state.version
         )));
     }
-    let last_hash = from_hex(&last_hash).ok_or_else(|| StoreError::corrupt(format!("case {case_id}: bad last hash")))?;
-    Ok(Some(Loaded { state, last_hash, order_external_id, buyer_email }))
+    let last_hash = from_hex(&last_hash)
+        .ok_or_else(|| StoreError::corrupt(format!("case {case_id}: bad last hash")))?;
+    Ok(Some(Loaded {
+        state,
+        last_hash,
+        order_external_id,
+        buyer_email,
+    }))
 }
 
 /// Decides one command against the batch's view of its case and records what to write.
@@ -266,7 +300,11 @@ async fn apply(
         return Err(CommandError::CaseNotFound);
     }
     let order = match (current.is_none(), request.order_id) {
-        (true, Some(order_id)) => Some(order_in(tx, order_id).await?.ok_or(CommandError::OrderNotFound)?),
+        (true, Some(order_id)) => Some(
+            order_in(tx, order_id)
+                .await?
+                .ok_or(CommandError::OrderNotFound)?,
+        ),
         (true, None) => return Err(CommandError::OrderNotFound),
         (false, _) => None,
     };
@@ -281,7 +319,12 @@ async fn apply(
         (None, Some(loaded)) => now.max(loaded.state.last_activity_at),
         (None, None) => now,
     };
-    let ctx = Context { now: at, actor: &request.actor, order: order.as_ref(), taxonomy: &taxonomy };
+    let ctx = Context {
+        now: at,
+        actor: &request.actor,
+        order: order.as_ref(),
+        taxonomy: &taxonomy,
+    };
     let before = current.map(|l| &l.state);
     let events = decide(before, &request.command, &ctx).map_err(CommandError::Rejected)?;
 
@@ -292,13 +335,23 @@ async fn apply(
     let mut stored = Vec::with_capacity(events.len());
     for event in events {
         let seq = state.as_ref().map_or(0, |s| s.version) + 1;
-        let recorded = RecordedEvent { seq, actor: request.actor.clone(), recorded_at: at, event };
+        let recorded = RecordedEvent {
+            seq,
+            actor: request.actor.clone(),
+            recorded_at: at,
+            event,
+        };
         state = CaseState::evolve(state, case_id, &recorded);
-        let folded = state.as_ref().ok_or_else(|| StoreError::corrupt("an event did not apply"))?;
+        let folded = state
+            .as_ref()
+            .ok_or_else(|| StoreError::corrupt("an event did not apply"))?;
         let payload = recorded.event.payload();
         let payload_text = to_canonical_json(&payload).map_err(StoreError::corrupt)?;
-        let (case_text, operator_text, merchant_text) =
-            (case_id.to_string(), folded.operator_id.to_string(), folded.merchant_id.to_string());
+        let (case_text, operator_text, merchant_text) = (
+            case_id.to_string(),
+            folded.operator_id.to_string(),
+            folded.merchant_id.to_string(),
+        );
         let chained = ChainedEvent {
             case_id: &case_text,
             operator_id: &operator_text,
@@ -335,7 +388,12 @@ async fn apply(
         _ => 0,
     };
     if before.is_none() || open_delta != 0 {
-        pending.order_deltas.push((state.order_id, open_delta, i64::from(before.is_none()), state.last_activity_at));
+        pending.order_deltas.push((
+            state.order_id,
+            open_delta,
+            i64::from(before.is_none()),
+            state.last_activity_at,
+        ));
     }
     for job in scheduled_jobs(before, &state, automation) {
         pending.jobs.push((case_id, job));
@@ -353,8 +411,21 @@ async fn apply(
         (None, None) => return Err(CommandError::CaseNotFound),
     };
     let version = state.version;
-    cache.cases.insert(case_id, Loaded { state: state.clone(), last_hash: previous, order_external_id, buyer_email });
-    Ok(CommandOutcome { case_id, version, events: stored, state })
+    cache.cases.insert(
+        case_id,
+        Loaded {
+            state: state.clone(),
+            last_hash: previous,
+            order_external_id,
+            buyer_email,
+        },
+    );
+    Ok(CommandOutcome {
+        case_id,
+        version,
+        events: stored,
+        state,
+    })
 }
 
 /// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
@@ -368,7 +439,10 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
     }
     let mut cases = Vec::with_capacity(pending.touched.len());
     for (case_id, _) in &pending.touched {
-        let loaded = cache.cases.get(case_id).ok_or_else(|| StoreError::corrupt("a touched case left the cache"))?;
+        let loaded = cache
+            .cases
+            .get(case_id)
+            .ok_or_else(|| StoreError::corrupt("a touched case left the cache"))?;
         let state_text = serde_json::to_string(&loaded.state).map_err(StoreError::corrupt)?;
         cases.push((loaded, state_text));
     }
@@ -461,7 +535,10 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
     Ok(())
 }
 
-async fn operator_taxonomy(tx: &mut Tx, operator_id: amiable_domain::ids::OperatorId) -> Result<ReasonTaxonomy, StoreError> {
+async fn operator_taxonomy(
+    tx: &mut Tx,
+    operator_id: amiable_domain::ids::OperatorId,
+) -> Result<ReasonTaxonomy, StoreError> {
     let settings: Option<String> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT settings FROM operators WHERE id = $1")
             .bind(operator_id.to_string())

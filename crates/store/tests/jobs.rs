@@ -8,7 +8,13 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::HashSet;
 
 fn job(kind: &str, due_at: Timestamp) -> NewJob {
-    NewJob { kind: kind.into(), payload: serde_json::json!({"n": 1}), case_id: None, due_at, max_attempts: 3 }
+    NewJob {
+        kind: kind.into(),
+        payload: serde_json::json!({"n": 1}),
+        case_id: None,
+        due_at,
+        max_attempts: 3,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,23 +22,50 @@ async fn due_jobs_are_claimed_once_and_completed() {
     for t in test_stores().await {
         let store = &t.store;
         let now = Timestamp::now();
-        let due = store.enqueue_job(&job("reminder", now - SignedDuration::from_secs(5))).await.unwrap();
-        let later = store.enqueue_job(&job("reminder", now + SignedDuration::from_hours(1))).await.unwrap();
+        let due = store
+            .enqueue_job(&job("reminder", now - SignedDuration::from_secs(5)))
+            .await
+            .unwrap();
+        let later = store
+            .enqueue_job(&job("reminder", now + SignedDuration::from_hours(1)))
+            .await
+            .unwrap();
         let lease = SignedDuration::from_secs(30);
 
         let claimed = store.claim_jobs("worker-a", 10, lease, now).await.unwrap();
-        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due], "{}", t.name);
+        assert_eq!(
+            claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![due],
+            "{}",
+            t.name
+        );
         assert_eq!(claimed[0].attempts, 1);
         assert_eq!(claimed[0].payload["n"], 1);
-        assert!(store.claim_jobs("worker-b", 10, lease, now).await.unwrap().is_empty(), "a leased job is not claimed twice");
-        assert!(!store.complete_job(due, "worker-b", now).await.unwrap(), "only the lease holder completes");
+        assert!(
+            store
+                .claim_jobs("worker-b", 10, lease, now)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a leased job is not claimed twice"
+        );
+        assert!(
+            !store.complete_job(due, "worker-b", now).await.unwrap(),
+            "only the lease holder completes"
+        );
         assert!(store.complete_job(due, "worker-a", now).await.unwrap());
         assert_eq!(store.job_status(due).await.unwrap().unwrap().0, "done");
         assert_eq!(store.pending_jobs().await.unwrap(), 1);
 
         let in_two_hours = now + SignedDuration::from_hours(2);
-        let claimed = store.claim_jobs("worker-a", 10, lease, in_two_hours).await.unwrap();
-        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![later]);
+        let claimed = store
+            .claim_jobs("worker-a", 10, lease, in_two_hours)
+            .await
+            .unwrap();
+        assert_eq!(
+            claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![later]
+        );
     }
 }
 
@@ -43,20 +76,59 @@ async fn an_expired_lease_is_reclaimed_and_failures_retry_then_die() {
         let now = Timestamp::now();
         let id = store.enqueue_job(&job("flaky", now)).await.unwrap();
         let lease = SignedDuration::from_secs(30);
-        assert_eq!(store.claim_jobs("crashed", 1, lease, now).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .claim_jobs("crashed", 1, lease, now)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // The worker died; after the lease expires another one takes over.
         let later = now + SignedDuration::from_secs(31);
         let reclaimed = store.claim_jobs("survivor", 1, lease, later).await.unwrap();
-        assert_eq!((reclaimed[0].id, reclaimed[0].attempts), (id, 2), "{}", t.name);
-        assert!(!store.complete_job(id, "crashed", later).await.unwrap(), "the dead worker lost its lease");
+        assert_eq!(
+            (reclaimed[0].id, reclaimed[0].attempts),
+            (id, 2),
+            "{}",
+            t.name
+        );
+        assert!(
+            !store.complete_job(id, "crashed", later).await.unwrap(),
+            "the dead worker lost its lease"
+        );
 
-        assert_eq!(store.fail_job(id, "survivor", "SMTP 451", later, later).await.unwrap(), JobFailure::Retry);
+        assert_eq!(
+            store
+                .fail_job(id, "survivor", "SMTP 451", later, later)
+                .await
+                .unwrap(),
+            JobFailure::Retry
+        );
         let third = store.claim_jobs("survivor", 1, lease, later).await.unwrap();
         assert_eq!(third[0].attempts, 3);
-        assert_eq!(store.fail_job(id, "survivor", "SMTP 451", later, later).await.unwrap(), JobFailure::Dead);
+        assert_eq!(
+            store
+                .fail_job(id, "survivor", "SMTP 451", later, later)
+                .await
+                .unwrap(),
+            JobFailure::Dead
+        );
         assert_eq!(store.job_status(id).await.unwrap().unwrap().0, "dead");
-        assert!(store.claim_jobs("survivor", 1, lease, later + SignedDuration::from_hours(1)).await.unwrap().is_empty());
-        assert_eq!(store.fail_job(id, "survivor", "late", later, later).await.unwrap(), JobFailure::LeaseLost);
+        assert!(
+            store
+                .claim_jobs("survivor", 1, lease, later + SignedDuration::from_hours(1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .fail_job(id, "survivor", "late", later, later)
+                .await
+                .unwrap(),
+            JobFailure::LeaseLost
+        );
     }
 }
 
@@ -83,12 +155,20 @@ async fn two_workers_racing_take_each_job_exactly_once() {
                     let name = format!("node-{i}");
                     let mut mine = Vec::new();
                     loop {
-                        let claimed = store.claim_jobs(&name, 7, SignedDuration::from_secs(60), Timestamp::now()).await.unwrap();
+                        let claimed = store
+                            .claim_jobs(&name, 7, SignedDuration::from_secs(60), Timestamp::now())
+                            .await
+                            .unwrap();
                         if claimed.is_empty() {
                             break;
                         }
                         for job in claimed {
-                            assert!(store.complete_job(job.id, &name, Timestamp::now()).await.unwrap());
+                            assert!(
+                                store
+                                    .complete_job(job.id, &name, Timestamp::now())
+                                    .await
+                                    .unwrap()
+                            );
                             mine.push(job.id);
                         }
                         tokio::task::yield_now().await;

@@ -3,7 +3,9 @@
 
 mod fixtures;
 
-use amiable_domain::case::{CaseKind, CaseStatus, Command, Resolution, ResolutionKind, automation::AUTO_CLOSE_JOB};
+use amiable_domain::case::{
+    CaseKind, CaseStatus, Command, Resolution, ResolutionKind, automation::AUTO_CLOSE_JOB,
+};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_store::testing::test_stores;
 use amiable_store::{Backend, CaseFilter, CommandError, StoreError};
@@ -23,17 +25,32 @@ async fn orders_upsert_by_external_id_and_reject_bad_input() {
         let store = &t.store;
         let tenant = tenant(store).await;
         let first = store
-            .upsert_order(tenant.operator_id, tenant.merchant_id, &order_input("CMD-1"), OrderId::from_bytes(random_bytes()))
+            .upsert_order(
+                tenant.operator_id,
+                tenant.merchant_id,
+                &order_input("CMD-1"),
+                OrderId::from_bytes(random_bytes()),
+            )
             .await
             .unwrap();
         assert!(first.created);
         let mut changed = order_input("CMD-1");
         changed.buyer.name = "Claire Dupont".into();
         let second = store
-            .upsert_order(tenant.operator_id, tenant.merchant_id, &changed, OrderId::from_bytes(random_bytes()))
+            .upsert_order(
+                tenant.operator_id,
+                tenant.merchant_id,
+                &changed,
+                OrderId::from_bytes(random_bytes()),
+            )
             .await
             .unwrap();
-        assert_eq!((second.order_id, second.created), (first.order_id, false), "{}", t.name);
+        assert_eq!(
+            (second.order_id, second.created),
+            (first.order_id, false),
+            "{}",
+            t.name
+        );
         let stored = store.order(first.order_id).await.unwrap().unwrap();
         assert_eq!(stored.order.buyer.name.as_str(), "Claire Dupont");
         assert_eq!(stored.order.id, first.order_id);
@@ -41,20 +58,43 @@ async fn orders_upsert_by_external_id_and_reject_bad_input() {
 
         let mut bad = order_input("CMD-2");
         bad.lines[0].quantity = -3;
-        match store.upsert_order(tenant.operator_id, tenant.merchant_id, &bad, OrderId::from_bytes(random_bytes())).await {
+        match store
+            .upsert_order(
+                tenant.operator_id,
+                tenant.merchant_id,
+                &bad,
+                OrderId::from_bytes(random_bytes()),
+            )
+            .await
+        {
             Err(StoreError::Invalid(errors)) => assert_eq!(errors.0[0].field, "lines[0].quantity"),
             other => panic!("{other:?}"),
         }
         let other_tenant = tenant_with_other_operator(store).await;
         let foreign = store
-            .upsert_order(other_tenant, tenant.merchant_id, &order_input("CMD-3"), OrderId::from_bytes(random_bytes()))
+            .upsert_order(
+                other_tenant,
+                tenant.merchant_id,
+                &order_input("CMD-3"),
+                OrderId::from_bytes(random_bytes()),
+            )
             .await;
-        assert!(matches!(foreign, Err(StoreError::NotFound("merchant"))), "{foreign:?}");
-        assert_eq!(store.count_orders().await.unwrap(), 1, "{}: failed upserts wrote nothing", t.name);
+        assert!(
+            matches!(foreign, Err(StoreError::NotFound("merchant"))),
+            "{foreign:?}"
+        );
+        assert_eq!(
+            store.count_orders().await.unwrap(),
+            1,
+            "{}: failed upserts wrote nothing",
+            t.name
+        );
     }
 }
 
-async fn tenant_with_other_operator(store: &amiable_store::Store) -> amiable_domain::ids::OperatorId {
+async fn tenant_with_other_operator(
+    store: &amiable_store::Store,
+) -> amiable_domain::ids::OperatorId {
     tenant(store).await.operator_id
 }
 
@@ -67,19 +107,48 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
         let opened = open_case(store, order_id).await;
         assert_eq!(opened.version, 1);
         let case_id = opened.case_id;
-        let reply = store.execute(request(case_id, Some(1), message("Bonjour, voici l'étiquette."), merchant())).await.unwrap();
+        let reply = store
+            .execute(request(
+                case_id,
+                Some(1),
+                message("Bonjour, voici l'étiquette."),
+                merchant(),
+            ))
+            .await
+            .unwrap();
         assert_eq!(reply.version, 2);
-        let offer = Command::ProposeOffer { terms: Resolution::simple(ResolutionKind::ReturnAndRefund), message: None };
-        store.execute(request(case_id, Some(2), offer, merchant())).await.unwrap();
+        let offer = Command::ProposeOffer {
+            terms: Resolution::simple(ResolutionKind::ReturnAndRefund),
+            message: None,
+        };
+        store
+            .execute(request(case_id, Some(2), offer, merchant()))
+            .await
+            .unwrap();
         let accepted = store
-            .execute(request(case_id, Some(3), Command::AcceptOffer { offer_id: 1 }, amiable_domain::case::Actor::Buyer))
+            .execute(request(
+                case_id,
+                Some(3),
+                Command::AcceptOffer { offer_id: 1 },
+                amiable_domain::case::Actor::Buyer,
+            ))
             .await
             .unwrap();
         assert_eq!(accepted.state.status, CaseStatus::Resolved);
 
         let timeline = store.timeline(case_id).await.unwrap();
         let types: Vec<&str> = timeline.iter().map(|e| e.event_type.as_str()).collect();
-        assert_eq!(types, ["opened", "message_posted", "offer_proposed", "offer_accepted"], "{}", t.name);
+        assert_eq!(
+            types,
+            [
+                "opened",
+                "message_posted",
+                "offer_proposed",
+                "offer_accepted"
+            ],
+            "{}",
+            t.name
+        );
         assert_eq!(timeline[0].prev_hash, "0".repeat(64));
         for pair in timeline.windows(2) {
             assert_eq!(pair[1].prev_hash, pair[0].hash);
@@ -90,11 +159,29 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
         assert_eq!(record.order_external_id, "CMD-1");
 
         let summary = store.order(order_id).await.unwrap().unwrap();
-        assert_eq!((summary.open_cases, summary.total_cases), (0, 1), "{}", t.name);
-        let rows = store.cases(&CaseFilter { merchant_id: Some(tenant.merchant_id), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(
+            (summary.open_cases, summary.total_cases),
+            (0, 1),
+            "{}",
+            t.name
+        );
+        let rows = store
+            .cases(&CaseFilter {
+                merchant_id: Some(tenant.merchant_id),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].status, rows[0].kind, rows[0].version), (CaseStatus::Resolved, CaseKind::Return, 4));
-        assert_eq!(rows[0].resolution_kind.as_deref(), Some("return_and_refund"));
+        assert_eq!(
+            (rows[0].status, rows[0].kind, rows[0].version),
+            (CaseStatus::Resolved, CaseKind::Return, 4)
+        );
+        assert_eq!(
+            rows[0].resolution_kind.as_deref(),
+            Some("return_and_refund")
+        );
 
         // Resolving scheduled the auto-close timer in the same transaction.
         let jobs = store.case_jobs(&case_id.to_string()).await.unwrap();
@@ -114,22 +201,53 @@ async fn stale_versions_conflict_and_rejections_write_nothing() {
         let tenant = tenant(store).await;
         let order_id = order(store, &tenant, "CMD-1").await;
         let case_id = open_case(store, order_id).await.case_id;
-        store.execute(request(case_id, Some(1), message("Premier"), merchant())).await.unwrap();
+        store
+            .execute(request(case_id, Some(1), message("Premier"), merchant()))
+            .await
+            .unwrap();
 
-        let stale = store.execute(request(case_id, Some(1), message("Trop tard"), merchant())).await;
-        assert!(matches!(stale, Err(CommandError::Conflict { current_version: 2 })), "{}: {stale:?}", t.name);
+        let stale = store
+            .execute(request(case_id, Some(1), message("Trop tard"), merchant()))
+            .await;
+        assert!(
+            matches!(stale, Err(CommandError::Conflict { current_version: 2 })),
+            "{}: {stale:?}",
+            t.name
+        );
 
-        let rejected = store.execute(request(case_id, Some(2), Command::Close, merchant())).await;
+        let rejected = store
+            .execute(request(case_id, Some(2), Command::Close, merchant()))
+            .await;
         match rejected {
-            Err(CommandError::Rejected(rejection)) => assert_eq!(rejection.code(), "case.invalid_status"),
+            Err(CommandError::Rejected(rejection)) => {
+                assert_eq!(rejection.code(), "case.invalid_status")
+            }
             other => panic!("{other:?}"),
         }
-        let missing = store.execute(request(CaseId::from_bytes(random_bytes()), Some(3), message("?"), merchant())).await;
-        assert!(matches!(missing, Err(CommandError::CaseNotFound)), "{missing:?}");
+        let missing = store
+            .execute(request(
+                CaseId::from_bytes(random_bytes()),
+                Some(3),
+                message("?"),
+                merchant(),
+            ))
+            .await;
+        assert!(
+            matches!(missing, Err(CommandError::CaseNotFound)),
+            "{missing:?}"
+        );
 
-        let mut no_order = request(CaseId::from_bytes(random_bytes()), Some(0), open_command(), amiable_domain::case::Actor::Buyer);
+        let mut no_order = request(
+            CaseId::from_bytes(random_bytes()),
+            Some(0),
+            open_command(),
+            amiable_domain::case::Actor::Buyer,
+        );
         no_order.order_id = Some(OrderId::from_bytes(random_bytes()));
-        assert!(matches!(store.execute(no_order).await, Err(CommandError::OrderNotFound)));
+        assert!(matches!(
+            store.execute(no_order).await,
+            Err(CommandError::OrderNotFound)
+        ));
 
         assert_eq!(store.timeline(case_id).await.unwrap().len(), 2);
         assert_eq!(store.count_events().await.unwrap(), 2, "{}", t.name);
@@ -149,7 +267,16 @@ async fn concurrent_commands_on_one_case_never_lose_a_write() {
         let racers: Vec<_> = (0..40)
             .map(|i| {
                 let store = store.clone();
-                tokio::spawn(async move { store.execute(request(case_id, Some(1), message(&format!("Réponse {i}")), merchant())).await })
+                tokio::spawn(async move {
+                    store
+                        .execute(request(
+                            case_id,
+                            Some(1),
+                            message(&format!("Réponse {i}")),
+                            merchant(),
+                        ))
+                        .await
+                })
             })
             .collect();
         let mut won = 0;
@@ -166,7 +293,16 @@ async fn concurrent_commands_on_one_case_never_lose_a_write() {
         let writers: Vec<_> = (0..60)
             .map(|i| {
                 let store = store.clone();
-                tokio::spawn(async move { store.execute(request(case_id, None, message(&format!("Message {i}")), merchant())).await })
+                tokio::spawn(async move {
+                    store
+                        .execute(request(
+                            case_id,
+                            None,
+                            message(&format!("Message {i}")),
+                            merchant(),
+                        ))
+                        .await
+                })
             })
             .collect();
         let mut versions = Vec::new();
@@ -193,7 +329,11 @@ async fn group_commit_handles_many_cases_at_once() {
             .map(|i| {
                 let store = store.clone();
                 let case_id = cases[i % cases.len()];
-                tokio::spawn(async move { store.execute(request(case_id, None, message("Suivi"), merchant())).await })
+                tokio::spawn(async move {
+                    store
+                        .execute(request(case_id, None, message("Suivi"), merchant()))
+                        .await
+                })
             })
             .collect();
         for task in tasks {
@@ -215,12 +355,33 @@ async fn the_event_log_is_append_only_in_the_database() {
         let tenant = tenant(store).await;
         let order_id = order(store, &tenant, "CMD-1").await;
         let case_id = open_case(store, order_id).await.case_id;
-        let update = store.raw_execute(format!("UPDATE case_events SET payload = '{{}}' WHERE case_id = '{case_id}'")).await;
-        assert!(update.unwrap_err().to_string().contains("append-only"), "{}", t.name);
-        let delete = store.raw_execute(format!("DELETE FROM case_events WHERE case_id = '{case_id}'")).await;
-        assert!(delete.unwrap_err().to_string().contains("append-only"), "{}", t.name);
+        let update = store
+            .raw_execute(format!(
+                "UPDATE case_events SET payload = '{{}}' WHERE case_id = '{case_id}'"
+            ))
+            .await;
+        assert!(
+            update.unwrap_err().to_string().contains("append-only"),
+            "{}",
+            t.name
+        );
+        let delete = store
+            .raw_execute(format!(
+                "DELETE FROM case_events WHERE case_id = '{case_id}'"
+            ))
+            .await;
+        assert!(
+            delete.unwrap_err().to_string().contains("append-only"),
+            "{}",
+            t.name
+        );
         if store.backend() == Backend::Postgres {
-            assert!(store.raw_execute("TRUNCATE case_events".into()).await.is_err());
+            assert!(
+                store
+                    .raw_execute("TRUNCATE case_events".into())
+                    .await
+                    .is_err()
+            );
         }
         assert_eq!(store.timeline(case_id).await.unwrap().len(), 1);
     }
@@ -234,15 +395,29 @@ async fn verify_names_the_first_altered_event() {
         let order_id = order(store, &tenant, "CMD-1").await;
         let case_id = open_case(store, order_id).await.case_id;
         for i in 0..4 {
-            store.execute(request(case_id, None, message(&format!("Message {i}")), merchant())).await.unwrap();
+            store
+                .execute(request(
+                    case_id,
+                    None,
+                    message(&format!("Message {i}")),
+                    merchant(),
+                ))
+                .await
+                .unwrap();
         }
         let untouched = open_case(store, order_id).await.case_id;
         assert!(store.verify().await.unwrap().is_ok());
 
         // Someone with direct database access disables the guard and rewrites history.
         match store.backend() {
-            Backend::Sqlite => store.raw_execute("DROP TRIGGER case_events_no_update".into()).await.unwrap(),
-            Backend::Postgres => store.raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into()).await.unwrap(),
+            Backend::Sqlite => store
+                .raw_execute("DROP TRIGGER case_events_no_update".into())
+                .await
+                .unwrap(),
+            Backend::Postgres => store
+                .raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into())
+                .await
+                .unwrap(),
         };
         store
             .raw_execute(format!(
@@ -251,11 +426,25 @@ async fn verify_names_the_first_altered_event() {
             .await
             .unwrap();
         let report = store.verify().await.unwrap();
-        assert_eq!(report.problems.len(), 1, "{}: {:?}", t.name, report.problems);
+        assert_eq!(
+            report.problems.len(),
+            1,
+            "{}: {:?}",
+            t.name,
+            report.problems
+        );
         let problem = &report.problems[0];
-        assert_eq!((problem.case_id.as_str(), problem.seq), (case_id.to_string().as_str(), Some(3)));
+        assert_eq!(
+            (problem.case_id.as_str(), problem.seq),
+            (case_id.to_string().as_str(), Some(3))
+        );
         assert!(problem.problem.contains("altered"));
-        assert!(!report.problems.iter().any(|p| p.case_id == untouched.to_string()));
+        assert!(
+            !report
+                .problems
+                .iter()
+                .any(|p| p.case_id == untouched.to_string())
+        );
     }
 }
 
@@ -266,22 +455,46 @@ async fn verify_notices_removed_events_and_drifted_projections() {
         let tenant = tenant(store).await;
         let order_id = order(store, &tenant, "CMD-1").await;
         let case_id = open_case(store, order_id).await.case_id;
-        store.execute(request(case_id, None, message("Un"), merchant())).await.unwrap();
-        store.execute(request(case_id, None, message("Deux"), merchant())).await.unwrap();
+        store
+            .execute(request(case_id, None, message("Un"), merchant()))
+            .await
+            .unwrap();
+        store
+            .execute(request(case_id, None, message("Deux"), merchant()))
+            .await
+            .unwrap();
         match store.backend() {
-            Backend::Sqlite => store.raw_execute("DROP TRIGGER case_events_no_delete".into()).await.unwrap(),
-            Backend::Postgres => store.raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into()).await.unwrap(),
+            Backend::Sqlite => store
+                .raw_execute("DROP TRIGGER case_events_no_delete".into())
+                .await
+                .unwrap(),
+            Backend::Postgres => store
+                .raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into())
+                .await
+                .unwrap(),
         };
-        store.raw_execute(format!("DELETE FROM case_events WHERE case_id = '{case_id}' AND seq = 3")).await.unwrap();
+        store
+            .raw_execute(format!(
+                "DELETE FROM case_events WHERE case_id = '{case_id}' AND seq = 3"
+            ))
+            .await
+            .unwrap();
         let report = store.verify().await.unwrap();
         assert_eq!(report.problems.len(), 1, "{}", t.name);
-        assert!(report.problems[0].problem.contains("events removed"), "{:?}", report.problems);
+        assert!(
+            report.problems[0].problem.contains("events removed"),
+            "{:?}",
+            report.problems
+        );
 
         let second = open_case(store, order_id).await.case_id;
         store.raw_execute(format!("UPDATE cases SET state = REPLACE(state, '\"open\"', '\"closed\"') WHERE id = '{second}'")).await.unwrap();
         let report = store.verify().await.unwrap();
         assert!(
-            report.problems.iter().any(|p| p.case_id == second.to_string() && p.problem.contains("projection")),
+            report
+                .problems
+                .iter()
+                .any(|p| p.case_id == second.to_string() && p.problem.contains("projection")),
             "{}: {:?}",
             t.name,
             report.problems
@@ -297,16 +510,57 @@ async fn resolving_and_closing_keep_the_order_summary_right() {
         let order_id = order(store, &tenant, "CMD-1").await;
         let a = open_case(store, order_id).await.case_id;
         let b = open_case(store, order_id).await.case_id;
-        let refund = Resolution { amount: None, ..Resolution::simple(ResolutionKind::FullRefund) };
-        store.execute(request(a, Some(1), Command::Resolve { resolution: refund }, merchant())).await.unwrap();
-        store.execute(request(a, Some(2), Command::Close, merchant())).await.unwrap();
-        let reopen = Command::Reopen { reason: amiable_domain::text::Label::parse("Colis revenu abîmé").unwrap() };
-        store.execute(request(a, Some(3), reopen, amiable_domain::case::Actor::Buyer)).await.unwrap();
-        let cancel = Command::Cancel { reason: amiable_domain::text::Label::parse("Doublon").unwrap() };
-        store.execute(request(b, Some(1), cancel, merchant())).await.unwrap();
+        let refund = Resolution {
+            amount: None,
+            ..Resolution::simple(ResolutionKind::FullRefund)
+        };
+        store
+            .execute(request(
+                a,
+                Some(1),
+                Command::Resolve { resolution: refund },
+                merchant(),
+            ))
+            .await
+            .unwrap();
+        store
+            .execute(request(a, Some(2), Command::Close, merchant()))
+            .await
+            .unwrap();
+        let reopen = Command::Reopen {
+            reason: amiable_domain::text::Label::parse("Colis revenu abîmé").unwrap(),
+        };
+        store
+            .execute(request(
+                a,
+                Some(3),
+                reopen,
+                amiable_domain::case::Actor::Buyer,
+            ))
+            .await
+            .unwrap();
+        let cancel = Command::Cancel {
+            reason: amiable_domain::text::Label::parse("Doublon").unwrap(),
+        };
+        store
+            .execute(request(b, Some(1), cancel, merchant()))
+            .await
+            .unwrap();
         let summary = store.order(order_id).await.unwrap().unwrap();
-        assert_eq!((summary.open_cases, summary.total_cases), (1, 2), "{}", t.name);
-        let open = store.cases(&CaseFilter { status: Some(CaseStatus::Open), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(
+            (summary.open_cases, summary.total_cases),
+            (1, 2),
+            "{}",
+            t.name
+        );
+        let open = store
+            .cases(&CaseFilter {
+                status: Some(CaseStatus::Open),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(open.iter().map(|c| c.case_id).collect::<Vec<_>>(), vec![a]);
     }
 }

@@ -18,7 +18,9 @@ pub struct Automation {
 
 impl Default for Automation {
     fn default() -> Self {
-        Self { auto_close_after: SignedDuration::from_hours(14 * 24) }
+        Self {
+            auto_close_after: SignedDuration::from_hours(14 * 24),
+        }
     }
 }
 
@@ -31,12 +33,18 @@ pub struct ScheduledJob {
 }
 
 /// The jobs that a transition from `before` to `after` schedules.
-pub fn scheduled_jobs(before: Option<&CaseState>, after: &CaseState, automation: &Automation) -> Vec<ScheduledJob> {
+pub fn scheduled_jobs(
+    before: Option<&CaseState>,
+    after: &CaseState,
+    automation: &Automation,
+) -> Vec<ScheduledJob> {
     let was_resolved = before.is_some_and(|b| b.status == CaseStatus::Resolved);
     match (was_resolved, after.status, after.resolved_at) {
         (false, CaseStatus::Resolved, Some(resolved_at)) => vec![ScheduledJob {
             kind: AUTO_CLOSE_JOB,
-            due_at: resolved_at.saturating_add(automation.auto_close_after).unwrap_or(resolved_at),
+            due_at: resolved_at
+                .saturating_add(automation.auto_close_after)
+                .unwrap_or(resolved_at),
             payload: json!({ "case_id": after.case_id.to_string() }),
         }],
         _ => Vec::new(),
@@ -58,6 +66,13 @@ pub fn auto_close(state: &CaseState, automation: &Automation, now: Timestamp) ->
     if state.status != CaseStatus::Resolved {
         return AutoClose::NothingToDo;
     }
-    let due = state.last_activity_at.saturating_add(automation.auto_close_after).unwrap_or(state.last_activity_at);
-    if due <= now { AutoClose::CloseNow } else { AutoClose::NotBefore(due) }
+    let due = state
+        .last_activity_at
+        .saturating_add(automation.auto_close_after)
+        .unwrap_or(state.last_activity_at);
+    if due <= now {
+        AutoClose::CloseNow
+    } else {
+        AutoClose::NotBefore(due)
+    }
 }

@@ -85,7 +85,10 @@ fn outcome_body(outcome: &CommandOutcome) -> Value {
 }
 
 /// `POST /api/v1/cases`: open a case on an order.
-pub async fn open(State(state): State<AppState>, JsonBody(body): JsonBody<OpenCase>) -> Result<Response, Problem> {
+pub async fn open(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<OpenCase>,
+) -> Result<Response, Problem> {
     let case_id = CaseId::from_bytes(state.random_id());
     let command = Command::Open {
         kind: body.kind,
@@ -105,7 +108,12 @@ pub async fn open(State(state): State<AppState>, JsonBody(body): JsonBody<OpenCa
     };
     let outcome = state.store.execute(request).await?;
     let location = format!("/api/v1/cases/{case_id}");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(outcome_body(&outcome))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(outcome_body(&outcome)),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/cases/{case_id}/commands`: apply one decider command.
@@ -116,12 +124,28 @@ pub async fn command(
 ) -> Result<Response, Problem> {
     let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
     if matches!(body.command, Command::Open { .. }) {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "case.open_via_cases", "open a case with POST /api/v1/cases")
-            .with_fields([FieldError::new("command", "case.open_via_cases", "open is not a command on an existing case")]));
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case.open_via_cases",
+            "open a case with POST /api/v1/cases",
+        )
+        .with_fields([FieldError::new(
+            "command",
+            "case.open_via_cases",
+            "open is not a command on an existing case",
+        )]));
     }
     if body.expected_version < 1 {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "case.version_invalid", "expected_version starts at 1")
-            .with_fields([FieldError::new("expected_version", "case.version_invalid", "must be at least 1")]));
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case.version_invalid",
+            "expected_version starts at 1",
+        )
+        .with_fields([FieldError::new(
+            "expected_version",
+            "case.version_invalid",
+            "must be at least 1",
+        )]));
     }
     let request = CommandRequest {
         case_id,
@@ -136,9 +160,16 @@ pub async fn command(
 }
 
 /// `GET /api/v1/cases/{case_id}`: the case and its whole timeline.
-pub async fn get(State(state): State<AppState>, Path(case_id): Path<String>) -> Result<Response, Problem> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+) -> Result<Response, Problem> {
     let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
-    let record = state.store.case(case_id).await?.ok_or_else(|| Problem::not_found("case"))?;
+    let record = state
+        .store
+        .case(case_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("case"))?;
     let timeline = state.store.timeline(case_id).await?;
     Ok(Json(json!({
         "case": record.state,
@@ -151,23 +182,54 @@ pub async fn get(State(state): State<AppState>, Path(case_id): Path<String>) -> 
 }
 
 /// `GET /api/v1/cases?merchant_id=&operator_id=&kind=&status=&stage=&limit=`: most recently active first.
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, Problem> {
-    let mut filter = CaseFilter { limit: 50, ..Default::default() };
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let mut filter = CaseFilter {
+        limit: 50,
+        ..Default::default()
+    };
     let mut errors = amiable_domain::validation::ValidationErrors::default();
-    for pair in query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let invalid = |code: &'static str, message: &str| FieldError::new(key, code, message);
         match key {
-            "merchant_id" => filter.merchant_id = errors.check(MerchantId::parse(value).map_err(|e| e.at(key))),
-            "operator_id" => filter.operator_id = errors.check(OperatorId::parse(value).map_err(|e| e.at(key))),
-            "kind" => filter.kind = errors.check(CaseKind::parse(value).ok_or_else(|| invalid("field.unknown_value", "unknown kind"))),
-            "status" => {
-                filter.status = errors.check(CaseStatus::parse(value).ok_or_else(|| invalid("field.unknown_value", "unknown status")))
+            "merchant_id" => {
+                filter.merchant_id = errors.check(MerchantId::parse(value).map_err(|e| e.at(key)))
             }
-            "stage" => filter.stage = errors.check(Stage::parse(value).ok_or_else(|| invalid("field.unknown_value", "unknown stage"))),
+            "operator_id" => {
+                filter.operator_id = errors.check(OperatorId::parse(value).map_err(|e| e.at(key)))
+            }
+            "kind" => {
+                filter.kind = errors.check(
+                    CaseKind::parse(value)
+                        .ok_or_else(|| invalid("field.unknown_value", "unknown kind")),
+                )
+            }
+            "status" => {
+                filter.status = errors.check(
+                    CaseStatus::parse(value)
+                        .ok_or_else(|| invalid("field.unknown_value", "unknown status")),
+                )
+            }
+            "stage" => {
+                filter.stage = errors.check(
+                    Stage::parse(value)
+                        .ok_or_else(|| invalid("field.unknown_value", "unknown stage")),
+                )
+            }
             "limit" => match value.parse::<i64>() {
                 Ok(limit) if (1..=1000).contains(&limit) => filter.limit = limit,
-                _ => errors.push(invalid("field.invalid", "must be an integer from 1 to 1000")),
+                _ => errors.push(invalid(
+                    "field.invalid",
+                    "must be an integer from 1 to 1000",
+                )),
             },
             _ => errors.push(invalid("field.unknown", "unknown query parameter")),
         }
