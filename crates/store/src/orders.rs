@@ -105,7 +105,8 @@ impl Store {
         })
     }
 
-    /// Orders of a merchant, newest first.
+    /// Orders of a merchant, newest first (served by the (merchant_id, external_id) index;
+    /// a second index led PostgreSQL's cached generic plans astray on the upsert lookup).
     pub async fn orders_of_merchant(
         &self,
         merchant_id: MerchantId,

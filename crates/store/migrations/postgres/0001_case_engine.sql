@@ -38,7 +38,6 @@ CREATE TABLE orders (
     UNIQUE (merchant_id, external_id)
 );
 CREATE INDEX orders_by_buyer ON orders (operator_id, buyer_email);
-CREATE INDEX orders_by_merchant ON orders (merchant_id, placed_at);
 
 CREATE TABLE case_events (
     case_id        TEXT NOT NULL,

@@ -39,7 +39,6 @@ CREATE TABLE orders (
     UNIQUE (merchant_id, external_id)
 );
 CREATE INDEX orders_by_buyer ON orders (operator_id, buyer_email);
-CREATE INDEX orders_by_merchant ON orders (merchant_id, placed_at);
 
 -- The timeline: append-only, one hash chain per case.
 CREATE TABLE case_events (
