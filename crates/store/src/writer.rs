@@ -428,9 +428,23 @@ async fn apply(
     })
 }
 
-/// Rows per multi-row statement (well under SQLite's and PostgreSQL's bind limits).
-const EVENT_CHUNK: usize = 400;
-const CASE_CHUNK: usize = 200;
+/// The largest multi-row statement, in rows (well under both databases' bind limits).
+const MAX_CHUNK: usize = 64;
+
+/// Splits `rows` into chunks whose sizes are powers of two (64, 32, …, 1), so
+/// that a multi-row statement only ever has one of seven shapes: each shape is
+/// prepared once per connection and reused, instead of parsing a new
+/// statement for every batch size.
+fn pow2_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    while !rows.is_empty() {
+        let size = if rows.len() >= MAX_CHUNK { MAX_CHUNK } else { 1 << rows.len().ilog2() };
+        let (chunk, rest) = rows.split_at(size);
+        chunks.push(chunk);
+        rows = rest;
+    }
+    chunks
+}
 
 /// Writes a batch: events, case projections, order summaries and jobs.
 async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), StoreError> {
@@ -448,7 +462,7 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
     }
     let rows: Vec<(&StoredEvent, &String)> = pending.events.iter().zip(&pending.actors).collect();
     with_tx!(tx, conn, DB => {
-        for chunk in rows.chunks(EVENT_CHUNK) {
+        for chunk in pow2_chunks(&rows) {
             let mut insert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO case_events (case_id, seq, operator_id, merchant_id, event_type, schema_version, actor, recorded_at, payload, prev_hash, hash) ",
             );
@@ -468,7 +482,7 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
             });
             insert.build().execute(&mut *conn).await?;
         }
-        for chunk in cases.chunks(CASE_CHUNK) {
+        for chunk in pow2_chunks(&cases) {
             let mut upsert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
                                     claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state) ",
@@ -519,10 +533,10 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
             .execute(&mut *conn)
             .await?;
         }
-        if !pending.jobs.is_empty() {
-            let created_at = crate::to_micros(Timestamp::now());
+        let created_at = crate::to_micros(Timestamp::now());
+        for chunk in pow2_chunks(&pending.jobs) {
             let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) ");
-            insert.push_values(&pending.jobs, |mut row, (case_id, job)| {
+            insert.push_values(chunk, |mut row, (case_id, job)| {
                 row.push_bind(job.kind)
                     .push_bind(job.payload.to_string())
                     .push_bind(case_id.to_string())
@@ -555,5 +569,21 @@ impl crate::Store {
     /// Runs one case command through the group-commit writer.
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
         self.writer.submit(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pow2_chunks;
+
+    #[test]
+    fn chunks_are_powers_of_two_and_cover_everything() {
+        for len in 0..300usize {
+            let rows: Vec<usize> = (0..len).collect();
+            let chunks = pow2_chunks(&rows);
+            assert_eq!(chunks.concat(), rows);
+            assert!(chunks.iter().all(|c| c.len().is_power_of_two() && c.len() <= super::MAX_CHUNK));
+        }
+        assert_eq!(pow2_chunks(&[0; 100]).iter().map(|c| c.len()).collect::<Vec<_>>(), vec![64, 32, 4]);
     }
 }
