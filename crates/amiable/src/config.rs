@@ -28,9 +28,13 @@ pub struct FileConfig {
 
 impl FileConfig {
     pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
-        let Some(path) = path else { return Ok(FileConfig::default()) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid configuration file {}", path.display()))
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("invalid configuration file {}", path.display()))
     }
 }
 
@@ -70,23 +74,31 @@ impl DataArgs {
         let durability = match self.sqlite_synchronous.as_deref() {
             Some("full") => Durability::Full,
             Some("normal") => Durability::Normal,
-            Some(other) => anyhow::bail!("--sqlite-synchronous must be full or normal, not '{other}'"),
+            Some(other) => {
+                anyhow::bail!("--sqlite-synchronous must be full or normal, not '{other}'")
+            }
             None => file.sqlite_synchronous.unwrap_or_default(),
         };
         let auto_close_days = match std::env::var("AMIABLE_AUTO_CLOSE_AFTER_DAYS") {
-            Ok(value) => value.parse::<u32>().context("AMIABLE_AUTO_CLOSE_AFTER_DAYS must be a number of days")?,
+            Ok(value) => value
+                .parse::<u32>()
+                .context("AMIABLE_AUTO_CLOSE_AFTER_DAYS must be a number of days")?,
             Err(_) => file.auto_close_after_days.unwrap_or(14),
         };
         let mut database = DatabaseConfig::new(url);
         database.durability = durability;
-        database.automation = Automation { auto_close_after: jiff::SignedDuration::from_hours(i64::from(auto_close_days) * 24) };
+        database.automation = Automation {
+            auto_close_after: jiff::SignedDuration::from_hours(i64::from(auto_close_days) * 24),
+        };
         Ok(Settings { data_dir, database })
     }
 }
 
 pub fn listen_address(flag: Option<&str>, file: &FileConfig) -> anyhow::Result<SocketAddr> {
     let value = flag.or(file.listen.as_deref()).unwrap_or(DEFAULT_LISTEN);
-    value.parse().with_context(|| format!("--listen must be an address such as 127.0.0.1:8080, not '{value}'"))
+    value.parse().with_context(|| {
+        format!("--listen must be an address such as 127.0.0.1:8080, not '{value}'")
+    })
 }
 
 #[cfg(test)]
@@ -99,13 +111,23 @@ mod tests {
             "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/amiable\"\nsqlite_synchronous = \"normal\"\nauto_close_after_days = 30\n",
         )
         .unwrap();
-        let none = DataArgs { data_dir: None, database_url: None, sqlite_synchronous: None };
+        let none = DataArgs {
+            data_dir: None,
+            database_url: None,
+            sqlite_synchronous: None,
+        };
         let settings = none.resolve(&file).unwrap();
         assert_eq!(settings.data_dir, PathBuf::from("/srv/amiable"));
         assert_eq!(settings.database.url, "/srv/amiable/amiable.db");
         assert_eq!(settings.database.durability, Durability::Normal);
-        assert_eq!(listen_address(None, &file).unwrap().to_string(), "0.0.0.0:9000");
-        assert_eq!(listen_address(Some("127.0.0.1:0"), &file).unwrap().port(), 0);
+        assert_eq!(
+            listen_address(None, &file).unwrap().to_string(),
+            "0.0.0.0:9000"
+        );
+        assert_eq!(
+            listen_address(Some("127.0.0.1:0"), &file).unwrap().port(),
+            0
+        );
 
         let flags = DataArgs {
             data_dir: Some("/tmp/x".into()),
@@ -117,14 +139,26 @@ mod tests {
         assert_eq!(settings.database.durability, Durability::Full);
 
         let defaults = none.resolve(&FileConfig::default()).unwrap();
-        assert_eq!(defaults.database.url, format!("{DEFAULT_DATA_DIR}/{SQLITE_FILE}"));
-        assert_eq!(listen_address(None, &FileConfig::default()).unwrap().to_string(), DEFAULT_LISTEN);
+        assert_eq!(
+            defaults.database.url,
+            format!("{DEFAULT_DATA_DIR}/{SQLITE_FILE}")
+        );
+        assert_eq!(
+            listen_address(None, &FileConfig::default())
+                .unwrap()
+                .to_string(),
+            DEFAULT_LISTEN
+        );
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
-        let bad = DataArgs { data_dir: None, database_url: None, sqlite_synchronous: Some("off".into()) };
+        let bad = DataArgs {
+            data_dir: None,
+            database_url: None,
+            sqlite_synchronous: Some("off".into()),
+        };
         assert!(bad.resolve(&FileConfig::default()).is_err());
         assert!(listen_address(Some("localhost"), &FileConfig::default()).is_err());
     }

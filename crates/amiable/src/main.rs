@@ -1,1 +1,521 @@
-fn main() {}
+//! `amiable`: settle e-commerce returns, incidents and disputes amicably.
+
+mod config;
+mod demo;
+mod import;
+
+use amiable_domain::ids::{MerchantId, OperatorId, Slug};
+use amiable_server::AppState;
+use amiable_store::Store;
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use config::{DataArgs, FileConfig, Settings};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amiable",
+    version,
+    about = "Settle e-commerce returns, incidents and disputes à l'amiable."
+)]
+#[command(
+    long_about = "amiable settles e-commerce problems amicably: returns and refunds, delivery incidents, \
+buyer–merchant disputes, marketplace mediation and arbitration, and payment disputes.\n\n\
+Configuration comes from defaults, then the TOML file given with --config, then AMIABLE_* environment \
+variables, then flags."
+)]
+struct Cli {
+    /// TOML configuration file (keys: listen, data_dir, database_url, sqlite_synchronous, auto_close_after_days, log)
+    #[arg(long, global = true, env = "AMIABLE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Run the HTTP server (JSON API, health endpoints) and the background worker.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port
+        #[arg(long, env = "AMIABLE_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Create a fresh demo marketplace (merchants, orders, cases) and serve it.
+    Demo {
+        /// Seed of the generated data: the same seed gives the same marketplace
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port
+        #[arg(long, env = "AMIABLE_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        /// The day the demo's history ends (YYYY-MM-DD, UTC) [default: today]; with --seed it fixes the data exactly
+        #[arg(long, value_name = "DATE")]
+        anchor: Option<String>,
+        /// Seed the database and exit without serving
+        #[arg(long)]
+        no_serve: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check every case's hash chain and projection; exits 1 naming the first broken event.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage operators (tenants).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Manage merchants.
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Upsert orders from a CSV or NDJSON file, by (merchant, external id). Bad rows are reported and skipped.
+    Orders {
+        /// The file: .csv (one row per order line) or .ndjson/.jsonl (one order per line)
+        file: PathBuf,
+        /// The operator the orders belong to (its slug); optional when there is only one
+        #[arg(long, value_name = "SLUG")]
+        operator: Option<String>,
+        /// Force the format instead of guessing it from the extension
+        #[arg(long, value_parser = ["csv", "ndjson"])]
+        format: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Create an operator (a marketplace, or a single shop).
+    Add {
+        /// Short url-safe name, e.g. marche-des-createurs
+        #[arg(long)]
+        slug: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List operators.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MerchantCommand {
+    /// Create a merchant under an operator.
+    Add {
+        /// The operator's slug
+        #[arg(long)]
+        operator: String,
+        /// Short url-safe name, e.g. atelier-lina
+        #[arg(long)]
+        slug: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List an operator's merchants.
+    List {
+        /// The operator's slug
+        #[arg(long)]
+        operator: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let file = match FileConfig::load(cli.config.as_deref()) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&file);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, file)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(file: &FileConfig) {
+    let filter = std::env::var("AMIABLE_LOG")
+        .ok()
+        .or_else(|| file.log.clone())
+        .unwrap_or_else(|| "info,sqlx=warn,tower_http=info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    Store::connect(&settings.database).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            redact(&settings.database.url)
+        )
+    })
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        Commands::Serve { listen, data } => {
+            let settings = data.resolve(&file)?;
+            let address = config::listen_address(listen.as_deref(), &file)?;
+            let store = open(&settings).await?;
+            serve(store, address, None).await?;
+        }
+        Commands::Demo {
+            seed,
+            listen,
+            anchor,
+            no_serve,
+            data,
+        } => {
+            let mut settings = data.resolve(&file)?;
+            let address = config::listen_address(listen.as_deref(), &file)?;
+            if !settings.database.is_postgres()
+                && data.database_url.is_none()
+                && file.database_url.is_none()
+            {
+                // The demo gets its own fresh file; it never touches amiable.db.
+                let path = settings.data_dir.join("demo.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                settings.database.url = path.to_string_lossy().into_owned();
+            }
+            let store = open(&settings).await?;
+            if !store.operators().await?.is_empty() {
+                bail!(
+                    "the demo needs an empty database, and {} has data",
+                    redact(&settings.database.url)
+                );
+            }
+            let started = std::time::Instant::now();
+            // Midnight UTC of the anchor day: the same seed on the same day gives the same marketplace.
+            let day: jiff::civil::Date = match anchor.as_deref() {
+                Some(text) => text.parse().with_context(|| {
+                    format!("--anchor must be a date such as 2026-11-22, not '{text}'")
+                })?,
+                None => jiff::Timestamp::now()
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .date(),
+            };
+            let anchor = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+            let summary = demo::seed(&store, seed, anchor)
+                .await
+                .context("seeding the demo")?;
+            eprintln!(
+                "Seeded the demo marketplace \"{}\" in {:.1} s: {} merchants, {} orders, {} cases, {} events (seed {seed}).",
+                summary.operator_slug,
+                started.elapsed().as_secs_f64(),
+                summary.merchants.len(),
+                summary.orders,
+                summary.cases,
+                summary.events
+            );
+            if no_serve {
+                store.close().await;
+            } else {
+                serve(
+                    store,
+                    address,
+                    Some((&summary, settings.database.url.as_str())),
+                )
+                .await?;
+            }
+        }
+        Commands::Migrate { data } => {
+            let settings = data.resolve(&file)?;
+            let mut database = settings.database.clone();
+            database.migrate = false;
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let store = Store::connect(&database).await?;
+            let applied = store.migrate().await?;
+            println!("{applied} migration(s) applied; the schema is up to date.");
+            store.close().await;
+        }
+        Commands::Verify { data } => {
+            let settings = data.resolve(&file)?;
+            let store = open(&settings).await?;
+            let report = store.verify().await?;
+            store.close().await;
+            if report.is_ok() {
+                println!(
+                    "OK: {} cases, {} events; every hash chain and projection verifies.",
+                    report.cases, report.events
+                );
+            } else {
+                println!(
+                    "BROKEN: {} of {} cases do not verify ({} events checked).",
+                    report.problems.len(),
+                    report.cases,
+                    report.events
+                );
+                for problem in &report.problems {
+                    match problem.seq {
+                        Some(seq) => {
+                            println!("case {} event {seq}: {}", problem.case_id, problem.problem)
+                        }
+                        None => println!("case {}: {}", problem.case_id, problem.problem),
+                    }
+                }
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Commands::Import(ImportCommand::Orders {
+            file: path,
+            operator,
+            format,
+            data,
+        }) => {
+            let settings = data.resolve(&file)?;
+            let format = match format.as_deref() {
+                Some("csv") => import::Format::Csv,
+                Some("ndjson") => import::Format::Ndjson,
+                Some(other) => bail!("--format must be csv or ndjson, not '{other}'"),
+                None => import::Format::from_path(&path).with_context(|| {
+                    format!(
+                        "cannot tell the format of {} from its extension; pass --format",
+                        path.display()
+                    )
+                })?,
+            };
+            let store = open(&settings).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            let report = import::import_orders(
+                &store,
+                operator_id,
+                &path,
+                format,
+                std::io::stderr().is_terminal(),
+            )
+            .await?;
+            store.close().await;
+            let rejected = report
+                .orders_seen
+                .saturating_sub(report.created + report.updated);
+            println!(
+                "{} orders read: {} created, {} updated, {} rejected ({} problems).",
+                report.orders_seen,
+                report.created,
+                report.updated,
+                rejected,
+                report.failed.len()
+            );
+            for error in &report.failed {
+                println!("{error}");
+            }
+            if !report.failed.is_empty() {
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Commands::Operator(OperatorCommand::Add { slug, name, data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let slug = Slug::parse(&slug).map_err(|e| anyhow::anyhow!("--slug: {}", e.message))?;
+            let operator = store
+                .create_operator(
+                    OperatorId::from_bytes(random_bytes()),
+                    &slug,
+                    &name,
+                    &serde_json::json!({}),
+                )
+                .await?;
+            println!("operator {} created: {}", operator.slug, operator.id);
+            store.close().await;
+        }
+        Commands::Operator(OperatorCommand::List { data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            for operator in store.operators().await? {
+                println!("{}\t{}\t{}", operator.slug, operator.id, operator.name);
+            }
+            store.close().await;
+        }
+        Commands::Merchant(MerchantCommand::Add {
+            operator,
+            slug,
+            name,
+            data,
+        }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, Some(&operator)).await?;
+            let slug = Slug::parse(&slug).map_err(|e| anyhow::anyhow!("--slug: {}", e.message))?;
+            let merchant = store
+                .create_merchant(
+                    MerchantId::from_bytes(random_bytes()),
+                    operator_id,
+                    &slug,
+                    &name,
+                    &serde_json::json!({}),
+                )
+                .await?;
+            println!("merchant {} created: {}", merchant.slug, merchant.id);
+            store.close().await;
+        }
+        Commands::Merchant(MerchantCommand::List { operator, data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, Some(&operator)).await?;
+            for merchant in store.merchants(operator_id).await? {
+                println!("{}\t{}\t{}", merchant.slug, merchant.id, merchant.name);
+            }
+            store.close().await;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn random_bytes() -> [u8; 16] {
+    *uuid::Uuid::new_v4().as_bytes()
+}
+
+async fn pick_operator(store: &Store, slug: Option<&str>) -> anyhow::Result<OperatorId> {
+    match slug {
+        Some(slug) => Ok(store
+            .operator_by_slug(slug)
+            .await?
+            .with_context(|| format!("no operator '{slug}'"))?
+            .id),
+        None => {
+            let operators = store.operators().await?;
+            match operators.as_slice() {
+                [only] => Ok(only.id),
+                [] => bail!("there is no operator yet: create one with `amiable operator add`"),
+                _ => bail!("there are several operators: name one with --operator"),
+            }
+        }
+    }
+}
+
+async fn serve(
+    store: Store,
+    address: std::net::SocketAddr,
+    demo: Option<(&demo::DemoSummary, &str)>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
+    let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(amiable_server::worker::run(
+        store.clone(),
+        format!("worker-{}", std::process::id()),
+        Duration::from_secs(5),
+        stop_signal,
+    ));
+    let url = format!("http://{local}");
+    println!("amiable is listening on {url}");
+    if let Some((summary, database)) = demo {
+        print_demo_guide(&url, summary, &redact(database));
+    }
+    amiable_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_guide(url: &str, summary: &demo::DemoSummary, database: &str) {
+    println!();
+    println!(
+        "Demo marketplace: {} ({} merchants)",
+        summary.operator_slug,
+        summary.merchants.len()
+    );
+    for (slug, name) in &summary.merchants {
+        println!("  - {name} ({slug})");
+    }
+    println!();
+    println!("Try it:");
+    println!("  curl {url}/readyz");
+    println!("  curl '{url}/api/v1/cases?status=open&limit=5'");
+    println!("  curl '{url}/api/v1/cases?stage=mediation&limit=5'");
+    println!("  curl {url}/api/v1/cases/CASE_ID        # a case with its hash-chained timeline");
+    println!();
+    println!(
+        "Logins: this version has no accounts yet; the JSON API is open on {url} (loopback only by default)."
+    );
+    println!("Verify every timeline:  amiable verify --database-url {database}");
+    println!("Stop with Ctrl-C.");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -438,7 +438,11 @@ const MAX_CHUNK: usize = 64;
 fn pow2_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
     let mut chunks = Vec::new();
     while !rows.is_empty() {
-        let size = if rows.len() >= MAX_CHUNK { MAX_CHUNK } else { 1 << rows.len().ilog2() };
+        let size = if rows.len() >= MAX_CHUNK {
+            MAX_CHUNK
+        } else {
+            1 << rows.len().ilog2()
+        };
         let (chunk, rest) = rows.split_at(size);
         chunks.push(chunk);
         rows = rest;
@@ -582,8 +586,18 @@ mod tests {
             let rows: Vec<usize> = (0..len).collect();
             let chunks = pow2_chunks(&rows);
             assert_eq!(chunks.concat(), rows);
-            assert!(chunks.iter().all(|c| c.len().is_power_of_two() && c.len() <= super::MAX_CHUNK));
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.len().is_power_of_two() && c.len() <= super::MAX_CHUNK)
+            );
         }
-        assert_eq!(pow2_chunks(&[0; 100]).iter().map(|c| c.len()).collect::<Vec<_>>(), vec![64, 32, 4]);
+        assert_eq!(
+            pow2_chunks(&[0; 100])
+                .iter()
+                .map(|c| c.len())
+                .collect::<Vec<_>>(),
+            vec![64, 32, 4]
+        );
     }
 }

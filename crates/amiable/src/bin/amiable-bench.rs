@@ -40,7 +40,13 @@ fn options() -> Options {
         let value = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--database-url" => options.database_url = Some(value),
-            "--sqlite-synchronous" => options.durability = if value == "normal" { Durability::Normal } else { Durability::Full },
+            "--sqlite-synchronous" => {
+                options.durability = if value == "normal" {
+                    Durability::Normal
+                } else {
+                    Durability::Full
+                }
+            }
             "--concurrency" => options.concurrency = value.parse().expect("--concurrency N"),
             "--cases" => options.cases = value.parse().expect("--cases N"),
             "--sequential" => options.sequential = value.parse().expect("--sequential N"),
@@ -71,7 +77,10 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn message(i: usize) -> Command {
-    Command::PostMessage { body: Body::parse(&format!("Bonjour, où en est mon dossier ? (message {i})")).expect("valid body") }
+    Command::PostMessage {
+        body: Body::parse(&format!("Bonjour, où en est mon dossier ? (message {i})"))
+            .expect("valid body"),
+    }
 }
 
 fn merchant() -> Actor {
@@ -86,7 +95,8 @@ async fn main() -> anyhow::Result<()> {
         Some(url) => DatabaseConfig::new(url.clone()),
         None => {
             let dir = tempfile::tempdir()?;
-            let config = DatabaseConfig::new(dir.path().join("bench.db").to_string_lossy().into_owned());
+            let config =
+                DatabaseConfig::new(dir.path().join("bench.db").to_string_lossy().into_owned());
             _dir = dir;
             config
         }
@@ -94,18 +104,37 @@ async fn main() -> anyhow::Result<()> {
     config.durability = options.durability;
     config.max_connections = 16;
     let store = Store::connect(&config).await?;
-    let backend = if config.is_postgres() { "postgres".to_owned() } else { format!("sqlite ({:?})", options.durability).to_lowercase() };
+    let backend = if config.is_postgres() {
+        "postgres".to_owned()
+    } else {
+        format!("sqlite ({:?})", options.durability).to_lowercase()
+    };
 
     let operator_id = OperatorId::from_bytes(random_bytes());
     let slug = Slug::parse(&format!("bench-{}", fastrand::u32(..))).expect("slug");
-    store.create_operator(operator_id, &slug, "Bench", &serde_json::json!({})).await?;
+    store
+        .create_operator(operator_id, &slug, "Bench", &serde_json::json!({}))
+        .await?;
     let merchant_id = MerchantId::from_bytes(random_bytes());
-    store.create_merchant(merchant_id, operator_id, &slug, "Bench", &serde_json::json!({})).await?;
+    store
+        .create_merchant(
+            merchant_id,
+            operator_id,
+            &slug,
+            "Bench",
+            &serde_json::json!({}),
+        )
+        .await?;
     let order = OrderInput {
         external_id: format!("BENCH-{}", fastrand::u32(..)),
         placed_at: "2026-11-02T09:15:00Z".into(),
         currency: "EUR".into(),
-        buyer: BuyerInput { name: "Camille Bernard".into(), email: "camille@exemple.fr".into(), phone: None, locale: None },
+        buyer: BuyerInput {
+            name: "Camille Bernard".into(),
+            email: "camille@exemple.fr".into(),
+            phone: None,
+            locale: None,
+        },
         lines: vec![LineInput {
             line_id: None,
             sku: "SKU-1".into(),
@@ -117,7 +146,15 @@ async fn main() -> anyhow::Result<()> {
         }],
         ..Default::default()
     };
-    let order_id = store.upsert_order(operator_id, merchant_id, &order, OrderId::from_bytes(random_bytes())).await?.order_id;
+    let order_id = store
+        .upsert_order(
+            operator_id,
+            merchant_id,
+            &order,
+            OrderId::from_bytes(random_bytes()),
+        )
+        .await?
+        .order_id;
 
     // Open the cases the load spreads over.
     let mut cases = Vec::with_capacity(options.cases);
@@ -129,13 +166,24 @@ async fn main() -> anyhow::Result<()> {
                 let command = Command::Open {
                     kind: CaseKind::Incident,
                     reason: ReasonCode::parse("not_received").expect("reason"),
-                    items: vec![CaseItem { line_id: LineId::parse("1").expect("line"), quantity: Quantity::new(1).expect("qty"), reason: None }],
+                    items: vec![CaseItem {
+                        line_id: LineId::parse("1").expect("line"),
+                        quantity: Quantity::new(1).expect("qty"),
+                        reason: None,
+                    }],
                     claimed: None,
                     description: Body::parse("Colis non reçu").expect("body"),
                     stage: None,
                 };
                 store
-                    .execute(CommandRequest { case_id, expected_version: Some(0), command, actor: Actor::Buyer, order_id: Some(order_id), at: None })
+                    .execute(CommandRequest {
+                        case_id,
+                        expected_version: Some(0),
+                        command,
+                        actor: Actor::Buyer,
+                        order_id: Some(order_id),
+                        at: None,
+                    })
                     .await
                     .map(|_| case_id)
             })
@@ -159,7 +207,14 @@ async fn main() -> anyhow::Result<()> {
             let case_id = cases[i % cases.len()];
             let t = Instant::now();
             store
-                .execute(CommandRequest { case_id, expected_version: None, command: message(i), actor: merchant(), order_id: None, at: None })
+                .execute(CommandRequest {
+                    case_id,
+                    expected_version: None,
+                    command: message(i),
+                    actor: merchant(),
+                    order_id: None,
+                    at: None,
+                })
                 .await?;
             latencies.push(t.elapsed());
         }
@@ -190,7 +245,14 @@ async fn main() -> anyhow::Result<()> {
                         let case_id = cases[(client * per_client + i) % cases.len()];
                         let t = Instant::now();
                         store
-                            .execute(CommandRequest { case_id, expected_version: None, command: message(i), actor: merchant(), order_id: None, at: None })
+                            .execute(CommandRequest {
+                                case_id,
+                                expected_version: None,
+                                command: message(i),
+                                actor: merchant(),
+                                order_id: None,
+                                at: None,
+                            })
                             .await?;
                         latencies.push(t.elapsed());
                     }
@@ -220,21 +282,48 @@ async fn main() -> anyhow::Result<()> {
     let open = Command::Open {
         kind: CaseKind::Return,
         reason: ReasonCode::parse("changed_mind").expect("reason"),
-        items: vec![CaseItem { line_id: LineId::parse("1").expect("line"), quantity: Quantity::new(1).expect("qty"), reason: None }],
+        items: vec![CaseItem {
+            line_id: LineId::parse("1").expect("line"),
+            quantity: Quantity::new(1).expect("qty"),
+            reason: None,
+        }],
         claimed: None,
         description: Body::parse("Je me rétracte").expect("body"),
         stage: None,
     };
-    store.execute(CommandRequest { case_id, expected_version: Some(0), command: open, actor: Actor::Buyer, order_id: Some(order_id), at: None }).await?;
+    store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: Some(0),
+            command: open,
+            actor: Actor::Buyer,
+            order_id: Some(order_id),
+            at: None,
+        })
+        .await?;
     for i in 1..50 {
         let actor = if i % 2 == 0 { Actor::Buyer } else { merchant() };
-        store.execute(CommandRequest { case_id, expected_version: Some(i as i64), command: message(i), actor, order_id: None, at: None }).await?;
+        store
+            .execute(CommandRequest {
+                case_id,
+                expected_version: Some(i as i64),
+                command: message(i),
+                actor,
+                order_id: None,
+                at: None,
+            })
+            .await?;
     }
     let timeline = store.timeline(case_id).await?;
     assert_eq!(timeline.len(), 50);
     let recorded: Vec<RecordedEvent> = timeline
         .iter()
-        .map(|e| RecordedEvent { seq: e.seq, actor: e.actor.clone(), recorded_at: e.recorded_at, event: e.event.clone() })
+        .map(|e| RecordedEvent {
+            seq: e.seq,
+            actor: e.actor.clone(),
+            recorded_at: e.recorded_at,
+            event: e.event.clone(),
+        })
         .collect();
     let mut fold_us = Vec::new();
     for _ in 0..21 {
@@ -250,7 +339,13 @@ async fn main() -> anyhow::Result<()> {
     let stored: Vec<(String, i64, String, String, jiff::Timestamp)> = timeline
         .iter()
         .map(|e| {
-            (e.event_type.clone(), e.seq, serde_json::to_string(&e.actor).expect("actor"), e.payload_text.clone(), e.recorded_at)
+            (
+                e.event_type.clone(),
+                e.seq,
+                serde_json::to_string(&e.actor).expect("actor"),
+                e.payload_text.clone(),
+                e.recorded_at,
+            )
         })
         .collect();
     let mut decode_us = Vec::new();
@@ -261,12 +356,16 @@ async fn main() -> anyhow::Result<()> {
             let recorded: Vec<RecordedEvent> = std::hint::black_box(&stored)
                 .iter()
                 .map(|(event_type, seq, actor, payload, at)| {
-                    let payload: serde_json::Value = serde_json::from_str(payload).expect("payload");
+                    let payload: serde_json::Value =
+                        serde_json::from_str(payload).expect("payload");
                     RecordedEvent {
                         seq: *seq,
                         actor: serde_json::from_str(actor).expect("actor"),
                         recorded_at: *at,
-                        event: amiable_domain::case::CaseEvent::from_stored(event_type, 1, &payload).expect("event"),
+                        event: amiable_domain::case::CaseEvent::from_stored(
+                            event_type, 1, &payload,
+                        )
+                        .expect("event"),
                     }
                 })
                 .collect();
@@ -280,7 +379,12 @@ async fn main() -> anyhow::Result<()> {
         let events = store.timeline(case_id).await?;
         let recorded: Vec<RecordedEvent> = events
             .into_iter()
-            .map(|e| RecordedEvent { seq: e.seq, actor: e.actor, recorded_at: e.recorded_at, event: e.event })
+            .map(|e| RecordedEvent {
+                seq: e.seq,
+                actor: e.actor,
+                recorded_at: e.recorded_at,
+                event: e.event,
+            })
             .collect();
         std::hint::black_box(CaseState::replay(case_id, &recorded));
         load_us.push(started.elapsed().as_secs_f64() * 1e6);
@@ -289,14 +393,35 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!("| summary | median |");
     println!("|---|---|");
-    println!("| (a) sequential events/s | {:.0} |", median(&mut sequential_rates));
-    println!("| (b) concurrent events/s ({} clients) | {:.0} |", options.concurrency, median(&mut concurrent_rates));
-    println!("| (c) replay of a 50-event case, fold only | {:.1} µs |", median(&mut fold_us));
-    println!("| (c) replay of a 50-event case, decode stored JSON + fold | {:.1} µs |", median(&mut decode_us));
-    println!("| (c) replay of a 50-event case, database read + decode + fold | {:.1} µs |", median(&mut load_us));
+    println!(
+        "| (a) sequential events/s | {:.0} |",
+        median(&mut sequential_rates)
+    );
+    println!(
+        "| (b) concurrent events/s ({} clients) | {:.0} |",
+        options.concurrency,
+        median(&mut concurrent_rates)
+    );
+    println!(
+        "| (c) replay of a 50-event case, fold only | {:.1} µs |",
+        median(&mut fold_us)
+    );
+    println!(
+        "| (c) replay of a 50-event case, decode stored JSON + fold | {:.1} µs |",
+        median(&mut decode_us)
+    );
+    println!(
+        "| (c) replay of a 50-event case, database read + decode + fold | {:.1} µs |",
+        median(&mut load_us)
+    );
     let report = store.verify().await?;
     println!();
-    println!("verify after the run: {} cases, {} events, {}", report.cases, report.events, if report.is_ok() { "OK" } else { "BROKEN" });
+    println!(
+        "verify after the run: {} cases, {} events, {}",
+        report.cases,
+        report.events,
+        if report.is_ok() { "OK" } else { "BROKEN" }
+    );
     store.close().await;
     Ok(())
 }

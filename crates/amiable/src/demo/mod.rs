@@ -1,0 +1,155 @@
+//! The demo marketplace: a French marketplace with four shops, a few hundred
+//! orders over the last four months and their cases in every kind, status
+//! and stage, each with a realistic timeline.
+//!
+//! Everything comes from one seed: the same seed and the same anchor give the
+//! same data, ids, texts and instants included. Cases go through the store's
+//! command pipeline like any other, with historical instants, so every rule
+//! of the decider holds and every hash chain verifies.
+
+mod cases;
+mod catalog;
+mod clock;
+mod orders;
+mod phrases;
+mod stories;
+mod texts;
+
+use amiable_domain::ids::{MerchantId, OperatorId, Slug};
+use amiable_store::{CommandRequest, Store};
+use anyhow::{Context as _, Result, anyhow};
+use catalog::{MERCHANTS, OPERATOR_NAME, OPERATOR_SLUG};
+
+/// How many orders the demo holds.
+const ORDER_COUNT: usize = 560;
+/// Orders per upsert transaction.
+const ORDER_BATCH: usize = 100;
+
+/// What the demo created.
+pub struct DemoSummary {
+    pub operator_slug: String,
+    /// (slug, name) of each merchant.
+    pub merchants: Vec<(String, String)>,
+    pub orders: usize,
+    pub cases: usize,
+    pub events: usize,
+}
+
+fn id_bytes(rng: &mut fastrand::Rng) -> [u8; 16] {
+    std::array::from_fn(|_| rng.u8(..))
+}
+
+fn slug(value: &str) -> Result<Slug> {
+    Slug::parse(value).map_err(|e| anyhow!("demo slug '{value}': {e}"))
+}
+
+/// Seeds an empty store with the demo marketplace; nothing after `anchor`.
+pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<DemoSummary> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let clock = clock::Clock::paris()?;
+    let anchor = anchor.as_second();
+
+    let operator_id = OperatorId::from_bytes(id_bytes(&mut rng));
+    store
+        .create_operator(
+            operator_id,
+            &slug(OPERATOR_SLUG)?,
+            OPERATOR_NAME,
+            &catalog::operator_settings(),
+        )
+        .await
+        .context("creating the demo operator")?;
+    let mut merchant_ids = Vec::with_capacity(MERCHANTS.len());
+    for spec in MERCHANTS {
+        let id = MerchantId::from_bytes(id_bytes(&mut rng));
+        store
+            .create_merchant(
+                id,
+                operator_id,
+                &slug(spec.slug)?,
+                spec.name,
+                &spec.settings(),
+            )
+            .await
+            .with_context(|| format!("creating the demo merchant {}", spec.slug))?;
+        merchant_ids.push(id);
+    }
+
+    let (buyers, orders) = orders::generate(
+        &mut rng,
+        &clock,
+        anchor,
+        operator_id,
+        &merchant_ids,
+        ORDER_COUNT,
+    )?;
+    for batch in orders.chunks(ORDER_BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|o| (operator_id, merchant_ids[o.merchant], o.input.clone(), o.id))
+            .collect();
+        store
+            .upsert_orders(&rows)
+            .await
+            .context("storing the demo orders")?;
+    }
+
+    let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders)?;
+    let cases = plans.len();
+    // Cases run side by side so the writer commits them in groups; each case's commands stay in order.
+    let tasks: Vec<_> = plans
+        .into_iter()
+        .map(|plan| tokio::spawn(run_case(store.clone(), plan)))
+        .collect();
+    let mut events = 0;
+    let mut failure = None;
+    for task in tasks {
+        match task.await.context("a demo case task stopped")? {
+            Ok(count) => events += count,
+            Err(error) => {
+                failure.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+
+    Ok(DemoSummary {
+        operator_slug: OPERATOR_SLUG.to_owned(),
+        merchants: MERCHANTS
+            .iter()
+            .map(|m| (m.slug.to_owned(), m.name.to_owned()))
+            .collect(),
+        orders: orders.len(),
+        cases,
+        events,
+    })
+}
+
+/// Writes one case, command after command; returns the number of events appended.
+async fn run_case(store: Store, plan: stories::CasePlan) -> Result<usize> {
+    let mut version = 0;
+    let mut events = 0;
+    for (index, step) in plan.steps.into_iter().enumerate() {
+        let name = step.command.name();
+        let request = CommandRequest {
+            case_id: plan.case_id,
+            expected_version: Some(version),
+            command: step.command,
+            actor: step.actor,
+            order_id: (index == 0).then_some(plan.order_id),
+            at: Some(clock::timestamp(step.at)?),
+        };
+        let outcome = store.execute(request).await.map_err(|error| {
+            anyhow!(
+                "the demo {} was refused at step {} ('{name}'): {error}",
+                plan.label,
+                index + 1
+            )
+        })?;
+        version = outcome.version;
+        events += outcome.events.len();
+    }
+    Ok(events)
+}
