@@ -66,7 +66,8 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), NonIntegerNumber> 
     Ok(())
 }
 
-fn write_string(s: &str, out: &mut String) {
+/// Appends `s` as a canonical JSON string.
+pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -6,9 +6,9 @@
 //! actor, instant and payload — so altering any stored column breaks the
 //! chain from that event on.
 
-use crate::canonical::{NonIntegerNumber, to_canonical_json};
+use crate::canonical::{NonIntegerNumber, to_canonical_json, write_string};
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The hash before a case's first event.
@@ -32,24 +32,50 @@ pub struct ChainedEvent<'a> {
 impl ChainedEvent<'_> {
     /// The canonical bytes that are hashed.
     pub fn canonical(&self) -> Result<String, NonIntegerNumber> {
-        to_canonical_json(&json!({
-            "actor": self.actor,
-            "case_id": self.case_id,
-            "event_type": self.event_type,
-            "merchant_id": self.merchant_id,
-            "operator_id": self.operator_id,
-            "payload": self.payload,
-            "recorded_at_micros": self.recorded_at_micros,
-            "schema_version": self.schema_version,
-            "seq": self.seq,
-        }))
+        Ok(self.envelope(
+            &to_canonical_json(self.actor)?,
+            &to_canonical_json(self.payload)?,
+        ))
+    }
+
+    /// The canonical envelope from the already-canonical actor and payload:
+    /// the members of RFC 8785 in their sorted order, written directly.
+    fn envelope(&self, actor: &str, payload: &str) -> String {
+        let mut out = String::with_capacity(256 + actor.len() + payload.len());
+        out.push_str("{\"actor\":");
+        out.push_str(actor);
+        out.push_str(",\"case_id\":");
+        write_string(self.case_id, &mut out);
+        out.push_str(",\"event_type\":");
+        write_string(self.event_type, &mut out);
+        out.push_str(",\"merchant_id\":");
+        write_string(self.merchant_id, &mut out);
+        out.push_str(",\"operator_id\":");
+        write_string(self.operator_id, &mut out);
+        out.push_str(",\"payload\":");
+        out.push_str(payload);
+        out.push_str(&format!(
+            ",\"recorded_at_micros\":{},\"schema_version\":{},\"seq\":{}}}",
+            self.recorded_at_micros, self.schema_version, self.seq
+        ));
+        out
     }
 
     pub fn hash(&self, previous: &[u8; 32]) -> Result<[u8; 32], NonIntegerNumber> {
+        Ok(Self::digest(previous, &self.canonical()?))
+    }
+
+    /// The hash when the caller already holds the canonical actor and payload
+    /// (the writer does: it stores exactly those strings).
+    pub fn hash_canonical(&self, previous: &[u8; 32], actor: &str, payload: &str) -> [u8; 32] {
+        Self::digest(previous, &self.envelope(actor, payload))
+    }
+
+    fn digest(previous: &[u8; 32], canonical: &str) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(previous);
-        hasher.update(self.canonical()?.as_bytes());
-        Ok(hasher.finalize().into())
+        hasher.update(canonical.as_bytes());
+        hasher.finalize().into()
     }
 }
 
@@ -144,6 +170,7 @@ pub fn verify_chain<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn event<'a>(seq: i64, actor: &'a Value, payload: &'a Value) -> ChainedEvent<'a> {
         ChainedEvent {
@@ -218,6 +245,29 @@ mod tests {
             event(1, &actor, &a).hash(&GENESIS_HASH),
             event(1, &actor, &b).hash(&GENESIS_HASH)
         );
+    }
+
+    #[test]
+    fn the_direct_envelope_is_the_canonical_json_of_the_envelope() {
+        let actor = json!({"kind": "merchant_user", "id": "agent \"1\""});
+        let payload = json!({"body": "Réponse\n😀", "n": [1, -2]});
+        let event = ChainedEvent {
+            case_id: "c\\1",
+            ..event(7, &actor, &payload)
+        };
+        let as_value = to_canonical_json(&json!({
+            "actor": actor, "case_id": event.case_id, "event_type": event.event_type,
+            "merchant_id": event.merchant_id, "operator_id": event.operator_id, "payload": payload,
+            "recorded_at_micros": event.recorded_at_micros, "schema_version": event.schema_version, "seq": event.seq,
+        }))
+        .unwrap();
+        assert_eq!(event.canonical().unwrap(), as_value);
+        let direct = event.hash_canonical(
+            &GENESIS_HASH,
+            &to_canonical_json(&actor).unwrap(),
+            &to_canonical_json(&payload).unwrap(),
+        );
+        assert_eq!(Some(direct), event.hash(&GENESIS_HASH).ok());
     }
 
     #[test]

@@ -62,9 +62,11 @@ pub(crate) enum Db {
     Postgres(PgPool),
 }
 
-pub(crate) enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+/// A write transaction on either backend; `'c` is the borrowed connection's
+/// lifetime (`'static` when the connection comes from the pool).
+pub(crate) enum Tx<'c> {
+    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
 }
 
 impl Db {
@@ -72,7 +74,7 @@ impl Db {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
     /// fails with SQLITE_BUSY when another writer committed in between,
     /// whereas an immediate one simply waits its turn (busy timeout).
-    pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
+    pub(crate) async fn begin(&self) -> Result<Tx<'static>, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
@@ -87,7 +89,7 @@ impl Db {
     }
 }
 
-impl Tx {
+impl Tx<'_> {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
@@ -229,6 +231,9 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
+                // Checkpoint every ~40 MB of WAL instead of every 4 MB: a page written by
+                // many commits is copied into the database once per checkpoint, not once each.
+                .pragma("wal_autocheckpoint", "10000")
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(config.max_connections.max(2))

@@ -127,7 +127,7 @@ impl Store {
 }
 
 async fn upsert_in(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     operator_id: OperatorId,
     merchant_id: MerchantId,
     input: &OrderInput,
@@ -207,7 +207,7 @@ async fn upsert_in(
 }
 
 /// Loads the order a case is opened on, inside the command's transaction.
-pub(crate) async fn order_in(tx: &mut Tx, id: OrderId) -> Result<Option<Order>, StoreError> {
+pub(crate) async fn order_in(tx: &mut Tx<'_>, id: OrderId) -> Result<Option<Order>, StoreError> {
     let snapshot: Option<String> = with_tx!(tx, conn => {
         sqlx::query_scalar("SELECT snapshot FROM orders WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *conn).await?
     });

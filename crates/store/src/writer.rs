@@ -28,6 +28,7 @@ use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
 use jiff::Timestamp;
+use sqlx::{Connection, SqliteConnection};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -143,36 +144,64 @@ async fn run_lane(
         persistent: db.backend() == Backend::Sqlite,
         cases: HashMap::new(),
     };
+    let mut own: Option<SqliteConnection> = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        run_batch(&db, &automation, &mut cache, std::mem::take(&mut batch)).await;
+        // SQLite: the writer keeps one connection of its own, so its page cache stays warm
+        // from batch to batch (pooled connections each have a cold cache of their own).
+        if own.is_none()
+            && let Db::Sqlite(pool) = &db
+        {
+            own = SqliteConnection::connect_with(&pool.connect_options())
+                .await
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "no dedicated writer connection; using the pool")
+                })
+                .ok();
+        }
+        let batch = std::mem::take(&mut batch);
+        if !run_batch(&db, own.as_mut(), &automation, &mut cache, batch).await {
+            // After a database failure, start again from a fresh connection.
+            own = None;
+        }
     }
 }
 
+/// Begins the batch's transaction, on the writer's own connection when it has one.
+async fn begin<'c>(db: &Db, own: Option<&'c mut SqliteConnection>) -> Result<Tx<'c>, sqlx::Error> {
+    match own {
+        Some(conn) => Ok(Tx::Sqlite(conn.begin_with("BEGIN IMMEDIATE").await?)),
+        None => db.begin().await,
+    }
+}
+
+/// Runs a batch and replies to every command; `false` if the database failed.
 async fn run_batch(
     db: &Db,
+    own: Option<&mut SqliteConnection>,
     automation: &Automation,
     cache: &mut Cache,
     mut batch: Vec<(CommandRequest, Reply)>,
-) {
+) -> bool {
     // Lock rows in one global order (a stable sort keeps each case's commands in arrival order).
     batch.sort_by_key(|(request, _)| request.case_id);
     if !cache.persistent || cache.cases.len() > CACHE_LIMIT {
         cache.cases.clear();
     }
     let requests: Vec<&CommandRequest> = batch.iter().map(|(request, _)| request).collect();
-    let outcome = try_batch(db, automation, cache, &requests).await;
+    let outcome = try_batch(db, own, automation, cache, &requests).await;
     drop(requests);
     match outcome {
         Ok(results) => {
             for ((_, reply), result) in batch.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
+            true
         }
         Err(error) => {
             tracing::warn!(%error, size = batch.len(), "batch failed; retrying its commands one by one");
             for (request, reply) in batch {
                 cache.cases.clear();
-                let result = match try_batch(db, automation, cache, &[&request]).await {
+                let result = match try_batch(db, None, automation, cache, &[&request]).await {
                     Ok(mut results) => results
                         .pop()
                         .unwrap_or(Err(CommandError::Storage(StoreError::WriterStopped))),
@@ -181,6 +210,7 @@ async fn run_batch(
                 let _ = reply.send(result);
             }
             cache.cases.clear();
+            false
         }
     }
 }
@@ -198,11 +228,12 @@ struct Pending {
 
 async fn try_batch(
     db: &Db,
+    own: Option<&mut SqliteConnection>,
     automation: &Automation,
     cache: &mut Cache,
     batch: &[&CommandRequest],
 ) -> Result<Vec<Result<CommandOutcome, CommandError>>, StoreError> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin(db, own).await?;
     let mut pending = Pending::default();
     let mut results = Vec::with_capacity(batch.len());
     let now = truncate_to_micros(Timestamp::now());
@@ -228,7 +259,7 @@ async fn try_batch(
     Ok(results)
 }
 
-async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
+async fn load(tx: &mut Tx<'_>, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
     let sql = match tx.backend() {
         Backend::Sqlite => {
             "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1"
@@ -271,7 +302,7 @@ async fn load(tx: &mut Tx, case_id: CaseId) -> Result<Option<Loaded>, StoreError
 
 /// Decides one command against the batch's view of its case and records what to write.
 async fn apply(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     cache: &mut Cache,
     pending: &mut Pending,
     automation: &Automation,
@@ -363,7 +394,7 @@ async fn apply(
             recorded_at_micros: crate::to_micros(at),
             payload: &payload,
         };
-        let hash = chained.hash(&previous).map_err(StoreError::corrupt)?;
+        let hash = chained.hash_canonical(&previous, &actor_text, &payload_text);
         stored.push(StoredEvent {
             case_id,
             seq,
@@ -451,7 +482,7 @@ fn pow2_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
 }
 
 /// Writes a batch: events, case projections, order summaries and jobs.
-async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), StoreError> {
+async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), StoreError> {
     if pending.events.is_empty() {
         return Ok(());
     }
@@ -554,7 +585,7 @@ async fn flush(tx: &mut Tx, cache: &Cache, pending: &Pending) -> Result<(), Stor
 }
 
 async fn operator_taxonomy(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     operator_id: amiable_domain::ids::OperatorId,
 ) -> Result<ReasonTaxonomy, StoreError> {
     let settings: Option<String> = with_tx!(tx, conn => {

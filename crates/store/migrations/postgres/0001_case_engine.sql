@@ -87,7 +87,6 @@ CREATE TABLE cases (
     state             TEXT NOT NULL
 );
 CREATE INDEX cases_inbox ON cases (operator_id, merchant_id, status, last_activity_at);
-CREATE INDEX cases_by_operator_activity ON cases (operator_id, last_activity_at);
 CREATE INDEX cases_by_order ON cases (order_id);
 
 CREATE TABLE jobs (
