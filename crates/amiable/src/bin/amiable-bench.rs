@@ -4,7 +4,14 @@
 //! (b) many concurrent clients, batched by the group-commit writer;
 //! (c) replaying a 50-event case: the pure fold, and read-decode-fold from the database.
 //!
-//! `cargo run --release --bin amiable-bench -- [--database-url URL] [--sqlite-synchronous full|normal]`
+//! `cargo run --release --bin amiable-bench -- [--database-url URL] [--sqlite-synchronous full|normal]
+//!  [--runtime multi|current] [--concurrency N] [--cases N] [--sequential N] [--concurrent N] [--rounds N]`
+//!
+//! The clients run in the same process as the store. With `--runtime multi`
+//! (the server's runtime) every reply and every new command hops between the
+//! two worker threads; `--runtime current` keeps the clients and the writer on
+//! one thread (SQLite does its IO on its own thread either way), which shows
+//! what the store itself sustains.
 
 use amiable_domain::case::{Actor, CaseItem, CaseKind, CaseState, Command, RecordedEvent};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId, Slug};
@@ -22,6 +29,7 @@ struct Options {
     sequential: usize,
     concurrent: usize,
     rounds: usize,
+    multi_thread: bool,
 }
 
 fn options() -> Options {
@@ -33,6 +41,7 @@ fn options() -> Options {
         sequential: 2000,
         concurrent: 40_000,
         rounds: 3,
+        multi_thread: true,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -52,6 +61,7 @@ fn options() -> Options {
             "--sequential" => options.sequential = value.parse().expect("--sequential N"),
             "--concurrent" => options.concurrent = value.parse().expect("--concurrent N"),
             "--rounds" => options.rounds = value.parse().expect("--rounds N"),
+            "--runtime" => options.multi_thread = value != "current",
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -87,9 +97,21 @@ fn merchant() -> Actor {
     Actor::MerchantUser { id: "bench".into() }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let options = options();
+    let runtime = if options.multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(options))
+}
+
+async fn run(options: Options) -> anyhow::Result<()> {
     let _dir;
     let mut config = match &options.database_url {
         Some(url) => DatabaseConfig::new(url.clone()),
@@ -193,7 +215,12 @@ async fn main() -> anyhow::Result<()> {
         cases.push(task.await??);
     }
 
-    println!("# amiable append benchmark — {backend}");
+    let flavor = if options.multi_thread {
+        "multi-thread runtime"
+    } else {
+        "current-thread runtime"
+    };
+    println!("# amiable append benchmark — {backend}, {flavor}");
     println!();
     println!("| measure | round | events | seconds | events/s | p50 | p99 |");
     println!("|---|---|---|---|---|---|---|");
