@@ -464,7 +464,7 @@ async fn serve(
     let url = format!("http://{local}");
     println!("amiable is listening on {url}");
     if let Some((summary, database)) = demo {
-        print_demo_guide(&url, summary, &redact(database));
+        print_demo_guide(&store, &url, summary, &redact(database)).await;
     }
     amiable_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
     let _ = stop_worker.send(true);
@@ -474,22 +474,62 @@ async fn serve(
     Ok(())
 }
 
-fn print_demo_guide(url: &str, summary: &demo::DemoSummary, database: &str) {
+/// What to try once the demo serves: concrete ids, so every example can be pasted.
+async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary, database: &str) {
     println!();
     println!(
-        "Demo marketplace: {} ({} merchants)",
+        "Demo marketplace: {} ({} merchants, {} orders, {} cases)",
         summary.operator_slug,
-        summary.merchants.len()
+        summary.merchants.len(),
+        summary.orders,
+        summary.cases
     );
-    for (slug, name) in &summary.merchants {
-        println!("  - {name} ({slug})");
+    let operator = store
+        .operator_by_slug(&summary.operator_slug)
+        .await
+        .ok()
+        .flatten();
+    let merchants = match &operator {
+        Some(operator) => store.merchants(operator.id).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    for merchant in &merchants {
+        println!(
+            "  - {} ({}): merchant_id {}",
+            merchant.name, merchant.slug, merchant.id
+        );
     }
+    let mediation = amiable_store::CaseFilter {
+        stage: Some(amiable_domain::case::Stage::Mediation),
+        status: Some(amiable_domain::case::CaseStatus::Open),
+        limit: 1,
+        ..Default::default()
+    };
+    let example_case = store
+        .cases(&mediation)
+        .await
+        .ok()
+        .and_then(|cases| cases.into_iter().next());
     println!();
     println!("Try it:");
     println!("  curl {url}/readyz");
     println!("  curl '{url}/api/v1/cases?status=open&limit=5'");
-    println!("  curl '{url}/api/v1/cases?stage=mediation&limit=5'");
-    println!("  curl {url}/api/v1/cases/CASE_ID        # a case with its hash-chained timeline");
+    if let Some(merchant) = merchants.first() {
+        println!(
+            "  curl '{url}/api/v1/cases?merchant_id={}&kind=return&limit=5'",
+            merchant.id
+        );
+    }
+    match example_case {
+        Some(case) => println!(
+            "  curl {url}/api/v1/cases/{}   # a case in mediation, with its hash-chained timeline",
+            case.case_id
+        ),
+        None => {
+            println!("  curl {url}/api/v1/cases/CASE_ID   # a case with its hash-chained timeline")
+        }
+    }
+    println!("  The API guide (docs/API.md) walks from an order to a resolved case.");
     println!();
     println!(
         "Logins: this version has no accounts yet; the JSON API is open on {url} (loopback only by default)."
