@@ -93,6 +93,22 @@ fn message(i: usize) -> Command {
     }
 }
 
+/// Opens a case about the benchmark order's only line.
+fn open_on_line_one(kind: CaseKind, reason: &str, description: &str) -> Command {
+    Command::Open {
+        kind,
+        reason: ReasonCode::parse(reason).expect("reason"),
+        items: vec![CaseItem {
+            line_id: LineId::parse("1").expect("line"),
+            quantity: Quantity::new(1).expect("qty"),
+            reason: None,
+        }],
+        claimed: None,
+        description: Body::parse(description).expect("body"),
+        stage: None,
+    }
+}
+
 fn merchant() -> Actor {
     Actor::MerchantUser { id: "bench".into() }
 }
@@ -185,18 +201,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
             let store = store.clone();
             tokio::spawn(async move {
                 let case_id = CaseId::from_bytes(random_bytes());
-                let command = Command::Open {
-                    kind: CaseKind::Incident,
-                    reason: ReasonCode::parse("not_received").expect("reason"),
-                    items: vec![CaseItem {
-                        line_id: LineId::parse("1").expect("line"),
-                        quantity: Quantity::new(1).expect("qty"),
-                        reason: None,
-                    }],
-                    claimed: None,
-                    description: Body::parse("Colis non reçu").expect("body"),
-                    stage: None,
-                };
+                let command =
+                    open_on_line_one(CaseKind::Incident, "not_received", "Colis non reçu");
                 store
                     .execute(CommandRequest {
                         case_id,
@@ -306,18 +312,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
 
     // (c) replay a 50-event case.
     let case_id = CaseId::from_bytes(random_bytes());
-    let open = Command::Open {
-        kind: CaseKind::Return,
-        reason: ReasonCode::parse("changed_mind").expect("reason"),
-        items: vec![CaseItem {
-            line_id: LineId::parse("1").expect("line"),
-            quantity: Quantity::new(1).expect("qty"),
-            reason: None,
-        }],
-        claimed: None,
-        description: Body::parse("Je me rétracte").expect("body"),
-        stage: None,
-    };
+    let open = open_on_line_one(CaseKind::Return, "changed_mind", "Je me rétracte");
     store
         .execute(CommandRequest {
             case_id,
