@@ -564,3 +564,73 @@ async fn resolving_and_closing_keep_the_order_summary_right() {
         assert_eq!(open.iter().map(|c| c.case_id).collect::<Vec<_>>(), vec![a]);
     }
 }
+
+/// A database error in the middle of a group commit rolls the batch back and
+/// retries every command alone: the poisoned one fails, the others land, and
+/// nothing is half-written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_command_does_not_sink_its_batch() {
+    for t in test_stores().await {
+        let store = t.store.clone();
+        let tenant = tenant(&store).await;
+        let order_id = order(&store, &tenant, "CMD-1").await;
+        let mut cases = Vec::new();
+        for _ in 0..10 {
+            cases.push(open_case(&store, order_id).await.case_id);
+        }
+        let poison = match store.backend() {
+            Backend::Sqlite => "CREATE TRIGGER poison BEFORE INSERT ON case_events WHEN NEW.payload LIKE '%POISON%' \
+                                BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+                .to_owned(),
+            Backend::Postgres => "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                                  IF NEW.payload LIKE '%POISON%' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$; \
+                                  CREATE TRIGGER poison BEFORE INSERT ON case_events FOR EACH ROW EXECUTE FUNCTION poison()"
+                .to_owned(),
+        };
+        store.raw_execute(poison).await.unwrap();
+        let before = store.count_events().await.unwrap();
+        let tasks: Vec<_> = (0..60)
+            .map(|i| {
+                let store = store.clone();
+                let case_id = cases[i % cases.len()];
+                let text = if i == 17 {
+                    "POISON".to_owned()
+                } else {
+                    format!("Message {i}")
+                };
+                tokio::spawn(async move {
+                    store
+                        .execute(request(case_id, None, message(&text), merchant()))
+                        .await
+                })
+            })
+            .collect();
+        let mut failed = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => {}
+                Err(CommandError::Storage(_)) => failed += 1,
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(failed, 1, "{}", t.name);
+        assert_eq!(
+            store.count_events().await.unwrap(),
+            before + 59,
+            "{}",
+            t.name
+        );
+        let report = store.verify().await.unwrap();
+        assert!(report.is_ok(), "{}: {:?}", t.name, report.problems);
+        // The writer recovers: the next command on the poisoned case lands.
+        let after = store
+            .execute(request(
+                cases[17 % cases.len()],
+                None,
+                message("Suite"),
+                merchant(),
+            ))
+            .await;
+        assert!(after.is_ok(), "{after:?}");
+    }
+}
