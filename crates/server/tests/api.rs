@@ -532,3 +532,90 @@ async fn activity_after_resolution_postpones_the_auto_close() {
         assert_eq!(case["case"]["status"], "closed", "{}", app.name);
     }
 }
+
+/// Mutated request bodies (wrong types, missing or extra fields, huge strings,
+/// overflowing or negative numbers, unknown values): never a 5xx, always a
+/// problem document for a 4xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_bodies_never_cause_a_server_error() {
+    for app in spawn_apps().await {
+        let order_id = app.create_order("CMD-1").await;
+        let case_id = app.open_case(&order_id).await;
+        let valid_bodies = [
+            ("/api/v1/orders".to_owned(), app.order_body("CMD-2")),
+            (
+                "/api/v1/cases".to_owned(),
+                json!({"order_id": order_id, "kind": "incident", "reason": "damaged_in_transit", "items": [{"line_id": "2", "quantity": 1}],
+                       "claimed": {"amount_minor": 1990, "currency": "EUR"}, "description": "Bougie cassée à l'arrivée."}),
+            ),
+            (
+                format!("/api/v1/cases/{case_id}/commands"),
+                json!({"expected_version": 1, "actor": merchant(), "command": {"command": "propose_offer",
+                       "terms": {"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"}, "bonus_percent": 10}}}),
+            ),
+        ];
+        let replacements = [
+            json!(null),
+            json!(-1),
+            json!(0),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(1e300),
+            json!(""),
+            json!("x".repeat(20_000)),
+            json!("\u{202e}\u{0}"),
+            json!([]),
+            json!({}),
+            json!(true),
+            json!("USD"),
+            json!("00000000-0000-4000-8000-000000000000"),
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |bound: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % bound
+        };
+        for round in 0..120 {
+            let (path, body) = &valid_bodies[round % valid_bodies.len()];
+            let mut body = body.clone();
+            for _ in 0..=next(3) {
+                mutate(&mut body, &replacements, &mut next);
+            }
+            let (status, problem) = app.post(path, &body).await;
+            assert!(status < 500, "{}: {status} for {body}: {problem}", app.name);
+        }
+        assert!(app.store.verify().await.unwrap().is_ok());
+    }
+}
+
+/// Replaces, removes or adds one member somewhere in `value`.
+fn mutate(value: &mut Value, replacements: &[Value], next: &mut impl FnMut(usize) -> usize) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            let key = &keys[next(keys.len())];
+            match next(4) {
+                0 => {
+                    map.remove(key);
+                }
+                1 => {
+                    map.insert(
+                        format!("{key}_extra"),
+                        replacements[next(replacements.len())].clone(),
+                    );
+                }
+                2 => {
+                    map.insert(key.clone(), replacements[next(replacements.len())].clone());
+                }
+                _ => mutate(map.get_mut(key).expect("key exists"), replacements, next),
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let index = next(items.len());
+            mutate(&mut items[index], replacements, next);
+        }
+        other => *other = replacements[next(replacements.len())].clone(),
+    }
+}
