@@ -306,17 +306,18 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                 );
             } else {
                 println!(
-                    "BROKEN: {} of {} cases do not verify ({} events checked).",
+                    "BROKEN: {} problem(s) in {} cases and {} events checked.",
                     report.problems.len(),
                     report.cases,
                     report.events
                 );
                 for problem in &report.problems {
-                    match problem.seq {
-                        Some(seq) => {
-                            println!("case {} event {seq}: {}", problem.case_id, problem.problem)
+                    match (problem.case_id.as_str(), problem.seq) {
+                        ("", _) => println!("{}", problem.problem),
+                        (case_id, Some(seq)) => {
+                            println!("case {case_id} event {seq}: {}", problem.problem)
                         }
-                        None => println!("case {}: {}", problem.case_id, problem.problem),
+                        (case_id, None) => println!("case {case_id}: {}", problem.problem),
                     }
                 }
                 return Ok(std::process::ExitCode::from(1));
@@ -457,7 +458,7 @@ async fn serve(
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(amiable_server::worker::run(
         store.clone(),
-        format!("worker-{}", std::process::id()),
+        format!("worker-{}", uuid::Uuid::new_v4()),
         Duration::from_secs(5),
         stop_signal,
     ));

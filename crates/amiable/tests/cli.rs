@@ -105,7 +105,7 @@ fn demo_verifies_and_a_hand_altered_event_is_named() {
         report.contains(&format!("case {case_id} event 2:")),
         "{report}"
     );
-    assert!(report.starts_with("BROKEN: 1 of"), "{report}");
+    assert!(report.starts_with("BROKEN: 1 problem(s)"), "{report}");
 }
 
 /// Drops the append-only guard and rewrites event 2 of one case, through a plain SQLite connection.

@@ -56,18 +56,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// Parses JSON, reporting the path of the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         match inner.classify() {
             serde_json::error::Category::Syntax
             | serde_json::error::Category::Eof
-            | serde_json::error::Category::Io => Problem::new(
-                StatusCode::BAD_REQUEST,
-                "request.malformed_json",
-                format!("malformed JSON: {inner}"),
-            ),
+            | serde_json::error::Category::Io => malformed(&inner),
             serde_json::error::Category::Data => {
                 let field = if path == "." { String::new() } else { path };
                 let raw = strip_position(&inner.to_string());
@@ -81,7 +77,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
                 .with_fields([FieldError::new(field, code, message)])
             }
         }
-    })
+    })?;
+    // One JSON value and nothing after it.
+    deserializer.end().map_err(|error| malformed(&error))?;
+    Ok(value)
+}
+
+fn malformed(error: &serde_json::Error) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "request.malformed_json",
+        format!("malformed JSON: {error}"),
+    )
 }
 
 /// serde_json appends " at line L column C"; the field path says more.

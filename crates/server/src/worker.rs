@@ -6,7 +6,7 @@
 use amiable_domain::case::automation::{AUTO_CLOSE_JOB, AutoClose, auto_close};
 use amiable_domain::case::{Actor, Command};
 use amiable_domain::ids::CaseId;
-use amiable_store::{CommandError, CommandRequest, Job, JobFailure, NewJob, Store};
+use amiable_store::{CommandError, CommandRequest, Job, JobFailure, Store};
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 
@@ -59,20 +59,24 @@ pub async fn run_due(
     let count = jobs.len();
     for job in jobs {
         match run_job(store, &job, now).await {
-            Ok(outcome) => {
-                if let JobOutcome::Rescheduled(at) = outcome {
-                    let next = NewJob {
-                        kind: job.kind.clone(),
-                        payload: job.payload.clone(),
-                        case_id: job.case_id.clone(),
-                        due_at: at,
-                        max_attempts: job.max_attempts,
-                    };
-                    store.enqueue_job(&next).await?;
+            Ok(JobOutcome::Rescheduled(at)) => {
+                if !store.reschedule_job(job.id, worker_id, at).await? {
+                    tracing::warn!(
+                        job = job.id,
+                        "lost the lease before rescheduling; another worker has it"
+                    );
                 }
-                store
+            }
+            Ok(JobOutcome::Done) => {
+                if !store
                     .complete_job(job.id, worker_id, Timestamp::now())
-                    .await?;
+                    .await?
+                {
+                    tracing::warn!(
+                        job = job.id,
+                        "lost the lease before completing; another worker has it"
+                    );
+                }
             }
             Err(error) => {
                 // Back off quadratically: 30 s, 2 min, 4.5 min, …

@@ -205,8 +205,13 @@ impl Store {
             if let Some(schema) = &config.pg_schema {
                 options = options.options([("search_path", schema.as_str())]);
             }
+            // Each writer lane holds a connection during its batch; reads and the worker need some too.
             let pool = PgPoolOptions::new()
-                .max_connections(config.max_connections.max(2))
+                .max_connections(
+                    config
+                        .max_connections
+                        .max(crate::writer::POSTGRES_WRITERS as u32 + 4),
+                )
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -281,17 +286,19 @@ impl Store {
 
 async fn migrate(db: &Db) -> Result<usize, StoreError> {
     let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
-    with_pool!(db, pool => sqlx::query(create).execute(pool).await?.rows_affected());
     let mut applied = 0;
     for migration in MIGRATIONS {
         let mut tx = db.begin().await?;
+        // Several nodes may start at once: one migrates, the others wait and then see it done.
+        // The lock comes first: even CREATE TABLE IF NOT EXISTS races on PostgreSQL.
+        // (SQLite's BEGIN IMMEDIATE already holds the database's write lock.)
         if let Tx::Postgres(t) = &mut tx {
-            // Several nodes may start at once: one migrates, the others wait and see it done.
             sqlx::query("SELECT pg_advisory_xact_lock(7411926)")
                 .execute(&mut **t)
                 .await?;
         }
         let done: Option<i64> = with_tx!(&mut tx, conn => {
+            sqlx::query(create).execute(&mut *conn).await?;
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(migration.version)
                 .fetch_optional(&mut *conn)

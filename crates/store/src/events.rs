@@ -137,6 +137,50 @@ impl VerifyReport {
     }
 }
 
+/// The projection columns `verify` compares with the replay.
+struct ProjectionRow {
+    version: i64,
+    last_hash: String,
+    state: CaseState,
+    kind: String,
+    status: String,
+    stage: String,
+    waiting_on: Option<String>,
+    resolution_kind: Option<String>,
+    last_activity_at: i64,
+    order_id: String,
+}
+
+impl ProjectionRow {
+    /// The first column that disagrees with `replayed`.
+    fn mismatch(&self, replayed: &CaseState) -> Option<&'static str> {
+        let checks = [
+            ("state", self.state == *replayed),
+            ("kind", self.kind == replayed.kind.code()),
+            ("status", self.status == replayed.status.code()),
+            ("stage", self.stage == replayed.stage.code()),
+            (
+                "waiting_on",
+                self.waiting_on.as_deref() == replayed.waiting_on.map(|p| p.code()),
+            ),
+            (
+                "resolution_kind",
+                self.resolution_kind.as_deref()
+                    == replayed.resolution.as_ref().map(|r| r.kind.code()),
+            ),
+            (
+                "last_activity_at",
+                self.last_activity_at == crate::to_micros(replayed.last_activity_at),
+            ),
+            ("order_id", self.order_id == replayed.order_id.to_string()),
+        ];
+        checks
+            .into_iter()
+            .find(|(_, ok)| !ok)
+            .map(|(column, _)| column)
+    }
+}
+
 /// Rows read per page while verifying, so memory stays flat on big logs.
 const VERIFY_PAGE: i64 = 5_000;
 
@@ -292,6 +336,7 @@ impl Store {
                 problem: "the case has no events".into(),
             });
         }
+        self.verify_order_counters(&mut report).await?;
         Ok(report)
     }
 
@@ -305,16 +350,53 @@ impl Store {
         };
         let case_id = first.case_id.clone();
         report.cases += 1;
-        report.events += events.len() as u64;
         let problem = |seq: Option<i64>, problem: String| VerifyProblem {
             case_id: case_id.clone(),
             seq,
             problem,
         };
 
+        // The case row, read after the events: on a live database it may already be further on.
+        let row = match self.projection_row(&case_id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                report.problems.push(problem(
+                    None,
+                    "events exist but the case row is missing".into(),
+                ));
+                return Ok(());
+            }
+            Err(error) => {
+                report.problems.push(problem(
+                    None,
+                    format!("the case row is unreadable: {error}"),
+                ));
+                return Ok(());
+            }
+        };
+        let mut events: Vec<&RawEvent> = events.iter().collect();
+        let have = events.len() as i64;
+        let later: Vec<RawEvent> = if row.version > have {
+            with_pool!(&self.db, pool => {
+                sqlx::query("SELECT * FROM case_events WHERE case_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq")
+                    .bind(&case_id)
+                    .bind(have)
+                    .bind(row.version)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(raw_from)
+                    .collect::<Result<_, _>>()?
+            })
+        } else {
+            Vec::new()
+        };
+        events.extend(later.iter());
+        report.events += events.len() as u64;
+
         // Parse the stored JSON once; unreadable JSON is itself a broken event.
         let mut parsed = Vec::with_capacity(events.len());
-        for raw in events {
+        for raw in &events {
             match (
                 serde_json::from_str::<Value>(&raw.actor),
                 serde_json::from_str::<Value>(&raw.payload),
@@ -372,24 +454,14 @@ impl Store {
         };
 
         // The projection must point at the end of the chain and equal the replay.
-        let Some(record) = self
-            .case(CaseId::parse(&case_id).map_err(StoreError::corrupt)?)
-            .await?
-        else {
-            report.problems.push(problem(
-                None,
-                "events exist but the case row is missing".into(),
-            ));
-            return Ok(());
-        };
         let version = events.len() as i64;
-        if record.last_hash != to_hex(&last_hash) || record.state.version != version {
+        if row.last_hash != to_hex(&last_hash) || row.version != version {
             report.problems.push(problem(
                 Some(version),
                 format!(
                     "the case row says version {} / hash {}, the log ends at version {version} / hash {} (events removed or added outside amiable)",
-                    record.state.version,
-                    record.last_hash,
+                    row.version,
+                    row.last_hash,
                     to_hex(&last_hash)
                 ),
             ));
@@ -416,12 +488,75 @@ impl Store {
                 }
             }
         }
-        let replayed = CaseState::replay(record.state.case_id, &decoded);
-        if replayed.as_ref() != Some(&record.state) {
+        let Ok(id) = CaseId::parse(&case_id) else {
+            report
+                .problems
+                .push(problem(None, "the case id is not a UUID".into()));
+            return Ok(());
+        };
+        let Some(replayed) = CaseState::replay(id, &decoded) else {
             report.problems.push(problem(
-                None,
-                "the case projection differs from the replay of its events".into(),
+                Some(1),
+                "the log does not start with an opening".into(),
             ));
+            return Ok(());
+        };
+        match row.mismatch(&replayed) {
+            Some(column) => report.problems.push(problem(
+                None,
+                format!("the case projection differs from the replay of its events ({column})"),
+            )),
+            None => {}
+        }
+        Ok(())
+    }
+
+    async fn projection_row(&self, case_id: &str) -> Result<Option<ProjectionRow>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query(
+                "SELECT version, last_hash, state, kind, status, stage, waiting_on, resolution_kind, last_activity_at, order_id
+                 FROM cases WHERE id = $1",
+            )
+            .bind(case_id)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| -> Result<ProjectionRow, StoreError> {
+                Ok(ProjectionRow {
+                    version: row.int("version")?,
+                    last_hash: row.text("last_hash")?,
+                    state: parse_json(&row.text("state")?, "case state")?,
+                    kind: row.text("kind")?,
+                    status: row.text("status")?,
+                    stage: row.text("stage")?,
+                    waiting_on: row.opt_text("waiting_on")?,
+                    resolution_kind: row.opt_text("resolution_kind")?,
+                    last_activity_at: row.int("last_activity_at")?,
+                    order_id: row.text("order_id")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Orders whose case counters disagree with their cases.
+    async fn verify_order_counters(&self, report: &mut VerifyReport) -> Result<(), StoreError> {
+        let wrong: Vec<String> = with_pool!(&self.db, pool => {
+            sqlx::query_scalar(
+                "SELECT o.id FROM orders o
+                 LEFT JOIN (SELECT order_id, COUNT(*) AS total, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open
+                            FROM cases GROUP BY order_id) c ON c.order_id = o.id
+                 WHERE o.total_cases <> COALESCE(c.total, 0) OR o.open_cases <> COALESCE(c.open, 0)
+                 ORDER BY o.id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        for order_id in wrong {
+            report.problems.push(VerifyProblem {
+                case_id: String::new(),
+                seq: None,
+                problem: format!("order {order_id}: its case counters disagree with its cases"),
+            });
         }
         Ok(())
     }

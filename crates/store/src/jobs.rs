@@ -102,6 +102,19 @@ impl Store {
                  RETURNING *"
             }
         };
+        // A job whose worker died on its last attempt would otherwise wait forever:
+        // once its lease expires it is dead, and says why.
+        with_pool!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE jobs SET status = 'dead', finished_at = $1, lease_owner = NULL, lease_until = NULL,
+                                 last_error = COALESCE(last_error, 'the lease expired on the last attempt')
+                 WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1 AND attempts >= max_attempts",
+            )
+            .bind(crate::to_micros(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
         let until = now.saturating_add(lease).unwrap_or(now);
         let mut jobs: Vec<Job> = with_pool!(&self.db, pool => {
             sqlx::query(sql)
@@ -175,6 +188,29 @@ impl Store {
             Some(_) => JobFailure::Retry,
             None => JobFailure::LeaseLost,
         })
+    }
+
+    /// Moves a job this worker holds to a later instant, as a fresh job (attempts reset);
+    /// `false` if the lease was lost meanwhile.
+    pub async fn reschedule_job(
+        &self,
+        id: i64,
+        worker: &str,
+        due_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let moved = with_pool!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE jobs SET due_at = $3, attempts = 0, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND lease_owner = $2 AND status = 'pending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(crate::to_micros(due_at))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(moved == 1)
     }
 
     /// Jobs waiting to run (due or not).

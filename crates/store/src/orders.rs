@@ -22,7 +22,6 @@ pub struct OrderSummary {
     pub order: Order,
     pub open_cases: i64,
     pub total_cases: i64,
-    pub last_case_activity_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -32,10 +31,6 @@ fn summary_from(row: &impl RowExt) -> Result<OrderSummary, StoreError> {
         order: parse_json(&row.text("snapshot")?, "order snapshot")?,
         open_cases: row.int("open_cases")?,
         total_cases: row.int("total_cases")?,
-        last_case_activity_at: row
-            .opt_int("last_case_activity_at")?
-            .map(instant)
-            .transpose()?,
         created_at: instant(row.int("created_at")?)?,
         updated_at: instant(row.int("updated_at")?)?,
     })

@@ -29,7 +29,7 @@ use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
 use jiff::Timestamp;
 use sqlx::{Connection, SqliteConnection};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -37,7 +37,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 const MAX_BATCH: usize = 512;
 /// Commands waiting for a writer before senders wait too (back-pressure).
 const QUEUE_DEPTH: usize = 8192;
-const POSTGRES_WRITERS: usize = 4;
+pub(crate) const POSTGRES_WRITERS: usize = 4;
 
 /// One command for one case.
 #[derive(Debug, Clone)]
@@ -69,6 +69,7 @@ type Reply = oneshot::Sender<Result<CommandOutcome, CommandError>>;
 pub(crate) struct Writer {
     lanes: Vec<mpsc::Sender<(CommandRequest, Reply)>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Writer {
@@ -79,14 +80,21 @@ impl Writer {
         };
         let mut lanes = Vec::with_capacity(count);
         let mut tasks = Vec::with_capacity(count);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         for _ in 0..count {
             let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
             lanes.push(sender);
-            tasks.push(tokio::spawn(run_lane(db.clone(), automation, receiver)));
+            tasks.push(tokio::spawn(run_lane(
+                db.clone(),
+                automation,
+                receiver,
+                stopped.clone(),
+            )));
         }
         Writer {
             lanes,
             tasks: Mutex::new(tasks),
+            stop,
         }
     }
 
@@ -104,10 +112,12 @@ impl Writer {
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// Refuses new commands, lets the lanes finish what is queued, and waits for them.
     pub(crate) async fn stop(&self) {
+        let _ = self.stop.send(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().await);
         for task in tasks {
-            task.abort();
+            let _ = task.await;
         }
     }
 }
@@ -138,6 +148,7 @@ async fn run_lane(
     db: Db,
     automation: Automation,
     mut receiver: mpsc::Receiver<(CommandRequest, Reply)>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut cache = Cache {
@@ -145,7 +156,18 @@ async fn run_lane(
         cases: HashMap::new(),
     };
     let mut own: Option<SqliteConnection> = None;
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let received = tokio::select! {
+            received = receiver.recv_many(&mut batch, MAX_BATCH) => received,
+            // On stop: accept nothing new, drain what is queued, then end.
+            _ = stopped.changed(), if !receiver.is_closed() => {
+                receiver.close();
+                continue;
+            }
+        };
+        if received == 0 {
+            break;
+        }
         // SQLite: the writer keeps one connection of its own, so its page cache stays warm
         // from batch to batch (pooled connections each have a cold cache of their own).
         if own.is_none()
@@ -182,13 +204,28 @@ async fn run_batch(
     cache: &mut Cache,
     mut batch: Vec<(CommandRequest, Reply)>,
 ) -> bool {
+    // A caller that gave up (timeout, disconnect) must not have its command applied behind its back.
+    batch.retain(|(_, reply)| !reply.is_closed());
+    if batch.is_empty() {
+        return true;
+    }
     // Lock rows in one global order (a stable sort keeps each case's commands in arrival order).
     batch.sort_by_key(|(request, _)| request.case_id);
     if !cache.persistent || cache.cases.len() > CACHE_LIMIT {
         cache.cases.clear();
     }
     let requests: Vec<&CommandRequest> = batch.iter().map(|(request, _)| request).collect();
-    let outcome = try_batch(db, own, automation, cache, &requests).await;
+    let mut outcome = try_batch(db, own, automation, cache, &requests).await;
+    // A deadlock or serialisation failure says nothing about the commands: run the batch again.
+    for _ in 0..3 {
+        match &outcome {
+            Err(StoreError::Database(error)) if is_transient(error) => {
+                tracing::info!(%error, "transient database conflict; retrying the batch");
+                outcome = try_batch(db, None, automation, cache, &requests).await;
+            }
+            _ => break,
+        }
+    }
     drop(requests);
     match outcome {
         Ok(results) => {
@@ -215,6 +252,11 @@ async fn run_batch(
     }
 }
 
+/// PostgreSQL deadlock (40P01) or serialisation failure (40001).
+fn is_transient(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("40P01") | Some("40001")))
+}
+
 /// What one batch will write, flushed with multi-row statements at its end.
 #[derive(Default)]
 struct Pending {
@@ -222,7 +264,9 @@ struct Pending {
     actors: Vec<String>,
     /// Cases to upsert, in first-touch order, with the version they had in the database.
     touched: Vec<(CaseId, i64)>,
-    order_deltas: Vec<(OrderId, i64, i64, Timestamp)>,
+    /// Per order: (open cases delta, total cases delta). A BTreeMap, so rows are
+    /// locked in one global order on PostgreSQL.
+    order_deltas: BTreeMap<OrderId, (i64, i64)>,
     jobs: Vec<(CaseId, ScheduledJob)>,
 }
 
@@ -310,9 +354,21 @@ async fn apply(
     now: Timestamp,
 ) -> Result<CommandOutcome, CommandError> {
     let case_id = request.case_id;
+    let mut fresh = false;
     if !cache.cases.contains_key(&case_id)
         && let Some(loaded) = load(tx, case_id).await?
     {
+        cache.cases.insert(case_id, loaded);
+        fresh = true;
+    }
+    let cached_version = cache.cases.get(&case_id).map_or(0, |l| l.state.version);
+    if !fresh
+        && request
+            .expected_version
+            .is_some_and(|expected| expected != cached_version)
+        && let Some(loaded) = load(tx, case_id).await?
+    {
+        // Before answering "conflict" from memory, make sure memory is not the stale one.
         cache.cases.insert(case_id, loaded);
     }
     let current = cache.cases.get(&case_id);
@@ -419,12 +475,9 @@ async fn apply(
         _ => 0,
     };
     if before.is_none() || open_delta != 0 {
-        pending.order_deltas.push((
-            state.order_id,
-            open_delta,
-            i64::from(before.is_none()),
-            state.last_activity_at,
-        ));
+        let delta = pending.order_deltas.entry(state.order_id).or_default();
+        delta.0 += open_delta;
+        delta.1 += i64::from(before.is_none());
     }
     for job in scheduled_jobs(before, &state, automation) {
         pending.jobs.push((case_id, job));
@@ -556,17 +609,16 @@ async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), 
                 return Err(StoreError::corrupt("a case changed under the writer; retrying"));
             }
         }
-        for (order_id, open_delta, total_delta, last_activity) in &pending.order_deltas {
-            sqlx::query(
-                "UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3,
-                                   last_case_activity_at = $4 WHERE id = $1",
-            )
-            .bind(order_id.to_string())
-            .bind(*open_delta)
-            .bind(*total_delta)
-            .bind(crate::to_micros(*last_activity))
-            .execute(&mut *conn)
-            .await?;
+        for (order_id, (open_delta, total_delta)) in &pending.order_deltas {
+            if *open_delta == 0 && *total_delta == 0 {
+                continue;
+            }
+            sqlx::query("UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3 WHERE id = $1")
+                .bind(order_id.to_string())
+                .bind(*open_delta)
+                .bind(*total_delta)
+                .execute(&mut *conn)
+                .await?;
         }
         let created_at = crate::to_micros(Timestamp::now());
         for chunk in pow2_chunks(&pending.jobs) {

@@ -54,6 +54,8 @@ pub struct CaseState {
     pub offers: Vec<Offer>,
     pub resolution: Option<Resolution>,
     pub resolved_at: Option<Timestamp>,
+    /// The binding decision that resolved the case, while it stands
+    /// (a reopening or an escalation sets it aside; the timeline keeps it).
     pub decision: Option<Decision>,
     pub public_messages: u32,
     pub internal_notes: u32,
@@ -187,6 +189,8 @@ impl CaseState {
                     state.status = CaseStatus::Open;
                     state.resolution = None;
                     state.resolved_at = None;
+                    // The decision that resolved it (if any) is history now: the timeline keeps it.
+                    state.decision = None;
                 }
                 state.waiting_on = Some(if *to == Stage::External {
                     Party::Provider
@@ -203,6 +207,7 @@ impl CaseState {
                 state.status = CaseStatus::Open;
                 state.resolution = None;
                 state.resolved_at = None;
+                state.decision = None;
                 state.waiting_on = Some(state.counterpart_of(party).unwrap_or(Party::Merchant));
             }
             CaseEvent::Closed { .. } => {
@@ -286,6 +291,12 @@ impl CaseState {
         }
         if self.decision.is_some() && self.stage < Stage::Arbitration {
             return Some("decisions exist only from arbitration on");
+        }
+        if let Some(decision) = &self.decision
+            && (self.status == CaseStatus::Open
+                || self.resolution.as_ref() != Some(&decision.resolution))
+        {
+            return Some("a standing decision is what resolved the case");
         }
         if self.last_activity_at < self.opened_at {
             return Some("last activity is never before opening");

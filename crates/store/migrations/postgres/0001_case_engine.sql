@@ -34,7 +34,6 @@ CREATE TABLE orders (
     updated_at            BIGINT NOT NULL,
     open_cases            BIGINT NOT NULL DEFAULT 0,
     total_cases           BIGINT NOT NULL DEFAULT 0,
-    last_case_activity_at BIGINT,
     UNIQUE (merchant_id, external_id)
 );
 CREATE INDEX orders_by_buyer ON orders (operator_id, buyer_email);

@@ -35,7 +35,6 @@ CREATE TABLE orders (
     -- order summary projection, maintained in the transaction that appends case events
     open_cases            INTEGER NOT NULL DEFAULT 0,
     total_cases           INTEGER NOT NULL DEFAULT 0,
-    last_case_activity_at INTEGER,
     UNIQUE (merchant_id, external_id)
 );
 CREATE INDEX orders_by_buyer ON orders (operator_id, buyer_email);
