@@ -2265,3 +2265,31 @@ fn a_provider_cancels_only_payment_disputes() {
     )];
     given(dispute).when(provider(), cancel()).then_accepted();
 }
+
+#[test]
+fn a_reopened_or_escalated_case_sets_its_decision_aside() {
+    let mut decided = open_at_stage(Stage::Arbitration);
+    decided.push((
+        operator(),
+        CaseEvent::DecisionRecorded {
+            decision: decision(DecisionOutcome::MerchantFavoured, refusal()),
+        },
+    ));
+    let (_, reopened) = given(decided.clone())
+        .when(operator(), reopen())
+        .then_accepted();
+    assert_eq!(reopened.decision, None);
+    // Once set aside, the case is an ordinary open case again: the merchant may settle
+    // and the buyer may later reopen that settlement.
+    let mut history = decided;
+    history.push((
+        operator(),
+        CaseEvent::Reopened {
+            reason: label("nouvel élément"),
+        },
+    ));
+    history.push((merchant(), resolved(simple(ResolutionKind::FullRefund))));
+    let (_, state) = given(history).when(buyer(), reopen()).then_accepted();
+    assert_eq!(state.decision, None);
+    assert_eq!(state.invariant_violation(), None);
+}

@@ -259,6 +259,23 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         assert_eq!(response.status().as_u16(), 400);
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], "request.malformed_json");
+        // One JSON value, and nothing after it.
+        let trailing = format!(
+            r#"{{"order_id": "{order_id}", "kind": "incident", "reason": "not_received", "description": "x"}} ]]]"#
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/cases", app.base))
+            .header("content-type", "application/json")
+            .body(trailing)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            400,
+            "trailing data is malformed JSON"
+        );
 
         let cases: Vec<(Value, u16, &str, &str)> = vec![
             // (body, status, code, field)

@@ -501,12 +501,11 @@ impl Store {
             ));
             return Ok(());
         };
-        match row.mismatch(&replayed) {
-            Some(column) => report.problems.push(problem(
+        if let Some(column) = row.mismatch(&replayed) {
+            report.problems.push(problem(
                 None,
                 format!("the case projection differs from the replay of its events ({column})"),
-            )),
-            None => {}
+            ));
         }
         Ok(())
     }
