@@ -409,16 +409,7 @@ async fn verify_names_the_first_altered_event() {
         assert!(store.verify().await.unwrap().is_ok());
 
         // Someone with direct database access disables the guard and rewrites history.
-        match store.backend() {
-            Backend::Sqlite => store
-                .raw_execute("DROP TRIGGER case_events_no_update".into())
-                .await
-                .unwrap(),
-            Backend::Postgres => store
-                .raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into())
-                .await
-                .unwrap(),
-        };
+        disable_append_only_guard(store).await;
         store
             .raw_execute(format!(
                 "UPDATE case_events SET payload = '{{\"body\":\"Message falsifié\"}}' WHERE case_id = '{case_id}' AND seq = 3"
@@ -463,16 +454,7 @@ async fn verify_notices_removed_events_and_drifted_projections() {
             .execute(request(case_id, None, message("Deux"), merchant()))
             .await
             .unwrap();
-        match store.backend() {
-            Backend::Sqlite => store
-                .raw_execute("DROP TRIGGER case_events_no_delete".into())
-                .await
-                .unwrap(),
-            Backend::Postgres => store
-                .raw_execute("ALTER TABLE case_events DISABLE TRIGGER case_events_no_change".into())
-                .await
-                .unwrap(),
-        };
+        disable_append_only_guard(store).await;
         store
             .raw_execute(format!(
                 "DELETE FROM case_events WHERE case_id = '{case_id}' AND seq = 3"
