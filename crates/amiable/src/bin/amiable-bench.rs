@@ -5,7 +5,7 @@
 //! (c) replaying a 50-event case: the pure fold, and read-decode-fold from the database.
 //!
 //! `cargo run --release --bin amiable-bench -- [--database-url URL] [--sqlite-synchronous full|normal]
-//!  [--runtime multi|current] [--concurrency N] [--cases N] [--sequential N] [--concurrent N] [--rounds N]`
+//!  [--runtime multi|current] [--workers N] [--concurrency N] [--cases N] [--sequential N] [--concurrent N] [--rounds N]`
 //!
 //! The clients run in the same process as the store. With `--runtime multi`
 //! (the server's runtime) every reply and every new command hops between the
@@ -30,6 +30,7 @@ struct Options {
     concurrent: usize,
     rounds: usize,
     multi_thread: bool,
+    workers: Option<usize>,
 }
 
 fn options() -> Options {
@@ -42,6 +43,7 @@ fn options() -> Options {
         concurrent: 40_000,
         rounds: 3,
         multi_thread: true,
+        workers: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -62,6 +64,7 @@ fn options() -> Options {
             "--concurrent" => options.concurrent = value.parse().expect("--concurrent N"),
             "--rounds" => options.rounds = value.parse().expect("--rounds N"),
             "--runtime" => options.multi_thread = value != "current",
+            "--workers" => options.workers = Some(value.parse().expect("--workers N")),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -116,9 +119,11 @@ fn merchant() -> Actor {
 fn main() -> anyhow::Result<()> {
     let options = options();
     let runtime = if options.multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = options.workers {
+            builder.worker_threads(workers);
+        }
+        builder.enable_all().build()?
     } else {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -221,10 +226,10 @@ async fn run(options: Options) -> anyhow::Result<()> {
         cases.push(task.await??);
     }
 
-    let flavor = if options.multi_thread {
-        "multi-thread runtime"
-    } else {
-        "current-thread runtime"
+    let flavor = match (options.multi_thread, options.workers) {
+        (true, Some(workers)) => format!("multi-thread runtime, {workers} worker(s)"),
+        (true, None) => "multi-thread runtime".to_owned(),
+        (false, _) => "current-thread runtime".to_owned(),
     };
     println!("# amiable append benchmark — {backend}, {flavor}");
     println!();
