@@ -87,12 +87,7 @@ async fn nodes_starting_together_migrate_once() {
 async fn verify_during_writes_raises_no_false_alarm() {
     for t in test_stores().await {
         let store = t.store.clone();
-        let tenant = tenant(&store).await;
-        let order_id = order(&store, &tenant, "CMD-1").await;
-        let mut cases = Vec::new();
-        for _ in 0..20 {
-            cases.push(open_case(&store, order_id).await.case_id);
-        }
+        let (_, cases) = order_with_cases(&store, 20).await;
         let writer = {
             let store = store.clone();
             tokio::spawn(async move {

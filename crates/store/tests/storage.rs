@@ -319,12 +319,7 @@ async fn concurrent_commands_on_one_case_never_lose_a_write() {
 async fn group_commit_handles_many_cases_at_once() {
     for t in test_stores().await {
         let store = t.store.clone();
-        let tenant = tenant(&store).await;
-        let order_id = order(&store, &tenant, "CMD-1").await;
-        let mut cases = Vec::new();
-        for _ in 0..20 {
-            cases.push(open_case(&store, order_id).await.case_id);
-        }
+        let (order_id, cases) = order_with_cases(&store, 20).await;
         let tasks: Vec<_> = (0..400)
             .map(|i| {
                 let store = store.clone();
@@ -395,13 +390,7 @@ async fn verify_names_the_first_altered_event() {
         let order_id = order(store, &tenant, "CMD-1").await;
         let case_id = open_case(store, order_id).await.case_id;
         for i in 0..4 {
-            store
-                .execute(request(
-                    case_id,
-                    None,
-                    message(&format!("Message {i}")),
-                    merchant(),
-                ))
+            merchant_posts(store, case_id, &format!("Message {i}"))
                 .await
                 .unwrap();
         }
@@ -554,12 +543,7 @@ async fn resolving_and_closing_keep_the_order_summary_right() {
 async fn a_failing_command_does_not_sink_its_batch() {
     for t in test_stores().await {
         let store = t.store.clone();
-        let tenant = tenant(&store).await;
-        let order_id = order(&store, &tenant, "CMD-1").await;
-        let mut cases = Vec::new();
-        for _ in 0..10 {
-            cases.push(open_case(&store, order_id).await.case_id);
-        }
+        let (_, cases) = order_with_cases(&store, 10).await;
         let poison = match store.backend() {
             Backend::Sqlite => "CREATE TRIGGER poison BEFORE INSERT ON case_events WHEN NEW.payload LIKE '%POISON%' \
                                 BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
