@@ -24,6 +24,11 @@ pub struct FileConfig {
     pub sqlite_synchronous: Option<Durability>,
     pub auto_close_after_days: Option<u32>,
     pub log: Option<String>,
+    /// The address people reach amiable at (e.g. https://litiges.example.fr):
+    /// buyer links are built on it; cookies are Secure when it is HTTPS.
+    pub public_url: Option<String>,
+    /// Largest attachment upload in MiB (default 10).
+    pub max_upload_mib: Option<usize>,
 }
 
 impl FileConfig {

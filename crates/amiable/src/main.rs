@@ -80,6 +80,76 @@ enum Commands {
     /// Manage merchants.
     #[command(subcommand)]
     Merchant(MerchantCommand),
+    /// Manage staff users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys for integrations.
+    #[command(subcommand, name = "apikey")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a staff user. The password is read from AMIABLE_PASSWORD, or asked on the terminal.
+    Add {
+        /// The login email
+        #[arg(long)]
+        email: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// operator_admin, mediator, merchant_admin or merchant_agent
+        #[arg(long)]
+        role: String,
+        /// The operator's slug; optional when there is only one
+        #[arg(long, value_name = "SLUG")]
+        operator: Option<String>,
+        /// The merchant's slug, for merchant roles
+        #[arg(long, value_name = "SLUG")]
+        merchant: Option<String>,
+        /// Interface language: fr (default) or en
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List an operator's staff users.
+    List {
+        #[arg(long, value_name = "SLUG")]
+        operator: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create an API key for the operator, or for one merchant with --merchant. Prints the key once.
+    Create {
+        /// What the key is for, e.g. "Shopify sync"
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "SLUG")]
+        operator: Option<String>,
+        /// Scope the key to this merchant (its slug)
+        #[arg(long, value_name = "SLUG")]
+        merchant: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List API keys (never their secrets).
+    List {
+        #[arg(long, value_name = "SLUG")]
+        operator: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke an API key by its id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,7 +291,7 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             let settings = data.resolve(&file)?;
             let address = config::listen_address(listen.as_deref(), &file)?;
             let store = open(&settings).await?;
-            serve(store, address, None).await?;
+            serve(store, address, &settings, &file, None).await?;
         }
         Commands::Demo {
             seed,
@@ -279,6 +349,8 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                 serve(
                     store,
                     address,
+                    &settings,
+                    &file,
                     Some((&summary, settings.database.url.as_str())),
                 )
                 .await?;
@@ -420,8 +492,153 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             }
             store.close().await;
         }
+        Commands::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            operator,
+            merchant,
+            locale,
+            data,
+        }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            let role = amiable_domain::access::Role::parse(&role).with_context(|| {
+                format!("--role must be operator_admin, mediator, merchant_admin or merchant_agent, not '{role}'")
+            })?;
+            let merchant_id = match merchant.as_deref() {
+                Some(slug) => Some(
+                    store
+                        .merchant_by_slug(operator_id, slug)
+                        .await?
+                        .with_context(|| format!("no merchant '{slug}'"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let password = match std::env::var("AMIABLE_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => read_password()?,
+            };
+            let request = amiable_server::api::access::CreateUser {
+                email,
+                name: amiable_domain::text::Label::parse(&name)
+                    .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?,
+                role,
+                merchant_id,
+                password,
+                locale: Some(
+                    amiable_domain::contact::Locale::parse(&locale)
+                        .map_err(|e| anyhow::anyhow!("--locale: {}", e.message))?,
+                ),
+            };
+            let user = amiable_server::users::create(&store, operator_id, None, request)
+                .await
+                .map_err(|problem| {
+                    let fields: Vec<String> = problem
+                        .errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                        .collect();
+                    anyhow::anyhow!(
+                        "{}",
+                        if fields.is_empty() { problem.detail.clone() } else { fields.join("; ") }
+                    )
+                })?;
+            println!("user {} ({}) created: {}", user.email, user.role, user.id);
+            store.close().await;
+        }
+        Commands::User(UserCommand::List { operator, data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            for user in store.users(operator_id, None).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.email,
+                    user.role,
+                    user.merchant_id.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
+                    user.id
+                );
+            }
+            store.close().await;
+        }
+        Commands::ApiKey(ApiKeyCommand::Create {
+            name,
+            operator,
+            merchant,
+            data,
+        }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            let merchant_id = match merchant.as_deref() {
+                Some(slug) => Some(
+                    store
+                        .merchant_by_slug(operator_id, slug)
+                        .await?
+                        .with_context(|| format!("no merchant '{slug}'"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let name = amiable_domain::text::Label::parse(&name)
+                .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
+            let issued = amiable_server::auth::issue_api_key(
+                operator_id,
+                merchant_id,
+                name.as_str(),
+                Some("cli".into()),
+            );
+            store.create_api_key(&issued.record).await?;
+            eprintln!(
+                "API key {} created for {}. It is shown once; keep it secret:",
+                issued.record.id,
+                merchant.map(|m| format!("merchant {m}")).unwrap_or_else(|| "the operator".into())
+            );
+            println!("{}", issued.key);
+            store.close().await;
+        }
+        Commands::ApiKey(ApiKeyCommand::List { operator, data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            for key in store.api_keys(operator_id, None).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    key.id,
+                    key.name,
+                    key.merchant_id.map(|m| m.to_string()).unwrap_or_else(|| "operator".into()),
+                    if key.revoked_at.is_some() { "revoked" } else { "active" }
+                );
+            }
+            store.close().await;
+        }
+        Commands::ApiKey(ApiKeyCommand::Revoke { id, data }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            if !store.revoke_api_key(&id).await? {
+                bail!("no active API key '{id}'");
+            }
+            println!("API key {id} revoked.");
+            store.close().await;
+        }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Reads a password from the terminal without echoing it.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    eprint!("Password (at least {} characters): ", amiable_server::auth::MIN_PASSWORD_LENGTH);
+    let _ = std::process::Command::new("stty").arg("-echo").status();
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    let _ = std::process::Command::new("stty").arg("echo").status();
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn random_bytes() -> [u8; 16] {
@@ -449,8 +666,18 @@ async fn pick_operator(store: &Store, slug: Option<&str>) -> anyhow::Result<Oper
 async fn serve(
     store: Store,
     address: std::net::SocketAddr,
+    settings: &Settings,
+    file: &FileConfig,
     demo: Option<(&demo::DemoSummary, &str)>,
 ) -> anyhow::Result<()> {
+    let mut server = amiable_server::ServerConfig::new(&settings.data_dir);
+    server.public_url = file.public_url.clone();
+    if let Some(mib) = file.max_upload_mib {
+        server.max_upload_bytes = mib.saturating_mul(1024 * 1024);
+    }
+    let state = AppState::new(store.clone(), server)
+        .await
+        .context("preparing the server")?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
@@ -467,7 +694,7 @@ async fn serve(
     if let Some((summary, database)) = demo {
         print_demo_guide(&store, &url, summary, &redact(database)).await;
     }
-    amiable_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
+    amiable_server::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_worker.send(true);
     let _ = worker.await;
     store.close().await;

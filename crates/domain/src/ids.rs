@@ -33,6 +33,10 @@ macro_rules! uuid_id {
             pub fn as_uuid(&self) -> &Uuid {
                 &self.0
             }
+
+            pub fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
+            }
         }
 
         impl fmt::Display for $name {

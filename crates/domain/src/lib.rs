@@ -6,6 +6,7 @@
 //! constructor ("parse, don't validate"), so that past the edge invalid data
 //! cannot exist.
 
+pub mod access;
 pub mod canonical;
 pub mod case;
 pub mod contact;
@@ -13,6 +14,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod reason;
+pub mod sniff;
 pub mod text;
 pub mod timeline;
 pub mod validation;

@@ -12,10 +12,10 @@ pub async fn healthz() -> Json<Value> {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    match state.store.ping().await {
+    match state.store().ping().await {
         Ok(()) => Ok(Json(json!({
             "status": "ready",
-            "database": match state.store.backend() {
+            "database": match state.store().backend() {
                 amiable_store::Backend::Sqlite => "sqlite",
                 amiable_store::Backend::Postgres => "postgres",
             }

@@ -54,6 +54,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON body that may be left out entirely (an empty body is `None`);
+/// when present it is checked exactly like [`JsonBody`].
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v == "0")
+            || (!request.headers().contains_key(header::CONTENT_TYPE)
+                && !request.headers().contains_key(header::TRANSFER_ENCODING)
+                && !request.headers().contains_key(header::CONTENT_LENGTH));
+        if empty {
+            return Ok(OptionalJsonBody(None));
+        }
+        JsonBody::from_request(request, state)
+            .await
+            .map(|JsonBody(value)| OptionalJsonBody(Some(value)))
+    }
+}
+
 /// Parses JSON, reporting the path of the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

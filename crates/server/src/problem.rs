@@ -33,6 +33,9 @@ pub struct Problem {
     /// Extra members, e.g. the current version on a conflict.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Seconds for the `Retry-After` header of a 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -45,6 +48,7 @@ impl Problem {
             code: code.to_owned(),
             errors: Vec::new(),
             extra: None,
+            retry_after: None,
         }
     }
 
@@ -88,6 +92,49 @@ impl Problem {
         )
     }
 
+    /// 401: no credential, or one that is not valid.
+    pub fn unauthorized(code: &str, detail: &str) -> Self {
+        Problem::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    /// 403: the principal may not do this.
+    pub fn forbidden() -> Self {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            "your role does not allow this action",
+        )
+    }
+
+    /// 429 with the time until the next attempt is allowed.
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        let mut problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many attempts; try again in {seconds} s"),
+        )
+        .with_extra("retry_after", seconds.into());
+        problem.retry_after = Some(seconds);
+        problem
+    }
+
+    /// A 400 for query parameters, with the offending fields.
+    pub fn bad_query(errors: ValidationErrors) -> Self {
+        let mut problem = Problem::validation(errors);
+        problem.status = 400;
+        problem.title = "Bad Request".into();
+        problem.code = "query.invalid".into();
+        problem.kind = "urn:amiable:problem:query.invalid".into();
+        problem
+    }
+
+    /// A 422 naming one field.
+    pub fn field(field: &str, code: &'static str, message: &str) -> Self {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            .with_fields([FieldError::new(field, code, message)])
+    }
+
     pub fn internal() -> Self {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -101,7 +148,19 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"amiable\""),
+            );
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

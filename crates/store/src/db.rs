@@ -180,6 +180,7 @@ pub struct Store {
     pub(crate) db: Db,
     pub(crate) writer: Arc<Writer>,
     pub(crate) automation: Automation,
+    pub(crate) events_appended: Arc<std::sync::atomic::AtomicU64>,
 }
 
 struct Migration {
@@ -190,12 +191,20 @@ struct Migration {
 }
 
 /// Every schema change, in order. Never edit a released migration: add one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "case_engine",
-    sqlite: include_str!("../migrations/sqlite/0001_case_engine.sql"),
-    postgres: include_str!("../migrations/postgres/0001_case_engine.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "case_engine",
+        sqlite: include_str!("../migrations/sqlite/0001_case_engine.sql"),
+        postgres: include_str!("../migrations/postgres/0001_case_engine.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
+        postgres: include_str!("../migrations/postgres/0002_access.sql"),
+    },
+];
 
 impl Store {
     pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
@@ -255,6 +264,7 @@ impl Store {
             db,
             writer: Arc::new(writer),
             automation: config.automation,
+            events_appended: Arc::default(),
         })
     }
 

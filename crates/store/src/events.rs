@@ -3,8 +3,10 @@
 use crate::db::{Store, with_pool};
 use crate::error::StoreError;
 use crate::rows::{RowExt, instant, parse_json};
-use amiable_domain::case::{Actor, CaseEvent, CaseKind, CaseState, CaseStatus, Stage};
-use amiable_domain::ids::{CaseId, MerchantId, OperatorId};
+use amiable_domain::case::{
+    Actor, CaseEvent, CaseKind, CaseState, CaseStatus, ResponseTimes, Stage, next_deadline,
+};
+use amiable_domain::ids::{CaseId, MerchantId, OperatorId, OrderId};
 use amiable_domain::timeline::{ChainBreak, ChainedEvent, StoredLink, to_hex, verify_chain};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -54,6 +56,8 @@ pub struct CaseSummary {
     pub resolution_kind: Option<String>,
     pub opened_at: Timestamp,
     pub last_activity_at: Timestamp,
+    /// When the party whose move it is should act.
+    pub next_deadline_at: Option<Timestamp>,
     pub version: i64,
 }
 
@@ -62,10 +66,51 @@ pub struct CaseSummary {
 pub struct CaseFilter {
     pub operator_id: Option<OperatorId>,
     pub merchant_id: Option<MerchantId>,
+    pub order_id: Option<OrderId>,
     pub kind: Option<CaseKind>,
     pub status: Option<CaseStatus>,
     pub stage: Option<Stage>,
+    /// A reason code and its sub-reasons (`damaged` matches `damaged.packaging`).
+    pub reason: Option<String>,
+    /// Only cases whose next deadline is before this instant.
+    pub deadline_before: Option<Timestamp>,
+    /// An order number, or a buyer email (exact, either case).
+    pub search: Option<String>,
+    pub sort: CaseSort,
+    /// Resume after this row (keyset pagination).
+    pub after: Option<CaseCursor>,
     pub limit: i64,
+}
+
+/// The order of the case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Most recently active first.
+    #[default]
+    LastActivity,
+    /// Soonest deadline first; only cases that have one.
+    Deadline,
+}
+
+/// Where a page of the case list ended: the sort key and id of its last row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCursor {
+    pub key: i64,
+    pub case_id: CaseId,
+}
+
+impl CaseSummary {
+    /// The cursor that resumes the list after this row, for `sort`.
+    pub fn cursor(&self, sort: CaseSort) -> Option<CaseCursor> {
+        let key = match sort {
+            CaseSort::LastActivity => crate::to_micros(self.last_activity_at),
+            CaseSort::Deadline => crate::to_micros(self.next_deadline_at?),
+        };
+        Some(CaseCursor {
+            key,
+            case_id: self.case_id,
+        })
+    }
 }
 
 fn event_from(row: &impl RowExt) -> Result<StoredEvent, StoreError> {
@@ -111,6 +156,7 @@ fn summary_from(row: &impl RowExt) -> Result<CaseSummary, StoreError> {
         resolution_kind: row.opt_text("resolution_kind")?,
         opened_at: instant(row.int("opened_at")?)?,
         last_activity_at: instant(row.int("last_activity_at")?)?,
+        next_deadline_at: row.opt_int("next_deadline_at")?.map(instant).transpose()?,
         version: row.int("version")?,
     })
 }
@@ -148,6 +194,7 @@ struct ProjectionRow {
     waiting_on: Option<String>,
     resolution_kind: Option<String>,
     last_activity_at: i64,
+    next_deadline_at: Option<i64>,
     order_id: String,
 }
 
@@ -171,6 +218,11 @@ impl ProjectionRow {
             (
                 "last_activity_at",
                 self.last_activity_at == crate::to_micros(replayed.last_activity_at),
+            ),
+            (
+                "next_deadline_at",
+                self.next_deadline_at
+                    == next_deadline(replayed, &ResponseTimes::default()).map(crate::to_micros),
             ),
             ("order_id", self.order_id == replayed.order_id.to_string()),
         ];
@@ -246,27 +298,110 @@ impl Store {
         })
     }
 
-    /// Cases, most recently active first.
+    /// One page of the case list. Only the filters given become SQL
+    /// conditions, so each query shape can use its index.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query(
-                "SELECT * FROM cases
-                 WHERE ($1 IS NULL OR operator_id = $1) AND ($2 IS NULL OR merchant_id = $2) AND ($3 IS NULL OR kind = $3)
-                   AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR stage = $5)
-                 ORDER BY last_activity_at DESC, id LIMIT $6",
-            )
-            .bind(filter.operator_id.map(|id| id.to_string()))
-            .bind(filter.merchant_id.map(|id| id.to_string()))
-            .bind(filter.kind.map(|k| k.code()))
-            .bind(filter.status.map(|s| s.code()))
-            .bind(filter.stage.map(|s| s.code()))
-            .bind(filter.limit.clamp(1, 1000))
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(summary_from)
-            .collect()
+            let mut query = sqlx::QueryBuilder::new("SELECT * FROM cases WHERE 1 = 1");
+            if let Some(id) = filter.operator_id {
+                query.push(" AND operator_id = ").push_bind(id.to_string());
+            }
+            if let Some(id) = filter.merchant_id {
+                query.push(" AND merchant_id = ").push_bind(id.to_string());
+            }
+            if let Some(id) = filter.order_id {
+                query.push(" AND order_id = ").push_bind(id.to_string());
+            }
+            if let Some(kind) = filter.kind {
+                query.push(" AND kind = ").push_bind(kind.code());
+            }
+            if let Some(status) = filter.status {
+                query.push(" AND status = ").push_bind(status.code());
+            }
+            if let Some(stage) = filter.stage {
+                query.push(" AND stage = ").push_bind(stage.code());
+            }
+            if let Some(reason) = &filter.reason {
+                // Reason codes are [a-z0-9_.]: no LIKE wildcard can hide in them.
+                query
+                    .push(" AND (reason = ")
+                    .push_bind(reason.clone())
+                    .push(" OR reason LIKE ")
+                    .push_bind(format!("{reason}.%"))
+                    .push(")");
+            }
+            if let Some(before) = filter.deadline_before {
+                query.push(" AND next_deadline_at < ").push_bind(crate::to_micros(before));
+            }
+            if let Some(search) = &filter.search {
+                let search = search.trim();
+                query
+                    .push(" AND (order_external_id = ")
+                    .push_bind(search.to_owned())
+                    .push(" OR buyer_email = ")
+                    .push_bind(search.to_owned())
+                    .push(" OR buyer_email = ")
+                    .push_bind(search.to_lowercase())
+                    .push(")");
+            }
+            let column = match filter.sort {
+                CaseSort::LastActivity => "last_activity_at",
+                CaseSort::Deadline => "next_deadline_at",
+            };
+            if filter.sort == CaseSort::Deadline {
+                query.push(" AND next_deadline_at IS NOT NULL");
+            }
+            if let Some(after) = filter.after {
+                // Rows after the cursor in list order: further along the sort key, or tied and a later id.
+                let older = match filter.sort {
+                    CaseSort::LastActivity => " < ",
+                    CaseSort::Deadline => " > ",
+                };
+                query
+                    .push(format!(" AND ({column}{older}"))
+                    .push_bind(after.key)
+                    .push(format!(" OR ({column} = "))
+                    .push_bind(after.key)
+                    .push(" AND id > ")
+                    .push_bind(after.case_id.to_string())
+                    .push("))");
+            }
+            let direction = match filter.sort {
+                CaseSort::LastActivity => "DESC",
+                CaseSort::Deadline => "ASC",
+            };
+            query
+                .push(format!(" ORDER BY {column} {direction}, id LIMIT "))
+                .push_bind(filter.limit.clamp(1, 1000));
+            query
+                .build()
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(summary_from)
+                .collect()
         })
+    }
+
+    /// The operator, merchant and order of a case (what access control needs).
+    pub async fn case_owner(
+        &self,
+        case_id: CaseId,
+    ) -> Result<Option<(OperatorId, MerchantId, OrderId)>, StoreError> {
+        let row = with_pool!(&self.db, pool => {
+            sqlx::query("SELECT operator_id, merchant_id, order_id FROM cases WHERE id = $1")
+                .bind(case_id.to_string())
+                .fetch_optional(pool)
+                .await?
+                .map(|row| -> Result<_, StoreError> {
+                    Ok((
+                        OperatorId::parse(&row.text("operator_id")?).map_err(StoreError::corrupt)?,
+                        MerchantId::parse(&row.text("merchant_id")?).map_err(StoreError::corrupt)?,
+                        OrderId::parse(&row.text("order_id")?).map_err(StoreError::corrupt)?,
+                    ))
+                })
+        });
+        row.transpose()
     }
 
     pub async fn count_cases(&self) -> Result<i64, StoreError> {
@@ -513,7 +648,7 @@ impl Store {
     async fn projection_row(&self, case_id: &str) -> Result<Option<ProjectionRow>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query(
-                "SELECT version, last_hash, state, kind, status, stage, waiting_on, resolution_kind, last_activity_at, order_id
+                "SELECT version, last_hash, state, kind, status, stage, waiting_on, resolution_kind, last_activity_at, next_deadline_at, order_id
                  FROM cases WHERE id = $1",
             )
             .bind(case_id)
@@ -530,6 +665,7 @@ impl Store {
                     waiting_on: row.opt_text("waiting_on")?,
                     resolution_kind: row.opt_text("resolution_kind")?,
                     last_activity_at: row.int("last_activity_at")?,
+                    next_deadline_at: row.opt_int("next_deadline_at")?,
                     order_id: row.text("order_id")?,
                 })
             })

@@ -6,9 +6,12 @@
 //! the dialects agree (`$n` placeholders work in both); the few differences
 //! (`FOR UPDATE`, `SKIP LOCKED`, migrations) are explicit branches.
 
+pub mod blobs;
+mod access;
 mod db;
 mod error;
 mod events;
+mod idempotency;
 mod jobs;
 mod orders;
 mod rows;
@@ -16,11 +19,13 @@ mod tenants;
 pub mod testing;
 mod writer;
 
+pub use access::{ApiKey, NewUser, Session, User};
 pub use db::{Backend, DatabaseConfig, Durability, Store};
 pub use error::{CommandError, StoreError};
-pub use events::{CaseFilter, CaseRecord, CaseSummary, StoredEvent, VerifyProblem, VerifyReport};
+pub use events::{CaseCursor, CaseFilter, CaseSort, CaseRecord, CaseSummary, StoredEvent, VerifyProblem, VerifyReport};
+pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
-pub use orders::{OrderSummary, UpsertOutcome};
+pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};
 pub use tenants::{Merchant, Operator};
 pub use writer::{CommandOutcome, CommandRequest};
 

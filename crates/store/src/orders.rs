@@ -26,6 +26,18 @@ pub struct OrderSummary {
     pub updated_at: Timestamp,
 }
 
+/// Filters of the order list.
+#[derive(Debug, Clone)]
+pub struct OrderFilter {
+    pub operator_id: OperatorId,
+    pub merchant_id: Option<MerchantId>,
+    pub external_id: Option<String>,
+    pub buyer_email: Option<String>,
+    /// Resume after the order placed at this instant with this id.
+    pub after: Option<(Timestamp, OrderId)>,
+    pub limit: i64,
+}
+
 fn summary_from(row: &impl RowExt) -> Result<OrderSummary, StoreError> {
     Ok(OrderSummary {
         order: parse_json(&row.text("snapshot")?, "order snapshot")?,
@@ -111,6 +123,53 @@ impl Store {
             sqlx::query("SELECT * FROM orders WHERE merchant_id = $1 ORDER BY placed_at DESC, id LIMIT $2")
                 .bind(merchant_id.to_string()).bind(limit).fetch_all(pool).await?
                 .iter().map(summary_from).collect()
+        })
+    }
+
+    /// Orders with this number in an operator's marketplace (one per merchant at most).
+    pub async fn orders_by_number(
+        &self,
+        operator_id: OperatorId,
+        external_id: &str,
+    ) -> Result<Vec<OrderSummary>, StoreError> {
+        crate::db::with_pool!(&self.db, pool => {
+            sqlx::query("SELECT * FROM orders WHERE operator_id = $1 AND external_id = $2 ORDER BY id")
+                .bind(operator_id.to_string()).bind(external_id).fetch_all(pool).await?
+                .iter().map(summary_from).collect()
+        })
+    }
+
+    /// One page of orders, newest first.
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
+        crate::db::with_pool!(&self.db, pool => {
+            let mut query = sqlx::QueryBuilder::new("SELECT * FROM orders WHERE operator_id = ");
+            query.push_bind(filter.operator_id.to_string());
+            if let Some(id) = filter.merchant_id {
+                query.push(" AND merchant_id = ").push_bind(id.to_string());
+            }
+            if let Some(number) = &filter.external_id {
+                query.push(" AND external_id = ").push_bind(number.clone());
+            }
+            if let Some(email) = &filter.buyer_email {
+                query
+                    .push(" AND (buyer_email = ")
+                    .push_bind(email.clone())
+                    .push(" OR buyer_email = ")
+                    .push_bind(email.to_lowercase())
+                    .push(")");
+            }
+            if let Some((placed_at, id)) = filter.after {
+                query
+                    .push(" AND (placed_at < ")
+                    .push_bind(crate::to_micros(placed_at))
+                    .push(" OR (placed_at = ")
+                    .push_bind(crate::to_micros(placed_at))
+                    .push(" AND id > ")
+                    .push_bind(id.to_string())
+                    .push("))");
+            }
+            query.push(" ORDER BY placed_at DESC, id LIMIT ").push_bind(filter.limit.clamp(1, 1000));
+            query.build().fetch_all(pool).await?.iter().map(summary_from).collect()
         })
     }
 

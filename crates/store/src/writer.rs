@@ -27,6 +27,7 @@ use amiable_domain::case::{
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
+use amiable_domain::case::{ResponseTimes, next_deadline};
 use jiff::Timestamp;
 use sqlx::{Connection, SqliteConnection};
 use std::collections::{BTreeMap, HashMap};
@@ -573,7 +574,8 @@ async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), 
         for chunk in pow2_chunks(&cases) {
             let mut upsert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
-                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state) ",
+                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state,
+                                    next_deadline_at) ",
             );
             upsert.push_values(chunk, |mut row, (loaded, state_text)| {
                 let state = &loaded.state;
@@ -595,13 +597,14 @@ async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), 
                     .push_bind(crate::to_micros(state.last_activity_at))
                     .push_bind(state.version)
                     .push_bind(to_hex(&loaded.last_hash))
-                    .push_bind(state_text.clone());
+                    .push_bind(state_text.clone())
+                    .push_bind(next_deadline(state, &ResponseTimes::default()).map(crate::to_micros));
             });
             // Never move a projection backwards: a stale writer updates nothing and the count check fails.
             upsert.push(
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, waiting_on = excluded.waiting_on,
                    resolution_kind = excluded.resolution_kind, last_activity_at = excluded.last_activity_at, version = excluded.version,
-                   last_hash = excluded.last_hash, state = excluded.state
+                   last_hash = excluded.last_hash, state = excluded.state, next_deadline_at = excluded.next_deadline_at
                  WHERE cases.version < excluded.version",
             );
             let written = upsert.build().execute(&mut *conn).await?.rows_affected();
@@ -655,7 +658,17 @@ async fn operator_taxonomy(
 impl crate::Store {
     /// Runs one case command through the group-commit writer.
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
-        self.writer.submit(request).await
+        let outcome = self.writer.submit(request).await?;
+        self.events_appended.fetch_add(
+            outcome.events.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Ok(outcome)
+    }
+
+    /// Events this process appended since it started (for `/metrics`).
+    pub fn events_appended(&self) -> u64 {
+        self.events_appended.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

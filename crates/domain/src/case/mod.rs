@@ -5,11 +5,13 @@
 //! Both are pure; the store only appends what `decide` returned.
 
 pub mod automation;
+mod deadline;
 mod decide;
 mod event;
 mod model;
 mod state;
 
+pub use deadline::{ResponseTimes, next_deadline};
 pub use decide::{Command, Context, Rejection, decide};
 pub use event::{CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent};
 pub use model::*;

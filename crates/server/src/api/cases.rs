@@ -1,50 +1,33 @@
+//! Cases: open, list (the inbox), read with the timeline, and one endpoint
+//! per decider command.
+
+use super::allow;
 use crate::AppState;
-use crate::json::JsonBody;
+use crate::auth::Auth;
+use crate::json::{JsonBody, OptionalJsonBody};
 use crate::problem::Problem;
-use amiable_domain::case::{Actor, CaseItem, CaseKind, CaseStatus, Command, Stage};
-use amiable_domain::ids::{CaseId, MerchantId, OperatorId, OrderId};
+use amiable_domain::access::{Action, Principal, Resource};
+use amiable_domain::case::{
+    CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, Command, Decision, Resolution, Stage,
+    Visibility,
+};
+use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::money::Money;
 use amiable_domain::reason::ReasonCode;
-use amiable_domain::text::Body;
-use amiable_domain::validation::FieldError;
-use amiable_store::{CaseFilter, CommandOutcome, CommandRequest, StoredEvent};
+use amiable_domain::text::{Body, Label};
+use amiable_domain::validation::{FieldError, ValidationErrors};
+use amiable_store::{
+    CaseCursor, CaseFilter, CaseSort, CaseSummary, CommandOutcome, CommandRequest, StoredEvent,
+};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
-fn buyer() -> Actor {
-    Actor::Buyer
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpenCase {
-    pub order_id: OrderId,
-    pub kind: CaseKind,
-    pub reason: ReasonCode,
-    #[serde(default)]
-    pub items: Vec<CaseItem>,
-    #[serde(default)]
-    pub claimed: Option<Money>,
-    pub description: Body,
-    #[serde(default)]
-    pub stage: Option<Stage>,
-    #[serde(default = "buyer")]
-    pub actor: Actor,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CaseCommand {
-    /// The version of the case the client saw; a stale one is a 409.
-    pub expected_version: i64,
-    pub actor: Actor,
-    pub command: Command,
-}
+use serde_json::Value;
 
 /// One timeline entry as the API shows it.
 #[derive(Debug, Serialize)]
@@ -53,7 +36,7 @@ pub struct TimelineEntry {
     #[serde(rename = "type")]
     pub event_type: String,
     pub schema_version: i64,
-    pub actor: Actor,
+    pub actor: amiable_domain::case::Actor,
     pub recorded_at: Timestamp,
     pub data: Value,
     pub prev_hash: String,
@@ -75,21 +58,161 @@ impl From<&StoredEvent> for TimelineEntry {
     }
 }
 
-fn outcome_body(outcome: &CommandOutcome) -> Value {
-    json!({
-        "case_id": outcome.case_id,
-        "version": outcome.version,
-        "events": outcome.events.iter().map(TimelineEntry::from).collect::<Vec<_>>(),
-        "case": outcome.state,
-    })
+/// Whether a buyer may see this event: internal notes and internal files stay with staff.
+pub fn is_public(event: &CaseEvent) -> bool {
+    match event {
+        CaseEvent::NoteAdded { .. } => false,
+        CaseEvent::AttachmentAdded { visibility, .. } => *visibility == Visibility::Public,
+        _ => true,
+    }
+}
+
+/// The answer to a command: the case's new version, the events it appended, the state.
+#[derive(Debug, Serialize)]
+pub struct CommandResult {
+    pub case_id: CaseId,
+    pub version: i64,
+    pub events: Vec<TimelineEntry>,
+    pub case: CaseState,
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header")
+}
+
+pub fn command_response(status: StatusCode, outcome: &CommandOutcome) -> Response {
+    let body = CommandResult {
+        case_id: outcome.case_id,
+        version: outcome.version,
+        events: outcome.events.iter().map(TimelineEntry::from).collect(),
+        case: outcome.state.clone(),
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(outcome.version));
+    response
+}
+
+/// The operator, merchant and order of a case: what authorisation needs.
+/// A case never changes hands, so the answer is cached.
+pub async fn case_resource(state: &AppState, case_id: CaseId) -> Result<Resource, Problem> {
+    if let Some(resource) = state.inner.owners.get(case_id) {
+        return Ok(resource);
+    }
+    let summary = state
+        .store()
+        .case_owner(case_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("case"))?;
+    let resource = Resource::order(summary.0, summary.1, summary.2);
+    state.inner.owners.put(case_id, resource);
+    Ok(resource)
+}
+
+fn parse_case_id(raw: &str) -> Result<CaseId, Problem> {
+    CaseId::parse(raw).map_err(|_| Problem::not_found("case"))
+}
+
+/// The version the client expects: `If-Match: "7"` or the body's `expected_version`.
+pub fn expected_version_of(headers: &HeaderMap, field: Option<i64>) -> Result<Option<i64>, Problem> {
+    let header = match headers.get(header::IF_MATCH) {
+        None => None,
+        Some(value) => {
+            let text = value.to_str().unwrap_or("").trim();
+            let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+            Some(text.parse::<i64>().map_err(|_| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "case.version_invalid",
+                    "If-Match must be the case version, e.g. \"7\"",
+                )
+            })?)
+        }
+    };
+    let version = match (header, field) {
+        (Some(h), Some(f)) if h != f => {
+            return Err(Problem::field(
+                "expected_version",
+                "case.version_invalid",
+                "expected_version and If-Match disagree",
+            ));
+        }
+        (Some(v), _) | (None, Some(v)) => Some(v),
+        (None, None) => None,
+    };
+    if let Some(v) = version
+        && v < 1
+    {
+        return Err(Problem::field(
+            "expected_version",
+            "case.version_invalid",
+            "must be at least 1",
+        ));
+    }
+    Ok(version)
+}
+
+/// Runs one command on an existing case for the caller.
+async fn run(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    action: Action,
+    expected: Option<i64>,
+    command: Command,
+) -> Result<Response, Problem> {
+    let resource = case_resource(state, case_id).await?;
+    allow(principal, action, &resource, "case")?;
+    let request = CommandRequest {
+        case_id,
+        expected_version: expected,
+        command,
+        actor: principal.actor(),
+        order_id: None,
+        at: None,
+    };
+    let outcome = state.store().execute(request).await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCase {
+    pub order_id: OrderId,
+    pub kind: CaseKind,
+    pub reason: ReasonCode,
+    #[serde(default)]
+    pub items: Vec<CaseItem>,
+    #[serde(default)]
+    pub claimed: Option<Money>,
+    pub description: Body,
+    #[serde(default)]
+    pub stage: Option<Stage>,
 }
 
 /// `POST /api/v1/cases`: open a case on an order.
 pub async fn open(
     State(state): State<AppState>,
+    Auth(principal): Auth,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<OpenCase>,
 ) -> Result<Response, Problem> {
-    let case_id = CaseId::from_bytes(state.random_id());
+    let not_found = || Problem::field("order_id", "order.not_found", "no such order");
+    let order = state.store().order(body.order_id).await?.ok_or_else(not_found)?;
+    let resource = Resource::order(order.order.operator_id, order.order.merchant_id, order.order.id);
+    // An order out of reach is reported exactly like a missing one.
+    match amiable_domain::access::authorize(&principal, Action::OpenCase, &resource) {
+        Ok(()) => {}
+        Err(amiable_domain::access::Denied::OutOfReach) => return Err(not_found()),
+        Err(amiable_domain::access::Denied::Forbidden) => return Err(Problem::forbidden()),
+    }
+    // With an Idempotency-Key, the case id derives from it: a retry whose first
+    // attempt committed but never answered opens nothing new.
+    let case_id = match crate::idempotency::key_of(&headers) {
+        Some(key) => CaseId::from_bytes(crate::idempotency::derived_id(&principal, key)),
+        None => CaseId::from_bytes(state.random_id()),
+    };
     let command = Command::Open {
         kind: body.kind,
         reason: body.reason,
@@ -102,146 +225,541 @@ pub async fn open(
         case_id,
         expected_version: Some(0),
         command,
-        actor: body.actor,
+        actor: principal.actor(),
         order_id: Some(body.order_id),
         at: None,
     };
-    let outcome = state.store.execute(request).await?;
-    let location = format!("/api/v1/cases/{case_id}");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(outcome_body(&outcome)),
-    )
-        .into_response())
+    let outcome = state.store().execute(request).await?;
+    state.inner.owners.put(case_id, resource);
+    let mut response = command_response(StatusCode::CREATED, &outcome);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&format!("/api/v1/cases/{case_id}")).expect("ascii"),
+    );
+    Ok(response)
 }
 
-/// `POST /api/v1/cases/{case_id}/commands`: apply one decider command.
-pub async fn command(
-    State(state): State<AppState>,
-    Path(case_id): Path<String>,
-    JsonBody(body): JsonBody<CaseCommand>,
-) -> Result<Response, Problem> {
-    let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
-    if matches!(body.command, Command::Open { .. }) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "case.open_via_cases",
-            "open a case with POST /api/v1/cases",
-        )
-        .with_fields([FieldError::new(
-            "command",
-            "case.open_via_cases",
-            "open is not a command on an existing case",
-        )]));
-    }
-    if body.expected_version < 1 {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "case.version_invalid",
-            "expected_version starts at 1",
-        )
-        .with_fields([FieldError::new(
-            "expected_version",
-            "case.version_invalid",
-            "must be at least 1",
-        )]));
-    }
-    let request = CommandRequest {
-        case_id,
-        expected_version: Some(body.expected_version),
-        command: body.command,
-        actor: body.actor,
-        order_id: None,
-        at: None,
-    };
-    let outcome = state.store.execute(request).await?;
-    Ok(Json(outcome_body(&outcome)).into_response())
+/// The case with its timeline as the caller may see it.
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub case: CaseState,
+    pub order_external_id: String,
+    pub buyer_email: String,
+    pub last_hash: String,
+    /// When the party whose move it is should act.
+    pub next_deadline_at: Option<Timestamp>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Whether internal entries were left out (buyers never see them).
+    pub internal_hidden: bool,
 }
 
-/// `GET /api/v1/cases/{case_id}`: the case and its whole timeline.
+/// `GET /api/v1/cases/{case_id}`.
 pub async fn get(
     State(state): State<AppState>,
+    Auth(principal): Auth,
     Path(case_id): Path<String>,
 ) -> Result<Response, Problem> {
-    let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
+    let case_id = parse_case_id(&case_id)?;
+    let resource = case_resource(&state, case_id).await?;
+    allow(&principal, Action::ReadCase, &resource, "case")?;
+    let internal = amiable_domain::access::authorize(&principal, Action::ReadInternal, &resource)
+        .is_ok();
     let record = state
-        .store
+        .store()
         .case(case_id)
         .await?
         .ok_or_else(|| Problem::not_found("case"))?;
-    let timeline = state.store.timeline(case_id).await?;
-    Ok(Json(json!({
-        "case": record.state,
-        "order_external_id": record.order_external_id,
-        "buyer_email": record.buyer_email,
-        "last_hash": record.last_hash,
-        "timeline": timeline.iter().map(TimelineEntry::from).collect::<Vec<_>>(),
-    }))
-    .into_response())
+    let timeline = state.store().timeline(case_id).await?;
+    let version = record.state.version;
+    let view = CaseView {
+        next_deadline_at: amiable_domain::case::next_deadline(
+            &record.state,
+            &amiable_domain::case::ResponseTimes::default(),
+        ),
+        case: record.state,
+        order_external_id: record.order_external_id,
+        buyer_email: record.buyer_email,
+        last_hash: record.last_hash,
+        timeline: timeline
+            .iter()
+            .filter(|e| internal || is_public(&e.event))
+            .map(TimelineEntry::from)
+            .collect(),
+        internal_hidden: !internal,
+    };
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(header::ETAG, etag(version));
+    Ok(response)
 }
 
-/// `GET /api/v1/cases?merchant_id=&operator_id=&kind=&status=&stage=&limit=`: most recently active first.
-pub async fn list(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, Problem> {
-    let mut filter = CaseFilter {
-        limit: 50,
-        ..Default::default()
+/// A page of the inbox.
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(sort: CaseSort, cursor: CaseCursor) -> String {
+    let sort = match sort {
+        CaseSort::LastActivity => "a",
+        CaseSort::Deadline => "d",
     };
-    let mut errors = amiable_domain::validation::ValidationErrors::default();
-    for pair in query
-        .as_deref()
+    URL_SAFE_NO_PAD.encode(format!("{sort}:{}:{}", cursor.key, cursor.case_id))
+}
+
+fn decode_cursor(sort: CaseSort, raw: &str) -> Option<CaseCursor> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    let mut parts = text.splitn(3, ':');
+    let expected = match sort {
+        CaseSort::LastActivity => "a",
+        CaseSort::Deadline => "d",
+    };
+    if parts.next()? != expected {
+        return None;
+    }
+    let key = parts.next()?.parse().ok()?;
+    let case_id = CaseId::parse(parts.next()?).ok()?;
+    Some(CaseCursor { key, case_id })
+}
+
+/// Splits a query string into decoded pairs.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+                (b'+', _, _) => out.push(b' '),
+                (b'%', Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    i += 2;
+                }
+                (b, _, _) => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    query
         .unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
-    {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `GET /api/v1/cases`: the inbox. Filters: `merchant_id`, `order_id`, `kind`,
+/// `status`, `stage`, `reason`, `deadline_before`, `q`; `sort` = `last_activity`
+/// (default) or `deadline`; `cursor`; `limit` (1–200, default 50).
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let mut filter = CaseFilter {
+        operator_id: Some(principal.operator_id()),
+        limit: 50,
+        ..Default::default()
+    };
+    let mut cursor = None;
+    let mut errors = ValidationErrors::default();
+    for (key, value) in query_pairs(query.as_deref()) {
+        let key = key.as_str();
         let invalid = |code: &'static str, message: &str| FieldError::new(key, code, message);
         match key {
             "merchant_id" => {
-                filter.merchant_id = errors.check(MerchantId::parse(value).map_err(|e| e.at(key)))
+                filter.merchant_id = errors.check(MerchantId::parse(&value).map_err(|e| e.at(key)))
             }
-            "operator_id" => {
-                filter.operator_id = errors.check(OperatorId::parse(value).map_err(|e| e.at(key)))
+            "order_id" => {
+                filter.order_id = errors.check(OrderId::parse(&value).map_err(|e| e.at(key)))
             }
             "kind" => {
                 filter.kind = errors.check(
-                    CaseKind::parse(value)
+                    CaseKind::parse(&value)
                         .ok_or_else(|| invalid("field.unknown_value", "unknown kind")),
                 )
             }
             "status" => {
                 filter.status = errors.check(
-                    CaseStatus::parse(value)
+                    CaseStatus::parse(&value)
                         .ok_or_else(|| invalid("field.unknown_value", "unknown status")),
                 )
             }
             "stage" => {
                 filter.stage = errors.check(
-                    Stage::parse(value)
+                    Stage::parse(&value)
                         .ok_or_else(|| invalid("field.unknown_value", "unknown stage")),
                 )
             }
-            "limit" => match value.parse::<i64>() {
-                Ok(limit) if (1..=1000).contains(&limit) => filter.limit = limit,
+            "reason" => {
+                filter.reason = errors.check(
+                    ReasonCode::parse(&value)
+                        .map(|r| r.as_str().to_owned())
+                        .map_err(|e| e.at(key)),
+                )
+            }
+            "deadline_before" => {
+                filter.deadline_before = errors.check(value.parse::<Timestamp>().map_err(|_| {
+                    invalid("field.invalid", "must be an RFC 3339 instant, e.g. 2026-11-22T12:00:00Z")
+                }))
+            }
+            "q" => {
+                let q = value.trim();
+                if q.is_empty() || q.len() > 320 {
+                    errors.push(invalid("field.invalid", "must be 1 to 320 characters"));
+                } else {
+                    filter.search = Some(q.to_owned());
+                }
+            }
+            "sort" => match value.as_str() {
+                "last_activity" => filter.sort = CaseSort::LastActivity,
+                "deadline" => filter.sort = CaseSort::Deadline,
                 _ => errors.push(invalid(
-                    "field.invalid",
-                    "must be an integer from 1 to 1000",
+                    "field.unknown_value",
+                    "must be last_activity or deadline",
                 )),
+            },
+            "cursor" => cursor = Some(value.clone()),
+            "limit" => match value.parse::<i64>() {
+                Ok(limit) if (1..=200).contains(&limit) => filter.limit = limit,
+                _ => errors.push(invalid("field.invalid", "must be an integer from 1 to 200")),
             },
             _ => errors.push(invalid("field.unknown", "unknown query parameter")),
         }
     }
-    if !errors.is_empty() {
-        let mut problem = Problem::validation(errors);
-        problem.status = 400;
-        problem.title = "Bad Request".into();
-        problem.code = "query.invalid".into();
-        problem.kind = "urn:amiable:problem:query.invalid".into();
-        return Err(problem);
+    if let Some(raw) = cursor {
+        match decode_cursor(filter.sort, &raw) {
+            Some(c) => filter.after = Some(c),
+            None => errors.push(FieldError::new(
+                "cursor",
+                "cursor.invalid",
+                "not a cursor of this list (was the sort changed?)",
+            )),
+        }
     }
-    let items = state.store.cases(&filter).await?;
-    Ok(Json(json!({ "items": items })).into_response())
+    if !errors.is_empty() {
+        return Err(Problem::bad_query(errors));
+    }
+    // Narrow the query to what the caller reaches, and check any narrower filter is in reach.
+    let operator_id = principal.operator_id();
+    let resource = match (&principal, filter.merchant_id, filter.order_id) {
+        (Principal::Buyer { order_id, .. }, _, _) => {
+            filter.order_id = Some(*order_id);
+            principal_order_resource(&principal)
+        }
+        (_, Some(merchant), _) => Resource::merchant(operator_id, merchant),
+        (_, None, _) => match principal.merchant_id() {
+            Some(merchant) => {
+                filter.merchant_id = Some(merchant);
+                Resource::merchant(operator_id, merchant)
+            }
+            None => Resource::operator(operator_id),
+        },
+    };
+    allow(&principal, Action::ListCases, &resource, "merchant")?;
+    let items = state.store().cases(&filter).await?;
+    let next_cursor = if items.len() as i64 == filter.limit {
+        items
+            .last()
+            .and_then(|last| last.cursor(filter.sort))
+            .map(|c| encode_cursor(filter.sort, c))
+    } else {
+        None
+    };
+    Ok(Json(CasePage { items, next_cursor }).into_response())
+}
+
+fn principal_order_resource(principal: &Principal) -> Resource {
+    match principal {
+        Principal::Buyer {
+            operator_id,
+            merchant_id,
+            order_id,
+        } => Resource::order(*operator_id, *merchant_id, *order_id),
+        other => Resource::operator(other.operator_id()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    pub body: Body,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/messages`: a public message.
+pub async fn post_message(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<MessageBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::PostMessage { body: body.body };
+    run(&state, &principal, case_id, Action::PostMessage, expected, command).await
+}
+
+/// `POST /api/v1/cases/{case_id}/notes`: an internal note (staff only).
+pub async fn add_note(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<MessageBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::AddNote { body: body.body };
+    run(&state, &principal, case_id, Action::AddNote, expected, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferBody {
+    pub terms: Resolution,
+    #[serde(default)]
+    pub message: Option<Body>,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/offers`: propose terms to the other party.
+pub async fn propose_offer(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<OfferBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::ProposeOffer {
+        terms: body.terms,
+        message: body.message,
+    };
+    run(&state, &principal, case_id, Action::ProposeOffer, expected, command).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineBody {
+    #[serde(default)]
+    pub reason: Option<Label>,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+fn parse_offer_id(raw: &str) -> Result<u32, Problem> {
+    raw.parse().map_err(|_| Problem::not_found("offer"))
+}
+
+/// `POST /api/v1/cases/{case_id}/offers/{offer_id}/accept`.
+pub async fn accept_offer(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path((case_id, offer_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<VersionBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let offer_id = parse_offer_id(&offer_id)?;
+    let body = body.unwrap_or_default();
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::AcceptOffer { offer_id };
+    run(&state, &principal, case_id, Action::AnswerOffer, expected, command).await
+}
+
+/// `POST /api/v1/cases/{case_id}/offers/{offer_id}/decline`.
+pub async fn decline_offer(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path((case_id, offer_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<DeclineBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let offer_id = parse_offer_id(&offer_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::DeclineOffer {
+        offer_id,
+        reason: body.reason,
+    };
+    run(&state, &principal, case_id, Action::AnswerOffer, expected, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateBody {
+    #[serde(default)]
+    pub to: Option<Stage>,
+    pub reason: Label,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/escalate`: up one stage, or to `to`.
+pub async fn escalate(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<EscalateBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::Escalate {
+        to: body.to,
+        reason: body.reason,
+    };
+    run(&state, &principal, case_id, Action::Escalate, expected, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub decision: Decision,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/decision`: a binding decision (operator only).
+pub async fn record_decision(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<DecisionBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::RecordDecision {
+        decision: body.decision,
+    };
+    run(&state, &principal, case_id, Action::RecordDecision, expected, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    pub resolution: Resolution,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/resolve`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ResolveBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::Resolve {
+        resolution: body.resolution,
+    };
+    run(&state, &principal, case_id, Action::Resolve, expected, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub reason: Label,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{case_id}/reopen`.
+pub async fn reopen(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::Reopen {
+        reason: body.reason,
+    };
+    run(&state, &principal, case_id, Action::Reopen, expected, command).await
+}
+
+/// `POST /api/v1/cases/{case_id}/close`.
+pub async fn close(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<VersionBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let body = body.unwrap_or_default();
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    run(&state, &principal, case_id, Action::Close, expected, Command::Close).await
+}
+
+/// `POST /api/v1/cases/{case_id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let command = Command::Cancel {
+        reason: body.reason,
+    };
+    run(&state, &principal, case_id, Action::Cancel, expected, command).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_are_bound_to_their_sort() {
+        let cursor = CaseCursor {
+            key: 1_790_000_000_000_000,
+            case_id: CaseId::from_bytes([5; 16]),
+        };
+        let text = encode_cursor(CaseSort::Deadline, cursor);
+        assert_eq!(decode_cursor(CaseSort::Deadline, &text), Some(cursor));
+        assert_eq!(decode_cursor(CaseSort::LastActivity, &text), None);
+        assert_eq!(decode_cursor(CaseSort::Deadline, "garbage!"), None);
+    }
+
+    #[test]
+    fn query_pairs_decode_percent_and_plus() {
+        assert_eq!(
+            query_pairs(Some("q=jean%2Bdupont%40exemple.fr&x=a+b&bad=%zz&end=%4")),
+            vec![
+                ("q".into(), "jean+dupont@exemple.fr".into()),
+                ("x".into(), "a b".into()),
+                ("bad".into(), "%zz".into()),
+                ("end".into(), "%4".into()),
+            ]
+        );
+    }
 }

@@ -1,0 +1,506 @@
+//! Sessions, the buyer's order lookup, and the administration of users and
+//! API keys.
+
+use super::allow;
+use crate::AppState;
+use crate::auth::{
+    Auth, BUYER_LOOKUP_TTL, MIN_PASSWORD_LENGTH, SESSION_COOKIE, SESSION_TTL, constant_time_eq,
+    hash_password, issue_api_key, random_token, session_of, sha256_hex, verify_password,
+};
+use crate::json::JsonBody;
+use crate::problem::Problem;
+use amiable_domain::access::{Action, Principal, Resource, Role};
+use amiable_domain::contact::{Email, Locale};
+use amiable_domain::ids::{MerchantId, Slug};
+use amiable_domain::text::Label;
+use amiable_domain::validation::{FieldError, ValidationErrors};
+use amiable_store::{Session, User};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// The client's address (the peer of the connection; unspecified when the
+/// server was started without connection info, as in some tests).
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+                .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who is signed in, and the token to send back in `X-CSRF-Token`.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A hash of nothing, verified when the email is unknown so that a wrong
+/// email costs the same time as a wrong password.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `POST /api/v1/auth/login`: email + password → session cookie. Rate-limited per IP.
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Login>,
+) -> Result<Response, Problem> {
+    state
+        .inner
+        .login_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry| Problem::rate_limited(retry.0))?;
+    let user = state.store().user_by_email(&body.email).await?;
+    let password = body.password;
+    let hash = user
+        .as_ref()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| u.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            let dummy = DUMMY_HASH
+                .get_or_init(|| hash_password("not a password of anyone").unwrap_or_default());
+            let _ = verify_password(&password, dummy);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(Problem::unauthorized(
+            "auth.invalid_credentials",
+            "this email and password do not match an account",
+        ));
+    };
+    let token = random_token();
+    let session = Session {
+        token_hash: sha256_hex(&token),
+        user_id: user.id.clone(),
+        csrf_token: random_token(),
+        expires_at: Timestamp::now()
+            .checked_add(SESSION_TTL)
+            .unwrap_or(Timestamp::MAX),
+    };
+    state.store().create_session(&session).await?;
+    let secure = state.secure_cookies(&headers);
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_TTL.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    tracing::info!(user_id = %user.id, "signed in");
+    let view = SessionView {
+        user,
+        csrf_token: session.csrf_token,
+        expires_at: Some(session.expires_at),
+    };
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| Problem::internal())?,
+    );
+    Ok(response)
+}
+
+/// `POST /api/v1/auth/logout`: ends the session (its CSRF token is required).
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    if let Some(session) = session_of(&state, &headers).await? {
+        let given = headers
+            .get(crate::auth::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), session.csrf_token.as_bytes()) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "auth.csrf_failed",
+                "this request needs the session's CSRF token in the X-CSRF-Token header",
+            ));
+        }
+        state.store().delete_session(&session.token_hash).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("amiable_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// What `GET /api/v1/auth/me` answers for any kind of caller.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    /// `operator_admin`, `mediator`, `merchant_admin`, `merchant_agent`,
+    /// `operator_api_key`, `merchant_api_key` or `buyer`.
+    pub kind: &'static str,
+    pub operator_id: amiable_domain::ids::OperatorId,
+    pub merchant_id: Option<MerchantId>,
+    pub order_id: Option<amiable_domain::ids::OrderId>,
+    pub user: Option<User>,
+    /// For sessions: the token to send in `X-CSRF-Token`.
+    pub csrf_token: Option<String>,
+}
+
+/// `GET /api/v1/auth/me`: who the credentials belong to.
+pub async fn me(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let (user, csrf_token) = match &principal {
+        Principal::Staff { .. } => match session_of(&state, &headers).await? {
+            Some(session) => (Some(session.user), Some(session.csrf_token)),
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    Ok(Json(Me {
+        kind: principal.label(),
+        operator_id: principal.operator_id(),
+        merchant_id: principal.merchant_id(),
+        order_id: match principal {
+            Principal::Buyer { order_id, .. } => Some(order_id),
+            _ => None,
+        },
+        user,
+        csrf_token,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuyerLookup {
+    /// The marketplace's slug; optional when the installation has one operator.
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// The order number as on the confirmation email.
+    pub order_number: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BuyerLookupResult {
+    /// One entry per matching order (several merchants may use the same number).
+    pub orders: Vec<super::orders::BuyerAccess>,
+}
+
+/// `POST /api/v1/buyer/access`: order number + email → a short-lived token
+/// scoped to that order. A wrong number and a wrong email get the same
+/// answer, in the same time; rate-limited per IP.
+pub async fn buyer_access(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<BuyerLookup>,
+) -> Result<Response, Problem> {
+    state
+        .inner
+        .lookup_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry| Problem::rate_limited(retry.0))?;
+    let mut errors = ValidationErrors::default();
+    let number = body.order_number.trim();
+    if number.is_empty() || number.len() > 100 {
+        errors.push(FieldError::new(
+            "order_number",
+            "field.invalid",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let email = errors.check(Email::parse(&body.email).map_err(|e| e.at("email")));
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let failed = || {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "buyer.lookup_failed",
+            "no order matches this number and email",
+        )
+    };
+    let operator = match body.operator.as_deref() {
+        Some(slug) => state.store().operator_by_slug(slug).await?,
+        None => {
+            let mut all = state.store().operators().await?;
+            if all.len() == 1 { all.pop() } else {
+                return Err(Problem::field(
+                    "operator",
+                    "field.required",
+                    "name the marketplace (several are hosted here)",
+                ));
+            }
+        }
+    };
+    let Some(operator) = operator else {
+        return Err(failed());
+    };
+    let email = email.map(|e| e.as_str().to_lowercase()).unwrap_or_default();
+    let orders = state.store().orders_by_number(operator.id, number).await?;
+    // Compare every candidate in constant time; never stop at the first.
+    let matching: Vec<_> = orders
+        .into_iter()
+        .filter(|o| {
+            let stored = o.order.buyer.email.as_str().to_lowercase();
+            constant_time_eq(stored.as_bytes(), email.as_bytes())
+        })
+        .collect();
+    if matching.is_empty() {
+        return Err(failed());
+    }
+    let orders = matching
+        .iter()
+        .map(|o| super::orders::buyer_access(&state, &o.order, BUYER_LOOKUP_TTL))
+        .collect();
+    Ok(Json(BuyerLookupResult { orders }).into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct MerchantView {
+    pub id: MerchantId,
+    pub slug: Slug,
+    pub name: String,
+}
+
+/// `GET /api/v1/merchants`: the merchants in the caller's reach.
+pub async fn merchants(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Response, Problem> {
+    let operator_id = principal.operator_id();
+    let resource = match principal.merchant_id() {
+        Some(m) => Resource::merchant(operator_id, m),
+        None => Resource::operator(operator_id),
+    };
+    allow(&principal, Action::ListMerchants, &resource, "merchant")?;
+    let items: Vec<MerchantView> = state
+        .store()
+        .merchants(operator_id)
+        .await?
+        .into_iter()
+        .filter(|m| principal.merchant_id().is_none_or(|own| own == m.id))
+        .map(|m| MerchantView {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "items": items })).into_response())
+}
+
+fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Resource {
+    let operator_id = principal.operator_id();
+    match merchant_id.or(principal.merchant_id()) {
+        Some(m) => Resource::merchant(operator_id, m),
+        None => Resource::operator(operator_id),
+    }
+}
+
+/// `GET /api/v1/users`: staff of the caller's scope.
+pub async fn list_users(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Response, Problem> {
+    let resource = scope_resource(&principal, None);
+    allow(&principal, Action::ManageUsers, &resource, "merchant")?;
+    let users = state
+        .store()
+        .users(principal.operator_id(), principal.merchant_id())
+        .await?;
+    Ok(Json(serde_json::json!({ "items": users })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: Label,
+    pub role: Role,
+    /// Required for merchant roles; must be absent for operator roles.
+    #[serde(default)]
+    pub merchant_id: Option<MerchantId>,
+    pub password: String,
+    #[serde(default)]
+    pub locale: Option<Locale>,
+}
+
+/// Checks a new user's fields; shared with the CLI.
+pub fn check_new_user(
+    principal_merchant: Option<MerchantId>,
+    body: &CreateUser,
+) -> Result<Email, Problem> {
+    let mut errors = ValidationErrors::default();
+    let email = errors.check(Email::parse(&body.email).map_err(|e| e.at("email")));
+    if body.password.chars().count() < MIN_PASSWORD_LENGTH || body.password.len() > 1024 {
+        errors.push(FieldError::new(
+            "password",
+            "password.too_short",
+            format!("use at least {MIN_PASSWORD_LENGTH} characters"),
+        ));
+    }
+    match (body.role.is_merchant_side(), body.merchant_id) {
+        (true, None) => errors.push(FieldError::new(
+            "merchant_id",
+            "field.required",
+            "a merchant role needs its merchant",
+        )),
+        (false, Some(_)) => errors.push(FieldError::new(
+            "merchant_id",
+            "user.operator_role_has_no_merchant",
+            "operator roles are not bound to a merchant",
+        )),
+        _ => {}
+    }
+    if principal_merchant.is_some() && !body.role.is_merchant_side() {
+        errors.push(FieldError::new(
+            "role",
+            "user.role_out_of_reach",
+            "a merchant can only create merchant users",
+        ));
+    }
+    match email {
+        Some(email) if errors.is_empty() => Ok(email),
+        _ => Err(Problem::validation(errors)),
+    }
+}
+
+/// `POST /api/v1/users`: create a staff user (admins, within their scope).
+pub async fn create_user(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    JsonBody(body): JsonBody<CreateUser>,
+) -> Result<Response, Problem> {
+    allow(
+        &principal,
+        Action::ManageUsers,
+        &scope_resource(&principal, None),
+        "merchant",
+    )?;
+    let user = crate::users::create(
+        state.store(),
+        principal.operator_id(),
+        principal.merchant_id(),
+        body,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+/// `GET /api/v1/api-keys`: keys of the caller's scope (never their secrets).
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Response, Problem> {
+    allow(
+        &principal,
+        Action::ManageApiKeys,
+        &scope_resource(&principal, None),
+        "merchant",
+    )?;
+    let keys = state
+        .store()
+        .api_keys(principal.operator_id(), principal.merchant_id())
+        .await?;
+    Ok(Json(serde_json::json!({ "items": keys })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: Label,
+    /// A key for one merchant; absent for an operator-wide key.
+    #[serde(default)]
+    pub merchant_id: Option<MerchantId>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IssuedKey {
+    #[serde(flatten)]
+    pub record: amiable_store::ApiKey,
+    /// The key itself: shown this once, never again.
+    pub key: String,
+}
+
+/// `POST /api/v1/api-keys`: a new key, shown once.
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    JsonBody(body): JsonBody<CreateApiKey>,
+) -> Result<Response, Problem> {
+    let merchant_id = body.merchant_id.or(principal.merchant_id());
+    let resource = scope_resource(&principal, merchant_id);
+    allow(&principal, Action::ManageApiKeys, &resource, "merchant")?;
+    if let Some(m) = merchant_id
+        && state.store().merchant(m).await?.is_none_or(|m| m.operator_id != principal.operator_id())
+    {
+        return Err(Problem::field("merchant_id", "merchant.not_found", "no such merchant"));
+    }
+    let issued = issue_api_key(
+        principal.operator_id(),
+        merchant_id,
+        body.name.as_str(),
+        Some(principal.key()),
+    );
+    state.store().create_api_key(&issued.record).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedKey {
+            record: issued.record,
+            key: issued.key,
+        }),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/api-keys/{key_id}/revoke`.
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(key_id): Path<String>,
+) -> Result<Response, Problem> {
+    let key = state
+        .store()
+        .api_key(&key_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("apikey"))?;
+    let resource = match key.merchant_id {
+        Some(m) => Resource::merchant(key.operator_id, m),
+        None => Resource::operator(key.operator_id),
+    };
+    allow(&principal, Action::ManageApiKeys, &resource, "apikey")?;
+    state.store().revoke_api_key(&key.id).await?;
+    state.inner.api_keys.forget(&key.id);
+    let key = state
+        .store()
+        .api_key(&key.id)
+        .await?
+        .ok_or_else(|| Problem::not_found("apikey"))?;
+    Ok(Json(key).into_response())
+}

@@ -1,0 +1,229 @@
+//! Attachments: images and PDFs uploaded to a case, typed by their content,
+//! stored once on disk under their SHA-256, recorded on the timeline.
+
+use super::allow;
+use super::cases::{case_resource, is_public};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::problem::Problem;
+use amiable_domain::access::{Action, authorize};
+use amiable_domain::case::{AttachmentRef, CaseEvent, Command, Visibility};
+use amiable_domain::ids::CaseId;
+use amiable_domain::sniff::sniff;
+use amiable_domain::text::Label;
+use amiable_store::CommandRequest;
+use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Default largest upload: 10 MiB.
+pub const DEFAULT_MAX_UPLOAD: usize = 10 * 1024 * 1024;
+
+fn multipart_problem(error: MultipartError) -> Problem {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment.too_large",
+            "the file is over the upload limit",
+        )
+    } else {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "request.unreadable",
+            format!("unreadable multipart body: {}", error.body_text()),
+        )
+    }
+}
+
+/// A filename safe to record: no path, no control characters, bounded.
+fn clean_filename(raw: Option<&str>, extension: &str) -> String {
+    let base = raw
+        .unwrap_or("")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>();
+    let base = base.trim();
+    if base.is_empty() {
+        format!("piece-jointe.{extension}")
+    } else {
+        base.chars().take(200).collect()
+    }
+}
+
+/// `POST /api/v1/cases/{case_id}/attachments` (multipart/form-data): field
+/// `file` (required), `visibility` (`public` default, or `internal`), and
+/// optionally `expected_version`.
+pub async fn upload(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, Problem> {
+    let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
+    let resource = case_resource(&state, case_id).await?;
+    allow(&principal, Action::AttachFile, &resource, "case")?;
+    let mut multipart = multipart.map_err(|_| {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            "send the file as multipart/form-data",
+        )
+    })?;
+    let max = state.inner.config.max_upload_bytes;
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    let mut visibility = Visibility::Public;
+    let mut expected_field = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_problem)? {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                let filename = field.file_name().map(str::to_owned);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_problem)? {
+                    if bytes.len() + chunk.len() > max {
+                        return Err(Problem::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "attachment.too_large",
+                            format!("files are limited to {} MiB", max / (1024 * 1024)),
+                        )
+                        .with_extra("max_bytes", max.into()));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((filename, bytes));
+            }
+            "visibility" => {
+                let text = field.text().await.map_err(multipart_problem)?;
+                visibility = Visibility::parse(text.trim()).ok_or_else(|| {
+                    Problem::field("visibility", "field.unknown_value", "public or internal")
+                })?;
+            }
+            "expected_version" => {
+                let text = field.text().await.map_err(multipart_problem)?;
+                expected_field = Some(text.trim().parse::<i64>().map_err(|_| {
+                    Problem::field("expected_version", "case.version_invalid", "must be an integer")
+                })?);
+            }
+            _ => {
+                return Err(Problem::field(
+                    &name,
+                    "field.unknown",
+                    "unknown field (expected file, visibility, expected_version)",
+                ));
+            }
+        }
+    }
+    let Some((filename, bytes)) = file else {
+        return Err(Problem::field(
+            "file",
+            "attachment.missing_file",
+            "send the file in a part named \"file\"",
+        ));
+    };
+    let Some(sniffed) = sniff(&bytes) else {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "attachment.type_not_allowed",
+            "only images (JPEG, PNG, WebP, GIF, HEIC) and PDF files are accepted",
+        )
+        .with_fields([amiable_domain::validation::FieldError::new(
+            "file",
+            "attachment.type_not_allowed",
+            "only images and PDF files are accepted",
+        )]));
+    };
+    let expected = super::cases::expected_version_of(&headers, expected_field)?;
+    // The bytes are stored first: an event never names a file that is not there.
+    // A command refused afterwards leaves an unreferenced blob, which is harmless.
+    let blob = state.inner.blobs.put(&bytes).await.map_err(|error| {
+        tracing::error!(%error, "cannot store an attachment");
+        Problem::internal()
+    })?;
+    let label = |text: String| {
+        Label::parse(&text).map_err(|e| Problem::validation(e.at("file").into()))
+    };
+    let attachment = AttachmentRef {
+        sha256: blob.sha256,
+        filename: label(clean_filename(filename.as_deref(), sniffed.extension))?,
+        content_type: label(sniffed.content_type.to_owned())?,
+        size_bytes: blob.size_bytes,
+    };
+    let request = CommandRequest {
+        case_id,
+        expected_version: expected,
+        command: Command::AttachFile {
+            attachment,
+            visibility,
+        },
+        actor: principal.actor(),
+        order_id: None,
+        at: None,
+    };
+    let outcome = state.store().execute(request).await?;
+    Ok(super::cases::command_response(StatusCode::CREATED, &outcome))
+}
+
+/// `GET /api/v1/cases/{case_id}/attachments/{sha256}`: the file, to whoever may see it on the timeline.
+pub async fn download(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path((case_id, sha256)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
+    let resource = case_resource(&state, case_id).await?;
+    allow(&principal, Action::ReadCase, &resource, "case")?;
+    let internal = authorize(&principal, Action::ReadInternal, &resource).is_ok();
+    let timeline = state.store().timeline(case_id).await?;
+    let attachment = timeline
+        .iter()
+        .filter(|e| internal || is_public(&e.event))
+        .find_map(|e| match &e.event {
+            CaseEvent::AttachmentAdded { attachment, .. } if attachment.sha256 == sha256 => {
+                Some(attachment.clone())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| Problem::not_found("attachment"))?;
+    let bytes = state
+        .inner
+        .blobs
+        .open(&attachment.sha256)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot read an attachment");
+            Problem::internal()
+        })?
+        .ok_or_else(|| {
+            tracing::error!(sha256 = %attachment.sha256, "attachment missing from disk");
+            Problem::not_found("attachment")
+        })?;
+    let disposition = format!(
+        "inline; filename=\"{}\"",
+        attachment
+            .filename
+            .as_str()
+            .chars()
+            .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+            .collect::<String>()
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    let value = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, value(attachment.content_type.as_str()));
+    headers.insert(header::CONTENT_DISPOSITION, value(&disposition));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    Ok(response)
+}
