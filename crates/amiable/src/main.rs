@@ -739,29 +739,41 @@ async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary,
         .ok()
         .and_then(|cases| cases.into_iter().next());
     println!();
+    println!("Staff logins (password \"{}\" for all, demo only):", demo::DEMO_PASSWORD);
+    for (email, role, merchant) in &summary.logins {
+        match merchant {
+            Some(slug) => println!("  {email:<32} {role} of {slug}"),
+            None => println!("  {email:<32} {role}"),
+        }
+    }
+    println!("API keys (demo only):");
+    println!("  operator:         {}", demo::DEMO_OPERATOR_KEY);
+    if let Some((slug, _)) = summary.merchants.first() {
+        println!("  merchant {slug}: {}", demo::DEMO_MERCHANT_KEY);
+    }
+    println!();
     println!("Try it:");
+    println!("  export KEY={}", demo::DEMO_OPERATOR_KEY);
     println!("  curl {url}/readyz");
-    println!("  curl '{url}/api/v1/cases?status=open&limit=5'");
+    println!("  curl -H \"Authorization: Bearer $KEY\" '{url}/api/v1/cases?status=open&limit=5'");
     if let Some(merchant) = merchants.first() {
         println!(
-            "  curl '{url}/api/v1/cases?merchant_id={}&kind=return&limit=5'",
+            "  curl -H \"Authorization: Bearer $KEY\" '{url}/api/v1/cases?merchant_id={}&kind=return&sort=deadline&limit=5'",
             merchant.id
         );
     }
     match example_case {
         Some(case) => println!(
-            "  curl {url}/api/v1/cases/{}   # a case in mediation, with its hash-chained timeline",
+            "  curl -H \"Authorization: Bearer $KEY\" {url}/api/v1/cases/{}   # a case in mediation, with its hash-chained timeline",
             case.case_id
         ),
-        None => {
-            println!("  curl {url}/api/v1/cases/CASE_ID   # a case with its hash-chained timeline")
-        }
+        None => println!(
+            "  curl -H \"Authorization: Bearer $KEY\" {url}/api/v1/cases/CASE_ID   # a case with its hash-chained timeline"
+        ),
     }
+    println!("  API reference: {url}/api/docs   (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  The API guide (docs/API.md) walks from an order to a resolved case.");
     println!();
-    println!(
-        "Logins: this version has no accounts yet; the JSON API is open on {url} (loopback only by default)."
-    );
     println!("Verify every timeline:  amiable verify --database-url {database}");
     println!("Stop with Ctrl-C.");
 }

@@ -33,6 +33,7 @@ pub struct DemoSummary {
     pub orders: usize,
     pub cases: usize,
     pub events: usize,
+    pub logins: Vec<Login>,
 }
 
 fn id_bytes(rng: &mut fastrand::Rng) -> [u8; 16] {
@@ -74,6 +75,8 @@ pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<D
             .with_context(|| format!("creating the demo merchant {}", spec.slug))?;
         merchant_ids.push(id);
     }
+
+    let logins = create_accounts(store, operator_id, &merchant_ids).await?;
 
     let (buyers, orders) = orders::generate(
         &mut rng,
@@ -124,7 +127,71 @@ pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<D
         orders: orders.len(),
         cases,
         events,
+        logins,
     })
+}
+
+/// The demo's password for every staff account. Demo only.
+pub const DEMO_PASSWORD: &str = "amiable-demo";
+/// The demo's operator-wide API key (fixed, so the API guide works as written). Demo only.
+pub const DEMO_OPERATOR_KEY: &str = "amk_de00000000000001_demo-operator-key";
+/// The demo's API key for the first merchant. Demo only.
+pub const DEMO_MERCHANT_KEY: &str = "amk_de00000000000002_demo-merchant-key";
+
+/// A staff account of the demo: (email, role, merchant slug).
+pub type Login = (String, amiable_domain::access::Role, Option<String>);
+
+async fn create_accounts(
+    store: &Store,
+    operator_id: OperatorId,
+    merchant_ids: &[MerchantId],
+) -> Result<Vec<Login>> {
+    use amiable_domain::access::Role;
+    let hash = tokio::task::spawn_blocking(|| amiable_server::auth::hash_password(DEMO_PASSWORD))
+        .await?
+        .map_err(|e| anyhow!(e))?;
+    let first = MERCHANTS[0].slug;
+    let accounts: Vec<(String, &str, Role, Option<usize>)> = vec![
+        ("admin@marche-demo.fr".into(), "Inès Moreau", Role::OperatorAdmin, None),
+        ("mediation@marche-demo.fr".into(), "Hugo Lefèvre", Role::Mediator, None),
+        (format!("gerant@{first}.fr"), "Camille Roux", Role::MerchantAdmin, Some(0)),
+        (format!("sav@{first}.fr"), "Léa Garnier", Role::MerchantAgent, Some(0)),
+    ];
+    let mut logins = Vec::new();
+    for (index, (email, name, role, merchant)) in accounts.into_iter().enumerate() {
+        store
+            .create_user(&amiable_store::NewUser {
+                id: format!("demo-user-{}", index + 1),
+                operator_id,
+                merchant_id: merchant.map(|m| merchant_ids[m]),
+                email: email.clone(),
+                name: name.to_owned(),
+                role,
+                locale: "fr".into(),
+                password_hash: hash.clone(),
+            })
+            .await
+            .with_context(|| format!("creating the demo user {email}"))?;
+        logins.push((email, role, merchant.map(|m| MERCHANTS[m].slug.to_owned())));
+    }
+    for (key, merchant) in [(DEMO_OPERATOR_KEY, None), (DEMO_MERCHANT_KEY, Some(merchant_ids[0]))] {
+        let rest = key.trim_start_matches("amk_");
+        let (id, secret) = rest.split_once('_').context("demo key shape")?;
+        store
+            .create_api_key(&amiable_store::ApiKey {
+                id: id.to_owned(),
+                operator_id,
+                merchant_id: merchant,
+                name: if merchant.is_some() { "Démo boutique".into() } else { "Démo marketplace".into() },
+                secret_hash: amiable_server::auth::sha256_hex(secret),
+                created_by: Some("demo".into()),
+                created_at: jiff::Timestamp::now(),
+                revoked_at: None,
+            })
+            .await
+            .context("creating the demo API keys")?;
+    }
+    Ok(logins)
 }
 
 /// Writes one case, command after command; returns the number of events appended.

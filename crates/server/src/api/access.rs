@@ -295,11 +295,7 @@ pub async fn merchants(
     Auth(principal): Auth,
 ) -> Result<Response, Problem> {
     let operator_id = principal.operator_id();
-    let resource = match principal.merchant_id() {
-        Some(m) => Resource::merchant(operator_id, m),
-        None => Resource::operator(operator_id),
-    };
-    allow(&principal, Action::ListMerchants, &resource, "merchant")?;
+    super::allow_role(&principal, Action::ListMerchants)?;
     let items: Vec<MerchantView> = state
         .store()
         .merchants(operator_id)
@@ -316,10 +312,9 @@ pub async fn merchants(
 }
 
 fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Resource {
-    let operator_id = principal.operator_id();
-    match merchant_id.or(principal.merchant_id()) {
-        Some(m) => Resource::merchant(operator_id, m),
-        None => Resource::operator(operator_id),
+    match merchant_id {
+        Some(m) => Resource::merchant(principal.operator_id(), m),
+        None => super::own_scope(principal),
     }
 }
 
@@ -454,6 +449,7 @@ pub async fn create_api_key(
     Auth(principal): Auth,
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> Result<Response, Problem> {
+    super::allow_role(&principal, Action::ManageApiKeys)?;
     let merchant_id = body.merchant_id.or(principal.merchant_id());
     let resource = scope_resource(&principal, merchant_id);
     allow(&principal, Action::ManageApiKeys, &resource, "merchant")?;
@@ -485,6 +481,7 @@ pub async fn revoke_api_key(
     Auth(principal): Auth,
     Path(key_id): Path<String>,
 ) -> Result<Response, Problem> {
+    super::allow_role(&principal, Action::ManageApiKeys)?;
     let key = state
         .store()
         .api_key(&key_id)

@@ -364,6 +364,7 @@ pub async fn list(
     Auth(principal): Auth,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    super::allow_role(&principal, Action::ListCases)?;
     let mut filter = CaseFilter {
         operator_id: Some(principal.operator_id()),
         limit: 50,
@@ -449,22 +450,10 @@ pub async fn list(
         return Err(Problem::bad_query(errors));
     }
     // Narrow the query to what the caller reaches, and check any narrower filter is in reach.
-    let operator_id = principal.operator_id();
-    let resource = match (&principal, filter.merchant_id, filter.order_id) {
-        (Principal::Buyer { order_id, .. }, _, _) => {
-            filter.order_id = Some(*order_id);
-            principal_order_resource(&principal)
-        }
-        (_, Some(merchant), _) => Resource::merchant(operator_id, merchant),
-        (_, None, _) => match principal.merchant_id() {
-            Some(merchant) => {
-                filter.merchant_id = Some(merchant);
-                Resource::merchant(operator_id, merchant)
-            }
-            None => Resource::operator(operator_id),
-        },
-    };
-    allow(&principal, Action::ListCases, &resource, "merchant")?;
+    let resource = super::list_scope(&state, &principal, filter.merchant_id, filter.order_id).await?;
+    filter.merchant_id = resource.merchant_id;
+    filter.order_id = resource.order_id;
+    allow(&principal, Action::ListCases, &resource, "case")?;
     let items = state.store().cases(&filter).await?;
     let next_cursor = if items.len() as i64 == filter.limit {
         items
@@ -475,17 +464,6 @@ pub async fn list(
         None
     };
     Ok(Json(CasePage { items, next_cursor }).into_response())
-}
-
-fn principal_order_resource(principal: &Principal) -> Resource {
-    match principal {
-        Principal::Buyer {
-            operator_id,
-            merchant_id,
-            order_id,
-        } => Resource::order(*operator_id, *merchant_id, *order_id),
-        other => Resource::operator(other.operator_id()),
-    }
 }
 
 #[derive(Debug, Deserialize)]

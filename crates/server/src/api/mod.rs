@@ -31,6 +31,59 @@ pub fn allow(
     }
 }
 
+/// The caller's own scope: its operator, its merchant, or its order.
+pub fn own_scope(principal: &Principal) -> Resource {
+    let operator_id = principal.operator_id();
+    match principal {
+        Principal::Buyer {
+            merchant_id,
+            order_id,
+            ..
+        } => Resource::order(operator_id, *merchant_id, *order_id),
+        _ => match principal.merchant_id() {
+            Some(merchant) => Resource::merchant(operator_id, merchant),
+            None => Resource::operator(operator_id),
+        },
+    }
+}
+
+/// Refuses (403) an action the caller's role never allows, before any lookup.
+pub fn allow_role(principal: &Principal, action: Action) -> Result<(), Problem> {
+    allow(principal, action, &own_scope(principal), "resource")
+}
+
+/// The scope a list is asked for: an order, a merchant, or the caller's
+/// whole reach. A named order or merchant is looked up, so one of another
+/// tenant is *not found*, never an empty list.
+pub async fn list_scope(
+    state: &AppState,
+    principal: &Principal,
+    merchant_id: Option<amiable_domain::ids::MerchantId>,
+    order_id: Option<amiable_domain::ids::OrderId>,
+) -> Result<Resource, Problem> {
+    if let Some(order_id) = order_id {
+        let order = state
+            .store()
+            .order(order_id)
+            .await?
+            .ok_or_else(|| Problem::not_found("order"))?
+            .order;
+        if merchant_id.is_some_and(|m| m != order.merchant_id) {
+            return Err(Problem::not_found("order"));
+        }
+        return Ok(Resource::order(order.operator_id, order.merchant_id, order.id));
+    }
+    if let Some(merchant_id) = merchant_id {
+        let merchant = state
+            .store()
+            .merchant(merchant_id)
+            .await?
+            .ok_or_else(|| Problem::not_found("merchant"))?;
+        return Ok(Resource::merchant(merchant.operator_id, merchant.id));
+    }
+    Ok(own_scope(principal))
+}
+
 /// One route of the API: method, path, and the action it performs
 /// (`None` for routes that need no authentication).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

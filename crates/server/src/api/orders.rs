@@ -46,6 +46,7 @@ async fn target_merchant(
     principal: &Principal,
     merchant_id: Option<MerchantId>,
 ) -> Result<MerchantId, Problem> {
+    super::allow_role(principal, Action::WriteOrders)?;
     let not_found = || Problem::field("merchant_id", "merchant.not_found", "no such merchant");
     let merchant_id = match (merchant_id, principal.merchant_id()) {
         (Some(m), _) | (None, Some(m)) => m,
@@ -227,9 +228,10 @@ pub async fn list(
     Auth(principal): Auth,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    super::allow_role(&principal, Action::ListOrders)?;
     let mut filter = OrderFilter {
         operator_id: principal.operator_id(),
-        merchant_id: principal.merchant_id(),
+        merchant_id: None,
         external_id: None,
         buyer_email: None,
         after: None,
@@ -262,11 +264,9 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(Problem::bad_query(errors));
     }
-    let resource = match filter.merchant_id {
-        Some(m) => Resource::merchant(filter.operator_id, m),
-        None => Resource::operator(filter.operator_id),
-    };
-    allow(&principal, Action::ListOrders, &resource, "merchant")?;
+    let resource = super::list_scope(&state, &principal, filter.merchant_id, None).await?;
+    filter.merchant_id = resource.merchant_id;
+    allow(&principal, Action::ListOrders, &resource, "order")?;
     let items = state.store().orders(&filter).await?;
     let next_cursor = (items.len() as i64 == filter.limit)
         .then(|| items.last().map(|o| encode_cursor(o.order.placed_at, o.order.id)))

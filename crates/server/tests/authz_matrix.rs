@@ -1,0 +1,545 @@
+//! The authorisation matrix: every route × every kind of caller × own and
+//! foreign resource, through real HTTP, on SQLite and PostgreSQL.
+//!
+//! The expectations below are written by hand — they are the specification,
+//! not a copy of the policy code. A route in `amiable_server::api::ROUTES`
+//! that is missing here fails `every_route_is_in_the_matrix`, so a route
+//! cannot be added without deciding who may call it.
+
+mod common;
+
+use amiable_domain::case::{Actor, Command, Resolution, ResolutionKind, Stage};
+use amiable_domain::ids::{CaseId, MerchantId};
+use amiable_domain::text::Label;
+use amiable_server::api::ROUTES;
+use amiable_store::CommandRequest;
+use common::{World, Who, worlds};
+use serde_json::{Value, json};
+
+/// Callers of the matrix, in column order.
+const CALLERS: [&str; 7] = [
+    "operator_admin",
+    "mediator",
+    "merchant_admin",
+    "merchant_agent",
+    "operator_api_key",
+    "merchant_api_key",
+    "buyer",
+];
+
+/// (method, path, allowed callers as a row of Y/N in `CALLERS` order).
+/// Public routes (no authentication) are listed with `PUBLIC`.
+const PUBLIC: &str = "public";
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("POST", "/auth/login", PUBLIC),
+    ("POST", "/auth/logout", PUBLIC),
+    ("GET", "/auth/me", PUBLIC),
+    ("POST", "/buyer/access", PUBLIC),
+    ("GET", "/openapi.json", PUBLIC),
+    //                                                   oa med ma mag ok mk buyer
+    ("GET", "/merchants", "YYYYYYN"),
+    ("GET", "/users", "YNYNNNN"),
+    ("POST", "/users", "YNYNNNN"),
+    ("GET", "/api-keys", "YNYNNNN"),
+    ("POST", "/api-keys", "YNYNNNN"),
+    ("POST", "/api-keys/{key_id}/revoke", "YNYNNNN"),
+    ("POST", "/orders", "YNYNYYN"),
+    ("GET", "/orders", "YYYYYYN"),
+    ("POST", "/orders/bulk", "YNYNYYN"),
+    ("GET", "/orders/{order_id}", "YYYYYYY"),
+    ("POST", "/orders/{order_id}/buyer-link", "YNYYYYN"),
+    ("POST", "/cases", "YYYYYYY"),
+    ("GET", "/cases", "YYYYYYY"),
+    ("GET", "/cases/{case_id}", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/messages", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/notes", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/attachments", "YYYYYYY"),
+    ("GET", "/cases/{case_id}/attachments/{sha256}", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/offers", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/offers/{offer_id}/accept", "NNYYNYY"),
+    ("POST", "/cases/{case_id}/offers/{offer_id}/decline", "NNYYNYY"),
+    ("POST", "/cases/{case_id}/escalate", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/decision", "YYNNYNN"),
+    ("POST", "/cases/{case_id}/resolve", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/reopen", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/close", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/cancel", "YYYYYYY"),
+];
+
+/// Routes that name no resource: there is no foreign variant to ask for;
+/// instead the answer must not contain another tenant's data.
+const NO_FOREIGN: &[&str] = &["/merchants", "/users", "/api-keys"];
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let mut missing = Vec::new();
+    for route in ROUTES {
+        if !MATRIX
+            .iter()
+            .any(|(m, p, _)| *m == route.method && *p == route.path)
+        {
+            missing.push(format!("{} {}", route.method, route.path));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorisation matrix: {missing:?}"
+    );
+    for (method, path, row) in MATRIX {
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method == *method && r.path == *path)
+            .unwrap_or_else(|| panic!("{method} {path} is in the matrix but not a route"));
+        assert_eq!(
+            route.action.is_none(),
+            *row == PUBLIC,
+            "{method} {path}: public in one place only"
+        );
+        assert!(*row == PUBLIC || row.len() == CALLERS.len());
+    }
+}
+
+fn who(world: &World, label: &str, buyer_token: &str) -> Who {
+    let _ = world;
+    match label {
+        "operator_admin" => Who::OperatorAdmin,
+        "mediator" => Who::Mediator,
+        "merchant_admin" => Who::MerchantAdmin,
+        "merchant_agent" => Who::MerchantAgent,
+        "operator_api_key" => Who::OperatorKey,
+        "merchant_api_key" => Who::MerchantKey,
+        "buyer" => Who::Buyer(buyer_token.to_owned()),
+        other => unreachable!("{other}"),
+    }
+}
+
+fn is_operator_side(label: &str) -> bool {
+    matches!(label, "operator_admin" | "mediator" | "operator_api_key")
+}
+
+/// A tiny PNG (the signature and an IHDR chunk header are what the sniffer reads).
+fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
+    bytes
+}
+
+async fn run_as(world: &World, case_id: &str, actor: Actor, command: Command) {
+    world
+        .store
+        .execute(CommandRequest {
+            case_id: CaseId::parse(case_id).unwrap(),
+            expected_version: None,
+            command,
+            actor,
+            order_id: None,
+            at: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture command failed: {e:?}"));
+}
+
+fn label(text: &str) -> Label {
+    Label::parse(text).unwrap()
+}
+
+/// The request of one matrix cell.
+struct Prepared {
+    path: String,
+    body: Option<Value>,
+    multipart: bool,
+}
+
+/// Prepares the target of `path` at `merchant` for `caller`; `order`/`case`
+/// are fresh per cell so that every allowed command can succeed.
+async fn prepare(
+    world: &World,
+    method: &str,
+    path: &str,
+    caller: &str,
+    merchant: MerchantId,
+    order_id: &str,
+    seq: usize,
+) -> Prepared {
+    let api = |p: String| format!("/api/v1{p}");
+    let plain = |p: String| Prepared {
+        path: api(p),
+        body: None,
+        multipart: false,
+    };
+    let with = |p: String, body: Value| Prepared {
+        path: api(p),
+        body: Some(body),
+        multipart: false,
+    };
+    let number = format!("M-{seq}");
+    let fresh_case = || async { world.case_direct(order_id).await };
+    match (method, path) {
+        ("GET", "/merchants") => plain("/merchants".into()),
+        ("GET", "/users") => plain("/users".into()),
+        ("POST", "/users") => with(
+            "/users".into(),
+            json!({"email": format!("agent{seq}@atelier.fr"), "name": "Agent", "role": "merchant_agent",
+                   "merchant_id": merchant, "password": "une phrase de passe"}),
+        ),
+        ("GET", "/api-keys") => plain("/api-keys".into()),
+        ("POST", "/api-keys") => with(
+            "/api-keys".into(),
+            json!({"name": "sync", "merchant_id": merchant}),
+        ),
+        ("POST", "/api-keys/{key_id}/revoke") => {
+            let operator = world.store.merchant(merchant).await.unwrap().unwrap().operator_id;
+            let issued = amiable_server::auth::issue_api_key(operator, Some(merchant), "old", None);
+            world.store.create_api_key(&issued.record).await.unwrap();
+            plain(format!("/api-keys/{}/revoke", issued.record.id))
+        }
+        ("POST", "/orders") => with("/orders".into(), World::order_body(Some(merchant), &number)),
+        ("GET", "/orders") => plain(format!("/orders?merchant_id={merchant}")),
+        ("POST", "/orders/bulk") => {
+            let order = World::order_body(None, &number)["order"].clone();
+            with(
+                "/orders/bulk".into(),
+                json!({"merchant_id": merchant, "orders": [order]}),
+            )
+        }
+        ("GET", "/orders/{order_id}") => plain(format!("/orders/{order_id}")),
+        ("POST", "/orders/{order_id}/buyer-link") => plain(format!("/orders/{order_id}/buyer-link")),
+        ("POST", "/cases") => with(
+            "/cases".into(),
+            json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                   "items": [{"line_id": "1", "quantity": 1}], "description": "Trop petit."}),
+        ),
+        ("GET", "/cases") => plain(format!("/cases?order_id={order_id}")),
+        ("GET", "/cases/{case_id}") => plain(format!("/cases/{}", fresh_case().await)),
+        ("POST", "/cases/{case_id}/messages") => with(
+            format!("/cases/{}/messages", fresh_case().await),
+            json!({"body": "Bonjour"}),
+        ),
+        ("POST", "/cases/{case_id}/notes") => with(
+            format!("/cases/{}/notes", fresh_case().await),
+            json!({"body": "Client fidèle"}),
+        ),
+        ("POST", "/cases/{case_id}/attachments") => Prepared {
+            path: api(format!("/cases/{}/attachments", fresh_case().await)),
+            body: None,
+            multipart: true,
+        },
+        ("GET", "/cases/{case_id}/attachments/{sha256}") => {
+            let case_id = fresh_case().await;
+            let blob = world.state.inner.blobs.put(&png()).await.unwrap();
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::AttachFile {
+                    attachment: amiable_domain::case::AttachmentRef {
+                        sha256: blob.sha256.clone(),
+                        filename: label("photo.png"),
+                        content_type: label("image/png"),
+                        size_bytes: blob.size_bytes,
+                    },
+                    visibility: amiable_domain::case::Visibility::Public,
+                },
+            )
+            .await;
+            plain(format!("/cases/{case_id}/attachments/{}", blob.sha256))
+        }
+        ("POST", "/cases/{case_id}/offers") => {
+            let case_id = fresh_case().await;
+            if is_operator_side(caller) {
+                // The operator proposes terms from mediation on (a decider rule, not access).
+                run_as(
+                    world,
+                    &case_id,
+                    Actor::Buyer,
+                    Command::Escalate { to: None, reason: label("médiation") },
+                )
+                .await;
+            }
+            with(
+                format!("/cases/{case_id}/offers"),
+                json!({"terms": {"kind": "replacement"}}),
+            )
+        }
+        ("POST", "/cases/{case_id}/offers/{offer_id}/accept")
+        | ("POST", "/cases/{case_id}/offers/{offer_id}/decline") => {
+            let case_id = fresh_case().await;
+            // The offer is made to the caller's side: by the merchant to a buyer, else by the buyer.
+            let by = if caller == "buyer" {
+                Actor::MerchantUser { id: "m".into() }
+            } else {
+                Actor::Buyer
+            };
+            run_as(
+                world,
+                &case_id,
+                by,
+                Command::ProposeOffer {
+                    terms: Resolution::simple(ResolutionKind::Replacement),
+                    message: None,
+                },
+            )
+            .await;
+            let verb = if path.ends_with("accept") { "accept" } else { "decline" };
+            with(format!("/cases/{case_id}/offers/1/{verb}"), json!({}))
+        }
+        ("POST", "/cases/{case_id}/escalate") => with(
+            format!("/cases/{}/escalate", fresh_case().await),
+            json!({"reason": "Pas de réponse"}),
+        ),
+        ("POST", "/cases/{case_id}/decision") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::OperatorUser { id: "o".into() },
+                Command::Escalate {
+                    to: Some(Stage::Arbitration),
+                    reason: label("arbitrage"),
+                },
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/decision"),
+                json!({"decision": {"outcome": "buyer_favoured", "resolution": {"kind": "replacement"},
+                                    "rationale": "Article non conforme"}}),
+            )
+        }
+        ("POST", "/cases/{case_id}/resolve") => {
+            let kind = if caller == "buyer" { "withdrawn" } else { "replacement" };
+            with(
+                format!("/cases/{}/resolve", fresh_case().await),
+                json!({"resolution": {"kind": kind}}),
+            )
+        }
+        ("POST", "/cases/{case_id}/reopen") | ("POST", "/cases/{case_id}/close") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::Resolve {
+                    resolution: Resolution::simple(ResolutionKind::Replacement),
+                },
+            )
+            .await;
+            if path.ends_with("reopen") {
+                with(format!("/cases/{case_id}/reopen"), json!({"reason": "Pas reçu"}))
+            } else {
+                plain(format!("/cases/{case_id}/close"))
+            }
+        }
+        ("POST", "/cases/{case_id}/cancel") => with(
+            format!("/cases/{}/cancel", fresh_case().await),
+            json!({"reason": "Erreur"}),
+        ),
+        (method, path) => panic!("no fixture for {method} {path}"),
+    }
+}
+
+async fn send(world: &World, method: &str, prepared: Prepared, who: &Who) -> common::Reply {
+    if prepared.multipart {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png()).file_name("photo.png"),
+        );
+        World::send(world.request(method, &prepared.path, who).multipart(form)).await
+    } else {
+        world
+            .call(method, &prepared.path, who, prepared.body.as_ref())
+            .await
+    }
+}
+
+/// A denial of a foreign resource: it does not exist for this caller.
+fn is_not_found(reply: &common::Reply) -> bool {
+    reply.status == 404
+        || (reply.status == 422
+            && reply.body["code"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(".not_found")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_caller_own_and_foreign() {
+    for world in worlds().await {
+        let mut failures = Vec::new();
+        let mut cells = 0;
+        let mut seq = 0;
+        for (method, path, row) in MATRIX {
+            if *row == PUBLIC {
+                continue;
+            }
+            for (column, caller) in CALLERS.iter().enumerate() {
+                let allowed = row.as_bytes()[column] == b'Y';
+                for foreign in [false, true] {
+                    if foreign && NO_FOREIGN.contains(path) {
+                        continue;
+                    }
+                    seq += 1;
+                    cells += 1;
+                    // The caller's own order, and the target: own, or out of reach.
+                    let own_order = world.order_at(world.merchant_id, &format!("OWN-{seq}")).await;
+                    let token = world.buyer_token(&own_order).await;
+                    let (merchant, order) = match (foreign, caller) {
+                        (false, _) => (world.merchant_id, own_order.clone()),
+                        // A buyer's foreign resource: another order of the same merchant.
+                        (true, &"buyer") => {
+                            (world.merchant_id, world.order_at(world.merchant_id, &format!("OTHER-{seq}")).await)
+                        }
+                        // Operator side: another operator's merchant.
+                        (true, c) if is_operator_side(c) => (
+                            world.foreign_merchant_id,
+                            world.order_at(world.foreign_merchant_id, &format!("FOREIGN-{seq}")).await,
+                        ),
+                        // Merchant side: another merchant of the same operator.
+                        (true, _) => (
+                            world.other_merchant_id,
+                            world.order_at(world.other_merchant_id, &format!("NEIGHBOUR-{seq}")).await,
+                        ),
+                    };
+                    let caller_who = who(&world, caller, &token);
+                    let prepared = prepare(&world, method, path, caller, merchant, &order, seq).await;
+                    let reply = send(&world, method, prepared, &caller_who).await;
+                    let forbidden = reply.status == 403 && reply.body["code"] == "auth.forbidden";
+                    let ok = match (foreign, allowed) {
+                        // Out of reach: not found. A role that may never do this may be
+                        // told so before any lookup (the answer then says nothing of the resource).
+                        (true, true) => is_not_found(&reply),
+                        (true, false) => is_not_found(&reply) || forbidden,
+                        (false, true) => (200..300).contains(&reply.status),
+                        (false, false) => forbidden,
+                    };
+                    if !ok {
+                        failures.push(format!(
+                            "{method} {path} as {caller} ({}): expected {}, got {} {}",
+                            if foreign { "foreign" } else { "own" },
+                            match (foreign, allowed) {
+                                (true, true) => "not found",
+                                (true, false) => "not found or 403",
+                                (false, true) => "2xx",
+                                (false, false) => "403",
+                            },
+                            reply.status,
+                            reply.body
+                        ));
+                    }
+                }
+            }
+            // Nobody at all: 401, whatever the route.
+            let order = world.order_at(world.merchant_id, &format!("ANON-{seq}")).await;
+            let prepared = prepare(&world, method, path, "operator_admin", world.merchant_id, &order, seq + 100_000).await;
+            let reply = send(&world, method, prepared, &Who::Anonymous).await;
+            if reply.status != 401 {
+                failures.push(format!("{method} {path} anonymous: expected 401, got {}", reply.status));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}: {} of {cells} cells wrong:\n{}",
+            world.name,
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_without_a_resource_show_only_what_is_in_reach() {
+    for world in worlds().await {
+        let reply = world.get("/api/v1/merchants", &Who::MerchantAgent).await;
+        let ids: Vec<&str> = reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![world.merchant_id.to_string()], "{}", world.name);
+        let reply = world.get("/api/v1/merchants", &Who::OperatorAdmin).await;
+        let ids: Vec<String> = reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(ids.contains(&world.other_merchant_id.to_string()));
+        assert!(!ids.contains(&world.foreign_merchant_id.to_string()), "{}", world.name);
+        // Users and keys of the other operator never show.
+        for path in ["/api/v1/users", "/api/v1/api-keys"] {
+            let reply = world.get(path, &Who::OperatorAdmin).await;
+            let text = reply.body.to_string();
+            assert!(!text.contains(&world.other_operator_id.to_string()), "{path}");
+            let reply = world.get(path, &Who::MerchantAdmin).await;
+            for item in reply.body["items"].as_array().unwrap() {
+                assert_eq!(item["merchant_id"], json!(world.merchant_id), "{path}: {item}");
+            }
+        }
+        // A merchant's inbox holds its own cases only, even unfiltered.
+        let own = world.order_at(world.merchant_id, "INBOX-1").await;
+        let neighbour = world.order_at(world.other_merchant_id, "INBOX-2").await;
+        world.case_on(&own, &Who::OperatorKey).await;
+        world.case_on(&neighbour, &Who::OperatorKey).await;
+        let reply = world.get("/api/v1/cases", &Who::MerchantAgent).await;
+        let items = reply.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{}", world.name);
+        assert_eq!(items[0]["merchant_id"], json!(world.merchant_id));
+        let reply = world.get("/api/v1/cases", &Who::OperatorAdmin).await;
+        assert_eq!(reply.body["items"].as_array().unwrap().len(), 2);
+        let reply = world.get("/api/v1/orders", &Who::MerchantKey).await;
+        for item in reply.body["items"].as_array().unwrap() {
+            assert_eq!(item["order"]["merchant_id"], json!(world.merchant_id));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_never_sees_internal_notes_or_files() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "NOTES-1").await;
+        let case_id = world.case_on(&order, &Who::OperatorKey).await;
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/notes"),
+                &Who::MerchantAgent,
+                &json!({"body": "Client difficile, ne pas rembourser sans photo."}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let form = reqwest::multipart::Form::new()
+            .text("visibility", "internal")
+            .part("file", reqwest::multipart::Part::bytes(png()).file_name("interne.png"));
+        let reply = World::send(
+            world
+                .request("POST", &format!("/api/v1/cases/{case_id}/attachments"), &Who::MerchantAgent)
+                .multipart(form),
+        )
+        .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let sha = reply.body["events"][0]["data"]["attachment"]["sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let buyer = Who::Buyer(world.buyer_token(&order).await);
+        let view = world.get(&format!("/api/v1/cases/{case_id}"), &buyer).await;
+        assert_eq!(view.status, 200);
+        let text = view.body["timeline"].to_string();
+        assert!(!text.contains("Client difficile"), "{text}");
+        assert!(!text.contains(&sha), "{text}");
+        assert_eq!(view.body["internal_hidden"], true);
+        let staff = world.get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent).await;
+        assert!(staff.body["timeline"].to_string().contains("Client difficile"));
+        let file = world
+            .get(&format!("/api/v1/cases/{case_id}/attachments/{sha}"), &buyer)
+            .await;
+        assert_eq!(file.status, 404, "{}", world.name);
+        let file = World::send(world.request(
+            "GET",
+            &format!("/api/v1/cases/{case_id}/attachments/{sha}"),
+            &Who::MerchantAgent,
+        ))
+        .await;
+        assert_eq!(file.status, 200);
+        assert_eq!(file.headers["content-type"], "image/png");
+    }
+}
