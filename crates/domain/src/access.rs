@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// The roles of staff users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Runs the marketplace: everything, including users and API keys.
     OperatorAdmin,

@@ -7,8 +7,8 @@ use std::fmt;
 use uuid::Uuid;
 
 macro_rules! uuid_id {
-    ($(#[$doc:meta])* $name:ident, $field:literal) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident, $field:literal) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
@@ -44,6 +44,16 @@ macro_rules! uuid_id {
                 fmt::Display::fmt(&self.0.hyphenated(), f)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::uuid(&[$($doc),*])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -67,8 +77,8 @@ uuid_id!(
 /// A short textual key made of `[A-Za-z0-9._:/#-]`, used for external ids,
 /// SKUs, slugs and line ids that come from other systems.
 macro_rules! key_id {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident, $field:literal, $max:literal) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
@@ -115,6 +125,16 @@ macro_rules! key_id {
                 f.write_str(&self.0)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::key(&[$($doc),*], $max)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -12,6 +12,8 @@ pub mod case;
 pub mod contact;
 pub mod ids;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod order;
 pub mod reason;
 pub mod sniff;

@@ -112,6 +112,19 @@ impl fmt::Display for Currency {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::string("An ISO 4217 currency code (upper case).")
+            .enum_values(Some(CURRENCIES.iter().map(|(code, _)| *code)))
+            .examples(["EUR"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Currency {}
+
 /// Why a money operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -132,6 +145,8 @@ impl MoneyError {
 
 /// An amount in integer minor units of a currency (4599 EUR = 45,99 €).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: Currency,

@@ -63,6 +63,7 @@ impl From<Quantity> for u32 {
 /// Properties of a line that change what the law and policies allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LineFlag {
     /// Made to the buyer's specification (C. conso L221-28 3°).
     Personalised,
@@ -106,6 +107,7 @@ impl LineFlag {
 /// How the buyer paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PaymentProvider {
     Paypal,
     Stripe,
@@ -132,6 +134,7 @@ impl PaymentProvider {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Buyer {
     pub name: Label,
     pub email: Email,
@@ -140,6 +143,7 @@ pub struct Buyer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub line_id: LineId,
     pub sku: Sku,
@@ -161,6 +165,7 @@ impl OrderLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     pub provider: PaymentProvider,
     pub transaction_id: Label,
@@ -168,12 +173,14 @@ pub struct Payment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentLine {
     pub line_id: LineId,
     pub quantity: Quantity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     pub shipment_id: LineId,
     pub carrier: Label,
@@ -185,6 +192,7 @@ pub struct Shipment {
 
 /// A checked order snapshot. Every order belongs to one operator and one merchant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     pub id: OrderId,
     pub operator_id: OperatorId,
@@ -542,63 +550,124 @@ pub fn parse_instant(value: &str, field: &str) -> Result<Timestamp, FieldError> 
 /// An order as it arrives from a shop platform, an import file or the API.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderInput {
+    /// The order number in the shop that sold it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = "^[A-Za-z0-9._:/#-]+$",
+            examples("CMD-2026-004512")
+        )
+    )]
     pub external_id: String,
+    /// When the order was placed: RFC 3339 with an offset.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, examples("2026-11-02T14:30:00+01:00")))]
     pub placed_at: String,
+    /// The ISO 4217 currency of every amount of the order.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 3, examples("EUR"))
+    )]
     pub currency: String,
     pub buyer: BuyerInput,
+    /// 1 to 500 lines.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub lines: Vec<LineInput>,
+    /// What the buyer paid for standard delivery, in minor units (default 0).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     #[serde(default)]
     pub shipping_minor: Option<i64>,
     #[serde(default)]
     pub payment: Option<PaymentInput>,
+    /// Shipments so far; their lines add up to at most what was ordered.
     #[serde(default)]
     pub shipments: Vec<ShipmentInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuyerInput {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 300))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub email: String,
+    /// 6 to 20 digits, with spaces and `+().-`.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The buyer's language: `fr` (default) or `en`; `fr-FR` and the like are accepted.
     #[serde(default)]
     pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineInput {
+    /// The line's id in the order (default: its position, from 1).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^[A-Za-z0-9._:/#-]+$")
+    )]
     #[serde(default)]
     pub line_id: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._:/#-]+$")
+    )]
     pub sku: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 300))]
     pub title: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 300))]
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
     pub quantity: i64,
+    /// The price of one unit, in minor units of the order's currency (4599 = 45.99 EUR).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub unit_price_minor: i64,
+    /// Any of `personalised`, `perishable`, `sealed_hygiene`, `second_hand`, `digital`.
     #[serde(default)]
     pub flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentInput {
+    /// `paypal`, `stripe`, `card`, `bank_transfer` or `other`.
     pub provider: String,
+    /// The provider's id of the payment.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 300))]
     pub transaction_id: String,
+    /// The amount captured, in minor units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub captured_minor: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentInput {
+    /// The shipment's id in the order (default: its position, from 1).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^[A-Za-z0-9._:/#-]+$")
+    )]
     #[serde(default)]
     pub shipment_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 300))]
     pub carrier: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     #[serde(default)]
     pub tracking_number: Option<String>,
+    /// RFC 3339; not before the order was placed.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     #[serde(default)]
     pub shipped_at: Option<String>,
+    /// RFC 3339; not before `shipped_at`.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     #[serde(default)]
     pub delivered_at: Option<String>,
     pub lines: Vec<ShipmentLineInput>,
@@ -606,8 +675,11 @@ pub struct ShipmentInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentLineInput {
+    /// The id of a line of the order.
     pub line_id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
     pub quantity: i64,
 }
 

@@ -28,7 +28,12 @@ pub async fn run(
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut next_sweep = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_sweep {
+            sweep(&store).await;
+            next_sweep = tokio::time::Instant::now() + SWEEP_EVERY;
+        }
         match run_due(&store, &worker_id, Timestamp::now()).await {
             Ok(0) | Err(_) => {
                 tokio::select! {
@@ -41,6 +46,21 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
+    }
+}
+
+/// How often expired idempotency keys and sessions are deleted.
+const SWEEP_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Deletes idempotency keys past retention and expired sessions.
+pub async fn sweep(store: &Store) {
+    match store.purge_idempotency_keys().await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "expired idempotency keys deleted"),
+        Err(error) => tracing::warn!(%error, "cannot purge idempotency keys"),
+    }
+    if let Err(error) = store.purge_sessions().await {
+        tracing::warn!(%error, "cannot purge expired sessions");
     }
 }
 

@@ -1,281 +1,274 @@
 //! The API through real HTTP: a server on port 0 with a fresh database,
 //! on SQLite and (when AMIABLE_TEST_DATABASE_URL is set) PostgreSQL.
+//!
+//! Every `/api/v1` route needs credentials, and the acting party is the one
+//! they name: bodies carry no `actor`. Each case command has its endpoint.
 
-use amiable_domain::ids::{MerchantId, OperatorId, Slug};
-use amiable_server::{AppState, serve};
-use amiable_store::Store;
-use amiable_store::testing::{TestStore, test_stores};
+mod common;
+
+use common::{Reply, Who, World, worlds};
 use serde_json::{Value, json};
 
-struct TestApp {
-    base: String,
-    store: Store,
-    merchant_id: MerchantId,
-    client: reqwest::Client,
-    name: &'static str,
-    _db: TestStore,
+const NIL: &str = "00000000-0000-4000-8000-000000000000";
+
+fn random_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
-fn bytes() -> [u8; 16] {
-    *uuid::Uuid::new_v4().as_bytes()
+fn code(reply: &Reply) -> Option<&str> {
+    reply.body["code"].as_str()
 }
 
-async fn spawn_apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in test_stores().await {
-        let store = db.store.clone();
-        let operator_id = OperatorId::from_bytes(bytes());
-        store
-            .create_operator(
-                operator_id,
-                &Slug::parse("marche").unwrap(),
-                "Le Marché",
-                &json!({}),
-            )
-            .await
-            .unwrap();
-        let merchant_id = MerchantId::from_bytes(bytes());
-        store
-            .create_merchant(
-                merchant_id,
-                operator_id,
-                &Slug::parse("atelier").unwrap(),
-                "L'Atelier",
-                &json!({}),
-            )
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(serve(
-            listener,
-            AppState::new(store.clone()),
-            std::future::pending(),
-        ));
-        apps.push(TestApp {
-            base,
-            store,
-            merchant_id,
-            client: reqwest::Client::new(),
-            name: db.name,
-            _db: db,
-        });
-    }
-    apps
-}
-
-impl TestApp {
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let is_problem = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v == "application/problem+json");
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if status >= 400 {
-            assert!(is_problem, "{status} without a problem document: {value}");
-            assert_eq!(value["status"], status, "{value}");
-            assert!(
-                value["code"].is_string()
-                    && value["title"].is_string()
-                    && value["detail"].is_string(),
-                "{value}"
-            );
-        }
-        (status, value)
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    fn order_body(&self, external_id: &str) -> Value {
-        json!({
-            "merchant_id": self.merchant_id,
-            "order": {
-                "external_id": external_id,
-                "placed_at": "2026-11-02T09:15:00+01:00",
-                "currency": "EUR",
-                "buyer": {"name": "Claire Martin", "email": "claire.martin@exemple.fr", "locale": "fr"},
-                "lines": [
-                    {"sku": "PULL-M", "title": "Pull en laine", "category": "vêtements", "quantity": 2, "unit_price_minor": 4500},
-                    {"sku": "BOUGIE", "title": "Bougie", "category": "maison", "quantity": 1, "unit_price_minor": 1990, "flags": ["personalised"]}
-                ],
-                "shipping_minor": 490,
-                "payment": {"provider": "paypal", "transaction_id": "5TY05013RG002845M", "captured_minor": 11480},
-                "shipments": [{"carrier": "Colissimo", "tracking_number": "6A123", "shipped_at": "2026-11-03T10:00:00Z",
-                               "delivered_at": "2026-11-05T10:00:00Z", "lines": [{"line_id": "1", "quantity": 2}, {"line_id": "2", "quantity": 1}]}]
-            }
-        })
-    }
-
-    async fn create_order(&self, external_id: &str) -> String {
-        let (status, body) = self
-            .post("/api/v1/orders", &self.order_body(external_id))
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["order"]["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn open_case(&self, order_id: &str) -> String {
-        let (status, body) = self
-            .post(
-                "/api/v1/cases",
-                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
-                        "items": [{"line_id": "1", "quantity": 1}], "description": "Le pull ne me va pas."}),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["case_id"].as_str().unwrap().to_owned()
-    }
-
-    async fn counts(&self) -> (i64, i64, i64) {
-        (
-            self.store.count_orders().await.unwrap(),
-            self.store.count_cases().await.unwrap(),
-            self.store.count_events().await.unwrap(),
-        )
-    }
-}
-
-fn merchant() -> Value {
+/// The actor field the old API took in bodies; now always an unknown field.
+fn merchant_actor() -> Value {
     json!({"kind": "merchant_user", "id": "agent-1"})
+}
+
+/// A tiny PNG (the signature and an IHDR chunk header are what the sniffer reads).
+fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&[
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
+    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
+    bytes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness() {
-    for app in spawn_apps().await {
-        assert_eq!(app.get("/healthz").await, (200, json!({"status": "ok"})));
-        let (status, body) = app.get("/readyz").await;
-        assert_eq!(status, 200);
-        assert_eq!(body["database"], app.name);
-        let (status, body) = app.get("/nope").await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (404, Some("route.not_found"))
-        );
+    for world in worlds().await {
+        let health = world.get("/healthz", &Who::Anonymous).await;
+        assert_eq!((health.status, health.body), (200, json!({"status": "ok"})));
+        let ready = world.get("/readyz", &Who::Anonymous).await;
+        assert_eq!(ready.status, 200);
+        assert_eq!(ready.body["database"], world.name);
+        let nope = world.get("/nope", &Who::Anonymous).await;
+        assert_eq!((nope.status, code(&nope)), (404, Some("route.not_found")));
+        // Health needs no credentials; the API does.
+        for path in ["/api/v1/cases", "/api/v1/orders"] {
+            let reply = world.get(path, &Who::Anonymous).await;
+            assert_eq!(
+                (reply.status, code(&reply)),
+                (401, Some("auth.required")),
+                "{}: {path}",
+                world.name
+            );
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_and_a_case_round_trip_with_a_verifiable_timeline() {
-    for app in spawn_apps().await {
-        let order_id = app.create_order("CMD-1").await;
-        let (status, again) = app.post("/api/v1/orders", &app.order_body("CMD-1")).await;
-        assert_eq!(
-            (status, again["order"]["id"].as_str()),
-            (200, Some(order_id.as_str())),
-            "{}: upsert",
-            app.name
-        );
-        let (status, order) = app.get(&format!("/api/v1/orders/{order_id}")).await;
-        assert_eq!(status, 200);
-        assert_eq!(order["order"]["lines"][1]["flags"], json!(["personalised"]));
-
-        let case_id = app.open_case(&order_id).await;
-        let message = json!({"expected_version": 1, "actor": merchant(),
-                             "command": {"command": "post_message", "body": "Bonjour Claire, voici votre étiquette de retour."}});
-        let (status, reply) = app
-            .post(&format!("/api/v1/cases/{case_id}/commands"), &message)
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        let again = world
+            .post(
+                "/api/v1/orders",
+                &Who::OperatorKey,
+                &World::order_body(Some(world.merchant_id), "CMD-1"),
+            )
             .await;
         assert_eq!(
-            (status, reply["version"].as_i64()),
-            (200, Some(2)),
-            "{reply}"
+            (again.status, again.body["order"]["id"].as_str()),
+            (200, Some(order_id.as_str())),
+            "{}: upsert",
+            world.name
+        );
+        // A merchant's own key names no merchant: its own is implied.
+        let own = world
+            .post(
+                "/api/v1/orders",
+                &Who::MerchantKey,
+                &World::order_body(None, "CMD-1"),
+            )
+            .await;
+        assert_eq!(
+            (own.status, own.body["order"]["id"].as_str()),
+            (200, Some(order_id.as_str())),
+            "{}: upsert with the merchant's key",
+            world.name
+        );
+        let order = world
+            .get(&format!("/api/v1/orders/{order_id}"), &Who::MerchantAgent)
+            .await;
+        assert_eq!(order.status, 200);
+        assert_eq!(
+            order.body["order"]["lines"][1]["flags"],
+            json!(["personalised"])
+        );
+        let found = world
+            .get("/api/v1/orders?number=CMD-1", &Who::MerchantKey)
+            .await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        let ids: Vec<&str> = found.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![order_id.as_str()]);
+        // Bulk: one update, one creation.
+        let bulk = world
+            .post(
+                "/api/v1/orders/bulk",
+                &Who::MerchantKey,
+                &json!({"orders": [World::order_body(None, "CMD-1")["order"],
+                                   World::order_body(None, "CMD-2")["order"]]}),
+            )
+            .await;
+        assert_eq!(
+            (
+                bulk.status,
+                bulk.body["created"].as_u64(),
+                bulk.body["updated"].as_u64()
+            ),
+            (200, Some(1), Some(1)),
+            "{}",
+            bulk.body
+        );
+        let all = world.get("/api/v1/orders", &Who::MerchantAgent).await;
+        assert_eq!(
+            all.body["items"].as_array().unwrap().len(),
+            2,
+            "{}",
+            all.body
         );
 
-        let (status, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
-        assert_eq!(status, 200);
-        assert_eq!(case["case"]["status"], "open");
-        assert_eq!(case["case"]["waiting_on"], "buyer");
-        let timeline = case["timeline"].as_array().unwrap();
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let messages = format!("/api/v1/cases/{case_id}/messages");
+        let message = json!({"expected_version": 1, "body": "Bonjour Claire, voici votre étiquette de retour."});
+        let reply = world.post(&messages, &Who::MerchantAgent, &message).await;
+        assert_eq!(
+            (reply.status, reply.body["version"].as_i64()),
+            (200, Some(2)),
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.headers["etag"], "\"2\"");
+
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
+        assert_eq!(case.status, 200);
+        assert_eq!(case.headers["etag"], "\"2\"");
+        assert_eq!(case.body["case"]["status"], "open");
+        assert_eq!(case.body["case"]["waiting_on"], "buyer");
+        let timeline = case.body["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 2);
         assert_eq!(timeline[0]["type"], "opened");
+        // The parties come from the credentials.
+        assert_eq!(timeline[0]["actor"], json!({"kind": "buyer"}));
+        assert_eq!(timeline[1]["actor"]["kind"], "merchant_user");
         assert_eq!(
             timeline[1]["data"]["body"],
             "Bonjour Claire, voici votre étiquette de retour."
         );
         assert_eq!(timeline[1]["prev_hash"], timeline[0]["hash"]);
-        assert_eq!(case["last_hash"], timeline[1]["hash"]);
+        assert_eq!(case.body["last_hash"], timeline[1]["hash"]);
 
-        let (status, list) = app
-            .get(&format!(
-                "/api/v1/cases?merchant_id={}&status=open&kind=return",
-                app.merchant_id
-            ))
+        // The buyer answers, naming the version it saw in If-Match.
+        let reply = World::send(
+            world
+                .request("POST", &messages, &buyer)
+                .header("if-match", "\"2\"")
+                .json(&json!({"body": "Merci, je renvoie le pull demain."})),
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.body["version"].as_i64()),
+            (200, Some(3)),
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.body["events"][0]["actor"], json!({"kind": "buyer"}));
+        assert_eq!(reply.body["case"]["waiting_on"], "merchant");
+
+        let list = world
+            .get(
+                &format!(
+                    "/api/v1/cases?merchant_id={}&status=open&kind=return",
+                    world.merchant_id
+                ),
+                &Who::MerchantAgent,
+            )
             .await;
-        assert_eq!(status, 200);
-        assert_eq!(list["items"].as_array().unwrap().len(), 1);
-        let (_, none) = app
-            .get(&format!(
-                "/api/v1/cases?merchant_id={}&status=closed",
-                app.merchant_id
-            ))
+        assert_eq!(list.status, 200);
+        assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(list.body["next_cursor"], Value::Null);
+        let none = world
+            .get(
+                &format!(
+                    "/api/v1/cases?merchant_id={}&status=closed",
+                    world.merchant_id
+                ),
+                &Who::MerchantAgent,
+            )
             .await;
-        assert!(none["items"].as_array().unwrap().is_empty());
-        assert!(app.store.verify().await.unwrap().is_ok());
+        assert!(none.body["items"].as_array().unwrap().is_empty());
+        let mine = world.get("/api/v1/cases", &buyer).await;
+        assert_eq!(
+            mine.body["items"].as_array().unwrap().len(),
+            1,
+            "{}",
+            mine.body
+        );
+        assert!(world.store.verify().await.unwrap().is_ok());
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_problem_document_and_changes_nothing() {
-    for app in spawn_apps().await {
-        let order_id = app.create_order("CMD-1").await;
-        let case_id = app.open_case(&order_id).await;
-        let before = app.counts().await;
-        let commands = format!("/api/v1/cases/{case_id}/commands");
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let neighbour = world.order_at(world.other_merchant_id, "VOISIN-1").await;
+        let before = world.counts().await;
+        let command = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
+
+        // No credentials: refused before anything is read.
+        let anonymous = world
+            .post(
+                "/api/v1/cases",
+                &Who::Anonymous,
+                &json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x"}),
+            )
+            .await;
+        assert_eq!(
+            (anonymous.status, code(&anonymous)),
+            (401, Some("auth.required"))
+        );
 
         // Not JSON at all.
-        let response = app
-            .client
-            .post(format!("{}/api/v1/cases", app.base))
-            .body("kind=return")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 415);
-        let response = app
-            .client
-            .post(format!("{}/api/v1/cases", app.base))
-            .header("content-type", "application/json")
-            .body("{\"order_id\": ")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 400);
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["code"], "request.malformed_json");
+        let reply = World::send(
+            world
+                .request("POST", "/api/v1/cases", &Who::OperatorKey)
+                .body("kind=return"),
+        )
+        .await;
+        assert_eq!(reply.status, 415);
+        let reply = World::send(
+            world
+                .request("POST", "/api/v1/cases", &Who::OperatorKey)
+                .header("content-type", "application/json")
+                .body("{\"order_id\": "),
+        )
+        .await;
+        assert_eq!(reply.status, 400);
+        assert_eq!(reply.body["code"], "request.malformed_json");
         // One JSON value, and nothing after it.
         let trailing = format!(
             r#"{{"order_id": "{order_id}", "kind": "incident", "reason": "not_received", "description": "x"}} ]]]"#
         );
-        let response = app
-            .client
-            .post(format!("{}/api/v1/cases", app.base))
-            .header("content-type", "application/json")
-            .body(trailing)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status().as_u16(),
-            400,
-            "trailing data is malformed JSON"
-        );
+        let reply = World::send(
+            world
+                .request("POST", "/api/v1/cases", &Who::OperatorKey)
+                .header("content-type", "application/json")
+                .body(trailing),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "trailing data is malformed JSON");
 
         let cases: Vec<(Value, u16, &str, &str)> = vec![
             // (body, status, code, field)
@@ -342,7 +335,7 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
                 "claimed.amount_minor",
             ),
             (
-                json!({"order_id": "00000000-0000-4000-8000-000000000000", "kind": "incident", "reason": "not_received",
+                json!({"order_id": NIL, "kind": "incident", "reason": "not_received",
                     "description": "x"}),
                 422,
                 "order.not_found",
@@ -360,26 +353,56 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
                 "field.unknown",
                 "",
             ),
+            // The acting party comes from the credentials: an actor in the body is an unknown field.
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received", "description": "x",
+                    "actor": {"kind": "buyer"}}),
+                422,
+                "field.unknown",
+                "",
+            ),
         ];
-        for (body, status, code, field) in cases {
-            let (got, problem) = app.post("/api/v1/cases", &body).await;
-            assert_eq!(
-                (got, problem["code"].as_str()),
-                (status, Some(code)),
-                "{}: {problem}",
-                app.name
-            );
-            if !field.is_empty() {
-                assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        for who in [Who::OperatorKey, Who::MerchantAgent, buyer.clone()] {
+            for (body, status, code, field) in &cases {
+                let problem = world.post("/api/v1/cases", &who, body).await;
+                assert_eq!(
+                    (problem.status, problem.body["code"].as_str()),
+                    (*status, Some(*code)),
+                    "{} as {}: {}",
+                    world.name,
+                    who.label(),
+                    problem.body
+                );
+                if !field.is_empty() {
+                    assert_eq!(
+                        problem.body["errors"][0]["field"], *field,
+                        "{}",
+                        problem.body
+                    );
+                }
             }
         }
+        // An order of another merchant is out of the merchant's reach: absent.
+        let problem = world
+            .post(
+                "/api/v1/cases",
+                &Who::MerchantAgent,
+                &json!({"order_id": neighbour, "kind": "incident", "reason": "not_received", "description": "x"}),
+            )
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (422, Some("order.not_found"))
+        );
 
-        let mut bad_order = app.order_body("CMD-2");
+        let mut bad_order = World::order_body(Some(world.merchant_id), "CMD-2");
         bad_order["order"]["lines"][0]["unit_price_minor"] = json!(-5);
         bad_order["order"]["buyer"]["email"] = json!("claire");
-        let (status, problem) = app.post("/api/v1/orders", &bad_order).await;
-        assert_eq!(status, 422);
-        let fields: Vec<&str> = problem["errors"]
+        let problem = world
+            .post("/api/v1/orders", &Who::OperatorKey, &bad_order)
+            .await;
+        assert_eq!(problem.status, 422);
+        let fields: Vec<&str> = problem.body["errors"]
             .as_array()
             .unwrap()
             .iter()
@@ -388,105 +411,290 @@ async fn bad_input_gets_a_problem_document_and_changes_nothing() {
         assert!(
             fields.contains(&"order.lines[0].unit_price_minor")
                 && fields.contains(&"order.buyer.email"),
-            "{problem}"
+            "{}",
+            problem.body
         );
-        let mut overflow = app.order_body("CMD-3");
+        let mut overflow = World::order_body(Some(world.merchant_id), "CMD-3");
         overflow["order"]["lines"][0]["unit_price_minor"] = json!(i64::MAX);
-        assert_eq!(app.post("/api/v1/orders", &overflow).await.0, 422);
-        let mut huge = app.order_body("CMD-4");
+        assert_eq!(
+            world
+                .post("/api/v1/orders", &Who::OperatorKey, &overflow)
+                .await
+                .status,
+            422
+        );
+        let mut huge = World::order_body(Some(world.merchant_id), "CMD-4");
         huge["order"]["lines"][0]["unit_price_minor"] = json!(u64::MAX);
-        assert_eq!(app.post("/api/v1/orders", &huge).await.0, 422);
-        let mut foreign = app.order_body("CMD-5");
-        foreign["merchant_id"] = json!("00000000-0000-4000-8000-000000000000");
-        let (status, problem) = app.post("/api/v1/orders", &foreign).await;
         assert_eq!(
-            (status, problem["code"].as_str()),
-            (422, Some("merchant.not_found"))
+            world
+                .post("/api/v1/orders", &Who::OperatorKey, &huge)
+                .await
+                .status,
+            422
         );
-
-        // Commands: stale version, illegal transition, wrong party, unknown case.
-        let message = |version: i64| json!({"expected_version": version, "actor": merchant(), "command": {"command": "post_message", "body": "Bonjour"}});
-        let (status, problem) = app.post(&commands, &message(7)).await;
-        assert_eq!(
-            (
-                status,
-                problem["code"].as_str(),
-                problem["current_version"].as_i64()
-            ),
-            (409, Some("case.version_conflict"), Some(1))
-        );
-        let close =
-            json!({"expected_version": 1, "actor": merchant(), "command": {"command": "close"}});
-        let (status, problem) = app.post(&commands, &close).await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (409, Some("case.invalid_status"))
-        );
-        let note = json!({"expected_version": 1, "actor": {"kind": "buyer"}, "command": {"command": "add_note", "body": "x"}});
-        let (status, problem) = app.post(&commands, &note).await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (403, Some("case.party_not_allowed"))
-        );
-        let unknown = app
+        for merchant in [json!(NIL), json!(world.foreign_merchant_id)] {
+            let mut foreign = World::order_body(None, "CMD-5");
+            foreign["merchant_id"] = merchant;
+            let problem = world
+                .post("/api/v1/orders", &Who::OperatorKey, &foreign)
+                .await;
+            assert_eq!(
+                (problem.status, code(&problem)),
+                (422, Some("merchant.not_found")),
+                "{}",
+                problem.body
+            );
+        }
+        // The operator's key must name the merchant.
+        let problem = world
             .post(
-                "/api/v1/cases/00000000-0000-4000-8000-000000000000/commands",
-                &message(1),
+                "/api/v1/orders",
+                &Who::OperatorKey,
+                &World::order_body(None, "CMD-6"),
             )
             .await;
         assert_eq!(
-            (unknown.0, unknown.1["code"].as_str()),
-            (404, Some("case.not_found"))
+            (problem.status, problem.body["errors"][0]["field"].as_str()),
+            (422, Some("merchant_id"))
         );
-        let bad_command =
-            json!({"expected_version": 1, "actor": merchant(), "command": {"command": "teleport"}});
-        assert_eq!(
-            app.post(&commands, &bad_command).await.1["errors"][0]["field"],
-            "command.command"
-        );
-        let (status, problem) = app
-            .get("/api/v1/cases?status=nope&limit=0&colour=red")
+        let actor_in_order = {
+            let mut body = World::order_body(Some(world.merchant_id), "CMD-7");
+            body["actor"] = merchant_actor();
+            body
+        };
+        let problem = world
+            .post("/api/v1/orders", &Who::OperatorKey, &actor_in_order)
             .await;
         assert_eq!(
-            (status, problem["errors"].as_array().map(Vec::len)),
+            (problem.status, code(&problem)),
+            (422, Some("field.unknown"))
+        );
+
+        // Commands: stale version, illegal transition, wrong party, unknown case.
+        let message = |version: i64| json!({"expected_version": version, "body": "Bonjour"});
+        let problem = world
+            .post(&command("messages"), &Who::MerchantAgent, &message(7))
+            .await;
+        assert_eq!(
+            (
+                problem.status,
+                code(&problem),
+                problem.body["current_version"].as_i64()
+            ),
+            (409, Some("case.version_conflict"), Some(1))
+        );
+        // The same through If-Match.
+        let problem = World::send(
+            world
+                .request("POST", &command("messages"), &Who::MerchantAgent)
+                .header("if-match", "\"7\"")
+                .json(&json!({"body": "Bonjour"})),
+        )
+        .await;
+        assert_eq!(
+            (
+                problem.status,
+                code(&problem),
+                problem.body["current_version"].as_i64()
+            ),
+            (409, Some("case.version_conflict"), Some(1))
+        );
+        // A header that is no version, one that disagrees with the body, and a version below 1.
+        let problem = World::send(
+            world
+                .request("POST", &command("messages"), &Who::MerchantAgent)
+                .header("if-match", "\"seven\"")
+                .json(&json!({"body": "Bonjour"})),
+        )
+        .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (400, Some("case.version_invalid"))
+        );
+        let problem = World::send(
+            world
+                .request("POST", &command("messages"), &Who::MerchantAgent)
+                .header("if-match", "\"1\"")
+                .json(&message(2)),
+        )
+        .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (422, Some("case.version_invalid"))
+        );
+        let problem = world
+            .post(&command("messages"), &Who::MerchantAgent, &message(0))
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (422, Some("case.version_invalid"))
+        );
+        let problem = world
+            .post(
+                &command("close"),
+                &Who::MerchantAgent,
+                &json!({"expected_version": 1}),
+            )
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (409, Some("case.invalid_status"))
+        );
+        // Notes are staff-only: a buyer may not even ask.
+        let problem = world
+            .post(
+                &command("notes"),
+                &buyer,
+                &json!({"expected_version": 1, "body": "x"}),
+            )
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (403, Some("auth.forbidden"))
+        );
+        // The decider's own rule: a buyer climbs one rung at a time.
+        let problem = world
+            .post(
+                &command("escalate"),
+                &buyer,
+                &json!({"to": "arbitration", "reason": "Aucune réponse"}),
+            )
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (403, Some("case.party_not_allowed")),
+            "{}",
+            problem.body
+        );
+        for unknown in [NIL.to_owned(), random_id(), "not-a-uuid".to_owned()] {
+            let problem = world
+                .post(
+                    &format!("/api/v1/cases/{unknown}/messages"),
+                    &Who::MerchantAgent,
+                    &message(1),
+                )
+                .await;
+            assert_eq!(
+                (problem.status, code(&problem)),
+                (404, Some("case.not_found")),
+                "{unknown}"
+            );
+        }
+        // No such command: no such route.
+        let problem = world
+            .post(
+                &command("teleport"),
+                &Who::MerchantAgent,
+                &json!({"expected_version": 1}),
+            )
+            .await;
+        assert_eq!(
+            (problem.status, code(&problem)),
+            (404, Some("route.not_found"))
+        );
+        // No such value: the field is named.
+        let problem = world
+            .post(
+                &command("resolve"),
+                &Who::MerchantAgent,
+                &json!({"expected_version": 1, "resolution": {"kind": "teleport"}}),
+            )
+            .await;
+        assert_eq!(
+            (
+                problem.status,
+                code(&problem),
+                problem.body["errors"][0]["field"].as_str()
+            ),
+            (422, Some("field.unknown_value"), Some("resolution.kind"))
+        );
+        // The old `actor` field is unknown to every command.
+        for (verb, body) in [
+            ("messages", json!({"body": "Bonjour"})),
+            ("notes", json!({"body": "Bonjour"})),
+            ("offers", json!({"terms": {"kind": "replacement"}})),
+            ("offers/1/accept", json!({})),
+            ("offers/1/decline", json!({})),
+            ("escalate", json!({"reason": "Pas de réponse"})),
+            (
+                "decision",
+                json!({"decision": {"outcome": "buyer_favoured", "resolution": {"kind": "replacement"},
+                                    "rationale": "Article non conforme"}}),
+            ),
+            ("resolve", json!({"resolution": {"kind": "replacement"}})),
+            ("reopen", json!({"reason": "Pas reçu"})),
+            ("close", json!({})),
+            ("cancel", json!({"reason": "Erreur"})),
+        ] {
+            let mut body = body;
+            body["actor"] = merchant_actor();
+            let who = if verb == "decision" {
+                Who::Mediator
+            } else {
+                Who::MerchantAgent
+            };
+            let problem = world.post(&command(verb), &who, &body).await;
+            assert_eq!(
+                (problem.status, code(&problem)),
+                (422, Some("field.unknown")),
+                "{}: {verb}: {}",
+                world.name,
+                problem.body
+            );
+        }
+        let problem = world
+            .get(
+                "/api/v1/cases?status=nope&limit=0&colour=red",
+                &Who::OperatorAdmin,
+            )
+            .await;
+        assert_eq!(
+            (
+                problem.status,
+                problem.body["errors"].as_array().map(Vec::len)
+            ),
             (400, Some(3))
         );
 
         // Over the body limit.
-        let big = json!({"expected_version": 1, "actor": merchant(), "command": {"command": "post_message", "body": "é".repeat(600_000)}});
-        let (status, problem) = app.post(&commands, &big).await;
+        let big = json!({"expected_version": 1, "body": "é".repeat(600_000)});
+        let problem = world
+            .post(&command("messages"), &Who::MerchantAgent, &big)
+            .await;
         assert_eq!(
-            (status, problem["code"].as_str()),
+            (problem.status, code(&problem)),
             (413, Some("request.too_large"))
         );
 
         assert_eq!(
-            app.counts().await,
+            world.counts().await,
             before,
             "{}: failed requests wrote nothing",
-            app.name
+            world.name
         );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_auto_closes_a_quiet_resolved_case() {
-    for app in spawn_apps().await {
-        let order_id = app.create_order("CMD-1").await;
-        let case_id = app.open_case(&order_id).await;
-        let resolve = json!({"expected_version": 1, "actor": merchant(),
-                             "command": {"command": "resolve", "resolution": {"kind": "return_and_refund"}}});
-        assert_eq!(
-            app.post(&format!("/api/v1/cases/{case_id}/commands"), &resolve)
-                .await
-                .0,
-            200
-        );
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let resolve = json!({"expected_version": 1, "resolution": {"kind": "return_and_refund"}});
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/resolve"),
+                &Who::MerchantAgent,
+                &resolve,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
 
         // Not yet: nothing is due.
         let now = jiff::Timestamp::now();
         assert_eq!(
-            amiable_server::worker::run_due(&app.store, "w", now)
+            amiable_server::worker::run_due(&world.store, "w", now)
                 .await
                 .unwrap(),
             0
@@ -494,16 +702,23 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
         // Fifteen days later the timer fires and closes the case.
         let later = now + jiff::SignedDuration::from_hours(15 * 24);
         assert_eq!(
-            amiable_server::worker::run_due(&app.store, "w", later)
+            amiable_server::worker::run_due(&world.store, "w", later)
                 .await
                 .unwrap(),
             1,
             "{}",
-            app.name
+            world.name
         );
-        let (_, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
-        assert_eq!(case["case"]["status"], "closed");
-        let last = case["timeline"].as_array().unwrap().last().unwrap().clone();
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
+        assert_eq!(case.body["case"]["status"], "closed");
+        let last = case.body["timeline"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(
             (last["type"].as_str(), last["data"]["reason"].as_str()),
             (Some("closed"), Some("inactivity"))
@@ -512,24 +727,37 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
             last["actor"],
             json!({"kind": "system", "id": "case.auto_close"})
         );
-        assert_eq!(app.store.pending_jobs().await.unwrap(), 0);
+        assert_eq!(world.store.pending_jobs().await.unwrap(), 0);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activity_after_resolution_postpones_the_auto_close() {
-    for app in spawn_apps().await {
-        let order_id = app.create_order("CMD-1").await;
-        let case_id = app.open_case(&order_id).await;
-        let commands = format!("/api/v1/cases/{case_id}/commands");
-        let resolve = json!({"expected_version": 1, "actor": merchant(),
-                             "command": {"command": "resolve", "resolution": {"kind": "return_and_refund"}}});
-        app.post(&commands, &resolve).await;
-        let message = json!({"expected_version": 2, "actor": {"kind": "buyer"},
-                             "command": {"command": "post_message", "body": "Merci, j'ai bien reçu le remboursement."}});
-        assert_eq!(app.post(&commands, &message).await.0, 200);
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let resolve = json!({"expected_version": 1, "resolution": {"kind": "return_and_refund"}});
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/resolve"),
+                &Who::MerchantAgent,
+                &resolve,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let message =
+            json!({"expected_version": 2, "body": "Merci, j'ai bien reçu le remboursement."});
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/messages"),
+                &buyer,
+                &message,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
         // Pretend the message came a week after the resolution: the job then reschedules.
-        let record = app
+        let record = world
             .store
             .case(amiable_domain::ids::CaseId::parse(&case_id).unwrap())
             .await
@@ -537,46 +765,895 @@ async fn activity_after_resolution_postpones_the_auto_close() {
             .unwrap();
         let due = record.state.resolved_at.unwrap() + jiff::SignedDuration::from_hours(14 * 24);
         let ran = amiable_server::worker::run_due(
-            &app.store,
+            &world.store,
             "w",
             due + jiff::SignedDuration::from_secs(1),
         )
         .await
         .unwrap();
         assert_eq!(ran, 1);
-        let (_, case) = app.get(&format!("/api/v1/cases/{case_id}")).await;
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
         // The message was at most seconds after resolution, so 14 days + 1 s after resolution is past its quiet period too.
-        assert_eq!(case["case"]["status"], "closed", "{}", app.name);
+        assert_eq!(case.body["case"]["status"], "closed", "{}", world.name);
     }
 }
 
-/// Mutated request bodies (wrong types, missing or extra fields, huge strings,
-/// overflowing or negative numbers, unknown values): never a 5xx, always a
-/// problem document for a 4xx.
+/// An unknown member is refused at every depth, not only at the top: a
+/// misspelt `bonus_percnt` must not silently become an offer without bonus.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mutated_bodies_never_cause_a_server_error() {
-    for app in spawn_apps().await {
-        let order_id = app.create_order("CMD-1").await;
-        let case_id = app.open_case(&order_id).await;
-        let valid_bodies = [
-            ("/api/v1/orders".to_owned(), app.order_body("CMD-2")),
+async fn unknown_fields_are_refused_at_every_depth() {
+    let mut failures = Vec::new();
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        // Each command on its own case, in the state where it would succeed.
+        let mut seq = 0;
+        let mut cases = Vec::new();
+        for setup in [Setup::Open, Setup::Open, Setup::Open, Setup::Arbitration] {
+            cases.push(fresh_case(&world, setup, &mut seq).await);
+        }
+        let before = world.counts().await;
+        let command = |index: usize, verb: &str| format!("/api/v1/cases/{}/{verb}", cases[index]);
+        let open = |extra: Value| {
+            let mut body = json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                                  "items": [{"line_id": "1", "quantity": 1}],
+                                  "claimed": {"amount_minor": 4500, "currency": "EUR"},
+                                  "description": "Le pull ne me va pas."});
+            for (pointer, value) in extra.as_object().unwrap() {
+                let object = body.pointer_mut(pointer).unwrap().as_object_mut().unwrap();
+                object.insert("typo".to_owned(), value.clone());
+            }
+            body
+        };
+        let requests = [
             (
                 "/api/v1/cases".to_owned(),
-                json!({"order_id": order_id, "kind": "incident", "reason": "damaged_in_transit", "items": [{"line_id": "2", "quantity": 1}],
-                       "claimed": {"amount_minor": 1990, "currency": "EUR"}, "description": "Bougie cassée à l'arrivée."}),
+                Who::MerchantAgent,
+                open(json!({"/items/0": 2})),
             ),
             (
-                format!("/api/v1/cases/{case_id}/commands"),
-                json!({"expected_version": 1, "actor": merchant(), "command": {"command": "propose_offer",
-                       "terms": {"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"}, "bonus_percent": 10}}}),
+                "/api/v1/cases".to_owned(),
+                Who::MerchantAgent,
+                open(json!({"/claimed": 1})),
+            ),
+            (
+                command(0, "offers"),
+                Who::MerchantAgent,
+                json!({"terms": {"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"},
+                                 "bonus_percnt": 10}}),
+            ),
+            (
+                command(1, "offers"),
+                Who::MerchantAgent,
+                json!({"terms": {"kind": "store_credit",
+                                 "amount": {"amount_minor": 4500, "currency": "EUR", "bonus_percent": 10}}}),
+            ),
+            (
+                command(2, "resolve"),
+                Who::MerchantAgent,
+                json!({"resolution": {"kind": "replacement", "notes": "Envoi sous 48 h"}}),
+            ),
+            (
+                command(3, "decision"),
+                Who::Mediator,
+                json!({"decision": {"outcome": "buyer_favoured", "resolution": {"kind": "replacement"},
+                                    "rationale": "Article non conforme", "binding": true}}),
             ),
         ];
+        for (path, who, body) in requests {
+            let reply = world.post(&path, &who, &body).await;
+            if (reply.status, code(&reply)) != (422, Some("field.unknown")) {
+                failures.push(format!(
+                    "{}: POST {path} as {} with {body}: expected 422 field.unknown, got {} {}",
+                    world.name,
+                    who.label(),
+                    reply.status,
+                    short(&reply.body)
+                ));
+            }
+        }
+        let after = world.counts().await;
+        if after != before {
+            failures.push(format!(
+                "{}: refused requests wrote: (orders, cases, events) {before:?} -> {after:?}",
+                world.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The state a command's case must be in for its valid body to succeed.
+#[derive(Debug, Clone, Copy)]
+enum Setup {
+    /// Just opened by the buyer (version 1).
+    Open,
+    /// The buyer proposed offer 1 to the merchant (version 2).
+    OfferToMerchant,
+    /// Escalated to arbitration by the mediator (version 2).
+    Arbitration,
+    /// Resolved by the merchant (version 2).
+    Resolved,
+}
+
+/// Where a body goes.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// An absolute path.
+    Top(&'static str),
+    /// A path under `/api/v1/cases/{case_id}` on a fresh case in that state.
+    Case(&'static str, Setup),
+}
+
+struct Endpoint {
+    target: Target,
+    who: Who,
+    /// A body that succeeds on a fresh target.
+    valid: Value,
+    /// Members (JSON pointers) whose removal makes the body invalid.
+    required: &'static [&'static str],
+    /// Members holding a closed set of values.
+    enums: &'static [&'static str],
+    /// Members holding the id of something that must exist and be in reach.
+    ids: &'static [&'static str],
+    /// Amounts the domain deliberately leaves uncapped (a payment as the shop
+    /// reports it, store credit): the largest integer is a legitimate value.
+    uncapped: &'static [&'static str],
+    /// Bespoke invalid variants.
+    extra: Vec<(&'static str, Value)>,
+}
+
+impl Endpoint {
+    fn name(&self) -> &'static str {
+        match self.target {
+            Target::Top(path) | Target::Case(path, _) => path,
+        }
+    }
+}
+
+/// A fresh order with a case in `setup`'s state; returns the case id.
+async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
+    *seq += 1;
+    let order_id = world
+        .order_at(world.merchant_id, &format!("FUZZ-{seq}"))
+        .await;
+    let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+    let case_id = world.case_on(&order_id, &buyer).await;
+    let path = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
+    let step = match setup {
+        Setup::Open => None,
+        Setup::OfferToMerchant => Some((
+            path("offers"),
+            buyer.clone(),
+            json!({"terms": {"kind": "replacement"}}),
+        )),
+        Setup::Arbitration => Some((
+            path("escalate"),
+            Who::Mediator,
+            json!({"to": "arbitration", "reason": "Arbitrage demandé"}),
+        )),
+        Setup::Resolved => Some((
+            path("resolve"),
+            Who::MerchantAgent,
+            json!({"resolution": {"kind": "replacement"}}),
+        )),
+    };
+    if let Some((path, who, body)) = step {
+        let reply = world.post(&path, &who, &body).await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+    }
+    case_id
+}
+
+async fn path_of(world: &World, target: Target, seq: &mut usize) -> String {
+    match target {
+        Target::Top(path) => path.to_owned(),
+        Target::Case(suffix, setup) => {
+            let case_id = fresh_case(world, setup, seq).await;
+            format!("/api/v1/cases/{case_id}{suffix}")
+        }
+    }
+}
+
+/// Every member and element of `value` as a JSON pointer (the root excluded).
+fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map {
+                let pointer = format!("{at}/{key}");
+                out.push(pointer.clone());
+                pointers(member, &pointer, out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let pointer = format!("{at}/{index}");
+                out.push(pointer.clone());
+                pointers(item, &pointer, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replaced(valid: &Value, pointer: &str, value: Value) -> Value {
+    let mut body = valid.clone();
+    *body
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer} in {valid}")) = value;
+    body
+}
+
+fn removed(valid: &Value, pointer: &str) -> Value {
+    let mut body = valid.clone();
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    body.pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .and_then(|map| map.remove(key))
+        .unwrap_or_else(|| panic!("{pointer} in {valid}"));
+    body
+}
+
+/// Variants of a valid body that must all be refused: every member of the
+/// wrong type, every string huge, every number negative or overflowing,
+/// required members missing, unknown values, foreign ids, an `actor`.
+fn targeted(endpoint: &Endpoint) -> Vec<(String, Value, bool)> {
+    let valid = &endpoint.valid;
+    let mut out = Vec::new();
+    let mut all = Vec::new();
+    pointers(valid, "", &mut all);
+    for pointer in &all {
+        let node = valid.pointer(pointer).unwrap();
+        let wrong = match node {
+            Value::String(_) => json!(12345),
+            Value::Number(_) => json!("12"),
+            Value::Bool(_) => json!("yes"),
+            Value::Array(_) => json!({"0": 1}),
+            Value::Object(_) => json!("x"),
+            Value::Null => continue,
+        };
+        out.push((
+            format!("{pointer}: wrong type"),
+            replaced(valid, pointer, wrong),
+            true,
+        ));
+        match node {
+            Value::String(_) => out.push((
+                format!("{pointer}: huge string"),
+                replaced(valid, pointer, json!("x".repeat(20_000))),
+                true,
+            )),
+            Value::Number(_) => {
+                for number in [json!(-1), json!(i64::MAX), json!(u64::MAX), json!(1e30)] {
+                    let legitimate =
+                        number == json!(i64::MAX) && endpoint.uncapped.contains(&pointer.as_str());
+                    out.push((
+                        format!("{pointer}: {number}"),
+                        replaced(valid, pointer, number),
+                        !legitimate,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for pointer in endpoint.required {
+        out.push((format!("{pointer}: missing"), removed(valid, pointer), true));
+    }
+    for pointer in endpoint.enums {
+        out.push((
+            format!("{pointer}: unknown value"),
+            replaced(valid, pointer, json!("teleport")),
+            true,
+        ));
+    }
+    for pointer in endpoint.ids {
+        out.push((
+            format!("{pointer}: random id"),
+            replaced(valid, pointer, json!(random_id())),
+            true,
+        ));
+    }
+    let mut with_actor = valid.clone();
+    with_actor["actor"] = merchant_actor();
+    out.push(("actor".to_owned(), with_actor, true));
+    for (label, body) in &endpoint.extra {
+        out.push(((*label).to_owned(), body.clone(), true));
+    }
+    out
+}
+
+/// Checks a refused request: a 4xx problem document (the harness checks the
+/// shape and that it is no 5xx) that wrote nothing.
+async fn check_refused(
+    world: &World,
+    what: &str,
+    reply: &Reply,
+    before: (i64, i64, i64),
+    failures: &mut Vec<String>,
+) {
+    if !(400..500).contains(&reply.status) {
+        failures.push(format!(
+            "{what}: expected a 4xx, got {} {}",
+            reply.status,
+            short(&reply.body)
+        ));
+    }
+    let after = world.counts().await;
+    if after != before {
+        failures.push(format!(
+            "{what}: {} {} but (orders, cases, events) went from {before:?} to {after:?}",
+            reply.status,
+            short(&reply.body)
+        ));
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 300 {
+        format!("{}…", text.chars().take(300).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) -> Vec<Endpoint> {
+    let order = World::order_body(Some(world.merchant_id), "FUZZ-ORDER");
+    let mut foreign_order = order.clone();
+    foreign_order["merchant_id"] = json!(world.foreign_merchant_id);
+    let bulk = json!({"merchant_id": world.merchant_id,
+                      "orders": [World::order_body(None, "FUZZ-BULK")["order"]]});
+    let mut foreign_bulk = bulk.clone();
+    foreign_bulk["merchant_id"] = json!(world.foreign_merchant_id);
+    let mut duplicate_bulk = bulk.clone();
+    duplicate_bulk["orders"] = json!([bulk["orders"][0], bulk["orders"][0]]);
+    let open = json!({"order_id": order_id, "kind": "incident", "reason": "damaged_in_transit",
+                      "items": [{"line_id": "2", "quantity": 1}],
+                      "claimed": {"amount_minor": 1990, "currency": "EUR"},
+                      "description": "Bougie cassée à l'arrivée."});
+    let offer = json!({"terms": {"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"},
+                                 "bonus_percent": 10},
+                       "message": "Un avoir majoré ?", "expected_version": 1});
+    let decision = json!({"decision": {"outcome": "split",
+                                       "resolution": {"kind": "partial_refund",
+                                                      "amount": {"amount_minor": 2000, "currency": "EUR"}},
+                                       "rationale": "Dommage partiel constaté"},
+                          "expected_version": 2});
+    let resolve = json!({"resolution": {"kind": "partial_refund",
+                                        "amount": {"amount_minor": 1000, "currency": "EUR"},
+                                        "note": "Geste pour le retard"},
+                         "expected_version": 1});
+    vec![
+        Endpoint {
+            target: Target::Top("/api/v1/orders"),
+            who: Who::OperatorKey,
+            required: &[
+                "/order",
+                "/order/external_id",
+                "/order/placed_at",
+                "/order/currency",
+                "/order/buyer",
+                "/order/buyer/name",
+                "/order/buyer/email",
+                "/order/lines",
+                "/order/lines/0/sku",
+                "/order/lines/0/title",
+                "/order/lines/0/category",
+                "/order/lines/0/quantity",
+                "/order/lines/0/unit_price_minor",
+                "/order/payment/provider",
+                "/order/payment/transaction_id",
+                "/order/payment/captured_minor",
+                "/order/shipments/0/carrier",
+                "/order/shipments/0/lines",
+                "/order/shipments/0/lines/0/line_id",
+                "/order/shipments/0/lines/0/quantity",
+            ],
+            enums: &[
+                "/order/currency",
+                "/order/buyer/locale",
+                "/order/lines/1/flags/0",
+            ],
+            ids: &["/merchant_id"],
+            uncapped: &["/order/payment/captured_minor"],
+            extra: vec![
+                ("merchant of another operator", foreign_order),
+                ("no lines", replaced(&order, "/order/lines", json!([]))),
+            ],
+            valid: order,
+        },
+        Endpoint {
+            target: Target::Top("/api/v1/orders/bulk"),
+            who: Who::OperatorKey,
+            required: &[
+                "/orders",
+                "/orders/0/external_id",
+                "/orders/0/placed_at",
+                "/orders/0/currency",
+                "/orders/0/buyer",
+                "/orders/0/lines",
+                "/orders/0/lines/0/quantity",
+                "/orders/0/lines/0/unit_price_minor",
+                "/orders/0/payment/captured_minor",
+                "/orders/0/shipments/0/lines/0/line_id",
+            ],
+            enums: &["/orders/0/currency", "/orders/0/buyer/locale"],
+            ids: &["/merchant_id"],
+            uncapped: &["/orders/0/payment/captured_minor"],
+            extra: vec![
+                ("merchant of another operator", foreign_bulk),
+                ("no orders", replaced(&bulk, "/orders", json!([]))),
+                ("the same order twice", duplicate_bulk),
+            ],
+            valid: bulk,
+        },
+        Endpoint {
+            target: Target::Top("/api/v1/cases"),
+            who: buyer.clone(),
+            required: &[
+                "/order_id",
+                "/kind",
+                "/reason",
+                "/description",
+                "/items/0/line_id",
+                "/items/0/quantity",
+                "/claimed/amount_minor",
+                "/claimed/currency",
+            ],
+            enums: &["/kind", "/reason", "/claimed/currency"],
+            ids: &["/order_id"],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "another order than the buyer's",
+                    replaced(&open, "/order_id", json!(neighbour_order)),
+                ),
+                ("stage above negotiation", {
+                    let mut body = open.clone();
+                    body["stage"] = json!("arbitration");
+                    body
+                }),
+                ("unknown stage", {
+                    let mut body = open.clone();
+                    body["stage"] = json!("teleport");
+                    body
+                }),
+            ],
+            valid: open,
+        },
+        Endpoint {
+            target: Target::Case("/messages", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"body": "Bonjour Claire, voici l'étiquette de retour.", "expected_version": 1}),
+            required: &["/body"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("empty body", json!({"body": "   "})),
+                ("control character", json!({"body": "a\u{0}b"})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/notes", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"body": "Client fidèle, à ménager.", "expected_version": 1}),
+            required: &["/body"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("empty body", json!({"body": ""}))],
+        },
+        Endpoint {
+            target: Target::Case("/offers", Setup::Open),
+            who: Who::MerchantAgent,
+            required: &[
+                "/terms",
+                "/terms/kind",
+                "/terms/amount",
+                "/terms/amount/amount_minor",
+                "/terms/amount/currency",
+            ],
+            enums: &["/terms/kind", "/terms/amount/currency"],
+            ids: &[],
+            uncapped: &["/terms/amount/amount_minor"],
+            extra: vec![
+                (
+                    "a refusal is no offer",
+                    json!({"terms": {"kind": "refusal"}}),
+                ),
+                (
+                    "a partial refund over the order",
+                    json!({"terms": {"kind": "partial_refund",
+                                     "amount": {"amount_minor": i64::MAX, "currency": "EUR"}}}),
+                ),
+                (
+                    "bonus over 100 %",
+                    replaced(&offer, "/terms/bonus_percent", json!(101)),
+                ),
+                (
+                    "another currency",
+                    replaced(&offer, "/terms/amount/currency", json!("USD")),
+                ),
+                (
+                    "zero amount",
+                    replaced(&offer, "/terms/amount/amount_minor", json!(0)),
+                ),
+            ],
+            valid: offer,
+        },
+        Endpoint {
+            target: Target::Case("/offers/1/accept", Setup::OfferToMerchant),
+            who: Who::MerchantAgent,
+            valid: json!({"expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+        Endpoint {
+            target: Target::Case("/offers/1/decline", Setup::OfferToMerchant),
+            who: Who::MerchantAgent,
+            valid: json!({"reason": "Trop cher pour nous", "expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+        Endpoint {
+            target: Target::Case("/escalate", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"to": "mediation", "reason": "Pas d'accord possible", "expected_version": 1}),
+            required: &["/reason"],
+            enums: &["/to"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("not higher", json!({"to": "negotiation", "reason": "x"})),
+                (
+                    "two rungs at once",
+                    json!({"to": "arbitration", "reason": "x"}),
+                ),
+                ("outside", json!({"to": "external", "reason": "x"})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/decision", Setup::Arbitration),
+            who: Who::Mediator,
+            required: &[
+                "/decision",
+                "/decision/outcome",
+                "/decision/resolution",
+                "/decision/resolution/kind",
+                "/decision/resolution/amount",
+                "/decision/resolution/amount/amount_minor",
+                "/decision/resolution/amount/currency",
+                "/decision/rationale",
+            ],
+            enums: &[
+                "/decision/outcome",
+                "/decision/resolution/kind",
+                "/decision/resolution/amount/currency",
+            ],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "outcome against the resolution",
+                    replaced(&decision, "/decision/outcome", json!("merchant_favoured")),
+                ),
+                (
+                    "more than the order",
+                    replaced(
+                        &decision,
+                        "/decision/resolution/amount/amount_minor",
+                        json!(9_999_999),
+                    ),
+                ),
+            ],
+            valid: decision,
+        },
+        Endpoint {
+            target: Target::Case("/resolve", Setup::Open),
+            who: Who::MerchantAgent,
+            required: &[
+                "/resolution",
+                "/resolution/kind",
+                "/resolution/amount",
+                "/resolution/amount/amount_minor",
+                "/resolution/amount/currency",
+            ],
+            enums: &["/resolution/kind", "/resolution/amount/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "a merchant does not withdraw",
+                    json!({"resolution": {"kind": "withdrawn"}}),
+                ),
+                (
+                    "more than the order",
+                    replaced(
+                        &resolve,
+                        "/resolution/amount/amount_minor",
+                        json!(9_999_999),
+                    ),
+                ),
+                (
+                    "goodwill of no kind",
+                    json!({"resolution": {"kind": "goodwill",
+                    "amount": {"amount_minor": 500, "currency": "EUR"}}}),
+                ),
+            ],
+            valid: resolve,
+        },
+        Endpoint {
+            target: Target::Case("/reopen", Setup::Resolved),
+            who: Who::MerchantAgent,
+            valid: json!({"reason": "Colis jamais reçu", "expected_version": 2}),
+            required: &["/reason"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+        Endpoint {
+            target: Target::Case("/close", Setup::Resolved),
+            who: Who::MerchantAgent,
+            valid: json!({"expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+        Endpoint {
+            target: Target::Case("/cancel", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"reason": "Ouvert par erreur", "expected_version": 1}),
+            required: &["/reason"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+    ]
+}
+
+/// Mutated request bodies on every POST route that takes one (wrong types,
+/// missing or extra fields, huge strings, overflowing or negative numbers,
+/// unknown values, foreign ids): never a 5xx, always a problem document for
+/// a 4xx, and a refused request writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_bodies_never_cause_a_server_error() {
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let neighbour_order = world.order_at(world.other_merchant_id, "VOISIN-1").await;
+        let neighbour_case = world.case_direct(&neighbour_order).await;
+        let foreign_order = world
+            .order_at(world.foreign_merchant_id, "ETRANGER-1")
+            .await;
+        let foreign_case = world.case_direct(&foreign_order).await;
+        let endpoints = endpoints(&world, &order_id, &buyer, &neighbour_order);
+        let mut seq = 0;
+        let mut failures = Vec::new();
+        let mut requests = 0;
+
+        // Every case command with a body.
+        let case_commands: Vec<&'static str> = endpoints
+            .iter()
+            .filter_map(|e| match e.target {
+                Target::Case(suffix, _) => Some(suffix),
+                Target::Top(_) => None,
+            })
+            .collect();
+        for route in amiable_server::api::ROUTES {
+            let json_command = route.method == "POST"
+                && route.path.starts_with("/cases/{case_id}/")
+                && route.path != "/cases/{case_id}/attachments";
+            if json_command {
+                let path = route.path.trim_start_matches("/cases/{case_id}");
+                assert!(
+                    case_commands
+                        .iter()
+                        .any(|c| c.replace("/1/", "/{offer_id}/") == path),
+                    "{} has no fuzz fixture",
+                    route.path
+                );
+            }
+        }
+
+        // Targeted variants, each of which must be refused.
+        for endpoint in &endpoints {
+            let mut path = path_of(&world, endpoint.target, &mut seq).await;
+            for (label, body, must_refuse) in targeted(endpoint) {
+                let before = world.counts().await;
+                let reply = world.post(&path, &endpoint.who, &body).await;
+                requests += 1;
+                let what = format!("{}: POST {} ({label})", world.name, endpoint.name());
+                if must_refuse || reply.status >= 400 {
+                    check_refused(&world, &what, &reply, before, &mut failures).await;
+                }
+                if (200..300).contains(&reply.status) {
+                    // Accepted: the target moved on, start again from a fresh one.
+                    path = path_of(&world, endpoint.target, &mut seq).await;
+                }
+            }
+            if let Target::Case(suffix, _) = endpoint.target {
+                // If-Match that is no version, or a stale one.
+                for (raw, status) in [("\"seven\"", 400), ("W/\"-3\"", 422), ("\"99\"", 409)] {
+                    let mut body = endpoint.valid.clone();
+                    body.as_object_mut().unwrap().remove("expected_version");
+                    let before = world.counts().await;
+                    let reply = World::send(
+                        world
+                            .request("POST", &path, &endpoint.who)
+                            .header("if-match", raw)
+                            .json(&body),
+                    )
+                    .await;
+                    requests += 1;
+                    let what = format!("{}: POST {suffix} (If-Match: {raw})", world.name);
+                    check_refused(&world, &what, &reply, before, &mut failures).await;
+                    if reply.status != status {
+                        failures.push(format!("{what}: expected {status}, got {}", reply.status));
+                    }
+                }
+                // Foreign ids in the path: a random case, another operator's case, a neighbour's case.
+                let mut foreign_paths = vec![
+                    (format!("/api/v1/cases/{}{suffix}", random_id()), true),
+                    (format!("/api/v1/cases/{foreign_case}{suffix}"), true),
+                    (
+                        format!("/api/v1/cases/{neighbour_case}{suffix}"),
+                        endpoint.who != Who::Mediator,
+                    ),
+                ];
+                if suffix.starts_with("/offers/1/") {
+                    for offer in ["2", "999", "0", "-1", "4294967296", "x"] {
+                        foreign_paths.push((
+                            path.replace("/offers/1/", &format!("/offers/{offer}/")),
+                            false,
+                        ));
+                    }
+                }
+                for (foreign, must_be_404) in foreign_paths {
+                    let before = world.counts().await;
+                    let reply = world.post(&foreign, &endpoint.who, &endpoint.valid).await;
+                    requests += 1;
+                    let what = format!("{}: POST {foreign}", world.name);
+                    check_refused(&world, &what, &reply, before, &mut failures).await;
+                    if must_be_404 && reply.status != 404 {
+                        failures.push(format!("{what}: expected 404, got {}", reply.status));
+                    }
+                }
+            }
+            // The valid body itself goes through: the refusals were the mutations' doing.
+            let path = path_of(&world, endpoint.target, &mut seq).await;
+            let reply = world.post(&path, &endpoint.who, &endpoint.valid).await;
+            if !(200..300).contains(&reply.status) {
+                failures.push(format!(
+                    "{}: POST {}: the valid body was refused: {} {}",
+                    world.name,
+                    endpoint.name(),
+                    reply.status,
+                    short(&reply.body)
+                ));
+            }
+        }
+
+        // Attachments take multipart forms.
+        let case_id = fresh_case(&world, Setup::Open, &mut seq).await;
+        let attachments = format!("/api/v1/cases/{case_id}/attachments");
+        let file = || reqwest::multipart::Part::bytes(png()).file_name("photo.png");
+        let form = || reqwest::multipart::Form::new();
+        let forms: Vec<(&str, reqwest::multipart::Form)> = vec![
+            ("no file", form().text("visibility", "public")),
+            (
+                "unknown visibility",
+                form().text("visibility", "teleport").part("file", file()),
+            ),
+            (
+                "huge visibility",
+                form()
+                    .text("visibility", "x".repeat(20_000))
+                    .part("file", file()),
+            ),
+            (
+                "expected_version wrong type",
+                form().text("expected_version", "abc").part("file", file()),
+            ),
+            (
+                "expected_version negative",
+                form().text("expected_version", "-1").part("file", file()),
+            ),
+            (
+                "expected_version stale",
+                form()
+                    .text("expected_version", i64::MAX.to_string())
+                    .part("file", file()),
+            ),
+            (
+                "expected_version overflowing",
+                form()
+                    .text("expected_version", u64::MAX.to_string())
+                    .part("file", file()),
+            ),
+            (
+                "expected_version 1e30",
+                form().text("expected_version", "1e30").part("file", file()),
+            ),
+            (
+                "an actor part",
+                form().text("actor", "merchant_user").part("file", file()),
+            ),
+            (
+                "not an image",
+                form().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"%!PS-Adobe".to_vec()).file_name("x.ps"),
+                ),
+            ),
+        ];
+        for (label, multipart) in forms {
+            let before = world.counts().await;
+            let reply = World::send(
+                world
+                    .request("POST", &attachments, &Who::MerchantAgent)
+                    .multipart(multipart),
+            )
+            .await;
+            requests += 1;
+            let what = format!("{}: POST /attachments ({label})", world.name);
+            check_refused(&world, &what, &reply, before, &mut failures).await;
+        }
+        for (label, path) in [
+            ("a JSON body", attachments.clone()),
+            (
+                "random case",
+                format!("/api/v1/cases/{}/attachments", random_id()),
+            ),
+            (
+                "another operator's case",
+                format!("/api/v1/cases/{foreign_case}/attachments"),
+            ),
+        ] {
+            let before = world.counts().await;
+            let builder = world.request("POST", &path, &Who::MerchantAgent);
+            let builder = if label == "a JSON body" {
+                builder.json(&json!({"file": "iVBORw0KGgo=", "actor": merchant_actor()}))
+            } else {
+                builder.multipart(form().part("file", file()))
+            };
+            let reply = World::send(builder).await;
+            requests += 1;
+            let what = format!("{}: POST /attachments ({label})", world.name);
+            check_refused(&world, &what, &reply, before, &mut failures).await;
+        }
+        let reply = World::send(
+            world
+                .request("POST", &attachments, &Who::MerchantAgent)
+                .multipart(form().part("file", file())),
+        )
+        .await;
+        assert_eq!(
+            reply.status, 201,
+            "{}: valid upload: {}",
+            world.name, reply.body
+        );
+
+        // Random mutations: never a 5xx, and a refusal writes nothing.
         let replacements = [
             json!(null),
             json!(-1),
             json!(0),
             json!(i64::MAX),
             json!(u64::MAX),
+            json!(1e30),
             json!(1e300),
             json!(""),
             json!("x".repeat(20_000)),
@@ -585,25 +1662,52 @@ async fn mutated_bodies_never_cause_a_server_error() {
             json!({}),
             json!(true),
             json!("USD"),
-            json!("00000000-0000-4000-8000-000000000000"),
+            json!("teleport"),
+            json!(NIL),
+            json!(random_id()),
         ];
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = |bound: usize| {
-            seed = seed
+            state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            ((seed >> 33) as usize) % bound
+            ((state >> 33) as usize) % bound
         };
-        for round in 0..120 {
-            let (path, body) = &valid_bodies[round % valid_bodies.len()];
-            let mut body = body.clone();
+        let mut paths = Vec::new();
+        for endpoint in &endpoints {
+            paths.push(path_of(&world, endpoint.target, &mut seq).await);
+        }
+        for round in 0..(endpoints.len() * 15) {
+            let index = round % endpoints.len();
+            let endpoint = &endpoints[index];
+            let mut body = endpoint.valid.clone();
             for _ in 0..=next(3) {
                 mutate(&mut body, &replacements, &mut next);
             }
-            let (status, problem) = app.post(path, &body).await;
-            assert!(status < 500, "{}: {status} for {body}: {problem}", app.name);
+            let before = world.counts().await;
+            let reply = world.post(&paths[index], &endpoint.who, &body).await;
+            requests += 1;
+            if reply.status >= 400 {
+                let what = format!(
+                    "{}: POST {} with {}",
+                    world.name,
+                    endpoint.name(),
+                    short(&body)
+                );
+                check_refused(&world, &what, &reply, before, &mut failures).await;
+            } else {
+                // Still valid: the target moved on, start again from a fresh one.
+                paths[index] = path_of(&world, endpoint.target, &mut seq).await;
+            }
         }
-        assert!(app.store.verify().await.unwrap().is_ok());
+        assert!(world.store.verify().await.unwrap().is_ok());
+        assert!(
+            failures.is_empty(),
+            "{}: {} of {requests} requests wrong:\n{}",
+            world.name,
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }
 

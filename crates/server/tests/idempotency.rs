@@ -206,3 +206,29 @@ async fn keys_are_kept_at_least_a_day() {
         assert!(world.store.purge_idempotency_keys().await.unwrap() <= 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_a_lost_answer_opens_nothing_new() {
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "IDEM-LOST").await;
+        let open = json!({"order_id": order_id, "kind": "incident", "reason": "not_received",
+                          "description": "Colis jamais arrivé."});
+        let first = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        assert_eq!(first.status, 201);
+        let before = world.counts().await;
+        // The node died after committing the case and before recording the answer:
+        // the key is still "running" and its lease ran out.
+        world
+            .store
+            .raw_execute("UPDATE idempotency_keys SET status = NULL, response = NULL, locked_until = 0 WHERE idem_key = 'lost-answer'".into())
+            .await
+            .unwrap();
+        let retry = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        assert_eq!(retry.status, 201, "{}: {}", world.name, retry.body);
+        assert_eq!(retry.body["case_id"], first.body["case_id"]);
+        assert_eq!(world.counts().await, before, "{}: nothing new", world.name);
+        // And from now on it is a plain replay.
+        let again = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        assert_eq!(again.headers["idempotent-replayed"], "true");
+    }
+}

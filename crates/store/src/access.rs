@@ -15,6 +15,7 @@ use serde::Serialize;
 
 /// A staff user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub operator_id: OperatorId,
@@ -54,6 +55,7 @@ pub struct Session {
 
 /// An API key as stored: everything but the secret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: String,
     pub operator_id: OperatorId,
@@ -233,6 +235,18 @@ impl Store {
             })
         });
         row.transpose()
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
+        let now = crate::to_micros(Timestamp::now());
+        Ok(with_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

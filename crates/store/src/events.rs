@@ -40,6 +40,7 @@ pub struct CaseRecord {
 
 /// An inbox row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
     pub case_id: CaseId,
     pub operator_id: OperatorId,
@@ -338,10 +339,8 @@ impl Store {
                 query
                     .push(" AND (order_external_id = ")
                     .push_bind(search.to_owned())
-                    .push(" OR buyer_email = ")
-                    .push_bind(search.to_owned())
-                    .push(" OR buyer_email = ")
-                    .push_bind(search.to_lowercase())
+                    .push(" OR lower(buyer_email) = ")
+                    .push_bind(search.to_ascii_lowercase())
                     .push(")");
             }
             let column = match filter.sort {

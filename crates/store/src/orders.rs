@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpsertOutcome {
     pub order_id: OrderId,
     /// `true` when the order was new, `false` when an existing one was replaced.
@@ -18,6 +19,7 @@ pub struct UpsertOutcome {
 
 /// An order with its case counters (the order summary projection).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderSummary {
     pub order: Order,
     pub open_cases: i64,
@@ -152,11 +154,8 @@ impl Store {
             }
             if let Some(email) = &filter.buyer_email {
                 query
-                    .push(" AND (buyer_email = ")
-                    .push_bind(email.clone())
-                    .push(" OR buyer_email = ")
-                    .push_bind(email.to_lowercase())
-                    .push(")");
+                    .push(" AND lower(buyer_email) = ")
+                    .push_bind(email.to_ascii_lowercase());
             }
             if let Some((placed_at, id)) = filter.after {
                 query

@@ -7,12 +7,15 @@
 //!  [--merchants M] [--long-cases K] [--seed S] [--manifest FILE]`
 //!
 //! Every case is derived from `(seed, index)` alone, so the same seed gives the
-//! same ids and contents whatever the concurrency; instants are placed before
-//! `--anchor` (midnight UTC today by default). Most cases are settled (resolved,
-//! closed, cancelled), about a fifth are open, and `--long-cases` open cases
-//! carry a 50-event conversation. The manifest (JSON) names what the load
-//! generator needs: operator, merchants, a sample of open cases to post to, and
-//! the long cases.
+//! same ids and contents whatever the concurrency. Cases open in index order over
+//! two years ending at `--anchor` (midnight UTC today by default); recent ones are
+//! mostly open or resolved, older ones closed or cancelled (about 5 % open in
+//! all), and `--long-cases` open cases carry a 50-event conversation. The busiest
+//! merchant gets about a quarter of the cases. The manifest (JSON) names what the
+//! load generator needs: operator, merchants, a sample of open cases to post to,
+//! and the long cases.
+//!
+//! 1,000,000 cases (4.06 M events, 6 GB) take about 8 minutes on SQLite on two cores.
 
 use amiable_domain::case::automation::Automation;
 use amiable_domain::case::{
@@ -73,9 +76,13 @@ struct Args {
     /// SQLite durability while loading: `normal` (a power cut may lose the last commits) or `full`
     #[arg(long, default_value = "normal", value_name = "MODE")]
     sqlite_synchronous: String,
-    /// Cases in flight at once (each runs its commands in order; the writer batches across cases)
-    #[arg(long, default_value_t = 1024)]
-    concurrency: usize,
+    /// Cases in flight at once (each runs its commands in order; the writer batches across
+    /// cases) [default: 1024 on SQLite, 4096 on PostgreSQL, whose four writer lanes share them]
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Order transactions in flight at once [default: 1 on SQLite, which has one writer; 4 on PostgreSQL]
+    #[arg(long)]
+    order_writers: Option<usize>,
     /// Orders per upsert transaction
     #[arg(long, default_value_t = 1000)]
     order_batch: usize,
@@ -919,30 +926,53 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .map(|m| MerchantId::parse(&m.id).expect("own id"))
         .collect();
 
-    // Orders, in batches of one transaction each.
+    // Orders, in batches of one transaction each, a few batches at once on PostgreSQL.
+    let postgres = config.is_postgres();
+    let order_writers = args
+        .order_writers
+        .unwrap_or(if postgres { 4 } else { 1 })
+        .max(1);
     let orders_started = Instant::now();
     let bar = progress(args.cases, "orders");
     let batch_size = args.order_batch.max(1);
-    let mut index = 0;
-    while index < args.cases {
-        let end = (index + batch_size).min(args.cases);
-        let batch: Vec<_> = (index..end)
-            .map(|i| {
-                let plan = generator.plan(i);
-                (
-                    operator_id,
-                    merchant_ids[plan.merchant],
-                    plan.order_input(),
-                    plan.order_id,
-                )
-            })
-            .collect();
-        store
-            .upsert_orders(&batch)
-            .await
-            .with_context(|| format!("upserting orders {index}..{end}"))?;
-        bar.inc((end - index) as u64);
-        index = end;
+    let merchant_ids = Arc::new(merchant_ids);
+    let mut writers = tokio::task::JoinSet::new();
+    for start in (0..args.cases).step_by(batch_size) {
+        if writers.len() >= order_writers
+            && let Some(done) = writers.join_next().await
+        {
+            done??;
+        }
+        let end = (start + batch_size).min(args.cases);
+        let (store, generator, merchant_ids, bar) = (
+            store.clone(),
+            generator.clone(),
+            merchant_ids.clone(),
+            bar.clone(),
+        );
+        writers.spawn(async move {
+            let batch: Vec<_> = (start..end)
+                .map(|i| {
+                    let plan = generator.plan(i);
+                    let input = plan.order_input();
+                    (
+                        operator_id,
+                        merchant_ids[plan.merchant],
+                        input,
+                        plan.order_id,
+                    )
+                })
+                .collect();
+            store
+                .upsert_orders(&batch)
+                .await
+                .with_context(|| format!("upserting orders {start}..{end}"))?;
+            bar.inc((end - start) as u64);
+            Ok::<_, anyhow::Error>(())
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done??;
     }
     bar.finish_and_clear();
     let orders_seconds = orders_started.elapsed().as_secs_f64();
@@ -958,7 +988,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let events = Arc::new(AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..args.concurrency.max(1) {
+    let concurrency = args
+        .concurrency
+        .unwrap_or(if postgres { 4096 } else { 1024 })
+        .max(1);
+    for _ in 0..concurrency {
         let (store, generator, next, events, bar) = (
             store.clone(),
             generator.clone(),

@@ -12,6 +12,7 @@ macro_rules! string_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
         impl $name {
@@ -178,6 +179,7 @@ string_enum!(
 /// Who did something: the envelope of every event carries one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Actor {
     Buyer,
     MerchantUser { id: String },
@@ -200,6 +202,9 @@ impl Actor {
 
 /// Items of the order a case is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Unknown members are refused: a misspelt field must not be dropped silently.
+#[serde(deny_unknown_fields)]
 pub struct CaseItem {
     pub line_id: LineId,
     pub quantity: Quantity,
@@ -210,6 +215,9 @@ pub struct CaseItem {
 
 /// The terms of an offer or of a resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Unknown members are refused: a misspelt field must not be dropped silently.
+#[serde(deny_unknown_fields)]
 pub struct Resolution {
     pub kind: ResolutionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +246,9 @@ impl Resolution {
 
 /// A binding decision taken in arbitration or by a provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Unknown members are refused: a misspelt field must not be dropped silently.
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     pub outcome: DecisionOutcome,
     pub resolution: Resolution,
@@ -247,6 +258,8 @@ pub struct Decision {
 /// A file attached to a case. The bytes live in content-addressed storage;
 /// the event records their SHA-256 so the timeline proves which file it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Unknown members are refused: a misspelt field must not be dropped silently.
+#[serde(deny_unknown_fields)]
 pub struct AttachmentRef {
     /// Lower-case hex SHA-256 of the content.
     pub sha256: String,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OfferStatus {
     Pending,
     Accepted,
@@ -21,6 +22,7 @@ pub enum OfferStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Offer {
     pub offer_id: u32,
     pub by: Party,
@@ -32,6 +34,7 @@ pub struct Offer {
 
 /// Everything the decider needs to know about a case, and what the inbox shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseState {
     pub case_id: CaseId,
     pub operator_id: OperatorId,

@@ -44,7 +44,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     pub email: String,
@@ -52,7 +52,7 @@ pub struct Login {
 }
 
 /// Who is signed in, and the token to send back in `X-CSRF-Token`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub user: User,
     pub csrf_token: String,
@@ -64,6 +64,22 @@ pub struct SessionView {
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// `POST /api/v1/auth/login`: email + password → session cookie. Rate-limited per IP.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Sign in",
+    description = "Checks a staff user's email and password and opens a session: the answer sets the `amiable_session` cookie (HttpOnly, valid 12 hours) and gives the CSRF token to send in `X-CSRF-Token` with every POST. Rate-limited per IP address.",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in.", body = SessionView, headers(("Set-Cookie" = String, description = "The session cookie `amiable_session`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, description = "The email and password do not match an active account (`auth.invalid_credentials`).", body = crate::openapi::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -129,6 +145,18 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: ends the session (its CSRF token is required).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "Sign out",
+    description = "Ends the session named by the cookie and clears the cookie; the session's CSRF token is required in `X-CSRF-Token`. Without a session, nothing happens.",
+    security((), ("session" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared.", headers(("Set-Cookie" = String, description = "Clears `amiable_session`."))),
+        (status = 403, description = "The session's CSRF token is missing or wrong (`auth.csrf_failed`).", body = crate::openapi::ProblemDocument, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -156,7 +184,7 @@ pub async fn logout(
 }
 
 /// What `GET /api/v1/auth/me` answers for any kind of caller.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     /// `operator_admin`, `mediator`, `merchant_admin`, `merchant_agent`,
     /// `operator_api_key`, `merchant_api_key` or `buyer`.
@@ -170,6 +198,18 @@ pub struct Me {
 }
 
 /// `GET /api/v1/auth/me`: who the credentials belong to.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    summary = "Who am I",
+    description = "Who the credentials belong to: the kind of caller, its marketplace, merchant and order; for a session, the user and the CSRF token.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    responses(
+        (status = 200, description = "The caller.", body = Me),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+)]
 pub async fn me(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -196,7 +236,7 @@ pub async fn me(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuyerLookup {
     /// The marketplace's slug; optional when the installation has one operator.
@@ -207,7 +247,7 @@ pub struct BuyerLookup {
     pub email: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BuyerLookupResult {
     /// One entry per matching order (several merchants may use the same number).
     pub orders: Vec<super::orders::BuyerAccess>,
@@ -216,6 +256,22 @@ pub struct BuyerLookupResult {
 /// `POST /api/v1/buyer/access`: order number + email → a short-lived token
 /// scoped to that order. A wrong number and a wrong email get the same
 /// answer, in the same time; rate-limited per IP.
+#[utoipa::path(
+    post,
+    path = "/api/v1/buyer/access",
+    tag = "buyer",
+    summary = "Reach an order as its buyer",
+    description = "The order number and the buyer's email give a token scoped to that order, valid 2 hours: one per matching order, as several merchants may use the same number. A wrong number and a wrong email get the same answer, in the same time. Rate-limited per IP address.",
+    request_body = BuyerLookup,
+    responses(
+        (status = 200, description = "The orders this number and email match, each with its token.", body = BuyerLookupResult),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, description = "No order matches this number and email (`buyer.lookup_failed`).", body = crate::openapi::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+)]
 pub async fn buyer_access(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -282,7 +338,7 @@ pub async fn buyer_access(
     Ok(Json(BuyerLookupResult { orders }).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MerchantView {
     pub id: MerchantId,
     pub slug: Slug,
@@ -290,6 +346,19 @@ pub struct MerchantView {
 }
 
 /// `GET /api/v1/merchants`: the merchants in the caller's reach.
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants",
+    tag = "admin",
+    summary = "List merchants",
+    description = "The merchants in the caller's reach: all of the marketplace's for operator staff and keys, its own for a merchant's.",
+    security(("apiKey" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The merchants.", body = crate::openapi::MerchantList),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
 pub async fn merchants(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -319,6 +388,19 @@ fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Res
 }
 
 /// `GET /api/v1/users`: staff of the caller's scope.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "admin",
+    summary = "List staff users",
+    description = "The staff users of the caller's scope: the marketplace, or one merchant. For administrators (`operator_admin`, `merchant_admin`).",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The users.", body = crate::openapi::UserList),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -332,7 +414,7 @@ pub async fn list_users(
     Ok(Json(serde_json::json!({ "items": users })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub email: String,
@@ -387,6 +469,24 @@ pub fn check_new_user(
 }
 
 /// `POST /api/v1/users`: create a staff user (admins, within their scope).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "admin",
+    summary = "Create a staff user",
+    description = "A staff user in the caller's scope. Merchant roles need `merchant_id` and operator roles must not have one; a merchant administrator creates users of its own merchant only. The password needs at least 10 characters. For administrators.",
+    security(("session" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created.", body = amiable_store::User),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, description = "A user with this email exists (`user.duplicate`).", body = crate::openapi::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -409,6 +509,19 @@ pub async fn create_user(
 }
 
 /// `GET /api/v1/api-keys`: keys of the caller's scope (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/api/v1/api-keys",
+    tag = "admin",
+    summary = "List API keys",
+    description = "The API keys of the caller's scope, revoked ones included; never their secrets. For administrators.",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The keys.", body = crate::openapi::ApiKeyList),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
 pub async fn list_api_keys(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -426,7 +539,7 @@ pub async fn list_api_keys(
     Ok(Json(serde_json::json!({ "items": keys })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: Label,
@@ -435,7 +548,7 @@ pub struct CreateApiKey {
     pub merchant_id: Option<MerchantId>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedKey {
     #[serde(flatten)]
     pub record: amiable_store::ApiKey,
@@ -444,6 +557,23 @@ pub struct IssuedKey {
 }
 
 /// `POST /api/v1/api-keys`: a new key, shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/api-keys",
+    tag = "admin",
+    summary = "Create an API key",
+    description = "A key for the whole marketplace, or for one merchant with `merchant_id` (a merchant administrator's keys are always its merchant's). The key itself is in the answer and is never shown again. For administrators.",
+    security(("session" = [])),
+    request_body = CreateApiKey,
+    responses(
+        (status = 201, description = "Created: the record and, this once, the key.", body = IssuedKey),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn create_api_key(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -476,6 +606,23 @@ pub async fn create_api_key(
 }
 
 /// `POST /api/v1/api-keys/{key_id}/revoke`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/api-keys/{key_id}/revoke",
+    tag = "admin",
+    summary = "Revoke an API key",
+    description = "The key stops working at once (within seconds on other nodes). Revoking a revoked key changes nothing. For administrators.",
+    security(("session" = [])),
+    params(
+        ("key_id" = String, Path, description = "The key's id (`id` in the key list; the part after `amk_`)."),
+    ),
+    responses(
+        (status = 200, description = "The key, with `revoked_at`.", body = amiable_store::ApiKey),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     Auth(principal): Auth,

@@ -36,6 +36,18 @@ fn multipart_problem(error: MultipartError) -> Problem {
     }
 }
 
+/// "10 MiB", "256 KiB", "900 bytes".
+fn human_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= MIB => format!("{:.1} MiB", b as f64 / MIB as f64),
+        b if b >= KIB => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// A filename safe to record: no path, no control characters, bounded.
 fn clean_filename(raw: Option<&str>, extension: &str) -> String {
     let base = raw
@@ -57,6 +69,31 @@ fn clean_filename(raw: Option<&str>, extension: &str) -> String {
 /// `POST /api/v1/cases/{case_id}/attachments` (multipart/form-data): field
 /// `file` (required), `visibility` (`public` default, or `internal`), and
 /// optionally `expected_version`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/attachments",
+    tag = "attachments",
+    operation_id = "upload_attachment",
+    summary = "Attach a file",
+    description = "Uploads an image (JPEG, PNG, WebP, GIF, HEIC) or a PDF to the case's timeline, as `multipart/form-data`. The type is recognised from the content, not the name. The file is stored once under its SHA-256, which the timeline records.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body(content = crate::openapi::AttachmentUpload, content_type = "multipart/form-data"),
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 201, description = "Attached: the `AttachmentAdded` event and the case's state.", body = super::cases::CommandResult, headers(("ETag" = String, description = "The case's new version."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, description = "The body is not `multipart/form-data` (`request.unsupported_media_type`), or the file is neither an image nor a PDF (`attachment.type_not_allowed`).", body = crate::openapi::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn upload(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -89,7 +126,7 @@ pub async fn upload(
                         return Err(Problem::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
                             "attachment.too_large",
-                            format!("files are limited to {} MiB", max / (1024 * 1024)),
+                            format!("files are limited to {}", human_size(max)),
                         )
                         .with_extra("max_bytes", max.into()));
                     }
@@ -169,6 +206,25 @@ pub async fn upload(
 }
 
 /// `GET /api/v1/cases/{case_id}/attachments/{sha256}`: the file, to whoever may see it on the timeline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/attachments/{sha256}",
+    tag = "attachments",
+    operation_id = "download_attachment",
+    summary = "Download a file",
+    description = "A file of the case's timeline, to whoever may see the entry that added it: internal files are for staff only.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        ("sha256" = String, Path, description = "The file's SHA-256, lower-case hex, as on the timeline.", pattern = "^[0-9a-f]{64}$"),
+    ),
+    responses(
+        (status = 200, response = crate::openapi::AttachmentFile),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
 pub async fn download(
     State(state): State<AppState>,
     Auth(principal): Auth,

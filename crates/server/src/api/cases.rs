@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One timeline entry as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub seq: i64,
     #[serde(rename = "type")]
@@ -68,7 +68,7 @@ pub fn is_public(event: &CaseEvent) -> bool {
 }
 
 /// The answer to a command: the case's new version, the events it appended, the state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommandResult {
     pub case_id: CaseId,
     pub version: i64,
@@ -176,7 +176,7 @@ async fn run(
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCase {
     pub order_id: OrderId,
@@ -192,6 +192,25 @@ pub struct OpenCase {
 }
 
 /// `POST /api/v1/cases`: open a case on an order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases",
+    tag = "cases",
+    operation_id = "open_case",
+    summary = "Open a case",
+    description = "Opens a case on an order: its kind, reason, the items concerned, the amount claimed and a first message. It starts in `negotiation` unless `stage` says otherwise. With an `Idempotency-Key`, the case's id derives from the key, so a retry never opens a second case.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = OpenCase,
+    responses(
+        (status = 201, description = "Opened: the events appended and the case's state.", body = CommandResult, headers(("ETag" = String, description = "The case's version, `\"1\"`."), ("Location" = String, description = "`/api/v1/cases/{case_id}`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn open(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -229,7 +248,17 @@ pub async fn open(
         order_id: Some(body.order_id),
         at: None,
     };
-    let outcome = state.store().execute(request).await?;
+    let outcome = match state.store().execute(request).await {
+        // The id derives from the Idempotency-Key: a case that already exists under it was
+        // opened by an earlier attempt whose answer was lost (its key record never
+        // completed). Answer as that attempt would have, instead of a conflict.
+        Err(amiable_store::CommandError::Conflict { .. })
+            if crate::idempotency::key_of(&headers).is_some() =>
+        {
+            reopened_answer(&state, case_id, &principal).await?
+        }
+        other => other?,
+    };
     state.inner.owners.put(case_id, resource);
     let mut response = command_response(StatusCode::CREATED, &outcome);
     response.headers_mut().insert(
@@ -239,8 +268,35 @@ pub async fn open(
     Ok(response)
 }
 
+/// The opening of an existing case, as a command outcome (for an idempotent retry).
+async fn reopened_answer(
+    state: &AppState,
+    case_id: CaseId,
+    principal: &Principal,
+) -> Result<CommandOutcome, Problem> {
+    let conflict = || {
+        Problem::new(
+            StatusCode::CONFLICT,
+            "case.already_exists",
+            "a case was already opened with this Idempotency-Key",
+        )
+    };
+    let record = state.store().case(case_id).await?.ok_or_else(conflict)?;
+    let timeline = state.store().timeline(case_id).await?;
+    let opened = timeline.into_iter().next().ok_or_else(conflict)?;
+    if opened.actor != principal.actor() {
+        return Err(conflict());
+    }
+    Ok(CommandOutcome {
+        case_id,
+        version: record.state.version,
+        events: vec![opened],
+        state: record.state,
+    })
+}
+
 /// The case with its timeline as the caller may see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub case: CaseState,
     pub order_external_id: String,
@@ -254,6 +310,24 @@ pub struct CaseView {
 }
 
 /// `GET /api/v1/cases/{case_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}",
+    tag = "cases",
+    operation_id = "get_case",
+    summary = "Get a case",
+    description = "The case's state and its timeline as the caller may see it: buyers never see internal notes and internal attachments. The `ETag` is the case's version, for `If-Match` on the next command.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+    ),
+    responses(
+        (status = 200, description = "The case.", body = CaseView, headers(("ETag" = String, description = "The case's version, `\"<version>\"`."))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -293,7 +367,7 @@ pub async fn get(
 }
 
 /// A page of the inbox.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -359,6 +433,34 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 /// `GET /api/v1/cases`: the inbox. Filters: `merchant_id`, `order_id`, `kind`,
 /// `status`, `stage`, `reason`, `deadline_before`, `q`; `sort` = `last_activity`
 /// (default) or `deadline`; `cursor`; `limit` (1–200, default 50).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    operation_id = "list_cases",
+    summary = "List cases (the inbox)",
+    description = "The cases in the caller's reach (a buyer's are those of their order), most recent activity first, or nearest deadline first with `sort=deadline`. Unknown query parameters are refused.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    params(
+        ("merchant_id" = Option<MerchantId>, Query, description = "Only this merchant's cases."),
+        ("order_id" = Option<OrderId>, Query, description = "Only this order's cases."),
+        ("kind" = Option<CaseKind>, Query, description = "Only cases of this kind."),
+        ("status" = Option<CaseStatus>, Query, description = "Only cases in this status."),
+        ("stage" = Option<Stage>, Query, description = "Only cases at this stage."),
+        ("reason" = Option<ReasonCode>, Query, description = "Only cases with this reason or one of its sub-reasons (`damaged_in_transit` matches `damaged_in_transit.packaging`)."),
+        ("deadline_before" = Option<Timestamp>, Query, description = "Only cases whose next deadline is before this instant (RFC 3339, e.g. `2026-11-22T12:00:00Z`)."),
+        ("q" = Option<String>, Query, description = "Only cases whose order number is exactly this, or whose buyer email is this (in any case). 1 to 320 characters."),
+        ("sort" = Option<String>, Query, description = "`last_activity` (default, most recent first) or `deadline` (nearest first)."),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, with the same `sort`."),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 200 (default 50).", minimum = 1, maximum = 200),
+    ),
+    responses(
+        (status = 200, description = "A page of cases.", body = CasePage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -466,7 +568,7 @@ pub async fn list(
     Ok(Json(CasePage { items, next_cursor }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     pub body: Body,
@@ -475,6 +577,30 @@ pub struct MessageBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/messages`: a public message.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/messages",
+    tag = "cases",
+    operation_id = "post_message",
+    summary = "Post a message",
+    description = "A public message, seen by every party.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = MessageBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn post_message(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -489,6 +615,30 @@ pub async fn post_message(
 }
 
 /// `POST /api/v1/cases/{case_id}/notes`: an internal note (staff only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/notes",
+    tag = "cases",
+    operation_id = "add_note",
+    summary = "Add an internal note",
+    description = "A note for staff only: buyers never see it.",
+    security(("apiKey" = []), ("session" = [])),
+    request_body = MessageBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn add_note(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -502,7 +652,7 @@ pub async fn add_note(
     run(&state, &principal, case_id, Action::AddNote, expected, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
     pub terms: Resolution,
@@ -513,6 +663,30 @@ pub struct OfferBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/offers`: propose terms to the other party.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/offers",
+    tag = "cases",
+    operation_id = "propose_offer",
+    summary = "Propose an offer",
+    description = "Terms proposed to the other party, who may accept or decline them. A new offer supersedes a pending one.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = OfferBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn propose_offer(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -529,14 +703,14 @@ pub async fn propose_offer(
     run(&state, &principal, case_id, Action::ProposeOffer, expected, command).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionBody {
     #[serde(default)]
     pub expected_version: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclineBody {
     #[serde(default)]
@@ -550,6 +724,31 @@ fn parse_offer_id(raw: &str) -> Result<u32, Problem> {
 }
 
 /// `POST /api/v1/cases/{case_id}/offers/{offer_id}/accept`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/offers/{offer_id}/accept",
+    tag = "cases",
+    operation_id = "accept_offer",
+    summary = "Accept an offer",
+    description = "Accepts a pending offer made to the caller's party: the case is resolved on its terms. The body may be left out.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = Option<VersionBody>,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        ("offer_id" = u32, Path, description = "The offer's number in the case (`offers[].offer_id`)."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn accept_offer(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -566,6 +765,31 @@ pub async fn accept_offer(
 }
 
 /// `POST /api/v1/cases/{case_id}/offers/{offer_id}/decline`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/offers/{offer_id}/decline",
+    tag = "cases",
+    operation_id = "decline_offer",
+    summary = "Decline an offer",
+    description = "Declines a pending offer made to the caller's party, optionally saying why.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = DeclineBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        ("offer_id" = u32, Path, description = "The offer's number in the case (`offers[].offer_id`)."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn decline_offer(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -583,7 +807,7 @@ pub async fn decline_offer(
     run(&state, &principal, case_id, Action::AnswerOffer, expected, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalateBody {
     #[serde(default)]
@@ -594,6 +818,30 @@ pub struct EscalateBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/escalate`: up one stage, or to `to`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/escalate",
+    tag = "cases",
+    operation_id = "escalate_case",
+    summary = "Escalate",
+    description = "Moves the case up one stage (`negotiation` → `mediation` → `arbitration` → `external`), or straight to `to`.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = EscalateBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn escalate(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -610,7 +858,7 @@ pub async fn escalate(
     run(&state, &principal, case_id, Action::Escalate, expected, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     pub decision: Decision,
@@ -619,6 +867,30 @@ pub struct DecisionBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/decision`: a binding decision (operator only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/decision",
+    tag = "cases",
+    operation_id = "record_decision",
+    summary = "Record a binding decision",
+    description = "The operator's decision in arbitration, or a provider's: it resolves the case. Operator staff and operator keys only.",
+    security(("apiKey" = []), ("session" = [])),
+    request_body = DecisionBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn record_decision(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -634,7 +906,7 @@ pub async fn record_decision(
     run(&state, &principal, case_id, Action::RecordDecision, expected, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     pub resolution: Resolution,
@@ -643,6 +915,30 @@ pub struct ResolveBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/resolve`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/resolve",
+    tag = "cases",
+    operation_id = "resolve_case",
+    summary = "Resolve",
+    description = "Ends the case on the given terms. A buyer may only withdraw (`withdrawn`).",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = ResolveBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn resolve(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -658,7 +954,7 @@ pub async fn resolve(
     run(&state, &principal, case_id, Action::Resolve, expected, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     pub reason: Label,
@@ -667,6 +963,30 @@ pub struct ReasonBody {
 }
 
 /// `POST /api/v1/cases/{case_id}/reopen`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/reopen",
+    tag = "cases",
+    operation_id = "reopen_case",
+    summary = "Reopen",
+    description = "Reopens a resolved case, saying why; a standing decision is set aside.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = ReasonBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn reopen(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -683,6 +1003,30 @@ pub async fn reopen(
 }
 
 /// `POST /api/v1/cases/{case_id}/close`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/close",
+    tag = "cases",
+    operation_id = "close_case",
+    summary = "Close",
+    description = "Closes a resolved case for good. The body may be left out.",
+    security(("apiKey" = []), ("session" = [])),
+    request_body = Option<VersionBody>,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn close(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -697,6 +1041,30 @@ pub async fn close(
 }
 
 /// `POST /api/v1/cases/{case_id}/cancel`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/cancel",
+    tag = "cases",
+    operation_id = "cancel_case",
+    summary = "Cancel",
+    description = "Cancels an open case, saying why.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    request_body = ReasonBody,
+    params(
+        ("case_id" = CaseId, Path, description = "The case."),
+        crate::openapi::IfMatch,
+    ),
+    responses(
+        (status = 200, response = crate::openapi::CaseUpdated),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     Auth(principal): Auth,

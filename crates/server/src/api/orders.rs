@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 /// The most orders in one bulk request.
 pub const MAX_BULK_ORDERS: usize = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpsertOrder {
     /// Optional for a merchant's own key or users (their merchant is implied).
@@ -32,7 +32,7 @@ pub struct UpsertOrder {
     pub order: OrderInput,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkUpsert {
     #[serde(default)]
@@ -84,6 +84,26 @@ fn prefixed(error: StoreError, prefix: &str) -> Problem {
 }
 
 /// `POST /api/v1/orders`: create or replace an order by (merchant, external id).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    tag = "orders",
+    operation_id = "upsert_order",
+    summary = "Create or replace an order",
+    description = "Stores an order snapshot, created or replaced by its number (`external_id`) at its merchant. Every field is checked and every fault reported at once. `merchant_id` may be left out by a merchant's own key or users.",
+    security(("apiKey" = []), ("session" = [])),
+    request_body = UpsertOrder,
+    responses(
+        (status = 200, description = "Replaced an existing order.", body = amiable_store::OrderSummary, headers(("Location" = String, description = "`/api/v1/orders/{order_id}`."))),
+        (status = 201, description = "Created.", body = amiable_store::OrderSummary, headers(("Location" = String, description = "`/api/v1/orders/{order_id}`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn upsert(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -114,7 +134,7 @@ pub async fn upsert(
     Ok((status, [(header::LOCATION, location)], Json(summary)).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkResult {
     pub created: usize,
     pub updated: usize,
@@ -122,6 +142,25 @@ pub struct BulkResult {
 }
 
 /// `POST /api/v1/orders/bulk`: up to 500 orders, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/bulk",
+    tag = "orders",
+    operation_id = "upsert_orders",
+    summary = "Create or replace many orders",
+    description = "Up to 500 orders of one merchant in one transaction: all are stored, or none. Faults are reported for every order at once (`orders[3].lines[0].sku`).",
+    security(("apiKey" = []), ("session" = [])),
+    request_body = BulkUpsert,
+    responses(
+        (status = 200, description = "Stored: what happened to each order, in the request's order.", body = BulkResult),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
 pub async fn bulk(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -206,6 +245,24 @@ async fn order_in_reach(
 }
 
 /// `GET /api/v1/orders/{order_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{order_id}",
+    tag = "orders",
+    operation_id = "get_order",
+    summary = "Get an order",
+    description = "The order snapshot with its case counters. A buyer reaches their own order only.",
+    security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
+    params(
+        ("order_id" = OrderId, Path, description = "The order (amiable's id)."),
+    ),
+    responses(
+        (status = 200, description = "The order.", body = amiable_store::OrderSummary),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -215,7 +272,7 @@ pub async fn get(
     Ok(Json(summary).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderPage {
     pub items: Vec<OrderSummary>,
     pub next_cursor: Option<String>,
@@ -223,6 +280,28 @@ pub struct OrderPage {
 
 /// `GET /api/v1/orders`: newest first. Filters: `merchant_id`, `number`,
 /// `buyer_email`; `cursor`; `limit` (1–200, default 50).
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "orders",
+    operation_id = "list_orders",
+    summary = "List orders",
+    description = "The orders in the caller's reach, most recently placed first. Unknown query parameters are refused.",
+    security(("apiKey" = []), ("session" = [])),
+    params(
+        ("merchant_id" = Option<MerchantId>, Query, description = "Only this merchant's orders."),
+        ("number" = Option<String>, Query, description = "Only the order with this number (`external_id`)."),
+        ("buyer_email" = Option<String>, Query, description = "Only the orders of this buyer email."),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page."),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 200 (default 50).", minimum = 1, maximum = 200),
+    ),
+    responses(
+        (status = 200, description = "A page of orders.", body = OrderPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -288,7 +367,7 @@ fn decode_cursor(raw: &str) -> Option<(Timestamp, OrderId)> {
 }
 
 /// A buyer's access to one order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BuyerAccess {
     pub order_id: OrderId,
     pub merchant_id: MerchantId,
@@ -321,6 +400,24 @@ pub fn buyer_access(state: &AppState, order: &Order, ttl: jiff::SignedDuration) 
 }
 
 /// `POST /api/v1/orders/{order_id}/buyer-link`: a link to email to the buyer (valid 7 days).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{order_id}/buyer-link",
+    tag = "orders",
+    operation_id = "create_buyer_link",
+    summary = "Mint a buyer access link",
+    description = "A link and token that give the buyer access to this order for 7 days, to send them by email.",
+    security(("apiKey" = []), ("session" = [])),
+    params(
+        ("order_id" = OrderId, Path, description = "The order (amiable's id)."),
+    ),
+    responses(
+        (status = 201, description = "The access.", body = BuyerAccess),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
 pub async fn buyer_link(
     State(state): State<AppState>,
     Auth(principal): Auth,

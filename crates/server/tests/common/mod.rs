@@ -382,3 +382,73 @@ impl World {
     }
 }
 
+
+/// A response whose body is kept as text, byte for byte.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl World {
+    /// The directory the server stores attachments in.
+    pub fn attachments_dir(&self) -> std::path::PathBuf {
+        self._files.path().join("attachments")
+    }
+
+    /// A staff user with a known password, created through the store (no session).
+    pub async fn user_with_password(
+        &self,
+        role: Role,
+        merchant_id: Option<MerchantId>,
+        email: &str,
+        password: &str,
+    ) -> amiable_store::User {
+        let password_hash = amiable_server::auth::hash_password(password).unwrap();
+        self.store
+            .create_user(&NewUser {
+                id: uuid::Uuid::new_v4().to_string(),
+                operator_id: self.operator_id,
+                merchant_id,
+                email: email.into(),
+                name: format!("{role} test"),
+                role,
+                locale: "fr".into(),
+                password_hash,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Sends a request and keeps the body as text (for byte-exact comparisons).
+    pub async fn send_raw(builder: reqwest::RequestBuilder) -> RawReply {
+        let response = builder.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        assert!(status < 500, "server error {status}: {text}");
+        RawReply {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    /// An anonymous request with a raw `Cookie` header and, optionally, a CSRF token.
+    pub fn with_cookie(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: &str,
+        csrf: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut builder = self
+            .request(method, path, &Who::Anonymous)
+            .header("cookie", cookie);
+        if let Some(csrf) = csrf {
+            builder = builder.header("x-csrf-token", csrf);
+        }
+        builder
+    }
+}

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of `amiable serve` (docs/PERFORMANCE.md, issue 3).
+#
+# Builds the release binaries, generates a dataset once (amiable-dataset: one
+# operator, 20 merchants, N cases through the real command path) and caches it,
+# starts the server on a fresh copy of it, and drives it with wrk:
+#   (a) post   POST /api/v1/cases/{id}/messages    (authenticated, durable)
+#   (b) inbox  GET  /api/v1/cases?merchant_id=…&status=open&sort=last_activity&limit=25
+#   (c) case   GET  /api/v1/cases/{id}              (a case with a 50-event timeline)
+# then prints a markdown table with the server's peak RSS.
+#
+#   bench/load.sh                                   # SQLite, 1,000,000 cases, 30 s per scenario
+#   bench/load.sh --cases 100000 --duration 10      # a quicker run
+#   bench/load.sh --postgres postgres://postgres@127.0.0.1:5432/postgres
+#
+# Options:
+#   --cases N             cases in the dataset [1000000]
+#   --duration S          seconds per scenario [30]
+#   --connections C       wrk connections [64]
+#   --threads T           wrk threads [2]
+#   --port P              port of the server [18080]
+#   --scenarios LIST      any of "post inbox case", in order ["post inbox case"]
+#   --inbox-query Q       query after merchant_id= for (b) [status=open&sort=last_activity&limit=25]
+#   --server-workers N    tokio worker threads of the server (TOKIO_WORKER_THREADS) [tokio's default]
+#   --sqlite-synchronous  full|normal for the server [full: every acknowledged message is on disk]
+#   --postgres URL        run against PostgreSQL; URL names any database the user can create
+#                         databases from (the dataset goes to amiable_bench_<N>, runs to amiable_bench_run)
+#   --regenerate          rebuild the cached dataset
+#   --no-build            use the binaries already built
+#   --no-auth             send no Authorization header (and skip creating an API key)
+#   --verify              run `amiable verify` on the served copy afterwards (minutes at 1M cases)
+#
+# Environment: AMIABLE_BENCH_DIR (cache, default /tmp/amiable-bench), CARGO_TARGET_DIR.
+# The dataset for 1,000,000 cases takes ~4 GB on SQLite and several minutes to generate.
+
+set -euo pipefail
+
+cases=1000000
+duration=30
+connections=64
+threads=2
+port=18080
+scenarios="post inbox case"
+inbox_query="status=open&sort=last_activity&limit=25"
+server_workers=""
+sqlite_synchronous="full"
+postgres=""
+regenerate=0
+build=1
+auth=1
+verify=0
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --cases) cases="$2"; shift 2 ;;
+        --duration) duration="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        --threads) threads="$2"; shift 2 ;;
+        --port) port="$2"; shift 2 ;;
+        --scenarios) scenarios="$2"; shift 2 ;;
+        --inbox-query) inbox_query="$2"; shift 2 ;;
+        --server-workers) server_workers="$2"; shift 2 ;;
+        --sqlite-synchronous) sqlite_synchronous="$2"; shift 2 ;;
+        --postgres) postgres="$2"; shift 2 ;;
+        --regenerate) regenerate=1; shift ;;
+        --no-build) build=0; shift ;;
+        --no-auth) auth=0; shift ;;
+        --verify) verify=1; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bench_dir="${AMIABLE_BENCH_DIR:-/tmp/amiable-bench}"
+target="${CARGO_TARGET_DIR:-$root/target}/release"
+mkdir -p "$bench_dir"
+
+log() { printf '\n== %s\n' "$*" >&2; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
+
+# --- tools -------------------------------------------------------------------
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+need_package() { # command package
+    command -v "$1" >/dev/null && return
+    log "installing $2 (Debian)"
+    as_root apt-get install -y "$2" >/dev/null 2>&1 || { as_root apt-get update >/dev/null && as_root apt-get install -y "$2" >/dev/null; }
+}
+need_package wrk wrk
+need_package jq jq
+need_package curl curl
+[[ -n "$postgres" ]] && need_package psql postgresql-client
+
+if [[ $build -eq 1 ]]; then
+    log "building release binaries"
+    run cargo build --release --locked --bin amiable --bin amiable-dataset
+fi
+amiable="$target/amiable"
+dataset="$target/amiable-dataset"
+[[ -x "$amiable" && -x "$dataset" ]] || { echo "missing binaries in $target (build them or drop --no-build)" >&2; exit 1; }
+
+# --- dataset -----------------------------------------------------------------
+# The cached dataset is never served itself: each run gets a fresh copy, so runs
+# do not drift as the post scenario appends messages. It is regenerated when
+# what shapes the stored data (migrations, the case model) changed in git.
+fingerprint=$(git rev-parse HEAD:crates/store/migrations HEAD:crates/domain/src/case 2>/dev/null | tr '\n' ' ' || echo unknown)
+stale() { # manifest
+    [[ $regenerate -eq 1 || ! -s "$1" || "$(cat "$1.fingerprint" 2>/dev/null)" != "$fingerprint" ]]
+}
+if [[ -z "$postgres" ]]; then
+    backend="sqlite"
+    pristine="$bench_dir/sqlite-$cases.db"
+    manifest="$bench_dir/sqlite-$cases.manifest.json"
+    if stale "$manifest" || [[ ! -s "$pristine" ]]; then
+        log "generating $cases cases (SQLite)"
+        rm -f "$pristine" "$pristine-wal" "$pristine-shm" "$manifest"
+        run "$dataset" --database-url "$pristine" --cases "$cases" --manifest "$manifest"
+        echo "$fingerprint" >"$manifest.fingerprint"
+    fi
+    # Migrations added since the dataset was made run once here, not on every copy.
+    run "$amiable" migrate --database-url "$pristine" >/dev/null
+    url="$bench_dir/run.db"
+    log "copying the dataset ($(du -h "$pristine" | cut -f1))"
+    rm -f "$url" "$url-wal" "$url-shm"
+    cp "$pristine" "$url"
+    [[ -f "$pristine-wal" ]] && cp "$pristine-wal" "$url-wal"
+    serve_env=(AMIABLE_SQLITE_SYNCHRONOUS="$sqlite_synchronous")
+else
+    backend="postgres"
+    base="${postgres%/*}"
+    pristine_db="amiable_bench_$cases"
+    run_db="amiable_bench_run"
+    manifest="$bench_dir/postgres-$cases.manifest.json"
+    psql_admin() { psql "$postgres" -v ON_ERROR_STOP=1 -qAt "$@"; }
+    exists=$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$pristine_db'")
+    if stale "$manifest" || [[ -z "$exists" ]]; then
+        log "generating $cases cases (PostgreSQL, database $pristine_db)"
+        psql_admin -c "DROP DATABASE IF EXISTS $pristine_db"
+        psql_admin -c "CREATE DATABASE $pristine_db"
+        rm -f "$manifest"
+        run "$dataset" --database-url "$base/$pristine_db" --cases "$cases" --manifest "$manifest"
+        run "$amiable" migrate --database-url "$base/$pristine_db" >/dev/null
+        psql "$base/$pristine_db" -qc "VACUUM ANALYZE"
+        echo "$fingerprint" >"$manifest.fingerprint"
+    fi
+    run "$amiable" migrate --database-url "$base/$pristine_db" >/dev/null
+    log "copying the dataset to $run_db"
+    psql_admin -c "DROP DATABASE IF EXISTS $run_db"
+    psql_admin -c "CREATE DATABASE $run_db TEMPLATE $pristine_db"
+    url="$base/$run_db"
+    serve_env=()
+fi
+
+ids_dir="$bench_dir/ids-$backend-$cases"
+mkdir -p "$ids_dir"
+jq -r '.sample_case_ids[]' "$manifest" >"$ids_dir/sample_cases"
+jq -r '.long_case_ids[]' "$manifest" >"$ids_dir/long_cases"
+jq -r '.merchants[].id' "$manifest" >"$ids_dir/merchants"
+operator_slug=$(jq -r '.operator_slug' "$manifest")
+
+# --- API key -----------------------------------------------------------------
+key=""
+if [[ $auth -eq 1 ]]; then
+    if "$amiable" apikey --help >/dev/null 2>&1; then
+        log "creating an API key"
+        key=$("$amiable" apikey create --operator "$operator_slug" --name bench --database-url "$url" | grep -E '^amk_' | head -n1)
+        [[ -n "$key" ]] || { echo "amiable apikey create printed no amk_ key" >&2; exit 1; }
+    else
+        echo "warning: this amiable has no 'apikey' command; requests go without Authorization" >&2
+    fi
+fi
+
+# --- server ------------------------------------------------------------------
+server_log="$bench_dir/serve-$backend.log"
+if [[ -n "$server_workers" ]]; then serve_env+=(TOKIO_WORKER_THREADS="$server_workers"); fi
+log "starting the server"
+printf '$ %s %s serve --listen 127.0.0.1:%s --database-url %s\n' "${serve_env[*]:-}" "$amiable" "$port" "$url" >&2
+env "${serve_env[@]}" "$amiable" serve --listen "127.0.0.1:$port" --database-url "$url" >"$server_log" 2>&1 &
+server=$!
+stop_server() {
+    if kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+}
+trap stop_server EXIT
+for _ in $(seq 1 600); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    kill -0 "$server" 2>/dev/null || { cat "$server_log" >&2; echo "the server exited" >&2; exit 1; }
+    sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the server never became ready" >&2; exit 1; }
+
+status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$server/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
+
+# --- scenarios ---------------------------------------------------------------
+export AMIABLE_BENCH_LUA="$root/bench/wrk" AMIABLE_BENCH_KEY="$key" AMIABLE_BENCH_QUERY="$inbox_query"
+rows=()
+for scenario in $scenarios; do
+    case "$scenario" in
+        post) script=post_message.lua; ids="$ids_dir/sample_cases"; label="(a) post a message"; target_text="≥ 10,000 req/s, p99 ≤ 20 ms" ;;
+        inbox) script=inbox.lua; ids="$ids_dir/merchants"; label="(b) inbox ($inbox_query)"; target_text="p99 ≤ 10 ms" ;;
+        case) script=get_case.lua; ids="$ids_dir/long_cases"; label="(c) case + 50-event timeline"; target_text="p99 ≤ 10 ms" ;;
+        *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
+    esac
+    log "scenario $label"
+    # One probe request first, so a broken route shows its answer instead of a table of errors.
+    probe_id=$(head -n1 "$ids")
+    case "$scenario" in
+        post) probe=(-X POST -H 'Content-Type: application/json' --data '{"body":"Sonde du benchmark"}' "http://127.0.0.1:$port/api/v1/cases/$probe_id/messages") ;;
+        inbox) probe=("http://127.0.0.1:$port/api/v1/cases?merchant_id=$probe_id&$inbox_query") ;;
+        case) probe=("http://127.0.0.1:$port/api/v1/cases/$probe_id") ;;
+    esac
+    [[ -n "$key" ]] && probe=(-H "Authorization: Bearer $key" "${probe[@]}")
+    code=$(curl -s -o "$bench_dir/probe.json" -w '%{http_code}' "${probe[@]}")
+    if [[ "$code" != 2* ]]; then
+        echo "warning: probe answered $code: $(head -c 300 "$bench_dir/probe.json")" >&2
+    fi
+    cpu_before=$(cpu_ticks)
+    output=$(AMIABLE_BENCH_IDS="$ids" run wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "bench/wrk/$script" "http://127.0.0.1:$port")
+    cpu_after=$(cpu_ticks)
+    echo "$output" >&2
+    result=$(grep '^RESULT ' <<<"$output")
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$result"; }
+    ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+    socket_errors=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+    cpu=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$hz" -v s="$(field seconds)" 'BEGIN { printf "%.0f %%", 100 * t / hz / s }')
+    rows+=("| $label | $(field rps | awk '{ printf "%\047.0f", $1 }') | $(ms "$(field p50_us)") | $(ms "$(field p99_us)") | $(ms "$(field max_us)") | $(field non2xx) | $socket_errors | $cpu | $(($(status_kb VmHWM) / 1024)) MB | $target_text |")
+done
+
+rss_now=$(($(status_kb VmRSS) / 1024))
+peak=$(($(status_kb VmHWM) / 1024))
+stop_server
+trap - EXIT
+
+if [[ $verify -eq 1 ]]; then
+    log "verifying every hash chain after the run"
+    run "$amiable" verify --database-url "$url" | tail -n 3 >&2
+fi
+
+# --- report ------------------------------------------------------------------
+cat <<EOF
+
+### amiable serve — $backend, $(jq -r .cases "$manifest") cases, $(jq -r .events "$manifest") events generated; wrk -t$threads -c$connections -d${duration}s; $(nproc) cores; $(date -u +%Y-%m-%d)
+
+| scenario | req/s | p50 | p99 | max | non-2xx | socket errors | server CPU | server peak RSS so far | target |
+|---|---|---|---|---|---|---|---|---|---|
+EOF
+printf '%s\n' "${rows[@]}"
+cat <<EOF
+
+Server RSS at the end: $rss_now MB; peak (VmHWM): $peak MB (target ≤ 300 MB).
+Server log: $server_log
+EOF
