@@ -542,7 +542,11 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                         .collect();
                     anyhow::anyhow!(
                         "{}",
-                        if fields.is_empty() { problem.detail.clone() } else { fields.join("; ") }
+                        if fields.is_empty() {
+                            problem.detail.clone()
+                        } else {
+                            fields.join("; ")
+                        }
                     )
                 })?;
             println!("user {} ({}) created: {}", user.email, user.role, user.id);
@@ -556,7 +560,9 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                     "{}\t{}\t{}\t{}",
                     user.email,
                     user.role,
-                    user.merchant_id.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
+                    user.merchant_id
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     user.id
                 );
             }
@@ -592,7 +598,9 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             eprintln!(
                 "API key {} created for {}. It is shown once; keep it secret:",
                 issued.record.id,
-                merchant.map(|m| format!("merchant {m}")).unwrap_or_else(|| "the operator".into())
+                merchant
+                    .map(|m| format!("merchant {m}"))
+                    .unwrap_or_else(|| "the operator".into())
             );
             println!("{}", issued.key);
             store.close().await;
@@ -605,8 +613,14 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                     "{}\t{}\t{}\t{}",
                     key.id,
                     key.name,
-                    key.merchant_id.map(|m| m.to_string()).unwrap_or_else(|| "operator".into()),
-                    if key.revoked_at.is_some() { "revoked" } else { "active" }
+                    key.merchant_id
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "operator".into()),
+                    if key.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
                 );
             }
             store.close().await;
@@ -631,7 +645,10 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stdin().lock().read_line(&mut line)?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
-    eprint!("Password (at least {} characters): ", amiable_server::auth::MIN_PASSWORD_LENGTH);
+    eprint!(
+        "Password (at least {} characters): ",
+        amiable_server::auth::MIN_PASSWORD_LENGTH
+    );
     let _ = std::process::Command::new("stty").arg("-echo").status();
     let mut line = String::new();
     let read = std::io::stdin().lock().read_line(&mut line);
@@ -739,7 +756,10 @@ async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary,
         .ok()
         .and_then(|cases| cases.into_iter().next());
     println!();
-    println!("Staff logins (password \"{}\" for all, demo only):", demo::DEMO_PASSWORD);
+    println!(
+        "Staff logins (password \"{}\" for all, demo only):",
+        demo::DEMO_PASSWORD
+    );
     for (email, role, merchant) in &summary.logins {
         match merchant {
             Some(slug) => println!("  {email:<32} {role} of {slug}"),

@@ -304,3 +304,159 @@ fn tenants_and_an_import_from_the_command_line() {
         text(&again.stdout)
     );
 }
+
+/// A raw HTTP/1.1 GET with an optional bearer token; returns the whole response.
+fn http_get(address: &str, path: &str, bearer: Option<&str>) -> String {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let auth = bearer
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn users_and_api_keys_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = ["--data-dir", dir.path().to_str().unwrap()];
+    let ok = |args: &[&str]| {
+        let output = run(amiable().args(args).args(data));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    ok(&["operator", "add", "--slug", "marche", "--name", "Le Marché"]);
+    ok(&[
+        "merchant",
+        "add",
+        "--operator",
+        "marche",
+        "--slug",
+        "atelier",
+        "--name",
+        "L'Atelier",
+    ]);
+
+    // Users: the password comes from the environment (or the terminal), checked like the API does.
+    let short = run(amiable()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "a@marche.fr",
+            "--name",
+            "A",
+            "--role",
+            "operator_admin",
+        ])
+        .args(data)
+        .env("AMIABLE_PASSWORD", "court"));
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("--password"),
+        "{}",
+        text(&short.stderr)
+    );
+    let no_merchant = run(amiable()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "s@atelier.fr",
+            "--name",
+            "S",
+            "--role",
+            "merchant_agent",
+        ])
+        .args(data)
+        .env("AMIABLE_PASSWORD", "une longue phrase"));
+    assert!(!no_merchant.status.success());
+    assert!(
+        text(&no_merchant.stderr).contains("--merchant-id"),
+        "{}",
+        text(&no_merchant.stderr)
+    );
+    let added = run(amiable()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "SAV@Atelier.fr",
+            "--name",
+            "Léa",
+            "--role",
+            "merchant_agent",
+            "--merchant",
+            "atelier",
+        ])
+        .args(data)
+        .env("AMIABLE_PASSWORD", "une longue phrase"));
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(
+        text(&added.stdout).contains("SAV@atelier.fr")
+            || text(&added.stdout).contains("sav@atelier.fr")
+    );
+    let listed = ok(&["user", "list"]);
+    assert!(listed.contains("merchant_agent"), "{listed}");
+    assert!(!listed.contains("argon2"), "password hashes never printed");
+
+    // API keys: printed once on stdout, usable at once, revocable.
+    let key = ok(&[
+        "apikey",
+        "create",
+        "--name",
+        "Sync boutique",
+        "--merchant",
+        "atelier",
+    ]);
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("amk_") && !key.contains(' '), "{key}");
+    let listed = ok(&["apikey", "list"]);
+    assert!(
+        listed.contains("Sync boutique") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(key.rsplit('_').next().unwrap()),
+        "the secret is never listed"
+    );
+    let id = listed.split('\t').next().unwrap().to_owned();
+
+    let mut child = amiable()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
+    let me = http_get(&address, "/api/v1/auth/me", Some(&key));
+    assert!(me.starts_with("HTTP/1.1 200"), "{me}");
+    assert!(me.contains("\"kind\":\"merchant_api_key\""), "{me}");
+    assert!(http_get(&address, "/api/v1/cases", None).starts_with("HTTP/1.1 401"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    ok(&["apikey", "revoke", &id]);
+    let again = run(amiable().args(["apikey", "revoke", &id]).args(data));
+    assert!(!again.status.success(), "revoking twice is an error");
+    assert!(ok(&["apikey", "list"]).contains("revoked"));
+}

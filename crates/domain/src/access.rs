@@ -488,10 +488,7 @@ mod tests {
             Err(Denied::Forbidden)
         );
         assert_eq!(authorize(&mediator, Action::RecordDecision, &res), Ok(()));
-        assert_eq!(
-            mediator.actor(),
-            Actor::OperatorUser { id: "d".into() }
-        );
+        assert_eq!(mediator.actor(), Actor::OperatorUser { id: "d".into() });
     }
 
     #[test]

@@ -167,7 +167,8 @@ impl BuyerTokens {
     }
 
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<BuyerClaims, Problem> {
-        let invalid = || Problem::unauthorized("auth.invalid_token", "this access link is not valid");
+        let invalid =
+            || Problem::unauthorized("auth.invalid_token", "this access link is not valid");
         let rest = token.strip_prefix(BUYER_TOKEN_PREFIX).ok_or_else(invalid)?;
         let (claims, tag) = rest.split_once('.').ok_or_else(invalid)?;
         let bytes = URL_SAFE_NO_PAD.decode(claims).map_err(|_| invalid())?;
@@ -287,7 +288,10 @@ async fn api_key_principal(state: &AppState, key: &str) -> Result<Principal, Pro
 }
 
 /// The staff session named by the request's cookie, if any.
-pub async fn session_of(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionAuth>, Problem> {
+pub async fn session_of(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<SessionAuth>, Problem> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -346,7 +350,10 @@ pub async fn authenticate(
         return if token.starts_with(API_KEY_PREFIX) {
             api_key_principal(state, token).await
         } else if token.starts_with(BUYER_TOKEN_PREFIX) {
-            Ok(state.buyer_tokens().verify(token, Timestamp::now())?.principal())
+            Ok(state
+                .buyer_tokens()
+                .verify(token, Timestamp::now())?
+                .principal())
         } else {
             Err(Problem::unauthorized(
                 "auth.invalid_token",
@@ -403,9 +410,15 @@ mod tests {
         let i = BUYER_TOKEN_PREFIX.len() + 3;
         chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
         let tampered: String = chars.into_iter().collect();
-        assert_eq!(tokens.verify(&tampered, now).unwrap_err().code, "auth.invalid_token");
+        assert_eq!(
+            tokens.verify(&tampered, now).unwrap_err().code,
+            "auth.invalid_token"
+        );
         let late = Timestamp::from_second(1_800_003_601).unwrap();
-        assert_eq!(tokens.verify(&token, late).unwrap_err().code, "auth.token_expired");
+        assert_eq!(
+            tokens.verify(&token, late).unwrap_err().code,
+            "auth.token_expired"
+        );
         assert!(tokens.verify("amb_", now).is_err());
         assert!(tokens.verify("amb_x.y", now).is_err());
     }

@@ -65,7 +65,12 @@ fn fingerprint(method: &Method, uri: &axum::http::Uri, content_type: &str, body:
     let digest = Sha256::new()
         .chain_update(method.as_str().as_bytes())
         .chain_update(b"\0")
-        .chain_update(uri.path_and_query().map(|p| p.as_str()).unwrap_or("").as_bytes())
+        .chain_update(
+            uri.path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("")
+                .as_bytes(),
+        )
         .chain_update(b"\0")
         .chain_update(content_type.as_bytes())
         .chain_update(b"\0")
@@ -121,7 +126,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 
 async fn run(state: AppState, request: Request, next: Next) -> Result<Response, Response> {
     let key = key_of(request.headers())
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LENGTH && k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_KEY_LENGTH
+                && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        })
         .map(str::to_owned)
         .ok_or_else(|| {
             Problem::new(
@@ -131,9 +140,12 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
             )
             .into_response()
         })?;
-    let principal = authenticate(&state, request.method(), request.headers())
-        .await
-        .map_err(IntoResponse::into_response)?;
+    // Keys belong to a caller. Without valid credentials there is nothing to key on:
+    // public routes (login, buyer access) run as usual — each call makes a new session or
+    // token, which is never stored for replay — and protected ones answer their own 401.
+    let Ok(principal) = authenticate(&state, request.method(), request.headers()).await else {
+        return Ok(next.run(request).await);
+    };
     let (mut parts, body) = request.into_parts();
     let limit = state.inner.config.max_upload_bytes + 1024 * 1024;
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -161,7 +173,9 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
             .map_err(|e| Problem::from(e).into_response())?
         {
             IdempotencyClaim::Claimed => break,
-            IdempotencyClaim::Completed { status, response } => return Ok(replay(status, &response)),
+            IdempotencyClaim::Completed { status, response } => {
+                return Ok(replay(status, &response));
+            }
             IdempotencyClaim::Mismatch => {
                 return Err(Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -186,7 +200,9 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
     }
     // The handler sees the principal already resolved, and the body as sent.
     parts.extensions.insert(principal);
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let (parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         let _ = store.release_idempotency_key(&owner, &key).await;

@@ -8,8 +8,8 @@
 pub mod api;
 pub mod auth;
 mod health;
-pub mod idempotency;
 pub mod i18n;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod openapi;
@@ -116,7 +116,10 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state; reads (or creates) the shared signing key.
-    pub async fn new(store: Store, config: ServerConfig) -> Result<Self, amiable_store::StoreError> {
+    pub async fn new(
+        store: Store,
+        config: ServerConfig,
+    ) -> Result<Self, amiable_store::StoreError> {
         use base64::Engine;
         let encoded = store
             .secret("buyer_token_key", || {
@@ -127,7 +130,9 @@ impl AppState {
             .decode(encoded)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| amiable_store::StoreError::corrupt("secrets.buyer_token_key is not 32 bytes"))?;
+            .ok_or_else(|| {
+                amiable_store::StoreError::corrupt("secrets.buyer_token_key is not 32 bytes")
+            })?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 buyer_tokens: auth::BuyerTokens::new(key),
@@ -135,7 +140,11 @@ impl AppState {
                 owners: OwnerCache::default(),
                 blobs: BlobStore::new(config.attachments_dir.clone()),
                 metrics: Arc::new(metrics::Metrics::new()),
-                login_limiter: rate_limit::RateLimiter::new("login", config.login_rate.0, config.login_rate.1),
+                login_limiter: rate_limit::RateLimiter::new(
+                    "login",
+                    config.login_rate.0,
+                    config.login_rate.1,
+                ),
                 lookup_limiter: rate_limit::RateLimiter::new(
                     "buyer_lookup",
                     config.lookup_rate.0,
@@ -204,9 +213,10 @@ async fn localise(request: Request, next: Next) -> Response {
     };
     i18n::translate_problem(&mut value, lang);
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.as_str()));
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.as_str()),
+    );
     let body = serde_json::to_vec(&value).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(body))
 }
@@ -227,7 +237,10 @@ async fn metrics_endpoint(State(state): State<AppState>) -> Response {
         ),
     ]);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response()
@@ -236,8 +249,8 @@ async fn metrics_endpoint(State(state): State<AppState>) -> Response {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.inner.config.max_upload_bytes + 64 * 1024;
-    let api = api::routes(upload_limit)
-        .layer(from_fn_with_state(state.clone(), idempotency::middleware));
+    let api =
+        api::routes(upload_limit).layer(from_fn_with_state(state.clone(), idempotency::middleware));
     Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))

@@ -189,13 +189,17 @@ pub struct ProblemDocument {
     /// A stable code to branch on (`validation.failed`, `case.version_conflict`, …).
     code: String,
     /// One entry per field at fault, when fields are at fault.
-    errors: Option<Vec<ProblemFieldDocument>>,
+    #[schema(required = false)]
+    errors: Vec<ProblemFieldDocument>,
     /// On a version conflict (409 `case.version_conflict`): the case's version now.
-    current_version: Option<i64>,
+    #[schema(required = false)]
+    current_version: i64,
     /// On a 429: seconds until the next attempt is allowed (also in `Retry-After`).
-    retry_after: Option<u64>,
+    #[schema(required = false)]
+    retry_after: u64,
     /// On a 413 for an attachment: the largest accepted file, in bytes.
-    max_bytes: Option<u64>,
+    #[schema(required = false)]
+    max_bytes: u64,
 }
 
 /// A field at fault in a problem document.
@@ -241,9 +245,11 @@ pub struct AttachmentUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// Who may see it; `public` when left out.
-    visibility: Option<Visibility>,
+    #[schema(required = false)]
+    visibility: Visibility,
     /// The case version the client expects (same as `If-Match`).
-    expected_version: Option<i64>,
+    #[schema(required = false)]
+    expected_version: i64,
 }
 
 // ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ use amiable_domain::ids::{CaseId, MerchantId};
 use amiable_domain::text::Label;
 use amiable_server::api::ROUTES;
 use amiable_store::CommandRequest;
-use common::{World, Who, worlds};
+use common::{Who, World, worlds};
 use serde_json::{Value, json};
 
 /// Callers of the matrix, in column order.
@@ -56,8 +56,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/cases/{case_id}/attachments", "YYYYYYY"),
     ("GET", "/cases/{case_id}/attachments/{sha256}", "YYYYYYY"),
     ("POST", "/cases/{case_id}/offers", "YYYYYYY"),
-    ("POST", "/cases/{case_id}/offers/{offer_id}/accept", "NNYYNYY"),
-    ("POST", "/cases/{case_id}/offers/{offer_id}/decline", "NNYYNYY"),
+    (
+        "POST",
+        "/cases/{case_id}/offers/{offer_id}/accept",
+        "NNYYNYY",
+    ),
+    (
+        "POST",
+        "/cases/{case_id}/offers/{offer_id}/decline",
+        "NNYYNYY",
+    ),
     ("POST", "/cases/{case_id}/escalate", "YYYYYYY"),
     ("POST", "/cases/{case_id}/decision", "YYNNYNN"),
     ("POST", "/cases/{case_id}/resolve", "YYYYYYY"),
@@ -120,7 +128,9 @@ fn is_operator_side(label: &str) -> bool {
 /// A tiny PNG (the signature and an IHDR chunk header are what the sniffer reads).
 fn png() -> Vec<u8> {
     let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+    bytes.extend_from_slice(&[
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
     bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
     bytes
 }
@@ -189,7 +199,13 @@ async fn prepare(
             json!({"name": "sync", "merchant_id": merchant}),
         ),
         ("POST", "/api-keys/{key_id}/revoke") => {
-            let operator = world.store.merchant(merchant).await.unwrap().unwrap().operator_id;
+            let operator = world
+                .store
+                .merchant(merchant)
+                .await
+                .unwrap()
+                .unwrap()
+                .operator_id;
             let issued = amiable_server::auth::issue_api_key(operator, Some(merchant), "old", None);
             world.store.create_api_key(&issued.record).await.unwrap();
             plain(format!("/api-keys/{}/revoke", issued.record.id))
@@ -204,7 +220,9 @@ async fn prepare(
             )
         }
         ("GET", "/orders/{order_id}") => plain(format!("/orders/{order_id}")),
-        ("POST", "/orders/{order_id}/buyer-link") => plain(format!("/orders/{order_id}/buyer-link")),
+        ("POST", "/orders/{order_id}/buyer-link") => {
+            plain(format!("/orders/{order_id}/buyer-link"))
+        }
         ("POST", "/cases") => with(
             "/cases".into(),
             json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
@@ -253,7 +271,10 @@ async fn prepare(
                     world,
                     &case_id,
                     Actor::Buyer,
-                    Command::Escalate { to: None, reason: label("médiation") },
+                    Command::Escalate {
+                        to: None,
+                        reason: label("médiation"),
+                    },
                 )
                 .await;
             }
@@ -281,7 +302,11 @@ async fn prepare(
                 },
             )
             .await;
-            let verb = if path.ends_with("accept") { "accept" } else { "decline" };
+            let verb = if path.ends_with("accept") {
+                "accept"
+            } else {
+                "decline"
+            };
             with(format!("/cases/{case_id}/offers/1/{verb}"), json!({}))
         }
         ("POST", "/cases/{case_id}/escalate") => with(
@@ -307,7 +332,11 @@ async fn prepare(
             )
         }
         ("POST", "/cases/{case_id}/resolve") => {
-            let kind = if caller == "buyer" { "withdrawn" } else { "replacement" };
+            let kind = if caller == "buyer" {
+                "withdrawn"
+            } else {
+                "replacement"
+            };
             with(
                 format!("/cases/{}/resolve", fresh_case().await),
                 json!({"resolution": {"kind": kind}}),
@@ -325,7 +354,10 @@ async fn prepare(
             )
             .await;
             if path.ends_with("reopen") {
-                with(format!("/cases/{case_id}/reopen"), json!({"reason": "Pas reçu"}))
+                with(
+                    format!("/cases/{case_id}/reopen"),
+                    json!({"reason": "Pas reçu"}),
+                )
             } else {
                 plain(format!("/cases/{case_id}/close"))
             }
@@ -380,27 +412,37 @@ async fn every_route_every_caller_own_and_foreign() {
                     seq += 1;
                     cells += 1;
                     // The caller's own order, and the target: own, or out of reach.
-                    let own_order = world.order_at(world.merchant_id, &format!("OWN-{seq}")).await;
+                    let own_order = world
+                        .order_at(world.merchant_id, &format!("OWN-{seq}"))
+                        .await;
                     let token = world.buyer_token(&own_order).await;
                     let (merchant, order) = match (foreign, caller) {
                         (false, _) => (world.merchant_id, own_order.clone()),
                         // A buyer's foreign resource: another order of the same merchant.
-                        (true, &"buyer") => {
-                            (world.merchant_id, world.order_at(world.merchant_id, &format!("OTHER-{seq}")).await)
-                        }
+                        (true, &"buyer") => (
+                            world.merchant_id,
+                            world
+                                .order_at(world.merchant_id, &format!("OTHER-{seq}"))
+                                .await,
+                        ),
                         // Operator side: another operator's merchant.
                         (true, c) if is_operator_side(c) => (
                             world.foreign_merchant_id,
-                            world.order_at(world.foreign_merchant_id, &format!("FOREIGN-{seq}")).await,
+                            world
+                                .order_at(world.foreign_merchant_id, &format!("FOREIGN-{seq}"))
+                                .await,
                         ),
                         // Merchant side: another merchant of the same operator.
                         (true, _) => (
                             world.other_merchant_id,
-                            world.order_at(world.other_merchant_id, &format!("NEIGHBOUR-{seq}")).await,
+                            world
+                                .order_at(world.other_merchant_id, &format!("NEIGHBOUR-{seq}"))
+                                .await,
                         ),
                     };
                     let caller_who = who(&world, caller, &token);
-                    let prepared = prepare(&world, method, path, caller, merchant, &order, seq).await;
+                    let prepared =
+                        prepare(&world, method, path, caller, merchant, &order, seq).await;
                     let reply = send(&world, method, prepared, &caller_who).await;
                     let forbidden = reply.status == 403 && reply.body["code"] == "auth.forbidden";
                     let ok = match (foreign, allowed) {
@@ -428,11 +470,25 @@ async fn every_route_every_caller_own_and_foreign() {
                 }
             }
             // Nobody at all: 401, whatever the route.
-            let order = world.order_at(world.merchant_id, &format!("ANON-{seq}")).await;
-            let prepared = prepare(&world, method, path, "operator_admin", world.merchant_id, &order, seq + 100_000).await;
+            let order = world
+                .order_at(world.merchant_id, &format!("ANON-{seq}"))
+                .await;
+            let prepared = prepare(
+                &world,
+                method,
+                path,
+                "operator_admin",
+                world.merchant_id,
+                &order,
+                seq + 100_000,
+            )
+            .await;
             let reply = send(&world, method, prepared, &Who::Anonymous).await;
             if reply.status != 401 {
-                failures.push(format!("{method} {path} anonymous: expected 401, got {}", reply.status));
+                failures.push(format!(
+                    "{method} {path} anonymous: expected 401, got {}",
+                    reply.status
+                ));
             }
         }
         assert!(
@@ -464,15 +520,26 @@ async fn lists_without_a_resource_show_only_what_is_in_reach() {
             .map(|m| m["id"].as_str().unwrap().to_owned())
             .collect();
         assert!(ids.contains(&world.other_merchant_id.to_string()));
-        assert!(!ids.contains(&world.foreign_merchant_id.to_string()), "{}", world.name);
+        assert!(
+            !ids.contains(&world.foreign_merchant_id.to_string()),
+            "{}",
+            world.name
+        );
         // Users and keys of the other operator never show.
         for path in ["/api/v1/users", "/api/v1/api-keys"] {
             let reply = world.get(path, &Who::OperatorAdmin).await;
             let text = reply.body.to_string();
-            assert!(!text.contains(&world.other_operator_id.to_string()), "{path}");
+            assert!(
+                !text.contains(&world.other_operator_id.to_string()),
+                "{path}"
+            );
             let reply = world.get(path, &Who::MerchantAdmin).await;
             for item in reply.body["items"].as_array().unwrap() {
-                assert_eq!(item["merchant_id"], json!(world.merchant_id), "{path}: {item}");
+                assert_eq!(
+                    item["merchant_id"],
+                    json!(world.merchant_id),
+                    "{path}: {item}"
+                );
             }
         }
         // A merchant's inbox holds its own cases only, even unfiltered.
@@ -508,10 +575,17 @@ async fn a_buyer_never_sees_internal_notes_or_files() {
         assert_eq!(reply.status, 200, "{}", reply.body);
         let form = reqwest::multipart::Form::new()
             .text("visibility", "internal")
-            .part("file", reqwest::multipart::Part::bytes(png()).file_name("interne.png"));
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(png()).file_name("interne.png"),
+            );
         let reply = World::send(
             world
-                .request("POST", &format!("/api/v1/cases/{case_id}/attachments"), &Who::MerchantAgent)
+                .request(
+                    "POST",
+                    &format!("/api/v1/cases/{case_id}/attachments"),
+                    &Who::MerchantAgent,
+                )
                 .multipart(form),
         )
         .await;
@@ -527,10 +601,19 @@ async fn a_buyer_never_sees_internal_notes_or_files() {
         assert!(!text.contains("Client difficile"), "{text}");
         assert!(!text.contains(&sha), "{text}");
         assert_eq!(view.body["internal_hidden"], true);
-        let staff = world.get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent).await;
-        assert!(staff.body["timeline"].to_string().contains("Client difficile"));
+        let staff = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
+        assert!(
+            staff.body["timeline"]
+                .to_string()
+                .contains("Client difficile")
+        );
         let file = world
-            .get(&format!("/api/v1/cases/{case_id}/attachments/{sha}"), &buyer)
+            .get(
+                &format!("/api/v1/cases/{case_id}/attachments/{sha}"),
+                &buyer,
+            )
             .await;
         assert_eq!(file.status, 404, "{}", world.name);
         let file = World::send(world.request(

@@ -3,10 +3,16 @@
 
 mod common;
 
-use common::{World, Who, worlds};
+use common::{Who, World, worlds};
 use serde_json::{Value, json};
 
-async fn post_with_key(world: &World, path: &str, who: &Who, key: &str, body: &Value) -> common::Reply {
+async fn post_with_key(
+    world: &World,
+    path: &str,
+    who: &Who,
+    key: &str,
+    body: &Value,
+) -> common::Reply {
     World::send(
         world
             .request("POST", path, who)
@@ -20,11 +26,25 @@ async fn post_with_key(world: &World, path: &str, who: &Who, key: &str, body: &V
 async fn the_first_result_is_replayed_for_the_same_request() {
     for world in worlds().await {
         let body = World::order_body(Some(world.merchant_id), "IDEM-1");
-        let first = post_with_key(&world, "/api/v1/orders", &Who::OperatorKey, "order-IDEM-1", &body).await;
+        let first = post_with_key(
+            &world,
+            "/api/v1/orders",
+            &Who::OperatorKey,
+            "order-IDEM-1",
+            &body,
+        )
+        .await;
         assert_eq!(first.status, 201, "{}", first.body);
         assert!(first.headers.get("idempotent-replayed").is_none());
         let before = world.counts().await;
-        let again = post_with_key(&world, "/api/v1/orders", &Who::OperatorKey, "order-IDEM-1", &body).await;
+        let again = post_with_key(
+            &world,
+            "/api/v1/orders",
+            &Who::OperatorKey,
+            "order-IDEM-1",
+            &body,
+        )
+        .await;
         // Without the key, a second upsert would answer 200 (updated); the replay answers as the first did.
         assert_eq!(again.status, 201, "{}: {}", world.name, again.body);
         assert_eq!(again.body, first.body);
@@ -34,7 +54,14 @@ async fn the_first_result_is_replayed_for_the_same_request() {
 
         // The same key with another body is refused and changes nothing.
         let other = World::order_body(Some(world.merchant_id), "IDEM-2");
-        let reused = post_with_key(&world, "/api/v1/orders", &Who::OperatorKey, "order-IDEM-1", &other).await;
+        let reused = post_with_key(
+            &world,
+            "/api/v1/orders",
+            &Who::OperatorKey,
+            "order-IDEM-1",
+            &other,
+        )
+        .await;
         assert_eq!(
             (reused.status, reused.body["code"].as_str()),
             (422, Some("idempotency.key_reused")),
@@ -66,7 +93,11 @@ async fn keys_belong_to_their_caller() {
         let a = post_with_key(&world, &path, &Who::MerchantAgent, "k-1", &body).await;
         let b = post_with_key(&world, &path, &Who::MerchantKey, "k-1", &body).await;
         assert_eq!((a.status, b.status), (200, 200));
-        assert!(b.headers.get("idempotent-replayed").is_none(), "{}", world.name);
+        assert!(
+            b.headers.get("idempotent-replayed").is_none(),
+            "{}",
+            world.name
+        );
         assert_eq!(b.body["version"], 3);
     }
 }
@@ -79,7 +110,15 @@ async fn concurrent_retries_execute_once() {
         let open = json!({"order_id": order_id, "kind": "incident", "reason": "not_received",
                           "description": "Colis jamais arrivé."});
         let tasks: Vec<_> = (0..12)
-            .map(|_| post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "open-once", &open))
+            .map(|_| {
+                post_with_key(
+                    &world,
+                    "/api/v1/cases",
+                    &Who::MerchantKey,
+                    "open-once",
+                    &open,
+                )
+            })
             .collect();
         let replies = futures_join(tasks).await;
         let first = &replies[0];
@@ -92,7 +131,12 @@ async fn concurrent_retries_execute_once() {
             .iter()
             .filter(|r| r.headers.get("idempotent-replayed").is_some())
             .count();
-        assert_eq!(replayed, replies.len() - 1, "{}: exactly one ran", world.name);
+        assert_eq!(
+            replayed,
+            replies.len() - 1,
+            "{}: exactly one ran",
+            world.name
+        );
         let after = world.counts().await;
         assert_eq!(after.1, before.1 + 1, "{}: one case opened", world.name);
         assert_eq!(after.2, before.2 + 1, "{}: one event appended", world.name);
@@ -106,7 +150,10 @@ async fn concurrent_retries_execute_once() {
             .collect();
         let replies = futures_join(tasks).await;
         for reply in &replies {
-            assert_eq!((reply.status, reply.body["version"].as_i64()), (200, Some(2)));
+            assert_eq!(
+                (reply.status, reply.body["version"].as_i64()),
+                (200, Some(2))
+            );
         }
         assert_eq!(world.counts().await.2, after.2 + 1, "{}", world.name);
         assert!(world.store.verify().await.unwrap().is_ok());
@@ -161,10 +208,15 @@ async fn client_errors_are_replayed_and_transient_ones_are_not() {
         assert_eq!(conflict.body["current_version"], 1);
         let retry = post_with_key(&world, &path, &Who::MerchantKey, "stale-1", &stale).await;
         assert_eq!(retry.status, 409);
-        assert!(retry.headers.get("idempotent-replayed").is_none(), "{}", world.name);
+        assert!(
+            retry.headers.get("idempotent-replayed").is_none(),
+            "{}",
+            world.name
+        );
         // Keys must be 1–255 visible ASCII characters.
         for key in ["", &"k".repeat(256), "avec espace"] {
-            let reply = post_with_key(&world, &path, &Who::MerchantKey, key, &json!({"body": "x"})).await;
+            let reply =
+                post_with_key(&world, &path, &Who::MerchantKey, key, &json!({"body": "x"})).await;
             assert_eq!(
                 (reply.status, reply.body["code"].as_str()),
                 (400, Some("idempotency.key_invalid")),
@@ -172,7 +224,14 @@ async fn client_errors_are_replayed_and_transient_ones_are_not() {
             );
         }
         // Without credentials the key is not even looked at.
-        let reply = post_with_key(&world, &path, &Who::Anonymous, "anon", &json!({"body": "x"})).await;
+        let reply = post_with_key(
+            &world,
+            &path,
+            &Who::Anonymous,
+            "anon",
+            &json!({"body": "x"}),
+        )
+        .await;
         assert_eq!(reply.status, 401);
     }
 }
@@ -186,23 +245,39 @@ async fn keys_are_kept_at_least_a_day() {
         let body = json!({"body": "Bonjour"});
         let first = post_with_key(&world, &path, &Who::MerchantKey, "aged", &body).await;
         assert_eq!(first.status, 200);
-        let hours_ago = |h: i64| (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(h)).as_microsecond();
+        let hours_ago = |h: i64| {
+            (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(h)).as_microsecond()
+        };
         world
             .store
-            .raw_execute(format!("UPDATE idempotency_keys SET created_at = {} WHERE idem_key = 'aged'", hours_ago(24)))
+            .raw_execute(format!(
+                "UPDATE idempotency_keys SET created_at = {} WHERE idem_key = 'aged'",
+                hours_ago(24)
+            ))
             .await
             .unwrap();
         let replay = post_with_key(&world, &path, &Who::MerchantKey, "aged", &body).await;
-        assert_eq!(replay.headers["idempotent-replayed"], "true", "{}: kept for 24 h", world.name);
+        assert_eq!(
+            replay.headers["idempotent-replayed"], "true",
+            "{}: kept for 24 h",
+            world.name
+        );
         assert_eq!(replay.body["version"], 2);
         world
             .store
-            .raw_execute(format!("UPDATE idempotency_keys SET created_at = {} WHERE idem_key = 'aged'", hours_ago(26)))
+            .raw_execute(format!(
+                "UPDATE idempotency_keys SET created_at = {} WHERE idem_key = 'aged'",
+                hours_ago(26)
+            ))
             .await
             .unwrap();
         let fresh = post_with_key(&world, &path, &Who::MerchantKey, "aged", &body).await;
         assert!(fresh.headers.get("idempotent-replayed").is_none());
-        assert_eq!(fresh.body["version"], 3, "{}: forgotten after retention", world.name);
+        assert_eq!(
+            fresh.body["version"], 3,
+            "{}: forgotten after retention",
+            world.name
+        );
         assert!(world.store.purge_idempotency_keys().await.unwrap() <= 1);
     }
 }
@@ -213,7 +288,14 @@ async fn a_retry_after_a_lost_answer_opens_nothing_new() {
         let order_id = world.order_at(world.merchant_id, "IDEM-LOST").await;
         let open = json!({"order_id": order_id, "kind": "incident", "reason": "not_received",
                           "description": "Colis jamais arrivé."});
-        let first = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        let first = post_with_key(
+            &world,
+            "/api/v1/cases",
+            &Who::MerchantKey,
+            "lost-answer",
+            &open,
+        )
+        .await;
         assert_eq!(first.status, 201);
         let before = world.counts().await;
         // The node died after committing the case and before recording the answer:
@@ -223,12 +305,26 @@ async fn a_retry_after_a_lost_answer_opens_nothing_new() {
             .raw_execute("UPDATE idempotency_keys SET status = NULL, response = NULL, locked_until = 0 WHERE idem_key = 'lost-answer'".into())
             .await
             .unwrap();
-        let retry = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        let retry = post_with_key(
+            &world,
+            "/api/v1/cases",
+            &Who::MerchantKey,
+            "lost-answer",
+            &open,
+        )
+        .await;
         assert_eq!(retry.status, 201, "{}: {}", world.name, retry.body);
         assert_eq!(retry.body["case_id"], first.body["case_id"]);
         assert_eq!(world.counts().await, before, "{}: nothing new", world.name);
         // And from now on it is a plain replay.
-        let again = post_with_key(&world, "/api/v1/cases", &Who::MerchantKey, "lost-answer", &open).await;
+        let again = post_with_key(
+            &world,
+            "/api/v1/cases",
+            &Who::MerchantKey,
+            "lost-answer",
+            &open,
+        )
+        .await;
         assert_eq!(again.headers["idempotent-replayed"], "true");
     }
 }

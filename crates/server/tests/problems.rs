@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{World, Who, worlds, worlds_with};
+use common::{Who, World, worlds, worlds_with};
 use serde_json::{Value, json};
 
 /// The members every problem document has, and their agreement with the status line.
@@ -52,12 +52,24 @@ async fn every_client_error_status_is_a_problem_document() {
             .await;
         assert_problem(&reply, 403, "auth.forbidden");
         // 404: unknown, and out of reach alike.
-        let reply = world.get(&format!("/api/v1/cases/{}", uuid::Uuid::new_v4()), &Who::OperatorKey).await;
+        let reply = world
+            .get(
+                &format!("/api/v1/cases/{}", uuid::Uuid::new_v4()),
+                &Who::OperatorKey,
+            )
+            .await;
         assert_problem(&reply, 404, "case.not_found");
-        let reply = world.get(&format!("/api/v1/cases/{case_id}"), &Who::OtherOperatorAdmin).await;
+        let reply = world
+            .get(
+                &format!("/api/v1/cases/{case_id}"),
+                &Who::OtherOperatorAdmin,
+            )
+            .await;
         assert_problem(&reply, 404, "case.not_found");
         // 405 and unknown routes.
-        let reply = world.call("DELETE", &messages, &Who::OperatorKey, None).await;
+        let reply = world
+            .call("DELETE", &messages, &Who::OperatorKey, None)
+            .await;
         assert_problem(&reply, 405, "route.method_not_allowed");
         // 409: a stale version names the current one.
         let reply = World::send(
@@ -74,25 +86,46 @@ async fn every_client_error_status_is_a_problem_document() {
         let reply = world.post(&messages, &Who::MerchantKey, &huge).await;
         assert_problem(&reply, 413, "request.too_large");
         // 415: not JSON.
-        let reply = World::send(world.request("POST", &messages, &Who::MerchantKey).body("body=x")).await;
+        let reply = World::send(
+            world
+                .request("POST", &messages, &Who::MerchantKey)
+                .body("body=x"),
+        )
+        .await;
         assert_problem(&reply, 415, "request.unsupported_media_type");
         // 422: names the field.
-        let reply = world.post(&messages, &Who::MerchantKey, &json!({"body": 12})).await;
+        let reply = world
+            .post(&messages, &Who::MerchantKey, &json!({"body": 12}))
+            .await;
         assert_eq!(reply.status, 422, "{}", reply.body);
         assert_eq!(reply.body["errors"][0]["field"], "body", "{}", reply.body);
         // 429: too many logins from one address.
         let login = json!({"email": "nobody@exemple.fr", "password": "wrong password"});
-        let first = world.post("/api/v1/auth/login", &Who::Anonymous, &login).await;
+        let first = world
+            .post("/api/v1/auth/login", &Who::Anonymous, &login)
+            .await;
         assert_problem(&first, 401, "auth.invalid_credentials");
-        let second = world.post("/api/v1/auth/login", &Who::Anonymous, &login).await;
+        let second = world
+            .post("/api/v1/auth/login", &Who::Anonymous, &login)
+            .await;
         assert_problem(&second, 429, "rate_limited");
         assert!(second.headers.contains_key("retry-after"));
         // None of this changed anything.
-        assert_eq!(world.store.count_events().await.unwrap(), 1, "{}", world.name);
+        assert_eq!(
+            world.store.count_events().await.unwrap(),
+            1,
+            "{}",
+            world.name
+        );
     }
 }
 
-async fn in_language(world: &World, path: &str, body: &Value, accept: Option<&str>) -> common::Reply {
+async fn in_language(
+    world: &World,
+    path: &str,
+    body: &Value,
+    accept: Option<&str>,
+) -> common::Reply {
     let mut request = world.request("POST", path, &Who::MerchantKey).json(body);
     if let Some(accept) = accept {
         request = request.header("accept-language", accept);
@@ -116,7 +149,10 @@ async fn problems_speak_the_requesters_language() {
         assert_eq!(french.headers["content-language"], "fr");
         assert_eq!(english.headers["content-language"], "en");
         assert_eq!(french.body["title"], "Données invalides", "{}", french.body);
-        assert_eq!(preferred.body["title"], french.body["title"], "q-values decide");
+        assert_eq!(
+            preferred.body["title"], french.body["title"],
+            "q-values decide"
+        );
         // Same codes, same fields, different words.
         assert_eq!(french.body["code"], english.body["code"]);
         assert_eq!(french.body["type"], english.body["type"]);
@@ -125,7 +161,12 @@ async fn problems_speak_the_requesters_language() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
                 .collect()
         };
         assert_eq!(fields(&french), fields(&english));
@@ -145,6 +186,9 @@ async fn problems_speak_the_requesters_language() {
         )
         .await;
         assert_eq!(reply.body["title"], "Authentification requise");
-        assert_ne!(reply.body["detail"], "sign in, or send an API key or a buyer access token as a bearer token");
+        assert_ne!(
+            reply.body["detail"],
+            "sign in, or send an API key or a buyer access token as a bearer token"
+        );
     }
 }

@@ -126,7 +126,11 @@ impl Store {
     }
 
     /// Gives a claimed key up without a result (the request may be retried as new).
-    pub async fn release_idempotency_key(&self, principal: &str, key: &str) -> Result<(), StoreError> {
+    pub async fn release_idempotency_key(
+        &self,
+        principal: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND idem_key = $2 AND status IS NULL")
                 .bind(principal)

@@ -6,8 +6,8 @@
 //! the dialects agree (`$n` placeholders work in both); the few differences
 //! (`FOR UPDATE`, `SKIP LOCKED`, migrations) are explicit branches.
 
-pub mod blobs;
 mod access;
+pub mod blobs;
 mod db;
 mod error;
 mod events;
@@ -22,7 +22,10 @@ mod writer;
 pub use access::{ApiKey, NewUser, Session, User};
 pub use db::{Backend, DatabaseConfig, Durability, Store};
 pub use error::{CommandError, StoreError};
-pub use events::{CaseCursor, CaseFilter, CaseSort, CaseRecord, CaseSummary, StoredEvent, VerifyProblem, VerifyReport};
+pub use events::{
+    CaseCursor, CaseFilter, CaseRecord, CaseSort, CaseSummary, StoredEvent, VerifyProblem,
+    VerifyReport,
+};
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};

@@ -24,10 +24,10 @@ use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs}
 use amiable_domain::case::{
     Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide,
 };
+use amiable_domain::case::{ResponseTimes, next_deadline};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
-use amiable_domain::case::{ResponseTimes, next_deadline};
 use jiff::Timestamp;
 use sqlx::{Connection, SqliteConnection};
 use std::collections::{BTreeMap, HashMap};
@@ -668,7 +668,8 @@ impl crate::Store {
 
     /// Events this process appended since it started (for `/metrics`).
     pub fn events_appended(&self) -> u64 {
-        self.events_appended.load(std::sync::atomic::Ordering::Relaxed)
+        self.events_appended
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

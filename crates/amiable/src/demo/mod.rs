@@ -152,10 +152,30 @@ async fn create_accounts(
         .map_err(|e| anyhow!(e))?;
     let first = MERCHANTS[0].slug;
     let accounts: Vec<(String, &str, Role, Option<usize>)> = vec![
-        ("admin@marche-demo.fr".into(), "Inès Moreau", Role::OperatorAdmin, None),
-        ("mediation@marche-demo.fr".into(), "Hugo Lefèvre", Role::Mediator, None),
-        (format!("gerant@{first}.fr"), "Camille Roux", Role::MerchantAdmin, Some(0)),
-        (format!("sav@{first}.fr"), "Léa Garnier", Role::MerchantAgent, Some(0)),
+        (
+            "admin@marche-demo.fr".into(),
+            "Inès Moreau",
+            Role::OperatorAdmin,
+            None,
+        ),
+        (
+            "mediation@marche-demo.fr".into(),
+            "Hugo Lefèvre",
+            Role::Mediator,
+            None,
+        ),
+        (
+            format!("gerant@{first}.fr"),
+            "Camille Roux",
+            Role::MerchantAdmin,
+            Some(0),
+        ),
+        (
+            format!("sav@{first}.fr"),
+            "Léa Garnier",
+            Role::MerchantAgent,
+            Some(0),
+        ),
     ];
     let mut logins = Vec::new();
     for (index, (email, name, role, merchant)) in accounts.into_iter().enumerate() {
@@ -174,7 +194,10 @@ async fn create_accounts(
             .with_context(|| format!("creating the demo user {email}"))?;
         logins.push((email, role, merchant.map(|m| MERCHANTS[m].slug.to_owned())));
     }
-    for (key, merchant) in [(DEMO_OPERATOR_KEY, None), (DEMO_MERCHANT_KEY, Some(merchant_ids[0]))] {
+    for (key, merchant) in [
+        (DEMO_OPERATOR_KEY, None),
+        (DEMO_MERCHANT_KEY, Some(merchant_ids[0])),
+    ] {
         let rest = key.trim_start_matches("amk_");
         let (id, secret) = rest.split_once('_').context("demo key shape")?;
         store
@@ -182,7 +205,11 @@ async fn create_accounts(
                 id: id.to_owned(),
                 operator_id,
                 merchant_id: merchant,
-                name: if merchant.is_some() { "Démo boutique".into() } else { "Démo marketplace".into() },
+                name: if merchant.is_some() {
+                    "Démo boutique".into()
+                } else {
+                    "Démo marketplace".into()
+                },
                 secret_hash: amiable_server::auth::sha256_hex(secret),
                 created_by: Some("demo".into()),
                 created_at: jiff::Timestamp::now(),

@@ -306,7 +306,9 @@ pub async fn buyer_access(
         Some(slug) => state.store().operator_by_slug(slug).await?,
         None => {
             let mut all = state.store().operators().await?;
-            if all.len() == 1 { all.pop() } else {
+            if all.len() == 1 {
+                all.pop()
+            } else {
                 return Err(Problem::field(
                     "operator",
                     "field.required",
@@ -584,9 +586,17 @@ pub async fn create_api_key(
     let resource = scope_resource(&principal, merchant_id);
     allow(&principal, Action::ManageApiKeys, &resource, "merchant")?;
     if let Some(m) = merchant_id
-        && state.store().merchant(m).await?.is_none_or(|m| m.operator_id != principal.operator_id())
+        && state
+            .store()
+            .merchant(m)
+            .await?
+            .is_none_or(|m| m.operator_id != principal.operator_id())
     {
-        return Err(Problem::field("merchant_id", "merchant.not_found", "no such merchant"));
+        return Err(Problem::field(
+            "merchant_id",
+            "merchant.not_found",
+            "no such merchant",
+        ));
     }
     let issued = issue_api_key(
         principal.operator_id(),

@@ -143,7 +143,11 @@ pub async fn upload(
             "expected_version" => {
                 let text = field.text().await.map_err(multipart_problem)?;
                 expected_field = Some(text.trim().parse::<i64>().map_err(|_| {
-                    Problem::field("expected_version", "case.version_invalid", "must be an integer")
+                    Problem::field(
+                        "expected_version",
+                        "case.version_invalid",
+                        "must be an integer",
+                    )
                 })?);
             }
             _ => {
@@ -181,9 +185,8 @@ pub async fn upload(
         tracing::error!(%error, "cannot store an attachment");
         Problem::internal()
     })?;
-    let label = |text: String| {
-        Label::parse(&text).map_err(|e| Problem::validation(e.at("file").into()))
-    };
+    let label =
+        |text: String| Label::parse(&text).map_err(|e| Problem::validation(e.at("file").into()));
     let attachment = AttachmentRef {
         sha256: blob.sha256,
         filename: label(clean_filename(filename.as_deref(), sniffed.extension))?,
@@ -202,7 +205,10 @@ pub async fn upload(
         at: None,
     };
     let outcome = state.store().execute(request).await?;
-    Ok(super::cases::command_response(StatusCode::CREATED, &outcome))
+    Ok(super::cases::command_response(
+        StatusCode::CREATED,
+        &outcome,
+    ))
 }
 
 /// `GET /api/v1/cases/{case_id}/attachments/{sha256}`: the file, to whoever may see it on the timeline.
@@ -264,15 +270,29 @@ pub async fn download(
             .filename
             .as_str()
             .chars()
-            .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+            .map(
+                |c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                    c
+                } else {
+                    '_'
+                }
+            )
             .collect::<String>()
     );
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    let value = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, value(attachment.content_type.as_str()));
+    let value = |v: &str| {
+        HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        value(attachment.content_type.as_str()),
+    );
     headers.insert(header::CONTENT_DISPOSITION, value(&disposition));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'"),

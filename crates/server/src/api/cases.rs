@@ -115,7 +115,10 @@ fn parse_case_id(raw: &str) -> Result<CaseId, Problem> {
 }
 
 /// The version the client expects: `If-Match: "7"` or the body's `expected_version`.
-pub fn expected_version_of(headers: &HeaderMap, field: Option<i64>) -> Result<Option<i64>, Problem> {
+pub fn expected_version_of(
+    headers: &HeaderMap,
+    field: Option<i64>,
+) -> Result<Option<i64>, Problem> {
     let header = match headers.get(header::IF_MATCH) {
         None => None,
         Some(value) => {
@@ -218,8 +221,16 @@ pub async fn open(
     JsonBody(body): JsonBody<OpenCase>,
 ) -> Result<Response, Problem> {
     let not_found = || Problem::field("order_id", "order.not_found", "no such order");
-    let order = state.store().order(body.order_id).await?.ok_or_else(not_found)?;
-    let resource = Resource::order(order.order.operator_id, order.order.merchant_id, order.order.id);
+    let order = state
+        .store()
+        .order(body.order_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let resource = Resource::order(
+        order.order.operator_id,
+        order.order.merchant_id,
+        order.order.id,
+    );
     // An order out of reach is reported exactly like a missing one.
     match amiable_domain::access::authorize(&principal, Action::OpenCase, &resource) {
         Ok(()) => {}
@@ -336,8 +347,8 @@ pub async fn get(
     let case_id = parse_case_id(&case_id)?;
     let resource = case_resource(&state, case_id).await?;
     allow(&principal, Action::ReadCase, &resource, "case")?;
-    let internal = amiable_domain::access::authorize(&principal, Action::ReadInternal, &resource)
-        .is_ok();
+    let internal =
+        amiable_domain::access::authorize(&principal, Action::ReadInternal, &resource).is_ok();
     let record = state
         .store()
         .case(case_id)
@@ -407,7 +418,11 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
         while i < bytes.len() {
-            match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            match (
+                bytes[i],
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
                 (b'+', _, _) => out.push(b' '),
                 (b'%', Some(high), Some(low)) => {
                     out.push(high * 16 + low);
@@ -511,7 +526,10 @@ pub async fn list(
             }
             "deadline_before" => {
                 filter.deadline_before = errors.check(value.parse::<Timestamp>().map_err(|_| {
-                    invalid("field.invalid", "must be an RFC 3339 instant, e.g. 2026-11-22T12:00:00Z")
+                    invalid(
+                        "field.invalid",
+                        "must be an RFC 3339 instant, e.g. 2026-11-22T12:00:00Z",
+                    )
                 }))
             }
             "q" => {
@@ -552,7 +570,8 @@ pub async fn list(
         return Err(Problem::bad_query(errors));
     }
     // Narrow the query to what the caller reaches, and check any narrower filter is in reach.
-    let resource = super::list_scope(&state, &principal, filter.merchant_id, filter.order_id).await?;
+    let resource =
+        super::list_scope(&state, &principal, filter.merchant_id, filter.order_id).await?;
     filter.merchant_id = resource.merchant_id;
     filter.order_id = resource.order_id;
     allow(&principal, Action::ListCases, &resource, "case")?;
@@ -611,7 +630,15 @@ pub async fn post_message(
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::PostMessage { body: body.body };
-    run(&state, &principal, case_id, Action::PostMessage, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::PostMessage,
+        expected,
+        command,
+    )
+    .await
 }
 
 /// `POST /api/v1/cases/{case_id}/notes`: an internal note (staff only).
@@ -649,7 +676,15 @@ pub async fn add_note(
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::AddNote { body: body.body };
-    run(&state, &principal, case_id, Action::AddNote, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::AddNote,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -700,7 +735,15 @@ pub async fn propose_offer(
         terms: body.terms,
         message: body.message,
     };
-    run(&state, &principal, case_id, Action::ProposeOffer, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::ProposeOffer,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -761,7 +804,15 @@ pub async fn accept_offer(
     let body = body.unwrap_or_default();
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::AcceptOffer { offer_id };
-    run(&state, &principal, case_id, Action::AnswerOffer, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::AnswerOffer,
+        expected,
+        command,
+    )
+    .await
 }
 
 /// `POST /api/v1/cases/{case_id}/offers/{offer_id}/decline`.
@@ -804,7 +855,15 @@ pub async fn decline_offer(
         offer_id,
         reason: body.reason,
     };
-    run(&state, &principal, case_id, Action::AnswerOffer, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::AnswerOffer,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -855,7 +914,15 @@ pub async fn escalate(
         to: body.to,
         reason: body.reason,
     };
-    run(&state, &principal, case_id, Action::Escalate, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::Escalate,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -903,7 +970,15 @@ pub async fn record_decision(
     let command = Command::RecordDecision {
         decision: body.decision,
     };
-    run(&state, &principal, case_id, Action::RecordDecision, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::RecordDecision,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -951,7 +1026,15 @@ pub async fn resolve(
     let command = Command::Resolve {
         resolution: body.resolution,
     };
-    run(&state, &principal, case_id, Action::Resolve, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::Resolve,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -999,7 +1082,15 @@ pub async fn reopen(
     let command = Command::Reopen {
         reason: body.reason,
     };
-    run(&state, &principal, case_id, Action::Reopen, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::Reopen,
+        expected,
+        command,
+    )
+    .await
 }
 
 /// `POST /api/v1/cases/{case_id}/close`.
@@ -1037,7 +1128,15 @@ pub async fn close(
     let case_id = parse_case_id(&case_id)?;
     let body = body.unwrap_or_default();
     let expected = expected_version_of(&headers, body.expected_version)?;
-    run(&state, &principal, case_id, Action::Close, expected, Command::Close).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::Close,
+        expected,
+        Command::Close,
+    )
+    .await
 }
 
 /// `POST /api/v1/cases/{case_id}/cancel`.
@@ -1077,7 +1176,15 @@ pub async fn cancel(
     let command = Command::Cancel {
         reason: body.reason,
     };
-    run(&state, &principal, case_id, Action::Cancel, expected, command).await
+    run(
+        &state,
+        &principal,
+        case_id,
+        Action::Cancel,
+        expected,
+        command,
+    )
+    .await
 }
 
 #[cfg(test)]

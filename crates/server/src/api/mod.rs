@@ -71,7 +71,11 @@ pub async fn list_scope(
         if merchant_id.is_some_and(|m| m != order.merchant_id) {
             return Err(Problem::not_found("order"));
         }
-        return Ok(Resource::order(order.operator_id, order.merchant_id, order.id));
+        return Ok(Resource::order(
+            order.operator_id,
+            order.merchant_id,
+            order.id,
+        ));
     }
     if let Some(merchant_id) = merchant_id {
         let merchant = state
@@ -127,17 +131,33 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/orders", Action::ListOrders),
     route("POST", "/orders/bulk", Action::WriteOrders),
     route("GET", "/orders/{order_id}", Action::ReadOrder),
-    route("POST", "/orders/{order_id}/buyer-link", Action::CreateBuyerLink),
+    route(
+        "POST",
+        "/orders/{order_id}/buyer-link",
+        Action::CreateBuyerLink,
+    ),
     route("POST", "/cases", Action::OpenCase),
     route("GET", "/cases", Action::ListCases),
     route("GET", "/cases/{case_id}", Action::ReadCase),
     route("POST", "/cases/{case_id}/messages", Action::PostMessage),
     route("POST", "/cases/{case_id}/notes", Action::AddNote),
     route("POST", "/cases/{case_id}/attachments", Action::AttachFile),
-    route("GET", "/cases/{case_id}/attachments/{sha256}", Action::ReadCase),
+    route(
+        "GET",
+        "/cases/{case_id}/attachments/{sha256}",
+        Action::ReadCase,
+    ),
     route("POST", "/cases/{case_id}/offers", Action::ProposeOffer),
-    route("POST", "/cases/{case_id}/offers/{offer_id}/accept", Action::AnswerOffer),
-    route("POST", "/cases/{case_id}/offers/{offer_id}/decline", Action::AnswerOffer),
+    route(
+        "POST",
+        "/cases/{case_id}/offers/{offer_id}/accept",
+        Action::AnswerOffer,
+    ),
+    route(
+        "POST",
+        "/cases/{case_id}/offers/{offer_id}/decline",
+        Action::AnswerOffer,
+    ),
     route("POST", "/cases/{case_id}/escalate", Action::Escalate),
     route("POST", "/cases/{case_id}/decision", Action::RecordDecision),
     route("POST", "/cases/{case_id}/resolve", Action::Resolve),

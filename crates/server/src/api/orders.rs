@@ -327,7 +327,11 @@ pub async fn list(
             "buyer_email" => filter.buyer_email = Some(value.trim().to_owned()),
             "cursor" => match decode_cursor(&value) {
                 Some(after) => filter.after = Some(after),
-                None => errors.push(FieldError::new(key, "cursor.invalid", "not a cursor of this list")),
+                None => errors.push(FieldError::new(
+                    key,
+                    "cursor.invalid",
+                    "not a cursor of this list",
+                )),
             },
             "limit" => match value.parse::<i64>() {
                 Ok(limit) if (1..=200).contains(&limit) => filter.limit = limit,
@@ -337,7 +341,11 @@ pub async fn list(
                     "must be an integer from 1 to 200",
                 )),
             },
-            _ => errors.push(FieldError::new(key, "field.unknown", "unknown query parameter")),
+            _ => errors.push(FieldError::new(
+                key,
+                "field.unknown",
+                "unknown query parameter",
+            )),
         }
     }
     if !errors.is_empty() {
@@ -348,7 +356,11 @@ pub async fn list(
     allow(&principal, Action::ListOrders, &resource, "order")?;
     let items = state.store().orders(&filter).await?;
     let next_cursor = (items.len() as i64 == filter.limit)
-        .then(|| items.last().map(|o| encode_cursor(o.order.placed_at, o.order.id)))
+        .then(|| {
+            items
+                .last()
+                .map(|o| encode_cursor(o.order.placed_at, o.order.id))
+        })
         .flatten();
     Ok(Json(OrderPage { items, next_cursor }).into_response())
 }

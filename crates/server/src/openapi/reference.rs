@@ -20,6 +20,7 @@ a { color: var(--link); }
 a:focus-visible, summary:focus-visible, main:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .88em;
   background: var(--soft); padding: .05em .3em; border-radius: 3px; }
+p code, dd code, .constraints code { overflow-wrap: anywhere; }
 .skip { position: absolute; left: -999px; top: .5rem; background: var(--paper); padding: .5rem 1rem; z-index: 2; }
 .skip:focus { left: .5rem; }
 .layout { display: flex; align-items: flex-start; }

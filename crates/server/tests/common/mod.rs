@@ -164,23 +164,58 @@ pub async fn worlds_with(tune: impl Fn(&mut ServerConfig)) -> Vec<World> {
         let mut sessions = HashMap::new();
         sessions.insert(
             "operator_admin",
-            staff(&store, operator_id, None, Role::OperatorAdmin, "admin@marche.fr").await,
+            staff(
+                &store,
+                operator_id,
+                None,
+                Role::OperatorAdmin,
+                "admin@marche.fr",
+            )
+            .await,
         );
         sessions.insert(
             "mediator",
-            staff(&store, operator_id, None, Role::Mediator, "mediation@marche.fr").await,
+            staff(
+                &store,
+                operator_id,
+                None,
+                Role::Mediator,
+                "mediation@marche.fr",
+            )
+            .await,
         );
         sessions.insert(
             "merchant_admin",
-            staff(&store, operator_id, Some(merchant_id), Role::MerchantAdmin, "gerant@atelier.fr").await,
+            staff(
+                &store,
+                operator_id,
+                Some(merchant_id),
+                Role::MerchantAdmin,
+                "gerant@atelier.fr",
+            )
+            .await,
         );
         sessions.insert(
             "merchant_agent",
-            staff(&store, operator_id, Some(merchant_id), Role::MerchantAgent, "sav@atelier.fr").await,
+            staff(
+                &store,
+                operator_id,
+                Some(merchant_id),
+                Role::MerchantAgent,
+                "sav@atelier.fr",
+            )
+            .await,
         );
         sessions.insert(
             "other_operator_admin",
-            staff(&store, other_operator_id, None, Role::OperatorAdmin, "admin@bazar.fr").await,
+            staff(
+                &store,
+                other_operator_id,
+                None,
+                Role::OperatorAdmin,
+                "admin@bazar.fr",
+            )
+            .await,
         );
         let operator = issue_api_key(operator_id, None, "operator sync", None);
         store.create_api_key(&operator.record).await.unwrap();
@@ -320,7 +355,13 @@ impl World {
 
     /// Creates an order at `merchant_id` with the operator's key; returns its id.
     pub async fn order_at(&self, merchant_id: MerchantId, external_id: &str) -> String {
-        let who = if self.store.merchant(merchant_id).await.unwrap().unwrap().operator_id
+        let who = if self
+            .store
+            .merchant(merchant_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .operator_id
             == self.operator_id
         {
             Who::OperatorKey
@@ -328,7 +369,11 @@ impl World {
             Who::OtherOperatorAdmin
         };
         let reply = self
-            .post("/api/v1/orders", &who, &World::order_body(Some(merchant_id), external_id))
+            .post(
+                "/api/v1/orders",
+                &who,
+                &World::order_body(Some(merchant_id), external_id),
+            )
             .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         reply.body["order"]["id"].as_str().unwrap().to_owned()
@@ -359,12 +404,16 @@ impl World {
                 command: Command::Open {
                     kind: CaseKind::Return,
                     reason: amiable_domain::reason::ReasonCode::parse("changed_mind").unwrap(),
-                    items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap(),
+                    items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}]))
+                        .unwrap(),
                     claimed: None,
-                    description: amiable_domain::text::Body::parse("Le pull ne me va pas.").unwrap(),
+                    description: amiable_domain::text::Body::parse("Le pull ne me va pas.")
+                        .unwrap(),
                     stage: None,
                 },
-                actor: Actor::OperatorUser { id: "fixture".into() },
+                actor: Actor::OperatorUser {
+                    id: "fixture".into(),
+                },
                 order_id: Some(OrderId::parse(order_id).unwrap()),
                 at: None,
             })
@@ -381,7 +430,6 @@ impl World {
         )
     }
 }
-
 
 /// A response whose body is kept as text, byte for byte.
 #[derive(Debug)]
