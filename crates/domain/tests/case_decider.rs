@@ -2293,3 +2293,51 @@ fn a_reopened_or_escalated_case_sets_its_decision_aside() {
     assert_eq!(state.decision, None);
     assert_eq!(state.invariant_violation(), None);
 }
+
+// ---------------------------------------------------------------------------
+// The inbox deadline: by when the party whose move it is should act.
+
+#[test]
+fn the_deadline_follows_whose_move_it_is() {
+    use amiable_domain::case::{ResponseTimes, next_deadline};
+    let times = ResponseTimes::default();
+    let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+    // A buyer opened a return: the merchant has 48 hours from the last activity.
+    let state = given(open_return()).state().unwrap();
+    assert_eq!(state.waiting_on, Some(Party::Merchant));
+    assert_eq!(
+        next_deadline(&state, &times),
+        Some(state.last_activity_at + hours(48))
+    );
+    // The merchant made an offer: now the buyer has 7 days.
+    let state = given(with_merchant_offer()).state().unwrap();
+    assert_eq!(state.waiting_on, Some(Party::Buyer));
+    assert_eq!(
+        next_deadline(&state, &times),
+        Some(state.last_activity_at + hours(7 * 24))
+    );
+    // Escalated to mediation: the operator has 5 days.
+    let mut history = open_return();
+    history.push((buyer(), escalated(Stage::Negotiation, Stage::Mediation)));
+    let state = given(history).state().unwrap();
+    assert_eq!(state.waiting_on, Some(Party::Operator));
+    assert_eq!(
+        next_deadline(&state, &times),
+        Some(state.last_activity_at + hours(5 * 24))
+    );
+    // Nobody owes a move on a resolved, closed or cancelled case.
+    for history in [resolved_by_refusal(), closed_case(), cancelled_case()] {
+        let state = given(history).state().unwrap();
+        assert_eq!(next_deadline(&state, &times), None, "{:?}", state.status);
+    }
+    // Tighter targets move the deadline.
+    let tight = ResponseTimes {
+        merchant_hours: 24,
+        ..times
+    };
+    let state = given(open_return()).state().unwrap();
+    assert_eq!(
+        next_deadline(&state, &tight),
+        Some(state.last_activity_at + hours(24))
+    );
+}
