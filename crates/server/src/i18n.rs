@@ -351,6 +351,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
     ),
     (
+        "request.timeout",
+        "The request took too long and was stopped. Please try again.",
+        "La requête a pris trop de temps et a été interrompue. Veuillez réessayer.",
+    ),
+    (
         "database.unavailable",
         "The service is temporarily unavailable. Please try again shortly.",
         "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",

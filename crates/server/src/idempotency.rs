@@ -39,19 +39,27 @@ pub fn key_of(headers: &HeaderMap) -> Option<&str> {
     headers.get(HEADER).and_then(|v| v.to_str().ok())
 }
 
-/// 16 bytes derived from (caller, key): the id of what the first attempt
-/// created, so that a re-run after a crash creates the same thing.
-pub fn derived_id(principal: &Principal, key: &str) -> [u8; 16] {
+/// 16 bytes derived from (caller, key, request): the id of what the first
+/// attempt created, so that a re-run after a crash creates the same thing,
+/// while the same key reused later for another request (after retention)
+/// names something else.
+pub fn derived_id(principal: &Principal, key: &str, request: &[u8]) -> [u8; 16] {
     let digest = Sha256::new()
         .chain_update(b"amiable idempotent id\0")
         .chain_update(principal.key().as_bytes())
         .chain_update(b"\0")
         .chain_update(key.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(request)
         .finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     bytes
 }
+
+/// POST routes without authentication: the header is accepted there and has no effect
+/// (each call makes a new session or token, never stored for replay).
+const PUBLIC_POSTS: &[&str] = &["/auth/login", "/auth/logout", "/buyer/access"];
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
@@ -62,6 +70,15 @@ struct Stored {
 }
 
 fn fingerprint(method: &Method, uri: &axum::http::Uri, content_type: &str, body: &[u8]) -> String {
+    // A multipart body is framed by a boundary the client picks anew for each
+    // attempt: the same upload must fingerprint the same, so the boundary goes.
+    let (content_type, body) = match multipart_boundary(content_type) {
+        Some(boundary) => (
+            "multipart/form-data".to_owned(),
+            std::borrow::Cow::Owned(replace_all(body, boundary.as_bytes(), b"\0boundary\0")),
+        ),
+        None => (content_type.to_owned(), std::borrow::Cow::Borrowed(body)),
+    };
     let digest = Sha256::new()
         .chain_update(method.as_str().as_bytes())
         .chain_update(b"\0")
@@ -74,10 +91,38 @@ fn fingerprint(method: &Method, uri: &axum::http::Uri, content_type: &str, body:
         .chain_update(b"\0")
         .chain_update(content_type.as_bytes())
         .chain_update(b"\0")
-        .chain_update(body)
+        .chain_update(&*body)
         .finalize();
     let digest: [u8; 32] = digest.into();
     amiable_domain::timeline::to_hex(&digest)
+}
+
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty())
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn replay(status: u16, stored: &str) -> Response {
@@ -119,6 +164,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     if request.method() != Method::POST || !request.headers().contains_key(HEADER) {
         return next.run(request).await;
     }
+    let path = request.uri().path();
+    if PUBLIC_POSTS.iter().any(|p| path.ends_with(p)) {
+        return next.run(request).await;
+    }
     match run(state, request, next).await {
         Ok(response) | Err(response) => response,
     }
@@ -141,8 +190,7 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
             .into_response()
         })?;
     // Keys belong to a caller. Without valid credentials there is nothing to key on:
-    // public routes (login, buyer access) run as usual — each call makes a new session or
-    // token, which is never stored for replay — and protected ones answer their own 401.
+    // the route answers its own 401.
     let Ok(principal) = authenticate(&state, request.method(), request.headers()).await else {
         return Ok(next.run(request).await);
     };

@@ -34,7 +34,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest JSON body accepted (1 MiB): an order of 500 lines fits comfortably.
@@ -221,6 +220,19 @@ async fn localise(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
+/// Cuts a request off after [`REQUEST_TIMEOUT`] with a 503 problem document.
+async fn time_limit(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request.timeout",
+            "the request took too long and was stopped",
+        )
+        .into_response(),
+    }
+}
+
 /// `GET /metrics`: Prometheus text format.
 async fn metrics_endpoint(State(state): State<AppState>) -> Response {
     let pending = state.store().pending_jobs().await.unwrap_or(-1);
@@ -263,8 +275,8 @@ pub fn router(state: AppState) -> Router {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "route.method_not_allowed", "this route does not accept that method")
         })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::from_fn(localise))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let request_id = request

@@ -551,7 +551,7 @@ async fn both_sorts_order_the_inbox_and_pages_walk_it_exactly() {
         let fx = fixture(&world).await;
         let admin = Who::OperatorAdmin;
 
-        // Most recent activity first; ties by id.
+        // Most recent activity first; ties by id, highest first (one index serves both).
         let all = world
             .get("/api/v1/cases?limit=200&sort=last_activity", &admin)
             .await;
@@ -570,7 +570,7 @@ async fn both_sorts_order_the_inbox_and_pages_walk_it_exactly() {
                 pair[1]["case_id"].as_str().unwrap(),
             );
             assert!(
-                a > b || (a == b && ia < ib),
+                a > b || (a == b && ia > ib),
                 "{}: {} then {}",
                 world.name,
                 pair[0],
@@ -812,7 +812,7 @@ async fn the_order_list_filters_and_pages() {
                 pair[1]["order"]["id"].as_str().unwrap(),
             );
             assert!(
-                a > b || (a == b && ia < ib),
+                a > b || (a == b && ia > ib),
                 "newest first: {} then {}",
                 pair[0],
                 pair[1]

@@ -11,6 +11,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Page cache of each pooled SQLite connection (KiB, negative as SQLite wants it).
+const READER_CACHE: &str = "-8192";
+
 /// Runs `$body` with `$pool` bound to the SQLite or PostgreSQL pool.
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
@@ -204,6 +207,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
         postgres: include_str!("../migrations/postgres/0002_access.sql"),
     },
+    Migration {
+        version: 3,
+        name: "inbox_indexes",
+        sqlite: include_str!("../migrations/sqlite/0003_inbox_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0003_inbox_indexes.sql"),
+    },
 ];
 
 impl Store {
@@ -244,10 +253,13 @@ impl Store {
                 })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
-                // Checkpoint every ~40 MB of WAL instead of every 4 MB: a page written by
-                // many commits is copied into the database once per checkpoint, not once each.
-                .pragma("wal_autocheckpoint", "10000")
+                // Readers get a small page cache each (8 MiB; the OS page cache holds the rest);
+                // the writer's own connection raises its own (writer.rs).
+                .pragma("cache_size", READER_CACHE)
+                // No checkpoint inside a commit: a checkpoint copies the WAL into the database
+                // and fsyncs it, which would stall every command of the batch behind it. A
+                // background task checkpoints instead (writer.rs, `checkpoint_loop`).
+                .pragma("wal_autocheckpoint", "0")
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(config.max_connections.max(2))

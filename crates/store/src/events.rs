@@ -86,10 +86,10 @@ pub struct CaseFilter {
 /// The order of the case list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CaseSort {
-    /// Most recently active first.
+    /// Most recently active first (ties: higher id first).
     #[default]
     LastActivity,
-    /// Soonest deadline first; only cases that have one.
+    /// Soonest deadline first, only cases that have one (ties: lower id first).
     Deadline,
 }
 
@@ -303,7 +303,13 @@ impl Store {
     /// conditions, so each query shape can use its index.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         with_pool!(&self.db, pool => {
-            let mut query = sqlx::QueryBuilder::new("SELECT * FROM cases WHERE 1 = 1");
+            // Every column but the state snapshot (about 1 KB a row), which a list never shows.
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT id, operator_id, merchant_id, order_external_id, buyer_email, kind, status, stage, reason,
+                        claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
+                        next_deadline_at, version
+                 FROM cases WHERE 1 = 1",
+            );
             if let Some(id) = filter.operator_id {
                 query.push(" AND operator_id = ").push_bind(id.to_string());
             }
@@ -339,9 +345,10 @@ impl Store {
                 query
                     .push(" AND (order_external_id = ")
                     .push_bind(search.to_owned())
-                    .push(" OR lower(buyer_email) = ")
-                    .push_bind(search.to_ascii_lowercase())
-                    .push(")");
+                    // lower() on both sides: the same folding whatever the backend.
+                    .push(" OR lower(buyer_email) = lower(")
+                    .push_bind(search.to_owned())
+                    .push("))");
             }
             let column = match filter.sort {
                 CaseSort::LastActivity => "last_activity_at",
@@ -351,17 +358,18 @@ impl Store {
                 query.push(" AND next_deadline_at IS NOT NULL");
             }
             if let Some(after) = filter.after {
-                // Rows after the cursor in list order: further along the sort key, or tied and a later id.
-                let older = match filter.sort {
+                // Rows after the cursor in list order: further along (sort key, id), which
+                // both run the same way so that one index serves the order and the cursor.
+                let further = match filter.sort {
                     CaseSort::LastActivity => " < ",
                     CaseSort::Deadline => " > ",
                 };
                 query
-                    .push(format!(" AND ({column}{older}"))
+                    .push(format!(" AND ({column}{further}"))
                     .push_bind(after.key)
                     .push(format!(" OR ({column} = "))
                     .push_bind(after.key)
-                    .push(" AND id > ")
+                    .push(format!(" AND id{further}"))
                     .push_bind(after.case_id.to_string())
                     .push("))");
             }
@@ -370,7 +378,7 @@ impl Store {
                 CaseSort::Deadline => "ASC",
             };
             query
-                .push(format!(" ORDER BY {column} {direction}, id LIMIT "))
+                .push(format!(" ORDER BY {column} {direction}, id {direction} LIMIT "))
                 .push_bind(filter.limit.clamp(1, 1000));
             query
                 .build()

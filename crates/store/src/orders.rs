@@ -154,8 +154,9 @@ impl Store {
             }
             if let Some(email) = &filter.buyer_email {
                 query
-                    .push(" AND lower(buyer_email) = ")
-                    .push_bind(email.to_ascii_lowercase());
+                    .push(" AND lower(buyer_email) = lower(")
+                    .push_bind(email.clone())
+                    .push(")");
             }
             if let Some((placed_at, id)) = filter.after {
                 query
@@ -163,11 +164,11 @@ impl Store {
                     .push_bind(crate::to_micros(placed_at))
                     .push(" OR (placed_at = ")
                     .push_bind(crate::to_micros(placed_at))
-                    .push(" AND id > ")
+                    .push(" AND id < ")
                     .push_bind(id.to_string())
                     .push("))");
             }
-            query.push(" ORDER BY placed_at DESC, id LIMIT ").push_bind(filter.limit.clamp(1, 1000));
+            query.push(" ORDER BY placed_at DESC, id DESC LIMIT ").push_bind(filter.limit.clamp(1, 1000));
             query.build().fetch_all(pool).await?.iter().map(summary_from).collect()
         })
     }

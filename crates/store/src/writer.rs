@@ -92,6 +92,9 @@ impl Writer {
                 stopped.clone(),
             )));
         }
+        if let Db::Sqlite(pool) = &db {
+            tasks.push(tokio::spawn(checkpoint_loop(pool.clone(), stopped.clone())));
+        }
         Writer {
             lanes,
             tasks: Mutex::new(tasks),
@@ -119,6 +122,39 @@ impl Writer {
         let tasks = std::mem::take(&mut *self.tasks.lock().await);
         for task in tasks {
             let _ = task.await;
+        }
+    }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// The writer's page cache (KiB, negative as SQLite wants it): it reads every case it writes.
+const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
+
+/// SQLite: checkpoints the WAL outside the writer's commits (they never run one
+/// themselves, `wal_autocheckpoint = 0`). PASSIVE never waits for readers or the
+/// writer; whatever it cannot copy now, it copies next time. A final TRUNCATE on
+/// stop leaves a small WAL behind.
+async fn checkpoint_loop(pool: sqlx::SqlitePool, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let Ok(mut conn) = SqliteConnection::connect_with(&pool.connect_options()).await else {
+        tracing::warn!("no checkpoint connection; the WAL grows until the next start");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            _ = stopped.changed() => {
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await {
+                    tracing::info!(%error, "final checkpoint skipped");
+                }
+                return;
+            }
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(%error, "checkpoint failed; retrying");
         }
     }
 }
@@ -174,7 +210,7 @@ async fn run_lane(
         if own.is_none()
             && let Db::Sqlite(pool) = &db
         {
-            own = SqliteConnection::connect_with(&pool.connect_options())
+            own = connect_writer(pool)
                 .await
                 .inspect_err(|error| {
                     tracing::warn!(%error, "no dedicated writer connection; using the pool")
@@ -187,6 +223,12 @@ async fn run_lane(
             own = None;
         }
     }
+}
+
+async fn connect_writer(pool: &sqlx::SqlitePool) -> Result<SqliteConnection, sqlx::Error> {
+    let mut conn = SqliteConnection::connect_with(&pool.connect_options()).await?;
+    sqlx::query(WRITER_CACHE).execute(&mut conn).await?;
+    Ok(conn)
 }
 
 /// Begins the batch's transaction, on the writer's own connection when it has one.

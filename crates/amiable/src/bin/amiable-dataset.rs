@@ -351,11 +351,7 @@ impl Generator {
         Generator {
             seed,
             cases,
-            long_stride: if long_cases == 0 {
-                usize::MAX
-            } else {
-                cases / long_cases
-            },
+            long_stride: cases.checked_div(long_cases).unwrap_or(usize::MAX),
             long_cases,
             merchant_weights,
             anchor,
@@ -371,7 +367,7 @@ impl Generator {
     }
 
     fn is_long(&self, index: usize) -> bool {
-        index % self.long_stride == 0 && index / self.long_stride < self.long_cases
+        index.is_multiple_of(self.long_stride) && index / self.long_stride < self.long_cases
     }
 
     /// When case `index` opens: the cases are spread evenly over the history, in index

@@ -239,10 +239,6 @@ pub async fn open(
     }
     // With an Idempotency-Key, the case id derives from it: a retry whose first
     // attempt committed but never answered opens nothing new.
-    let case_id = match crate::idempotency::key_of(&headers) {
-        Some(key) => CaseId::from_bytes(crate::idempotency::derived_id(&principal, key)),
-        None => CaseId::from_bytes(state.random_id()),
-    };
     let command = Command::Open {
         kind: body.kind,
         reason: body.reason,
@@ -250,6 +246,14 @@ pub async fn open(
         claimed: body.claimed,
         description: body.description,
         stage: body.stage,
+    };
+    let case_id = match crate::idempotency::key_of(&headers) {
+        Some(key) => {
+            let mut request = body.order_id.as_bytes().to_vec();
+            request.extend(serde_json::to_vec(&command).unwrap_or_default());
+            CaseId::from_bytes(crate::idempotency::derived_id(&principal, key, &request))
+        }
+        None => CaseId::from_bytes(state.random_id()),
     };
     let request = CommandRequest {
         case_id,
@@ -266,11 +270,17 @@ pub async fn open(
         Err(amiable_store::CommandError::Conflict { .. })
             if crate::idempotency::key_of(&headers).is_some() =>
         {
-            reopened_answer(&state, case_id, &principal).await?
+            reopened_answer(&state, case_id, &principal, body.order_id).await?
         }
         other => other?,
     };
-    state.inner.owners.put(case_id, resource);
+    // Ownership comes from the stored case, never from the request.
+    let owner = &outcome.state;
+    state.inner.owners.put(
+        case_id,
+        Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
+    );
+    let _ = resource;
     let mut response = command_response(StatusCode::CREATED, &outcome);
     response.headers_mut().insert(
         header::LOCATION,
@@ -284,6 +294,7 @@ async fn reopened_answer(
     state: &AppState,
     case_id: CaseId,
     principal: &Principal,
+    order_id: OrderId,
 ) -> Result<CommandOutcome, Problem> {
     let conflict = || {
         Problem::new(
@@ -295,7 +306,8 @@ async fn reopened_answer(
     let record = state.store().case(case_id).await?.ok_or_else(conflict)?;
     let timeline = state.store().timeline(case_id).await?;
     let opened = timeline.into_iter().next().ok_or_else(conflict)?;
-    if opened.actor != principal.actor() {
+    // The id derives from (caller, key, request): anything else is a collision, refused.
+    if opened.actor != principal.actor() || record.state.order_id != order_id {
         return Err(conflict());
     }
     Ok(CommandOutcome {
@@ -356,12 +368,16 @@ pub async fn get(
         .ok_or_else(|| Problem::not_found("case"))?;
     let timeline = state.store().timeline(case_id).await?;
     let version = record.state.version;
+    let mut case = record.state;
+    if !internal {
+        hide_internal(&mut case, &timeline);
+    }
     let view = CaseView {
         next_deadline_at: amiable_domain::case::next_deadline(
-            &record.state,
+            &case,
             &amiable_domain::case::ResponseTimes::default(),
         ),
-        case: record.state,
+        case,
         order_external_id: record.order_external_id,
         buyer_email: record.buyer_email,
         last_hash: record.last_hash,
@@ -375,6 +391,20 @@ pub async fn get(
     let mut response = Json(view).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)
+}
+
+/// What a buyer sees of the state: no trace of internal notes or files (the
+/// counters and the last activity are those of the public timeline). The
+/// version stays: it is what `If-Match` names.
+fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
+    case.internal_notes = 0;
+    case.attachments = timeline
+        .iter()
+        .filter(|e| matches!(e.event, CaseEvent::AttachmentAdded { .. }) && is_public(&e.event))
+        .count() as u32;
+    if let Some(last) = timeline.iter().rev().find(|e| is_public(&e.event)) {
+        case.last_activity_at = last.recorded_at;
+    }
 }
 
 /// A page of the inbox.

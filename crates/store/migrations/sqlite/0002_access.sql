@@ -10,12 +10,8 @@ UPDATE cases SET next_deadline_at = last_activity_at + 3600000000 * CASE
         WHEN waiting_on = 'operator' THEN 120
     END
     WHERE status = 'open';
-CREATE INDEX cases_by_deadline ON cases (operator_id, merchant_id, status, next_deadline_at);
-CREATE INDEX cases_by_operator_activity ON cases (operator_id, last_activity_at);
 CREATE INDEX cases_by_order_number ON cases (operator_id, order_external_id);
--- Emails are searched whatever their letter case (the domain is stored lower-case, the local part as given).
-CREATE INDEX cases_by_buyer_email ON cases (operator_id, lower(buyer_email));
-CREATE INDEX orders_by_buyer_email ON orders (operator_id, lower(buyer_email));
+-- The inbox's other indexes: migration 3.
 CREATE INDEX orders_by_number ON orders (operator_id, external_id);
 
 -- Staff: operator_admin and mediator (merchant_id NULL), merchant_admin and merchant_agent.
