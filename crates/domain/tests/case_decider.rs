@@ -2330,6 +2330,28 @@ fn the_deadline_follows_whose_move_it_is() {
         let state = given(history).state().unwrap();
         assert_eq!(next_deadline(&state, &times), None, "{:?}", state.status);
     }
+    // An internal note, or a reminder from the waiting side, does not move it.
+    let opened = given(open_return()).state().unwrap();
+    let mut history = open_return();
+    history.push((
+        merchant(),
+        CaseEvent::NoteAdded {
+            body: body("à rappeler"),
+        },
+    ));
+    history.push((
+        buyer(),
+        CaseEvent::MessagePosted {
+            body: body("Des nouvelles ?"),
+        },
+    ));
+    let reminded = given(history).state().unwrap();
+    assert!(reminded.last_activity_at > opened.last_activity_at);
+    assert_eq!(reminded.waiting_on, Some(Party::Merchant));
+    assert_eq!(
+        next_deadline(&reminded, &times),
+        next_deadline(&opened, &times)
+    );
     // Tighter targets move the deadline.
     let tight = ResponseTimes {
         merchant_hours: 24,

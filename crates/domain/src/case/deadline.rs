@@ -11,7 +11,7 @@ use super::state::CaseState;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-/// How long each party has to answer, counted from the case's last activity.
+/// How long each party has to answer, counted from when it became their move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseTimes {
     /// The merchant answering a buyer while the parties negotiate.
@@ -57,7 +57,8 @@ pub fn next_deadline(state: &CaseState, times: &ResponseTimes) -> Option<Timesta
     }
     let hours = times.hours_for(state.waiting_on?, state.stage)?;
     state
-        .last_activity_at
+        .waiting_since
+        .unwrap_or(state.last_activity_at)
         .checked_add(SignedDuration::from_hours(i64::from(hours)))
         .ok()
 }

@@ -52,6 +52,10 @@ pub struct CaseState {
     pub last_activity_at: Timestamp,
     /// Whose move it is; `None` when nobody is expected to act.
     pub waiting_on: Option<Party>,
+    /// Since when it has been that party's move: the deadline counts from here, so a
+    /// reminder from the waiting side or an internal note does not move it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Timestamp>,
     /// When the merchant first answered the buyer (message, offer or resolution).
     pub merchant_first_response_at: Option<Timestamp>,
     pub offers: Vec<Offer>,
@@ -116,6 +120,7 @@ impl CaseState {
                         Party::Merchant | Party::Operator => Party::Buyer,
                         _ => Party::Merchant,
                     }),
+                    waiting_since: Some(at),
                     merchant_first_response_at: None,
                     offers: Vec::new(),
                     resolution: None,
@@ -132,6 +137,7 @@ impl CaseState {
         };
         state.version = recorded.seq;
         state.last_activity_at = state.last_activity_at.max(at);
+        let was_waiting_on = state.waiting_on;
         // First response: the merchant's first message, offer, answer to an offer or resolution.
         let answers_buyer = party == Party::Merchant
             && matches!(
@@ -222,6 +228,9 @@ impl CaseState {
                 state.status = CaseStatus::Cancelled;
                 state.waiting_on = None;
             }
+        }
+        if state.waiting_on != was_waiting_on {
+            state.waiting_since = state.waiting_on.map(|_| at);
         }
         Some(state)
     }
