@@ -101,6 +101,9 @@ pub struct Inner {
     pub buyer_tokens: auth::BuyerTokens,
     pub api_keys: auth::ApiKeyCache,
     pub owners: OwnerCache,
+    /// Which operator each merchant belongs to (never changes).
+    pub merchant_operators:
+        Mutex<HashMap<amiable_domain::ids::MerchantId, amiable_domain::ids::OperatorId>>,
     pub blobs: BlobStore,
     pub metrics: Arc<metrics::Metrics>,
     pub login_limiter: rate_limit::RateLimiter,
@@ -137,6 +140,7 @@ impl AppState {
                 buyer_tokens: auth::BuyerTokens::new(key),
                 api_keys: auth::ApiKeyCache::default(),
                 owners: OwnerCache::default(),
+                merchant_operators: Mutex::default(),
                 blobs: BlobStore::new(config.attachments_dir.clone()),
                 metrics: Arc::new(metrics::Metrics::new()),
                 login_limiter: rate_limit::RateLimiter::new(
@@ -260,7 +264,7 @@ async fn metrics_endpoint(State(state): State<AppState>) -> Response {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let upload_limit = state.inner.config.max_upload_bytes + 64 * 1024;
+    let upload_limit = state.inner.config.max_upload_bytes + api::attachments::DRAIN_ALLOWANCE;
     let api =
         api::routes(upload_limit).layer(from_fn_with_state(state.clone(), idempotency::middleware));
     Router::new()

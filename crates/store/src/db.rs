@@ -213,6 +213,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_inbox_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0003_inbox_indexes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "job_leases",
+        sqlite: include_str!("../migrations/sqlite/0004_job_leases.sql"),
+        postgres: include_str!("../migrations/postgres/0004_job_leases.sql"),
+    },
 ];
 
 impl Store {

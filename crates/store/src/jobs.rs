@@ -104,12 +104,24 @@ impl Store {
         };
         // A job whose worker died on its last attempt would otherwise wait forever:
         // once its lease expires it is dead, and says why.
-        with_pool!(&self.db, pool => {
-            sqlx::query(
+        // Through the partial index `jobs_leased` (migration 4): only jobs under a lease are
+        // looked at. SQLite, without statistics, would prefer `jobs_due (status)` and walk
+        // every pending timer while holding the write lock, hence INDEXED BY.
+        let dead = match self.db.backend() {
+            Backend::Sqlite => {
+                "UPDATE jobs INDEXED BY jobs_leased
+                 SET status = 'dead', finished_at = $1, lease_owner = NULL, lease_until = NULL,
+                     last_error = COALESCE(last_error, 'the lease expired on the last attempt')
+                 WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1 AND attempts >= max_attempts"
+            }
+            Backend::Postgres => {
                 "UPDATE jobs SET status = 'dead', finished_at = $1, lease_owner = NULL, lease_until = NULL,
                                  last_error = COALESCE(last_error, 'the lease expired on the last attempt')
-                 WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1 AND attempts >= max_attempts",
-            )
+                 WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1 AND attempts >= max_attempts"
+            }
+        };
+        with_pool!(&self.db, pool => {
+            sqlx::query(dead)
             .bind(crate::to_micros(now))
             .execute(pool)
             .await?

@@ -19,6 +19,9 @@ use axum::response::{IntoResponse, Response};
 
 /// Default largest upload: 10 MiB.
 pub const DEFAULT_MAX_UPLOAD: usize = 10 * 1024 * 1024;
+/// How much of an over-limit upload is read and discarded so that the client
+/// gets its 413 rather than a connection reset; beyond it the connection is cut.
+pub const DRAIN_ALLOWANCE: usize = 64 * 1024 * 1024;
 
 fn multipart_problem(error: MultipartError) -> Problem {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -123,6 +126,12 @@ pub async fn upload(
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(multipart_problem)? {
                     if bytes.len() + chunk.len() > max {
+                        // Read the rest and throw it away (up to the route's limit): a client
+                        // still sending would otherwise see a reset instead of this answer.
+                        drop(field);
+                        while let Ok(Some(mut rest)) = multipart.next_field().await {
+                            while let Ok(Some(_)) = rest.chunk().await {}
+                        }
                         return Err(Problem::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
                             "attachment.too_large",

@@ -27,7 +27,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One timeline entry as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -38,7 +37,9 @@ pub struct TimelineEntry {
     pub schema_version: i64,
     pub actor: amiable_domain::case::Actor,
     pub recorded_at: Timestamp,
-    pub data: Value,
+    /// The event's payload, byte for byte the canonical JSON (RFC 8785) that `hash` covers.
+    #[schema(value_type = Object)]
+    pub data: Box<serde_json::value::RawValue>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -51,7 +52,12 @@ impl From<&StoredEvent> for TimelineEntry {
             schema_version: event.schema_version,
             actor: event.actor.clone(),
             recorded_at: event.recorded_at,
-            data: event.event.payload(),
+            // The stored text is canonical JSON; if it ever were not, fall back to re-encoding.
+            data: serde_json::value::RawValue::from_string(event.payload_text.clone())
+                .or_else(|_| serde_json::value::to_raw_value(&event.event.payload()))
+                .unwrap_or_else(|_| {
+                    serde_json::value::RawValue::from_string("{}".to_owned()).expect("valid JSON")
+                }),
             prev_hash: event.prev_hash.clone(),
             hash: event.hash.clone(),
         }

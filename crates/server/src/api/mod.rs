@@ -78,12 +78,35 @@ pub async fn list_scope(
         ));
     }
     if let Some(merchant_id) = merchant_id {
-        let merchant = state
-            .store()
-            .merchant(merchant_id)
-            .await?
-            .ok_or_else(|| Problem::not_found("merchant"))?;
-        return Ok(Resource::merchant(merchant.operator_id, merchant.id));
+        // A merchant never changes operator: remembered once looked up.
+        let known = state
+            .inner
+            .merchant_operators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&merchant_id)
+            .copied();
+        let operator_id = match known {
+            Some(operator_id) => operator_id,
+            None => {
+                let merchant = state
+                    .store()
+                    .merchant(merchant_id)
+                    .await?
+                    .ok_or_else(|| Problem::not_found("merchant"))?;
+                let mut cache = state
+                    .inner
+                    .merchant_operators
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if cache.len() >= 100_000 {
+                    cache.clear();
+                }
+                cache.insert(merchant.id, merchant.operator_id);
+                merchant.operator_id
+            }
+        };
+        return Ok(Resource::merchant(operator_id, merchant_id));
     }
     Ok(own_scope(principal))
 }
