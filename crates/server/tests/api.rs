@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Reply, Who, World, worlds};
+use common::{Reply, Who, World, png, worlds};
 use serde_json::{Value, json};
 
 const NIL: &str = "00000000-0000-4000-8000-000000000000";
@@ -22,16 +22,6 @@ fn code(reply: &Reply) -> Option<&str> {
 /// The actor field the old API took in bodies; now always an unknown field.
 fn merchant_actor() -> Value {
     json!({"kind": "merchant_user", "id": "agent-1"})
-}
-
-/// A tiny PNG (the signature and an IHDR chunk header are what the sniffer reads).
-fn png() -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
-    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
-    bytes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,13 +21,9 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A minimal PNG: signature, an IHDR chunk, then `tag` so each test has its own bytes.
+/// A minimal PNG, then `tag` so each test has its own bytes.
 fn png(tag: &str) -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
-    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
+    let mut bytes = common::png();
     bytes.extend_from_slice(tag.as_bytes());
     bytes
 }

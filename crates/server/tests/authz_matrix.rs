@@ -13,7 +13,7 @@ use amiable_domain::ids::{CaseId, MerchantId};
 use amiable_domain::text::Label;
 use amiable_server::api::ROUTES;
 use amiable_store::CommandRequest;
-use common::{Who, World, worlds};
+use common::{Who, World, png, worlds};
 use serde_json::{Value, json};
 
 /// Callers of the matrix, in column order.
@@ -123,16 +123,6 @@ fn who(world: &World, label: &str, buyer_token: &str) -> Who {
 
 fn is_operator_side(label: &str) -> bool {
     matches!(label, "operator_admin" | "mediator" | "operator_api_key")
-}
-
-/// A tiny PNG (the signature and an IHDR chunk header are what the sniffer reads).
-fn png() -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
-    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
-    bytes
 }
 
 async fn run_as(world: &World, case_id: &str, actor: Actor, command: Command) {

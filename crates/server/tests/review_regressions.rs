@@ -3,16 +3,8 @@
 
 mod common;
 
-use common::{Who, World, worlds};
+use common::{Who, World, png, worlds};
 use serde_json::json;
-
-fn png() -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
-    bytes
-}
 
 /// A key reused (after retention) to open a case on another order must not
 /// hand over the first order's case.

@@ -19,6 +19,16 @@ pub fn bytes() -> [u8; 16] {
     *uuid::Uuid::new_v4().as_bytes()
 }
 
+/// A tiny PNG (the signature and an IHDR chunk are what the sniffer reads).
+pub fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&[
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
+    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xDE]);
+    bytes
+}
+
 /// Who makes a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Who {
