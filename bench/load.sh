@@ -135,6 +135,8 @@ if [[ -z "$postgres" ]]; then
     drop_copy
     cp "$pristine" "$url"
     [[ -f "$pristine-wal" ]] && cp "$pristine-wal" "$url-wal"
+    # Let the copy's writeback finish before measuring: otherwise it competes with the run.
+    sync
     serve_env=(AMIABLE_SQLITE_SYNCHRONOUS="$sqlite_synchronous")
 else
     backend="postgres"

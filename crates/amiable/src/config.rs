@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Largest attachment upload in MiB (default 10).
     pub max_upload_mib: Option<usize>,
+    /// Pooled database connections for reads and short writes (default 8).
+    pub db_connections: Option<u32>,
 }
 
 impl FileConfig {
@@ -92,6 +94,14 @@ impl DataArgs {
         };
         let mut database = DatabaseConfig::new(url);
         database.durability = durability;
+        database.max_connections = match std::env::var("AMIABLE_DB_CONNECTIONS") {
+            Ok(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .context("AMIABLE_DB_CONNECTIONS must be a number from 1 to 256")?,
+            Err(_) => file.db_connections.unwrap_or(database.max_connections),
+        };
         database.automation = Automation {
             auto_close_after: jiff::SignedDuration::from_hours(i64::from(auto_close_days) * 24),
         };
