@@ -7,10 +7,12 @@
 //! cannot exist.
 
 pub mod access;
+pub mod calendar;
 pub mod canonical;
 pub mod case;
 pub mod contact;
 pub mod ids;
+pub mod law;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
