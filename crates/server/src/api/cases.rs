@@ -286,7 +286,6 @@ pub async fn open(
         case_id,
         Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
     );
-    let _ = resource;
     let mut response = command_response(StatusCode::CREATED, &outcome);
     response.headers_mut().insert(
         header::LOCATION,
