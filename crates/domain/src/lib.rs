@@ -18,6 +18,7 @@ pub mod money;
 mod openapi;
 pub mod order;
 pub mod reason;
+pub mod returns;
 pub mod sniff;
 pub mod text;
 pub mod timeline;

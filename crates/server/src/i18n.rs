@@ -351,6 +351,31 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
     ),
     (
+        "policy.window_invalid",
+        "The return window must be from 1 to 3650 days.",
+        "Le délai de retour doit être compris entre 1 et 3650 jours.",
+    ),
+    (
+        "policy.label_expiry_invalid",
+        "A return label must stay valid from 1 to 365 days.",
+        "L’étiquette de retour doit rester valable entre 1 et 365 jours.",
+    ),
+    (
+        "policy.percent_invalid",
+        "A percentage cannot exceed 100.",
+        "Un pourcentage ne peut pas dépasser 100.",
+    ),
+    (
+        "policy.no_resolution",
+        "Allow at least one resolution (refund, store credit, exchange…).",
+        "Autorisez au moins une solution (remboursement, avoir, échange…).",
+    ),
+    (
+        "policy.below_operator_minimum",
+        "This policy is less generous than the marketplace’s minimum policy.",
+        "Cette politique est moins favorable que la politique minimale de la place de marché.",
+    ),
+    (
         "request.timeout",
         "The request took too long and was stopped. Please try again.",
         "La requête a pris trop de temps et a été interrompue. Veuillez réessayer.",

@@ -41,7 +41,7 @@ impl Default for ConformityRules {
 }
 
 /// Why a line has no withdrawal right, with the article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct WithdrawalException {
     pub flag: LineFlag,
     pub article: &'static str,

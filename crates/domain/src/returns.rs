@@ -1,0 +1,340 @@
+//! Return policies and the eligibility of each line: what the merchant
+//! offers, what the law guarantees, and an answer that says which applied.
+//!
+//! The law is a floor (C. conso L221-18 ff.): a policy more generous than the
+//! law wins; one less generous is overridden, and the answer says so. Under
+//! the statutory withdrawal the buyer bears at most the direct cost of the
+//! return, and no restocking fee (L221-23); a merchant's fees apply only to
+//! what the merchant grants beyond the law.
+
+use crate::calendar::BusinessCalendar;
+use crate::case::ResolutionKind;
+use crate::ids::LineId;
+use crate::law::conformity::{WithdrawalException, withdrawal_exception};
+use crate::law::withdrawal::{
+    DeliveryPattern, Information, WithdrawalBasis, WithdrawalRules, withdrawal_period,
+};
+use crate::money::Money;
+use crate::order::{LineFlag, Order};
+use crate::validation::{FieldError, ValidationErrors};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+/// Who pays for sending goods back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnShipping {
+    Buyer,
+    Merchant,
+}
+
+/// A restocking fee, for returns the merchant grants beyond the law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RestockingFee {
+    Amount { amount: Money },
+    Percent { percent: u8 },
+}
+
+/// A merchant's return policy (or the operator's minimum).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnPolicy {
+    /// Days to ask for a return, counted from the receipt of the last item.
+    pub window_days: u32,
+    /// Categories the merchant does not take back (beyond the law's exceptions).
+    #[serde(default)]
+    pub non_returnable_categories: Vec<String>,
+    /// Line flags the merchant does not take back.
+    #[serde(default)]
+    pub non_returnable_flags: Vec<LineFlag>,
+    pub return_shipping: ReturnShipping,
+    #[serde(default)]
+    pub restocking_fee: Option<RestockingFee>,
+    /// What the buyer may choose (a refund to the original payment is always allowed by law).
+    pub allowed_resolutions: Vec<ResolutionKind>,
+    /// Extra value of a store credit instead of a refund, in percent.
+    #[serde(default)]
+    pub store_credit_bonus_percent: Option<u8>,
+    /// Below this line value, the buyer keeps the item and is refunded.
+    #[serde(default)]
+    pub returnless_below: Option<Money>,
+    /// Days a prepaid return label stays valid.
+    pub label_expiry_days: u32,
+}
+
+impl ReturnPolicy {
+    /// The law's floor as a policy: 14 days, no other exclusion, buyer pays the return.
+    pub fn statutory() -> Self {
+        ReturnPolicy {
+            window_days: WithdrawalRules::default().period_days,
+            non_returnable_categories: Vec::new(),
+            non_returnable_flags: Vec::new(),
+            return_shipping: ReturnShipping::Buyer,
+            restocking_fee: None,
+            allowed_resolutions: vec![ResolutionKind::ReturnAndRefund],
+            store_credit_bonus_percent: None,
+            returnless_below: None,
+            label_expiry_days: 14,
+        }
+    }
+
+    /// Every field that is out of bounds.
+    pub fn check(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if !(1..=3650).contains(&self.window_days) {
+            errors.push(FieldError::new(
+                "window_days",
+                "policy.window_invalid",
+                "from 1 to 3650 days",
+            ));
+        }
+        if !(1..=365).contains(&self.label_expiry_days) {
+            errors.push(FieldError::new(
+                "label_expiry_days",
+                "policy.label_expiry_invalid",
+                "from 1 to 365 days",
+            ));
+        }
+        match self.restocking_fee {
+            Some(RestockingFee::Percent { percent }) if percent > 100 => {
+                errors.push(FieldError::new(
+                    "restocking_fee.percent",
+                    "policy.percent_invalid",
+                    "at most 100",
+                ))
+            }
+            Some(RestockingFee::Amount { amount }) if amount.amount_minor < 0 => {
+                errors.push(FieldError::new(
+                    "restocking_fee.amount.amount_minor",
+                    "money.negative",
+                    "must not be negative",
+                ))
+            }
+            _ => {}
+        }
+        if self.store_credit_bonus_percent.is_some_and(|p| p > 100) {
+            errors.push(FieldError::new(
+                "store_credit_bonus_percent",
+                "policy.percent_invalid",
+                "at most 100",
+            ));
+        }
+        if self.allowed_resolutions.is_empty() {
+            errors.push(FieldError::new(
+                "allowed_resolutions",
+                "policy.no_resolution",
+                "allow at least one resolution",
+            ));
+        }
+        if self.returnless_below.is_some_and(|m| m.amount_minor < 0) {
+            errors.push(FieldError::new(
+                "returnless_below.amount_minor",
+                "money.negative",
+                "must not be negative",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Where this policy is less generous than the operator's `minimum`, one error per field.
+    pub fn undercuts(&self, minimum: &ReturnPolicy) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let below = |field: &str, message: String| {
+            FieldError::new(field, "policy.below_operator_minimum", message)
+        };
+        if self.window_days < minimum.window_days {
+            errors.push(below(
+                "window_days",
+                format!(
+                    "the marketplace requires at least {} days",
+                    minimum.window_days
+                ),
+            ));
+        }
+        for category in &self.non_returnable_categories {
+            if !minimum.non_returnable_categories.contains(category) {
+                errors.push(below(
+                    "non_returnable_categories",
+                    format!("the marketplace requires '{category}' to be returnable"),
+                ));
+            }
+        }
+        for flag in &self.non_returnable_flags {
+            if !minimum.non_returnable_flags.contains(flag) {
+                errors.push(below(
+                    "non_returnable_flags",
+                    "the marketplace requires these items to be returnable".to_owned(),
+                ));
+            }
+        }
+        if minimum.return_shipping == ReturnShipping::Merchant
+            && self.return_shipping == ReturnShipping::Buyer
+        {
+            errors.push(below(
+                "return_shipping",
+                "the marketplace requires free returns".to_owned(),
+            ));
+        }
+        if self.restocking_fee.is_some() && minimum.restocking_fee.is_none() {
+            errors.push(below(
+                "restocking_fee",
+                "the marketplace does not allow restocking fees".to_owned(),
+            ));
+        }
+        for kind in &minimum.allowed_resolutions {
+            if !self.allowed_resolutions.contains(kind) {
+                errors.push(below(
+                    "allowed_resolutions",
+                    format!("the marketplace requires offering {kind}"),
+                ));
+            }
+        }
+        errors
+    }
+}
+
+/// Which rule made a line returnable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Basis {
+    /// The merchant's policy (more generous than the law here).
+    Policy,
+    /// The law: the withdrawal right.
+    Statute { article: &'static str },
+}
+
+/// The answer for one line: may it be returned, until when, why, at what cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineEligibility {
+    pub line_id: LineId,
+    pub eligible: bool,
+    /// The last day to ask (inclusive); `None` while the goods are not received
+    /// (the withdrawal right is open from the order on) or when not eligible.
+    pub until: Option<Date>,
+    pub basis: Option<Basis>,
+    /// The law's exception that applies to the line, if any.
+    pub exception: Option<WithdrawalException>,
+    /// The policy excluded or shortened what the law grants: the law applied instead.
+    pub policy_overridden_by_law: bool,
+    /// Who pays the return shipping.
+    pub return_shipping: ReturnShipping,
+    /// The merchant's restocking fee, when the basis is the policy.
+    pub restocking_fee: Option<RestockingFee>,
+    /// The buyer keeps the item (the line is under the returnless threshold).
+    pub returnless: bool,
+}
+
+/// Eligibility of every line of `order` on `today` (in `zone`).
+pub fn eligibility(
+    order: &Order,
+    policy: &ReturnPolicy,
+    information: Information,
+    today: Date,
+    zone: &TimeZone,
+    calendar: &BusinessCalendar,
+) -> Vec<LineEligibility> {
+    let rules = WithdrawalRules::default();
+    order
+        .lines
+        .iter()
+        .map(|line| {
+            // The receipts of this line: the deliveries of the shipments that carry it.
+            let receipts: Vec<Date> = order
+                .shipments
+                .iter()
+                .filter(|s| s.lines.iter().any(|l| l.line_id == line.line_id))
+                .filter_map(|s| s.delivered_at)
+                .map(|at| at.to_zoned(zone.clone()).date())
+                .collect();
+            let flags: Vec<LineFlag> = line.flags.iter().copied().collect();
+            let exception = withdrawal_exception(&flags, false);
+            let statute_until = if exception.is_some() {
+                None
+            } else {
+                withdrawal_period(
+                    &receipts,
+                    DeliveryPattern::Separate,
+                    information,
+                    &rules,
+                    calendar,
+                )
+                .map(|p| (p.last_day, p.basis))
+            };
+            let statute_open =
+                exception.is_none() && statute_until.is_none_or(|(day, _)| today <= day);
+            let policy_excludes = policy
+                .non_returnable_flags
+                .iter()
+                .any(|f| line.flags.contains(f))
+                || policy
+                    .non_returnable_categories
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(line.category.as_str()));
+            let policy_until = if policy_excludes {
+                None
+            } else {
+                receipts
+                    .iter()
+                    .max()
+                    .and_then(|d| d.checked_add(i64::from(policy.window_days).days()).ok())
+                    .map(|d| calendar.on_or_after_working_day(d))
+            };
+            let policy_open = !policy_excludes && policy_until.is_none_or(|day| today <= day);
+            let statute_basis = |basis: WithdrawalBasis| Basis::Statute {
+                article: basis.article(),
+            };
+            // The later of the two open windows wins; on a tie, the law (it allows no fees).
+            let (eligible, until, basis) = match (statute_open, policy_open) {
+                (false, false) => (false, None, None),
+                (true, false) => (
+                    true,
+                    statute_until.map(|(d, _)| d),
+                    Some(statute_basis(
+                        statute_until.map_or(WithdrawalBasis::Standard, |(_, b)| b),
+                    )),
+                ),
+                (false, true) => (true, policy_until, Some(Basis::Policy)),
+                (true, true) => match (statute_until, policy_until) {
+                    (Some((s, _)), Some(p)) if p > s => (true, Some(p), Some(Basis::Policy)),
+                    (Some((s, b)), _) => (true, Some(s), Some(statute_basis(b))),
+                    (None, _) => (true, None, Some(statute_basis(WithdrawalBasis::Standard))),
+                },
+            };
+            let under_policy = basis == Some(Basis::Policy);
+            // The law overrides the policy where the policy would have said no (or less).
+            let policy_shorter = policy_until
+                .zip(statute_until)
+                .is_some_and(|(p, (s, _))| p < s);
+            let policy_overridden_by_law =
+                eligible && !under_policy && (!policy_open || policy_shorter);
+            let returnless = policy.returnless_below.is_some_and(|limit| {
+                line.total()
+                    .ok()
+                    .and_then(|total| total.checked_cmp(&limit).ok())
+                    == Some(std::cmp::Ordering::Less)
+            });
+            LineEligibility {
+                line_id: line.line_id.clone(),
+                eligible,
+                until: if eligible { until } else { None },
+                basis,
+                exception,
+                policy_overridden_by_law,
+                return_shipping: policy.return_shipping,
+                restocking_fee: if under_policy {
+                    policy.restocking_fee
+                } else {
+                    None
+                },
+                returnless: eligible && returnless,
+            }
+        })
+        .collect()
+}
