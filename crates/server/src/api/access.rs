@@ -162,17 +162,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     if let Some(session) = session_of(&state, &headers).await? {
-        let given = headers
-            .get(crate::auth::CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !constant_time_eq(given.as_bytes(), session.csrf_token.as_bytes()) {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "auth.csrf_failed",
-                "this request needs the session's CSRF token in the X-CSRF-Token header",
-            ));
-        }
+        crate::auth::check_csrf(&axum::http::Method::POST, &headers, &session.csrf_token)?;
         state.store().delete_session(&session.token_hash).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -237,14 +237,7 @@ pub async fn open(
         order.order.merchant_id,
         order.order.id,
     );
-    // An order out of reach is reported exactly like a missing one.
-    match amiable_domain::access::authorize(&principal, Action::OpenCase, &resource) {
-        Ok(()) => {}
-        Err(amiable_domain::access::Denied::OutOfReach) => return Err(not_found()),
-        Err(amiable_domain::access::Denied::Forbidden) => return Err(Problem::forbidden()),
-    }
-    // With an Idempotency-Key, the case id derives from it: a retry whose first
-    // attempt committed but never answered opens nothing new.
+    super::allow_referenced(&principal, Action::OpenCase, &resource, not_found)?;
     let command = Command::Open {
         kind: body.kind,
         reason: body.reason,
@@ -253,6 +246,8 @@ pub async fn open(
         description: body.description,
         stage: body.stage,
     };
+    // With an Idempotency-Key, the case id derives from (caller, key, request): a retry
+    // whose first attempt committed but never answered opens nothing new.
     let case_id = match crate::idempotency::key_of(&headers) {
         Some(key) => {
             let mut request = body.order_id.as_bytes().to_vec();

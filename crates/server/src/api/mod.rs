@@ -31,6 +31,21 @@ pub fn allow(
     }
 }
 
+/// Like [`allow`], for a resource named in the request body: out of reach, it
+/// is reported with `not_found` (a 422 on the field), exactly like a missing one.
+pub fn allow_referenced(
+    principal: &Principal,
+    action: Action,
+    resource: &Resource,
+    not_found: impl FnOnce() -> Problem,
+) -> Result<(), Problem> {
+    match authorize(principal, action, resource) {
+        Ok(()) => Ok(()),
+        Err(Denied::OutOfReach) => Err(not_found()),
+        Err(Denied::Forbidden) => Err(Problem::forbidden()),
+    }
+}
+
 /// The caller's own scope: its operator, its merchant, or its order.
 pub fn own_scope(principal: &Principal) -> Resource {
     let operator_id = principal.operator_id();

@@ -64,11 +64,8 @@ async fn target_merchant(
         .await?
         .ok_or_else(not_found)?;
     let resource = Resource::merchant(merchant.operator_id, merchant.id);
-    match amiable_domain::access::authorize(principal, Action::WriteOrders, &resource) {
-        Ok(()) => Ok(merchant.id),
-        Err(amiable_domain::access::Denied::OutOfReach) => Err(not_found()),
-        Err(amiable_domain::access::Denied::Forbidden) => Err(Problem::forbidden()),
-    }
+    super::allow_referenced(principal, Action::WriteOrders, &resource, not_found)?;
+    Ok(merchant.id)
 }
 
 fn prefixed(error: StoreError, prefix: &str) -> Problem {
