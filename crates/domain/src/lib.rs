@@ -13,6 +13,7 @@ pub mod case;
 pub mod contact;
 pub mod ids;
 pub mod law;
+pub mod ledger;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;

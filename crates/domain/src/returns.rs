@@ -63,6 +63,14 @@ pub struct ReturnPolicy {
     pub returnless_below: Option<Money>,
     /// Days a prepaid return label stays valid.
     pub label_expiry_days: u32,
+    /// Returns that are authorised at once (within the window, under an
+    /// amount, buyer not flagged). `None`: every return waits for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_approve: Option<AutoApproval>,
+    /// The condition returned items must be in, in the buyer's words
+    /// ("unworn, with tags"), shown with the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_rules: Option<String>,
 }
 
 impl ReturnPolicy {
@@ -78,6 +86,8 @@ impl ReturnPolicy {
             store_credit_bonus_percent: None,
             returnless_below: None,
             label_expiry_days: 14,
+            auto_approve: None,
+            condition_rules: None,
         }
     }
 
@@ -127,6 +137,26 @@ impl ReturnPolicy {
                 "allowed_resolutions",
                 "policy.no_resolution",
                 "allow at least one resolution",
+            ));
+        }
+        if self
+            .condition_rules
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > 2000)
+        {
+            errors.push(FieldError::new(
+                "condition_rules",
+                "text.too_long",
+                "at most 2000 characters",
+            ));
+        }
+        if let Some(auto) = &self.auto_approve
+            && auto.max_amount.is_some_and(|m| !m.is_positive())
+        {
+            errors.push(FieldError::new(
+                "auto_approve.max_amount.amount_minor",
+                "money.not_positive",
+                "must be greater than zero",
             ));
         }
         if self.returnless_below.is_some_and(|m| m.amount_minor < 0) {
@@ -337,4 +367,59 @@ pub fn eligibility(
             }
         })
         .collect()
+}
+
+/// When a policy lets a return through without a person looking at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AutoApproval {
+    /// Only returns worth at most this much (all lines together).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_amount: Option<Money>,
+    /// Only buyers with fewer than this many returns in the last 90 days (a
+    /// buyer at or above it is "flagged" and waits for a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_recent_returns: Option<u32>,
+}
+
+/// What the decider needs to judge a return request: the policy in force when
+/// the order was placed, each line's eligibility, and what other returns of
+/// the same order already took. The store computes it under the order's lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnContext {
+    /// The case being opened (its RMA number derives from it).
+    pub case_id: crate::ids::CaseId,
+    pub policy: ReturnPolicy,
+    pub policy_ref: crate::case::PolicyRef,
+    pub eligibility: Vec<LineEligibility>,
+    /// Quantities of each line in other returns of the order that are not cancelled or refused.
+    pub already_returned: std::collections::BTreeMap<LineId, u32>,
+    /// The buyer's returns in the last 90 days (for auto-approval).
+    pub recent_returns: u32,
+}
+
+impl ReturnContext {
+    /// The line's verdict.
+    pub fn line(&self, line_id: &LineId) -> Option<&LineEligibility> {
+        self.eligibility.iter().find(|l| &l.line_id == line_id)
+    }
+}
+
+/// The return merchandise authorisation number of a case: stable (derived from
+/// the case id, so a retried authorisation gives the same number), short, and
+/// made of characters Code 128 and people read without confusion.
+pub fn rma_for(case_id: &crate::ids::CaseId) -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let bytes = case_id.as_bytes();
+    // The last bytes of a v7 UUID are random: 8 symbols of 5 bits = 40 bits.
+    let mut value = u64::from_be_bytes([
+        0, 0, 0, bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
+    ]);
+    let mut symbols = [0u8; 8];
+    for symbol in symbols.iter_mut().rev() {
+        *symbol = ALPHABET[(value & 31) as usize];
+        value >>= 5;
+    }
+    format!("RMA-{}", String::from_utf8_lossy(&symbols))
 }

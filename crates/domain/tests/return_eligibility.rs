@@ -60,6 +60,8 @@ fn policy(window_days: u32) -> ReturnPolicy {
         store_credit_bonus_percent: Some(10),
         returnless_below: Some(eur(1000)),
         label_expiry_days: 14,
+        auto_approve: None,
+        condition_rules: None,
     }
 }
 

@@ -211,7 +211,8 @@ fn rejection_problem(rejection: &Rejection) -> Problem {
         | Rejection::InvalidStatus { .. }
         | Rejection::OfferNotPending { .. }
         | Rejection::StageNotHigher { .. }
-        | Rejection::DecisionStage { .. } => StatusCode::CONFLICT,
+        | Rejection::DecisionStage { .. }
+        | Rejection::ReturnStage { .. } => StatusCode::CONFLICT,
     };
     let problem = Problem::new(status, rejection.code(), rejection.to_string());
     match rejection.field() {

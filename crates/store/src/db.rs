@@ -84,6 +84,14 @@ impl Db {
         })
     }
 
+    /// Begins a read transaction (deferred on SQLite: no write lock).
+    pub(crate) async fn begin_read(&self) -> Result<Tx<'static>, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(_) => Backend::Sqlite,
@@ -218,6 +226,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "job_leases",
         sqlite: include_str!("../migrations/sqlite/0004_job_leases.sql"),
         postgres: include_str!("../migrations/postgres/0004_job_leases.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "returns",
+        sqlite: include_str!("../migrations/sqlite/0005_returns.sql"),
+        postgres: include_str!("../migrations/postgres/0005_returns.sql"),
     },
 ];
 

@@ -14,6 +14,7 @@ mod events;
 mod idempotency;
 mod jobs;
 mod orders;
+mod returns;
 mod rows;
 mod tenants;
 pub mod testing;
@@ -29,6 +30,7 @@ pub use events::{
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};
+pub use returns::{EffectivePolicy, LedgerRow, PolicyScope, StoredPolicy, captured};
 pub use tenants::{Merchant, Operator};
 pub use writer::{CommandOutcome, CommandRequest};
 

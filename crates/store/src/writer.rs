@@ -22,8 +22,12 @@ use crate::tenants::taxonomy_from_settings;
 use amiable_domain::canonical::to_canonical_json;
 use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs};
 use amiable_domain::case::{
-    Actor, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent, decide,
+    Actor, CaseKind, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent,
+    decide, ledger_entries,
 };
+use amiable_domain::law::LawPack;
+use amiable_domain::ledger::{LedgerEntry, OrderLedger};
+use crate::returns::{ledger_for_update, return_context};
 use amiable_domain::case::{ResponseTimes, next_deadline};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::reason::ReasonTaxonomy;
@@ -311,6 +315,29 @@ struct Pending {
     /// locked in one global order on PostgreSQL.
     order_deltas: BTreeMap<OrderId, (i64, i64)>,
     jobs: Vec<(CaseId, ScheduledJob)>,
+    /// Order ledgers as the batch left them (each loaded, and locked, on first use).
+    ledgers: BTreeMap<OrderId, OrderLedger>,
+    /// Ledgers the batch changed.
+    ledgers_changed: Vec<OrderId>,
+    /// Ledger rows: order, case, seq, position, entry, recorded at.
+    ledger_rows: Vec<(OrderId, CaseId, i64, i64, LedgerEntry, Timestamp)>,
+}
+
+/// The rules pack of this build: France, Europe/Paris.
+pub(crate) static LAW: std::sync::LazyLock<LawPack> = std::sync::LazyLock::new(LawPack::france);
+
+/// The order's ledger as the batch sees it, loaded and locked on first use.
+async fn batch_ledger(
+    tx: &mut Tx<'_>,
+    pending: &mut Pending,
+    order: &amiable_domain::order::Order,
+) -> Result<OrderLedger, StoreError> {
+    if let Some(ledger) = pending.ledgers.get(&order.id) {
+        return Ok(*ledger);
+    }
+    let ledger = ledger_for_update(tx, order).await?;
+    pending.ledgers.insert(order.id, ledger);
+    Ok(ledger)
 }
 
 async fn try_batch(
@@ -429,6 +456,13 @@ async fn apply(
     if current.is_none() && !opening {
         return Err(CommandError::CaseNotFound);
     }
+    let opening_return = matches!(
+        request.command,
+        Command::Open {
+            kind: CaseKind::Return,
+            ..
+        }
+    );
     let order = match (current.is_none(), request.order_id) {
         (true, Some(order_id)) => Some(
             order_in(tx, order_id)
@@ -438,11 +472,31 @@ async fn apply(
         (true, None) => return Err(CommandError::OrderNotFound),
         (false, _) => None,
     };
+    // Money and new returns read the order's ledger row, which also serialises them per order.
+    let mut ledger = None;
+    let mut money_order = None;
+    if request.command.moves_money() || (opening_return && current.is_none()) {
+        let order_for_money = match (&order, current) {
+            (Some(order), _) => order.clone(),
+            (None, Some(loaded)) => order_in(tx, loaded.state.order_id)
+                .await?
+                .ok_or(CommandError::OrderNotFound)?,
+            (None, None) => return Err(CommandError::OrderNotFound),
+        };
+        ledger = Some(batch_ledger(tx, pending, &order_for_money).await?);
+        money_order = Some(order_for_money);
+    }
+    let returns = match (&order, opening_return, current.is_none()) {
+        (Some(order), true, true) => {
+            Some(return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW).await?)
+        }
+        _ => None,
+    };
+    let current = cache.cases.get(&case_id);
     let taxonomy = match &order {
         Some(order) => operator_taxonomy(tx, order.operator_id).await?,
         None => ReasonTaxonomy::default(),
     };
-    let current = cache.cases.get(&case_id);
     let at = match (request.at.map(truncate_to_micros), current) {
         (Some(at), Some(loaded)) => at.max(loaded.state.last_activity_at),
         (Some(at), None) => at,
@@ -454,9 +508,33 @@ async fn apply(
         actor: &request.actor,
         order: order.as_ref(),
         taxonomy: &taxonomy,
+        law: &LAW,
+        ledger: ledger.as_ref(),
+        returns: returns.as_ref(),
     };
     let before = current.map(|l| &l.state);
     let events = decide(before, &request.command, &ctx).map_err(CommandError::Rejected)?;
+    let entries = ledger_entries(before, &events);
+    let mut entry_seqs = Vec::with_capacity(entries.len());
+    if !entries.is_empty() {
+        let (Some(mut balance), Some(money_order)) = (ledger, money_order.as_ref()) else {
+            return Err(StoreError::corrupt("money moved without the order's ledger").into());
+        };
+        // Which event made each entry, for the ledger rows.
+        let base = before.map_or(0, |s| s.version);
+        for (index, event) in events.iter().enumerate() {
+            for entry in amiable_domain::ledger::entries(before, event) {
+                balance
+                    .apply(&entry)
+                    .map_err(|e| StoreError::corrupt(format!("ledger: {e}")))?;
+                entry_seqs.push((base + index as i64 + 1, entry));
+            }
+        }
+        pending.ledgers.insert(money_order.id, balance);
+        if !pending.ledgers_changed.contains(&money_order.id) {
+            pending.ledgers_changed.push(money_order.id);
+        }
+    }
 
     let actor_json = serde_json::to_value(&request.actor).map_err(StoreError::corrupt)?;
     let actor_text = to_canonical_json(&actor_json).map_err(StoreError::corrupt)?;
@@ -531,6 +609,16 @@ async fn apply(
     for event in &stored {
         pending.events.push(event.clone());
         pending.actors.push(actor_text.clone());
+    }
+    for (position, (seq, entry)) in entry_seqs.into_iter().enumerate() {
+        pending.ledger_rows.push((
+            state.order_id,
+            case_id,
+            seq,
+            position as i64,
+            entry,
+            at,
+        ));
     }
     let (order_external_id, buyer_email) = match (&order, current) {
         (Some(order), _) => (order.external_id.to_string(), order.buyer.email.to_string()),
@@ -664,6 +752,45 @@ async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), 
                 .bind(*total_delta)
                 .execute(&mut *conn)
                 .await?;
+        }
+        let updated_at = crate::to_micros(Timestamp::now());
+        for order_id in &pending.ledgers_changed {
+            let ledger = &pending.ledgers[order_id];
+            let written = sqlx::query(
+                "UPDATE order_ledgers SET refunded_minor = $2, store_credit_minor = $3, store_credit_bonus_minor = $4,
+                        compensation_minor = $5, surcharge_minor = $6, due_from_buyer_minor = $7, updated_at = $8
+                 WHERE order_id = $1 AND $2 + $3 <= captured_minor",
+            )
+            .bind(order_id.to_string())
+            .bind(ledger.refunded.amount_minor)
+            .bind(ledger.store_credit.amount_minor)
+            .bind(ledger.store_credit_bonus.amount_minor)
+            .bind(ledger.compensation.amount_minor)
+            .bind(ledger.surcharge_due.amount_minor)
+            .bind(ledger.due_from_buyer.amount_minor)
+            .bind(updated_at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if written != 1 {
+                return Err(StoreError::corrupt("an order's ledger would go beyond what was captured"));
+            }
+        }
+        for (order_id, case_id, seq, position, entry, at) in &pending.ledger_rows {
+            sqlx::query(
+                "INSERT INTO ledger_entries (order_id, case_id, seq, position, kind, amount_minor, currency, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(order_id.to_string())
+            .bind(case_id.to_string())
+            .bind(*seq)
+            .bind(*position)
+            .bind(entry.kind())
+            .bind(entry.amount().amount_minor)
+            .bind(entry.amount().currency.code())
+            .bind(crate::to_micros(*at))
+            .execute(&mut *conn)
+            .await?;
         }
         let created_at = crate::to_micros(Timestamp::now());
         for chunk in pow2_chunks(&pending.jobs) {

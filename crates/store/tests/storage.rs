@@ -176,7 +176,7 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
         assert_eq!(rows.len(), 1);
         assert_eq!(
             (rows[0].status, rows[0].kind, rows[0].version),
-            (CaseStatus::Resolved, CaseKind::Return, 4)
+            (CaseStatus::Resolved, CaseKind::Incident, 4)
         );
         assert_eq!(
             rows[0].resolution_kind.as_deref(),

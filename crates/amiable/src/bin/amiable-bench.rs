@@ -99,6 +99,7 @@ fn message(i: usize) -> Command {
 /// Opens a case about the benchmark order's only line.
 fn open_on_line_one(kind: CaseKind, reason: &str, description: &str) -> Command {
     Command::Open {
+        preferred: None,
         kind,
         reason: ReasonCode::parse(reason).expect("reason"),
         items: vec![CaseItem {

@@ -520,6 +520,7 @@ impl Generator {
             opener,
             opened_at,
             Command::Open {
+        preferred: None,
                 kind,
                 reason: ReasonCode::parse(reason).expect("built-in reason"),
                 items: vec![item],

@@ -611,6 +611,9 @@ mod tests {
                         actor: &step.actor,
                         order: Some(order),
                         taxonomy: &taxonomy,
+                        law: &amiable_domain::law::LawPack::france(),
+                        ledger: None,
+                        returns: None,
                     };
                     let events = decide(state.as_ref(), &step.command, &ctx).unwrap_or_else(|e| {
                         panic!(

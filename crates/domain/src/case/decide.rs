@@ -24,6 +24,8 @@ pub enum Command {
         description: Body,
         /// Payment disputes may start above negotiation (a chargeback is external at once).
         stage: Option<Stage>,
+        /// For a return: the resolution the buyer would like (among the policy's).
+        preferred: Option<ResolutionKind>,
     },
     PostMessage {
         body: Body,
@@ -64,6 +66,64 @@ pub enum Command {
     Cancel {
         reason: Label,
     },
+    AuthoriseReturn {
+        /// The buyer keeps the items and is refunded without sending them back.
+        returnless: bool,
+    },
+    RefuseReturn {
+        ground: Label,
+    },
+    IssueLabel {
+        label: ReturnLabel,
+    },
+    ExpireLabel,
+    RecordParcelScan {
+        status: ParcelStatus,
+        scanned_at: Timestamp,
+        location: Option<Label>,
+        carrier_event_id: Option<Label>,
+    },
+    ReceiveReturn {
+        lines: Vec<ReceivedLine>,
+    },
+    InspectReturn {
+        lines: Vec<InspectedLine>,
+    },
+    /// Refund to the original payment. Without an amount: what the return
+    /// calls for (lines back, less fees and deductions, plus delivery when due).
+    Refund {
+        amount: Option<Money>,
+        deductions: Vec<Deduction>,
+        gateway: Label,
+        /// Also resolve the case with this refund.
+        resolve: bool,
+    },
+    SettleRefund {
+        refund_id: u32,
+        reference: Label,
+    },
+    FailRefund {
+        refund_id: u32,
+        error: Label,
+    },
+    IssueStoreCredit {
+        amount: Option<Money>,
+        /// The policy's bonus when absent.
+        bonus_percent: Option<u8>,
+        resolve: bool,
+    },
+    RecordExchange {
+        lines: Vec<ExchangeLine>,
+    },
+    Compensate {
+        kind: GoodwillKind,
+        amount: Money,
+        note: Option<Label>,
+        resolve: bool,
+    },
+    SendReminder {
+        topic: ReminderTopic,
+    },
 }
 
 impl Command {
@@ -82,7 +142,34 @@ impl Command {
             Command::Reopen { .. } => "reopen",
             Command::Close => "close",
             Command::Cancel { .. } => "cancel",
+            Command::AuthoriseReturn { .. } => "authorise_return",
+            Command::RefuseReturn { .. } => "refuse_return",
+            Command::IssueLabel { .. } => "issue_label",
+            Command::ExpireLabel => "expire_label",
+            Command::RecordParcelScan { .. } => "record_parcel_scan",
+            Command::ReceiveReturn { .. } => "receive_return",
+            Command::InspectReturn { .. } => "inspect_return",
+            Command::Refund { .. } => "refund",
+            Command::SettleRefund { .. } => "settle_refund",
+            Command::FailRefund { .. } => "fail_refund",
+            Command::IssueStoreCredit { .. } => "issue_store_credit",
+            Command::RecordExchange { .. } => "record_exchange",
+            Command::Compensate { .. } => "compensate",
+            Command::SendReminder { .. } => "send_reminder",
         }
+    }
+
+    /// Whether the command may move money: the store loads and locks the
+    /// order's ledger for it.
+    pub fn moves_money(&self) -> bool {
+        matches!(
+            self,
+            Command::Refund { .. }
+                | Command::FailRefund { .. }
+                | Command::IssueStoreCredit { .. }
+                | Command::RecordExchange { .. }
+                | Command::Compensate { .. }
+        )
     }
 }
 
@@ -94,6 +181,12 @@ pub struct Context<'a> {
     /// The case's order. Required to open a case; other commands do not read it.
     pub order: Option<&'a Order>,
     pub taxonomy: &'a ReasonTaxonomy,
+    /// The rules pack deadlines are computed under.
+    pub law: &'a crate::law::LawPack,
+    /// The order's money; required by the commands that move it.
+    pub ledger: Option<&'a crate::ledger::OrderLedger>,
+    /// Required to open a return: the policy and eligibility it is judged by.
+    pub returns: Option<&'a crate::returns::ReturnContext>,
 }
 
 /// Why a command was refused. Codes are stable: clients and translations key on them.
@@ -122,6 +215,11 @@ pub enum Rejection {
     StageNotHigher { current: Stage },
     #[error("a decision is recorded in arbitration or by an external body, not in {stage}")]
     DecisionStage { stage: Stage },
+    #[error("'{command}' is not possible while the return is {stage}")]
+    ReturnStage {
+        command: &'static str,
+        stage: ReturnStage,
+    },
 }
 
 impl Rejection {
@@ -137,6 +235,7 @@ impl Rejection {
             Rejection::OfferNotAddressedToYou { .. } => "offer.not_addressed_to_you",
             Rejection::StageNotHigher { .. } => "escalation.not_higher",
             Rejection::DecisionStage { .. } => "decision.wrong_stage",
+            Rejection::ReturnStage { .. } => "return.invalid_stage",
         }
     }
 
@@ -153,11 +252,11 @@ impl Rejection {
     }
 }
 
-fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
+pub(super) fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
     Rejection::Invalid(crate::validation::FieldError::new(field, code, message))
 }
 
-fn require_party(command: &Command, party: Party, allowed: &[Party]) -> Result<(), Rejection> {
+pub(super) fn require_party(command: &Command, party: Party, allowed: &[Party]) -> Result<(), Rejection> {
     if allowed.contains(&party) {
         Ok(())
     } else {
@@ -168,7 +267,7 @@ fn require_party(command: &Command, party: Party, allowed: &[Party]) -> Result<(
     }
 }
 
-fn require_status(
+pub(super) fn require_status(
     command: &Command,
     state: &CaseState,
     allowed: &[CaseStatus],
@@ -411,10 +510,31 @@ pub fn decide(
                     party,
                 });
             }
+            // Once the goods are back with the merchant, the return is settled, not cancelled.
+            if let Some(progress) = &state.returns
+                && matches!(
+                    progress.stage,
+                    ReturnStage::Received | ReturnStage::Inspected
+                )
+                && party == Buyer
+            {
+                return Err(Rejection::ReturnStage {
+                    command: command.name(),
+                    stage: progress.stage,
+                });
+            }
+            if state.refunds.iter().any(|r| r.status != RefundStatus::Failed) {
+                return Err(invalid(
+                    "case_id",
+                    "case.money_moved",
+                    "money was refunded on this case: resolve it instead",
+                ));
+            }
             vec![CaseEvent::Cancelled {
                 reason: reason.clone(),
             }]
         }
+        _ => return super::decide_returns::decide_return_or_money(state, command, ctx),
     };
     Ok(events)
 }
@@ -427,6 +547,7 @@ fn open(command: &Command, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, Rejectio
         claimed,
         description,
         stage,
+        preferred,
     } = command
     else {
         return Err(Rejection::NotOpened);
@@ -503,7 +624,14 @@ fn open(command: &Command, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, Rejectio
     if let Some(claimed) = claimed {
         check_amount(claimed, &order_total, "claimed", true)?;
     }
-    Ok(vec![CaseEvent::Opened {
+    if preferred.is_some() && *kind != CaseKind::Return {
+        return Err(invalid(
+            "preferred_resolution",
+            "case.preferred_only_for_returns",
+            "only a return names a preferred resolution",
+        ));
+    }
+    let mut events = vec![CaseEvent::Opened {
         operator_id: order.operator_id,
         merchant_id: order.merchant_id,
         order_id: order.id,
@@ -514,7 +642,15 @@ fn open(command: &Command, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, Rejectio
         claimed: *claimed,
         order_total,
         description: description.clone(),
-    }])
+    }];
+    if *kind == CaseKind::Return
+        && let Some(returns) = ctx.returns
+    {
+        events.extend(super::decide_returns::open_return(
+            command, order, returns, ctx, &returns.case_id,
+        )?);
+    }
+    Ok(events)
 }
 
 /// An amount must be positive, in the order's currency and, when `capped`, at most the order total.

@@ -6,6 +6,7 @@ use crate::money::Money;
 use crate::reason::ReasonCode;
 use crate::text::{Body, Label};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -75,6 +76,93 @@ pub enum CaseEvent {
     Cancelled {
         reason: Label,
     },
+    /// A return asked for, with each line judged against the policy and the law.
+    ReturnRequested {
+        policy: PolicyRef,
+        lines: Vec<ReturnLine>,
+        return_shipping: crate::returns::ReturnShipping,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preferred: Option<ResolutionKind>,
+        /// Original standard delivery costs, refundable when the whole order is
+        /// withdrawn from (C. conso L221-24).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original_shipping: Option<Money>,
+        /// The legal refund deadline, for a return under the withdrawal right (L221-24).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refund_due_by: Option<Date>,
+        /// What the policy offers instead of a refund.
+        allowed_resolutions: Vec<ResolutionKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        store_credit_bonus_percent: Option<u8>,
+    },
+    ReturnAuthorised {
+        rma: String,
+        /// The buyer keeps the items (returnless refund).
+        returnless: bool,
+        /// Granted by the policy's auto-approval rules rather than by a person.
+        automatic: bool,
+    },
+    ReturnRefused {
+        ground: Label,
+    },
+    LabelIssued {
+        label: ReturnLabel,
+    },
+    LabelExpired {},
+    ParcelScanned {
+        status: ParcelStatus,
+        scanned_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Label>,
+        /// The carrier's id for the event, so a pushed event is recorded once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carrier_event_id: Option<Label>,
+    },
+    ReturnReceived {
+        lines: Vec<ReceivedLine>,
+    },
+    ReturnInspected {
+        lines: Vec<InspectedLine>,
+    },
+    RefundRecorded {
+        refund_id: u32,
+        amount: Money,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        deductions: Vec<Deduction>,
+        /// The payment gateway that executes it (`manual`: refunded outside amiable).
+        gateway: Label,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late: Option<LateRefund>,
+    },
+    RefundSettled {
+        refund_id: u32,
+        reference: Label,
+    },
+    RefundFailed {
+        refund_id: u32,
+        error: Label,
+    },
+    StoreCreditIssued {
+        /// What the credit replaces of a refund (counts against the refundable balance).
+        amount: Money,
+        /// What the merchant adds on top.
+        bonus: Money,
+    },
+    ExchangeRecorded {
+        lines: Vec<ExchangeLine>,
+        /// Positive: the buyer owes it; negative: refunded to the buyer (a refund event follows).
+        difference: Money,
+    },
+    CompensationRecorded {
+        kind: GoodwillKind,
+        amount: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Label>,
+    },
+    ReminderSent {
+        topic: ReminderTopic,
+        due_by: Date,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,6 +190,21 @@ impl CaseEvent {
         "reopened",
         "closed",
         "cancelled",
+        "return_requested",
+        "return_authorised",
+        "return_refused",
+        "label_issued",
+        "label_expired",
+        "parcel_scanned",
+        "return_received",
+        "return_inspected",
+        "refund_recorded",
+        "refund_settled",
+        "refund_failed",
+        "store_credit_issued",
+        "exchange_recorded",
+        "compensation_recorded",
+        "reminder_sent",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -119,13 +222,28 @@ impl CaseEvent {
             CaseEvent::Reopened { .. } => "reopened",
             CaseEvent::Closed { .. } => "closed",
             CaseEvent::Cancelled { .. } => "cancelled",
+            CaseEvent::ReturnRequested { .. } => "return_requested",
+            CaseEvent::ReturnAuthorised { .. } => "return_authorised",
+            CaseEvent::ReturnRefused { .. } => "return_refused",
+            CaseEvent::LabelIssued { .. } => "label_issued",
+            CaseEvent::LabelExpired {} => "label_expired",
+            CaseEvent::ParcelScanned { .. } => "parcel_scanned",
+            CaseEvent::ReturnReceived { .. } => "return_received",
+            CaseEvent::ReturnInspected { .. } => "return_inspected",
+            CaseEvent::RefundRecorded { .. } => "refund_recorded",
+            CaseEvent::RefundSettled { .. } => "refund_settled",
+            CaseEvent::RefundFailed { .. } => "refund_failed",
+            CaseEvent::StoreCreditIssued { .. } => "store_credit_issued",
+            CaseEvent::ExchangeRecorded { .. } => "exchange_recorded",
+            CaseEvent::CompensationRecorded { .. } => "compensation_recorded",
+            CaseEvent::ReminderSent { .. } => "reminder_sent",
         }
     }
 
     /// Whether buyers may see this event on their timeline.
     pub fn is_public(&self) -> bool {
         match self {
-            CaseEvent::NoteAdded { .. } => false,
+            CaseEvent::NoteAdded { .. } | CaseEvent::ReminderSent { .. } => false,
             CaseEvent::AttachmentAdded { visibility, .. } => *visibility == Visibility::Public,
             _ => true,
         }

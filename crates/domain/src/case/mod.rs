@@ -7,6 +7,7 @@
 pub mod automation;
 mod deadline;
 mod decide;
+mod decide_returns;
 mod event;
 mod model;
 mod state;
@@ -15,4 +16,8 @@ pub use deadline::{ResponseTimes, next_deadline};
 pub use decide::{Command, Context, Rejection, decide};
 pub use event::{CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent};
 pub use model::*;
-pub use state::{CaseState, Offer, OfferStatus};
+pub use decide_returns::ledger_entries;
+pub use state::{
+    CaseState, CompensationRecord, ExchangeRecord, Offer, OfferStatus, ParcelScan, RefundRecord,
+    ReturnProgress, StoreCreditRecord,
+};

@@ -267,3 +267,193 @@ pub struct AttachmentRef {
     pub content_type: Label,
     pub size_bytes: u64,
 }
+
+string_enum!(
+    /// Where a return is (a case of kind `return`).
+    ReturnStage {
+        /// Asked for; waiting for the merchant's authorisation.
+        Requested => "requested",
+        /// Authorised (RMA number issued); a label comes next, unless returnless.
+        Authorised => "authorised",
+        /// A prepaid label is ready for the buyer.
+        LabelIssued => "label_issued",
+        /// The label expired before the parcel was dropped off.
+        LabelExpired => "label_expired",
+        /// The carrier has the parcel.
+        InTransit => "in_transit",
+        /// The carrier delivered the parcel to the merchant.
+        Delivered => "delivered",
+        /// The merchant counted what came back.
+        Received => "received",
+        /// The merchant checked what came back; the resolution comes next.
+        Inspected => "inspected",
+        /// The carrier lost the parcel.
+        Lost => "lost",
+        /// The merchant refused the return, with a ground.
+        Refused => "refused",
+    }
+);
+
+string_enum!(
+    /// What a carrier says about a parcel.
+    ParcelStatus {
+        /// Dropped off or picked up: the proof of shipment (L221-24).
+        InTransit => "in_transit",
+        OutForDelivery => "out_for_delivery",
+        Delivered => "delivered",
+        /// Delivery failed; the carrier tries again or holds it.
+        Exception => "exception",
+        Lost => "lost",
+    }
+);
+
+string_enum!(
+    /// The state an item came back in.
+    ItemCondition {
+        /// Unused, in its packaging.
+        New => "new",
+        /// Tried on or opened, as new.
+        LikeNew => "like_new",
+        /// Visibly used.
+        Used => "used",
+        Damaged => "damaged",
+    }
+);
+
+string_enum!(
+    /// How far a refund has gone through the payment provider.
+    RefundStatus {
+        /// Recorded and reserved in the ledger; the payment gateway has not confirmed it.
+        Pending => "pending",
+        Settled => "settled",
+        /// The gateway refused it; the amount is refundable again.
+        Failed => "failed",
+    }
+);
+
+string_enum!(
+    /// What a reminder is about.
+    ReminderTopic {
+        /// The legal refund deadline (C. conso L221-24) is near.
+        RefundDue => "refund_due",
+        /// The legal refund deadline passed without a refund: the L242-4 surcharge runs.
+        RefundOverdue => "refund_overdue",
+    }
+);
+
+/// Which return policy judged a return: the version in force when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRef {
+    /// `merchant` (the merchant's own policy), `operator` (the marketplace minimum,
+    /// when the merchant has none) or `statutory` (neither: the law alone).
+    pub source: PolicySource,
+    /// The version number; 0 for the statutory default.
+    pub version: u32,
+}
+
+string_enum!(
+    /// Whose policy applied.
+    PolicySource {
+        Merchant => "merchant",
+        Operator => "operator",
+        Statutory => "statutory",
+    }
+);
+
+/// One line of a return, as judged when it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLine {
+    pub line_id: LineId,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+    /// The last day it could be returned (`None`: not delivered yet, the period has not started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub until: Option<jiff::civil::Date>,
+    /// `policy`, or the article of the law that grants it (e.g. `C. conso L221-18`).
+    pub basis: String,
+    /// The restocking fee for this line (policy returns beyond the law only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restocking_fee: Option<Money>,
+    /// The buyer keeps it and is refunded without sending it back.
+    #[serde(default)]
+    pub returnless: bool,
+}
+
+/// A sum kept back from a refund, with its reason (itemised for the buyer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Deduction {
+    pub label: Label,
+    pub amount: Money,
+}
+
+/// What came back of one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReceivedLine {
+    pub line_id: LineId,
+    /// How many came back (0 when the line is missing from the parcel).
+    pub quantity: u32,
+    pub condition: ItemCondition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Label>,
+}
+
+/// The inspection of one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InspectedLine {
+    pub line_id: LineId,
+    /// `false`: not as expected (damaged by use, incomplete…); deductions say how much it costs.
+    pub compliant: bool,
+    #[serde(default)]
+    pub deductions: Vec<Deduction>,
+}
+
+/// An item sent in exchange for one returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeLine {
+    /// The returned line it replaces.
+    pub line_id: LineId,
+    pub quantity: Quantity,
+    pub sku: Label,
+    pub title: Label,
+    pub unit_price: Money,
+}
+
+/// The prepaid label of a return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLabel {
+    pub carrier: Label,
+    pub tracking_number: Label,
+    /// The PDF, stored as an attachment of the case (public: the buyer downloads it).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub attachment: AttachmentRef,
+    pub expires_at: jiff::Timestamp,
+    pub parcel_count: u32,
+    pub weight_grams: u32,
+}
+
+/// A refund paid after its legal deadline, and what the law adds (C. conso L242-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LateRefund {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub due_by: jiff::civil::Date,
+    pub days_late: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub surcharge: crate::law::refund::Surcharge,
+}

@@ -4,3 +4,37 @@
 pub mod conformity;
 pub mod refund;
 pub mod withdrawal;
+
+use crate::calendar::BusinessCalendar;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+/// The rules pack a decision is taken under: the time zone deadlines are
+/// counted in, the business calendar and the numbers of each rule.
+#[derive(Debug, Clone)]
+pub struct LawPack {
+    pub zone: TimeZone,
+    pub calendar: BusinessCalendar,
+    pub withdrawal: withdrawal::WithdrawalRules,
+    pub refund: refund::RefundRules,
+    pub conformity: conformity::ConformityRules,
+}
+
+impl LawPack {
+    /// France (metropolitan), Europe/Paris; every number at its statutory default.
+    pub fn france() -> Self {
+        LawPack {
+            zone: TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC),
+            calendar: BusinessCalendar::france(),
+            withdrawal: withdrawal::WithdrawalRules::default(),
+            refund: refund::RefundRules::default(),
+            conformity: conformity::ConformityRules::default(),
+        }
+    }
+
+    /// The civil date of an instant in the pack's zone.
+    pub fn date_of(&self, at: Timestamp) -> Date {
+        at.to_zoned(self.zone.clone()).date()
+    }
+}

@@ -239,6 +239,7 @@ pub async fn open(
     );
     super::allow_referenced(&principal, Action::OpenCase, &resource, not_found)?;
     let command = Command::Open {
+        preferred: None,
         kind: body.kind,
         reason: body.reason,
         items: body.items,

@@ -341,10 +341,19 @@ impl World {
     }
 
     pub fn order_body(merchant_id: Option<MerchantId>, external_id: &str) -> Value {
+        // Dated from today, so the withdrawal period (14 days from delivery) is open whenever the suite runs.
+        let days_ago = |days: i64| {
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+                .unwrap()
+                .round(jiff::Unit::Second)
+                .unwrap()
+                .to_string()
+        };
         let mut body = json!({
             "order": {
                 "external_id": external_id,
-                "placed_at": "2026-11-02T09:15:00+01:00",
+                "placed_at": days_ago(7),
                 "currency": "EUR",
                 "buyer": {"name": "Claire Martin", "email": "claire.martin@exemple.fr", "locale": "fr"},
                 "lines": [
@@ -353,8 +362,8 @@ impl World {
                 ],
                 "shipping_minor": 490,
                 "payment": {"provider": "paypal", "transaction_id": "5TY05013RG002845M", "captured_minor": 11480},
-                "shipments": [{"carrier": "Colissimo", "tracking_number": "6A123", "shipped_at": "2026-11-03T10:00:00Z",
-                               "delivered_at": "2026-11-05T10:00:00Z", "lines": [{"line_id": "1", "quantity": 2}, {"line_id": "2", "quantity": 1}]}]
+                "shipments": [{"carrier": "Colissimo", "tracking_number": "6A123", "shipped_at": days_ago(5),
+                               "delivered_at": days_ago(3), "lines": [{"line_id": "1", "quantity": 2}, {"line_id": "2", "quantity": 1}]}]
             }
         });
         if let Some(m) = merchant_id {
@@ -412,6 +421,7 @@ impl World {
                 case_id,
                 expected_version: Some(0),
                 command: Command::Open {
+        preferred: None,
                     kind: CaseKind::Return,
                     reason: amiable_domain::reason::ReasonCode::parse("changed_mind").unwrap(),
                     items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}]))

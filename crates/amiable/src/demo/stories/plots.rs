@@ -105,6 +105,7 @@ impl Story<'_> {
         };
         let claimed = (reason != "late_delivery").then(|| eur(self.claimed_value()));
         let command = Command::Open {
+        preferred: None,
             kind: self.kind(),
             reason: ReasonCode::parse(reason)?,
             items: self.items()?,
@@ -572,6 +573,7 @@ impl Story<'_> {
             &due,
         );
         let command = Command::Open {
+        preferred: None,
             kind: CaseKind::PaymentDispute,
             reason: ReasonCode::parse(reason)?,
             items: Vec::new(),

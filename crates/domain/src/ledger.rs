@@ -1,0 +1,203 @@
+//! The money of one order: what was captured, and what went back to the buyer
+//! as refunds, store credit and compensation, across all of the order's cases.
+//!
+//! The ledger is a projection of the cases' money events ([`entries`]). The
+//! store keeps one balance row per order and changes it in the transaction
+//! that appends the event, after the decider checked the command against it:
+//! a refund can never exceed what remains refundable, even when two cases of
+//! the same order refund at the same instant (the balance row is the lock).
+
+use crate::case::{CaseEvent, CaseState};
+use crate::money::{Currency, Money, MoneyError};
+use serde::{Deserialize, Serialize};
+
+/// An order's money, in the order's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLedger {
+    /// What the buyer paid (the payment's capture, or the order total).
+    pub captured: Money,
+    /// Refunds recorded, pending or settled (a failed refund is released).
+    pub refunded: Money,
+    /// Store credit issued in place of a refund (the bonus is not counted here).
+    pub store_credit: Money,
+    /// Bonuses added to store credit.
+    pub store_credit_bonus: Money,
+    /// Goodwill compensation: vouchers, shipping refunds, gifts.
+    pub compensation: Money,
+    /// Late-refund surcharges due by law (C. conso L242-4).
+    pub surcharge_due: Money,
+    /// Price differences the buyer owes for exchanges.
+    pub due_from_buyer: Money,
+}
+
+/// One change to a ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LedgerEntry {
+    Refund { amount: Money },
+    /// A refund the gateway refused: the amount is refundable again.
+    RefundReleased { amount: Money },
+    StoreCredit { amount: Money, bonus: Money },
+    Compensation { amount: Money },
+    Surcharge { amount: Money },
+    DueFromBuyer { amount: Money },
+}
+
+impl LedgerEntry {
+    /// A stable name, for the ledger's rows.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LedgerEntry::Refund { .. } => "refund",
+            LedgerEntry::RefundReleased { .. } => "refund_released",
+            LedgerEntry::StoreCredit { .. } => "store_credit",
+            LedgerEntry::Compensation { .. } => "compensation",
+            LedgerEntry::Surcharge { .. } => "surcharge",
+            LedgerEntry::DueFromBuyer { .. } => "due_from_buyer",
+        }
+    }
+
+    /// The amount the row shows.
+    pub fn amount(&self) -> Money {
+        match *self {
+            LedgerEntry::Refund { amount }
+            | LedgerEntry::RefundReleased { amount }
+            | LedgerEntry::Compensation { amount }
+            | LedgerEntry::Surcharge { amount }
+            | LedgerEntry::DueFromBuyer { amount } => amount,
+            LedgerEntry::StoreCredit { amount, .. } => amount,
+        }
+    }
+}
+
+/// Why a ledger change cannot apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("the amount is more than the {refundable} still refundable")]
+    ExceedsRefundable { refundable: Money },
+    #[error("the amount is not in the order's currency")]
+    Currency,
+    #[error("the amount must be greater than zero")]
+    NotPositive,
+    #[error("amounts overflow")]
+    Overflow,
+}
+
+impl From<MoneyError> for LedgerError {
+    fn from(error: MoneyError) -> Self {
+        match error {
+            MoneyError::CurrencyMismatch { .. } => LedgerError::Currency,
+            _ => LedgerError::Overflow,
+        }
+    }
+}
+
+impl OrderLedger {
+    pub fn new(captured: Money) -> Self {
+        let zero = Money::zero(captured.currency);
+        OrderLedger {
+            captured,
+            refunded: zero,
+            store_credit: zero,
+            store_credit_bonus: zero,
+            compensation: zero,
+            surcharge_due: zero,
+            due_from_buyer: zero,
+        }
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.captured.currency
+    }
+
+    /// What can still be given back instead of the goods: captured − refunded − store credit.
+    pub fn refundable(&self) -> Money {
+        let used = self.refunded.amount_minor.saturating_add(self.store_credit.amount_minor);
+        Money::new(
+            self.captured.amount_minor.saturating_sub(used).max(0),
+            self.captured.currency,
+        )
+    }
+
+    /// Applies one entry, refusing what would give back more than was captured.
+    pub fn apply(&mut self, entry: &LedgerEntry) -> Result<(), LedgerError> {
+        let amount = entry.amount();
+        if amount.currency != self.currency() {
+            return Err(LedgerError::Currency);
+        }
+        if !amount.is_positive() {
+            return Err(LedgerError::NotPositive);
+        }
+        let refundable = self.refundable();
+        let over = |amount: Money| amount.amount_minor > refundable.amount_minor;
+        match *entry {
+            LedgerEntry::Refund { amount } => {
+                if over(amount) {
+                    return Err(LedgerError::ExceedsRefundable { refundable });
+                }
+                self.refunded = self.refunded.checked_add(amount)?;
+            }
+            LedgerEntry::RefundReleased { amount } => {
+                let released = self.refunded.checked_sub(amount)?;
+                if released.amount_minor < 0 {
+                    return Err(LedgerError::Overflow);
+                }
+                self.refunded = released;
+            }
+            LedgerEntry::StoreCredit { amount, bonus } => {
+                if over(amount) {
+                    return Err(LedgerError::ExceedsRefundable { refundable });
+                }
+                if bonus.currency != self.currency() || bonus.amount_minor < 0 {
+                    return Err(LedgerError::Currency);
+                }
+                self.store_credit = self.store_credit.checked_add(amount)?;
+                self.store_credit_bonus = self.store_credit_bonus.checked_add(bonus)?;
+            }
+            LedgerEntry::Compensation { amount } => {
+                self.compensation = self.compensation.checked_add(amount)?;
+            }
+            LedgerEntry::Surcharge { amount } => {
+                self.surcharge_due = self.surcharge_due.checked_add(amount)?;
+            }
+            LedgerEntry::DueFromBuyer { amount } => {
+                self.due_from_buyer = self.due_from_buyer.checked_add(amount)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ledger entries an event makes. `before` is the case as it was, for
+/// events that refer to an earlier one (a failed refund releases its amount).
+pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry> {
+    match event {
+        CaseEvent::RefundRecorded { amount, late, .. } => {
+            let mut entries = vec![LedgerEntry::Refund { amount: *amount }];
+            if let Some(late) = late
+                && let crate::law::refund::Surcharge::Percent { amount, .. } = late.surcharge
+                && amount.is_positive()
+            {
+                entries.push(LedgerEntry::Surcharge { amount });
+            }
+            entries
+        }
+        CaseEvent::RefundFailed { refund_id, .. } => before
+            .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
+            .map(|r| vec![LedgerEntry::RefundReleased { amount: r.amount }])
+            .unwrap_or_default(),
+        CaseEvent::StoreCreditIssued { amount, bonus } => vec![LedgerEntry::StoreCredit {
+            amount: *amount,
+            bonus: *bonus,
+        }],
+        CaseEvent::CompensationRecorded { amount, .. } => {
+            vec![LedgerEntry::Compensation { amount: *amount }]
+        }
+        CaseEvent::ExchangeRecorded { difference, .. } if difference.is_positive() => {
+            vec![LedgerEntry::DueFromBuyer {
+                amount: *difference,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
