@@ -933,6 +933,7 @@ impl CsvOrder {
             shipping_minor: row.optional_integer(Column::ShippingMinor),
             payment,
             shipments: Vec::new(),
+            shipping_address: None,
         };
         let mut order = CsvOrder {
             line: row.line,

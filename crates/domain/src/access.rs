@@ -247,6 +247,14 @@ pub enum Action {
     ManageUsers,
     /// Create, list and revoke API keys.
     ManageApiKeys,
+    /// Authorise or refuse a return, issue its label, record carrier scans, receipt and inspection.
+    HandleReturn,
+    /// Refund, issue store credit, record an exchange or a compensation.
+    MoveMoney,
+    /// Read return policies and their versions.
+    ReadPolicy,
+    /// Publish a new version of a return policy.
+    ManagePolicy,
 }
 
 impl Action {
@@ -273,6 +281,10 @@ impl Action {
         Action::ListMerchants,
         Action::ManageUsers,
         Action::ManageApiKeys,
+        Action::HandleReturn,
+        Action::MoveMoney,
+        Action::ReadPolicy,
+        Action::ManagePolicy,
     ];
 }
 
@@ -356,14 +368,14 @@ fn permits(profile: Profile, action: Action) -> bool {
         OperatorAdmin => !matches!(action, AnswerOffer),
         Mediator => !matches!(
             action,
-            WriteOrders | ManageUsers | ManageApiKeys | CreateBuyerLink | AnswerOffer
+            WriteOrders | ManageUsers | ManageApiKeys | CreateBuyerLink | AnswerOffer | ManagePolicy
         ),
         OperatorIntegration => !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer),
         MerchantAdmin => !matches!(action, RecordDecision),
         MerchantIntegration => !matches!(action, RecordDecision | ManageUsers | ManageApiKeys),
         MerchantAgent => !matches!(
             action,
-            RecordDecision | WriteOrders | ManageUsers | ManageApiKeys
+            RecordDecision | WriteOrders | ManageUsers | ManageApiKeys | ManagePolicy
         ),
         // A buyer resolves only by withdrawing; the decider checks the kind.
         Buyer => matches!(

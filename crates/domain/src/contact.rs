@@ -187,3 +187,76 @@ mod tests {
         assert_eq!(Locale::parse("de").unwrap_err().code, "locale.unsupported");
     }
 }
+
+/// A postal address, as printed on a label.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PostalAddress {
+    /// Who receives it (a person or a company); the buyer's name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// 1 to 3 lines (street, building…), 100 characters each.
+    pub lines: Vec<String>,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2, e.g. `FR`.
+    pub country: String,
+}
+
+impl PostalAddress {
+    /// Checks the address, naming each faulty field under `field`.
+    pub fn check(&self, field: &str) -> Result<(), crate::validation::ValidationErrors> {
+        let mut errors = crate::validation::ValidationErrors::default();
+        let printable = |text: &str, max: usize| {
+            !text.trim().is_empty() && text.chars().count() <= max && !text.chars().any(char::is_control)
+        };
+        if self.lines.is_empty() || self.lines.len() > 3 {
+            errors.push(FieldError::new(
+                format!("{field}.lines"),
+                "address.lines_invalid",
+                "1 to 3 lines",
+            ));
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            if !printable(line, 100) {
+                errors.push(FieldError::new(
+                    format!("{field}.lines[{index}]"),
+                    "address.line_invalid",
+                    "1 to 100 printable characters",
+                ));
+            }
+        }
+        if let Some(name) = &self.name
+            && !printable(name, 100)
+        {
+            errors.push(FieldError::new(
+                format!("{field}.name"),
+                "address.name_invalid",
+                "1 to 100 printable characters",
+            ));
+        }
+        if !printable(&self.postal_code, 16) {
+            errors.push(FieldError::new(
+                format!("{field}.postal_code"),
+                "address.postal_code_invalid",
+                "1 to 16 characters",
+            ));
+        }
+        if !printable(&self.city, 100) {
+            errors.push(FieldError::new(
+                format!("{field}.city"),
+                "address.city_invalid",
+                "1 to 100 printable characters",
+            ));
+        }
+        if self.country.len() != 2 || !self.country.chars().all(|c| c.is_ascii_uppercase()) {
+            errors.push(FieldError::new(
+                format!("{field}.country"),
+                "address.country_invalid",
+                "an ISO 3166-1 alpha-2 code in capitals, e.g. FR",
+            ));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}

@@ -206,6 +206,9 @@ pub struct Order {
     pub shipping: Money,
     pub payment: Option<Payment>,
     pub shipments: Vec<Shipment>,
+    /// Where the order was delivered: the sender's address on a return label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<crate::contact::PostalAddress>,
 }
 
 impl Order {
@@ -334,6 +337,14 @@ impl Order {
             }
         }
 
+        if let Some(address) = &input.shipping_address
+            && let Err(address_errors) = address.check("shipping_address")
+        {
+            for error in address_errors.0 {
+                errors.push(error);
+            }
+        }
+
         match (external_id, placed_at, currency, buyer, shipping) {
             (Some(external_id), Some(placed_at), Some(currency), Some(buyer), Some(shipping))
                 if errors.is_empty() =>
@@ -350,6 +361,7 @@ impl Order {
                     shipping,
                     payment,
                     shipments,
+                    shipping_address: input.shipping_address.clone(),
                 };
                 if order.total().is_err() {
                     return Err(FieldError::new(
@@ -584,6 +596,9 @@ pub struct OrderInput {
     /// Shipments so far; their lines add up to at most what was ordered.
     #[serde(default)]
     pub shipments: Vec<ShipmentInput>,
+    /// Where the order was delivered (the sender's address on a return label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<crate::contact::PostalAddress>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -746,6 +761,7 @@ impl OrderInput {
                         .collect(),
                 })
                 .collect(),
+            shipping_address: None,
         }
     }
 }
@@ -808,6 +824,7 @@ mod tests {
                     },
                 ],
             }],
+            shipping_address: None,
         }
     }
 

@@ -83,6 +83,7 @@ fn order() -> Order {
                 },
             ],
         }],
+        shipping_address: None,
     };
     Order::from_input(
         OrderId::from_bytes([1; 16]),

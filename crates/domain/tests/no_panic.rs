@@ -99,6 +99,7 @@ fn order_input() -> impl Strategy<Value = OrderInput> {
                 shipping_minor,
                 payment: None,
                 shipments,
+                shipping_address: None,
             },
         )
 }

@@ -757,6 +757,7 @@ impl Plan {
                     })
                     .collect(),
             }],
+            shipping_address: None,
         }
     }
 }

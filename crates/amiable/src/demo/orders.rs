@@ -493,6 +493,7 @@ pub(crate) fn generate(
                     })
                 })
                 .collect::<Result<_>>()?,
+            shipping_address: None,
         };
         let order = Order::from_input(draft.id, operator_id, merchant_ids[draft.merchant], &input)
             .map_err(|errors| {

@@ -8,6 +8,18 @@ use serde_json::{Value, json};
 
 /// The job that closes a resolved case after a quiet period.
 pub const AUTO_CLOSE_JOB: &str = "case.auto_close";
+/// The job that marks a return label expired when its date passes.
+pub const LABEL_EXPIRY_JOB: &str = "return.label_expiry";
+/// The jobs that remind the merchant of the legal refund deadline (L221-24),
+/// before it (`refund_due`) and the day after, when it passed (`refund_overdue`).
+pub const REFUND_DEADLINE_JOB: &str = "refund.deadline";
+/// The job that has the payment gateway execute a recorded refund (the
+/// outbox: the API executes it at once; this job retries what did not finish).
+pub const REFUND_EXECUTE_JOB: &str = "refund.execute";
+/// How long before the legal refund deadline the merchant is reminded.
+pub const REFUND_REMINDER_DAYS_BEFORE: i64 = 2;
+/// How long the API has to execute a refund before the job does it.
+pub const REFUND_EXECUTE_GRACE: SignedDuration = SignedDuration::from_secs(60);
 
 /// Tunable automation settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +50,72 @@ pub fn scheduled_jobs(
     after: &CaseState,
     automation: &Automation,
 ) -> Vec<ScheduledJob> {
+    let mut jobs = Vec::new();
+    let case_id = after.case_id.to_string();
     let was_resolved = before.is_some_and(|b| b.status == CaseStatus::Resolved);
-    match (was_resolved, after.status, after.resolved_at) {
-        (false, CaseStatus::Resolved, Some(resolved_at)) => vec![ScheduledJob {
+    if let (false, CaseStatus::Resolved, Some(resolved_at)) =
+        (was_resolved, after.status, after.resolved_at)
+    {
+        jobs.push(ScheduledJob {
             kind: AUTO_CLOSE_JOB,
             due_at: resolved_at
                 .saturating_add(automation.auto_close_after)
                 .unwrap_or(resolved_at),
-            payload: json!({ "case_id": after.case_id.to_string() }),
-        }],
-        _ => Vec::new(),
+            payload: json!({ "case_id": case_id }),
+        });
     }
+    let before_return = before.and_then(|b| b.returns.as_ref());
+    if let Some(progress) = &after.returns {
+        let labels_before = before_return.map_or(0, |r| r.labels_issued);
+        if progress.labels_issued > labels_before
+            && let Some(label) = &progress.label
+        {
+            jobs.push(ScheduledJob {
+                kind: LABEL_EXPIRY_JOB,
+                due_at: label.expires_at,
+                payload: json!({ "case_id": case_id }),
+            });
+        }
+        if before_return.is_none()
+            && let Some(due_by) = progress.refund_due_by
+        {
+            // 08:00 UTC: 9:00 or 10:00 in Paris, a working morning.
+            let morning = |date: jiff::civil::Date| {
+                date.at(8, 0, 0, 0)
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .map(|z| z.timestamp())
+                    .ok()
+            };
+            let before_day = due_by
+                .checked_sub(jiff::Span::new().days(REFUND_REMINDER_DAYS_BEFORE))
+                .ok()
+                .and_then(morning);
+            let after_day = due_by.tomorrow().ok().and_then(morning);
+            for (topic, due_at) in [("refund_due", before_day), ("refund_overdue", after_day)] {
+                if let Some(due_at) = due_at {
+                    jobs.push(ScheduledJob {
+                        kind: REFUND_DEADLINE_JOB,
+                        due_at,
+                        payload: json!({ "case_id": case_id, "topic": topic }),
+                    });
+                }
+            }
+        }
+    }
+    let before_refunds = before.map_or(0, |b| b.refunds.len());
+    for refund in after.refunds.iter().skip(before_refunds) {
+        if refund.status == super::model::RefundStatus::Pending {
+            jobs.push(ScheduledJob {
+                kind: REFUND_EXECUTE_JOB,
+                due_at: refund
+                    .recorded_at
+                    .saturating_add(REFUND_EXECUTE_GRACE)
+                    .unwrap_or(refund.recorded_at),
+                payload: json!({ "case_id": case_id, "refund_id": refund.refund_id }),
+            });
+        }
+    }
+    jobs
 }
 
 /// What the auto-close job should do when it fires.
