@@ -702,6 +702,7 @@ async fn serve(
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(amiable_server::worker::run(
         store.clone(),
+        state.inner.gateway.clone(),
         format!("worker-{}", uuid::Uuid::new_v4()),
         Duration::from_secs(5),
         stop_signal,

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 /// Who pays for sending goods back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReturnShipping {
     Buyer,
     Merchant,
@@ -33,6 +34,7 @@ pub enum ReturnShipping {
 /// A restocking fee, for returns the merchant grants beyond the law.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RestockingFee {
     Amount { amount: Money },
     Percent { percent: u8 },
@@ -41,6 +43,7 @@ pub enum RestockingFee {
 /// A merchant's return policy (or the operator's minimum).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnPolicy {
     /// Days to ask for a return, counted from the receipt of the last item.
     pub window_days: u32,

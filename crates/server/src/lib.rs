@@ -11,8 +11,10 @@ mod health;
 pub mod i18n;
 pub mod idempotency;
 pub mod json;
+pub mod labels;
 pub mod metrics;
 pub mod openapi;
+pub mod payments;
 pub mod problem;
 pub mod rate_limit;
 pub mod users;
@@ -108,6 +110,10 @@ pub struct Inner {
     pub metrics: Arc<metrics::Metrics>,
     pub login_limiter: rate_limit::RateLimiter,
     pub lookup_limiter: rate_limit::RateLimiter,
+    /// Books prepaid return shipments.
+    pub carrier: Arc<dyn amiable_labels::carrier::Carrier>,
+    /// Executes refunds.
+    pub gateway: Arc<dyn payments::PaymentGateway>,
 }
 
 /// What every handler can reach; cheap to clone.
@@ -153,6 +159,8 @@ impl AppState {
                     config.lookup_rate.0,
                     config.lookup_rate.1,
                 ),
+                carrier: Arc::new(amiable_labels::carrier::LocalCarrier),
+                gateway: Arc::new(payments::RecordingGateway::default()),
                 store,
                 config,
             }),

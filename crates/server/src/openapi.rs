@@ -12,7 +12,7 @@
 
 mod reference;
 
-use crate::api::{self, access, attachments, cases, orders};
+use crate::api::{self, access, attachments, cases, orders, returns};
 use amiable_domain::case::{CaseKind, CaseStatus, Stage, Visibility};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::reason::ReasonCode;
@@ -89,6 +89,25 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
         cases::reopen,
         cases::close,
         cases::cancel,
+        returns::get_policy,
+        returns::put_policy,
+        returns::get_minimum,
+        returns::put_minimum,
+        returns::eligibility,
+        returns::ledger,
+        returns::authorise_doc,
+        returns::refuse_doc,
+        returns::label_doc,
+        returns::download_label,
+        returns::scan_doc,
+        returns::receive_doc,
+        returns::inspect_doc,
+        returns::refund_doc,
+        returns::settle_doc,
+        returns::fail_doc,
+        returns::credit_doc,
+        returns::exchange_doc,
+        returns::compensation_doc,
     ),
     components(
         schemas(

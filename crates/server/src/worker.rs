@@ -3,8 +3,12 @@
 //! Jobs are claimed with a lease, so a worker that dies mid-job only delays
 //! it: another worker (or node) takes it over when the lease expires.
 
-use amiable_domain::case::automation::{AUTO_CLOSE_JOB, AutoClose, auto_close};
-use amiable_domain::case::{Actor, Command};
+use crate::payments::PaymentGateway;
+use amiable_domain::case::automation::{
+    AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, REFUND_DEADLINE_JOB, REFUND_EXECUTE_JOB,
+    auto_close,
+};
+use amiable_domain::case::{Actor, CaseStatus, Command, ReminderTopic, ReturnStage};
 use amiable_domain::ids::CaseId;
 use amiable_store::{CommandError, CommandRequest, Job, JobFailure, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -24,6 +28,7 @@ pub enum JobOutcome {
 /// Runs due jobs until `stop` is set; polls every `interval` when idle.
 pub async fn run(
     store: Store,
+    gateway: std::sync::Arc<dyn PaymentGateway>,
     worker_id: String,
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -34,7 +39,7 @@ pub async fn run(
             sweep(&store).await;
             next_sweep = tokio::time::Instant::now() + SWEEP_EVERY;
         }
-        match run_due(&store, &worker_id, Timestamp::now()).await {
+        match run_due(&store, gateway.as_ref(), &worker_id, Timestamp::now()).await {
             Ok(0) | Err(_) => {
                 tokio::select! {
                     _ = tokio::time::sleep(interval) => {}
@@ -67,6 +72,7 @@ pub async fn sweep(store: &Store) {
 /// Claims and runs one batch of due jobs; returns how many ran.
 pub async fn run_due(
     store: &Store,
+    gateway: &dyn PaymentGateway,
     worker_id: &str,
     now: Timestamp,
 ) -> Result<usize, amiable_store::StoreError> {
@@ -78,7 +84,7 @@ pub async fn run_due(
         })?;
     let count = jobs.len();
     for job in jobs {
-        match run_job(store, &job, now).await {
+        match run_job(store, gateway, &job, now).await {
             Ok(JobOutcome::Rescheduled(at)) => {
                 if !store.reschedule_job(job.id, worker_id, at).await? {
                     tracing::warn!(
@@ -116,11 +122,158 @@ pub async fn run_due(
     Ok(count)
 }
 
-async fn run_job(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {
+async fn run_job(
+    store: &Store,
+    gateway: &dyn PaymentGateway,
+    job: &Job,
+    now: Timestamp,
+) -> Result<JobOutcome, String> {
     match job.kind.as_str() {
         AUTO_CLOSE_JOB => auto_close_case(store, job, now).await,
+        LABEL_EXPIRY_JOB => expire_label(store, job, now).await,
+        REFUND_DEADLINE_JOB => refund_deadline(store, job, now).await,
+        REFUND_EXECUTE_JOB => execute_refunds(store, gateway, job).await,
         other => Err(format!("unknown job kind '{other}'")),
     }
+}
+
+fn job_case(job: &Job) -> Result<CaseId, String> {
+    job.payload
+        .get("case_id")
+        .and_then(|v| v.as_str())
+        .and_then(|v| CaseId::parse(v).ok())
+        .ok_or_else(|| "the job has no case_id".to_owned())
+}
+
+/// Runs a system command; a rejection means the moment passed (someone acted): done.
+async fn system_command(
+    store: &Store,
+    case_id: CaseId,
+    version: i64,
+    command: Command,
+    job_kind: &str,
+) -> Result<JobOutcome, String> {
+    let request = CommandRequest {
+        case_id,
+        expected_version: Some(version),
+        command,
+        actor: Actor::System {
+            id: job_kind.into(),
+        },
+        order_id: None,
+        at: None,
+    };
+    match store.execute(request).await {
+        Ok(_) => Ok(JobOutcome::Done),
+        Err(CommandError::Conflict { .. }) => Err("the case changed meanwhile; retrying".into()),
+        Err(CommandError::Rejected(rejection)) => {
+            tracing::info!(%case_id, code = rejection.code(), kind = job_kind, "timer no longer applies");
+            Ok(JobOutcome::Done)
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A label whose date passed, before the parcel was scanned: `label_expired`.
+async fn expire_label(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {
+    let case_id = job_case(job)?;
+    let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
+        return Ok(JobOutcome::Done);
+    };
+    let Some(progress) = &record.state.returns else {
+        return Ok(JobOutcome::Done);
+    };
+    let Some(label) = &progress.label else {
+        return Ok(JobOutcome::Done);
+    };
+    if progress.stage != ReturnStage::LabelIssued || record.state.status != CaseStatus::Open {
+        return Ok(JobOutcome::Done);
+    }
+    if label.expires_at > now {
+        // A newer label: its own expiry.
+        return Ok(JobOutcome::Rescheduled(label.expires_at));
+    }
+    system_command(
+        store,
+        case_id,
+        record.state.version,
+        Command::ExpireLabel,
+        LABEL_EXPIRY_JOB,
+    )
+    .await
+}
+
+/// Reminds of the legal refund deadline (C. conso L221-24), before it and when it passed.
+async fn refund_deadline(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {
+    let case_id = job_case(job)?;
+    let topic = match job.payload.get("topic").and_then(|v| v.as_str()) {
+        Some("refund_overdue") => ReminderTopic::RefundOverdue,
+        _ => ReminderTopic::RefundDue,
+    };
+    let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
+        return Ok(JobOutcome::Done);
+    };
+    let state = &record.state;
+    let Some(progress) = &state.returns else {
+        return Ok(JobOutcome::Done);
+    };
+    let done = state.status != CaseStatus::Open
+        || state.refunded() > 0
+        || state.store_credit.is_some()
+        || progress.reminders.contains(&topic);
+    if done {
+        return Ok(JobOutcome::Done);
+    }
+    // The merchant may hold the refund until the goods are back or proven sent.
+    let held = progress.goods_back_or_sent().is_none() && !progress.returnless;
+    if held {
+        return Ok(JobOutcome::Rescheduled(
+            now.saturating_add(SignedDuration::from_hours(24))
+                .unwrap_or(now),
+        ));
+    }
+    if topic == ReminderTopic::RefundOverdue
+        && let (Some(due_by), Some(back)) = (progress.refund_due_by, progress.goods_back_or_sent())
+    {
+        let law = amiable_store::law();
+        let effective = due_by.max(law.date_of(back));
+        if law.date_of(now) <= effective {
+            let next = effective
+                .tomorrow()
+                .ok()
+                .and_then(|d| d.at(8, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp())
+                .unwrap_or(now);
+            return Ok(JobOutcome::Rescheduled(next.max(now)));
+        }
+    }
+    system_command(
+        store,
+        case_id,
+        state.version,
+        Command::SendReminder { topic },
+        REFUND_DEADLINE_JOB,
+    )
+    .await
+}
+
+/// Executes refunds the API could not finish (crash, gateway outage).
+async fn execute_refunds(
+    store: &Store,
+    gateway: &dyn PaymentGateway,
+    job: &Job,
+) -> Result<JobOutcome, String> {
+    let case_id = job_case(job)?;
+    let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
+        return Ok(JobOutcome::Done);
+    };
+    let transaction_id = store
+        .order(record.state.order_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|o| o.order.payment.map(|p| p.transaction_id.as_str().to_owned()));
+    crate::payments::execute_pending(store, gateway, &record.state, transaction_id).await?;
+    Ok(JobOutcome::Done)
 }
 
 async fn auto_close_case(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {

@@ -441,6 +441,7 @@ pub struct ReturnLabel {
     /// The PDF, stored as an attachment of the case (public: the buyer downloads it).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attachment: AttachmentRef,
+    pub issued_at: jiff::Timestamp,
     pub expires_at: jiff::Timestamp,
     pub parcel_count: u32,
     pub weight_grams: u32,

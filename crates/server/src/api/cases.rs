@@ -116,7 +116,7 @@ pub async fn case_resource(state: &AppState, case_id: CaseId) -> Result<Resource
     Ok(resource)
 }
 
-fn parse_case_id(raw: &str) -> Result<CaseId, Problem> {
+pub(crate) fn parse_case_id(raw: &str) -> Result<CaseId, Problem> {
     CaseId::parse(raw).map_err(|_| Problem::not_found("case"))
 }
 
@@ -198,6 +198,10 @@ pub struct OpenCase {
     pub description: Body,
     #[serde(default)]
     pub stage: Option<Stage>,
+    /// For a return: the resolution the buyer would like, among those the policy allows
+    /// (`return_and_refund`, `store_credit`, `exchange`, `repair`).
+    #[serde(default)]
+    pub preferred_resolution: Option<amiable_domain::case::ResolutionKind>,
 }
 
 /// `POST /api/v1/cases`: open a case on an order.
@@ -239,7 +243,7 @@ pub async fn open(
     );
     super::allow_referenced(&principal, Action::OpenCase, &resource, not_found)?;
     let command = Command::Open {
-        preferred: None,
+        preferred: body.preferred_resolution,
         kind: body.kind,
         reason: body.reason,
         items: body.items,
@@ -276,6 +280,8 @@ pub async fn open(
         }
         other => other?,
     };
+    // A return authorised by the policy's rules gets its label at once.
+    let outcome = super::returns::label_after_authorisation(&state, outcome).await;
     // Ownership comes from the stored case, never from the request.
     let owner = &outcome.state;
     state.inner.owners.put(

@@ -10,6 +10,7 @@ pub mod access;
 pub mod attachments;
 pub mod cases;
 pub mod orders;
+pub mod returns;
 
 use crate::AppState;
 use crate::problem::Problem;
@@ -202,6 +203,57 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cases/{case_id}/reopen", Action::Reopen),
     route("POST", "/cases/{case_id}/close", Action::Close),
     route("POST", "/cases/{case_id}/cancel", Action::Cancel),
+    route(
+        "GET",
+        "/merchants/{merchant_id}/return-policy",
+        Action::ReadPolicy,
+    ),
+    route(
+        "POST",
+        "/merchants/{merchant_id}/return-policy",
+        Action::ManagePolicy,
+    ),
+    route("GET", "/return-policy/minimum", Action::ReadPolicy),
+    route("POST", "/return-policy/minimum", Action::ManagePolicy),
+    route("GET", "/orders/{order_id}/eligibility", Action::ReadOrder),
+    route("GET", "/orders/{order_id}/ledger", Action::ReadOrder),
+    route(
+        "POST",
+        "/cases/{case_id}/return/authorise",
+        Action::HandleReturn,
+    ),
+    route("POST", "/cases/{case_id}/return/refuse", Action::HandleReturn),
+    route("POST", "/cases/{case_id}/return/label", Action::HandleReturn),
+    route("GET", "/cases/{case_id}/return/label", Action::ReadCase),
+    route(
+        "POST",
+        "/cases/{case_id}/return/tracking",
+        Action::HandleReturn,
+    ),
+    route(
+        "POST",
+        "/cases/{case_id}/return/receive",
+        Action::HandleReturn,
+    ),
+    route(
+        "POST",
+        "/cases/{case_id}/return/inspect",
+        Action::HandleReturn,
+    ),
+    route("POST", "/cases/{case_id}/refunds", Action::MoveMoney),
+    route(
+        "POST",
+        "/cases/{case_id}/refunds/{refund_id}/settle",
+        Action::MoveMoney,
+    ),
+    route(
+        "POST",
+        "/cases/{case_id}/refunds/{refund_id}/fail",
+        Action::MoveMoney,
+    ),
+    route("POST", "/cases/{case_id}/store-credit", Action::MoveMoney),
+    route("POST", "/cases/{case_id}/exchange", Action::MoveMoney),
+    route("POST", "/cases/{case_id}/compensation", Action::MoveMoney),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -239,6 +291,25 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/cases/{case_id}/reopen") => post(c::reopen),
         ("POST", "/cases/{case_id}/close") => post(c::close),
         ("POST", "/cases/{case_id}/cancel") => post(c::cancel),
+        ("GET", "/merchants/{merchant_id}/return-policy") => get(returns::get_policy),
+        ("POST", "/merchants/{merchant_id}/return-policy") => post(returns::put_policy),
+        ("GET", "/return-policy/minimum") => get(returns::get_minimum),
+        ("POST", "/return-policy/minimum") => post(returns::put_minimum),
+        ("GET", "/orders/{order_id}/eligibility") => get(returns::eligibility),
+        ("GET", "/orders/{order_id}/ledger") => get(returns::ledger),
+        ("POST", "/cases/{case_id}/return/authorise") => post(returns::authorise),
+        ("POST", "/cases/{case_id}/return/refuse") => post(returns::refuse),
+        ("POST", "/cases/{case_id}/return/label") => post(returns::issue_label),
+        ("GET", "/cases/{case_id}/return/label") => get(returns::download_label),
+        ("POST", "/cases/{case_id}/return/tracking") => post(returns::scan),
+        ("POST", "/cases/{case_id}/return/receive") => post(returns::receive),
+        ("POST", "/cases/{case_id}/return/inspect") => post(returns::inspect),
+        ("POST", "/cases/{case_id}/refunds") => post(returns::refund),
+        ("POST", "/cases/{case_id}/refunds/{refund_id}/settle") => post(returns::settle_refund),
+        ("POST", "/cases/{case_id}/refunds/{refund_id}/fail") => post(returns::fail_refund),
+        ("POST", "/cases/{case_id}/store-credit") => post(returns::store_credit),
+        ("POST", "/cases/{case_id}/exchange") => post(returns::exchange),
+        ("POST", "/cases/{case_id}/compensation") => post(returns::compensation),
         (method, path) => unreachable!("route {method} {path} has no handler"),
     }
 }

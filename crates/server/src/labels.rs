@@ -1,0 +1,270 @@
+//! Prepaid return labels: book the shipment with the carrier, render the PDF,
+//! store it as the case's attachment, and record `label_issued`.
+
+use crate::AppState;
+use crate::problem::Problem;
+use amiable_domain::case::{Actor, AttachmentRef, CaseState, Command, ReturnLabel};
+use amiable_domain::contact::PostalAddress;
+use amiable_domain::order::Order;
+use amiable_domain::text::Label;
+use amiable_labels::carrier::ReturnShipmentRequest;
+use amiable_labels::{Address, Language, LabelSpec, PageSize};
+use amiable_store::{CommandOutcome, CommandRequest};
+use jiff::{SignedDuration, Timestamp};
+
+/// Default weight when the merchant does not give one (1 kg).
+pub const DEFAULT_WEIGHT_GRAMS: u32 = 1000;
+
+fn address(postal: &PostalAddress, fallback_name: &str) -> Address {
+    Address {
+        name: postal
+            .name
+            .clone()
+            .unwrap_or_else(|| fallback_name.to_owned()),
+        lines: postal.lines.clone(),
+        postal_code: postal.postal_code.clone(),
+        city: postal.city.clone(),
+        country: postal.country.clone(),
+    }
+}
+
+/// The merchant's return address (merchant setting `return_address`).
+async fn return_address(state: &AppState, case: &CaseState) -> Result<Address, Problem> {
+    let merchant = state
+        .store()
+        .merchant(case.merchant_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("merchant"))?;
+    let postal: Option<PostalAddress> = merchant
+        .settings
+        .get("return_address")
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    match postal {
+        Some(postal) if postal.check("return_address").is_ok() => {
+            Ok(address(&postal, &merchant.name))
+        }
+        _ => Err(Problem::field(
+            "return_address",
+            "label.return_address_missing",
+            "the merchant has no valid return address: set it in the merchant's settings",
+        )),
+    }
+}
+
+fn sender(order: &Order) -> Address {
+    match &order.shipping_address {
+        Some(postal) => address(postal, order.buyer.name.as_str()),
+        // No delivery address imported: the buyer writes it on the parcel.
+        None => Address {
+            name: order.buyer.name.as_str().to_owned(),
+            lines: vec![String::new()],
+            postal_code: String::new(),
+            city: String::new(),
+            country: String::new(),
+        },
+    }
+}
+
+fn language(order: &Order) -> Language {
+    if order.buyer.locale == amiable_domain::contact::Locale::En {
+        Language::En
+    } else {
+        Language::Fr
+    }
+}
+
+fn date_text(at: Timestamp, language: Language) -> String {
+    let date = crate::labels::paris_date(at);
+    match language {
+        Language::Fr => date.strftime("%d/%m/%Y").to_string(),
+        Language::En => date.strftime("%Y-%m-%d").to_string(),
+    }
+}
+
+pub(crate) fn paris_date(at: Timestamp) -> jiff::civil::Date {
+    amiable_store::law().date_of(at)
+}
+
+/// The label's content, from the case as recorded.
+fn spec(
+    state: &AppState,
+    case: &CaseState,
+    order: &Order,
+    to: Address,
+    label: &ReturnLabel,
+) -> LabelSpec {
+    let progress = case.returns.as_ref();
+    let language = language(order);
+    let items = progress
+        .map(|r| {
+            r.lines
+                .iter()
+                .map(|l| {
+                    let title = order
+                        .line(&l.line_id)
+                        .map(|line| line.title.as_str().to_owned())
+                        .unwrap_or_else(|| l.line_id.to_string());
+                    format!("{} × {}", l.quantity.get(), title)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let base = state.public_url();
+    let qr_payload = if base.is_empty() {
+        format!("amiable:case:{}", case.case_id)
+    } else {
+        format!("{base}/suivi/cases/{}", case.case_id)
+    };
+    LabelSpec {
+        rma: progress.and_then(|r| r.rma.clone()).unwrap_or_default(),
+        tracking_number: label.tracking_number.as_str().to_owned(),
+        carrier_name: label.carrier.as_str().to_owned(),
+        service: match language {
+            Language::Fr => "Retour prépayé".to_owned(),
+            Language::En => "Prepaid return".to_owned(),
+        },
+        from: sender(order),
+        to,
+        weight_grams: label.weight_grams,
+        parcel_count: label.parcel_count,
+        order_reference: order.external_id.to_string(),
+        issued_on: date_text(label.issued_at, language),
+        expires_on: date_text(label.expires_at, language),
+        items,
+        qr_payload,
+        language,
+    }
+}
+
+fn render_problem(error: amiable_labels::LabelError) -> Problem {
+    tracing::warn!(%error, "label rendering refused");
+    Problem::field("rma", "label.unprintable", &error.to_string())
+}
+
+/// Books, renders, stores and records a label for an authorised return.
+pub async fn issue(
+    state: &AppState,
+    case: &CaseState,
+    actor: Actor,
+    weight_grams: u32,
+    parcel_count: u32,
+) -> Result<CommandOutcome, Problem> {
+    let Some(progress) = case.returns.as_ref() else {
+        return Err(Problem::field(
+            "case_id",
+            "return.not_a_return",
+            "this case has no return to label",
+        ));
+    };
+    let Some(rma) = progress.rma.clone() else {
+        return Err(Problem::field(
+            "rma",
+            "label.return_not_authorised",
+            "a label is issued for an authorised return",
+        ));
+    };
+    if !(1..=amiable_labels::MAX_PARCELS).contains(&parcel_count) {
+        return Err(Problem::field(
+            "parcel_count",
+            "label.invalid_parcel",
+            "from 1 to 20 parcels",
+        ));
+    }
+    if !(1..=70_000).contains(&weight_grams) {
+        return Err(Problem::field(
+            "weight_grams",
+            "label.invalid_weight",
+            "from 1 g to 70 kg",
+        ));
+    }
+    let order = state
+        .store()
+        .order(case.order_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("order"))?
+        .order;
+    let to = return_address(state, case).await?;
+    let policy = state
+        .store()
+        .effective_policy(case.operator_id, case.merchant_id, order.placed_at)
+        .await?;
+    let shipment = state
+        .inner
+        .carrier
+        .create_return(&ReturnShipmentRequest {
+            rma: rma.clone(),
+            from: sender(&order),
+            to: to.clone(),
+            weight_grams,
+            parcel_count,
+        })
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "the carrier refused the return shipment");
+            Problem::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "label.carrier_unavailable",
+                error.to_string(),
+            )
+        })?;
+    let now = Timestamp::now();
+    let expires_at = now
+        .saturating_add(SignedDuration::from_hours(
+            24 * i64::from(policy.policy.label_expiry_days),
+        ))
+        .unwrap_or(now);
+    let text = |value: &str| {
+        Label::parse(value).map_err(|_| Problem::field("carrier", "label.carrier_invalid", value))
+    };
+    let mut label = ReturnLabel {
+        carrier: text(&shipment.carrier_name)?,
+        tracking_number: text(&shipment.tracking_number)?,
+        attachment: AttachmentRef {
+            sha256: String::new(),
+            filename: text(&format!("etiquette-retour-{rma}.pdf"))?,
+            content_type: text("application/pdf")?,
+            size_bytes: 0,
+        },
+        issued_at: now,
+        expires_at,
+        parcel_count,
+        weight_grams,
+    };
+    let pdf = amiable_labels::render(&spec(state, case, &order, to, &label), PageSize::A6)
+        .map_err(render_problem)?;
+    let blob = state.inner.blobs.put(&pdf).await.map_err(|error| {
+        tracing::error!(%error, "cannot store a label");
+        Problem::internal()
+    })?;
+    label.attachment.sha256 = blob.sha256;
+    label.attachment.size_bytes = blob.size_bytes;
+    let request = CommandRequest {
+        case_id: case.case_id,
+        expected_version: Some(case.version),
+        command: Command::IssueLabel { label },
+        actor,
+        order_id: None,
+        at: None,
+    };
+    Ok(state.store().execute(request).await?)
+}
+
+/// The label of a case rendered again, A6 or A4 (deterministic: the A6 is
+/// byte for byte the stored attachment).
+pub async fn render(
+    state: &AppState,
+    case: &CaseState,
+    size: PageSize,
+) -> Result<Vec<u8>, Problem> {
+    let Some(label) = case.returns.as_ref().and_then(|r| r.label.clone()) else {
+        return Err(Problem::not_found("label"));
+    };
+    let order = state
+        .store()
+        .order(case.order_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("order"))?
+        .order;
+    let to = return_address(state, case).await?;
+    amiable_labels::render(&spec(state, case, &order, to, &label), size).map_err(render_problem)
+}
