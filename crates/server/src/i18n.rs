@@ -866,6 +866,216 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "No file was attached.",
         "Aucun fichier n’a été joint.",
     ),
+    (
+        "address.city_invalid",
+        "The city is missing or invalid.",
+        "La ville est absente ou invalide.",
+    ),
+    (
+        "address.country_invalid",
+        "The country must be a two-letter code such as FR.",
+        "Le pays doit être un code à deux lettres, par exemple FR.",
+    ),
+    (
+        "address.line_invalid",
+        "An address line is empty or too long.",
+        "Une ligne d’adresse est vide ou trop longue.",
+    ),
+    (
+        "address.lines_invalid",
+        "An address has one to three lines.",
+        "Une adresse compte une à trois lignes.",
+    ),
+    (
+        "address.name_invalid",
+        "The name on the address is empty or too long.",
+        "Le nom de l’adresse est vide ou trop long.",
+    ),
+    (
+        "address.postal_code_invalid",
+        "The postal code is missing or too long.",
+        "Le code postal est absent ou trop long.",
+    ),
+    (
+        "case.money_moved",
+        "Money was refunded on this case: resolve it instead of cancelling it.",
+        "Un remboursement a été effectué sur ce dossier : clôturez-le plutôt que de l’annuler.",
+    ),
+    (
+        "case.preferred_only_for_returns",
+        "Only a return names a preferred resolution.",
+        "Seul un retour indique une solution souhaitée.",
+    ),
+    (
+        "exchange.lines_required",
+        "Name what is sent in exchange.",
+        "Indiquez ce qui est envoyé en échange.",
+    ),
+    (
+        "exchange.quantity_exceeds_return",
+        "More items are exchanged than were returned.",
+        "Plus d’articles sont échangés que d’articles retournés.",
+    ),
+    (
+        "label.carrier_unavailable",
+        "The carrier could not book the return shipment; try again later.",
+        "Le transporteur n’a pas pu enregistrer l’envoi retour ; réessayez plus tard.",
+    ),
+    (
+        "label.carrier_invalid",
+        "The carrier returned an unusable answer.",
+        "Le transporteur a renvoyé une réponse inutilisable.",
+    ),
+    (
+        "label.expired",
+        "A label must expire in the future.",
+        "Une étiquette doit expirer dans le futur.",
+    ),
+    (
+        "label.invalid_parcel",
+        "From 1 to 20 parcels, of some weight.",
+        "De 1 à 20 colis, d’un poids non nul.",
+    ),
+    (
+        "label.invalid_weight",
+        "The weight must be between 1 g and 70 kg.",
+        "Le poids doit être compris entre 1 g et 70 kg.",
+    ),
+    (
+        "label.not_expired",
+        "The label is still valid.",
+        "L’étiquette est encore valable.",
+    ),
+    (
+        "label.not_found",
+        "This return has no label.",
+        "Ce retour n’a pas d’étiquette.",
+    ),
+    (
+        "label.return_address_missing",
+        "The merchant has no return address: set it in the merchant’s settings.",
+        "Le vendeur n’a pas d’adresse de retour : renseignez-la dans ses réglages.",
+    ),
+    (
+        "label.return_not_authorised",
+        "A label is issued only for an authorised return.",
+        "Une étiquette n’est émise que pour un retour autorisé.",
+    ),
+    (
+        "label.returnless",
+        "The buyer keeps the items: no label is needed.",
+        "L’acheteur conserve les articles : aucune étiquette n’est nécessaire.",
+    ),
+    (
+        "label.size_invalid",
+        "The label size is a6 or a4.",
+        "Le format de l’étiquette est a6 ou a4.",
+    ),
+    (
+        "label.unprintable",
+        "This label cannot be printed (RMA number or content invalid).",
+        "Cette étiquette ne peut pas être imprimée (numéro de retour ou contenu invalide).",
+    ),
+    (
+        "refund.exceeds_refundable",
+        "The amount is more than what remains refundable on this order.",
+        "Le montant dépasse ce qui reste remboursable sur cette commande.",
+    ),
+    (
+        "refund.not_found",
+        "No such refund on this case.",
+        "Aucun remboursement de ce numéro sur ce dossier.",
+    ),
+    (
+        "refund.not_pending",
+        "This refund is not waiting for the payment provider.",
+        "Ce remboursement n’est pas en attente du prestataire de paiement.",
+    ),
+    (
+        "reminder.nothing_due",
+        "This case has no legal refund deadline.",
+        "Ce dossier n’a pas de délai légal de remboursement.",
+    ),
+    (
+        "return.already_returned",
+        "Every unit of this line is already in another return.",
+        "Toutes les unités de cette ligne font déjà l’objet d’un autre retour.",
+    ),
+    (
+        "return.deductions_exceed_value",
+        "The deductions exceed what came back.",
+        "Les retenues dépassent la valeur de ce qui a été retourné.",
+    ),
+    (
+        "return.deductions_on_compliant",
+        "A compliant line has no deductions.",
+        "Une ligne conforme ne fait l’objet d’aucune retenue.",
+    ),
+    (
+        "return.invalid_stage",
+        "This action is not possible at this step of the return.",
+        "Cette action n’est pas possible à cette étape du retour.",
+    ),
+    (
+        "return.line_not_in_return",
+        "This line is not in the return.",
+        "Cette ligne ne fait pas partie du retour.",
+    ),
+    (
+        "return.line_not_received",
+        "This line was not received.",
+        "Cette ligne n’a pas été réceptionnée.",
+    ),
+    (
+        "return.lines_required",
+        "Name at least one line.",
+        "Indiquez au moins une ligne.",
+    ),
+    (
+        "return.not_a_return",
+        "This case is not a return.",
+        "Ce dossier n’est pas un retour.",
+    ),
+    (
+        "return.not_returnable",
+        "This item cannot be returned.",
+        "Cet article ne peut pas être retourné.",
+    ),
+    (
+        "return.quantity_exceeds_delivered",
+        "More items than were delivered.",
+        "Plus d’articles que n’en ont été livrés.",
+    ),
+    (
+        "return.quantity_exceeds_returnable",
+        "More items than can still be returned.",
+        "Plus d’articles que ce qui peut encore être retourné.",
+    ),
+    (
+        "return.received_exceeds_returned",
+        "More items received than were to come back.",
+        "Plus d’articles réceptionnés que d’articles attendus.",
+    ),
+    (
+        "return.resolution_not_allowed",
+        "The merchant does not offer this resolution.",
+        "Le vendeur ne propose pas cette solution.",
+    ),
+    (
+        "return.returnless",
+        "The buyer keeps the items: nothing to receive.",
+        "L’acheteur conserve les articles : rien à réceptionner.",
+    ),
+    (
+        "return.window_closed",
+        "The return period for this item is over.",
+        "Le délai de retour de cet article est dépassé.",
+    ),
+    (
+        "tracking.in_the_future",
+        "A scan cannot be in the future.",
+        "Un scan ne peut pas être daté dans le futur.",
+    ),
 ];
 
 #[cfg(test)]
