@@ -177,7 +177,7 @@ async fn an_order_and_a_case_round_trip_with_a_verifiable_timeline() {
         let list = world
             .get(
                 &format!(
-                    "/api/v1/cases?merchant_id={}&status=open&kind=return",
+                    "/api/v1/cases?merchant_id={}&status=open&kind=incident",
                     world.merchant_id
                 ),
                 &Who::MerchantAgent,

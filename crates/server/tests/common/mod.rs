@@ -398,21 +398,21 @@ impl World {
         reply.body["order"]["id"].as_str().unwrap().to_owned()
     }
 
-    /// Opens a return on `order_id` as `who`; returns the case id.
+    /// Opens an incident (the generic case; returns have their own suite) on `order_id` as `who`; returns the case id.
     pub async fn case_on(&self, order_id: &str, who: &Who) -> String {
         let reply = self
             .post(
                 "/api/v1/cases",
                 who,
-                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
-                        "items": [{"line_id": "1", "quantity": 1}], "description": "Le pull ne me va pas."}),
+                &json!({"order_id": order_id, "kind": "incident", "reason": "damaged_in_transit",
+                        "items": [{"line_id": "1", "quantity": 1}], "description": "Le pull est arrivé déchiré."}),
             )
             .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         reply.body["case_id"].as_str().unwrap().to_owned()
     }
 
-    /// Opens a return on any order straight through the store (fixtures of other tenants).
+    /// Opens an incident on any order straight through the store (fixtures of other tenants).
     pub async fn case_direct(&self, order_id: &str) -> String {
         use amiable_domain::case::{Actor, CaseKind, Command};
         let case_id = amiable_domain::ids::CaseId::from_bytes(bytes());
@@ -421,9 +421,10 @@ impl World {
                 case_id,
                 expected_version: Some(0),
                 command: Command::Open {
-        preferred: None,
-                    kind: CaseKind::Return,
-                    reason: amiable_domain::reason::ReasonCode::parse("changed_mind").unwrap(),
+                    preferred: None,
+                    kind: CaseKind::Incident,
+                    reason: amiable_domain::reason::ReasonCode::parse("damaged_in_transit")
+                        .unwrap(),
                     items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}]))
                         .unwrap(),
                     claimed: None,
