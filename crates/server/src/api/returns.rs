@@ -699,6 +699,33 @@ pub struct AuthoriseBody {
 }
 
 macro_rules! case_command_doc {
+    ($name:ident, $method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty, refund) => {
+        #[utoipa::path(
+            $method,
+            path = $path,
+            tag = "returns",
+            operation_id = $op,
+            summary = $summary,
+            description = $description,
+            security(("apiKey" = []), ("session" = [])),
+            request_body = $body,
+            params(
+                ("case_id" = CaseId, Path, description = "The case."),
+                ("refund_id" = u32, Path, description = "The refund (1, 2, 3… on the case)."),
+            ),
+            responses(
+                (status = 200, response = crate::openapi::CaseUpdated),
+                (status = 400, response = crate::openapi::BadRequest),
+                (status = 401, response = crate::openapi::Unauthorized),
+                (status = 403, response = crate::openapi::Forbidden),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 409, response = crate::openapi::Conflict),
+                (status = 422, response = crate::openapi::UnprocessableEntity),
+            ),
+        )]
+        #[allow(dead_code)]
+        fn $name() {}
+    };
     ($name:ident, $method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty) => {
         #[utoipa::path(
             $method,
@@ -1152,7 +1179,8 @@ case_command_doc!(
     settle_doc, post, "/api/v1/cases/{case_id}/refunds/{refund_id}/settle", "settle_refund",
     "Record that a pending refund was paid",
     "For refunds made outside amiable: the provider's reference.",
-    SettleBody
+    SettleBody,
+    refund
 );
 
 fn parse_refund_id(raw: &str) -> Result<u32, Problem> {
@@ -1190,7 +1218,8 @@ case_command_doc!(
     fail_doc, post, "/api/v1/cases/{case_id}/refunds/{refund_id}/fail", "fail_refund",
     "Record that a pending refund failed",
     "Releases the amount in the order's ledger.",
-    FailBody
+    FailBody,
+    refund
 );
 
 /// `POST /api/v1/cases/{case_id}/refunds/{refund_id}/fail`.
