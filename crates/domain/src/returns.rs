@@ -82,7 +82,9 @@ impl ReturnPolicy {
         ReturnPolicy {
             window_days: WithdrawalRules::default().period_days,
             non_returnable_categories: Vec::new(),
-            non_returnable_flags: Vec::new(),
+            // What the law itself excludes (C. conso L221-28 3°, 4°, 13°); sealed hygiene
+            // goods only once unsealed, which inspection establishes.
+            non_returnable_flags: vec![LineFlag::Personalised, LineFlag::Perishable, LineFlag::Digital],
             return_shipping: ReturnShipping::Buyer,
             restocking_fee: None,
             allowed_resolutions: vec![ResolutionKind::ReturnAndRefund],
