@@ -368,7 +368,12 @@ fn permits(profile: Profile, action: Action) -> bool {
         OperatorAdmin => !matches!(action, AnswerOffer),
         Mediator => !matches!(
             action,
-            WriteOrders | ManageUsers | ManageApiKeys | CreateBuyerLink | AnswerOffer | ManagePolicy
+            WriteOrders
+                | ManageUsers
+                | ManageApiKeys
+                | CreateBuyerLink
+                | AnswerOffer
+                | ManagePolicy
         ),
         OperatorIntegration => !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer),
         MerchantAdmin => !matches!(action, RecordDecision),

@@ -209,7 +209,9 @@ impl PostalAddress {
     pub fn check(&self, field: &str) -> Result<(), crate::validation::ValidationErrors> {
         let mut errors = crate::validation::ValidationErrors::default();
         let printable = |text: &str, max: usize| {
-            !text.trim().is_empty() && text.chars().count() <= max && !text.chars().any(char::is_control)
+            !text.trim().is_empty()
+                && text.chars().count() <= max
+                && !text.chars().any(char::is_control)
         };
         if self.lines.is_empty() || self.lines.len() > 3 {
             errors.push(FieldError::new(
@@ -257,6 +259,10 @@ impl PostalAddress {
                 "an ISO 3166-1 alpha-2 code in capitals, e.g. FR",
             ));
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }

@@ -35,13 +35,26 @@ pub struct OrderLedger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LedgerEntry {
-    Refund { amount: Money },
+    Refund {
+        amount: Money,
+    },
     /// A refund the gateway refused: the amount is refundable again.
-    RefundReleased { amount: Money },
-    StoreCredit { amount: Money, bonus: Money },
-    Compensation { amount: Money },
-    Surcharge { amount: Money },
-    DueFromBuyer { amount: Money },
+    RefundReleased {
+        amount: Money,
+    },
+    StoreCredit {
+        amount: Money,
+        bonus: Money,
+    },
+    Compensation {
+        amount: Money,
+    },
+    Surcharge {
+        amount: Money,
+    },
+    DueFromBuyer {
+        amount: Money,
+    },
 }
 
 impl LedgerEntry {
@@ -112,7 +125,10 @@ impl OrderLedger {
 
     /// What can still be given back instead of the goods: captured − refunded − store credit.
     pub fn refundable(&self) -> Money {
-        let used = self.refunded.amount_minor.saturating_add(self.store_credit.amount_minor);
+        let used = self
+            .refunded
+            .amount_minor
+            .saturating_add(self.store_credit.amount_minor);
         Money::new(
             self.captured.amount_minor.saturating_sub(used).max(0),
             self.captured.currency,

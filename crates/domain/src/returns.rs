@@ -84,7 +84,11 @@ impl ReturnPolicy {
             non_returnable_categories: Vec::new(),
             // What the law itself excludes (C. conso L221-28 3°, 4°, 13°); sealed hygiene
             // goods only once unsealed, which inspection establishes.
-            non_returnable_flags: vec![LineFlag::Personalised, LineFlag::Perishable, LineFlag::Digital],
+            non_returnable_flags: vec![
+                LineFlag::Personalised,
+                LineFlag::Perishable,
+                LineFlag::Digital,
+            ],
             return_shipping: ReturnShipping::Buyer,
             restocking_fee: None,
             allowed_resolutions: vec![ResolutionKind::ReturnAndRefund],

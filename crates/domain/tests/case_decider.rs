@@ -1867,7 +1867,7 @@ mod properties {
                 vec![]
             };
             let command = Command::Open {
-        preferred: None,
+                preferred: None,
                 kind: self.kind,
                 reason: reason("not_as_described"),
                 items,

@@ -8,7 +8,7 @@ use amiable_domain::contact::PostalAddress;
 use amiable_domain::order::Order;
 use amiable_domain::text::Label;
 use amiable_labels::carrier::ReturnShipmentRequest;
-use amiable_labels::{Address, Language, LabelSpec, PageSize};
+use amiable_labels::{Address, LabelSpec, Language, PageSize};
 use amiable_store::{CommandOutcome, CommandRequest};
 use jiff::{SignedDuration, Timestamp};
 

@@ -36,9 +36,13 @@ pub struct RefundInstruction {
 /// The gateway's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GatewayOutcome {
-    Settled { reference: String },
+    Settled {
+        reference: String,
+    },
     /// Refused for good (card expired, account closed…): the amount is released.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 /// A failure worth retrying (timeout, outage).

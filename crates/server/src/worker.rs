@@ -271,7 +271,11 @@ async fn execute_refunds(
         .order(record.state.order_id)
         .await
         .map_err(|e| e.to_string())?
-        .and_then(|o| o.order.payment.map(|p| p.transaction_id.as_str().to_owned()));
+        .and_then(|o| {
+            o.order
+                .payment
+                .map(|p| p.transaction_id.as_str().to_owned())
+        });
     crate::payments::execute_pending(store, gateway, &record.state, transaction_id).await?;
     Ok(JobOutcome::Done)
 }

@@ -141,7 +141,10 @@ async fn information(tx: &mut Tx<'_>, merchant_id: MerchantId) -> Result<Informa
 }
 
 fn information_from(settings: &serde_json::Value) -> Information {
-    match settings.get("withdrawal_information").and_then(|v| v.as_str()) {
+    match settings
+        .get("withdrawal_information")
+        .and_then(|v| v.as_str())
+    {
         Some("not_given") => Information::NotGiven,
         Some(date) => match date.parse() {
             Ok(date) => Information::GivenOn { date },
@@ -226,7 +229,8 @@ pub fn captured(order: &Order) -> Money {
 
 fn ledger_from(row: &impl RowExt) -> Result<OrderLedger, StoreError> {
     let currency = Currency::parse(&row.text("currency")?).map_err(StoreError::corrupt)?;
-    let money = |column: &str| -> Result<Money, StoreError> { Ok(Money::new(row.int(column)?, currency)) };
+    let money =
+        |column: &str| -> Result<Money, StoreError> { Ok(Money::new(row.int(column)?, currency)) };
     Ok(OrderLedger {
         captured: money("captured_minor")?,
         refunded: money("refunded_minor")?,
@@ -248,7 +252,9 @@ pub(crate) async fn ledger_for_update(
     let captured = captured(order);
     // The columns are constants; nothing from outside is formatted into the statement.
     let select = sqlx::AssertSqlSafe(match tx.backend() {
-        Backend::Sqlite => format!("SELECT {LEDGER_COLUMNS} FROM order_ledgers WHERE order_id = $1"),
+        Backend::Sqlite => {
+            format!("SELECT {LEDGER_COLUMNS} FROM order_ledgers WHERE order_id = $1")
+        }
         Backend::Postgres => {
             format!("SELECT {LEDGER_COLUMNS} FROM order_ledgers WHERE order_id = $1 FOR UPDATE")
         }

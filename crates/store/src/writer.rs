@@ -17,6 +17,7 @@ use crate::db::{Backend, Db, Tx, with_tx};
 use crate::error::{CommandError, StoreError};
 use crate::events::StoredEvent;
 use crate::orders::order_in;
+use crate::returns::{ledger_for_update, return_context};
 use crate::rows::{RowExt, parse_json};
 use crate::tenants::taxonomy_from_settings;
 use amiable_domain::canonical::to_canonical_json;
@@ -25,11 +26,10 @@ use amiable_domain::case::{
     Actor, CaseKind, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent,
     decide, ledger_entries,
 };
-use amiable_domain::law::LawPack;
-use amiable_domain::ledger::{LedgerEntry, OrderLedger};
-use crate::returns::{ledger_for_update, return_context};
 use amiable_domain::case::{ResponseTimes, next_deadline};
 use amiable_domain::ids::{CaseId, OrderId};
+use amiable_domain::law::LawPack;
+use amiable_domain::ledger::{LedgerEntry, OrderLedger};
 use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
 use jiff::Timestamp;
@@ -611,14 +611,9 @@ async fn apply(
         pending.actors.push(actor_text.clone());
     }
     for (position, (seq, entry)) in entry_seqs.into_iter().enumerate() {
-        pending.ledger_rows.push((
-            state.order_id,
-            case_id,
-            seq,
-            position as i64,
-            entry,
-            at,
-        ));
+        pending
+            .ledger_rows
+            .push((state.order_id, case_id, seq, position as i64, entry, at));
     }
     let (order_external_id, buyer_email) = match (&order, current) {
         (Some(order), _) => (order.external_id.to_string(), order.buyer.email.to_string()),

@@ -520,7 +520,7 @@ impl Generator {
             opener,
             opened_at,
             Command::Open {
-        preferred: None,
+                preferred: None,
                 kind,
                 reason: ReasonCode::parse(reason).expect("built-in reason"),
                 items: vec![item],

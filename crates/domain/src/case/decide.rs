@@ -256,7 +256,11 @@ pub(super) fn invalid(field: &str, code: &'static str, message: impl Into<String
     Rejection::Invalid(crate::validation::FieldError::new(field, code, message))
 }
 
-pub(super) fn require_party(command: &Command, party: Party, allowed: &[Party]) -> Result<(), Rejection> {
+pub(super) fn require_party(
+    command: &Command,
+    party: Party,
+    allowed: &[Party],
+) -> Result<(), Rejection> {
     if allowed.contains(&party) {
         Ok(())
     } else {
@@ -523,7 +527,11 @@ pub fn decide(
                     stage: progress.stage,
                 });
             }
-            if state.refunds.iter().any(|r| r.status != RefundStatus::Failed) {
+            if state
+                .refunds
+                .iter()
+                .any(|r| r.status != RefundStatus::Failed)
+            {
                 return Err(invalid(
                     "case_id",
                     "case.money_moved",
@@ -647,7 +655,11 @@ fn open(command: &Command, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, Rejectio
         && let Some(returns) = ctx.returns
     {
         events.extend(super::decide_returns::open_return(
-            command, order, returns, ctx, &returns.case_id,
+            command,
+            order,
+            returns,
+            ctx,
+            &returns.case_id,
         )?);
     }
     Ok(events)

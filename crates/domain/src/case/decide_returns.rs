@@ -58,7 +58,10 @@ pub(super) fn open_return(
                     "return.not_returnable",
                     format!(
                         "this item cannot be returned ({}, {})",
-                        serde_json::to_value(exception.flag).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                        serde_json::to_value(exception.flag)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
                         exception.article
                     ),
                 ),
@@ -192,9 +195,9 @@ pub(super) fn open_return(
                     .saturating_mul(i64::from(l.quantity.get()))
             })
             .sum();
-        let small_enough = auto.max_amount.is_none_or(|max| {
-            max.currency == order.currency && value <= max.amount_minor
-        });
+        let small_enough = auto
+            .max_amount
+            .is_none_or(|max| max.currency == order.currency && value <= max.amount_minor);
         let not_flagged = auto
             .max_recent_returns
             .is_none_or(|max| returns.recent_returns < max);
@@ -265,7 +268,11 @@ fn check_money(amount: &Money, ledger: &OrderLedger, field: &str) -> Result<(), 
     Ok(())
 }
 
-fn check_deductions(deductions: &[Deduction], currency: crate::money::Currency, field: &str) -> Result<i64, Rejection> {
+fn check_deductions(
+    deductions: &[Deduction],
+    currency: crate::money::Currency,
+    field: &str,
+) -> Result<i64, Rejection> {
     let mut total = 0i64;
     for (index, deduction) in deductions.iter().enumerate() {
         let field = format!("{field}[{index}].amount");
@@ -513,12 +520,20 @@ pub(super) fn decide_return_or_money(
             )?;
             let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
             if let Some(id) = carrier_event_id
-                && progress.carrier_events.iter().any(|seen| seen == id.as_str())
+                && progress
+                    .carrier_events
+                    .iter()
+                    .any(|seen| seen == id.as_str())
             {
                 // The carrier pushed the same event again: recorded once.
                 return Ok(Vec::new());
             }
-            if *scanned_at > ctx.now.saturating_add(jiff::SignedDuration::from_hours(1)).unwrap_or(ctx.now) {
+            if *scanned_at
+                > ctx
+                    .now
+                    .saturating_add(jiff::SignedDuration::from_hours(1))
+                    .unwrap_or(ctx.now)
+            {
                 return Err(invalid(
                     "scanned_at",
                     "tracking.in_the_future",
@@ -668,7 +683,8 @@ pub(super) fn decide_return_or_money(
                     (false, true) if amount == state.order_total => ResolutionKind::FullRefund,
                     _ => ResolutionKind::PartialRefund,
                 };
-                let amount = (amount.amount_minor <= state.order_total.amount_minor).then_some(amount);
+                let amount =
+                    (amount.amount_minor <= state.order_total.amount_minor).then_some(amount);
                 events.push(CaseEvent::Resolved {
                     resolution: resolved(kind, amount),
                 });
@@ -917,7 +933,11 @@ fn check_lines<'a>(
         }
     }
     if !any {
-        return Err(invalid(field, "return.lines_required", "name at least one line"));
+        return Err(invalid(
+            field,
+            "return.lines_required",
+            "name at least one line",
+        ));
     }
     Ok(())
 }

@@ -14,9 +14,9 @@ mod state;
 
 pub use deadline::{ResponseTimes, next_deadline};
 pub use decide::{Command, Context, Rejection, decide};
+pub use decide_returns::ledger_entries;
 pub use event::{CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent};
 pub use model::*;
-pub use decide_returns::ledger_entries;
 pub use state::{
     CaseState, CompensationRecord, ExchangeRecord, Offer, OfferStatus, ParcelScan, RefundRecord,
     ReturnProgress, StoreCreditRecord,

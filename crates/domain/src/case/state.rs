@@ -4,11 +4,11 @@ use super::event::{CaseEvent, RecordedEvent};
 use super::model::*;
 use crate::ids::{CaseId, MerchantId, OperatorId, OrderId};
 use crate::money::{Money, MoneyError};
+use crate::reason::ReasonCode;
 use crate::returns::ReturnShipping;
 use crate::text::Label;
-use jiff::civil::Date;
-use crate::reason::ReasonCode;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -516,8 +516,12 @@ impl CaseState {
                         scanned_at: *scanned_at,
                         location: location.clone(),
                     });
-                    if matches!(status, ParcelStatus::InTransit | ParcelStatus::OutForDelivery | ParcelStatus::Delivered)
-                        && r.shipped_at.is_none()
+                    if matches!(
+                        status,
+                        ParcelStatus::InTransit
+                            | ParcelStatus::OutForDelivery
+                            | ParcelStatus::Delivered
+                    ) && r.shipped_at.is_none()
                     {
                         r.shipped_at = Some(*scanned_at);
                     }

@@ -222,8 +222,16 @@ pub const ROUTES: &[RouteSpec] = &[
         "/cases/{case_id}/return/authorise",
         Action::HandleReturn,
     ),
-    route("POST", "/cases/{case_id}/return/refuse", Action::HandleReturn),
-    route("POST", "/cases/{case_id}/return/label", Action::HandleReturn),
+    route(
+        "POST",
+        "/cases/{case_id}/return/refuse",
+        Action::HandleReturn,
+    ),
+    route(
+        "POST",
+        "/cases/{case_id}/return/label",
+        Action::HandleReturn,
+    ),
     route("GET", "/cases/{case_id}/return/label", Action::ReadCase),
     route(
         "POST",

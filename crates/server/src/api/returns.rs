@@ -398,11 +398,17 @@ fn why(
         (Lang::Fr, false, _) => "Le délai de retour est dépassé.".to_owned(),
         (Lang::En, false, _) => "The return period is over.".to_owned(),
         (Lang::Fr, true, Some(Basis::Policy)) => match until {
-            Some(d) => format!("Retournable jusqu'au {} selon la politique du vendeur, plus généreuse que la loi.", day(d)),
+            Some(d) => format!(
+                "Retournable jusqu'au {} selon la politique du vendeur, plus généreuse que la loi.",
+                day(d)
+            ),
             None => "Retournable selon la politique du vendeur.".to_owned(),
         },
         (Lang::En, true, Some(Basis::Policy)) => match until {
-            Some(d) => format!("Returnable until {} under the merchant's policy, more generous than the law.", day(d)),
+            Some(d) => format!(
+                "Returnable until {} under the merchant's policy, more generous than the law.",
+                day(d)
+            ),
             None => "Returnable under the merchant's policy.".to_owned(),
         },
         (Lang::Fr, true, _) => {
@@ -412,8 +418,13 @@ fn why(
                 ""
             };
             match until {
-                Some(d) => format!("Retournable jusqu'au {} au titre du droit de rétractation (C. conso L221-18).{law}", day(d)),
-                None => format!("Retournable : le délai de rétractation de 14 jours courra à compter de la livraison (C. conso L221-18).{law}"),
+                Some(d) => format!(
+                    "Retournable jusqu'au {} au titre du droit de rétractation (C. conso L221-18).{law}",
+                    day(d)
+                ),
+                None => format!(
+                    "Retournable : le délai de rétractation de 14 jours courra à compter de la livraison (C. conso L221-18).{law}"
+                ),
             }
         }
         (Lang::En, true, _) => {
@@ -423,8 +434,13 @@ fn why(
                 ""
             };
             match until {
-                Some(d) => format!("Returnable until {} under the statutory withdrawal right (C. conso L221-18).{law}", day(d)),
-                None => format!("Returnable: the 14-day withdrawal period will run from delivery (C. conso L221-18).{law}"),
+                Some(d) => format!(
+                    "Returnable until {} under the statutory withdrawal right (C. conso L221-18).{law}",
+                    day(d)
+                ),
+                None => format!(
+                    "Returnable: the 14-day withdrawal period will run from delivery (C. conso L221-18).{law}"
+                ),
             }
         }
     }
@@ -753,7 +769,10 @@ macro_rules! case_command_doc {
 }
 
 case_command_doc!(
-    authorise_doc, post, "/api/v1/cases/{case_id}/return/authorise", "authorise_return",
+    authorise_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/authorise",
+    "authorise_return",
     "Authorise a return",
     "Issues the RMA number; then, unless the buyer keeps the items, books the prepaid label and attaches it (the answer includes `label_issued`).",
     AuthoriseBody
@@ -772,7 +791,15 @@ pub async fn authorise(
     let command = Command::AuthoriseReturn {
         returnless: body.returnless,
     };
-    let outcome = run(&state, &principal, case_id, Action::HandleReturn, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::HandleReturn,
+        expected,
+        command,
+    )
+    .await?;
     let outcome = label_after_authorisation(&state, outcome).await;
     Ok(command_response(StatusCode::OK, &outcome))
 }
@@ -787,7 +814,10 @@ pub struct RefuseBody {
 }
 
 case_command_doc!(
-    refuse_doc, post, "/api/v1/cases/{case_id}/return/refuse", "refuse_return",
+    refuse_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/refuse",
+    "refuse_return",
     "Refuse a return",
     "Refuses with a stated ground (before authorisation, or after inspection); the case is resolved as a refusal, which the buyer can escalate.",
     RefuseBody
@@ -803,8 +833,18 @@ pub async fn refuse(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::RefuseReturn { ground: body.ground };
-    let outcome = run(&state, &principal, case_id, Action::HandleReturn, expected, command).await?;
+    let command = Command::RefuseReturn {
+        ground: body.ground,
+    };
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::HandleReturn,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -820,7 +860,10 @@ pub struct LabelBody {
 }
 
 case_command_doc!(
-    label_doc, post, "/api/v1/cases/{case_id}/return/label", "issue_label",
+    label_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/label",
+    "issue_label",
     "Issue (or reissue) the prepaid label",
     "Books the return with the carrier, renders the PDF (Code 128 RMA barcode and QR code), stores it as a public attachment of the case and records `label_issued`. For an authorised return without a label, or whose label expired.",
     LabelBody
@@ -857,7 +900,8 @@ pub async fn issue_label(
         &state,
         &record.state,
         principal.actor(),
-        body.weight_grams.unwrap_or(crate::labels::DEFAULT_WEIGHT_GRAMS),
+        body.weight_grams
+            .unwrap_or(crate::labels::DEFAULT_WEIGHT_GRAMS),
         body.parcel_count.unwrap_or(1),
     )
     .await?;
@@ -929,7 +973,10 @@ pub async fn download_label(
     };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!(
@@ -938,7 +985,10 @@ pub async fn download_label(
         ))
         .unwrap_or(HeaderValue::from_static("inline")),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(response)
 }
 
@@ -956,7 +1006,10 @@ pub struct ScanBody {
 }
 
 case_command_doc!(
-    scan_doc, post, "/api/v1/cases/{case_id}/return/tracking", "record_parcel_scan",
+    scan_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/tracking",
+    "record_parcel_scan",
     "Push a carrier tracking event",
     "In transit, out for delivery, delivered, exception or lost. The first scan is the proof of shipment that ends the merchant's right to hold the refund (C. conso L221-24).",
     ScanBody
@@ -978,7 +1031,15 @@ pub async fn scan(
         location: body.location,
         carrier_event_id: body.carrier_event_id,
     };
-    let outcome = run(&state, &principal, case_id, Action::HandleReturn, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::HandleReturn,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -991,7 +1052,10 @@ pub struct ReceiveBody {
 }
 
 case_command_doc!(
-    receive_doc, post, "/api/v1/cases/{case_id}/return/receive", "receive_return",
+    receive_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/receive",
+    "receive_return",
     "Record what came back",
     "Per line: the quantity received and its condition (`new`, `like_new`, `used`, `damaged`).",
     ReceiveBody
@@ -1008,7 +1072,15 @@ pub async fn receive(
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::ReceiveReturn { lines: body.lines };
-    let outcome = run(&state, &principal, case_id, Action::HandleReturn, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::HandleReturn,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -1021,7 +1093,10 @@ pub struct InspectBody {
 }
 
 case_command_doc!(
-    inspect_doc, post, "/api/v1/cases/{case_id}/return/inspect", "inspect_return",
+    inspect_doc,
+    post,
+    "/api/v1/cases/{case_id}/return/inspect",
+    "inspect_return",
     "Record the inspection",
     "Per received line: compliant, or not with itemised deductions (each at most what came back is worth).",
     InspectBody
@@ -1038,7 +1113,15 @@ pub async fn inspect(
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::InspectReturn { lines: body.lines };
-    let outcome = run(&state, &principal, case_id, Action::HandleReturn, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::HandleReturn,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -1068,7 +1151,10 @@ fn yes() -> bool {
 }
 
 case_command_doc!(
-    refund_doc, post, "/api/v1/cases/{case_id}/refunds", "refund",
+    refund_doc,
+    post,
+    "/api/v1/cases/{case_id}/refunds",
+    "refund",
     "Refund to the original payment",
     "Records the refund (never more than what remains refundable on the order, `refund.exceeds_refundable`), executes it through the payment gateway and records its settlement. A refund after the legal deadline (C. conso L221-24) carries the L242-4 surcharge due. Send an `Idempotency-Key`.",
     RefundBody
@@ -1095,7 +1181,15 @@ pub async fn refund(
         gateway: Label::parse(gateway).map_err(|_| Problem::internal())?,
         resolve: body.resolve,
     };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     let outcome = settle(&state, &principal, outcome, body.reference).await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
@@ -1141,7 +1235,11 @@ async fn settle(
         .store()
         .order(outcome.state.order_id)
         .await?
-        .and_then(|o| o.order.payment.map(|p| p.transaction_id.as_str().to_owned()));
+        .and_then(|o| {
+            o.order
+                .payment
+                .map(|p| p.transaction_id.as_str().to_owned())
+        });
     if let Err(error) = crate::payments::execute_pending(
         state.store(),
         state.inner.gateway.as_ref(),
@@ -1176,7 +1274,10 @@ pub struct SettleBody {
 }
 
 case_command_doc!(
-    settle_doc, post, "/api/v1/cases/{case_id}/refunds/{refund_id}/settle", "settle_refund",
+    settle_doc,
+    post,
+    "/api/v1/cases/{case_id}/refunds/{refund_id}/settle",
+    "settle_refund",
     "Record that a pending refund was paid",
     "For refunds made outside amiable: the provider's reference.",
     SettleBody,
@@ -1203,7 +1304,15 @@ pub async fn settle_refund(
         refund_id,
         reference: body.reference,
     };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, None, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        None,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -1215,7 +1324,10 @@ pub struct FailBody {
 }
 
 case_command_doc!(
-    fail_doc, post, "/api/v1/cases/{case_id}/refunds/{refund_id}/fail", "fail_refund",
+    fail_doc,
+    post,
+    "/api/v1/cases/{case_id}/refunds/{refund_id}/fail",
+    "fail_refund",
     "Record that a pending refund failed",
     "Releases the amount in the order's ledger.",
     FailBody,
@@ -1235,7 +1347,15 @@ pub async fn fail_refund(
         refund_id,
         error: body.error,
     };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, None, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        None,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -1255,7 +1375,10 @@ pub struct StoreCreditBody {
 }
 
 case_command_doc!(
-    credit_doc, post, "/api/v1/cases/{case_id}/store-credit", "issue_store_credit",
+    credit_doc,
+    post,
+    "/api/v1/cases/{case_id}/store-credit",
+    "issue_store_credit",
     "Issue store credit (avoir)",
     "In place of a refund (it counts against what remains refundable), with the policy's bonus on top unless `bonus_percent` says otherwise.",
     StoreCreditBody
@@ -1276,7 +1399,15 @@ pub async fn store_credit(
         bonus_percent: body.bonus_percent,
         resolve: body.resolve,
     };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -1289,7 +1420,10 @@ pub struct ExchangeBody {
 }
 
 case_command_doc!(
-    exchange_doc, post, "/api/v1/cases/{case_id}/exchange", "record_exchange",
+    exchange_doc,
+    post,
+    "/api/v1/cases/{case_id}/exchange",
+    "record_exchange",
     "Exchange for another item",
     "Per returned line, what is sent instead. A price difference is owed by the buyer (recorded in the ledger) or refunded to them (a refund is recorded).",
     ExchangeBody
@@ -1306,7 +1440,15 @@ pub async fn exchange(
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::RecordExchange { lines: body.lines };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     let outcome = settle(&state, &principal, outcome, None).await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
@@ -1326,7 +1468,10 @@ pub struct CompensationBody {
 }
 
 case_command_doc!(
-    compensation_doc, post, "/api/v1/cases/{case_id}/compensation", "compensate",
+    compensation_doc,
+    post,
+    "/api/v1/cases/{case_id}/compensation",
+    "compensate",
     "Give a goodwill gesture (geste commercial)",
     "A voucher, a shipping refund or a gift, recorded in the order's ledger.",
     CompensationBody
@@ -1348,6 +1493,14 @@ pub async fn compensation(
         note: body.note,
         resolve: body.resolve,
     };
-    let outcome = run(&state, &principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        &state,
+        &principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
