@@ -165,7 +165,7 @@ async fn fixture(world: &World) -> Fixture {
         };
         let items = serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap();
         let open = Command::Open {
-        preferred: None,
+            preferred: None,
             kind: CaseKind::parse(kind).unwrap(),
             reason: ReasonCode::parse(reason).unwrap(),
             items,
