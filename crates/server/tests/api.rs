@@ -6,6 +6,11 @@
 
 mod common;
 
+use amiable_domain::case::{Actor, Command};
+use amiable_domain::ids::CaseId;
+use amiable_domain::money::{Currency, Money};
+use amiable_domain::text::Label;
+use amiable_store::CommandRequest;
 use common::{Reply, Who, World, png, worlds};
 use serde_json::{Value, json};
 
@@ -684,17 +689,27 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
         // Not yet: nothing is due.
         let now = jiff::Timestamp::now();
         assert_eq!(
-            amiable_server::worker::run_due(&world.store, world.state.inner.gateway.as_ref(), "w", now)
-                .await
-                .unwrap(),
+            amiable_server::worker::run_due(
+                &world.store,
+                world.state.inner.gateway.as_ref(),
+                "w",
+                now
+            )
+            .await
+            .unwrap(),
             0
         );
         // Fifteen days later the timer fires and closes the case.
         let later = now + jiff::SignedDuration::from_hours(15 * 24);
         assert_eq!(
-            amiable_server::worker::run_due(&world.store, world.state.inner.gateway.as_ref(), "w", later)
-                .await
-                .unwrap(),
+            amiable_server::worker::run_due(
+                &world.store,
+                world.state.inner.gateway.as_ref(),
+                "w",
+                later
+            )
+            .await
+            .unwrap(),
             1,
             "{}",
             world.name
@@ -866,6 +881,19 @@ enum Setup {
     Arbitration,
     /// Resolved by the merchant (version 2).
     Resolved,
+    /// A return of one unit of line 1 asked for by the buyer (version 2:
+    /// opened, return requested).
+    ReturnRequested,
+    /// The return authorised through the store, without its label: the
+    /// handler books the label, not the decider (version 3).
+    ReturnAuthorised,
+    /// The return authorised by the merchant, its label booked at once (version 4).
+    ReturnLabelled,
+    /// The labelled return came back (version 5).
+    ReturnReceived,
+    /// Authorised, with refund 1 recorded and left pending: the gateway
+    /// settles a refund made through the API at once (version 4).
+    RefundPending,
 }
 
 /// Where a body goes.
@@ -910,6 +938,9 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
         .order_at(world.merchant_id, &format!("FUZZ-{seq}"))
         .await;
     let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+    if let Some(case_id) = fresh_return(world, setup, &order_id, &buyer).await {
+        return case_id;
+    }
     let case_id = world.case_on(&order_id, &buyer).await;
     let path = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
     let step = match setup {
@@ -929,12 +960,128 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
             Who::MerchantAgent,
             json!({"resolution": {"kind": "replacement"}}),
         )),
+        Setup::ReturnRequested
+        | Setup::ReturnAuthorised
+        | Setup::ReturnLabelled
+        | Setup::ReturnReceived
+        | Setup::RefundPending => unreachable!("returns are set up by fresh_return"),
     };
     if let Some((path, who, body)) = step {
         let reply = world.post(&path, &who, &body).await;
         assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
     }
     case_id
+}
+
+/// For the return setups: the buyer asks to return one unit of line 1, and the
+/// return is taken to `setup`'s stage; `None` for the other setups.
+async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) -> Option<String> {
+    let (authorise_over_http, then) = match setup {
+        Setup::Open | Setup::OfferToMerchant | Setup::Arbitration | Setup::Resolved => {
+            return None;
+        }
+        Setup::ReturnRequested => return Some(return_requested(world, order_id, buyer).await),
+        Setup::ReturnAuthorised => (false, None),
+        Setup::ReturnLabelled => (true, None),
+        Setup::ReturnReceived => (
+            true,
+            Some(json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "new"}]})),
+        ),
+        Setup::RefundPending => (false, None),
+    };
+    let case_id = return_requested(world, order_id, buyer).await;
+    let path = |verb: &str| format!("/api/v1/cases/{case_id}/return/{verb}");
+    if authorise_over_http {
+        let reply = world
+            .post(
+                &path("authorise"),
+                &Who::MerchantAgent,
+                &json!({"returnless": false}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+        assert_eq!(
+            reply.body["case"]["returns"]["stage"], "label_issued",
+            "fixture {setup:?}: {}",
+            reply.body
+        );
+    } else {
+        store_command(
+            world,
+            &case_id,
+            Command::AuthoriseReturn { returnless: false },
+        )
+        .await;
+    }
+    if let Some(body) = then {
+        let reply = world
+            .post(&path("receive"), &Who::MerchantAgent, &body)
+            .await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+    }
+    if let Setup::RefundPending = setup {
+        store_command(
+            world,
+            &case_id,
+            Command::Refund {
+                amount: Some(Money::new(4500, Currency::EUR)),
+                deductions: Vec::new(),
+                gateway: Label::parse("manual").unwrap(),
+                resolve: false,
+            },
+        )
+        .await;
+    }
+    Some(case_id)
+}
+
+/// The buyer asks to return one unit of line 1 (version 2); returns the case id.
+async fn return_requested(world: &World, order_id: &str, buyer: &Who) -> String {
+    let reply = world
+        .post(
+            "/api/v1/cases",
+            buyer,
+            &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                    "items": [{"line_id": "1", "quantity": 1}],
+                    "description": "Le pull ne me va pas."}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["version"], 2, "{}", reply.body);
+    reply.body["case_id"].as_str().unwrap().to_owned()
+}
+
+/// Runs a command as the merchant straight through the store (a state the API
+/// does not leave a case in, such as a refund the gateway has not confirmed).
+async fn store_command(world: &World, case_id: &str, command: Command) {
+    world
+        .store
+        .execute(CommandRequest {
+            case_id: CaseId::parse(case_id).unwrap(),
+            expected_version: None,
+            command,
+            actor: Actor::MerchantUser {
+                id: "fixture".into(),
+            },
+            order_id: None,
+            at: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture command failed: {e:?}"));
+}
+
+/// Gives the harness's merchant the return address its labels are sent to.
+async fn give_return_address(world: &World) {
+    let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
+                                             "postal_code": "75011", "city": "Paris", "country": "FR"}});
+    world
+        .store
+        .raw_execute(format!(
+            "UPDATE merchants SET settings = '{settings}' WHERE id = '{}'",
+            world.merchant_id
+        ))
+        .await
+        .unwrap();
 }
 
 async fn path_of(world: &World, target: Target, seq: &mut usize) -> String {
@@ -1116,6 +1263,39 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
                                         "amount": {"amount_minor": 1000, "currency": "EUR"},
                                         "note": "Geste pour le retard"},
                          "expected_version": 1});
+    let eur = |amount_minor: i64| json!({"amount_minor": amount_minor, "currency": "EUR"});
+    let minimum = json!({"window_days": 30, "non_returnable_categories": ["alimentation"],
+                         "non_returnable_flags": ["personalised"], "return_shipping": "merchant",
+                         "restocking_fee": {"kind": "percent", "percent": 10},
+                         "allowed_resolutions": ["return_and_refund", "store_credit"],
+                         "store_credit_bonus_percent": 10, "returnless_below": eur(1000),
+                         "label_expiry_days": 21,
+                         "auto_approve": {"max_amount": eur(5000), "max_recent_returns": 3},
+                         "condition_rules": "Non porté, avec ses étiquettes."});
+    let scanned_at = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+        .round(jiff::Unit::Second)
+        .unwrap();
+    let tomorrow = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24))
+        .round(jiff::Unit::Second)
+        .unwrap();
+    let scan = json!({"status": "in_transit", "scanned_at": scanned_at.to_string(),
+                      "location": "Paris PFC", "carrier_event_id": "EVT-0001"});
+    let receive = json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "like_new",
+                                    "note": "Étiquette coupée"}],
+                         "expected_version": 4});
+    let inspect = json!({"lines": [{"line_id": "1", "compliant": false,
+                                    "deductions": [{"label": "Bouloché", "amount": eur(500)}]}],
+                         "expected_version": 5});
+    let refund = json!({"amount": eur(4000),
+                        "deductions": [{"label": "Frais de retour", "amount": eur(500)}],
+                        "reference": "PAYPAL-9XK12", "resolve": true, "expected_version": 3});
+    let credit = json!({"amount": eur(4500), "bonus_percent": 10, "resolve": true,
+                        "expected_version": 3});
+    let exchange = json!({"lines": [{"line_id": "1", "quantity": 1, "sku": "PULL-L",
+                                     "title": "Pull en laine, taille L", "unit_price": eur(4000)}],
+                          "expected_version": 3});
+    let compensation = json!({"kind": "voucher", "amount": eur(1000), "note": "Pour le désagrément",
+                              "resolve": false, "expected_version": 1});
     vec![
         Endpoint {
             target: Target::Top("/api/v1/orders"),
@@ -1412,6 +1592,416 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
             uncapped: &[],
             extra: vec![],
         },
+        Endpoint {
+            target: Target::Top("/api/v1/return-policy/minimum"),
+            who: Who::OperatorKey,
+            required: &[
+                "/window_days",
+                "/return_shipping",
+                "/allowed_resolutions",
+                "/label_expiry_days",
+                "/restocking_fee/kind",
+                "/restocking_fee/percent",
+                "/returnless_below/amount_minor",
+                "/returnless_below/currency",
+            ],
+            enums: &[
+                "/non_returnable_flags/0",
+                "/return_shipping",
+                "/restocking_fee/kind",
+                "/allowed_resolutions/0",
+                "/returnless_below/currency",
+                "/auto_approve/max_amount/currency",
+            ],
+            ids: &[],
+            // Thresholds: above them nothing is returnless or automatic, which is no harm.
+            uncapped: &[
+                "/returnless_below/amount_minor",
+                "/auto_approve/max_amount/amount_minor",
+            ],
+            extra: vec![
+                ("no window", replaced(&minimum, "/window_days", json!(0))),
+                (
+                    "a ten-year window",
+                    replaced(&minimum, "/window_days", json!(3651)),
+                ),
+                (
+                    "labels that never expire",
+                    replaced(&minimum, "/label_expiry_days", json!(366)),
+                ),
+                (
+                    "no resolution",
+                    replaced(&minimum, "/allowed_resolutions", json!([])),
+                ),
+                (
+                    "restocking fee over 100 %",
+                    replaced(&minimum, "/restocking_fee/percent", json!(101)),
+                ),
+                (
+                    "a negative restocking fee",
+                    replaced(
+                        &minimum,
+                        "/restocking_fee",
+                        json!({"kind": "amount", "amount": eur(-100)}),
+                    ),
+                ),
+                (
+                    "bonus over 100 %",
+                    replaced(&minimum, "/store_credit_bonus_percent", json!(101)),
+                ),
+                (
+                    "a threshold in another currency",
+                    replaced(&minimum, "/returnless_below/currency", json!("USD")),
+                ),
+                (
+                    "an automatic ceiling of nothing",
+                    replaced(&minimum, "/auto_approve/max_amount/amount_minor", json!(0)),
+                ),
+                (
+                    "conditions too long",
+                    replaced(&minimum, "/condition_rules", json!("x".repeat(2001))),
+                ),
+            ],
+            valid: minimum,
+        },
+        Endpoint {
+            target: Target::Case("/return/authorise", Setup::ReturnRequested),
+            who: Who::MerchantAgent,
+            valid: json!({"returnless": false, "expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![(
+                "stale version",
+                json!({"returnless": false, "expected_version": 1}),
+            )],
+        },
+        Endpoint {
+            target: Target::Case("/return/refuse", Setup::ReturnRequested),
+            who: Who::MerchantAgent,
+            valid: json!({"ground": "Article porté, étiquettes retirées", "expected_version": 2}),
+            required: &["/ground"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("empty ground", json!({"ground": "  "})),
+                ("control character", json!({"ground": "a\u{0}b"})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/return/label", Setup::ReturnAuthorised),
+            who: Who::MerchantAgent,
+            valid: json!({"weight_grams": 800, "parcel_count": 1}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("weightless", json!({"weight_grams": 0})),
+                ("over 70 kg", json!({"weight_grams": 70_001})),
+                ("no parcel", json!({"parcel_count": 0})),
+                ("21 parcels", json!({"parcel_count": 21})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/return/tracking", Setup::ReturnLabelled),
+            who: Who::MerchantAgent,
+            required: &["/status", "/scanned_at"],
+            enums: &["/status"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "scanned tomorrow",
+                    replaced(&scan, "/scanned_at", json!(tomorrow.to_string())),
+                ),
+                ("no instant", replaced(&scan, "/scanned_at", json!("hier"))),
+                ("empty location", replaced(&scan, "/location", json!(""))),
+            ],
+            valid: scan,
+        },
+        Endpoint {
+            target: Target::Case("/return/receive", Setup::ReturnLabelled),
+            who: Who::MerchantAgent,
+            required: &[
+                "/lines",
+                "/lines/0/line_id",
+                "/lines/0/quantity",
+                "/lines/0/condition",
+            ],
+            enums: &["/lines/0/condition"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("no lines", replaced(&receive, "/lines", json!([]))),
+                (
+                    "unknown line",
+                    replaced(&receive, "/lines/0/line_id", json!("9")),
+                ),
+                (
+                    "a line not in the return",
+                    replaced(&receive, "/lines/0/line_id", json!("2")),
+                ),
+                (
+                    "more than was to come back",
+                    replaced(&receive, "/lines/0/quantity", json!(2)),
+                ),
+                ("the same line twice", {
+                    let line = receive["lines"][0].clone();
+                    replaced(&receive, "/lines", json!([line, line]))
+                }),
+                (
+                    "stale version",
+                    replaced(&receive, "/expected_version", json!(3)),
+                ),
+            ],
+            valid: receive,
+        },
+        Endpoint {
+            target: Target::Case("/return/inspect", Setup::ReturnReceived),
+            who: Who::MerchantAgent,
+            required: &[
+                "/lines",
+                "/lines/0/line_id",
+                "/lines/0/compliant",
+                "/lines/0/deductions/0/label",
+                "/lines/0/deductions/0/amount",
+                "/lines/0/deductions/0/amount/amount_minor",
+                "/lines/0/deductions/0/amount/currency",
+            ],
+            enums: &["/lines/0/deductions/0/amount/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "deductions above what came back",
+                    replaced(
+                        &inspect,
+                        "/lines/0/deductions/0/amount/amount_minor",
+                        json!(4501),
+                    ),
+                ),
+                (
+                    "a deduction of nothing",
+                    replaced(
+                        &inspect,
+                        "/lines/0/deductions/0/amount/amount_minor",
+                        json!(0),
+                    ),
+                ),
+                (
+                    "a deduction in another currency",
+                    replaced(
+                        &inspect,
+                        "/lines/0/deductions/0/amount/currency",
+                        json!("USD"),
+                    ),
+                ),
+                (
+                    "deductions on a compliant line",
+                    replaced(&inspect, "/lines/0/compliant", json!(true)),
+                ),
+                (
+                    "a line that did not come back",
+                    replaced(&inspect, "/lines/0/line_id", json!("2")),
+                ),
+                (
+                    "unknown line",
+                    replaced(&inspect, "/lines/0/line_id", json!("9")),
+                ),
+                ("the same line twice", {
+                    let line = inspect["lines"][0].clone();
+                    replaced(&inspect, "/lines", json!([line, line]))
+                }),
+            ],
+            valid: inspect,
+        },
+        Endpoint {
+            target: Target::Case("/refunds", Setup::ReturnAuthorised),
+            who: Who::MerchantAgent,
+            required: &[
+                "/amount/amount_minor",
+                "/amount/currency",
+                "/deductions/0/label",
+                "/deductions/0/amount",
+                "/deductions/0/amount/amount_minor",
+                "/deductions/0/amount/currency",
+            ],
+            enums: &["/amount/currency", "/deductions/0/amount/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "a negative amount",
+                    replaced(&refund, "/amount/amount_minor", json!(-4000)),
+                ),
+                (
+                    "nothing",
+                    replaced(&refund, "/amount/amount_minor", json!(0)),
+                ),
+                (
+                    "another currency",
+                    replaced(&refund, "/amount/currency", json!("USD")),
+                ),
+                (
+                    "more than was captured",
+                    replaced(&refund, "/amount/amount_minor", json!(11_481)),
+                ),
+                (
+                    "a deduction of nothing",
+                    replaced(&refund, "/deductions/0/amount/amount_minor", json!(0)),
+                ),
+                (
+                    "a deduction in another currency",
+                    replaced(&refund, "/deductions/0/amount/currency", json!("USD")),
+                ),
+                (
+                    "an empty reference",
+                    replaced(&refund, "/reference", json!("")),
+                ),
+                (
+                    "stale version",
+                    replaced(&refund, "/expected_version", json!(2)),
+                ),
+            ],
+            valid: refund,
+        },
+        Endpoint {
+            target: Target::Case("/refunds/1/settle", Setup::RefundPending),
+            who: Who::MerchantAgent,
+            valid: json!({"reference": "PAYPAL-7TY12"}),
+            required: &["/reference"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("an empty reference", json!({"reference": ""}))],
+        },
+        Endpoint {
+            target: Target::Case("/refunds/1/fail", Setup::RefundPending),
+            who: Who::MerchantAgent,
+            valid: json!({"error": "Carte expirée"}),
+            required: &["/error"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("no error", json!({"error": ""}))],
+        },
+        Endpoint {
+            target: Target::Case("/store-credit", Setup::ReturnAuthorised),
+            who: Who::MerchantAgent,
+            required: &["/amount/amount_minor", "/amount/currency"],
+            enums: &["/amount/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "a negative amount",
+                    replaced(&credit, "/amount/amount_minor", json!(-4500)),
+                ),
+                (
+                    "nothing",
+                    replaced(&credit, "/amount/amount_minor", json!(0)),
+                ),
+                (
+                    "another currency",
+                    replaced(&credit, "/amount/currency", json!("USD")),
+                ),
+                (
+                    "more than was captured",
+                    replaced(&credit, "/amount/amount_minor", json!(11_481)),
+                ),
+                (
+                    "bonus over 100 %",
+                    replaced(&credit, "/bonus_percent", json!(101)),
+                ),
+                (
+                    "stale version",
+                    replaced(&credit, "/expected_version", json!(2)),
+                ),
+            ],
+            valid: credit,
+        },
+        Endpoint {
+            target: Target::Case("/exchange", Setup::ReturnAuthorised),
+            who: Who::MerchantAgent,
+            required: &[
+                "/lines",
+                "/lines/0/line_id",
+                "/lines/0/quantity",
+                "/lines/0/sku",
+                "/lines/0/title",
+                "/lines/0/unit_price",
+                "/lines/0/unit_price/amount_minor",
+                "/lines/0/unit_price/currency",
+            ],
+            enums: &["/lines/0/unit_price/currency"],
+            ids: &[],
+            // What is sent instead is priced like an order line: bounded only by overflow.
+            uncapped: &["/lines/0/unit_price/amount_minor"],
+            extra: vec![
+                ("no lines", replaced(&exchange, "/lines", json!([]))),
+                (
+                    "unknown line",
+                    replaced(&exchange, "/lines/0/line_id", json!("9")),
+                ),
+                (
+                    "a line not in the return",
+                    replaced(&exchange, "/lines/0/line_id", json!("2")),
+                ),
+                (
+                    "more than was returned",
+                    replaced(&exchange, "/lines/0/quantity", json!(2)),
+                ),
+                (
+                    "a free replacement",
+                    replaced(&exchange, "/lines/0/unit_price/amount_minor", json!(0)),
+                ),
+                (
+                    "another currency",
+                    replaced(&exchange, "/lines/0/unit_price/currency", json!("USD")),
+                ),
+                ("the same line twice", {
+                    let line = exchange["lines"][0].clone();
+                    replaced(&exchange, "/lines", json!([line, line]))
+                }),
+            ],
+            valid: exchange,
+        },
+        Endpoint {
+            target: Target::Case("/compensation", Setup::Open),
+            who: Who::MerchantAgent,
+            required: &[
+                "/kind",
+                "/amount",
+                "/amount/amount_minor",
+                "/amount/currency",
+            ],
+            enums: &["/kind", "/amount/currency"],
+            ids: &[],
+            // A gesture comes on top of what was paid: the ledger does not bound it.
+            uncapped: &["/amount/amount_minor"],
+            extra: vec![
+                (
+                    "a negative amount",
+                    replaced(&compensation, "/amount/amount_minor", json!(-1000)),
+                ),
+                (
+                    "nothing",
+                    replaced(&compensation, "/amount/amount_minor", json!(0)),
+                ),
+                (
+                    "another currency",
+                    replaced(&compensation, "/amount/currency", json!("USD")),
+                ),
+                (
+                    "version zero",
+                    replaced(&compensation, "/expected_version", json!(0)),
+                ),
+            ],
+            valid: compensation,
+        },
     ]
 }
 
@@ -1422,6 +2012,8 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutated_bodies_never_cause_a_server_error() {
     for world in worlds().await {
+        // Labels are addressed to the merchant.
+        give_return_address(&world).await;
         let order_id = world.order_at(world.merchant_id, "CMD-1").await;
         let buyer = Who::Buyer(world.buyer_token(&order_id).await);
         let neighbour_order = world.order_at(world.other_merchant_id, "VOISIN-1").await;
@@ -1450,9 +2042,10 @@ async fn mutated_bodies_never_cause_a_server_error() {
             if json_command {
                 let path = route.path.trim_start_matches("/cases/{case_id}");
                 assert!(
-                    case_commands
-                        .iter()
-                        .any(|c| c.replace("/1/", "/{offer_id}/") == path),
+                    case_commands.iter().any(|c| c
+                        .replace("/offers/1/", "/offers/{offer_id}/")
+                        .replace("/refunds/1/", "/refunds/{refund_id}/")
+                        == path),
                     "{} has no fuzz fixture",
                     route.path
                 );
@@ -1504,12 +2097,16 @@ async fn mutated_bodies_never_cause_a_server_error() {
                         endpoint.who != Who::Mediator,
                     ),
                 ];
-                if suffix.starts_with("/offers/1/") {
-                    for offer in ["2", "999", "0", "-1", "4294967296", "x"] {
-                        foreign_paths.push((
-                            path.replace("/offers/1/", &format!("/offers/{offer}/")),
-                            false,
-                        ));
+                // Another offer or refund of the case: absent, or no number at all.
+                for numbered in ["/offers/1/", "/refunds/1/"] {
+                    if suffix.starts_with(numbered) {
+                        let collection = numbered.trim_end_matches("1/");
+                        for id in ["2", "999", "0", "-1", "4294967296", "x"] {
+                            foreign_paths.push((
+                                path.replace(numbered, &format!("{collection}{id}/")),
+                                false,
+                            ));
+                        }
                     }
                 }
                 for (foreign, must_be_404) in foreign_paths {

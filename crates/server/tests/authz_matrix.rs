@@ -8,12 +8,16 @@
 
 mod common;
 
-use amiable_domain::case::{Actor, Command, Resolution, ResolutionKind, Stage};
-use amiable_domain::ids::{CaseId, MerchantId};
-use amiable_domain::text::Label;
+use amiable_domain::case::{
+    Actor, AttachmentRef, CaseKind, Command, Resolution, ResolutionKind, ReturnLabel, Stage,
+};
+use amiable_domain::ids::{CaseId, MerchantId, OrderId};
+use amiable_domain::reason::ReasonCode;
+use amiable_domain::text::{Body, Label};
 use amiable_server::api::ROUTES;
 use amiable_store::CommandRequest;
 use common::{Who, World, png, worlds};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 /// Callers of the matrix, in column order.
@@ -27,7 +31,9 @@ const CALLERS: [&str; 7] = [
     "buyer",
 ];
 
-/// (method, path, allowed callers as a row of Y/N in `CALLERS` order).
+/// (method, path, a row in `CALLERS` order: `Y` allowed, `N` forbidden (403),
+/// `-` out of reach even in the caller's own scope (404): an operator-level
+/// resource a merchant's people or a buyer cannot see at all).
 /// Public routes (no authentication) are listed with `PUBLIC`.
 const PUBLIC: &str = "public";
 const MATRIX: &[(&str, &str, &str)] = &[
@@ -72,11 +78,61 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/cases/{case_id}/reopen", "YYYYYYY"),
     ("POST", "/cases/{case_id}/close", "YYYYYYN"),
     ("POST", "/cases/{case_id}/cancel", "YYYYYYY"),
+    ("GET", "/merchants/{merchant_id}/return-policy", "YYYYYYN"),
+    ("POST", "/merchants/{merchant_id}/return-policy", "YNYNYYN"),
+    // The operator's minimum: beyond a merchant's reach, and a buyer's.
+    ("GET", "/return-policy/minimum", "YY--Y--"),
+    ("POST", "/return-policy/minimum", "YN--Y--"),
+    ("GET", "/orders/{order_id}/eligibility", "YYYYYYY"),
+    ("GET", "/orders/{order_id}/ledger", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/return/authorise", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/return/refuse", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/return/label", "YYYYYYN"),
+    ("GET", "/cases/{case_id}/return/label", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/return/tracking", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/return/receive", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/return/inspect", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/refunds", "YYYYYYN"),
+    (
+        "POST",
+        "/cases/{case_id}/refunds/{refund_id}/settle",
+        "YYYYYYN",
+    ),
+    (
+        "POST",
+        "/cases/{case_id}/refunds/{refund_id}/fail",
+        "YYYYYYN",
+    ),
+    ("POST", "/cases/{case_id}/store-credit", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/exchange", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/compensation", "YYYYYYN"),
 ];
+
+/// What a cell expects of the caller's own resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Forbidden,
+    OutOfReach,
+}
+
+fn expect(row: &str, column: usize) -> Expect {
+    match row.as_bytes()[column] {
+        b'Y' => Expect::Allowed,
+        b'N' => Expect::Forbidden,
+        b'-' => Expect::OutOfReach,
+        other => panic!("{row}: unknown cell {:?}", other as char),
+    }
+}
 
 /// Routes that name no resource: there is no foreign variant to ask for;
 /// instead the answer must not contain another tenant's data.
-const NO_FOREIGN: &[&str] = &["/merchants", "/users", "/api-keys"];
+const NO_FOREIGN: &[&str] = &[
+    "/merchants",
+    "/users",
+    "/api-keys",
+    "/return-policy/minimum",
+];
 
 #[test]
 fn every_route_is_in_the_matrix() {
@@ -104,6 +160,10 @@ fn every_route_is_in_the_matrix() {
             "{method} {path}: public in one place only"
         );
         assert!(*row == PUBLIC || row.len() == CALLERS.len());
+        assert!(
+            *row == PUBLIC || row.bytes().all(|c| matches!(c, b'Y' | b'N' | b'-')),
+            "{method} {path}: cells are Y, N or -"
+        );
     }
 }
 
@@ -142,6 +202,129 @@ async fn run_as(world: &World, case_id: &str, actor: Actor, command: Command) {
 
 fn label(text: &str) -> Label {
     Label::parse(text).unwrap()
+}
+
+/// How far a fixture return has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReturnAt {
+    /// Opened: waiting for the merchant's answer.
+    Requested,
+    Authorised,
+    /// Authorised, with its label (a stored PNG stands in for the PDF).
+    Labelled,
+    /// Authorised, and line 1 came back.
+    Received,
+    /// Authorised, with refund 1 recorded and waiting for the gateway.
+    RefundPending,
+}
+
+/// Opens a return of line 1 on any order straight through the store (fixtures
+/// of other tenants too) and takes it to `at`; returns the case id.
+async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
+    let case_id = CaseId::from_bytes(common::bytes());
+    world
+        .store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: Some(0),
+            command: Command::Open {
+                preferred: None,
+                kind: CaseKind::Return,
+                reason: ReasonCode::parse("changed_mind").unwrap(),
+                items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap(),
+                claimed: None,
+                description: Body::parse("Trop petit.").unwrap(),
+                stage: None,
+            },
+            actor: Actor::OperatorUser {
+                id: "fixture".into(),
+            },
+            order_id: Some(OrderId::parse(order_id).unwrap()),
+            at: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture return failed: {e:?}"));
+    let case_id = case_id.to_string();
+    if at == ReturnAt::Requested {
+        return case_id;
+    }
+    let merchant = || Actor::MerchantUser { id: "m".into() };
+    run_as(
+        world,
+        &case_id,
+        merchant(),
+        Command::AuthoriseReturn { returnless: false },
+    )
+    .await;
+    let next = match at {
+        ReturnAt::Requested | ReturnAt::Authorised => None,
+        ReturnAt::Labelled => {
+            let blob = world.state.inner.blobs.put(&png()).await.unwrap();
+            let now = Timestamp::now();
+            Some(Command::IssueLabel {
+                label: ReturnLabel {
+                    carrier: label("Colissimo"),
+                    tracking_number: label("8R00000001"),
+                    attachment: AttachmentRef {
+                        sha256: blob.sha256,
+                        filename: label("etiquette.pdf"),
+                        content_type: label("application/pdf"),
+                        size_bytes: blob.size_bytes,
+                    },
+                    issued_at: now,
+                    expires_at: now + SignedDuration::from_hours(24 * 14),
+                    parcel_count: 1,
+                    weight_grams: 1000,
+                },
+            })
+        }
+        ReturnAt::Received => Some(Command::ReceiveReturn {
+            lines: serde_json::from_value(
+                json!([{"line_id": "1", "quantity": 1, "condition": "new"}]),
+            )
+            .unwrap(),
+        }),
+        ReturnAt::RefundPending => Some(Command::Refund {
+            amount: None,
+            deductions: Vec::new(),
+            gateway: label("manual"),
+            resolve: false,
+        }),
+    };
+    if let Some(command) = next {
+        run_as(world, &case_id, merchant(), command).await;
+    }
+    case_id
+}
+
+/// Gives `merchant` the return address its labels are sent to.
+async fn give_return_address(world: &World, merchant: MerchantId) {
+    let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
+                                             "postal_code": "75011", "city": "Paris", "country": "FR"}});
+    world
+        .store
+        .raw_execute(format!(
+            "UPDATE merchants SET settings = '{settings}' WHERE id = '{merchant}'"
+        ))
+        .await
+        .unwrap();
+}
+
+/// A policy at least as generous as the law (and so as the minimum below).
+fn generous_policy() -> Value {
+    json!({"window_days": 30, "return_shipping": "merchant",
+           "allowed_resolutions": ["return_and_refund", "store_credit", "exchange"],
+           "store_credit_bonus_percent": 10, "label_expiry_days": 21})
+}
+
+/// The operator's minimum: the law's floor.
+fn minimum_policy() -> Value {
+    json!({"window_days": 14, "return_shipping": "buyer",
+           "allowed_resolutions": ["return_and_refund"], "label_expiry_days": 14})
+}
+
+fn euros(amount_minor: i64) -> Value {
+    json!({"amount_minor": amount_minor, "currency": "EUR"})
 }
 
 /// The request of one matrix cell.
@@ -356,6 +539,108 @@ async fn prepare(
             format!("/cases/{}/cancel", fresh_case().await),
             json!({"reason": "Erreur"}),
         ),
+        ("GET", "/merchants/{merchant_id}/return-policy") => {
+            plain(format!("/merchants/{merchant}/return-policy"))
+        }
+        ("POST", "/merchants/{merchant_id}/return-policy") => with(
+            format!("/merchants/{merchant}/return-policy"),
+            generous_policy(),
+        ),
+        ("GET", "/return-policy/minimum") => plain("/return-policy/minimum".into()),
+        ("POST", "/return-policy/minimum") => {
+            with("/return-policy/minimum".into(), minimum_policy())
+        }
+        ("GET", "/orders/{order_id}/eligibility") => {
+            plain(format!("/orders/{order_id}/eligibility"))
+        }
+        ("GET", "/orders/{order_id}/ledger") => plain(format!("/orders/{order_id}/ledger")),
+        ("POST", "/cases/{case_id}/return/authorise") => {
+            let case_id = return_case(world, order_id, ReturnAt::Requested).await;
+            with(
+                format!("/cases/{case_id}/return/authorise"),
+                json!({"returnless": false}),
+            )
+        }
+        ("POST", "/cases/{case_id}/return/refuse") => {
+            let case_id = return_case(world, order_id, ReturnAt::Requested).await;
+            with(
+                format!("/cases/{case_id}/return/refuse"),
+                json!({"ground": "Article personnalisé"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/return/label") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(
+                format!("/cases/{case_id}/return/label"),
+                json!({"weight_grams": 800}),
+            )
+        }
+        ("GET", "/cases/{case_id}/return/label") => {
+            let case_id = return_case(world, order_id, ReturnAt::Labelled).await;
+            plain(format!("/cases/{case_id}/return/label"))
+        }
+        ("POST", "/cases/{case_id}/return/tracking") => {
+            let case_id = return_case(world, order_id, ReturnAt::Labelled).await;
+            let scanned_at = (Timestamp::now() - SignedDuration::from_hours(1))
+                .round(jiff::Unit::Second)
+                .unwrap();
+            with(
+                format!("/cases/{case_id}/return/tracking"),
+                json!({"status": "in_transit", "scanned_at": scanned_at.to_string(),
+                       "location": "Paris PFC"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/return/receive") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(
+                format!("/cases/{case_id}/return/receive"),
+                json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "like_new"}]}),
+            )
+        }
+        ("POST", "/cases/{case_id}/return/inspect") => {
+            let case_id = return_case(world, order_id, ReturnAt::Received).await;
+            with(
+                format!("/cases/{case_id}/return/inspect"),
+                json!({"lines": [{"line_id": "1", "compliant": true}]}),
+            )
+        }
+        ("POST", "/cases/{case_id}/refunds") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(
+                format!("/cases/{case_id}/refunds"),
+                json!({"amount": euros(4500)}),
+            )
+        }
+        ("POST", "/cases/{case_id}/refunds/{refund_id}/settle") => {
+            let case_id = return_case(world, order_id, ReturnAt::RefundPending).await;
+            with(
+                format!("/cases/{case_id}/refunds/1/settle"),
+                json!({"reference": "RF-0001"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/refunds/{refund_id}/fail") => {
+            let case_id = return_case(world, order_id, ReturnAt::RefundPending).await;
+            with(
+                format!("/cases/{case_id}/refunds/1/fail"),
+                json!({"error": "Carte expirée"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/store-credit") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(format!("/cases/{case_id}/store-credit"), json!({}))
+        }
+        ("POST", "/cases/{case_id}/exchange") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(
+                format!("/cases/{case_id}/exchange"),
+                json!({"lines": [{"line_id": "1", "quantity": 1, "sku": "PULL-L",
+                                  "title": "Pull en laine (L)", "unit_price": euros(4500)}]}),
+            )
+        }
+        ("POST", "/cases/{case_id}/compensation") => with(
+            format!("/cases/{}/compensation", fresh_case().await),
+            json!({"kind": "voucher", "amount": euros(500), "note": "Pour le retard"}),
+        ),
         (method, path) => panic!("no fixture for {method} {path}"),
     }
 }
@@ -386,6 +671,8 @@ fn is_not_found(reply: &common::Reply) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_every_caller_own_and_foreign() {
     for world in worlds().await {
+        // Labels are addressed to the merchant (the other tenants' cells stop at 404 first).
+        give_return_address(&world, world.merchant_id).await;
         let mut failures = Vec::new();
         let mut cells = 0;
         let mut seq = 0;
@@ -394,7 +681,7 @@ async fn every_route_every_caller_own_and_foreign() {
                 continue;
             }
             for (column, caller) in CALLERS.iter().enumerate() {
-                let allowed = row.as_bytes()[column] == b'Y';
+                let expected = expect(row, column);
                 for foreign in [false, true] {
                     if foreign && NO_FOREIGN.contains(path) {
                         continue;
@@ -435,23 +722,24 @@ async fn every_route_every_caller_own_and_foreign() {
                         prepare(&world, method, path, caller, merchant, &order, seq).await;
                     let reply = send(&world, method, prepared, &caller_who).await;
                     let forbidden = reply.status == 403 && reply.body["code"] == "auth.forbidden";
-                    let ok = match (foreign, allowed) {
+                    let ok = match (foreign, expected) {
                         // Out of reach: not found. A role that may never do this may be
                         // told so before any lookup (the answer then says nothing of the resource).
-                        (true, true) => is_not_found(&reply),
-                        (true, false) => is_not_found(&reply) || forbidden,
-                        (false, true) => (200..300).contains(&reply.status),
-                        (false, false) => forbidden,
+                        (true, Expect::Allowed | Expect::OutOfReach) => is_not_found(&reply),
+                        (true, Expect::Forbidden) => is_not_found(&reply) || forbidden,
+                        (false, Expect::Allowed) => (200..300).contains(&reply.status),
+                        (false, Expect::Forbidden) => forbidden,
+                        (false, Expect::OutOfReach) => is_not_found(&reply),
                     };
                     if !ok {
                         failures.push(format!(
                             "{method} {path} as {caller} ({}): expected {}, got {} {}",
                             if foreign { "foreign" } else { "own" },
-                            match (foreign, allowed) {
-                                (true, true) => "not found",
-                                (true, false) => "not found or 403",
-                                (false, true) => "2xx",
-                                (false, false) => "403",
+                            match (foreign, expected) {
+                                (true, Expect::Forbidden) => "not found or 403",
+                                (_, Expect::OutOfReach) | (true, _) => "not found",
+                                (false, Expect::Allowed) => "2xx",
+                                (false, Expect::Forbidden) => "403",
                             },
                             reply.status,
                             reply.body
