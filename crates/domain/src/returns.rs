@@ -148,6 +148,29 @@ impl ReturnPolicy {
                 "allow at least one resolution",
             ));
         }
+        if self.non_returnable_categories.len() > 100 {
+            errors.push(FieldError::new(
+                "non_returnable_categories",
+                "policy.too_many_categories",
+                "at most 100 categories",
+            ));
+        }
+        for (index, category) in self.non_returnable_categories.iter().enumerate() {
+            if category.trim().is_empty() || category.chars().count() > 100 {
+                errors.push(FieldError::new(
+                    format!("non_returnable_categories[{index}]"),
+                    "policy.category_invalid",
+                    "1 to 100 characters",
+                ));
+            }
+        }
+        if self.allowed_resolutions.len() > 20 {
+            errors.push(FieldError::new(
+                "allowed_resolutions",
+                "policy.too_many_resolutions",
+                "at most 20 resolutions",
+            ));
+        }
         if self
             .condition_rules
             .as_ref()

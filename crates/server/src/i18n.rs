@@ -1076,6 +1076,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "A scan cannot be in the future.",
         "Un scan ne peut pas être daté dans le futur.",
     ),
+    (
+        "compensation.exceeds_order",
+        "All compensation on an order cannot exceed what the buyer paid.",
+        "Le total des gestes commerciaux d’une commande ne peut dépasser ce que l’acheteur a payé.",
+    ),
+    (
+        "policy.too_many_categories",
+        "At most 100 non-returnable categories.",
+        "Au plus 100 catégories non retournables.",
+    ),
+    (
+        "policy.category_invalid",
+        "A category has 1 to 100 characters.",
+        "Une catégorie compte de 1 à 100 caractères.",
+    ),
+    (
+        "policy.too_many_resolutions",
+        "At most 20 resolutions.",
+        "Au plus 20 solutions.",
+    ),
 ];
 
 #[cfg(test)]

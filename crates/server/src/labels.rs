@@ -163,6 +163,29 @@ pub async fn issue(
             "a label is issued for an authorised return",
         ));
     };
+    // Refuse before booking anything with the carrier.
+    if progress.returnless {
+        return Err(Problem::field(
+            "rma",
+            "label.returnless",
+            "the buyer keeps the items: no label",
+        ));
+    }
+    if case.status != amiable_domain::case::CaseStatus::Open
+        || !matches!(
+            progress.stage,
+            amiable_domain::case::ReturnStage::Authorised
+                | amiable_domain::case::ReturnStage::LabelExpired
+        )
+    {
+        return Err(amiable_store::CommandError::Rejected(
+            amiable_domain::case::Rejection::ReturnStage {
+                command: "issue_label",
+                stage: progress.stage,
+            },
+        )
+        .into());
+    }
     if !(1..=amiable_labels::MAX_PARCELS).contains(&parcel_count) {
         return Err(Problem::field(
             "parcel_count",

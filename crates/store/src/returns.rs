@@ -154,6 +154,14 @@ fn information_from(settings: &serde_json::Value) -> Information {
     }
 }
 
+/// Cases the current batch already changed, as the batch sees them: the
+/// database does not have them yet (they are written when the batch flushes).
+pub(crate) struct BatchCases<'a> {
+    pub states: Vec<&'a CaseState>,
+    /// Those of them that the batch opened (not in the database at all).
+    pub opened: Vec<(CaseId, &'a str)>,
+}
+
 /// Everything the decider needs to judge a return on `order`, read under the order's lock.
 pub(crate) async fn return_context(
     tx: &mut Tx<'_>,
@@ -161,6 +169,7 @@ pub(crate) async fn return_context(
     order: &Order,
     now: Timestamp,
     law: &LawPack,
+    batch: &BatchCases<'_>,
 ) -> Result<ReturnContext, StoreError> {
     let effective =
         policy_in_force(tx, order.operator_id, order.merchant_id, order.placed_at).await?;
@@ -174,16 +183,32 @@ pub(crate) async fn return_context(
         &law.zone,
         &law.calendar,
     );
-    let states: Vec<String> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT state FROM cases WHERE order_id = $1 AND kind = 'return' AND status <> 'cancelled' AND id <> $2")
+    let rows: Vec<(String, String)> = with_tx!(tx, conn => {
+        sqlx::query_as("SELECT id, state FROM cases WHERE order_id = $1 AND kind = 'return' AND status <> 'cancelled' AND id <> $2")
             .bind(order.id.to_string())
             .bind(case_id.to_string())
             .fetch_all(&mut *conn)
             .await?
     });
+    let in_batch = |id: &CaseId| batch.states.iter().any(|s| s.case_id == *id);
+    let mut states = Vec::new();
+    for (id, text) in rows {
+        let id = CaseId::parse(&id).map_err(StoreError::corrupt)?;
+        // The batch's view of a case it changed is newer than the database's.
+        if !in_batch(&id) {
+            states.push(parse_json::<CaseState>(&text, "case state")?);
+        }
+    }
+    states.extend(
+        batch
+            .states
+            .iter()
+            .filter(|s| s.order_id == order.id && s.kind == amiable_domain::case::CaseKind::Return)
+            .filter(|s| s.case_id != case_id)
+            .map(|s| (*s).clone()),
+    );
     let mut already_returned: BTreeMap<LineId, u32> = BTreeMap::new();
-    for text in states {
-        let state: CaseState = parse_json(&text, "case state")?;
+    for state in states {
         let refused = state
             .resolution
             .as_ref()
@@ -207,6 +232,20 @@ pub(crate) async fn return_context(
             .fetch_one(&mut *conn)
             .await?
     });
+    // Returns this batch opened for the same buyer are not in the database yet.
+    let email = order.buyer.email.to_string();
+    let recent = recent
+        + batch
+            .opened
+            .iter()
+            .filter(|(id, buyer)| *id != case_id && buyer.eq_ignore_ascii_case(&email))
+            .filter(|(id, _)| {
+                batch
+                    .states
+                    .iter()
+                    .any(|s| s.case_id == *id && s.kind == amiable_domain::case::CaseKind::Return)
+            })
+            .count() as i64;
     Ok(ReturnContext {
         case_id,
         policy: effective.policy,
@@ -382,7 +421,11 @@ impl Store {
     ) -> Result<ReturnContext, StoreError> {
         let mut tx = self.db.begin_read().await?;
         let case_id = CaseId::from_bytes([0; 16]);
-        let context = return_context(&mut tx, case_id, order, now, law).await;
+        let batch = BatchCases {
+            states: Vec::new(),
+            opened: Vec::new(),
+        };
+        let context = return_context(&mut tx, case_id, order, now, law, &batch).await;
         let _ = tx.rollback().await;
         context
     }

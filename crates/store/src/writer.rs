@@ -17,7 +17,7 @@ use crate::db::{Backend, Db, Tx, with_tx};
 use crate::error::{CommandError, StoreError};
 use crate::events::StoredEvent;
 use crate::orders::order_in;
-use crate::returns::{ledger_for_update, return_context};
+use crate::returns::{BatchCases, ledger_for_update, return_context};
 use crate::rows::{RowExt, parse_json};
 use crate::tenants::taxonomy_from_settings;
 use amiable_domain::canonical::to_canonical_json;
@@ -488,7 +488,29 @@ async fn apply(
     }
     let returns = match (&order, opening_return, current.is_none()) {
         (Some(order), true, true) => {
-            Some(return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW).await?)
+            let batch = BatchCases {
+                states: pending
+                    .touched
+                    .iter()
+                    .filter_map(|(id, _)| cache.cases.get(id))
+                    .map(|loaded| &loaded.state)
+                    .collect(),
+                opened: pending
+                    .touched
+                    .iter()
+                    .filter(|(_, db_version)| *db_version == 0)
+                    .filter_map(|(id, _)| {
+                        cache
+                            .cases
+                            .get(id)
+                            .map(|loaded| (*id, loaded.buyer_email.as_str()))
+                    })
+                    .collect(),
+            };
+            Some(
+                return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW, &batch)
+                    .await?,
+            )
         }
         _ => None,
     };

@@ -584,6 +584,13 @@ pub(super) fn decide_return_or_money(
             require_status(command, state, &[Open])?;
             return_stage(command, state, &[ReturnStage::Received])?;
             let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+            if lines.is_empty() {
+                return Err(invalid(
+                    "lines",
+                    "return.lines_required",
+                    "name at least one line",
+                ));
+            }
             let mut seen = std::collections::BTreeSet::new();
             for (index, line) in lines.iter().enumerate() {
                 let field = format!("lines[{index}]");
@@ -658,12 +665,17 @@ pub(super) fn decide_return_or_money(
                     .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?,
                 None => (state.claimed.unwrap_or(state.order_total), Vec::new()),
             };
+            // Deductions come out of what the case is worth, never more.
+            if total_deducted > suggested.amount_minor.max(0) {
+                return Err(invalid(
+                    "deductions",
+                    "return.deductions_exceed_value",
+                    format!("deductions exceed the {suggested} the case calls for"),
+                ));
+            }
             let amount = match amount {
                 Some(amount) => *amount,
-                None => {
-                    let minor = suggested.amount_minor.saturating_sub(total_deducted);
-                    Money::new(minor, suggested.currency)
-                }
+                None => Money::new(suggested.amount_minor - total_deducted, suggested.currency),
             };
             check_money(&amount, ledger, "amount")?;
             itemised.extend(deductions.iter().cloned());
@@ -677,7 +689,8 @@ pub(super) fn decide_return_or_money(
             }];
             check_ledger(state, ledger, &events, "amount")?;
             if *resolve {
-                let full = itemised.is_empty() && amount == suggested;
+                // At least what the case calls for, with nothing kept back: a full refund.
+                let full = itemised.is_empty() && amount.amount_minor >= suggested.amount_minor;
                 let kind = match (state.returns.is_some(), full) {
                     (true, true) => ResolutionKind::ReturnAndRefund,
                     (false, true) if amount == state.order_total => ResolutionKind::FullRefund,
@@ -825,14 +838,14 @@ pub(super) fn decide_return_or_money(
                         format!("at most {old_quantity}"),
                     ));
                 }
-                let new_value = line
-                    .unit_price
-                    .amount_minor
-                    .saturating_mul(i64::from(line.quantity.get()));
-                let old_value = old_price
-                    .amount_minor
-                    .saturating_mul(i64::from(line.quantity.get()));
-                difference = difference.saturating_add(new_value - old_value);
+                let overflow = || invalid(&format!("{field}.unit_price"), "money.overflow", "amounts overflow");
+                let quantity = i64::from(line.quantity.get());
+                let new_value = line.unit_price.amount_minor.checked_mul(quantity).ok_or_else(overflow)?;
+                let old_value = old_price.amount_minor.checked_mul(quantity).ok_or_else(overflow)?;
+                difference = new_value
+                    .checked_sub(old_value)
+                    .and_then(|d| difference.checked_add(d))
+                    .ok_or_else(overflow)?;
             }
             let difference = Money::new(difference, ledger.currency());
             let mut events = vec![CaseEvent::ExchangeRecorded {
@@ -864,6 +877,17 @@ pub(super) fn decide_return_or_money(
             require_status(command, state, &[Open, CaseStatus::Resolved])?;
             let ledger = ledger(ctx)?;
             check_money(amount, ledger, "amount")?;
+            // A gesture is bounded: all of an order's compensation at most what the buyer paid.
+            if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor {
+                return Err(invalid(
+                    "amount.amount_minor",
+                    "compensation.exceeds_order",
+                    format!(
+                        "the order's compensation would exceed the {} paid",
+                        ledger.captured
+                    ),
+                ));
+            }
             let mut events = vec![CaseEvent::CompensationRecorded {
                 kind: *kind,
                 amount: *amount,

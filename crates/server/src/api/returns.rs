@@ -212,8 +212,28 @@ pub async fn put_policy(
             &actor_name(&principal),
             Timestamp::now(),
         )
-        .await?;
+        .await
+        .map_err(undercut_problem)?;
     Ok((StatusCode::CREATED, Json(PolicyVersion::from(stored))).into_response())
+}
+
+/// A policy refused for undercutting the operator's minimum answers with that code.
+fn undercut_problem(error: amiable_store::StoreError) -> Problem {
+    match error {
+        amiable_store::StoreError::Invalid(errors)
+            if !errors.0.is_empty()
+                && errors
+                    .0
+                    .iter()
+                    .all(|e| e.code == "policy.below_operator_minimum") =>
+        {
+            let mut problem = Problem::validation(errors);
+            problem.code = "policy.below_operator_minimum".to_owned();
+            problem.kind = "urn:amiable:problem:policy.below_operator_minimum".to_owned();
+            problem
+        }
+        other => other.into(),
+    }
 }
 
 /// Amounts in a policy are in euros: the marketplace's currency.
@@ -375,6 +395,7 @@ fn why(
     eligible: bool,
     until: Option<jiff::civil::Date>,
     basis: Option<Basis>,
+    article: &str,
     exception: Option<&str>,
     overridden: bool,
     returnable: u32,
@@ -419,11 +440,11 @@ fn why(
             };
             match until {
                 Some(d) => format!(
-                    "Retournable jusqu'au {} au titre du droit de rétractation (C. conso L221-18).{law}",
+                    "Retournable jusqu'au {} au titre du droit de rétractation ({article}).{law}",
                     day(d)
                 ),
                 None => format!(
-                    "Retournable : le délai de rétractation de 14 jours courra à compter de la livraison (C. conso L221-18).{law}"
+                    "Retournable : le délai de rétractation courra à compter de la livraison ({article}).{law}"
                 ),
             }
         }
@@ -435,11 +456,11 @@ fn why(
             };
             match until {
                 Some(d) => format!(
-                    "Returnable until {} under the statutory withdrawal right (C. conso L221-18).{law}",
+                    "Returnable until {} under the statutory withdrawal right ({article}).{law}",
                     day(d)
                 ),
                 None => format!(
-                    "Returnable: the 14-day withdrawal period will run from delivery (C. conso L221-18).{law}"
+                    "Returnable: the withdrawal period will run from delivery ({article}).{law}"
                 ),
             }
         }
@@ -489,6 +510,13 @@ pub async fn eligibility(
                 .copied()
                 .unwrap_or(0);
             let returnable = line.quantity.get().saturating_sub(taken);
+            // The statutory default is the law itself: nothing of the merchant's to override.
+            let overridden = verdict.policy_overridden_by_law
+                && context.policy_ref.source != amiable_domain::case::PolicySource::Statutory;
+            let article = match verdict.basis {
+                Some(Basis::Statute { article }) => article,
+                _ => "C. conso L221-18",
+            };
             let exception = verdict.exception.map(|e| {
                 let flag = serde_json::to_value(e.flag)
                     .ok()
@@ -512,7 +540,7 @@ pub async fn eligibility(
                     Basis::Policy => None,
                 }),
                 exception: exception.clone(),
-                policy_overridden_by_law: verdict.policy_overridden_by_law,
+                policy_overridden_by_law: overridden,
                 return_shipping: match verdict.return_shipping {
                     amiable_domain::returns::ReturnShipping::Buyer => "buyer".to_owned(),
                     amiable_domain::returns::ReturnShipping::Merchant => "merchant".to_owned(),
@@ -524,8 +552,9 @@ pub async fn eligibility(
                     verdict.eligible,
                     verdict.until,
                     verdict.basis,
+                    article,
                     exception.as_deref(),
-                    verdict.policy_overridden_by_law,
+                    overridden,
                     returnable,
                 ),
             })
@@ -857,6 +886,8 @@ pub struct LabelBody {
     /// Number of parcels (default 1, at most 20).
     #[serde(default)]
     pub parcel_count: Option<u32>,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
 }
 
 case_command_doc!(
@@ -874,9 +905,11 @@ pub async fn issue_label(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Path(case_id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<LabelBody>,
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
     let resource = case_resource(&state, case_id).await?;
     allow(&principal, Action::HandleReturn, &resource, "case")?;
     let record = state
@@ -884,6 +917,14 @@ pub async fn issue_label(
         .case(case_id)
         .await?
         .ok_or_else(|| Problem::not_found("case"))?;
+    if let Some(expected) = expected
+        && expected != record.state.version
+    {
+        return Err(amiable_store::CommandError::Conflict {
+            current_version: record.state.version,
+        }
+        .into());
+    }
     if record
         .state
         .returns
@@ -1271,6 +1312,8 @@ async fn settle(
 pub struct SettleBody {
     /// The provider's reference of the refund.
     pub reference: Label,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
 }
 
 case_command_doc!(
@@ -1296,10 +1339,12 @@ pub async fn settle_refund(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Path((case_id, refund_id)): Path<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<SettleBody>,
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let refund_id = parse_refund_id(&refund_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::SettleRefund {
         refund_id,
         reference: body.reference,
@@ -1309,7 +1354,7 @@ pub async fn settle_refund(
         &principal,
         case_id,
         Action::MoveMoney,
-        None,
+        expected,
         command,
     )
     .await?;
@@ -1321,6 +1366,8 @@ pub async fn settle_refund(
 pub struct FailBody {
     /// Why the provider refused it; the amount becomes refundable again.
     pub error: Label,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
 }
 
 case_command_doc!(
@@ -1339,10 +1386,12 @@ pub async fn fail_refund(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Path((case_id, refund_id)): Path<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<FailBody>,
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let refund_id = parse_refund_id(&refund_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
     let command = Command::FailRefund {
         refund_id,
         error: body.error,
@@ -1352,7 +1401,7 @@ pub async fn fail_refund(
         &principal,
         case_id,
         Action::MoveMoney,
-        None,
+        expected,
         command,
     )
     .await?;
