@@ -331,16 +331,18 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                     .date(),
             };
             let anchor = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
-            let summary = demo::seed(&store, seed, anchor)
+            let attachments = settings.data_dir.join("attachments");
+            let summary = demo::seed(&store, seed, anchor, &attachments)
                 .await
                 .context("seeding the demo")?;
             eprintln!(
-                "Seeded the demo marketplace \"{}\" in {:.1} s: {} merchants, {} orders, {} cases, {} events (seed {seed}).",
+                "Seeded the demo marketplace \"{}\" in {:.1} s: {} merchants, {} orders, {} cases ({} returns), {} events (seed {seed}).",
                 summary.operator_slug,
                 started.elapsed().as_secs_f64(),
                 summary.merchants.len(),
                 summary.orders,
                 summary.cases,
+                summary.returns,
                 summary.events
             );
             if no_serve {

@@ -1,11 +1,14 @@
 //! The demo seeder, on every backend: a full marketplace, every kind of case
-//! in every status and stage, verifiable, and the same data for the same seed.
+//! in every status and stage, returns in every stage of their lifecycle with
+//! their labels and money, verifiable, and the same data for the same seed.
 
 #[path = "../src/demo/mod.rs"]
 #[allow(dead_code)]
 mod demo;
 
-use amiable_domain::case::{CaseKind, CaseStatus, Stage};
+use amiable_domain::case::{CaseKind, CaseStatus, ReturnStage, Stage};
+use amiable_domain::law::refund::Surcharge;
+use amiable_store::blobs::BlobStore;
 use amiable_store::testing::{TestStore, test_stores};
 use amiable_store::{CaseFilter, CaseSummary, Store};
 use std::collections::BTreeSet;
@@ -46,7 +49,10 @@ async fn fingerprint(store: &Store) -> Vec<(String, Vec<(String, i64, String)>)>
 async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
     for TestStore { store, name, .. } in test_stores().await {
         let started = std::time::Instant::now();
-        let summary = demo::seed(&store, SEED, anchor()).await.unwrap();
+        let attachments = tempfile::tempdir().unwrap();
+        let summary = demo::seed(&store, SEED, anchor(), attachments.path())
+            .await
+            .unwrap();
         eprintln!("{name}: seeded in {:.2} s", started.elapsed().as_secs_f64());
 
         assert!(summary.merchants.len() >= 3, "{name}");
@@ -91,13 +97,61 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
             );
         }
 
+        // Returns: every stage of the lifecycle, each label's PDF stored, one refund late with its surcharge.
+        let blobs = BlobStore::new(attachments.path());
+        let mut return_stages = BTreeSet::new();
+        let mut late_surcharges = Vec::new();
+        let mut labels = 0;
+        let mut returns = 0;
+        for case in cases.iter().filter(|c| c.kind == CaseKind::Return) {
+            returns += 1;
+            let state = store.case(case.case_id).await.unwrap().unwrap().state;
+            let progress = state.returns.as_ref().expect("a return has its progress");
+            return_stages.insert(progress.stage);
+            if let Some(label) = &progress.label {
+                labels += 1;
+                let pdf = blobs.open(&label.attachment.sha256).await.unwrap();
+                let pdf = pdf.unwrap_or_else(|| {
+                    panic!("{name}: the label of {} is not stored", case.case_id)
+                });
+                assert!(pdf.starts_with(b"%PDF"), "{name}");
+                assert_eq!(pdf.len() as u64, label.attachment.size_bytes, "{name}");
+            }
+            for refund in &state.refunds {
+                if let Some(late) = &refund.late
+                    && let Surcharge::Percent {
+                        amount, percent, ..
+                    } = late.surcharge
+                {
+                    late_surcharges.push((late.days_late, percent, amount.amount_minor));
+                }
+            }
+        }
+        assert_eq!(returns, summary.returns, "{name}");
+        for stage in ReturnStage::ALL {
+            assert!(
+                return_stages.contains(stage),
+                "{name}: no return is {stage}"
+            );
+        }
+        assert!(labels >= 10, "{name}: {labels} labels");
+        assert!(
+            late_surcharges
+                .iter()
+                .any(|&(days, percent, amount)| days > 10 && percent > 0 && amount > 0),
+            "{name}: no late refund with a surcharge: {late_surcharges:?}"
+        );
+
         let report = store.verify().await.unwrap();
         assert!(report.is_ok(), "{name}: {:?}", report.problems);
         assert_eq!(report.cases as usize, cases.len(), "{name}");
 
         // The same seed into a fresh store of the same backend gives the same cases and timelines.
         let twin = fresh_store(name).await;
-        demo::seed(&twin.store, SEED, anchor()).await.unwrap();
+        let twin_attachments = tempfile::tempdir().unwrap();
+        demo::seed(&twin.store, SEED, anchor(), twin_attachments.path())
+            .await
+            .unwrap();
         assert_eq!(
             fingerprint(&store).await,
             fingerprint(&twin.store).await,

@@ -2,10 +2,10 @@
 //! for each one a reason, an order it fits, the lines it is about and when
 //! it may start.
 
-use super::catalog::{Tag, Trade, weighted};
+use super::catalog::{MerchantSpec, Tag, Trade, weighted};
 use super::clock::{DAY, HOUR};
 use super::orders::{DemoLine, DemoOrder};
-use amiable_domain::case::{CaseKind, CaseStatus, Stage};
+use amiable_domain::case::{CaseKind, CaseStatus, ReturnStage, Stage};
 use anyhow::{Result, bail};
 
 /// Where a case ends up: its kind, its last status and the highest stage it reached.
@@ -20,12 +20,9 @@ use CaseKind::{Dispute, Incident, PaymentDispute, Return};
 use CaseStatus::{Cancelled, Closed, Open, Resolved};
 use Stage::{Arbitration, External, Mediation, Negotiation};
 
-/// The demo's mix of cases: every kind with every status, every stage.
+/// The demo's mix of cases: every kind with every status, every stage. Returns
+/// settled between buyer and shop follow their whole lifecycle ([`RETURN_MIX`]).
 const MIX: &[(CaseKind, CaseStatus, Stage, usize)] = &[
-    (Return, Open, Negotiation, 7),
-    (Return, Resolved, Negotiation, 7),
-    (Return, Closed, Negotiation, 12),
-    (Return, Cancelled, Negotiation, 4),
     (Return, Open, Mediation, 3),
     (Return, Resolved, Mediation, 3),
     (Return, Closed, Mediation, 3),
@@ -119,6 +116,8 @@ fn reasons(kind: CaseKind) -> &'static [(&'static str, u32)] {
 /// One case to tell.
 pub(crate) struct Casting {
     pub target: Target,
+    /// For a return told through its lifecycle: how it unfolds.
+    pub plot: Option<ReturnPlot>,
     pub order: usize,
     pub reason: &'static str,
     /// Indices of the order lines the case is about (empty: the whole order).
@@ -177,6 +176,11 @@ pub(crate) fn cast(
             castings.push(cast_one(rng, anchor, orders, &mut used, target)?);
         }
     }
+    for &(plot, count) in RETURN_MIX {
+        for _ in 0..count {
+            castings.push(cast_plot(rng, anchor, orders, &mut used, plot)?);
+        }
+    }
     Ok(castings)
 }
 
@@ -195,7 +199,11 @@ fn cast_one(
         // Live cases prefer orders whose window reaches close to the anchor.
         let mut tiers: [Vec<(usize, i64, i64, i64)>; 3] = Default::default();
         for (index, order) in orders.iter().enumerate() {
+            // A return that escalates is one a person had to authorise: not at a
+            // shop whose policy authorises returns at once.
+            let automatic = target.kind == Return && order.merchant().auto_approve_up_to > 0;
             if used[index]
+                || automatic
                 || (target.kind == PaymentDispute && !matches!(order.provider, "paypal" | "stripe"))
             {
                 continue;
@@ -236,6 +244,7 @@ fn cast_one(
         };
         return Ok(Casting {
             target,
+            plot: None,
             order: index,
             reason,
             lines,
@@ -265,11 +274,19 @@ fn window(order: &DemoOrder, kind: CaseKind, reason: &str) -> Option<(i64, i64)>
         return Some((shipped + 7 * DAY, shipped + 25 * DAY));
     }
     let delivered = order.delivered?;
+    if kind == Return {
+        // The return window runs from each parcel's delivery: the first one bounds them all.
+        // Two hours of margin keep the last instant on the last day whatever the clock change.
+        let first = first_delivery(order).unwrap_or(delivered);
+        let from = if reason.starts_with("changed_mind") {
+            3 * HOUR
+        } else {
+            DAY
+        };
+        let last_day = first + order.merchant().window_days * DAY - 2 * HOUR;
+        return Some((delivered + from, last_day));
+    }
     let (from, to) = match (kind, reason) {
-        (Return, r) if r.starts_with("changed_mind") => {
-            (3 * HOUR, order.merchant().window_days * DAY)
-        }
-        (Return, _) => (DAY, 30 * DAY),
         (Incident, "not_received.marked_delivered") => (2 * HOUR, 5 * DAY),
         (Incident, "late_delivery") => (HOUR, 3 * DAY),
         (Incident, r) if r.starts_with("defective") => (5 * DAY, 60 * DAY),
@@ -277,6 +294,17 @@ fn window(order: &DemoOrder, kind: CaseKind, reason: &str) -> Option<(i64, i64)>
         _ => (4 * DAY, 25 * DAY),
     };
     Some((delivered + from, delivered + to))
+}
+
+/// When the first parcel of the order was delivered.
+fn first_delivery(order: &DemoOrder) -> Option<i64> {
+    order
+        .order
+        .shipments
+        .iter()
+        .filter_map(|s| s.delivered_at)
+        .map(|at| at.as_second())
+        .min()
 }
 
 fn physical(line: &DemoLine) -> bool {
@@ -291,7 +319,20 @@ fn returnable(line: &DemoLine) -> bool {
 }
 
 /// The lines a case of this reason could be about; `None` when the order does not fit.
+/// A return is only about lines the shop's policy takes back.
 fn candidate_lines(order: &DemoOrder, kind: CaseKind, reason: &str) -> Option<Vec<usize>> {
+    let lines = lines_for_reason(order, kind, reason)?;
+    if kind != Return {
+        return Some(lines);
+    }
+    let lines: Vec<usize> = lines
+        .into_iter()
+        .filter(|&i| returnable(&order.lines[i]))
+        .collect();
+    (!lines.is_empty()).then_some(lines)
+}
+
+fn lines_for_reason(order: &DemoOrder, kind: CaseKind, reason: &str) -> Option<Vec<usize>> {
     let trade = order.merchant().trade;
     let filter = |keep: &dyn Fn(&DemoLine) -> bool| -> Option<Vec<usize>> {
         let lines: Vec<usize> = (0..order.lines.len())
@@ -399,4 +440,294 @@ fn other_size(line: &DemoLine) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+// ---- Returns told through their lifecycle ---------------------------------
+
+/// How a return settled between buyer and shop unfolds, and where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReturnPlot {
+    /// Asked for; the shop has not answered yet.
+    AwaitingAuthorisation,
+    /// A small item: the buyer keeps it and the refund comes without a parcel.
+    ReturnlessAuthorised,
+    /// The same, refunded.
+    ReturnlessRefunded,
+    /// Authorised, the prepaid label is ready.
+    LabelIssued,
+    /// The buyer did not drop the parcel off in time.
+    LabelExpired,
+    /// The carrier has the parcel.
+    InTransit,
+    /// The carrier delivered it to the shop.
+    Delivered,
+    /// The shop counted what came back.
+    Received,
+    /// Checked, not as sent: a deduction is noted and the refund comes next.
+    InspectedWithDeduction,
+    /// Came back worn: refused after inspection, with the ground.
+    RefusedAfterInspection,
+    /// The carrier lost the parcel; the shop refunds anyway.
+    LostAndRefunded,
+    /// Received, checked, refunded in full.
+    Refunded,
+    /// Refunded less a deduction for wear.
+    PartiallyRefunded,
+    /// Store credit with the shop's bonus instead of a refund.
+    StoreCredit,
+    /// Another size sent in exchange.
+    Exchanged,
+    /// The buyer keeps the item with a goodwill gesture.
+    KeptWithGoodwill,
+    /// The buyer keeps the item after all, label in hand.
+    CancelledByBuyer,
+    /// Refunded, then closed automatically after 14 quiet days.
+    RefundedThenClosed,
+    /// Refunded weeks after the legal deadline, with the surcharge of C. conso L242-4.
+    RefundedLate,
+}
+
+/// The returns told through their lifecycle, and how many of each.
+pub(crate) const RETURN_MIX: &[(ReturnPlot, usize)] = &[
+    (ReturnPlot::AwaitingAuthorisation, 2),
+    (ReturnPlot::ReturnlessAuthorised, 1),
+    (ReturnPlot::ReturnlessRefunded, 1),
+    (ReturnPlot::LabelIssued, 2),
+    (ReturnPlot::LabelExpired, 1),
+    (ReturnPlot::InTransit, 2),
+    (ReturnPlot::Delivered, 1),
+    (ReturnPlot::Received, 1),
+    (ReturnPlot::InspectedWithDeduction, 1),
+    (ReturnPlot::RefusedAfterInspection, 1),
+    (ReturnPlot::LostAndRefunded, 1),
+    (ReturnPlot::Refunded, 3),
+    (ReturnPlot::PartiallyRefunded, 1),
+    (ReturnPlot::StoreCredit, 2),
+    (ReturnPlot::Exchanged, 1),
+    (ReturnPlot::KeptWithGoodwill, 1),
+    (ReturnPlot::CancelledByBuyer, 3),
+    (ReturnPlot::RefundedThenClosed, 5),
+    (ReturnPlot::RefundedLate, 1),
+];
+
+/// Reasons a buyer sends something back under the withdrawal right or the policy.
+const RETURN_REASONS: &[(&str, u32)] = &[
+    ("changed_mind", 60),
+    ("not_as_described.size", 12),
+    ("not_as_described.colour", 10),
+    ("not_as_described", 8),
+];
+
+impl ReturnPlot {
+    pub(crate) fn status(self) -> CaseStatus {
+        use ReturnPlot::*;
+        match self {
+            AwaitingAuthorisation
+            | ReturnlessAuthorised
+            | LabelIssued
+            | LabelExpired
+            | InTransit
+            | Delivered
+            | Received
+            | InspectedWithDeduction => Open,
+            CancelledByBuyer => Cancelled,
+            RefundedThenClosed => Closed,
+            _ => Resolved,
+        }
+    }
+
+    /// Where the return stands at the end of the story.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn return_stage(self) -> ReturnStage {
+        use ReturnPlot::*;
+        match self {
+            AwaitingAuthorisation | KeptWithGoodwill => ReturnStage::Requested,
+            ReturnlessAuthorised | ReturnlessRefunded => ReturnStage::Authorised,
+            LabelIssued | CancelledByBuyer => ReturnStage::LabelIssued,
+            LabelExpired => ReturnStage::LabelExpired,
+            InTransit => ReturnStage::InTransit,
+            Delivered => ReturnStage::Delivered,
+            Received | StoreCredit | Exchanged | RefundedThenClosed | RefundedLate => {
+                ReturnStage::Received
+            }
+            InspectedWithDeduction | Refunded | PartiallyRefunded => ReturnStage::Inspected,
+            RefusedAfterInspection => ReturnStage::Refused,
+            LostAndRefunded => ReturnStage::Lost,
+        }
+    }
+
+    /// The most days the story takes at this shop, office hours and weekends included.
+    fn days(self, spec: &MerchantSpec) -> i64 {
+        use ReturnPlot::*;
+        match self {
+            AwaitingAuthorisation => 3,
+            ReturnlessAuthorised | LabelIssued => 7,
+            ReturnlessRefunded | KeptWithGoodwill | CancelledByBuyer => 10,
+            LabelExpired => i64::from(spec.label_expiry_days) + 12,
+            InTransit => 12,
+            Delivered => 16,
+            Received | StoreCredit | Exchanged => 20,
+            InspectedWithDeduction
+            | RefusedAfterInspection
+            | LostAndRefunded
+            | Refunded
+            | PartiallyRefunded => 26,
+            RefundedThenClosed => 42,
+            RefundedLate => 52,
+        }
+    }
+
+    /// Whether the shop's policy lets the story happen.
+    fn fits(self, spec: &MerchantSpec) -> bool {
+        use ReturnPlot::*;
+        match self {
+            // A person answers these: no automatic authorisation.
+            AwaitingAuthorisation | KeptWithGoodwill => spec.auto_approve_up_to == 0,
+            ReturnlessAuthorised | ReturnlessRefunded => spec.returnless_threshold > 0,
+            StoreCredit => spec.store_credit_bonus_percent > 0,
+            Exchanged => spec.exchange,
+            // Only a return under the withdrawal right has a legal refund deadline (L221-24):
+            // a longer policy window makes the policy the basis.
+            RefundedLate => spec.window_days <= 14,
+            _ => true,
+        }
+    }
+
+    /// Whether this line can be the return's.
+    fn line_fits(self, spec: &MerchantSpec, line: &DemoLine) -> bool {
+        let returnless = line.total() < spec.returnless_threshold;
+        match self {
+            ReturnPlot::ReturnlessAuthorised | ReturnPlot::ReturnlessRefunded => returnless,
+            ReturnPlot::Exchanged => !returnless && other_size(line).is_some(),
+            _ => !returnless,
+        }
+    }
+
+    fn reasons(self) -> &'static [(&'static str, u32)] {
+        use ReturnPlot::*;
+        match self {
+            Exchanged => &[("changed_mind.size_exchange", 1)],
+            KeptWithGoodwill => &[
+                ("not_as_described.colour", 3),
+                ("not_as_described.material", 2),
+                ("not_as_described", 1),
+            ],
+            ReturnlessAuthorised
+            | ReturnlessRefunded
+            | RefusedAfterInspection
+            | PartiallyRefunded
+            | InspectedWithDeduction
+            | RefundedLate => &[("changed_mind", 1)],
+            CancelledByBuyer => &[
+                ("changed_mind", 3),
+                ("changed_mind.size_exchange", 1),
+                ("not_as_described.size", 1),
+            ],
+            _ => RETURN_REASONS,
+        }
+    }
+}
+
+/// An order a return plot could be about: when it may open, and which lines.
+struct Candidate {
+    order: usize,
+    open_min: i64,
+    open_max: i64,
+    latest: i64,
+    lines: Vec<usize>,
+}
+
+/// Picks a reason, an order, lines and a start for one return plot.
+fn cast_plot(
+    rng: &mut fastrand::Rng,
+    anchor: i64,
+    orders: &[DemoOrder],
+    used: &mut [bool],
+    plot: ReturnPlot,
+) -> Result<Casting> {
+    let target = Target {
+        kind: Return,
+        status: plot.status(),
+        stage: Negotiation,
+    };
+    let mut remaining = plot.reasons().to_vec();
+    while !remaining.is_empty() {
+        let reason = weighted(rng, &remaining);
+        remaining.retain(|(r, _)| *r != reason);
+        let mut tiers: [Vec<Candidate>; 3] = Default::default();
+        for (index, order) in orders.iter().enumerate() {
+            let spec = order.merchant();
+            if used[index] || !plot.fits(spec) {
+                continue;
+            }
+            let Some((open_min, open_max)) = window(order, Return, reason) else {
+                continue;
+            };
+            let budget = plot.days(spec) * DAY;
+            let latest = open_max.min(anchor - budget);
+            if latest <= open_min {
+                continue;
+            }
+            let Some(lines) = candidate_lines(order, Return, reason) else {
+                continue;
+            };
+            let lines: Vec<usize> = lines
+                .into_iter()
+                .filter(|&i| plot.line_fits(spec, &order.lines[i]))
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let tier = if !recent(target) || open_max >= anchor - budget / 2 {
+                0
+            } else if latest >= anchor - budget - 8 * DAY {
+                1
+            } else {
+                2
+            };
+            tiers[tier].push(Candidate {
+                order: index,
+                open_min,
+                open_max,
+                latest,
+                lines,
+            });
+        }
+        let Some(pool) = tiers.into_iter().find(|t| !t.is_empty()) else {
+            continue;
+        };
+        let Candidate {
+            order: index,
+            open_min,
+            open_max,
+            latest,
+            lines: candidates,
+        } = &pool[rng.usize(0..pool.len())];
+        let (index, open_min, open_max, latest) = (*index, *open_min, *open_max, *latest);
+        used[index] = true;
+        let order = &orders[index];
+        let lines = choose_lines(rng, reason, candidates);
+        let other_size = lines
+            .first()
+            .and_then(|&i| other_size(&order.lines[i]))
+            .filter(|_| reason.ends_with("size_exchange"));
+        let span = latest - open_min;
+        let start = if recent(target) {
+            latest - rng.i64(0..span.clamp(1, 4 * DAY))
+        } else {
+            open_min + rng.i64(0..span.max(1))
+        };
+        return Ok(Casting {
+            target,
+            plot: Some(plot),
+            order: index,
+            reason,
+            lines,
+            other_size,
+            start,
+            open_min,
+            open_max,
+        });
+    }
+    bail!("no demo order fits the return plot {plot:?}: too few orders")
 }

@@ -5,6 +5,10 @@
 //! numbers use the ranges ARCEP reserves for fiction (01 99 00, 04 65 71,
 //! 05 36 49, 06 39 98 …) and e-mail domains are demo or `example` domains.
 
+use amiable_domain::case::ResolutionKind;
+use amiable_domain::money::{Currency, Money};
+use amiable_domain::order::LineFlag;
+use amiable_domain::returns::{AutoApproval, RestockingFee, ReturnPolicy, ReturnShipping};
 use serde_json::{Value, json};
 
 pub(crate) const OPERATOR_SLUG: &str = "marche-des-createurs";
@@ -291,6 +295,15 @@ pub(crate) struct MerchantSpec {
     pub exchange: bool,
     /// Below this price a return is refunded without sending the item back (0: never).
     pub returnless_threshold: i64,
+    /// Returns worth at most this much are authorised at once (0: every return waits for a person).
+    pub auto_approve_up_to: i64,
+    /// Days a prepaid return label stays valid.
+    pub label_expiry_days: u32,
+    /// The condition returned items must be in, as the shop words it.
+    pub condition_rules: &'static str,
+    /// Where returns go: street lines and postal code (the city is [`Self::city`]).
+    pub return_lines: &'static [&'static str],
+    pub return_postal_code: &'static str,
     pub shipping_fee: i64,
     pub free_shipping_from: i64,
     pub carriers: &'static [(Carrier, u32)],
@@ -299,9 +312,75 @@ pub(crate) struct MerchantSpec {
     pub catalogue: &'static [Product],
 }
 
+/// What no shop of the marketplace takes back, beyond what the law already
+/// excludes (C. conso L221-28): the operator's minimum lets merchants exclude these.
+const NON_RETURNABLE: [LineFlag; 4] = [
+    LineFlag::Personalised,
+    LineFlag::Perishable,
+    LineFlag::SealedHygiene,
+    LineFlag::Digital,
+];
+
+/// The marketplace's minimum return policy: the law's 14 days, returns at the
+/// buyer's cost, no restocking fee, a refund always possible.
+pub(crate) fn operator_minimum_policy() -> ReturnPolicy {
+    ReturnPolicy {
+        non_returnable_flags: NON_RETURNABLE.to_vec(),
+        condition_rules: Some("Articles complets, dans leur état d'origine.".to_owned()),
+        ..ReturnPolicy::statutory()
+    }
+}
+
 impl MerchantSpec {
     pub(crate) fn prepaid_returns(&self) -> bool {
         self.return_shipping_paid_by == "merchant"
+    }
+
+    /// The shop's published return policy, the same terms as its settings.
+    pub(crate) fn return_policy(&self) -> ReturnPolicy {
+        let eur = |minor: i64| Money::new(minor, Currency::EUR);
+        let mut allowed_resolutions = vec![ResolutionKind::ReturnAndRefund];
+        if self.store_credit_bonus_percent > 0 {
+            allowed_resolutions.push(ResolutionKind::StoreCredit);
+        }
+        if self.exchange {
+            allowed_resolutions.push(ResolutionKind::Exchange);
+        }
+        ReturnPolicy {
+            window_days: u32::try_from(self.window_days).unwrap_or(14),
+            non_returnable_categories: Vec::new(),
+            non_returnable_flags: NON_RETURNABLE.to_vec(),
+            return_shipping: if self.prepaid_returns() {
+                ReturnShipping::Merchant
+            } else {
+                ReturnShipping::Buyer
+            },
+            restocking_fee: (self.restocking_fee_percent > 0).then_some(RestockingFee::Percent {
+                percent: self.restocking_fee_percent,
+            }),
+            allowed_resolutions,
+            store_credit_bonus_percent: (self.store_credit_bonus_percent > 0)
+                .then_some(self.store_credit_bonus_percent),
+            returnless_below: (self.returnless_threshold > 0)
+                .then(|| eur(self.returnless_threshold)),
+            label_expiry_days: self.label_expiry_days,
+            auto_approve: (self.auto_approve_up_to > 0).then(|| AutoApproval {
+                max_amount: Some(eur(self.auto_approve_up_to)),
+                max_recent_returns: None,
+            }),
+            condition_rules: Some(self.condition_rules.to_owned()),
+        }
+    }
+
+    /// Where the shop's return labels send parcels (settings `return_address`).
+    pub(crate) fn return_address(&self) -> Value {
+        json!({
+            "name": format!("{} – service retours", self.name),
+            "lines": self.return_lines,
+            "postal_code": self.return_postal_code,
+            "city": self.city,
+            "country": "FR",
+        })
     }
 
     pub(crate) fn settings(&self) -> Value {
@@ -342,6 +421,7 @@ impl MerchantSpec {
                 "carriers": carriers
             },
             "agents": agents,
+            "return_address": self.return_address(),
         })
     }
 }
@@ -368,6 +448,11 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
         store_credit_bonus_percent: 10,
         exchange: true,
         returnless_threshold: 1500,
+        auto_approve_up_to: 15_000,
+        label_expiry_days: 21,
+        condition_rules: "Articles non portés, non lavés, avec leurs étiquettes, dans leur emballage d'origine.",
+        return_lines: &["12 rue des Tisserands"],
+        return_postal_code: "69002",
         shipping_fee: 490,
         free_shipping_from: 6000,
         carriers: &[
@@ -541,6 +626,11 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
         store_credit_bonus_percent: 5,
         exchange: false,
         returnless_threshold: 0,
+        auto_approve_up_to: 0,
+        label_expiry_days: 14,
+        condition_rules: "Objets intacts, dans leur emballage d'origine avec leurs protections.",
+        return_lines: &["Atelier du Grenier", "8 impasse des Ébénistes"],
+        return_postal_code: "44200",
         shipping_fee: 690,
         free_shipping_from: 8000,
         carriers: &[
@@ -701,10 +791,15 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
         share: 24,
         window_days: 60,
         return_shipping_paid_by: "merchant",
-        restocking_fee_percent: 10,
+        restocking_fee_percent: 0,
         store_credit_bonus_percent: 0,
         exchange: true,
         returnless_threshold: 0,
+        auto_approve_up_to: 0,
+        label_expiry_days: 30,
+        condition_rules: "Appareil complet (accessoires, notice, câbles), réinitialisé, sans rayure ni trace de choc.",
+        return_lines: &["Zone artisanale des Cyprès", "3 allée des Condensateurs"],
+        return_postal_code: "33300",
         shipping_fee: 590,
         free_shipping_from: 5000,
         carriers: &[
@@ -869,6 +964,11 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
         store_credit_bonus_percent: 15,
         exchange: false,
         returnless_threshold: 2500,
+        auto_approve_up_to: 0,
+        label_expiry_days: 14,
+        condition_rules: "Produits non ouverts, scellés d'origine intacts.",
+        return_lines: &["Mas des Oliviers", "145 chemin des Cigales"],
+        return_postal_code: "13090",
         shipping_fee: 550,
         free_shipping_from: 4500,
         carriers: &[
@@ -1309,6 +1409,71 @@ pub(crate) const FR_MAIL_DOMAINS: &[(&str, u32)] = &[
 ];
 pub(crate) const EN_MAIL_DOMAINS: &[(&str, u32)] =
     &[("example.com", 3), ("example.org", 2), ("example.net", 1)];
+
+/// Street names for buyers' delivery addresses (every town has them).
+pub(crate) const STREETS: &[&str] = &[
+    "rue de la République",
+    "avenue Jean-Jaurès",
+    "rue Victor-Hugo",
+    "boulevard Gambetta",
+    "rue Pasteur",
+    "rue du Moulin",
+    "allée des Tilleuls",
+    "chemin des Vignes",
+    "rue des Lilas",
+    "place de la Mairie",
+    "avenue de la Gare",
+    "rue Jules-Ferry",
+    "impasse des Roses",
+    "rue du Général-de-Gaulle",
+    "quai des Marins",
+    "rue des Écoles",
+];
+
+/// A second address line, now and then.
+pub(crate) const ADDRESS_EXTRAS: &[&str] = &[
+    "Bâtiment B",
+    "Résidence Les Acacias",
+    "Appartement 12",
+    "3e étage, porte gauche",
+    "Chez Mme Bernard",
+];
+
+/// Towns buyers live in: (postal code, town).
+pub(crate) const TOWNS: &[(&str, &str)] = &[
+    ("75011", "Paris"),
+    ("75015", "Paris"),
+    ("75018", "Paris"),
+    ("69003", "Lyon"),
+    ("13006", "Marseille"),
+    ("31000", "Toulouse"),
+    ("33000", "Bordeaux"),
+    ("44000", "Nantes"),
+    ("59000", "Lille"),
+    ("67000", "Strasbourg"),
+    ("35000", "Rennes"),
+    ("34000", "Montpellier"),
+    ("06000", "Nice"),
+    ("38000", "Grenoble"),
+    ("21000", "Dijon"),
+    ("37000", "Tours"),
+    ("49000", "Angers"),
+    ("29200", "Brest"),
+    ("63000", "Clermont-Ferrand"),
+    ("64000", "Pau"),
+    ("51100", "Reims"),
+    ("14000", "Caen"),
+    ("76000", "Rouen"),
+    ("57000", "Metz"),
+    ("45000", "Orléans"),
+    ("17000", "La Rochelle"),
+    ("84000", "Avignon"),
+    ("74000", "Annecy"),
+    ("92100", "Boulogne-Billancourt"),
+    ("78000", "Versailles"),
+    ("56000", "Vannes"),
+    ("24000", "Périgueux"),
+];
 
 /// Picks an item by weight.
 pub(crate) fn weighted<T: Copy>(rng: &mut fastrand::Rng, items: &[(T, u32)]) -> T {

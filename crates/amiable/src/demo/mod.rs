@@ -1,6 +1,10 @@
 //! The demo marketplace: a French marketplace with four shops, a few hundred
 //! orders over the last four months and their cases in every kind, status
-//! and stage, each with a realistic timeline.
+//! and stage, each with a realistic timeline. The shops publish return
+//! policies, and returns go through every stage of their lifecycle: labels
+//! (real PDFs in the attachments directory), carrier scans, inspections,
+//! refunds — one of them late, with its legal surcharge —, store credit,
+//! exchanges and goodwill.
 //!
 //! Everything comes from one seed: the same seed and the same anchor give the
 //! same data, ids, texts and instants included. Cases go through the store's
@@ -10,15 +14,19 @@
 mod cases;
 mod catalog;
 mod clock;
+mod labels;
 mod orders;
 mod phrases;
 mod stories;
 mod texts;
 
+use amiable_domain::case::{CaseKind, Command};
 use amiable_domain::ids::{MerchantId, OperatorId, Slug};
-use amiable_store::{CommandRequest, Store};
+use amiable_store::blobs::BlobStore;
+use amiable_store::{CommandRequest, PolicyScope, Store};
 use anyhow::{Context as _, Result, anyhow};
 use catalog::{MERCHANTS, OPERATOR_NAME, OPERATOR_SLUG};
+use std::path::Path;
 
 /// How many orders the demo holds.
 const ORDER_COUNT: usize = 560;
@@ -32,6 +40,8 @@ pub struct DemoSummary {
     pub merchants: Vec<(String, String)>,
     pub orders: usize,
     pub cases: usize,
+    /// Cases of kind return.
+    pub returns: usize,
     pub events: usize,
     pub logins: Vec<Login>,
 }
@@ -45,7 +55,13 @@ fn slug(value: &str) -> Result<Slug> {
 }
 
 /// Seeds an empty store with the demo marketplace; nothing after `anchor`.
-pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<DemoSummary> {
+/// Return labels are stored in `attachments` (the server's `<data dir>/attachments`).
+pub async fn seed(
+    store: &Store,
+    seed: u64,
+    anchor: jiff::Timestamp,
+    attachments: &Path,
+) -> Result<DemoSummary> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let clock = clock::Clock::paris()?;
     let anchor = anchor.as_second();
@@ -77,6 +93,7 @@ pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<D
     }
 
     let logins = create_accounts(store, operator_id, &merchant_ids).await?;
+    publish_policies(store, operator_id, &merchant_ids, anchor).await?;
 
     let (buyers, orders) = orders::generate(
         &mut rng,
@@ -99,10 +116,15 @@ pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<D
 
     let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders)?;
     let cases = plans.len();
+    let returns = plans
+        .iter()
+        .filter(|p| p.target.kind == CaseKind::Return)
+        .count();
+    let blobs = BlobStore::new(attachments);
     // Cases run side by side so the writer commits them in groups; each case's commands stay in order.
     let tasks: Vec<_> = plans
         .into_iter()
-        .map(|plan| tokio::spawn(run_case(store.clone(), plan)))
+        .map(|plan| tokio::spawn(run_case(store.clone(), blobs.clone(), plan)))
         .collect();
     let mut events = 0;
     let mut failure = None;
@@ -126,6 +148,7 @@ pub async fn seed(store: &Store, seed: u64, anchor: jiff::Timestamp) -> Result<D
             .collect(),
         orders: orders.len(),
         cases,
+        returns,
         events,
         logins,
     })
@@ -221,16 +244,61 @@ async fn create_accounts(
     Ok(logins)
 }
 
+/// Publishes the marketplace's minimum and each shop's return policy, in
+/// force since before the first order (an order is judged by the policy in
+/// force when it was placed).
+async fn publish_policies(
+    store: &Store,
+    operator_id: OperatorId,
+    merchant_ids: &[MerchantId],
+    anchor: i64,
+) -> Result<()> {
+    let since = clock::timestamp(anchor - (orders::HISTORY_DAYS + 30) * clock::DAY)?;
+    store
+        .put_policy(
+            operator_id,
+            PolicyScope::Operator,
+            &catalog::operator_minimum_policy(),
+            "demo-user-1",
+            since,
+        )
+        .await
+        .context("publishing the demo's minimum return policy")?;
+    for (spec, id) in MERCHANTS.iter().zip(merchant_ids) {
+        store
+            .put_policy(
+                operator_id,
+                PolicyScope::Merchant(*id),
+                &spec.return_policy(),
+                "demo-user-1",
+                since,
+            )
+            .await
+            .with_context(|| format!("publishing the return policy of {}", spec.slug))?;
+    }
+    Ok(())
+}
+
 /// Writes one case, command after command; returns the number of events appended.
-async fn run_case(store: Store, plan: stories::CasePlan) -> Result<usize> {
+async fn run_case(store: Store, blobs: BlobStore, plan: stories::CasePlan) -> Result<usize> {
     let mut version = 0;
     let mut events = 0;
     for (index, step) in plan.steps.into_iter().enumerate() {
         let name = step.command.name();
+        let mut command = step.command;
+        // A label's PDF is stored first; the command names it by its hash, as the server does.
+        if let (Some(pdf), Command::IssueLabel { label }) = (&step.pdf, &mut command) {
+            let blob = blobs
+                .put(pdf)
+                .await
+                .context("storing a demo return label")?;
+            label.attachment.sha256 = blob.sha256;
+            label.attachment.size_bytes = blob.size_bytes;
+        }
         let request = CommandRequest {
             case_id: plan.case_id,
             expected_version: Some(version),
-            command: step.command,
+            command,
             actor: step.actor,
             order_id: (index == 0).then_some(plan.order_id),
             at: Some(clock::timestamp(step.at)?),

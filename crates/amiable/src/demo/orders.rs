@@ -2,12 +2,13 @@
 //! was paid and how it travelled.
 
 use super::catalog::{
-    Carrier, EN_FIRST_NAMES_F, EN_FIRST_NAMES_M, EN_LAST_NAMES, EN_MAIL_DOMAINS, FIRST_NAMES_F,
-    FIRST_NAMES_M, FR_MAIL_DOMAINS, LAST_NAMES, MERCHANTS, MerchantSpec, ORDER_PREFIX, Product,
-    Tag, pick, weighted,
+    ADDRESS_EXTRAS, Carrier, EN_FIRST_NAMES_F, EN_FIRST_NAMES_M, EN_LAST_NAMES, EN_MAIL_DOMAINS,
+    FIRST_NAMES_F, FIRST_NAMES_M, FR_MAIL_DOMAINS, LAST_NAMES, MERCHANTS, MerchantSpec,
+    ORDER_PREFIX, Product, STREETS, TOWNS, Tag, pick, weighted,
 };
 use super::clock::{Clock, DAY, HOUR, MINUTE, timestamp};
 use super::texts::{Lang, ascii_fold};
+use amiable_domain::contact::PostalAddress;
 use amiable_domain::ids::{MerchantId, OperatorId, OrderId};
 use amiable_domain::order::{
     BuyerInput, LineInput, Order, OrderInput, PaymentInput, ShipmentInput, ShipmentLineInput,
@@ -26,6 +27,8 @@ pub(crate) struct Buyer {
     pub lang: Lang,
     pub email: String,
     pub phone: Option<String>,
+    /// Where the buyer's parcels are delivered (and return parcels leave from).
+    pub address: PostalAddress,
 }
 
 impl Buyer {
@@ -156,6 +159,18 @@ fn make_buyers(rng: &mut fastrand::Rng) -> Vec<Buyer> {
             // Ofcom's range reserved for drama.
             (Lang::En, _) => Some(format!("+44 7700 900{:03}", rng.u16(0..1000))),
         };
+        let mut lines = vec![format!("{} {}", rng.u16(1..120), pick(rng, STREETS))];
+        if rng.u8(0..100) < 25 {
+            lines.insert(0, (*pick(rng, ADDRESS_EXTRAS)).to_owned());
+        }
+        let (postal_code, town) = *pick(rng, TOWNS);
+        let address = PostalAddress {
+            name: Some(format!("{first} {last}")),
+            lines,
+            postal_code: postal_code.to_owned(),
+            city: town.to_owned(),
+            country: "FR".to_owned(),
+        };
         buyers.push(Buyer {
             first,
             last,
@@ -163,6 +178,7 @@ fn make_buyers(rng: &mut fastrand::Rng) -> Vec<Buyer> {
             lang,
             email: format!("{local}@{domain}"),
             phone,
+            address,
         });
     }
     buyers
@@ -493,7 +509,7 @@ pub(crate) fn generate(
                     })
                 })
                 .collect::<Result<_>>()?,
-            shipping_address: None,
+            shipping_address: Some(buyer.address.clone()),
         };
         let order = Order::from_input(draft.id, operator_id, merchant_ids[draft.merchant], &input)
             .map_err(|errors| {

@@ -8,7 +8,9 @@ use super::catalog::{OPERATOR_NAME, Trade};
 use super::texts::{Lang, money};
 use amiable_domain::case::{GoodwillKind, Resolution, ResolutionKind};
 
+mod lifecycle;
 mod platform;
+pub(crate) use lifecycle::*;
 pub(crate) use platform::*;
 
 /// Everything a text may mention about its case.

@@ -1,8 +1,9 @@
 //! Case timelines: who writes what, and when, in each demo case. A story is
 //! planned in full before anything is written, so the seeder can run many
-//! cases at once; each step becomes one command, hence one event.
+//! cases at once; each step becomes one command, hence one event (or the few
+//! of [`events_of`]).
 
-use super::cases::{Casting, Target, recent};
+use super::cases::{Casting, ReturnPlot, Target, recent};
 use super::catalog::{MEDIATORS, Mediator, pick};
 use super::clock::{Clock, DAY, HOUR, MINUTE};
 use super::orders::{Buyer, DemoOrder};
@@ -13,14 +14,17 @@ use amiable_domain::case::{
     Actor, CaseKind, Command, Decision, DecisionOutcome, GoodwillKind, Resolution, ResolutionKind,
     Stage,
 };
+use amiable_domain::ids::CaseId;
 use amiable_domain::money::{Currency, Money};
+use amiable_domain::returns::rma_for;
 use amiable_domain::text::{Body, Label};
 use anyhow::{Context as _, Result, anyhow};
 
+mod lifecycle;
 mod plots;
 
 /// The most events a demo case has.
-pub(crate) const MAX_STEPS: usize = 10;
+pub(crate) const MAX_EVENTS: usize = 10;
 
 /// One command of a case, at its instant.
 pub(crate) struct Step {
@@ -29,6 +33,24 @@ pub(crate) struct Step {
     pub command: Command,
     /// A message or note the story can do without when it runs long.
     optional: bool,
+    /// The PDF of a return label: stored as the case's attachment before the
+    /// `issue_label` command is written, which then names it by its hash.
+    pub pdf: Option<Vec<u8>>,
+}
+
+/// How many events a command appends (the decider's answer, known in advance
+/// for the demo's commands): opening a return also records the request, and
+/// its authorisation when the policy grants it at once; money that resolves
+/// the case also records the resolution.
+fn events_of(command: &Command, open_events: usize) -> usize {
+    match command {
+        Command::Open { .. } => open_events,
+        Command::Refund { resolve: true, .. }
+        | Command::IssueStoreCredit { resolve: true, .. }
+        | Command::Compensate { resolve: true, .. }
+        | Command::RecordExchange { .. } => 2,
+        _ => 1,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +101,7 @@ struct Cast<'a> {
     /// How many orders this buyer placed on the marketplace.
     loyalty: usize,
     casting: &'a Casting,
+    case_id: CaseId,
 }
 
 struct Story<'a> {
@@ -96,6 +119,11 @@ struct Story<'a> {
     now: i64,
     steps: Vec<Step>,
     offers: u32,
+    case_id: CaseId,
+    /// The return's authorisation number (derived from the case id, as the decider does).
+    rma: String,
+    /// Events the opening appends (see [`events_of`]).
+    open_events: usize,
 }
 
 impl<'a> Story<'a> {
@@ -111,6 +139,7 @@ impl<'a> Story<'a> {
             buyer,
             loyalty,
             casting,
+            case_id,
         } = cast;
         let spec = order.merchant();
         let lang = buyer.lang;
@@ -171,7 +200,27 @@ impl<'a> Story<'a> {
             now: start,
             steps: Vec::new(),
             offers: 0,
-        })
+            case_id,
+            rma: rma_for(&case_id),
+            open_events: 1,
+        }
+        .with_open_events())
+    }
+
+    /// A return also records its request, and its authorisation when the
+    /// shop's policy grants it at once (a return worth at most the limit).
+    fn with_open_events(mut self) -> Self {
+        if self.kind() == CaseKind::Return {
+            let limit = self.order.merchant().auto_approve_up_to;
+            let automatic = limit > 0 && self.claimed_value() <= limit;
+            self.open_events = if automatic { 3 } else { 2 };
+        }
+        self
+    }
+
+    /// Whether opening the return authorised it at once.
+    fn authorised_at_open(&self) -> bool {
+        self.open_events == 3
     }
 
     fn reason(&self) -> &'static str {
@@ -230,13 +279,39 @@ impl<'a> Story<'a> {
             actor,
             command,
             optional,
+            pdf: None,
         });
         Ok(())
     }
 
-    /// Steps the story cannot do without.
-    fn core_steps(&self) -> usize {
-        self.steps.iter().filter(|s| !s.optional).count()
+    /// A step of amiable itself or of a partner (carrier, payment gateway) at
+    /// `at`, or just after the previous step when that is later.
+    fn system(&mut self, id: &str, at: i64, command: Command) {
+        let at = at.max(self.now + MINUTE);
+        self.now = at;
+        self.steps.push(Step {
+            at,
+            actor: Actor::System { id: id.to_owned() },
+            command,
+            optional: false,
+            pdf: None,
+        });
+    }
+
+    /// Events of the steps the story cannot do without.
+    fn core_events(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| !s.optional)
+            .map(|s| events_of(&s.command, self.open_events))
+            .sum()
+    }
+
+    fn events(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| events_of(&s.command, self.open_events))
+            .sum()
     }
 
     fn message(&mut self, who: Who, hours: (i64, i64), text: String, optional: bool) -> Result<()> {
@@ -321,6 +396,7 @@ impl<'a> Story<'a> {
                 actor,
                 command: Command::Close,
                 optional: false,
+                pdf: None,
             });
             Ok(())
         } else {
@@ -427,11 +503,11 @@ impl<'a> Story<'a> {
         Ok(resolution)
     }
 
-    /// The steps, trimmed to at most [`MAX_STEPS`].
+    /// The steps, trimmed to at most [`MAX_EVENTS`] events.
     fn into_steps(mut self) -> Result<Vec<Step>> {
-        while self.steps.len() > MAX_STEPS {
+        while self.events() > MAX_EVENTS {
             let Some(index) = self.steps.iter().rposition(|s| s.optional) else {
-                anyhow::bail!("a demo story has {} steps", self.steps.len());
+                anyhow::bail!("a demo story has {} events", self.events());
             };
             self.steps.remove(index);
         }
@@ -450,11 +526,14 @@ impl<'a> Story<'a> {
 
 /// A case to write: its id, order and commands.
 pub(crate) struct CasePlan {
-    pub case_id: amiable_domain::ids::CaseId,
+    pub case_id: CaseId,
     pub order_id: amiable_domain::ids::OrderId,
     /// Where the case ends up (the tests check it gets there).
     #[cfg_attr(not(test), allow(dead_code))]
     pub target: Target,
+    /// For a return told through its lifecycle, how it unfolds (the tests check where it ends).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub plot: Option<ReturnPlot>,
     /// For error messages: "return of MDC-2026-004512 (changed_mind, closed at negotiation)".
     pub label: String,
     pub steps: Vec<Step>,
@@ -484,7 +563,7 @@ pub(crate) fn plan(
             casting.target.status,
             casting.target.stage
         );
-        let case_id = amiable_domain::ids::CaseId::from_bytes(std::array::from_fn(|_| rng.u8(..)));
+        let case_id = CaseId::from_bytes(std::array::from_fn(|_| rng.u8(..)));
         let buyer = &buyers[order.buyer];
         let margin = rng.i64(4 * HOUR..3 * DAY);
         let build = |rng: &mut fastrand::Rng, start: i64| -> Result<Vec<Step>> {
@@ -493,6 +572,7 @@ pub(crate) fn plan(
                 buyer,
                 loyalty: loyalty[order.buyer],
                 casting,
+                case_id,
             };
             let mut story = Story::new(rng, clock, anchor, cast, start)?;
             story.tell()?;
@@ -528,12 +608,31 @@ pub(crate) fn plan(
             }
             start = ideal;
         }
-        let mut steps = best.unwrap_or(steps);
+        let mut steps = match (best, casting.plot) {
+            (Some(best), _) => best,
+            (None, None) => steps,
+            // A return's timeline holds dated facts (a label's expiry, a refund's deadline):
+            // it is never squeezed.
+            (None, Some(plot)) => anyhow::bail!(
+                "the demo return plot {plot:?} does not fit before the anchor: {label}"
+            ),
+        };
         squeeze(&mut steps, anchor - 10 * MINUTE);
+        for step in &mut steps {
+            if let Command::IssueLabel {
+                label: return_label,
+            } = &step.command
+            {
+                let pdf = super::labels::render(order, case_id, casting, return_label)
+                    .with_context(|| format!("the return label of the {label}"))?;
+                step.pdf = Some(pdf);
+            }
+        }
         plans.push(CasePlan {
             case_id,
             order_id: order.id,
             target: casting.target,
+            plot: casting.plot,
             label,
             steps,
         });
@@ -564,15 +663,26 @@ mod tests {
     use super::*;
     use crate::demo::catalog::{MERCHANTS, operator_settings};
     use crate::demo::clock::timestamp;
-    use amiable_domain::case::{CaseState, Context, RecordedEvent, decide};
+    use amiable_domain::case::{
+        CaseState, Context, PolicyRef, PolicySource, RecordedEvent, ReturnStage, decide,
+        ledger_entries,
+    };
     use amiable_domain::ids::{MerchantId, OperatorId};
+    use amiable_domain::law::LawPack;
+    use amiable_domain::law::refund::Surcharge;
+    use amiable_domain::law::withdrawal::Information;
+    use amiable_domain::ledger::OrderLedger;
     use amiable_domain::reason::ReasonTaxonomy;
+    use amiable_domain::returns::{ReturnContext, eligibility};
 
     /// Every planned command passes the decider and every case reaches its
     /// target, for many seeds and anchors: the seeder does not fail by chance.
+    /// Returns are judged as the store judges them (the shop's policy, the
+    /// law), and money moves against each order's ledger.
     #[test]
     fn every_plan_passes_the_decider_for_many_seeds() {
         let clock = Clock::paris().unwrap();
+        let law = LawPack::france();
         let reasons = operator_settings()["reasons"].clone();
         let taxonomy: ReasonTaxonomy =
             serde_json::from_value(serde_json::json!({ "custom": reasons })).unwrap();
@@ -589,10 +699,13 @@ mod tests {
                     .unwrap();
             let plans = plan(&mut rng, &clock, anchor, &buyers, &orders).unwrap();
             assert!(plans.len() >= 100);
+            let mut stages = std::collections::BTreeSet::new();
+            let mut late = 0;
             for plan in &plans {
-                let order = &orders.iter().find(|o| o.id == plan.order_id).unwrap().order;
+                let demo = orders.iter().find(|o| o.id == plan.order_id).unwrap();
+                let order = &demo.order;
                 let context = format!("seed {seed}, {}", plan.label);
-                assert!((2..=MAX_STEPS).contains(&plan.steps.len()), "{context}");
+                let mut ledger = OrderLedger::new(amiable_store::captured(order));
                 let mut previous = order
                     .fully_delivered_at()
                     .unwrap_or(order.placed_at)
@@ -606,22 +719,51 @@ mod tests {
                     );
                     previous = step.at;
                     let at = timestamp(step.at).unwrap();
+                    let policy = demo.merchant().return_policy();
+                    let returns = ReturnContext {
+                        case_id: plan.case_id,
+                        eligibility: eligibility(
+                            order,
+                            &policy,
+                            Information::Given,
+                            law.date_of(at),
+                            &law.zone,
+                            &law.calendar,
+                        ),
+                        policy,
+                        policy_ref: PolicyRef {
+                            source: PolicySource::Merchant,
+                            version: 1,
+                        },
+                        already_returned: Default::default(),
+                        recent_returns: 0,
+                    };
+                    let mut command = step.command.clone();
+                    if let (Some(pdf), Command::IssueLabel { label }) = (&step.pdf, &mut command) {
+                        // The blob store names the PDF by its hash when the case is written.
+                        label.attachment.sha256 = "0".repeat(64);
+                        label.attachment.size_bytes = pdf.len() as u64;
+                        assert!(pdf.starts_with(b"%PDF"), "{context}");
+                    }
                     let ctx = Context {
                         now: at,
                         actor: &step.actor,
                         order: Some(order),
                         taxonomy: &taxonomy,
-                        law: &amiable_domain::law::LawPack::france(),
-                        ledger: None,
-                        returns: None,
+                        law: &law,
+                        ledger: Some(&ledger),
+                        returns: Some(&returns),
                     };
-                    let events = decide(state.as_ref(), &step.command, &ctx).unwrap_or_else(|e| {
+                    let events = decide(state.as_ref(), &command, &ctx).unwrap_or_else(|e| {
                         panic!(
                             "{context}: step {} '{}' refused: {e}",
                             index + 1,
                             step.command.name()
                         )
                     });
+                    for entry in ledger_entries(state.as_ref(), &events) {
+                        ledger.apply(&entry).unwrap();
+                    }
                     for event in events {
                         let recorded = RecordedEvent {
                             seq: state.as_ref().map_or(0, |s| s.version) + 1,
@@ -634,12 +776,35 @@ mod tests {
                 }
                 let state = state.unwrap();
                 assert_eq!(state.invariant_violation(), None, "{context}");
+                assert!(
+                    (2..=MAX_EVENTS as i64).contains(&state.version),
+                    "{context}: {} events",
+                    state.version
+                );
                 assert_eq!(
                     (state.kind, state.status, state.stage),
                     (plan.target.kind, plan.target.status, plan.target.stage),
                     "{context}"
                 );
+                let stage = state.returns.as_ref().map(|r| r.stage);
+                if let Some(plot) = plan.plot {
+                    assert_eq!(stage, Some(plot.return_stage()), "{context}");
+                }
+                stages.extend(stage);
+                late += state
+                    .refunds
+                    .iter()
+                    .filter(|r| {
+                        r.late.as_ref().is_some_and(|l| {
+                            matches!(l.surcharge, Surcharge::Percent { amount, .. } if amount.is_positive())
+                        })
+                    })
+                    .count();
             }
+            for stage in ReturnStage::ALL {
+                assert!(stages.contains(stage), "seed {seed}: no return is {stage}");
+            }
+            assert!(late >= 1, "seed {seed}: no refund is late with a surcharge");
         }
     }
 }

@@ -367,10 +367,6 @@ pub(crate) fn provider_cancels(provider: &str) -> String {
 
 // ---- Internal notes (French only) --------------------------------------
 
-pub(crate) fn note_return_checked() -> String {
-    "Colis retour reçu ce matin. Article contrôlé : état neuf, étiquettes présentes. Remboursement validé.".into()
-}
-
 pub(crate) fn note_investigation(carrier: &str, reference: &str) -> String {
     format!(
         "Enquête {carrier} ouverte, réf. {reference}. Relancer le transporteur sous 48 h si pas de réponse."

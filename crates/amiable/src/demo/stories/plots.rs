@@ -1,9 +1,8 @@
 //! The plots: how each kind of case unfolds, stage by stage, to reach its
 //! target status.
 
-use super::{MAX_STEPS, Story, Who, body, eur, euros, label, terms};
+use super::{MAX_EVENTS, Story, Who, body, eur, euros, label, terms};
 use crate::demo::cases::Target;
-use crate::demo::catalog::Carrier;
 use crate::demo::clock::DAY;
 use crate::demo::phrases::{self as say, Facts};
 use crate::demo::texts;
@@ -27,7 +26,10 @@ impl Story<'_> {
         if kind == CaseKind::PaymentDispute {
             return self.payment(status);
         }
-        self.open()?;
+        if let Some(plot) = self.casting.plot {
+            return self.tell_return(plot);
+        }
+        self.open(None)?;
         match stage {
             Stage::Negotiation => self.negotiation_ends(status),
             Stage::Mediation => {
@@ -62,7 +64,7 @@ impl Story<'_> {
         }
     }
 
-    fn items(&self) -> Result<Vec<CaseItem>> {
+    pub(super) fn items(&self) -> Result<Vec<CaseItem>> {
         self.casting
             .lines
             .iter()
@@ -84,7 +86,8 @@ impl Story<'_> {
             .collect()
     }
 
-    fn open(&mut self) -> Result<()> {
+    /// The buyer opens the case; a return may name the resolution the buyer would like.
+    pub(super) fn open(&mut self, preferred: Option<ResolutionKind>) -> Result<()> {
         let reason = self.reason();
         let description = if self.kind() == CaseKind::Dispute {
             let delivered = self.order.delivered.unwrap_or(self.now - 3 * DAY);
@@ -105,7 +108,7 @@ impl Story<'_> {
         };
         let claimed = (reason != "late_delivery").then(|| eur(self.claimed_value()));
         let command = Command::Open {
-        preferred: None,
+            preferred,
             kind: self.kind(),
             reason: ReasonCode::parse(reason)?,
             items: self.items()?,
@@ -123,35 +126,12 @@ impl Story<'_> {
         })
     }
 
-    /// The merchant accepts a return and sends the instructions.
-    fn accept_return(&mut self) -> Result<()> {
-        let rma = format!("RMA-{:06}", self.rng.u32(0..1_000_000));
-        let deadline = self.date(self.now + 15 * DAY)?;
-        let prepaid = self.order.merchant().prepaid_returns();
-        let text = say::shop_accepts_return(&self.voice, prepaid, &rma, &deadline);
-        self.message(Who::Shop, (1, 28), text, false)
-    }
-
-    /// The parcel goes back, arrives, is checked, and the refund is made.
-    fn return_and_refund(&mut self) -> Result<Resolution> {
-        let tracking = Carrier::Colissimo.tracking_number(self.rng);
-        let text = say::buyer_sent_parcel(&self.voice, &tracking);
-        self.message(Who::Buyer, (20, 90), text, true)?;
-        self.note(Who::Shop, (40, 110), say::note_return_checked())?;
-        let refund = self.noted(terms(
-            ResolutionKind::ReturnAndRefund,
-            Some(self.return_refund()),
-        ))?;
-        self.resolve(Who::Shop, (1, 20), refund.clone())?;
-        Ok(refund)
-    }
-
     /// Sometimes a refund gets lost on the way: the buyer reopens and the shop pays again.
     fn refund_twist(&mut self, refund: &Resolution) -> Result<()> {
         // Reopen, answer, resolve again, and perhaps close: four more steps.
         if !refund.kind.is_refund()
             || self.rng.u8(0..100) >= 25
-            || self.core_steps() + 4 > MAX_STEPS
+            || self.core_events() + 4 > MAX_EVENTS
         {
             return Ok(());
         }
@@ -178,18 +158,8 @@ impl Story<'_> {
                 Ok(())
             }
             Cancelled => {
+                // Returns settled between buyer and shop follow their lifecycle (`lifecycle.rs`).
                 match self.kind() {
-                    CaseKind::Return => {
-                        if self.rng.bool() {
-                            self.accept_return()?;
-                        } else {
-                            let text =
-                                say::note_loyal(self.buyer.female, self.loyalty, self.voice.agent);
-                            if self.loyalty >= 3 {
-                                self.note(Who::Shop, (1, 20), text)?;
-                            }
-                        }
-                    }
                     CaseKind::Incident => {
                         let text = say::shop_answers_incident(&self.voice, self.reason(), "");
                         self.message(Who::Shop, (1, 28), text, false)?;
@@ -208,15 +178,6 @@ impl Story<'_> {
     fn negotiation_open(&mut self) -> Result<()> {
         let reason = self.reason();
         match self.kind() {
-            CaseKind::Return => {
-                self.accept_return()?;
-                if self.rng.bool() {
-                    let tracking = Carrier::Colissimo.tracking_number(self.rng);
-                    let text = say::buyer_sent_parcel(&self.voice, &tracking);
-                    self.message(Who::Buyer, (20, 90), text, true)?;
-                }
-                Ok(())
-            }
             CaseKind::Incident
                 if reason.starts_with("damaged_in_transit") || reason.starts_with("defective") =>
             {
@@ -246,7 +207,6 @@ impl Story<'_> {
     fn settle(&mut self) -> Result<()> {
         let reason = self.reason();
         match self.kind() {
-            CaseKind::Return => self.settle_return(),
             CaseKind::Incident => {
                 if reason == "late_delivery" {
                     if self.loyalty >= 3 {
@@ -328,54 +288,13 @@ impl Story<'_> {
             }
         }
     }
-
-    fn settle_return(&mut self) -> Result<()> {
-        let spec = self.order.merchant();
-        let value = self.claimed_value();
-        if self.reason() == "changed_mind.size_exchange"
-            && spec.exchange
-            && self.casting.other_size.is_some()
-        {
-            let exchange = terms(ResolutionKind::Exchange, None);
-            let text = say::shop_offers(&self.voice, &self.describe(&exchange));
-            let id = self.offer(Who::Shop, (1, 28), exchange, Some(text))?;
-            self.accept(Who::Buyer, (1, 30), id)?;
-            return self.message(Who::Buyer, (0, 1), say::buyer_thanks(&self.voice), true);
-        }
-        if value < spec.returnless_threshold {
-            let text = say::shop_returnless(&self.voice, value);
-            self.message(Who::Shop, (1, 28), text, false)?;
-            let kind = if value == self.order.total {
-                ResolutionKind::FullRefund
-            } else {
-                ResolutionKind::PartialRefund
-            };
-            let refund = self.noted(terms(kind, Some(value)))?;
-            return self.resolve(Who::Shop, (0, 1), refund);
-        }
-        if spec.store_credit_bonus_percent > 0 && self.rng.u8(0..100) < 35 {
-            let credit = Resolution {
-                bonus_percent: Some(spec.store_credit_bonus_percent),
-                ..terms(ResolutionKind::StoreCredit, Some(value))
-            };
-            let text = say::shop_offers(&self.voice, &self.describe(&credit));
-            let id = self.offer(Who::Shop, (1, 28), credit, Some(text))?;
-            if self.rng.u8(0..100) < 70 {
-                self.accept(Who::Buyer, (1, 30), id)?;
-                return self.message(Who::Buyer, (0, 1), say::buyer_thanks(&self.voice), true);
-            }
-            let why = say::buyer_declines(&self.voice, self.reason(), ResolutionKind::StoreCredit);
-            self.decline(Who::Buyer, (1, 30), id, why)?;
-        }
-        self.accept_return()?;
-        let refund = self.return_and_refund()?;
-        self.refund_twist(&refund)
-    }
 }
 
 impl Story<'_> {
     /// Buyer and merchant do not agree: the buyer turns to the marketplace.
     fn negotiation_fails(&mut self, short: bool) -> Result<()> {
+        // A return's opening already takes two or three events: its story stays short.
+        let short = short || self.open_events > 1;
         let variant = if short {
             self.rng.u8(0..2) * 2
         } else {
@@ -449,7 +368,9 @@ impl Story<'_> {
 
     /// Mediation fails: the case goes to arbitration.
     fn mediation_fails(&mut self) -> Result<()> {
-        if self.rng.bool() {
+        // Offer, decline and escalation, then the decision and perhaps the closing.
+        let room = self.core_events() + 5 <= MAX_EVENTS;
+        if self.rng.bool() && room {
             let proposal = self.concession(35);
             let kind = proposal.kind;
             let text = say::mediator_proposes(&self.voice, &self.describe(&proposal));
@@ -501,7 +422,7 @@ impl Story<'_> {
                 let amount = resolution.amount.map_or(0, |m| m.amount_minor);
                 let corrected = amount + self.order.shipping;
                 if resolution.kind == ResolutionKind::PartialRefund
-                    && self.core_steps() + 3 <= MAX_STEPS
+                    && self.core_events() + 3 <= MAX_EVENTS
                     && self.order.shipping > 0
                     && corrected <= self.order.total
                     && self.rng.u8(0..100) < 40
@@ -573,7 +494,7 @@ impl Story<'_> {
             &due,
         );
         let command = Command::Open {
-        preferred: None,
+            preferred: None,
             kind: CaseKind::PaymentDispute,
             reason: ReasonCode::parse(reason)?,
             items: Vec::new(),
