@@ -291,6 +291,13 @@ pub struct LineEligibility {
     pub restocking_fee: Option<RestockingFee>,
     /// The buyer keeps the item (the line is under the returnless threshold).
     pub returnless: bool,
+    /// The statutory withdrawal right applies today, whatever the basis of `until`:
+    /// the refund deadline of L221-24 runs and no restocking fee may be charged (L221-23).
+    pub withdrawal: bool,
+    /// The last day of the statutory withdrawal period, once it has started.
+    pub withdrawal_until: Option<Date>,
+    /// The article granting the withdrawal right (L221-18, or L221-20 when extended).
+    pub withdrawal_article: Option<&'static str>,
 }
 
 /// Eligibility of every line of `order` on `today` (in `zone`).
@@ -390,12 +397,25 @@ pub fn eligibility(
                 exception,
                 policy_overridden_by_law,
                 return_shipping: policy.return_shipping,
-                restocking_fee: if under_policy {
+                // Fees only on what the merchant grants beyond the law: never while the
+                // statutory withdrawal period is running (C. conso L221-23).
+                restocking_fee: if under_policy && !statute_open {
                     policy.restocking_fee
                 } else {
                     None
                 },
                 returnless: eligible && returnless,
+                withdrawal: statute_open,
+                withdrawal_until: if statute_open {
+                    statute_until.map(|(d, _)| d)
+                } else {
+                    None
+                },
+                withdrawal_article: statute_open.then(|| {
+                    statute_until
+                        .map_or(WithdrawalBasis::Standard, |(_, b)| b)
+                        .article()
+                }),
             }
         })
         .collect()

@@ -84,11 +84,18 @@ fn a_generous_policy_wins_and_charges_its_own_fees() {
     assert!(lines[0].eligible);
     assert_eq!(lines[0].until, Some(date(2026, 12, 7)));
     assert_eq!(lines[0].basis, Some(Basis::Policy));
+    // Inside the law's 14 days the return is still a withdrawal: no fee (L221-23).
+    assert!(lines[0].withdrawal);
+    assert_eq!(lines[0].withdrawal_until, Some(date(2026, 11, 19)));
+    assert_eq!(lines[0].restocking_fee, None);
+    assert!(!lines[0].policy_overridden_by_law);
+    // After them, the policy alone grants the return, and charges its fee.
+    let later = answer(&policy(30), date(2026, 11, 25));
+    assert!(later[0].eligible && !later[0].withdrawal);
     assert_eq!(
-        lines[0].restocking_fee,
+        later[0].restocking_fee,
         Some(RestockingFee::Percent { percent: 10 })
     );
-    assert!(!lines[0].policy_overridden_by_law);
     // Line 2 is personalised: no withdrawal right (L221-28 3°), but the policy takes it back.
     assert!(lines[1].eligible);
     assert_eq!(

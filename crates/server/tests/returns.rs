@@ -791,8 +791,10 @@ async fn store_credit_carries_the_policy_bonus() {
             returns["allowed_resolutions"],
             json!(["return_and_refund", "store_credit", "exchange"])
         );
-        // 30 days from delivery outlast the 14 of the law: the policy is the basis.
-        assert_eq!(returns["lines"][0]["basis"], "policy");
+        // Asked within the law's 14 days: a withdrawal, whatever the policy adds after them
+        // (so the L221-24 refund deadline runs and no restocking fee applies).
+        assert_eq!(returns["lines"][0]["basis"], "C. conso L221-18");
+        assert!(returns["refund_due_by"].is_string(), "{returns}");
         authorise_receive_inspect(&world, &case_id, 1).await;
 
         let credited = done(

@@ -453,3 +453,113 @@ async fn probe_i_refuse_after_refund() {
         println!("[{}] I: second return refund -> {} ; refunded = {}", world.name, r.status, l["balance"]["refunded"]);
     }
 }
+
+struct Down;
+impl amiable_server::payments::PaymentGateway for Down {
+    fn name(&self) -> &'static str {
+        "down"
+    }
+    fn refund(
+        &self,
+        _: &amiable_server::payments::RefundInstruction,
+    ) -> amiable_server::payments::GatewayFuture<'_> {
+        Box::pin(async { Err(amiable_server::payments::GatewayUnavailable("outage".into())) })
+    }
+}
+
+fn later(days: i64) -> Timestamp {
+    Timestamp::now().checked_add(SignedDuration::from_hours(24 * days)).unwrap()
+}
+
+// (J) a 3-hour gateway outage: the refund.execute job dies, the refund stays pending forever, reminders are muted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_j_dead_refund_job() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "J-1").await;
+        let case_id = open_pulls(&world, &order, 1).await;
+        authorise_receive_inspect(&world, &case_id).await;
+        store_cmd(&world, &case_id, refund_cmd(None, false), None).await;
+        let mut now = Timestamp::now();
+        for _ in 0..15 {
+            now = now.checked_add(SignedDuration::from_hours(1)).unwrap();
+            amiable_server::worker::run_due(&world.store, &Down, "w", now).await.unwrap();
+        }
+        let ok = amiable_server::payments::RecordingGateway::default();
+        for days in [3, 20, 60] {
+            amiable_server::worker::run_due(&world.store, &ok, "w", later(days)).await.unwrap();
+        }
+        let jobs = world.store.case_jobs(&case_id).await.unwrap();
+        let state = case(&world, &case_id).await;
+        println!("[{}] J: jobs={:?}\n refunds={} reminders={:?}", world.name, jobs, state["refunds"], state["returns"].get("reminders"));
+        assert_eq!(state["refunds"][0]["status"], "pending");
+    }
+}
+
+// (K) a return whose goods never come back: the refund reminders reschedule themselves every day, forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_k_reminder_reschedules_forever() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "K-1").await;
+        let case_id = open_pulls(&world, &order, 1).await;
+        done(&world, &case_id, "return/authorise", &Who::MerchantAgent, json!({})).await;
+        for days in [30, 365, 3650] {
+            amiable_server::worker::run_due(&world.store, &amiable_server::payments::RecordingGateway::default(), "w", later(days)).await.unwrap();
+        }
+        let jobs = world.store.case_jobs(&case_id).await.unwrap();
+        println!("[{}] K: jobs={:?}", world.name, jobs);
+    }
+}
+
+// (L) a return resolved "return_and_refund 45 €" through the generic /resolve or an accepted offer: no refund, no ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_l_resolve_without_money() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "L-1").await;
+        let case_id = open_pulls(&world, &order, 1).await;
+        done(&world, &case_id, "return/authorise", &Who::MerchantAgent, json!({})).await;
+        let r = on_case(&world, &case_id, "resolve", &Who::MerchantAgent,
+            json!({"resolution": {"kind": "return_and_refund", "amount": eur(4500)}})).await;
+        let state = case(&world, &case_id).await;
+        let l = ledger(&world, &order).await;
+        println!("[{}] L: resolve -> {} ; status={} resolution={} refunds={:?} ledger.refunded={}",
+            world.name, r.status, state["status"], state["resolution"], state.get("refunds"), l["balance"]["refunded"]);
+        // an offer accepted by the buyer
+        let order2 = world.order_at(world.merchant_id, "L-2").await;
+        let case2 = open_pulls(&world, &order2, 1).await;
+        let o = on_case(&world, &case2, "offers", &Who::MerchantAgent,
+            json!({"terms": {"kind": "full_refund", "amount": eur(11480)}})).await;
+        let buyer = Who::Buyer(world.buyer_token(&order2).await);
+        let a = on_case(&world, &case2, "offers/1/accept", &buyer, json!({})).await;
+        let state2 = case(&world, &case2).await;
+        let l2 = ledger(&world, &order2).await;
+        println!("[{}] L2: offer {} accept {} ; status={} resolution={} ledger.refunded={}",
+            world.name, o.status, a.status, state2["status"], state2["resolution"], l2["balance"]["refunded"]);
+        // the generic "refusal" at label_issued: the line is freed, the return stage does not move
+        let order3 = world.order_at(world.merchant_id, "L-3").await;
+        let case3 = open_pulls(&world, &order3, 2).await;
+        done(&world, &case3, "return/authorise", &Who::MerchantAgent, json!({})).await;
+        let r3 = on_case(&world, &case3, "resolve", &Who::MerchantAgent,
+            json!({"resolution": {"kind": "refusal", "note": "non"}})).await;
+        let st3 = case(&world, &case3).await;
+        let el = eligibility(&world, &order3).await;
+        println!("[{}] L3: generic refusal -> {} ; returns.stage={} ; line1 returnable={}",
+            world.name, r3.status, st3["returns"]["stage"], line(&el, "1")["returnable_quantity"]);
+    }
+}
+
+// (M) a staff-only reminder shows in the buyer's view of the case state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_m_reminder_visible_to_buyer() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "M-1").await;
+        let case_id = open_pulls(&world, &order, 1).await;
+        done(&world, &case_id, "return/authorise", &Who::MerchantAgent, json!({})).await;
+        done(&world, &case_id, "return/receive", &Who::MerchantAgent,
+            json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "new"}]})).await;
+        amiable_server::worker::run_due(&world.store, &amiable_server::payments::RecordingGateway::default(), "w", later(30)).await.unwrap();
+        let buyer = Who::Buyer(world.buyer_token(&order).await);
+        let view = world.get(&format!("/api/v1/cases/{case_id}"), &buyer).await;
+        let types: Vec<_> = view.body["timeline"].as_array().unwrap().iter().map(|e| e["type"].clone()).collect();
+        println!("[{}] M: buyer sees returns.reminders = {} ; timeline types = {:?}", world.name, view.body["case"]["returns"]["reminders"], types);
+    }
+}

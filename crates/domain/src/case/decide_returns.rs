@@ -102,8 +102,14 @@ pub(super) fn open_return(
                 format!("at most {} can still be returned", ceiling - taken),
             ));
         }
-        let basis = match verdict.basis {
-            Some(Basis::Statute { article }) => {
+        // While the statutory period runs, the return is a withdrawal whatever the
+        // policy adds: its refund deadline applies (L221-24).
+        let basis = match (verdict.withdrawal_article, verdict.basis) {
+            (Some(article), _) if verdict.withdrawal => {
+                withdrawal = true;
+                article.to_owned()
+            }
+            (_, Some(Basis::Statute { article })) => {
                 withdrawal = true;
                 article.to_owned()
             }

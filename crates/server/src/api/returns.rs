@@ -371,6 +371,11 @@ pub struct LineAnswer {
     pub restocking_fee: Option<amiable_domain::returns::RestockingFee>,
     /// Refunded without sending it back.
     pub returnless: bool,
+    /// The statutory withdrawal right applies today (no restocking fee; the refund is due within 14 days).
+    pub withdrawal: bool,
+    /// The last day of the statutory withdrawal period.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub withdrawal_until: Option<jiff::civil::Date>,
     /// The answer in one sentence, in the caller's language.
     pub why: String,
 }
@@ -392,15 +397,32 @@ pub struct EligibilityAnswer {
 
 fn why(
     lang: crate::i18n::Lang,
-    eligible: bool,
-    until: Option<jiff::civil::Date>,
-    basis: Option<Basis>,
-    article: &str,
+    verdict: &amiable_domain::returns::LineEligibility,
     exception: Option<&str>,
     overridden: bool,
     returnable: u32,
 ) -> String {
     use crate::i18n::Lang;
+    let (eligible, until, basis) = (verdict.eligible, verdict.until, verdict.basis);
+    let article = match verdict.basis {
+        Some(Basis::Statute { article }) => article,
+        _ => verdict.withdrawal_article.unwrap_or("C. conso L221-18"),
+    };
+    // Inside the statutory period, a generous policy adds days; the law still applies now.
+    let withdrawal_fr = match (verdict.withdrawal, verdict.withdrawal_until) {
+        (true, Some(d)) => format!(
+            " Jusqu'au {}, c'est aussi le droit de rétractation ({article}) : sans frais de reprise.",
+            d.strftime("%d/%m/%Y")
+        ),
+        _ => String::new(),
+    };
+    let withdrawal_en = match (verdict.withdrawal, verdict.withdrawal_until) {
+        (true, Some(d)) => format!(
+            " Until {}, it is also the statutory withdrawal right ({article}): no restocking fee.",
+            d.strftime("%Y-%m-%d")
+        ),
+        _ => String::new(),
+    };
     let day = |d: jiff::civil::Date| match lang {
         Lang::Fr => d.strftime("%d/%m/%Y").to_string(),
         Lang::En => d.strftime("%Y-%m-%d").to_string(),
@@ -420,14 +442,14 @@ fn why(
         (Lang::En, false, _) => "The return period is over.".to_owned(),
         (Lang::Fr, true, Some(Basis::Policy)) => match until {
             Some(d) => format!(
-                "Retournable jusqu'au {} selon la politique du vendeur, plus généreuse que la loi.",
+                "Retournable jusqu'au {} selon la politique du vendeur, plus généreuse que la loi.{withdrawal_fr}",
                 day(d)
             ),
             None => "Retournable selon la politique du vendeur.".to_owned(),
         },
         (Lang::En, true, Some(Basis::Policy)) => match until {
             Some(d) => format!(
-                "Returnable until {} under the merchant's policy, more generous than the law.",
+                "Returnable until {} under the merchant's policy, more generous than the law.{withdrawal_en}",
                 day(d)
             ),
             None => "Returnable under the merchant's policy.".to_owned(),
@@ -513,10 +535,6 @@ pub async fn eligibility(
             // The statutory default is the law itself: nothing of the merchant's to override.
             let overridden = verdict.policy_overridden_by_law
                 && context.policy_ref.source != amiable_domain::case::PolicySource::Statutory;
-            let article = match verdict.basis {
-                Some(Basis::Statute { article }) => article,
-                _ => "C. conso L221-18",
-            };
             let exception = verdict.exception.map(|e| {
                 let flag = serde_json::to_value(e.flag)
                     .ok()
@@ -547,16 +565,9 @@ pub async fn eligibility(
                 },
                 restocking_fee: verdict.restocking_fee,
                 returnless: verdict.returnless,
-                why: why(
-                    lang,
-                    verdict.eligible,
-                    verdict.until,
-                    verdict.basis,
-                    article,
-                    exception.as_deref(),
-                    overridden,
-                    returnable,
-                ),
+                withdrawal: verdict.withdrawal,
+                withdrawal_until: verdict.withdrawal_until,
+                why: why(lang, verdict, exception.as_deref(), overridden, returnable),
             })
         })
         .collect();
