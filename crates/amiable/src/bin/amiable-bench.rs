@@ -318,7 +318,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
 
     // (c) replay a 50-event case.
     let case_id = CaseId::from_bytes(random_bytes());
-    let open = open_on_line_one(CaseKind::Return, "changed_mind", "Je me rétracte");
+    let open = open_on_line_one(CaseKind::Incident, "damaged_in_transit", "Colis abîmé");
     store
         .execute(CommandRequest {
             case_id,

@@ -489,6 +489,13 @@ impl Generator {
         if fate == Fate::Long {
             kind = CaseKind::Incident;
         }
+        // A return is asked for within the withdrawal period (14 days from delivery, the
+        // day after shipping + 2): the store refuses it afterwards.
+        let placed_at = if kind == CaseKind::Return {
+            placed_at.max(opened_at - 10 * DAY)
+        } else {
+            placed_at
+        };
         let reasons = reasons_for(kind);
         let reason = reasons[rng.usize(..reasons.len())];
         let delivered = reason != "not_received";
