@@ -42,6 +42,10 @@ pub enum LedgerEntry {
     RefundReleased {
         amount: Money,
     },
+    /// The surcharge of a refund that failed: owed again with the next refund.
+    SurchargeReleased {
+        amount: Money,
+    },
     StoreCredit {
         amount: Money,
         bonus: Money,
@@ -66,6 +70,7 @@ impl LedgerEntry {
             LedgerEntry::StoreCredit { .. } => "store_credit",
             LedgerEntry::Compensation { .. } => "compensation",
             LedgerEntry::Surcharge { .. } => "surcharge",
+            LedgerEntry::SurchargeReleased { .. } => "surcharge_released",
             LedgerEntry::DueFromBuyer { .. } => "due_from_buyer",
         }
     }
@@ -77,6 +82,7 @@ impl LedgerEntry {
             | LedgerEntry::RefundReleased { amount }
             | LedgerEntry::Compensation { amount }
             | LedgerEntry::Surcharge { amount }
+            | LedgerEntry::SurchargeReleased { amount }
             | LedgerEntry::DueFromBuyer { amount } => amount,
             LedgerEntry::StoreCredit { amount, .. } => amount,
         }
@@ -176,6 +182,13 @@ impl OrderLedger {
             LedgerEntry::Surcharge { amount } => {
                 self.surcharge_due = self.surcharge_due.checked_add(amount)?;
             }
+            LedgerEntry::SurchargeReleased { amount } => {
+                let released = self.surcharge_due.checked_sub(amount)?;
+                if released.amount_minor < 0 {
+                    return Err(LedgerError::Overflow);
+                }
+                self.surcharge_due = released;
+            }
             LedgerEntry::DueFromBuyer { amount } => {
                 self.due_from_buyer = self.due_from_buyer.checked_add(amount)?;
             }
@@ -200,7 +213,16 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
         }
         CaseEvent::RefundFailed { refund_id, .. } => before
             .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
-            .map(|r| vec![LedgerEntry::RefundReleased { amount: r.amount }])
+            .map(|r| {
+                let mut entries = vec![LedgerEntry::RefundReleased { amount: r.amount }];
+                if let Some(late) = &r.late
+                    && let crate::law::refund::Surcharge::Percent { amount, .. } = late.surcharge
+                    && amount.is_positive()
+                {
+                    entries.push(LedgerEntry::SurchargeReleased { amount });
+                }
+                entries
+            })
             .unwrap_or_default(),
         CaseEvent::StoreCreditIssued { amount, bonus } => vec![LedgerEntry::StoreCredit {
             amount: *amount,

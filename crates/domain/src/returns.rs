@@ -310,18 +310,34 @@ pub fn eligibility(
     calendar: &BusinessCalendar,
 ) -> Vec<LineEligibility> {
     let rules = WithdrawalRules::default();
+    let mut delivered: std::collections::BTreeMap<&LineId, u32> = std::collections::BTreeMap::new();
+    for shipment in order.shipments.iter().filter(|s| s.delivered_at.is_some()) {
+        for line in &shipment.lines {
+            *delivered.entry(&line.line_id).or_default() += line.quantity.get();
+        }
+    }
+    let everything_received = order
+        .lines
+        .iter()
+        .all(|line| delivered.get(&line.line_id).copied().unwrap_or(0) >= line.quantity.get());
+    let receipts: Vec<Date> = if everything_received {
+        order
+            .shipments
+            .iter()
+            .filter_map(|s| s.delivered_at)
+            .map(|at| at.to_zoned(zone.clone()).date())
+            .collect()
+    } else {
+        Vec::new()
+    };
     order
         .lines
         .iter()
         .map(|line| {
             // The receipts of this line: the deliveries of the shipments that carry it.
-            let receipts: Vec<Date> = order
-                .shipments
-                .iter()
-                .filter(|s| s.lines.iter().any(|l| l.line_id == line.line_id))
-                .filter_map(|s| s.delivered_at)
-                .map(|at| at.to_zoned(zone.clone()).date())
-                .collect();
+            // The period runs from the receipt of the order's last item (C. conso L221-18:
+            // "dernier bien"), for every line; it has not started while something is missing.
+            let receipts = receipts.clone();
             let flags: Vec<LineFlag> = line.flags.iter().copied().collect();
             let exception = withdrawal_exception(&flags, false);
             let statute_until = if exception.is_some() {

@@ -80,13 +80,14 @@ fn answer(policy: &ReturnPolicy, today: Date) -> Vec<LineEligibility> {
 #[test]
 fn a_generous_policy_wins_and_charges_its_own_fees() {
     let lines = answer(&policy(30), date(2026, 11, 10));
-    // Line 1: 30 days from 5 November = 5 December, a Saturday → Monday 7.
+    // Every line counts from the order's last item, Monday 9 November (L221-18):
+    // 30 days = Wednesday 9 December.
     assert!(lines[0].eligible);
-    assert_eq!(lines[0].until, Some(date(2026, 12, 7)));
+    assert_eq!(lines[0].until, Some(date(2026, 12, 9)));
     assert_eq!(lines[0].basis, Some(Basis::Policy));
     // Inside the law's 14 days the return is still a withdrawal: no fee (L221-23).
     assert!(lines[0].withdrawal);
-    assert_eq!(lines[0].withdrawal_until, Some(date(2026, 11, 19)));
+    assert_eq!(lines[0].withdrawal_until, Some(date(2026, 11, 23)));
     assert_eq!(lines[0].restocking_fee, None);
     assert!(!lines[0].policy_overridden_by_law);
     // After them, the policy alone grants the return, and charges its fee.
@@ -113,9 +114,10 @@ fn a_stingy_policy_is_overridden_by_the_law() {
     let mut stingy = policy(7);
     stingy.non_returnable_categories = vec!["Vêtements".into()];
     let lines = answer(&stingy, date(2026, 11, 17));
-    // The policy excludes clothing; the law gives 14 days: until Thursday 19 November.
+    // The policy excludes clothing; the law gives 14 days from the last item (9 November):
+    // until Monday 23 November.
     assert!(lines[0].eligible);
-    assert_eq!(lines[0].until, Some(date(2026, 11, 19)));
+    assert_eq!(lines[0].until, Some(date(2026, 11, 23)));
     assert_eq!(
         lines[0].basis,
         Some(Basis::Statute {

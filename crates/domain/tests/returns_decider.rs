@@ -466,7 +466,7 @@ fn refunds_never_exceed_what_remains_refundable() {
     log.apply(
         merchant(),
         Command::Refund {
-            amount: Some(eur(10_000)),
+            amount: Some(eur(9_000)),
             deductions: Vec::new(),
             gateway: Label::parse("manual").unwrap(),
             resolve: false,
@@ -474,15 +474,16 @@ fn refunds_never_exceed_what_remains_refundable() {
         "2026-11-14T10:00:00Z",
         None,
     );
+    // The two pulls (90 €) are all this case can give back, whatever the order still holds.
     let over = Command::Refund {
-        amount: Some(eur(1_491)),
+        amount: Some(eur(1)),
         deductions: Vec::new(),
         gateway: Label::parse("manual").unwrap(),
         resolve: false,
     };
     assert_eq!(
         log.rejected(merchant(), over, "2026-11-14T11:00:00Z"),
-        "refund.exceeds_refundable"
+        "refund.exceeds_case_value"
     );
     let foreign = Command::Refund {
         amount: Some(Money::new(100, Currency::parse("USD").unwrap())),

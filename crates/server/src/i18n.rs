@@ -1096,6 +1096,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "At most 20 resolutions.",
         "Au plus 20 solutions.",
     ),
+    (
+        "refund.exceeds_case_value",
+        "The amount is more than this case can still give back.",
+        "Le montant dépasse ce que ce dossier peut encore rembourser.",
+    ),
+    (
+        "return.buyer_consent_required",
+        "A withdrawal is refunded by the original means of payment unless the buyer chose otherwise.",
+        "Une rétractation est remboursée par le moyen de paiement initial, sauf accord exprès de l’acheteur.",
+    ),
+    (
+        "resolution.money_command_required",
+        "Resolve a return with a refund, store credit or exchange.",
+        "Clôturez un retour par un remboursement, un avoir ou un échange.",
+    ),
+    (
+        "order.capture_below_refunded",
+        "The captured amount cannot fall below what was already refunded.",
+        "Le montant encaissé ne peut pas être inférieur à ce qui a déjà été remboursé.",
+    ),
 ];
 
 #[cfg(test)]

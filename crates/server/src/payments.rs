@@ -114,10 +114,12 @@ pub async fn execute_pending(
     state: &CaseState,
     transaction_id: Option<String>,
 ) -> Result<(), String> {
+    // A refund recorded for another gateway (e.g. `manual`, settled with the merchant's
+    // reference) is never sent to this one.
     let pending: Vec<_> = state
         .refunds
         .iter()
-        .filter(|r| r.status == RefundStatus::Pending)
+        .filter(|r| r.status == RefundStatus::Pending && r.gateway.as_str() == gateway.name())
         .cloned()
         .collect();
     for refund in pending {

@@ -14,6 +14,9 @@ use amiable_store::{CommandError, CommandRequest, Job, JobFailure, Store};
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 
+/// How long a refund the gateway could not execute waits before the next attempt.
+const REFUND_RETRY: SignedDuration = SignedDuration::from_secs(600);
+
 /// How long a claimed job is ours before others may take it.
 const LEASE: SignedDuration = SignedDuration::from_secs(120);
 const BATCH: i64 = 50;
@@ -132,7 +135,7 @@ async fn run_job(
         AUTO_CLOSE_JOB => auto_close_case(store, job, now).await,
         LABEL_EXPIRY_JOB => expire_label(store, job, now).await,
         REFUND_DEADLINE_JOB => refund_deadline(store, job, now).await,
-        REFUND_EXECUTE_JOB => execute_refunds(store, gateway, job).await,
+        REFUND_EXECUTE_JOB => execute_refunds(store, gateway, job, now).await,
         other => Err(format!("unknown job kind '{other}'")),
     }
 }
@@ -224,13 +227,11 @@ async fn refund_deadline(store: &Store, job: &Job, now: Timestamp) -> Result<Job
     if done {
         return Ok(JobOutcome::Done);
     }
-    // The merchant may hold the refund until the goods are back or proven sent.
+    // The merchant may hold the refund until the goods are back or proven sent; the
+    // reminders are scheduled again when that happens (automation.rs).
     let held = progress.goods_back_or_sent().is_none() && !progress.returnless;
     if held {
-        return Ok(JobOutcome::Rescheduled(
-            now.saturating_add(SignedDuration::from_hours(24))
-                .unwrap_or(now),
-        ));
+        return Ok(JobOutcome::Done);
     }
     if topic == ReminderTopic::RefundOverdue
         && let (Some(due_by), Some(back)) = (progress.refund_due_by, progress.goods_back_or_sent())
@@ -262,6 +263,7 @@ async fn execute_refunds(
     store: &Store,
     gateway: &dyn PaymentGateway,
     job: &Job,
+    now: Timestamp,
 ) -> Result<JobOutcome, String> {
     let case_id = job_case(job)?;
     let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
@@ -276,8 +278,16 @@ async fn execute_refunds(
                 .payment
                 .map(|p| p.transaction_id.as_str().to_owned())
         });
-    crate::payments::execute_pending(store, gateway, &record.state, transaction_id).await?;
-    Ok(JobOutcome::Done)
+    match crate::payments::execute_pending(store, gateway, &record.state, transaction_id).await {
+        Ok(()) => Ok(JobOutcome::Done),
+        // Money owed is never given up on: try again later, as long as it takes.
+        Err(error) => {
+            tracing::warn!(%case_id, %error, "refund not executed yet; retrying in 10 minutes");
+            Ok(JobOutcome::Rescheduled(
+                now.saturating_add(REFUND_RETRY).unwrap_or(now),
+            ))
+        }
+    }
 }
 
 async fn auto_close_case(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {

@@ -894,6 +894,11 @@ enum Setup {
     /// Authorised, with refund 1 recorded and left pending: the gateway
     /// settles a refund made through the API at once (version 4).
     RefundPending,
+    /// Authorised, and the buyer accepted the merchant's offer of store credit
+    /// (a withdrawal is otherwise refunded in money, L221-24) (version 5).
+    ReturnCreditAgreed,
+    /// Authorised, and the buyer accepted an exchange (version 5).
+    ReturnExchangeAgreed,
 }
 
 /// Where a body goes.
@@ -964,7 +969,9 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
         | Setup::ReturnAuthorised
         | Setup::ReturnLabelled
         | Setup::ReturnReceived
-        | Setup::RefundPending => unreachable!("returns are set up by fresh_return"),
+        | Setup::RefundPending
+        | Setup::ReturnCreditAgreed
+        | Setup::ReturnExchangeAgreed => unreachable!("returns are set up by fresh_return"),
     };
     if let Some((path, who, body)) = step {
         let reply = world.post(&path, &who, &body).await;
@@ -987,7 +994,9 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
             true,
             Some(json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "new"}]})),
         ),
-        Setup::RefundPending => (false, None),
+        Setup::RefundPending | Setup::ReturnCreditAgreed | Setup::ReturnExchangeAgreed => {
+            (false, None)
+        }
     };
     let case_id = return_requested(world, order_id, buyer).await;
     let path = |verb: &str| format!("/api/v1/cases/{case_id}/return/{verb}");
@@ -1016,6 +1025,32 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
     if let Some(body) = then {
         let reply = world
             .post(&path("receive"), &Who::MerchantAgent, &body)
+            .await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+    }
+    let agreed = match setup {
+        Setup::ReturnCreditAgreed => Some(
+            json!({"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"}, "bonus_percent": 10}),
+        ),
+        Setup::ReturnExchangeAgreed => Some(json!({"kind": "exchange"})),
+        _ => None,
+    };
+    if let Some(terms) = agreed {
+        store_command(
+            world,
+            &case_id,
+            Command::ProposeOffer {
+                terms: serde_json::from_value(terms).unwrap(),
+                message: None,
+            },
+        )
+        .await;
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/offers/1/accept"),
+                buyer,
+                &json!({}),
+            )
             .await;
         assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
     }
@@ -1290,10 +1325,10 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
                         "deductions": [{"label": "Frais de retour", "amount": eur(500)}],
                         "reference": "PAYPAL-9XK12", "resolve": true, "expected_version": 3});
     let credit = json!({"amount": eur(4500), "bonus_percent": 10, "resolve": true,
-                        "expected_version": 3});
+                        "expected_version": 5});
     let exchange = json!({"lines": [{"line_id": "1", "quantity": 1, "sku": "PULL-L",
                                      "title": "Pull en laine, taille L", "unit_price": eur(4000)}],
-                          "expected_version": 3});
+                          "expected_version": 5});
     let compensation = json!({"kind": "voucher", "amount": eur(1000), "note": "Pour le désagrément",
                               "resolve": false, "expected_version": 1});
     vec![
@@ -1889,7 +1924,7 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
             extra: vec![("no error", json!({"error": ""}))],
         },
         Endpoint {
-            target: Target::Case("/store-credit", Setup::ReturnAuthorised),
+            target: Target::Case("/store-credit", Setup::ReturnCreditAgreed),
             who: Who::MerchantAgent,
             required: &["/amount/amount_minor", "/amount/currency"],
             enums: &["/amount/currency"],
@@ -1924,7 +1959,7 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
             valid: credit,
         },
         Endpoint {
-            target: Target::Case("/exchange", Setup::ReturnAuthorised),
+            target: Target::Case("/exchange", Setup::ReturnExchangeAgreed),
             who: Who::MerchantAgent,
             required: &[
                 "/lines",

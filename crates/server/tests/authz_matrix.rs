@@ -216,6 +216,10 @@ enum ReturnAt {
     Received,
     /// Authorised, with refund 1 recorded and waiting for the gateway.
     RefundPending,
+    /// Authorised, and the buyer accepted store credit (a withdrawal is otherwise refunded).
+    CreditAgreed,
+    /// Authorised, and the buyer accepted an exchange.
+    ExchangeAgreed,
 }
 
 /// Opens a return of line 1 on any order straight through the store (fixtures
@@ -290,9 +294,31 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
             gateway: label("manual"),
             resolve: false,
         }),
+        ReturnAt::CreditAgreed | ReturnAt::ExchangeAgreed => {
+            let terms = if at == ReturnAt::CreditAgreed {
+                json!({"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"}})
+            } else {
+                json!({"kind": "exchange"})
+            };
+            run_as(
+                world,
+                &case_id,
+                merchant(),
+                Command::ProposeOffer {
+                    terms: serde_json::from_value(terms).unwrap(),
+                    message: None,
+                },
+            )
+            .await;
+            Some(Command::AcceptOffer { offer_id: 1 })
+        }
+    };
+    let actor = match at {
+        ReturnAt::CreditAgreed | ReturnAt::ExchangeAgreed => Actor::Buyer,
+        _ => merchant(),
     };
     if let Some(command) = next {
-        run_as(world, &case_id, merchant(), command).await;
+        run_as(world, &case_id, actor, command).await;
     }
     case_id
 }
@@ -626,11 +652,11 @@ async fn prepare(
             )
         }
         ("POST", "/cases/{case_id}/store-credit") => {
-            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            let case_id = return_case(world, order_id, ReturnAt::CreditAgreed).await;
             with(format!("/cases/{case_id}/store-credit"), json!({}))
         }
         ("POST", "/cases/{case_id}/exchange") => {
-            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            let case_id = return_case(world, order_id, ReturnAt::ExchangeAgreed).await;
             with(
                 format!("/cases/{case_id}/exchange"),
                 json!({"lines": [{"line_id": "1", "quantity": 1, "sku": "PULL-L",

@@ -252,6 +252,48 @@ async fn upsert_in(
             .bind(now)
             .execute(&mut *conn)
             .await?;
+            // The ledger follows the payment; it cannot fall below what was already given back,
+            // nor change currency once money moved.
+            let captured = crate::returns::captured(&order);
+            let ledger: Option<(i64, String)> = sqlx::query_as(
+                "SELECT refunded_minor + store_credit_minor, currency FROM order_ledgers WHERE order_id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((given_back, currency)) = ledger {
+                if currency != captured.currency.code() || captured.amount_minor < given_back {
+                    return Err(StoreError::Invalid(
+                        amiable_domain::validation::FieldError::new(
+                            "payment.captured_minor",
+                            "order.capture_below_refunded",
+                            format!("{given_back} (minor units) were already given back on this order"),
+                        )
+                        .into(),
+                    ));
+                }
+                // Guarded: a refund committed since the read cannot be undercut either.
+                let updated = sqlx::query(
+                    "UPDATE order_ledgers SET captured_minor = $2, updated_at = $3
+                     WHERE order_id = $1 AND refunded_minor + store_credit_minor <= $2",
+                )
+                .bind(id.to_string())
+                .bind(captured.amount_minor)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err(StoreError::Invalid(
+                        amiable_domain::validation::FieldError::new(
+                            "payment.captured_minor",
+                            "order.capture_below_refunded",
+                            "more was already given back on this order",
+                        )
+                        .into(),
+                    ));
+                }
+            }
         }
     });
     Ok(UpsertOutcome {

@@ -3,6 +3,7 @@
 
 use super::model::CaseStatus;
 use super::state::CaseState;
+use crate::law::LawPack;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -16,6 +17,9 @@ pub const REFUND_DEADLINE_JOB: &str = "refund.deadline";
 /// The job that has the payment gateway execute a recorded refund (the
 /// outbox: the API executes it at once; this job retries what did not finish).
 pub const REFUND_EXECUTE_JOB: &str = "refund.execute";
+/// The calendar the reminders are dated in.
+static LAW: std::sync::LazyLock<LawPack> = std::sync::LazyLock::new(LawPack::france);
+
 /// How long before the legal refund deadline the merchant is reminded.
 pub const REFUND_REMINDER_DAYS_BEFORE: i64 = 2;
 /// How long the API has to execute a refund before the job does it.
@@ -76,9 +80,17 @@ pub fn scheduled_jobs(
                 payload: json!({ "case_id": case_id }),
             });
         }
-        if before_return.is_none()
+        // The refund deadline's reminders, once it can no longer be held: the goods are back
+        // or proven sent, or the buyer keeps them (C. conso L221-24).
+        let clock_running = |r: &super::state::ReturnProgress| {
+            r.refund_due_by.is_some() && (r.goods_back_or_sent().is_some() || r.returnless)
+        };
+        if clock_running(progress)
+            && !before_return.is_some_and(clock_running)
             && let Some(due_by) = progress.refund_due_by
         {
+            let held_until = progress.goods_back_or_sent().map(|at| LAW.date_of(at));
+            let due_by = held_until.map_or(due_by, |day| due_by.max(day));
             // 08:00 UTC: 9:00 or 10:00 in Paris, a working morning.
             let morning = |date: jiff::civil::Date| {
                 date.at(8, 0, 0, 0)

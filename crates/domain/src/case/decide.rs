@@ -473,6 +473,20 @@ pub fn decide(
                 ));
             }
             check_terms(resolution, state, "resolution")?;
+            // On a return, money is moved by its own commands, which the ledger checks.
+            if state.returns.is_some()
+                && (resolution.kind.is_refund()
+                    || matches!(
+                        resolution.kind,
+                        ResolutionKind::StoreCredit | ResolutionKind::Exchange
+                    ))
+            {
+                return Err(invalid(
+                    "resolution.kind",
+                    "resolution.money_command_required",
+                    "resolve a return with a refund, store credit or exchange command",
+                ));
+            }
             vec![CaseEvent::Resolved {
                 resolution: resolution.clone(),
             }]
@@ -518,7 +532,11 @@ pub fn decide(
             if let Some(progress) = &state.returns
                 && matches!(
                     progress.stage,
-                    ReturnStage::Received | ReturnStage::Inspected
+                    ReturnStage::InTransit
+                        | ReturnStage::Delivered
+                        | ReturnStage::Lost
+                        | ReturnStage::Received
+                        | ReturnStage::Inspected
                 )
                 && party == Buyer
             {
@@ -531,6 +549,8 @@ pub fn decide(
                 .refunds
                 .iter()
                 .any(|r| r.status != RefundStatus::Failed)
+                || state.store_credit.is_some()
+                || state.exchange.is_some()
             {
                 return Err(invalid(
                     "case_id",

@@ -389,6 +389,67 @@ fn ledger<'a>(ctx: &Context<'a>) -> Result<&'a OrderLedger, Rejection> {
     ctx.ledger.ok_or(Rejection::OrderRequired)
 }
 
+/// What a case can give back at most: the return's lines and the original delivery, or
+/// the amount claimed (the order total when none was).
+fn case_value(state: &CaseState) -> Money {
+    match &state.returns {
+        Some(progress) => {
+            let lines: i64 = progress
+                .lines
+                .iter()
+                .map(|l| {
+                    l.unit_price
+                        .amount_minor
+                        .saturating_mul(i64::from(l.quantity.get()))
+                })
+                .fold(0i64, i64::saturating_add);
+            let shipping = progress.original_shipping.map_or(0, |m| m.amount_minor);
+            Money::new(lines.saturating_add(shipping), state.order_total.currency)
+        }
+        None => state.claimed.unwrap_or(state.order_total),
+    }
+}
+
+/// What this case already gave back: refunds not failed, and store credit.
+fn given_back(state: &CaseState) -> i64 {
+    state
+        .refunded()
+        .saturating_add(state.store_credit.as_ref().map_or(0, |c| c.amount.amount_minor))
+}
+
+/// Money commands run on an open case, or on a case resolved with money terms
+/// (an accepted offer) that nothing has executed yet.
+fn money_status(command: &Command, state: &CaseState) -> Result<(), Rejection> {
+    let agreed_not_paid = state.status == CaseStatus::Resolved
+        && state.resolution.as_ref().is_some_and(|r| {
+            r.kind.is_refund()
+                || matches!(r.kind, ResolutionKind::StoreCredit | ResolutionKind::Exchange)
+        })
+        && given_back(state) == 0
+        && state.exchange.is_none();
+    if state.status == Open || agreed_not_paid {
+        Ok(())
+    } else {
+        require_status(command, state, &[Open])
+    }
+}
+
+/// Refuses more than the case can still give back.
+fn check_case_ceiling(state: &CaseState, amount: &Money, field: &str) -> Result<(), Rejection> {
+    let remaining = case_value(state).amount_minor.saturating_sub(given_back(state));
+    if amount.amount_minor > remaining {
+        return Err(invalid(
+            &format!("{field}.amount_minor"),
+            "refund.exceeds_case_value",
+            format!(
+                "this case can give back {} more",
+                Money::new(remaining.max(0), amount.currency)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Refunds are not possible before a return is authorised, nor after a refusal.
 fn refund_stage(command: &Command, state: &CaseState) -> Result<(), Rejection> {
     if state.returns.is_some() {
@@ -431,6 +492,13 @@ pub(super) fn decide_return_or_money(
         Command::RefuseReturn { ground } => {
             require_party(command, party, &[Merchant, Operator])?;
             require_status(command, state, &[Open])?;
+            if given_back(state) > 0 || state.exchange.is_some() {
+                return Err(invalid(
+                    "case_id",
+                    "case.money_moved",
+                    "money was given back on this return: it cannot be refused now",
+                ));
+            }
             return_stage(
                 command,
                 state,
@@ -661,7 +729,7 @@ pub(super) fn decide_return_or_money(
             resolve,
         } => {
             require_party(command, party, &[Merchant, Operator, System])?;
-            require_status(command, state, &[Open])?;
+            money_status(command, state)?;
             refund_stage(command, state)?;
             let ledger = ledger(ctx)?;
             let total_deducted = check_deductions(deductions, ledger.currency(), "deductions")?;
@@ -681,9 +749,14 @@ pub(super) fn decide_return_or_money(
             }
             let amount = match amount {
                 Some(amount) => *amount,
-                None => Money::new(suggested.amount_minor - total_deducted, suggested.currency),
+                // What the case calls for, less what it already gave back.
+                None => Money::new(
+                    suggested.amount_minor - total_deducted - given_back(state),
+                    suggested.currency,
+                ),
             };
             check_money(&amount, ledger, "amount")?;
+            check_case_ceiling(state, &amount, "amount")?;
             itemised.extend(deductions.iter().cloned());
             let late = lateness(state, amount, ctx);
             let mut events = vec![CaseEvent::RefundRecorded {
@@ -694,7 +767,7 @@ pub(super) fn decide_return_or_money(
                 late,
             }];
             check_ledger(state, ledger, &events, "amount")?;
-            if *resolve {
+            if *resolve && state.status == Open {
                 // At least what the case calls for, with nothing kept back: a full refund.
                 let full = itemised.is_empty() && amount.amount_minor >= suggested.amount_minor;
                 let kind = match (state.returns.is_some(), full) {
@@ -747,16 +820,17 @@ pub(super) fn decide_return_or_money(
             resolve,
         } => {
             require_party(command, party, &[Merchant, Operator])?;
-            require_status(command, state, &[Open])?;
+            money_status(command, state)?;
             refund_stage(command, state)?;
             let ledger = ledger(ctx)?;
             let amount = match (amount, &state.returns) {
                 (Some(amount), _) => *amount,
                 (None, Some(progress)) => {
-                    progress
+                    let suggested = progress
                         .suggested_refund()
                         .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?
-                        .0
+                        .0;
+                    Money::new(suggested.amount_minor - given_back(state), suggested.currency)
                 }
                 (None, None) => {
                     return Err(invalid(
@@ -767,6 +841,7 @@ pub(super) fn decide_return_or_money(
                 }
             };
             check_money(&amount, ledger, "amount")?;
+            check_case_ceiling(state, &amount, "amount")?;
             let percent = bonus_percent
                 .or(state
                     .returns
@@ -785,9 +860,27 @@ pub(super) fn decide_return_or_money(
                     .unwrap_or(0),
                 amount.currency,
             );
+            // Under the withdrawal right the refund is by the means of payment used, unless
+            // the buyer expressly agrees to another (C. conso L221-24): their preference or an
+            // accepted offer says so.
+            if let Some(progress) = &state.returns {
+                let withdrawal = progress.lines.iter().any(|l| l.basis != "policy");
+                let agreed = progress.preferred == Some(ResolutionKind::StoreCredit)
+                    || state.offers.iter().any(|o| {
+                        o.status == super::state::OfferStatus::Accepted
+                            && o.terms.kind == ResolutionKind::StoreCredit
+                    });
+                if withdrawal && !agreed {
+                    return Err(invalid(
+                        "amount",
+                        "return.buyer_consent_required",
+                        "a withdrawal is refunded by the original means of payment unless the buyer chose store credit",
+                    ));
+                }
+            }
             let mut events = vec![CaseEvent::StoreCreditIssued { amount, bonus }];
             check_ledger(state, ledger, &events, "amount")?;
-            if *resolve {
+            if *resolve && state.status == Open {
                 let mut resolution = resolved(ResolutionKind::StoreCredit, Some(amount));
                 resolution.bonus_percent = (percent > 0).then_some(percent);
                 events.push(CaseEvent::Resolved { resolution });
@@ -796,9 +889,24 @@ pub(super) fn decide_return_or_money(
         }
         Command::RecordExchange { lines } => {
             require_party(command, party, &[Merchant, Operator])?;
-            require_status(command, state, &[Open])?;
+            money_status(command, state)?;
             refund_stage(command, state)?;
             let ledger = ledger(ctx)?;
+            if let Some(progress) = &state.returns {
+                let withdrawal = progress.lines.iter().any(|l| l.basis != "policy");
+                let agreed = progress.preferred == Some(ResolutionKind::Exchange)
+                    || state.offers.iter().any(|o| {
+                        o.status == super::state::OfferStatus::Accepted
+                            && o.terms.kind == ResolutionKind::Exchange
+                    });
+                if withdrawal && !agreed {
+                    return Err(invalid(
+                        "lines",
+                        "return.buyer_consent_required",
+                        "a withdrawal is refunded unless the buyer chose an exchange",
+                    ));
+                }
+            }
             if lines.is_empty() {
                 return Err(invalid(
                     "lines",
@@ -868,9 +976,11 @@ pub(super) fn decide_return_or_money(
                 });
             }
             check_ledger(state, ledger, &events, "lines")?;
-            events.push(CaseEvent::Resolved {
-                resolution: resolved(ResolutionKind::Exchange, None),
-            });
+            if state.status == Open {
+                events.push(CaseEvent::Resolved {
+                    resolution: resolved(ResolutionKind::Exchange, None),
+                });
+            }
             events
         }
         Command::Compensate {

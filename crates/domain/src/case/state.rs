@@ -521,8 +521,9 @@ impl CaseState {
                         ParcelStatus::InTransit
                             | ParcelStatus::OutForDelivery
                             | ParcelStatus::Delivered
-                    ) && r.shipped_at.is_none()
+                    ) && r.shipped_at.is_none_or(|first| *scanned_at < first)
                     {
+                        // The earliest scan is the proof of shipment, whatever order they come in.
                         r.shipped_at = Some(*scanned_at);
                     }
                     let before_receipt = matches!(
@@ -597,12 +598,35 @@ impl CaseState {
                 if let Some(refund) = self.refunds.iter_mut().find(|r| r.refund_id == *refund_id) {
                     refund.status = RefundStatus::Failed;
                 }
+                // A case resolved by refunds none of which went through is open again:
+                // the buyer is still owed the money.
+                let refund_resolution = self.resolution.as_ref().is_some_and(|r| r.kind.is_refund());
+                if self.status == CaseStatus::Resolved && refund_resolution && self.refunded() == 0 {
+                    self.status = CaseStatus::Open;
+                    self.resolution = None;
+                    self.resolved_at = None;
+                    self.decision = None;
+                    self.waiting_on = Some(Party::Merchant);
+                }
             }
             CaseEvent::StoreCreditIssued { amount, bonus } => {
-                self.store_credit = Some(StoreCreditRecord {
-                    amount: *amount,
-                    bonus: *bonus,
-                });
+                let record = match self.store_credit.take() {
+                    Some(before) => StoreCreditRecord {
+                        amount: Money::new(
+                            before.amount.amount_minor.saturating_add(amount.amount_minor),
+                            amount.currency,
+                        ),
+                        bonus: Money::new(
+                            before.bonus.amount_minor.saturating_add(bonus.amount_minor),
+                            bonus.currency,
+                        ),
+                    },
+                    None => StoreCreditRecord {
+                        amount: *amount,
+                        bonus: *bonus,
+                    },
+                };
+                self.store_credit = Some(record);
             }
             CaseEvent::ExchangeRecorded { lines, difference } => {
                 self.exchange = Some(ExchangeRecord {

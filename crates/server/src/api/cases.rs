@@ -9,7 +9,6 @@ use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, Resource};
 use amiable_domain::case::{
     CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, Command, Decision, Resolution, Stage,
-    Visibility,
 };
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::money::Money;
@@ -66,11 +65,8 @@ impl From<&StoredEvent> for TimelineEntry {
 
 /// Whether a buyer may see this event: internal notes and internal files stay with staff.
 pub fn is_public(event: &CaseEvent) -> bool {
-    match event {
-        CaseEvent::NoteAdded { .. } => false,
-        CaseEvent::AttachmentAdded { visibility, .. } => *visibility == Visibility::Public,
-        _ => true,
-    }
+    // One rule for the whole product: the event's own.
+    event.is_public()
 }
 
 /// The answer to a command: the case's new version, the events it appended, the state.
@@ -407,8 +403,17 @@ fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
     case.internal_notes = 0;
     case.attachments = timeline
         .iter()
-        .filter(|e| matches!(e.event, CaseEvent::AttachmentAdded { .. }) && is_public(&e.event))
+        .filter(|e| {
+            matches!(
+                e.event,
+                CaseEvent::AttachmentAdded { .. } | CaseEvent::LabelIssued { .. }
+            ) && is_public(&e.event)
+        })
         .count() as u32;
+    // Reminders to the merchant about its own deadline are staff business.
+    if let Some(progress) = &mut case.returns {
+        progress.reminders.clear();
+    }
     if let Some(last) = timeline.iter().rev().find(|e| is_public(&e.event)) {
         case.last_activity_at = last.recorded_at;
     }

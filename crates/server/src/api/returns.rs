@@ -1253,11 +1253,22 @@ async fn settle(
     outcome: CommandOutcome,
     reference: Option<Label>,
 ) -> Result<CommandOutcome, Problem> {
+    // Only the refunds this command recorded: an earlier one still pending belongs to the
+    // gateway (and its retry job), not to this request's reference.
+    let recorded: Vec<u32> = outcome
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            amiable_domain::case::CaseEvent::RefundRecorded { refund_id, .. } => Some(*refund_id),
+            _ => None,
+        })
+        .collect();
     let pending: Vec<u32> = outcome
         .state
         .refunds
         .iter()
         .filter(|r| r.status == amiable_domain::case::RefundStatus::Pending)
+        .filter(|r| recorded.contains(&r.refund_id))
         .map(|r| r.refund_id)
         .collect();
     if pending.is_empty() {
