@@ -507,10 +507,7 @@ async fn apply(
                     })
                     .collect(),
             };
-            Some(
-                return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW, &batch)
-                    .await?,
-            )
+            Some(return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW, &batch).await?)
         }
         _ => None,
     };

@@ -412,9 +412,12 @@ fn case_value(state: &CaseState) -> Money {
 
 /// What this case already gave back: refunds not failed, and store credit.
 fn given_back(state: &CaseState) -> i64 {
-    state
-        .refunded()
-        .saturating_add(state.store_credit.as_ref().map_or(0, |c| c.amount.amount_minor))
+    state.refunded().saturating_add(
+        state
+            .store_credit
+            .as_ref()
+            .map_or(0, |c| c.amount.amount_minor),
+    )
 }
 
 /// Money commands run on an open case, or on a case resolved with money terms
@@ -423,7 +426,10 @@ fn money_status(command: &Command, state: &CaseState) -> Result<(), Rejection> {
     let agreed_not_paid = state.status == CaseStatus::Resolved
         && state.resolution.as_ref().is_some_and(|r| {
             r.kind.is_refund()
-                || matches!(r.kind, ResolutionKind::StoreCredit | ResolutionKind::Exchange)
+                || matches!(
+                    r.kind,
+                    ResolutionKind::StoreCredit | ResolutionKind::Exchange
+                )
         })
         && given_back(state) == 0
         && state.exchange.is_none();
@@ -436,7 +442,9 @@ fn money_status(command: &Command, state: &CaseState) -> Result<(), Rejection> {
 
 /// Refuses more than the case can still give back.
 fn check_case_ceiling(state: &CaseState, amount: &Money, field: &str) -> Result<(), Rejection> {
-    let remaining = case_value(state).amount_minor.saturating_sub(given_back(state));
+    let remaining = case_value(state)
+        .amount_minor
+        .saturating_sub(given_back(state));
     if amount.amount_minor > remaining {
         return Err(invalid(
             &format!("{field}.amount_minor"),
@@ -830,7 +838,10 @@ pub(super) fn decide_return_or_money(
                         .suggested_refund()
                         .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?
                         .0;
-                    Money::new(suggested.amount_minor - given_back(state), suggested.currency)
+                    Money::new(
+                        suggested.amount_minor - given_back(state),
+                        suggested.currency,
+                    )
                 }
                 (None, None) => {
                     return Err(invalid(
@@ -952,10 +963,23 @@ pub(super) fn decide_return_or_money(
                         format!("at most {old_quantity}"),
                     ));
                 }
-                let overflow = || invalid(&format!("{field}.unit_price"), "money.overflow", "amounts overflow");
+                let overflow = || {
+                    invalid(
+                        &format!("{field}.unit_price"),
+                        "money.overflow",
+                        "amounts overflow",
+                    )
+                };
                 let quantity = i64::from(line.quantity.get());
-                let new_value = line.unit_price.amount_minor.checked_mul(quantity).ok_or_else(overflow)?;
-                let old_value = old_price.amount_minor.checked_mul(quantity).ok_or_else(overflow)?;
+                let new_value = line
+                    .unit_price
+                    .amount_minor
+                    .checked_mul(quantity)
+                    .ok_or_else(overflow)?;
+                let old_value = old_price
+                    .amount_minor
+                    .checked_mul(quantity)
+                    .ok_or_else(overflow)?;
                 difference = new_value
                     .checked_sub(old_value)
                     .and_then(|d| difference.checked_add(d))
@@ -994,7 +1018,8 @@ pub(super) fn decide_return_or_money(
             let ledger = ledger(ctx)?;
             check_money(amount, ledger, "amount")?;
             // A gesture is bounded: all of an order's compensation at most what the buyer paid.
-            if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor {
+            if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor
+            {
                 return Err(invalid(
                     "amount.amount_minor",
                     "compensation.exceeds_order",

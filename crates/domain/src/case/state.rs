@@ -600,8 +600,10 @@ impl CaseState {
                 }
                 // A case resolved by refunds none of which went through is open again:
                 // the buyer is still owed the money.
-                let refund_resolution = self.resolution.as_ref().is_some_and(|r| r.kind.is_refund());
-                if self.status == CaseStatus::Resolved && refund_resolution && self.refunded() == 0 {
+                let refund_resolution =
+                    self.resolution.as_ref().is_some_and(|r| r.kind.is_refund());
+                if self.status == CaseStatus::Resolved && refund_resolution && self.refunded() == 0
+                {
                     self.status = CaseStatus::Open;
                     self.resolution = None;
                     self.resolved_at = None;
@@ -613,7 +615,10 @@ impl CaseState {
                 let record = match self.store_credit.take() {
                     Some(before) => StoreCreditRecord {
                         amount: Money::new(
-                            before.amount.amount_minor.saturating_add(amount.amount_minor),
+                            before
+                                .amount
+                                .amount_minor
+                                .saturating_add(amount.amount_minor),
                             amount.currency,
                         ),
                         bonus: Money::new(
