@@ -31,6 +31,8 @@ struct Options {
     rounds: usize,
     multi_thread: bool,
     workers: Option<usize>,
+    /// Return lifecycles (open → authorise → receive → inspect → refund → settle) in (d).
+    returns: usize,
 }
 
 fn options() -> Options {
@@ -44,6 +46,7 @@ fn options() -> Options {
         rounds: 3,
         multi_thread: true,
         workers: None,
+        returns: 2_000,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -65,6 +68,7 @@ fn options() -> Options {
             "--rounds" => options.rounds = value.parse().expect("--rounds N"),
             "--runtime" => options.multi_thread = value != "current",
             "--workers" => options.workers = Some(value.parse().expect("--workers N")),
+            "--returns" => options.returns = value.parse().expect("--returns N"),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -418,6 +422,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
         load_us.push(started.elapsed().as_secs_f64() * 1e6);
     }
 
+    let returns = returns_bench(&store, operator_id, merchant_id, &options).await?;
+
     println!();
     println!("| summary | median |");
     println!("|---|---|");
@@ -442,6 +448,22 @@ async fn run(options: Options) -> anyhow::Result<()> {
         "| (c) replay of a 50-event case, database read + decode + fold | {:.1} µs |",
         median(&mut load_us)
     );
+    println!(
+        "| (d) label PDF, A6 (render only) | {:.0} µs |",
+        returns.label_a6_us
+    );
+    println!(
+        "| (d) label PDF, A4 (render only) | {:.0} µs |",
+        returns.label_a4_us
+    );
+    println!(
+        "| (d) return lifecycle, 6 commands, one at a time | {:.2} ms (p99 {:.2} ms) |",
+        returns.sequential_ms, returns.sequential_p99_ms
+    );
+    println!(
+        "| (d) return lifecycles/s, {} concurrent clients | {:.0} |",
+        options.concurrency, returns.concurrent_per_second
+    );
     let report = store.verify().await?;
     println!();
     println!(
@@ -452,4 +474,183 @@ async fn run(options: Options) -> anyhow::Result<()> {
     );
     store.close().await;
     Ok(())
+}
+
+struct ReturnsBench {
+    label_a6_us: f64,
+    label_a4_us: f64,
+    sequential_ms: f64,
+    sequential_p99_ms: f64,
+    concurrent_per_second: f64,
+}
+
+/// An order of two jumpers delivered two days ago, for a return.
+async fn return_order(
+    store: &Store,
+    operator_id: OperatorId,
+    merchant_id: MerchantId,
+) -> anyhow::Result<OrderId> {
+    let days_ago = |days: i64| {
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)).to_string()
+    };
+    let input: OrderInput = serde_json::from_value(serde_json::json!({
+        "external_id": format!("RET-{}", fastrand::u64(..)),
+        "placed_at": days_ago(5),
+        "currency": "EUR",
+        "buyer": {"name": "Camille Bernard", "email": "camille@exemple.fr"},
+        "lines": [{"sku": "PULL", "title": "Pull", "category": "vêtements", "quantity": 2, "unit_price_minor": 4500}],
+        "payment": {"provider": "stripe", "transaction_id": "ch_bench", "captured_minor": 9000},
+        "shipments": [{"carrier": "Colissimo", "shipped_at": days_ago(4), "delivered_at": days_ago(2),
+                       "lines": [{"line_id": "1", "quantity": 2}]}]
+    }))?;
+    Ok(store
+        .upsert_order(
+            operator_id,
+            merchant_id,
+            &input,
+            OrderId::from_bytes(random_bytes()),
+        )
+        .await?
+        .order_id)
+}
+
+/// One return, end to end through the store: open, authorise, receive, inspect, refund, settle.
+async fn return_lifecycle(store: &Store, order_id: OrderId) -> anyhow::Result<()> {
+    use amiable_domain::case::{InspectedLine, ItemCondition, ReceivedLine};
+    use amiable_domain::text::Label;
+    let case_id = CaseId::from_bytes(random_bytes());
+    let run = |command: Command, actor: Actor, order: Option<OrderId>| CommandRequest {
+        case_id,
+        expected_version: None,
+        command,
+        actor,
+        order_id: order,
+        at: None,
+    };
+    let mut open = run(
+        open_on_line_one(CaseKind::Return, "changed_mind", "Trop grand"),
+        Actor::Buyer,
+        Some(order_id),
+    );
+    open.expected_version = Some(0);
+    store.execute(open).await?;
+    let line = LineId::parse("1").expect("line");
+    let steps = [
+        Command::AuthoriseReturn { returnless: false },
+        Command::ReceiveReturn {
+            lines: vec![ReceivedLine {
+                line_id: line.clone(),
+                quantity: 1,
+                condition: ItemCondition::LikeNew,
+                note: None,
+            }],
+        },
+        Command::InspectReturn {
+            lines: vec![InspectedLine {
+                line_id: line,
+                compliant: true,
+                deductions: Vec::new(),
+            }],
+        },
+        Command::Refund {
+            amount: None,
+            deductions: Vec::new(),
+            gateway: Label::parse("manual").expect("label"),
+            resolve: true,
+        },
+        Command::SettleRefund {
+            refund_id: 1,
+            reference: Label::parse("bench").expect("label"),
+        },
+    ];
+    for command in steps {
+        store.execute(run(command, merchant(), None)).await?;
+    }
+    Ok(())
+}
+
+/// (d) Returns: rendering a label, and whole return lifecycles through the store (each
+/// money command locks the order's ledger row in the command's transaction).
+async fn returns_bench(
+    store: &Store,
+    operator_id: OperatorId,
+    merchant_id: MerchantId,
+    options: &Options,
+) -> anyhow::Result<ReturnsBench> {
+    use amiable_labels::{Address, LabelSpec, Language, PageSize};
+    let address = |name: &str| Address {
+        name: name.to_owned(),
+        lines: vec!["12 rue de l'Église".to_owned()],
+        postal_code: "69002".to_owned(),
+        city: "Lyon".to_owned(),
+        country: "FR".to_owned(),
+    };
+    let spec = LabelSpec {
+        rma: "RMA-7K3Q9P2X".to_owned(),
+        tracking_number: "CR123456785FR".to_owned(),
+        carrier_name: "Transporteur local".to_owned(),
+        service: "Retour prépayé".to_owned(),
+        from: address("Élodie Martin"),
+        to: address("Maison Colette – retours"),
+        weight_grams: 1250,
+        parcel_count: 1,
+        order_reference: "CMD-2026-004512".to_owned(),
+        issued_on: "23/11/2026".to_owned(),
+        expires_on: "07/12/2026".to_owned(),
+        items: vec!["2 × Pull en laine mérinos".to_owned()],
+        qr_payload: "https://litiges.example.fr/suivi/cases/0193".to_owned(),
+        language: Language::Fr,
+    };
+    let render_us = |size: PageSize| -> anyhow::Result<f64> {
+        let mut samples = Vec::new();
+        for _ in 0..201 {
+            let started = Instant::now();
+            std::hint::black_box(amiable_labels::render(std::hint::black_box(&spec), size)?);
+            samples.push(started.elapsed().as_secs_f64() * 1e6);
+        }
+        Ok(median(&mut samples))
+    };
+    let label_a6_us = render_us(PageSize::A6)?;
+    let label_a4_us = render_us(PageSize::A4)?;
+
+    let count = options.returns.max(1);
+    let mut orders = Vec::with_capacity(count);
+    for _ in 0..count {
+        orders.push(return_order(store, operator_id, merchant_id).await?);
+    }
+    // One at a time: the latency of a whole lifecycle (6 commits).
+    let sequential = count.min(200);
+    let mut latencies = Vec::with_capacity(sequential);
+    for order_id in &orders[..sequential] {
+        let started = Instant::now();
+        return_lifecycle(store, *order_id).await?;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    // Many at once, each client on its own orders: group commit batches them.
+    let rest: Vec<OrderId> = orders[sequential..].to_vec();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let per_client = rest.len().div_ceil(options.concurrency.max(1)).max(1);
+    for chunk in rest.chunks(per_client) {
+        let store = store.clone();
+        let chunk = chunk.to_vec();
+        tasks.spawn(async move {
+            for order_id in chunk {
+                return_lifecycle(&store, order_id).await?;
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(ReturnsBench {
+        label_a6_us,
+        label_a4_us,
+        sequential_ms: percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        sequential_p99_ms: percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        concurrent_per_second: rest.len() as f64 / seconds.max(1e-9),
+    })
 }
