@@ -599,3 +599,51 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_faulty_item_goes_back_under_the_guarantee_after_the_withdrawal_period() {
+    let log = Log::new();
+    // 9 months after delivery: the 14 days are long over, the 2 years are not.
+    let now = "2027-08-05T10:00:00Z";
+    let ctx = context(&log.order, ReturnPolicy::statutory(), at(now), 0);
+    let mut faulty = open_return("2", 1);
+    if let Command::Open { reason, .. } = &mut faulty {
+        *reason = ReasonCode::parse("defective").unwrap();
+    }
+    let events = log
+        .decide(&Actor::Buyer, &faulty, at(now), Some(&ctx))
+        .unwrap();
+    let CaseEvent::ReturnRequested {
+        lines,
+        return_shipping,
+        refund_due_by,
+        ..
+    } = &events[1]
+    else {
+        panic!("{events:?}");
+    };
+    // Even the personalised candle: a fault is not a change of mind.
+    assert_eq!(lines[0].basis, "C. conso L217-3");
+    assert_eq!(lines[0].until, Some(jiff::civil::date(2028, 11, 5)));
+    assert_eq!(
+        *return_shipping,
+        amiable_domain::returns::ReturnShipping::Merchant
+    );
+    assert_eq!(*refund_due_by, None);
+    // A change of mind at the same date is too late.
+    let code = log
+        .decide(&Actor::Buyer, &open_return("1", 1), at(now), Some(&ctx))
+        .unwrap_err()
+        .code()
+        .to_owned();
+    assert_eq!(code, "return.window_closed");
+    // Past the two years, the guarantee is over too.
+    let late = "2028-11-06T10:00:00Z";
+    let ctx = context(&log.order, ReturnPolicy::statutory(), at(late), 0);
+    let code = log
+        .decide(&Actor::Buyer, &faulty, at(late), Some(&ctx))
+        .unwrap_err()
+        .code()
+        .to_owned();
+    assert_eq!(code, "return.guarantee_expired");
+}

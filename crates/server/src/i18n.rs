@@ -1116,6 +1116,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "The captured amount cannot fall below what was already refunded.",
         "Le montant encaissé ne peut pas être inférieur à ce qui a déjà été remboursé.",
     ),
+    (
+        "return.not_delivered",
+        "This item was not delivered: the guarantee of conformity starts at delivery.",
+        "Cet article n’a pas été livré : la garantie de conformité court à compter de la livraison.",
+    ),
+    (
+        "return.guarantee_expired",
+        "The legal guarantee of conformity (2 years from delivery) is over.",
+        "La garantie légale de conformité (2 ans à compter de la livraison) a expiré.",
+    ),
 ];
 
 #[cfg(test)]

@@ -27,7 +27,10 @@ pub(super) fn open_return(
     case_id: &crate::ids::CaseId,
 ) -> Result<Vec<CaseEvent>, Rejection> {
     let Command::Open {
-        items, preferred, ..
+        items,
+        preferred,
+        reason,
+        ..
     } = command
     else {
         return Err(Rejection::NotOpened);
@@ -35,6 +38,7 @@ pub(super) fn open_return(
     let today = ctx.law.date_of(ctx.now);
     let mut lines = Vec::with_capacity(items.len());
     let mut withdrawal = false;
+    let mut conformity_return = false;
     for (index, item) in items.iter().enumerate() {
         let field = format!("items[{index}]");
         let line = order.line(&item.line_id).ok_or_else(|| {
@@ -51,6 +55,41 @@ pub(super) fn open_return(
                 "not in the order",
             )
         })?;
+        // A faulty item goes back under the legal guarantee of conformity, not the
+        // withdrawal right: two years from delivery, whatever the policy or the flags.
+        let line_reason = item.reason.as_ref().unwrap_or(reason);
+        if is_conformity(line_reason) {
+            let quantity = check_quantity(order, returns, item, line, &field)?;
+            let delivered = delivered_on(order, &item.line_id, ctx);
+            let Some(delivered) = delivered else {
+                return Err(invalid(
+                    &format!("{field}.line_id"),
+                    "return.not_delivered",
+                    "the guarantee of conformity starts at delivery",
+                ));
+            };
+            let flags: Vec<_> = line.flags.iter().copied().collect();
+            let covered = crate::law::conformity::guarantee(delivered, &flags, &ctx.law.conformity)
+                .filter(|g| today <= g.until);
+            let Some(covered) = covered else {
+                return Err(invalid(
+                    &format!("{field}.line_id"),
+                    "return.guarantee_expired",
+                    "the legal guarantee of conformity (2 years from delivery) is over",
+                ));
+            };
+            conformity_return = true;
+            lines.push(ReturnLine {
+                line_id: item.line_id.clone(),
+                quantity,
+                unit_price: line.unit_price,
+                until: Some(covered.until),
+                basis: "C. conso L217-3".to_owned(),
+                restocking_fee: None,
+                returnless: false,
+            });
+            continue;
+        }
         if !verdict.eligible {
             return Err(match (verdict.exception, verdict.basis) {
                 (Some(exception), _) => invalid(
@@ -77,31 +116,7 @@ pub(super) fn open_return(
                 ),
             });
         }
-        let taken = returns
-            .already_returned
-            .get(&item.line_id)
-            .copied()
-            .unwrap_or(0);
-        let delivered = delivered_quantity(order, &item.line_id);
-        let ceiling = delivered.unwrap_or(line.quantity.get());
-        if taken >= ceiling {
-            return Err(invalid(
-                &format!("{field}.quantity"),
-                "return.already_returned",
-                "every unit of this line is already in another return",
-            ));
-        }
-        if item.quantity.get() > ceiling - taken {
-            return Err(invalid(
-                &format!("{field}.quantity"),
-                if delivered.is_some_and(|d| d < line.quantity.get()) {
-                    "return.quantity_exceeds_delivered"
-                } else {
-                    "return.quantity_exceeds_returnable"
-                },
-                format!("at most {} can still be returned", ceiling - taken),
-            ));
-        }
+        check_quantity(order, returns, item, line, &field)?;
         // While the statutory period runs, the return is a withdrawal whatever the
         // policy adds: its refund deadline applies (L221-24).
         let basis = match (verdict.withdrawal_article, verdict.basis) {
@@ -185,7 +200,12 @@ pub(super) fn open_return(
     let mut events = vec![CaseEvent::ReturnRequested {
         policy: returns.policy_ref.clone(),
         lines: lines.clone(),
-        return_shipping: returns.policy.return_shipping,
+        // Sending back a faulty item costs the buyer nothing (C. conso L217-11).
+        return_shipping: if conformity_return {
+            crate::returns::ReturnShipping::Merchant
+        } else {
+            returns.policy.return_shipping
+        },
         preferred: *preferred,
         original_shipping,
         refund_due_by,
@@ -216,6 +236,67 @@ pub(super) fn open_return(
         }
     }
     Ok(events)
+}
+
+/// The quantity asked for, against what was delivered and what other returns took.
+fn check_quantity(
+    order: &Order,
+    returns: &ReturnContext,
+    item: &CaseItem,
+    line: &crate::order::OrderLine,
+    field: &str,
+) -> Result<crate::order::Quantity, Rejection> {
+    let taken = returns
+        .already_returned
+        .get(&item.line_id)
+        .copied()
+        .unwrap_or(0);
+    let delivered = delivered_quantity(order, &item.line_id);
+    let ceiling = delivered.unwrap_or(line.quantity.get());
+    if taken >= ceiling {
+        return Err(invalid(
+            &format!("{field}.quantity"),
+            "return.already_returned",
+            "every unit of this line is already in another return",
+        ));
+    }
+    if item.quantity.get() > ceiling - taken {
+        return Err(invalid(
+            &format!("{field}.quantity"),
+            if delivered.is_some_and(|d| d < line.quantity.get()) {
+                "return.quantity_exceeds_delivered"
+            } else {
+                "return.quantity_exceeds_returnable"
+            },
+            format!("at most {} can still be returned", ceiling - taken),
+        ));
+    }
+    Ok(item.quantity)
+}
+
+/// Reasons that say the goods were not as agreed: the guarantee of conformity
+/// (C. conso L217-3 ff.) rather than the withdrawal right.
+fn is_conformity(reason: &crate::reason::ReasonCode) -> bool {
+    use crate::reason::BuiltinReason as R;
+    matches!(
+        reason.root(),
+        R::Defective | R::NotAsDescribed | R::WrongItem | R::DamagedInTransit
+    )
+}
+
+/// The day the line was delivered (its last parcel), in the law's zone.
+fn delivered_on(
+    order: &Order,
+    line_id: &crate::ids::LineId,
+    ctx: &Context<'_>,
+) -> Option<jiff::civil::Date> {
+    order
+        .shipments
+        .iter()
+        .filter(|s| s.lines.iter().any(|l| &l.line_id == line_id))
+        .filter_map(|s| s.delivered_at)
+        .max()
+        .map(|at| ctx.law.date_of(at))
 }
 
 fn delivered_quantity(order: &Order, line_id: &crate::ids::LineId) -> Option<u32> {

@@ -376,6 +376,10 @@ pub struct LineAnswer {
     /// The last day of the statutory withdrawal period.
     #[schema(value_type = Option<String>, format = Date)]
     pub withdrawal_until: Option<jiff::civil::Date>,
+    /// A fault is covered by the legal guarantee of conformity until this day (C. conso
+    /// L217-3: two years from delivery), whatever the return period says.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub guarantee_until: Option<jiff::civil::Date>,
     /// The answer in one sentence, in the caller's language.
     pub why: String,
 }
@@ -567,6 +571,21 @@ pub async fn eligibility(
                 returnless: verdict.returnless,
                 withdrawal: verdict.withdrawal,
                 withdrawal_until: verdict.withdrawal_until,
+                guarantee_until: order
+                    .shipments
+                    .iter()
+                    .filter(|s| s.lines.iter().any(|l| l.line_id == line.line_id))
+                    .filter_map(|s| s.delivered_at)
+                    .max()
+                    .and_then(|at| {
+                        let flags: Vec<_> = line.flags.iter().copied().collect();
+                        amiable_domain::law::conformity::guarantee(
+                            law.date_of(at),
+                            &flags,
+                            &law.conformity,
+                        )
+                    })
+                    .map(|g| g.until),
                 why: why(lang, verdict, exception.as_deref(), overridden, returnable),
             })
         })
