@@ -211,6 +211,14 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
             }
             entries
         }
+        CaseEvent::RefundSettled {
+            late: Some(late), ..
+        } => match late.surcharge {
+            crate::law::refund::Surcharge::Percent { amount, .. } if amount.is_positive() => {
+                vec![LedgerEntry::Surcharge { amount }]
+            }
+            _ => Vec::new(),
+        },
         CaseEvent::RefundFailed { refund_id, .. } => before
             .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
             .map(|r| {

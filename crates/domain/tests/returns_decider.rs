@@ -647,3 +647,46 @@ fn a_faulty_item_goes_back_under_the_guarantee_after_the_withdrawal_period() {
         .to_owned();
     assert_eq!(code, "return.guarantee_expired");
 }
+
+#[test]
+fn a_refund_recorded_on_time_but_paid_late_carries_the_surcharge_from_payment() {
+    let mut log = received_return();
+    // Recorded on Friday 20 November, before the deadline (Monday 23)…
+    let events = log.apply(
+        merchant(),
+        Command::Refund {
+            amount: None,
+            deductions: Vec::new(),
+            gateway: Label::parse("stripe").unwrap(),
+            resolve: true,
+        },
+        "2026-11-20T10:00:00Z",
+        None,
+    );
+    assert!(matches!(
+        &events[0],
+        CaseEvent::RefundRecorded { late: None, .. }
+    ));
+    // …paid by the gateway on Wednesday 9 December: 16 days late → 5 %.
+    let events = log.apply(
+        Actor::System { id: "gw".into() },
+        Command::SettleRefund {
+            refund_id: 1,
+            reference: Label::parse("re_123").unwrap(),
+        },
+        "2026-12-09T10:00:00Z",
+        None,
+    );
+    let CaseEvent::RefundSettled {
+        late: Some(late), ..
+    } = &events[0]
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(late.days_late, 16);
+    assert!(
+        matches!(late.surcharge, Surcharge::Percent { percent: 5, amount, .. } if amount == eur(450))
+    );
+    assert_eq!(log.ledger.surcharge_due, eur(450));
+    assert_eq!(log.state().unwrap().refunds[0].late.as_ref(), Some(late));
+}

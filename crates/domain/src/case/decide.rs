@@ -165,6 +165,7 @@ impl Command {
         matches!(
             self,
             Command::Refund { .. }
+                | Command::SettleRefund { .. }
                 | Command::FailRefund { .. }
                 | Command::IssueStoreCredit { .. }
                 | Command::RecordExchange { .. }

@@ -893,10 +893,19 @@ pub(super) fn decide_return_or_money(
                 ));
             }
             match command {
-                Command::SettleRefund { .. } => vec![CaseEvent::RefundSettled {
-                    refund_id: *refund_id,
-                    reference: reference.clone(),
-                }],
+                Command::SettleRefund { .. } => {
+                    // What counts is the day the buyer is paid: a refund recorded on time
+                    // but paid after the deadline is late.
+                    let recorded = state.refunds.iter().find(|r| r.refund_id == *refund_id);
+                    let late = recorded
+                        .filter(|r| r.late.is_none())
+                        .and_then(|r| lateness(state, r.amount, ctx));
+                    vec![CaseEvent::RefundSettled {
+                        refund_id: *refund_id,
+                        reference: reference.clone(),
+                        late,
+                    }]
+                }
                 _ => vec![CaseEvent::RefundFailed {
                     refund_id: *refund_id,
                     error: reference.clone(),

@@ -137,6 +137,10 @@ pub enum CaseEvent {
     RefundSettled {
         refund_id: u32,
         reference: Label,
+        /// Paid after the legal deadline although recorded before it (a slow gateway):
+        /// the surcharge is owed from the day of payment (C. conso L242-4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late: Option<LateRefund>,
     },
     RefundFailed {
         refund_id: u32,

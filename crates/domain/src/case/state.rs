@@ -588,10 +588,14 @@ impl CaseState {
             CaseEvent::RefundSettled {
                 refund_id,
                 reference,
+                late,
             } => {
                 if let Some(refund) = self.refunds.iter_mut().find(|r| r.refund_id == *refund_id) {
                     refund.status = RefundStatus::Settled;
                     refund.reference = Some(reference.clone());
+                    if late.is_some() {
+                        refund.late = late.clone();
+                    }
                 }
             }
             CaseEvent::RefundFailed { refund_id, .. } => {
