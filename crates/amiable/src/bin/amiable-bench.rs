@@ -497,7 +497,8 @@ async fn return_order(
         "external_id": format!("RET-{}", fastrand::u64(..)),
         "placed_at": days_ago(5),
         "currency": "EUR",
-        "buyer": {"name": "Camille Bernard", "email": "camille@exemple.fr"},
+        // One buyer per order, as in life: the auto-approval count reads the buyer's returns.
+        "buyer": {"name": "Camille Bernard", "email": format!("camille.{}@exemple.fr", fastrand::u32(..))},
         "lines": [{"sku": "PULL", "title": "Pull", "category": "vêtements", "quantity": 2, "unit_price_minor": 4500}],
         "payment": {"provider": "stripe", "transaction_id": "ch_bench", "captured_minor": 9000},
         "shipments": [{"carrier": "Colissimo", "shipped_at": days_ago(4), "delivered_at": days_ago(2),
