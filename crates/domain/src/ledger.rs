@@ -211,14 +211,29 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
             }
             entries
         }
+        // Settled later than recorded: the surcharge owed grows by the difference.
         CaseEvent::RefundSettled {
-            late: Some(late), ..
-        } => match late.surcharge {
-            crate::law::refund::Surcharge::Percent { amount, .. } if amount.is_positive() => {
-                vec![LedgerEntry::Surcharge { amount }]
+            refund_id,
+            late: Some(late),
+            ..
+        } => {
+            let percent = |late: Option<&crate::case::LateRefund>| match late.map(|l| l.surcharge) {
+                Some(crate::law::refund::Surcharge::Percent { amount, .. }) => amount.amount_minor,
+                _ => 0,
+            };
+            let before = before
+                .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
+                .and_then(|r| r.late.as_ref());
+            let more = percent(Some(late)) - percent(before);
+            match late.surcharge {
+                crate::law::refund::Surcharge::Percent { amount, .. } if more > 0 => {
+                    vec![LedgerEntry::Surcharge {
+                        amount: Money::new(more, amount.currency),
+                    }]
+                }
+                _ => Vec::new(),
             }
-            _ => Vec::new(),
-        },
+        }
         CaseEvent::RefundFailed { refund_id, .. } => before
             .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
             .map(|r| {

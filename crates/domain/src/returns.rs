@@ -310,25 +310,19 @@ pub fn eligibility(
     calendar: &BusinessCalendar,
 ) -> Vec<LineEligibility> {
     let rules = WithdrawalRules::default();
-    let mut delivered: std::collections::BTreeMap<&LineId, u32> = std::collections::BTreeMap::new();
-    for shipment in order.shipments.iter().filter(|s| s.delivered_at.is_some()) {
-        for line in &shipment.lines {
-            *delivered.entry(&line.line_id).or_default() += line.quantity.get();
-        }
-    }
-    let everything_received = order
-        .lines
-        .iter()
-        .all(|line| delivered.get(&line.line_id).copied().unwrap_or(0) >= line.quantity.get());
-    let receipts: Vec<Date> = if everything_received {
+    // The last item is the last parcel of the order: while a parcel is on its way the
+    // period has not started. Lines that are never shipped (digital content, a cancelled
+    // unit) do not hold it back.
+    let in_transit = order.shipments.iter().any(|s| s.delivered_at.is_none());
+    let receipts: Vec<Date> = if in_transit {
+        Vec::new()
+    } else {
         order
             .shipments
             .iter()
             .filter_map(|s| s.delivered_at)
             .map(|at| at.to_zoned(zone.clone()).date())
             .collect()
-    } else {
-        Vec::new()
     };
     order
         .lines

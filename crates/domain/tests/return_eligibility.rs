@@ -197,3 +197,55 @@ fn a_policy_is_checked_and_cannot_undercut_the_operator_minimum() {
     // Meeting the minimum exactly is fine.
     assert!(minimum.undercuts(&minimum).is_empty());
 }
+
+#[test]
+fn a_line_never_shipped_does_not_hold_the_period_open_but_a_parcel_on_its_way_does() {
+    let with = |extra_shipment: serde_json::Value| {
+        let mut input = serde_json::json!({
+            "external_id": "CMD-ELIG-2",
+            "placed_at": "2026-11-02T09:15:00+01:00",
+            "currency": "EUR",
+            "buyer": {"name": "Claire Martin", "email": "claire.martin@exemple.fr", "locale": "fr"},
+            "lines": [
+                {"sku": "PULL-M", "title": "Pull en laine", "category": "vêtements", "quantity": 2, "unit_price_minor": 8900},
+                {"sku": "CARTE", "title": "Carte cadeau", "category": "cadeaux", "quantity": 1, "unit_price_minor": 2000, "flags": ["digital"]}
+            ],
+            "shipments": [
+                {"carrier": "Colissimo", "shipped_at": "2026-11-03T10:00:00Z", "delivered_at": "2026-11-05T10:00:00Z",
+                 "lines": [{"line_id": "1", "quantity": 1}]}
+            ]
+        });
+        if !extra_shipment.is_null() {
+            input["shipments"]
+                .as_array_mut()
+                .unwrap()
+                .push(extra_shipment);
+        }
+        let input: OrderInput = serde_json::from_value(input).unwrap();
+        let order = Order::from_input(
+            OrderId::from_bytes([1; 16]),
+            OperatorId::from_bytes([2; 16]),
+            MerchantId::from_bytes([3; 16]),
+            &input,
+        )
+        .unwrap();
+        eligibility(
+            &order,
+            &ReturnPolicy::statutory(),
+            Information::Given,
+            date(2029, 6, 1),
+            &TimeZone::get("Europe/Paris").unwrap(),
+            &BusinessCalendar::france(),
+        )
+    };
+    // The gift card is never shipped: the jumper's 14 days ran from 5 November 2026.
+    let lines = with(serde_json::Value::Null);
+    assert!(!lines[0].eligible);
+    // A second parcel still on its way: the period has not started.
+    let lines = with(
+        serde_json::json!({"carrier": "Colissimo", "shipped_at": "2026-11-04T10:00:00Z",
+                                        "lines": [{"line_id": "1", "quantity": 1}]}),
+    );
+    assert!(lines[0].eligible);
+    assert_eq!(lines[0].until, None);
+}

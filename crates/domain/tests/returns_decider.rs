@@ -690,3 +690,155 @@ fn a_refund_recorded_on_time_but_paid_late_carries_the_surcharge_from_payment() 
     assert_eq!(log.ledger.surcharge_due, eur(450));
     assert_eq!(log.state().unwrap().refunds[0].late.as_ref(), Some(late));
 }
+
+fn refund(amount: Option<i64>, gateway: &str, resolve: bool) -> Command {
+    Command::Refund {
+        amount: amount.map(eur),
+        deductions: Vec::new(),
+        gateway: Label::parse(gateway).unwrap(),
+        resolve,
+    }
+}
+
+#[test]
+fn an_exchange_cannot_follow_money_already_given_back() {
+    let mut log = received_return();
+    log.apply(
+        merchant(),
+        refund(Some(2000), "manual", false),
+        "2026-11-14T10:00:00Z",
+        None,
+    );
+    let exchange = Command::RecordExchange {
+        lines: vec![amiable_domain::case::ExchangeLine {
+            line_id: line("1"),
+            quantity: Quantity::new(2).unwrap(),
+            sku: Label::parse("PULL-L").unwrap(),
+            title: Label::parse("Pull en laine, taille L").unwrap(),
+            unit_price: eur(1),
+        }],
+        gateway: Label::parse("manual").unwrap(),
+    };
+    assert_eq!(
+        log.rejected(merchant(), exchange, "2026-11-14T11:00:00Z"),
+        "exchange.after_money_moved"
+    );
+}
+
+#[test]
+fn a_gateway_refund_is_settled_or_failed_by_the_gateway_only_and_a_failure_keeps_the_resolution() {
+    let mut log = received_return();
+    log.apply(
+        merchant(),
+        refund(None, "stripe", true),
+        "2026-11-14T10:00:00Z",
+        None,
+    );
+    let settle = Command::SettleRefund {
+        refund_id: 1,
+        reference: Label::parse("à la main").unwrap(),
+    };
+    assert_eq!(
+        log.rejected(merchant(), settle, "2026-11-14T11:00:00Z"),
+        "refund.gateway_owned"
+    );
+    log.apply(
+        Actor::System {
+            id: "gateway:stripe".into(),
+        },
+        Command::FailRefund {
+            refund_id: 1,
+            error: Label::parse("carte expirée").unwrap(),
+        },
+        "2026-11-14T12:00:00Z",
+        None,
+    );
+    // The agreed resolution stands; the money is still owed and can be paid again.
+    let state = log.state().unwrap();
+    assert_eq!(state.status, amiable_domain::case::CaseStatus::Resolved);
+    assert_eq!(
+        state.resolution.unwrap().kind,
+        ResolutionKind::ReturnAndRefund
+    );
+    log.apply(
+        merchant(),
+        refund(None, "manual", true),
+        "2026-11-15T10:00:00Z",
+        None,
+    );
+    assert_eq!(log.ledger.refunded, eur(9000));
+}
+
+#[test]
+fn an_offer_accepted_before_authorisation_is_paid_as_agreed() {
+    let mut log = Log::new();
+    let now = "2026-11-09T10:00:00Z";
+    let ctx = context(&log.order, ReturnPolicy::statutory(), at(now), 0);
+    log.apply(Actor::Buyer, open_return("1", 1), now, Some(&ctx));
+    let mut terms = amiable_domain::case::Resolution::simple(ResolutionKind::PartialRefund);
+    terms.amount = Some(eur(3000));
+    log.apply(
+        merchant(),
+        Command::ProposeOffer {
+            terms,
+            message: None,
+        },
+        "2026-11-09T11:00:00Z",
+        None,
+    );
+    log.apply(
+        Actor::Buyer,
+        Command::AcceptOffer { offer_id: 1 },
+        "2026-11-09T12:00:00Z",
+        None,
+    );
+    log.apply(
+        merchant(),
+        refund(Some(3000), "manual", true),
+        "2026-11-09T13:00:00Z",
+        None,
+    );
+    assert_eq!(log.ledger.refunded, eur(3000));
+    // Paid: nothing more is agreed.
+    assert_eq!(
+        log.rejected(
+            merchant(),
+            refund(Some(100), "manual", false),
+            "2026-11-09T14:00:00Z"
+        ),
+        "case.invalid_status"
+    );
+}
+
+#[test]
+fn a_return_is_refused_through_its_own_command_and_not_after_money_moved() {
+    let mut log = received_return();
+    let mut refusal = amiable_domain::case::Resolution::simple(ResolutionKind::Refusal);
+    refusal.note = Some(Label::parse("Article porté").unwrap());
+    assert_eq!(
+        log.rejected(
+            merchant(),
+            Command::Resolve {
+                resolution: refusal
+            },
+            "2026-11-13T10:00:00Z"
+        ),
+        "resolution.use_refuse_return"
+    );
+    log.apply(
+        merchant(),
+        refund(Some(4500), "manual", false),
+        "2026-11-13T11:00:00Z",
+        None,
+    );
+    assert_eq!(
+        log.rejected(
+            merchant(),
+            Command::RefuseReturn {
+                ground: Label::parse("Article porté").unwrap()
+            },
+            "2026-11-13T12:00:00Z"
+        ),
+        "case.money_moved"
+    );
+}

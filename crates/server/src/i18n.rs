@@ -1126,6 +1126,21 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "The legal guarantee of conformity (2 years from delivery) is over.",
         "La garantie légale de conformité (2 ans à compter de la livraison) a expiré.",
     ),
+    (
+        "refund.gateway_owned",
+        "This refund is executed by a payment gateway: only the gateway settles or fails it.",
+        "Ce remboursement est exécuté par un prestataire de paiement : lui seul le confirme ou le déclare en échec.",
+    ),
+    (
+        "exchange.after_money_moved",
+        "This case already gave money or goods back: no exchange now.",
+        "Ce dossier a déjà donné lieu à un remboursement ou un échange : plus d’échange possible.",
+    ),
+    (
+        "resolution.use_refuse_return",
+        "Refuse a return with the refusal of the return, stating its ground.",
+        "Refusez un retour par le refus du retour, motif à l’appui.",
+    ),
 ];
 
 #[cfg(test)]

@@ -145,6 +145,17 @@ pub fn auto_close(state: &CaseState, automation: &Automation, now: Timestamp) ->
     if state.status != CaseStatus::Resolved {
         return AutoClose::NothingToDo;
     }
+    // Not while a refund waits for the payment gateway: look again tomorrow.
+    if state
+        .refunds
+        .iter()
+        .any(|r| r.status == super::model::RefundStatus::Pending)
+    {
+        return AutoClose::NotBefore(
+            now.saturating_add(SignedDuration::from_hours(24))
+                .unwrap_or(now),
+        );
+    }
     let due = state
         .last_activity_at
         .saturating_add(automation.auto_close_after)

@@ -114,6 +114,8 @@ pub enum Command {
     },
     RecordExchange {
         lines: Vec<ExchangeLine>,
+        /// The gateway that refunds a price difference owed to the buyer.
+        gateway: Label,
     },
     Compensate {
         kind: GoodwillKind,
@@ -474,7 +476,8 @@ pub fn decide(
                 ));
             }
             check_terms(resolution, state, "resolution")?;
-            // On a return, money is moved by its own commands, which the ledger checks.
+            // On a return, money is moved by its own commands, which the ledger checks, and a
+            // refusal goes through `refuse_return` (with its stage rules).
             if state.returns.is_some()
                 && (resolution.kind.is_refund()
                     || matches!(
@@ -486,6 +489,29 @@ pub fn decide(
                     "resolution.kind",
                     "resolution.money_command_required",
                     "resolve a return with a refund, store credit or exchange command",
+                ));
+            }
+            if state.returns.is_some() && resolution.kind == ResolutionKind::Refusal {
+                return Err(invalid(
+                    "resolution.kind",
+                    "resolution.use_refuse_return",
+                    "refuse a return with return/refuse",
+                ));
+            }
+            let money_moved = state
+                .refunds
+                .iter()
+                .any(|r| r.status != RefundStatus::Failed)
+                || state.store_credit.is_some()
+                || state.exchange.is_some();
+            if state.returns.is_some()
+                && money_moved
+                && resolution.kind != ResolutionKind::Withdrawn
+            {
+                return Err(invalid(
+                    "resolution.kind",
+                    "case.money_moved",
+                    "money was given back on this return: resolve it with a money command",
                 ));
             }
             vec![CaseEvent::Resolved {
@@ -529,7 +555,7 @@ pub fn decide(
                     party,
                 });
             }
-            // Once the goods are back with the merchant, the return is settled, not cancelled.
+            // Once the parcel has left, the return is settled, not cancelled — by anyone.
             if let Some(progress) = &state.returns
                 && matches!(
                     progress.stage,
@@ -539,7 +565,6 @@ pub fn decide(
                         | ReturnStage::Received
                         | ReturnStage::Inspected
                 )
-                && party == Buyer
             {
                 return Err(Rejection::ReturnStage {
                     command: command.name(),

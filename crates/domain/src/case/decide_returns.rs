@@ -12,7 +12,6 @@ use crate::ledger::{LedgerEntry, LedgerError, OrderLedger, entries};
 use crate::money::Money;
 use crate::order::Order;
 use crate::returns::{Basis, ReturnContext, rma_for};
-use crate::text::Label;
 use std::collections::BTreeMap;
 
 use CaseStatus::Open;
@@ -79,6 +78,11 @@ pub(super) fn open_return(
                 ));
             };
             conformity_return = true;
+            // Within the 14 days, the buyer also holds the withdrawal right, which needs no
+            // reason: its refund deadline applies too (L221-18, L221-24).
+            if verdict.withdrawal {
+                withdrawal = true;
+            }
             lines.push(ReturnLine {
                 line_id: item.line_id.clone(),
                 quantity,
@@ -461,10 +465,6 @@ fn resolved(kind: ResolutionKind, amount: Option<Money>) -> Resolution {
     resolution
 }
 
-fn label(value: &str) -> Label {
-    Label::parse(value).unwrap_or_else(|_| Label::parse("-").expect("a one-character label"))
-}
-
 /// The money commands need the order's ledger; the store always supplies it for them.
 fn ledger<'a>(ctx: &Context<'a>) -> Result<&'a OrderLedger, Rejection> {
     ctx.ledger.ok_or(Rejection::OrderRequired)
@@ -487,38 +487,91 @@ fn case_value(state: &CaseState) -> Money {
             let shipping = progress.original_shipping.map_or(0, |m| m.amount_minor);
             Money::new(lines.saturating_add(shipping), state.order_total.currency)
         }
-        None => state.claimed.unwrap_or(state.order_total),
+        // What was claimed, or more when an accepted offer or a decision awarded more;
+        // never beyond the order.
+        None => {
+            let agreed = state.resolution.as_ref().and_then(|r| match r.kind {
+                ResolutionKind::FullRefund => Some(state.order_total.amount_minor),
+                _ => r.amount.map(|a| a.amount_minor),
+            });
+            let claimed = state.claimed.map_or(state.order_total.amount_minor, |c| {
+                c.amount_minor.max(agreed.unwrap_or(0))
+            });
+            Money::new(
+                claimed.min(state.order_total.amount_minor),
+                state.order_total.currency,
+            )
+        }
     }
 }
 
 /// What this case already gave back: refunds not failed, and store credit.
 fn given_back(state: &CaseState) -> i64 {
-    state.refunded().saturating_add(
-        state
-            .store_credit
-            .as_ref()
-            .map_or(0, |c| c.amount.amount_minor),
-    )
+    // Goods sent in exchange replace the value of the lines they stand for.
+    let exchanged: i64 = match (&state.exchange, &state.returns) {
+        (Some(exchange), Some(progress)) => exchange
+            .lines
+            .iter()
+            .map(|e| {
+                let price = progress
+                    .lines
+                    .iter()
+                    .find(|l| l.line_id == e.line_id)
+                    .map_or(0, |l| l.unit_price.amount_minor);
+                price.saturating_mul(i64::from(e.quantity.get()))
+            })
+            .fold(0, i64::saturating_add),
+        _ => 0,
+    };
+    state
+        .refunded()
+        .saturating_add(
+            state
+                .store_credit
+                .as_ref()
+                .map_or(0, |c| c.amount.amount_minor),
+        )
+        .saturating_add(exchanged)
+}
+
+/// The amount a resolution agreed to give back (`None`: nothing in money).
+fn agreed_amount(state: &CaseState) -> Option<i64> {
+    let resolution = state.resolution.as_ref()?;
+    match resolution.kind {
+        ResolutionKind::FullRefund | ResolutionKind::ReturnAndRefund | ResolutionKind::Exchange => {
+            Some(
+                resolution
+                    .amount
+                    .map_or(case_value(state).amount_minor, |a| a.amount_minor),
+            )
+        }
+        ResolutionKind::PartialRefund | ResolutionKind::StoreCredit => {
+            resolution.amount.map(|a| a.amount_minor)
+        }
+        _ => None,
+    }
 }
 
 /// Money commands run on an open case, or on a case resolved with money terms
 /// (an accepted offer) that nothing has executed yet.
 fn money_status(command: &Command, state: &CaseState) -> Result<(), Rejection> {
-    let agreed_not_paid = state.status == CaseStatus::Resolved
-        && state.resolution.as_ref().is_some_and(|r| {
-            r.kind.is_refund()
-                || matches!(
-                    r.kind,
-                    ResolutionKind::StoreCredit | ResolutionKind::Exchange
-                )
-        })
-        && given_back(state) == 0
-        && state.exchange.is_none();
-    if state.status == Open || agreed_not_paid {
+    if state.status == Open || agreed_not_paid(state) {
         Ok(())
     } else {
         require_status(command, state, &[Open])
     }
+}
+
+/// A case resolved (or closed) with money terms — an accepted offer, a decision, a refund
+/// that then failed — that has not given back what was agreed: money commands still run.
+fn agreed_not_paid(state: &CaseState) -> bool {
+    matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed)
+        && agreed_amount(state).is_some_and(|agreed| given_back(state) < agreed)
+        && !(state.exchange.is_some()
+            && state
+                .resolution
+                .as_ref()
+                .is_some_and(|r| r.kind == ResolutionKind::Exchange))
 }
 
 /// Refuses more than the case can still give back.
@@ -541,7 +594,13 @@ fn check_case_ceiling(state: &CaseState, amount: &Money, field: &str) -> Result<
 
 /// Refunds are not possible before a return is authorised, nor after a refusal.
 fn refund_stage(command: &Command, state: &CaseState) -> Result<(), Rejection> {
-    if state.returns.is_some() {
+    // An offer accepted (or a decision taken) before the return was authorised is paid as agreed.
+    let agreed_early = agreed_not_paid(state)
+        && state
+            .returns
+            .as_ref()
+            .is_some_and(|r| r.stage == ReturnStage::Requested);
+    if state.returns.is_some() && !agreed_early {
         return_stage(
             command,
             state,
@@ -881,25 +940,40 @@ pub(super) fn decide_return_or_money(
             error: reference,
         } => {
             require_party(command, party, &[Merchant, Operator, System])?;
-            let pending = state
+            let Some(pending) = state
                 .refunds
                 .iter()
-                .any(|r| r.refund_id == *refund_id && r.status == RefundStatus::Pending);
-            if !pending {
+                .find(|r| r.refund_id == *refund_id && r.status == RefundStatus::Pending)
+            else {
                 return Err(invalid(
                     "refund_id",
                     "refund.not_pending",
                     format!("refund {refund_id} is not waiting for the gateway"),
+                ));
+            };
+            // A refund executed by a payment gateway is settled or failed by that gateway
+            // only; a person records the outcome of refunds made outside amiable (`manual`).
+            if pending.gateway.as_str() != "manual" && party != System {
+                return Err(invalid(
+                    "refund_id",
+                    "refund.gateway_owned",
+                    format!("refund {refund_id} is executed by {}", pending.gateway),
                 ));
             }
             match command {
                 Command::SettleRefund { .. } => {
                     // What counts is the day the buyer is paid: a refund recorded on time
                     // but paid after the deadline is late.
-                    let recorded = state.refunds.iter().find(|r| r.refund_id == *refund_id);
-                    let late = recorded
-                        .filter(|r| r.late.is_none())
-                        .and_then(|r| lateness(state, r.amount, ctx));
+                    // Recomputed on the day of payment; recorded only when it adds to what the
+                    // refund already carried (the ledger owes the difference).
+                    let surcharge = |late: Option<&LateRefund>| match late.map(|l| l.surcharge) {
+                        Some(Surcharge::Percent { amount, .. }) => amount.amount_minor,
+                        _ => 0,
+                    };
+                    let late = lateness(state, pending.amount, ctx).filter(|now| {
+                        pending.late.is_none()
+                            || surcharge(Some(now)) > surcharge(pending.late.as_ref())
+                    });
                     vec![CaseEvent::RefundSettled {
                         refund_id: *refund_id,
                         reference: reference.clone(),
@@ -988,9 +1062,16 @@ pub(super) fn decide_return_or_money(
             }
             events
         }
-        Command::RecordExchange { lines } => {
+        Command::RecordExchange { lines, gateway } => {
             require_party(command, party, &[Merchant, Operator])?;
             money_status(command, state)?;
+            if given_back(state) > 0 {
+                return Err(invalid(
+                    "lines",
+                    "exchange.after_money_moved",
+                    "this case already gave money or goods back",
+                ));
+            }
             refund_stage(command, state)?;
             let ledger = ledger(ctx)?;
             if let Some(progress) = &state.returns {
@@ -1085,7 +1166,7 @@ pub(super) fn decide_return_or_money(
                     refund_id: state.refunds.len() as u32 + 1,
                     amount: Money::new(-difference.amount_minor, difference.currency),
                     deductions: Vec::new(),
-                    gateway: label("manual"),
+                    gateway: gateway.clone(),
                     late: None,
                 });
             }

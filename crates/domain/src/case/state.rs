@@ -602,18 +602,6 @@ impl CaseState {
                 if let Some(refund) = self.refunds.iter_mut().find(|r| r.refund_id == *refund_id) {
                     refund.status = RefundStatus::Failed;
                 }
-                // A case resolved by refunds none of which went through is open again:
-                // the buyer is still owed the money.
-                let refund_resolution =
-                    self.resolution.as_ref().is_some_and(|r| r.kind.is_refund());
-                if self.status == CaseStatus::Resolved && refund_resolution && self.refunded() == 0
-                {
-                    self.status = CaseStatus::Open;
-                    self.resolution = None;
-                    self.resolved_at = None;
-                    self.decision = None;
-                    self.waiting_on = Some(Party::Merchant);
-                }
             }
             CaseEvent::StoreCreditIssued { amount, bonus } => {
                 let record = match self.store_credit.take() {

@@ -1529,7 +1529,10 @@ pub async fn exchange(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::RecordExchange { lines: body.lines };
+    let command = Command::RecordExchange {
+        lines: body.lines,
+        gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
+    };
     let outcome = run(
         &state,
         &principal,

@@ -136,7 +136,15 @@ impl Story<'_> {
             Exchanged => {
                 self.receive(Condition::AsSent, dropped, (40, 100))?;
                 let lines = self.exchange_lines()?;
-                self.act(Who::Shop, (1, 24), Command::RecordExchange { lines }, false)?;
+                self.act(
+                    Who::Shop,
+                    (1, 24),
+                    Command::RecordExchange {
+                        lines,
+                        gateway: amiable_domain::text::Label::parse("manual").expect("label"),
+                    },
+                    false,
+                )?;
                 let text = say::shop_exchange_sent(&self.voice, self.casting.other_size);
                 self.message(Who::Shop, (0, 1), text, true)
             }
