@@ -214,6 +214,7 @@ pub async fn upload(
         at: None,
     };
     let outcome = state.store().execute(request).await?;
+    let outcome = super::cases::for_principal(&state, &principal, outcome).await?;
     Ok(super::cases::command_response(
         StatusCode::CREATED,
         &outcome,

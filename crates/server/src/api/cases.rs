@@ -96,6 +96,21 @@ pub fn command_response(status: StatusCode, outcome: &CommandOutcome) -> Respons
     response
 }
 
+/// What a buyer is shown of a command's outcome: the public events and the state without
+/// staff-only counters and reminders (the same view as `GET /cases/{id}`).
+pub async fn for_principal(
+    state: &AppState,
+    principal: &Principal,
+    mut outcome: CommandOutcome,
+) -> Result<CommandOutcome, Problem> {
+    if matches!(principal, Principal::Buyer { .. }) {
+        let timeline = state.store().timeline(outcome.case_id).await?;
+        hide_internal(&mut outcome.state, &timeline);
+        outcome.events.retain(|e| is_public(&e.event));
+    }
+    Ok(outcome)
+}
+
 /// The operator, merchant and order of a case: what authorisation needs.
 /// A case never changes hands, so the answer is cached.
 pub async fn case_resource(state: &AppState, case_id: CaseId) -> Result<Resource, Problem> {
@@ -178,6 +193,7 @@ async fn run(
         at: None,
     };
     let outcome = state.store().execute(request).await?;
+    let outcome = for_principal(state, principal, outcome).await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
@@ -284,6 +300,7 @@ pub async fn open(
         case_id,
         Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
     );
+    let outcome = for_principal(&state, &principal, outcome).await?;
     let mut response = command_response(StatusCode::CREATED, &outcome);
     response.headers_mut().insert(
         header::LOCATION,
