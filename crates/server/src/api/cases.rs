@@ -173,15 +173,15 @@ pub fn expected_version_of(
     Ok(version)
 }
 
-/// Runs one command on an existing case for the caller.
-async fn run(
+/// Runs one command on an existing case for the caller, after checking the action on it.
+pub(crate) async fn execute_for(
     state: &AppState,
     principal: &Principal,
     case_id: CaseId,
     action: Action,
     expected: Option<i64>,
     command: Command,
-) -> Result<Response, Problem> {
+) -> Result<CommandOutcome, Problem> {
     let resource = case_resource(state, case_id).await?;
     allow(principal, action, &resource, "case")?;
     let request = CommandRequest {
@@ -192,7 +192,19 @@ async fn run(
         order_id: None,
         at: None,
     };
-    let outcome = state.store().execute(request).await?;
+    Ok(state.store().execute(request).await?)
+}
+
+/// Runs one command on an existing case for the caller and answers with the caller's view.
+async fn run(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    action: Action,
+    expected: Option<i64>,
+    command: Command,
+) -> Result<Response, Problem> {
+    let outcome = execute_for(state, principal, case_id, action, expected, command).await?;
     let outcome = for_principal(state, principal, outcome).await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }

@@ -698,27 +698,7 @@ pub async fn ledger(
 
 // --------------------------------------------------------------- lifecycle
 
-/// Runs a command for the caller, after checking the action on the case.
-async fn run(
-    state: &AppState,
-    principal: &Principal,
-    case_id: CaseId,
-    action: Action,
-    expected: Option<i64>,
-    command: Command,
-) -> Result<CommandOutcome, Problem> {
-    let resource = case_resource(state, case_id).await?;
-    allow(principal, action, &resource, "case")?;
-    let request = CommandRequest {
-        case_id,
-        expected_version: expected,
-        command,
-        actor: principal.actor(),
-        order_id: None,
-        at: None,
-    };
-    Ok(state.store().execute(request).await?)
-}
+use super::cases::execute_for as run;
 
 /// Appends a later outcome's events to an earlier one, for one answer.
 pub fn chain(mut first: CommandOutcome, then: CommandOutcome) -> CommandOutcome {
@@ -1375,31 +1355,50 @@ fn parse_refund_id(raw: &str) -> Result<u32, Problem> {
         .ok_or_else(|| Problem::not_found("refund"))
 }
 
+/// Settles or fails refund `refund_id` of a case: the command made from the refund's id.
+async fn refund_outcome(
+    state: &AppState,
+    principal: &Principal,
+    (case_id, refund_id): (String, String),
+    headers: &HeaderMap,
+    expected_version: Option<i64>,
+    command: impl FnOnce(u32) -> Command,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let refund_id = parse_refund_id(&refund_id)?;
+    let expected = expected_version_of(headers, expected_version)?;
+    let outcome = run(
+        state,
+        principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command(refund_id),
+    )
+    .await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+
 /// `POST /api/v1/cases/{case_id}/refunds/{refund_id}/settle`.
 pub async fn settle_refund(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path((case_id, refund_id)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<SettleBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let refund_id = parse_refund_id(&refund_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::SettleRefund {
-        refund_id,
-        reference: body.reference,
-    };
-    let outcome = run(
+    refund_outcome(
         &state,
         &principal,
-        case_id,
-        Action::MoveMoney,
-        expected,
-        command,
+        ids,
+        &headers,
+        body.expected_version,
+        |refund_id| Command::SettleRefund {
+            refund_id,
+            reference: body.reference,
+        },
     )
-    .await?;
-    Ok(command_response(StatusCode::OK, &outcome))
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -1426,27 +1425,22 @@ case_command_doc!(
 pub async fn fail_refund(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path((case_id, refund_id)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<FailBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let refund_id = parse_refund_id(&refund_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::FailRefund {
-        refund_id,
-        error: body.error,
-    };
-    let outcome = run(
+    refund_outcome(
         &state,
         &principal,
-        case_id,
-        Action::MoveMoney,
-        expected,
-        command,
+        ids,
+        &headers,
+        body.expected_version,
+        |refund_id| Command::FailRefund {
+            refund_id,
+            error: body.error,
+        },
     )
-    .await?;
-    Ok(command_response(StatusCode::OK, &outcome))
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
