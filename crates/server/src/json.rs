@@ -15,7 +15,7 @@ pub struct JsonBody<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Problem;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let is_json = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -33,25 +33,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = bytes::Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "request.too_large",
-                        "the request body is over the size limit",
-                    )
-                } else {
-                    Problem::new(
-                        StatusCode::BAD_REQUEST,
-                        "request.unreadable",
-                        rejection.body_text(),
-                    )
-                }
-            })?;
+        let bytes = read_limited(request).await?;
         parse(&bytes).map(JsonBody)
     }
+}
+
+/// Reads a request body of at most [`crate::MAX_JSON_BODY`] bytes. Beyond it, the rest is
+/// read and thrown away (up to [`crate::api::attachments::DRAIN_ALLOWANCE`]) before the 413,
+/// so that a client still sending gets the answer instead of a connection reset.
+async fn read_limited(request: Request) -> Result<Vec<u8>, Problem> {
+    use http_body_util::BodyExt;
+    let mut body = request.into_body();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "request.unreadable",
+                error.to_string(),
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if over || bytes.len() + data.len() > crate::MAX_JSON_BODY {
+            over = true;
+            bytes = Vec::new();
+            if seen > crate::api::attachments::DRAIN_ALLOWANCE {
+                break;
+            }
+            continue;
+        }
+        bytes.extend_from_slice(&data);
+    }
+    if over {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            "the request body is over the size limit",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// A JSON body that may be left out entirely (an empty body is `None`);
