@@ -842,3 +842,15 @@ fn a_return_is_refused_through_its_own_command_and_not_after_money_moved() {
         "case.money_moved"
     );
 }
+
+#[test]
+fn the_surcharge_is_capped_at_the_price_for_the_case_as_a_whole() {
+    let mut log = received_return();
+    // 400 days late: 50 % + 11 months × 5 points = 105 % of each 45 € refund.
+    let when = "2027-12-28T10:00:00Z";
+    log.apply(merchant(), refund(Some(4500), "manual", false), when, None);
+    assert_eq!(log.ledger.surcharge_due, eur(4725));
+    log.apply(merchant(), refund(Some(4500), "manual", false), when, None);
+    // Not 2 × 47.25 €: at most the price of what was returned (90 €), L242-4.
+    assert_eq!(log.ledger.surcharge_due, eur(9000));
+}

@@ -421,7 +421,13 @@ fn check_ledger(
 }
 
 /// Whether this refund is late, and the surcharge the law adds (C. conso L221-24, L242-4).
-fn lateness(state: &CaseState, amount: Money, ctx: &Context<'_>) -> Option<LateRefund> {
+/// `excluding` names a refund whose own surcharge is being recomputed (at its settlement).
+fn lateness(
+    state: &CaseState,
+    amount: Money,
+    ctx: &Context<'_>,
+    excluding: Option<u32>,
+) -> Option<LateRefund> {
     let progress = state.returns.as_ref()?;
     let due_by = progress.refund_due_by?;
     // The trader may hold the refund until the goods are back or proven sent, the first of the two.
@@ -445,9 +451,21 @@ fn lateness(state: &CaseState, amount: Money, ctx: &Context<'_>) -> Option<LateR
                 .saturating_mul(i64::from(l.quantity.get()))
         })
         .sum::<i64>();
+    // "jusqu'au prix du produit": the cap holds for the case as a whole, so what earlier
+    // refunds of it already owe comes off.
+    let already: i64 = state
+        .refunds
+        .iter()
+        .filter(|r| r.status != RefundStatus::Failed && Some(r.refund_id) != excluding)
+        .filter_map(|r| match r.late.as_ref().map(|l| l.surcharge) {
+            Some(Surcharge::Percent { amount, .. }) => Some(amount.amount_minor),
+            _ => None,
+        })
+        .sum();
+    let cap = product_price.saturating_sub(already).max(0);
     let surcharge = late_refund_surcharge(
         amount,
-        Money::new(product_price, amount.currency),
+        Money::new(cap, amount.currency),
         late,
         &ctx.law.refund,
     )
@@ -906,7 +924,7 @@ pub(super) fn decide_return_or_money(
             check_money(&amount, ledger, "amount")?;
             check_case_ceiling(state, &amount, "amount")?;
             itemised.extend(deductions.iter().cloned());
-            let late = lateness(state, amount, ctx);
+            let late = lateness(state, amount, ctx, None);
             let mut events = vec![CaseEvent::RefundRecorded {
                 refund_id: state.refunds.len() as u32 + 1,
                 amount,
@@ -970,10 +988,11 @@ pub(super) fn decide_return_or_money(
                         Some(Surcharge::Percent { amount, .. }) => amount.amount_minor,
                         _ => 0,
                     };
-                    let late = lateness(state, pending.amount, ctx).filter(|now| {
-                        pending.late.is_none()
-                            || surcharge(Some(now)) > surcharge(pending.late.as_ref())
-                    });
+                    let late =
+                        lateness(state, pending.amount, ctx, Some(*refund_id)).filter(|now| {
+                            pending.late.is_none()
+                                || surcharge(Some(now)) > surcharge(pending.late.as_ref())
+                        });
                     vec![CaseEvent::RefundSettled {
                         refund_id: *refund_id,
                         reference: reference.clone(),
