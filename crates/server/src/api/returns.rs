@@ -700,6 +700,21 @@ pub async fn ledger(
 
 use super::cases::execute_for as run;
 
+/// Parses the case id and the expected version of a request, then runs its command.
+async fn outcome_for(
+    state: &AppState,
+    principal: &Principal,
+    case_id: &str,
+    headers: &HeaderMap,
+    expected_version: Option<i64>,
+    action: Action,
+    command: Command,
+) -> Result<CommandOutcome, Problem> {
+    let case_id = parse_case_id(case_id)?;
+    let expected = expected_version_of(headers, expected_version)?;
+    run(state, principal, case_id, action, expected, command).await
+}
+
 /// Appends a later outcome's events to an earlier one, for one answer.
 pub fn chain(mut first: CommandOutcome, then: CommandOutcome) -> CommandOutcome {
     first.events.extend(then.events);
@@ -825,18 +840,16 @@ pub async fn authorise(
     headers: HeaderMap,
     JsonBody(body): JsonBody<AuthoriseBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::AuthoriseReturn {
-        returnless: body.returnless,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::HandleReturn,
-        expected,
-        command,
+        Command::AuthoriseReturn {
+            returnless: body.returnless,
+        },
     )
     .await?;
     let outcome = label_after_authorisation(&state, outcome).await;
@@ -870,18 +883,16 @@ pub async fn refuse(
     headers: HeaderMap,
     JsonBody(body): JsonBody<RefuseBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::RefuseReturn {
-        ground: body.ground,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::HandleReturn,
-        expected,
-        command,
+        Command::RefuseReturn {
+            ground: body.ground,
+        },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1074,21 +1085,19 @@ pub async fn scan(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ScanBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, None)?;
-    let command = Command::RecordParcelScan {
-        status: body.status,
-        scanned_at: body.scanned_at,
-        location: body.location,
-        carrier_event_id: body.carrier_event_id,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        None,
         Action::HandleReturn,
-        expected,
-        command,
+        Command::RecordParcelScan {
+            status: body.status,
+            scanned_at: body.scanned_at,
+            location: body.location,
+            carrier_event_id: body.carrier_event_id,
+        },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1120,16 +1129,14 @@ pub async fn receive(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ReceiveBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::ReceiveReturn { lines: body.lines };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::HandleReturn,
-        expected,
-        command,
+        Command::ReceiveReturn { lines: body.lines },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1161,16 +1168,14 @@ pub async fn inspect(
     headers: HeaderMap,
     JsonBody(body): JsonBody<InspectBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::InspectReturn { lines: body.lines };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::HandleReturn,
-        expected,
-        command,
+        Command::InspectReturn { lines: body.lines },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1476,20 +1481,18 @@ pub async fn store_credit(
     headers: HeaderMap,
     JsonBody(body): JsonBody<StoreCreditBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::IssueStoreCredit {
-        amount: body.amount,
-        bonus_percent: body.bonus_percent,
-        resolve: body.resolve,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::MoveMoney,
-        expected,
-        command,
+        Command::IssueStoreCredit {
+            amount: body.amount,
+            bonus_percent: body.bonus_percent,
+            resolve: body.resolve,
+        },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1521,19 +1524,17 @@ pub async fn exchange(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ExchangeBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::RecordExchange {
-        lines: body.lines,
-        gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::MoveMoney,
-        expected,
-        command,
+        Command::RecordExchange {
+            lines: body.lines,
+            gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
+        },
     )
     .await?;
     let outcome = settle(&state, &principal, outcome, None).await?;
@@ -1572,21 +1573,19 @@ pub async fn compensation(
     headers: HeaderMap,
     JsonBody(body): JsonBody<CompensationBody>,
 ) -> Result<Response, Problem> {
-    let case_id = parse_case_id(&case_id)?;
-    let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Compensate {
-        kind: body.kind,
-        amount: body.amount,
-        note: body.note,
-        resolve: body.resolve,
-    };
-    let outcome = run(
+    let outcome = outcome_for(
         &state,
         &principal,
-        case_id,
+        &case_id,
+        &headers,
+        body.expected_version,
         Action::MoveMoney,
-        expected,
-        command,
+        Command::Compensate {
+            kind: body.kind,
+            amount: body.amount,
+            note: body.note,
+            resolve: body.resolve,
+        },
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
