@@ -18,6 +18,7 @@ pub mod payments;
 pub mod problem;
 pub mod rate_limit;
 pub mod users;
+pub mod web;
 pub mod worker;
 
 use crate::problem::Problem;
@@ -281,8 +282,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(metrics_endpoint))
         .route("/api/docs", axum::routing::get(openapi::reference_page))
         .nest("/api/v1", api)
+        .merge(web::routes(upload_limit))
         .route_layer(from_fn_with_state(state.inner.metrics.clone(), metrics::track))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "route.not_found", "no such route") })
+        .fallback(|request: Request| async move {
+            if web::wants_html(request.headers()) && !request.uri().path().starts_with("/api/") {
+                return web::not_found_page(request.headers(), request.uri().path());
+            }
+            Problem::new(StatusCode::NOT_FOUND, "route.not_found", "no such route").into_response()
+        })
         .method_not_allowed_fallback(|| async {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "route.method_not_allowed", "this route does not accept that method")
         })

@@ -233,6 +233,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_returns.sql"),
         postgres: include_str!("../migrations/postgres/0005_returns.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
+        postgres: include_str!("../migrations/postgres/0006_console.sql"),
+    },
 ];
 
 impl Store {

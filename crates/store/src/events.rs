@@ -196,6 +196,7 @@ struct ProjectionRow {
     resolution_kind: Option<String>,
     last_activity_at: i64,
     next_deadline_at: Option<i64>,
+    first_response_at: Option<i64>,
     order_id: String,
 }
 
@@ -224,6 +225,11 @@ impl ProjectionRow {
                 "next_deadline_at",
                 self.next_deadline_at
                     == next_deadline(replayed, &ResponseTimes::default()).map(crate::to_micros),
+            ),
+            (
+                "first_response_at",
+                self.first_response_at
+                    == replayed.merchant_first_response_at.map(crate::to_micros),
             ),
             ("order_id", self.order_id == replayed.order_id.to_string()),
         ];
@@ -655,7 +661,7 @@ impl Store {
     async fn projection_row(&self, case_id: &str) -> Result<Option<ProjectionRow>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query(
-                "SELECT version, last_hash, state, kind, status, stage, waiting_on, resolution_kind, last_activity_at, next_deadline_at, order_id
+                "SELECT version, last_hash, state, kind, status, stage, waiting_on, resolution_kind, last_activity_at, next_deadline_at, first_response_at, order_id
                  FROM cases WHERE id = $1",
             )
             .bind(case_id)
@@ -673,6 +679,7 @@ impl Store {
                     resolution_kind: row.opt_text("resolution_kind")?,
                     last_activity_at: row.int("last_activity_at")?,
                     next_deadline_at: row.opt_int("next_deadline_at")?,
+                    first_response_at: row.opt_int("first_response_at")?,
                     order_id: row.text("order_id")?,
                 })
             })

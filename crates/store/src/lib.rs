@@ -8,6 +8,7 @@
 
 mod access;
 pub mod blobs;
+mod console;
 mod db;
 mod error;
 mod events;
@@ -21,6 +22,7 @@ pub mod testing;
 mod writer;
 
 pub use access::{ApiKey, NewUser, Session, User};
+pub use console::{MAX_SAVED_VIEWS, SavedView, Scorecard};
 pub use db::{Backend, DatabaseConfig, Durability, Store};
 pub use error::{CommandError, StoreError};
 pub use events::{

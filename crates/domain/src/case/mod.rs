@@ -5,6 +5,7 @@
 //! Both are pure; the store only appends what `decide` returned.
 
 pub mod automation;
+mod available;
 mod deadline;
 mod decide;
 mod decide_returns;
@@ -12,6 +13,7 @@ mod event;
 mod model;
 mod state;
 
+pub use available::{Possible, allows, available};
 pub use deadline::{ResponseTimes, next_deadline};
 pub use decide::{Command, Context, Rejection, decide};
 pub use decide_returns::ledger_entries;

@@ -86,13 +86,32 @@ pub async fn login(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
 ) -> Result<Response, Problem> {
+    let secure = state.secure_cookies(&headers);
+    let (view, cookie) = sign_in(&state, ip, &body.email, body.password, secure).await?;
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| Problem::internal())?,
+    );
+    Ok(response)
+}
+
+/// Checks an email and password (rate-limited per IP) and opens a session:
+/// the session and the `Set-Cookie` value that carries it. The web console's
+/// sign-in form and `POST /auth/login` both come here.
+pub async fn sign_in(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email: &str,
+    password: String,
+    secure: bool,
+) -> Result<(SessionView, String), Problem> {
     state
         .inner
         .login_limiter
         .check(ip, std::time::Instant::now())
         .map_err(|retry| Problem::rate_limited(retry.0))?;
-    let user = state.store().user_by_email(&body.email).await?;
-    let password = body.password;
+    let user = state.store().user_by_email(email).await?;
     let hash = user
         .as_ref()
         .filter(|u| u.disabled_at.is_none())
@@ -124,7 +143,6 @@ pub async fn login(
             .unwrap_or(Timestamp::MAX),
     };
     state.store().create_session(&session).await?;
-    let secure = state.secure_cookies(&headers);
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         SESSION_TTL.as_secs(),
@@ -136,12 +154,7 @@ pub async fn login(
         csrf_token: session.csrf_token,
         expires_at: Some(session.expires_at),
     };
-    let mut response = Json(view).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|_| Problem::internal())?,
-    );
-    Ok(response)
+    Ok((view, cookie))
 }
 
 /// `POST /api/v1/auth/logout`: ends the session (its CSRF token is required).
@@ -267,13 +280,35 @@ pub async fn buyer_access(
     ClientIp(ip): ClientIp,
     JsonBody(body): JsonBody<BuyerLookup>,
 ) -> Result<Response, Problem> {
+    let orders = lookup_orders(
+        &state,
+        ip,
+        body.operator.as_deref(),
+        &body.order_number,
+        &body.email,
+    )
+    .await?;
+    Ok(Json(BuyerLookupResult { orders }).into_response())
+}
+
+/// The orders an order number and a buyer's email match, each with its access
+/// token (rate-limited per IP). A wrong number and a wrong email get the same
+/// answer, `buyer.lookup_failed`, after the same work. The buyer portal's
+/// lookup form and `POST /buyer/access` both come here.
+pub async fn lookup_orders(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    operator: Option<&str>,
+    order_number: &str,
+    email: &str,
+) -> Result<Vec<super::orders::BuyerAccess>, Problem> {
     state
         .inner
         .lookup_limiter
         .check(ip, std::time::Instant::now())
         .map_err(|retry| Problem::rate_limited(retry.0))?;
     let mut errors = ValidationErrors::default();
-    let number = body.order_number.trim();
+    let number = order_number.trim();
     if number.is_empty() || number.len() > 100 {
         errors.push(FieldError::new(
             "order_number",
@@ -281,7 +316,7 @@ pub async fn buyer_access(
             "must be 1 to 100 characters",
         ));
     }
-    let email = errors.check(Email::parse(&body.email).map_err(|e| e.at("email")));
+    let email = errors.check(Email::parse(email.trim()).map_err(|e| e.at("email")));
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
@@ -292,7 +327,7 @@ pub async fn buyer_access(
             "no order matches this number and email",
         )
     };
-    let operator = match body.operator.as_deref() {
+    let operator = match operator {
         Some(slug) => state.store().operator_by_slug(slug).await?,
         None => {
             let mut all = state.store().operators().await?;
@@ -323,11 +358,10 @@ pub async fn buyer_access(
     if matching.is_empty() {
         return Err(failed());
     }
-    let orders = matching
+    Ok(matching
         .iter()
-        .map(|o| super::orders::buyer_access(&state, &o.order, BUYER_LOOKUP_TTL))
-        .collect();
-    Ok(Json(BuyerLookupResult { orders }).into_response())
+        .map(|o| super::orders::buyer_access(state, &o.order, BUYER_LOOKUP_TTL))
+        .collect())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -372,7 +406,7 @@ pub async fn merchants(
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }
 
-fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Resource {
+pub(crate) fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Resource {
     match merchant_id {
         Some(m) => Resource::merchant(principal.operator_id(), m),
         None => super::own_scope(principal),
@@ -571,10 +605,21 @@ pub async fn create_api_key(
     Auth(principal): Auth,
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> Result<Response, Problem> {
-    super::allow_role(&principal, Action::ManageApiKeys)?;
-    let merchant_id = body.merchant_id.or(principal.merchant_id());
-    let resource = scope_resource(&principal, merchant_id);
-    allow(&principal, Action::ManageApiKeys, &resource, "merchant")?;
+    let issued = issue_key(&state, &principal, body.name, body.merchant_id).await?;
+    Ok((StatusCode::CREATED, Json(issued)).into_response())
+}
+
+/// Creates an API key in the caller's scope (the console's form and `POST /api-keys`).
+pub async fn issue_key(
+    state: &AppState,
+    principal: &Principal,
+    name: Label,
+    merchant_id: Option<MerchantId>,
+) -> Result<IssuedKey, Problem> {
+    super::allow_role(principal, Action::ManageApiKeys)?;
+    let merchant_id = merchant_id.or(principal.merchant_id());
+    let resource = scope_resource(principal, merchant_id);
+    allow(principal, Action::ManageApiKeys, &resource, "merchant")?;
     if let Some(m) = merchant_id
         && state
             .store()
@@ -591,18 +636,14 @@ pub async fn create_api_key(
     let issued = issue_api_key(
         principal.operator_id(),
         merchant_id,
-        body.name.as_str(),
+        name.as_str(),
         Some(principal.key()),
     );
     state.store().create_api_key(&issued.record).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IssuedKey {
-            record: issued.record,
-            key: issued.key,
-        }),
-    )
-        .into_response())
+    Ok(IssuedKey {
+        record: issued.record,
+        key: issued.key,
+    })
 }
 
 /// `POST /api/v1/api-keys/{key_id}/revoke`.
@@ -628,23 +669,31 @@ pub async fn revoke_api_key(
     Auth(principal): Auth,
     Path(key_id): Path<String>,
 ) -> Result<Response, Problem> {
-    super::allow_role(&principal, Action::ManageApiKeys)?;
+    Ok(Json(revoke_key(&state, &principal, &key_id).await?).into_response())
+}
+
+/// Revokes a key of the caller's scope (not found otherwise).
+pub async fn revoke_key(
+    state: &AppState,
+    principal: &Principal,
+    key_id: &str,
+) -> Result<amiable_store::ApiKey, Problem> {
+    super::allow_role(principal, Action::ManageApiKeys)?;
     let key = state
         .store()
-        .api_key(&key_id)
+        .api_key(key_id)
         .await?
         .ok_or_else(|| Problem::not_found("apikey"))?;
     let resource = match key.merchant_id {
         Some(m) => Resource::merchant(key.operator_id, m),
         None => Resource::operator(key.operator_id),
     };
-    allow(&principal, Action::ManageApiKeys, &resource, "apikey")?;
+    allow(principal, Action::ManageApiKeys, &resource, "apikey")?;
     state.store().revoke_api_key(&key.id).await?;
     state.inner.api_keys.forget(&key.id);
-    let key = state
+    state
         .store()
         .api_key(&key.id)
         .await?
-        .ok_or_else(|| Problem::not_found("apikey"))?;
-    Ok(Json(key).into_response())
+        .ok_or_else(|| Problem::not_found("apikey"))
 }

@@ -175,8 +175,28 @@ pub async fn upload(
             "send the file in a part named \"file\"",
         ));
     };
-    let Some(sniffed) = sniff(&bytes) else {
-        return Err(Problem::new(
+    let expected = super::cases::expected_version_of(&headers, expected_field)?;
+    let outcome = attach(
+        &state,
+        &principal,
+        case_id,
+        expected,
+        filename.as_deref(),
+        &bytes,
+        visibility,
+    )
+    .await?;
+    let outcome = super::cases::for_principal(&state, &principal, outcome).await?;
+    Ok(super::cases::command_response(
+        StatusCode::CREATED,
+        &outcome,
+    ))
+}
+
+/// What an upload really is, or the 415 that refuses it.
+pub fn check_upload(bytes: &[u8]) -> Result<amiable_domain::sniff::Sniffed, Problem> {
+    sniff(bytes).ok_or_else(|| {
+        Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "attachment.type_not_allowed",
             "only images (JPEG, PNG, WebP, GIF, HEIC) and PDF files are accepted",
@@ -185,12 +205,27 @@ pub async fn upload(
             "file",
             "attachment.type_not_allowed",
             "only images and PDF files are accepted",
-        )]));
-    };
-    let expected = super::cases::expected_version_of(&headers, expected_field)?;
+        )])
+    })
+}
+
+/// Stores a file (typed by its content) and records it on the case's timeline.
+/// The access to the case is checked here, like every command's.
+pub async fn attach(
+    state: &AppState,
+    principal: &amiable_domain::access::Principal,
+    case_id: CaseId,
+    expected: Option<i64>,
+    filename: Option<&str>,
+    bytes: &[u8],
+    visibility: Visibility,
+) -> Result<amiable_store::CommandOutcome, Problem> {
+    let resource = case_resource(state, case_id).await?;
+    allow(principal, Action::AttachFile, &resource, "case")?;
+    let sniffed = check_upload(bytes)?;
     // The bytes are stored first: an event never names a file that is not there.
     // A command refused afterwards leaves an unreferenced blob, which is harmless.
-    let blob = state.inner.blobs.put(&bytes).await.map_err(|error| {
+    let blob = state.inner.blobs.put(bytes).await.map_err(|error| {
         tracing::error!(%error, "cannot store an attachment");
         Problem::internal()
     })?;
@@ -198,7 +233,7 @@ pub async fn upload(
         |text: String| Label::parse(&text).map_err(|e| Problem::validation(e.at("file").into()));
     let attachment = AttachmentRef {
         sha256: blob.sha256,
-        filename: label(clean_filename(filename.as_deref(), sniffed.extension))?,
+        filename: label(clean_filename(filename, sniffed.extension))?,
         content_type: label(sniffed.content_type.to_owned())?,
         size_bytes: blob.size_bytes,
     };
@@ -213,12 +248,7 @@ pub async fn upload(
         order_id: None,
         at: None,
     };
-    let outcome = state.store().execute(request).await?;
-    let outcome = super::cases::for_principal(&state, &principal, outcome).await?;
-    Ok(super::cases::command_response(
-        StatusCode::CREATED,
-        &outcome,
-    ))
+    Ok(state.store().execute(request).await?)
 }
 
 /// `GET /api/v1/cases/{case_id}/attachments/{sha256}`: the file, to whoever may see it on the timeline.
@@ -247,9 +277,19 @@ pub async fn download(
     Path((case_id, sha256)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
-    let resource = case_resource(&state, case_id).await?;
-    allow(&principal, Action::ReadCase, &resource, "case")?;
-    let internal = authorize(&principal, Action::ReadInternal, &resource).is_ok();
+    file_response(&state, &principal, case_id, &sha256).await
+}
+
+/// A file of the case's timeline, to whoever may see the entry that added it.
+pub async fn file_response(
+    state: &AppState,
+    principal: &amiable_domain::access::Principal,
+    case_id: CaseId,
+    sha256: &str,
+) -> Result<Response, Problem> {
+    let resource = case_resource(state, case_id).await?;
+    allow(principal, Action::ReadCase, &resource, "case")?;
+    let internal = authorize(principal, Action::ReadInternal, &resource).is_ok();
     let timeline = state.store().timeline(case_id).await?;
     let attachment = timeline
         .iter()

@@ -174,7 +174,7 @@ pub fn expected_version_of(
 }
 
 /// Runs one command on an existing case for the caller, after checking the action on it.
-pub(crate) async fn execute_for(
+pub async fn execute_for(
     state: &AppState,
     principal: &Principal,
     case_id: CaseId,
@@ -254,6 +254,28 @@ pub async fn open(
     headers: HeaderMap,
     JsonBody(body): JsonBody<OpenCase>,
 ) -> Result<Response, Problem> {
+    let key = crate::idempotency::key_of(&headers);
+    let outcome = open_case(&state, &principal, body, key).await?;
+    let case_id = outcome.case_id;
+    let outcome = for_principal(&state, &principal, outcome).await?;
+    let mut response = command_response(StatusCode::CREATED, &outcome);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&format!("/api/v1/cases/{case_id}")).expect("ascii"),
+    );
+    Ok(response)
+}
+
+/// Opens a case for the caller (the API's `POST /cases` and the buyer portal's
+/// forms): checks the order is in reach, runs `open`, and books the label of a
+/// return the policy authorised at once. With an idempotency key, the case id
+/// derives from (caller, key, request), so a retry finds the case it opened.
+pub async fn open_case(
+    state: &AppState,
+    principal: &Principal,
+    body: OpenCase,
+    idempotency_key: Option<&str>,
+) -> Result<CommandOutcome, Problem> {
     let not_found = || Problem::field("order_id", "order.not_found", "no such order");
     let order = state
         .store()
@@ -265,7 +287,7 @@ pub async fn open(
         order.order.merchant_id,
         order.order.id,
     );
-    super::allow_referenced(&principal, Action::OpenCase, &resource, not_found)?;
+    super::allow_referenced(principal, Action::OpenCase, &resource, not_found)?;
     let command = Command::Open {
         preferred: body.preferred_resolution,
         kind: body.kind,
@@ -277,11 +299,11 @@ pub async fn open(
     };
     // With an Idempotency-Key, the case id derives from (caller, key, request): a retry
     // whose first attempt committed but never answered opens nothing new.
-    let case_id = match crate::idempotency::key_of(&headers) {
+    let case_id = match idempotency_key {
         Some(key) => {
             let mut request = body.order_id.as_bytes().to_vec();
             request.extend(serde_json::to_vec(&command).unwrap_or_default());
-            CaseId::from_bytes(crate::idempotency::derived_id(&principal, key, &request))
+            CaseId::from_bytes(crate::idempotency::derived_id(principal, key, &request))
         }
         None => CaseId::from_bytes(state.random_id()),
     };
@@ -297,28 +319,20 @@ pub async fn open(
         // The id derives from the Idempotency-Key: a case that already exists under it was
         // opened by an earlier attempt whose answer was lost (its key record never
         // completed). Answer as that attempt would have, instead of a conflict.
-        Err(amiable_store::CommandError::Conflict { .. })
-            if crate::idempotency::key_of(&headers).is_some() =>
-        {
-            reopened_answer(&state, case_id, &principal, body.order_id).await?
+        Err(amiable_store::CommandError::Conflict { .. }) if idempotency_key.is_some() => {
+            reopened_answer(state, case_id, principal, body.order_id).await?
         }
         other => other?,
     };
     // A return authorised by the policy's rules gets its label at once.
-    let outcome = super::returns::label_after_authorisation(&state, outcome).await;
+    let outcome = super::returns::label_after_authorisation(state, outcome).await;
     // Ownership comes from the stored case, never from the request.
     let owner = &outcome.state;
     state.inner.owners.put(
         case_id,
         Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
     );
-    let outcome = for_principal(&state, &principal, outcome).await?;
-    let mut response = command_response(StatusCode::CREATED, &outcome);
-    response.headers_mut().insert(
-        header::LOCATION,
-        HeaderValue::from_str(&format!("/api/v1/cases/{case_id}")).expect("ascii"),
-    );
-    Ok(response)
+    Ok(outcome)
 }
 
 /// The opening of an existing case, as a command outcome (for an idempotent retry).
@@ -428,7 +442,7 @@ pub async fn get(
 /// What a buyer sees of the state: no trace of internal notes or files (the
 /// counters and the last activity are those of the public timeline). The
 /// version stays: it is what `If-Match` names.
-fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
+pub(crate) fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
     case.internal_notes = 0;
     case.attachments = timeline
         .iter()
@@ -456,7 +470,7 @@ pub struct CasePage {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(sort: CaseSort, cursor: CaseCursor) -> String {
+pub fn encode_cursor(sort: CaseSort, cursor: CaseCursor) -> String {
     let sort = match sort {
         CaseSort::LastActivity => "a",
         CaseSort::Deadline => "d",
@@ -464,7 +478,7 @@ fn encode_cursor(sort: CaseSort, cursor: CaseCursor) -> String {
     URL_SAFE_NO_PAD.encode(format!("{sort}:{}:{}", cursor.key, cursor.case_id))
 }
 
-fn decode_cursor(sort: CaseSort, raw: &str) -> Option<CaseCursor> {
+pub fn decode_cursor(sort: CaseSort, raw: &str) -> Option<CaseCursor> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
     let mut parts = text.splitn(3, ':');
     let expected = match sort {

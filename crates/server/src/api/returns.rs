@@ -82,7 +82,7 @@ fn parse_merchant(raw: &str) -> Result<MerchantId, Problem> {
     MerchantId::parse(raw).map_err(|_| Problem::not_found("merchant"))
 }
 
-async fn history(
+pub async fn history(
     state: &AppState,
     operator_id: amiable_domain::ids::OperatorId,
     scope: PolicyScope,
@@ -202,19 +202,31 @@ pub async fn put_policy(
     let merchant_id = parse_merchant(&merchant_id)?;
     let resource = merchant_resource(&state, merchant_id).await?;
     allow(&principal, Action::ManagePolicy, &resource, "merchant")?;
-    check_policy_currency(&state, &policy).await?;
-    let stored = state
+    let stored = publish(&state, &principal, PolicyScope::Merchant(merchant_id), &policy).await?;
+    Ok((StatusCode::CREATED, Json(PolicyVersion::from(stored))).into_response())
+}
+
+/// Publishes a new version of a policy (the caller was allowed `ManagePolicy` on its
+/// scope): amounts in euros, the policy's own checks, and for a merchant the operator's
+/// minimum (`policy.below_operator_minimum`, one error per field).
+pub async fn publish(
+    state: &AppState,
+    principal: &Principal,
+    scope: PolicyScope,
+    policy: &ReturnPolicy,
+) -> Result<StoredPolicy, Problem> {
+    check_policy_currency(state, policy).await?;
+    state
         .store()
         .put_policy(
             principal.operator_id(),
-            PolicyScope::Merchant(merchant_id),
-            &policy,
-            &actor_name(&principal),
+            scope,
+            policy,
+            &actor_name(principal),
             Timestamp::now(),
         )
         .await
-        .map_err(undercut_problem)?;
-    Ok((StatusCode::CREATED, Json(PolicyVersion::from(stored))).into_response())
+        .map_err(undercut_problem)
 }
 
 /// A policy refused for undercutting the operator's minimum answers with that code.
@@ -327,17 +339,7 @@ pub async fn put_minimum(
         &Resource::operator(operator_id),
         "policy",
     )?;
-    check_policy_currency(&state, &policy).await?;
-    let stored = state
-        .store()
-        .put_policy(
-            operator_id,
-            PolicyScope::Operator,
-            &policy,
-            &actor_name(&principal),
-            Timestamp::now(),
-        )
-        .await?;
+    let stored = publish(&state, &principal, PolicyScope::Operator, &policy).await?;
     Ok((StatusCode::CREATED, Json(PolicyVersion::from(stored))).into_response())
 }
 
@@ -517,14 +519,24 @@ pub async fn eligibility(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let order = load_order(&state, &principal, &order_id).await?;
-    let law = amiable_store::law();
-    let now = Timestamp::now();
-    let context = state.store().return_context(&order, now, law).await?;
     let lang = crate::i18n::negotiate(
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    Ok(Json(eligibility_answer(&state, &order, lang).await?).into_response())
+}
+
+/// What each line of `order` can still get, and why, in `lang` (the caller has
+/// already been allowed to read the order).
+pub async fn eligibility_answer(
+    state: &AppState,
+    order: &amiable_domain::order::Order,
+    lang: crate::i18n::Lang,
+) -> Result<EligibilityAnswer, Problem> {
+    let law = amiable_store::law();
+    let now = Timestamp::now();
+    let context = state.store().return_context(order, now, law).await?;
     let lines = order
         .lines
         .iter()
@@ -590,7 +602,7 @@ pub async fn eligibility(
             })
         })
         .collect();
-    Ok(Json(EligibilityAnswer {
+    Ok(EligibilityAnswer {
         order_id: order.id,
         today: law.date_of(now),
         policy: context.policy_ref.clone(),
@@ -599,7 +611,6 @@ pub async fn eligibility(
         condition_rules: context.policy.condition_rules.clone(),
         lines,
     })
-    .into_response())
 }
 
 async fn load_order(
@@ -840,20 +851,30 @@ pub async fn authorise(
     headers: HeaderMap,
     JsonBody(body): JsonBody<AuthoriseBody>,
 ) -> Result<Response, Problem> {
-    let outcome = outcome_for(
-        &state,
-        &principal,
-        &case_id,
-        &headers,
-        body.expected_version,
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let outcome = authorise_return(&state, &principal, case_id, expected, body.returnless).await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+
+/// Authorises a return (RMA number) and, unless returnless, books its label.
+pub async fn authorise_return(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    expected: Option<i64>,
+    returnless: bool,
+) -> Result<CommandOutcome, Problem> {
+    let outcome = run(
+        state,
+        principal,
+        case_id,
         Action::HandleReturn,
-        Command::AuthoriseReturn {
-            returnless: body.returnless,
-        },
+        expected,
+        Command::AuthoriseReturn { returnless },
     )
     .await?;
-    let outcome = label_after_authorisation(&state, outcome).await;
-    Ok(command_response(StatusCode::OK, &outcome))
+    Ok(label_after_authorisation(state, outcome).await)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -931,8 +952,29 @@ pub async fn issue_label(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let resource = case_resource(&state, case_id).await?;
-    allow(&principal, Action::HandleReturn, &resource, "case")?;
+    let outcome = issue_label_for(
+        &state,
+        &principal,
+        case_id,
+        expected,
+        body.weight_grams,
+        body.parcel_count,
+    )
+    .await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+
+/// Books the return with the carrier and records the (new) label.
+pub async fn issue_label_for(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    expected: Option<i64>,
+    weight_grams: Option<u32>,
+    parcel_count: Option<u32>,
+) -> Result<CommandOutcome, Problem> {
+    let resource = case_resource(state, case_id).await?;
+    allow(principal, Action::HandleReturn, &resource, "case")?;
     let record = state
         .store()
         .case(case_id)
@@ -958,16 +1000,14 @@ pub async fn issue_label(
             "a label is issued for an authorised return",
         ));
     }
-    let outcome = crate::labels::issue(
-        &state,
+    crate::labels::issue(
+        state,
         &record.state,
         principal.actor(),
-        body.weight_grams
-            .unwrap_or(crate::labels::DEFAULT_WEIGHT_GRAMS),
-        body.parcel_count.unwrap_or(1),
+        weight_grams.unwrap_or(crate::labels::DEFAULT_WEIGHT_GRAMS),
+        parcel_count.unwrap_or(1),
     )
-    .await?;
-    Ok(command_response(StatusCode::OK, &outcome))
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -1002,8 +1042,18 @@ pub async fn download_label(
     Query(query): Query<LabelQuery>,
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
-    let resource = case_resource(&state, case_id).await?;
-    allow(&principal, Action::ReadCase, &resource, "case")?;
+    label_response(&state, &principal, case_id, query.size.as_deref()).await
+}
+
+/// The return label as a PDF answer: A6 (the recorded attachment) or A4.
+pub async fn label_response(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    size: Option<&str>,
+) -> Result<Response, Problem> {
+    let resource = case_resource(state, case_id).await?;
+    allow(principal, Action::ReadCase, &resource, "case")?;
     let record = state
         .store()
         .case(case_id)
@@ -1015,7 +1065,7 @@ pub async fn download_label(
         .as_ref()
         .and_then(|r| r.label.clone())
         .ok_or_else(|| Problem::not_found("label"))?;
-    let bytes = match query.size.as_deref() {
+    let bytes = match size {
         None | Some("a6") => state
             .inner
             .blobs
@@ -1027,7 +1077,7 @@ pub async fn download_label(
             })?
             .ok_or_else(|| Problem::not_found("label"))?,
         Some("a4") => {
-            crate::labels::render(&state, &record.state, amiable_labels::PageSize::A4).await?
+            crate::labels::render(state, &record.state, amiable_labels::PageSize::A4).await?
         }
         Some(_) => {
             return Err(Problem::field("size", "label.size_invalid", "a6 or a4"));
@@ -1226,6 +1276,19 @@ pub async fn refund(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
+    let outcome = refund_case(&state, &principal, case_id, expected, body).await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+
+/// Records a refund, then executes it through the payment gateway (or records it
+/// as paid outside amiable when a reference is given).
+pub async fn refund_case(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    expected: Option<i64>,
+    body: RefundBody,
+) -> Result<CommandOutcome, Problem> {
     let gateway = if body.reference.is_some() {
         "manual"
     } else {
@@ -1237,17 +1300,8 @@ pub async fn refund(
         gateway: Label::parse(gateway).map_err(|_| Problem::internal())?,
         resolve: body.resolve,
     };
-    let outcome = run(
-        &state,
-        &principal,
-        case_id,
-        Action::MoveMoney,
-        expected,
-        command,
-    )
-    .await?;
-    let outcome = settle(&state, &principal, outcome, body.reference).await?;
-    Ok(command_response(StatusCode::OK, &outcome))
+    let outcome = run(state, principal, case_id, Action::MoveMoney, expected, command).await?;
+    settle(state, principal, outcome, body.reference).await
 }
 
 /// Settles the refunds a command recorded: with the merchant's reference, or through the gateway.
@@ -1524,21 +1578,26 @@ pub async fn exchange(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ExchangeBody>,
 ) -> Result<Response, Problem> {
-    let outcome = outcome_for(
-        &state,
-        &principal,
-        &case_id,
-        &headers,
-        body.expected_version,
-        Action::MoveMoney,
-        Command::RecordExchange {
-            lines: body.lines,
-            gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
-        },
-    )
-    .await?;
-    let outcome = settle(&state, &principal, outcome, None).await?;
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let outcome = exchange_case(&state, &principal, case_id, expected, body.lines).await?;
     Ok(command_response(StatusCode::OK, &outcome))
+}
+
+/// Records an exchange; a price difference owed to the buyer is refunded through the gateway.
+pub async fn exchange_case(
+    state: &AppState,
+    principal: &Principal,
+    case_id: CaseId,
+    expected: Option<i64>,
+    lines: Vec<ExchangeLine>,
+) -> Result<CommandOutcome, Problem> {
+    let command = Command::RecordExchange {
+        lines,
+        gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
+    };
+    let outcome = run(state, principal, case_id, Action::MoveMoney, expected, command).await?;
+    settle(state, principal, outcome, None).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

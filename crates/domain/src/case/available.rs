@@ -1,0 +1,331 @@
+//! What a party may do next on a case — asked of the decider itself.
+//!
+//! The web interface shows one button per possible command. Rather than a
+//! second copy of the decider's rules (which would drift), each command is
+//! tried with representative input: a refusal because of the case's status,
+//! stage, the party, an offer or the return's stage means the command is not
+//! possible now; a refusal of the input alone means it is (the form gathers
+//! the real input, and the decider judges it again when it is sent).
+
+use super::decide::{Command, Context, Rejection, decide};
+use super::model::*;
+use super::state::{CaseState, OfferStatus};
+use crate::money::Money;
+use crate::text::{Body, Label};
+
+/// A command the party may send now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Possible {
+    PostMessage,
+    AddNote,
+    AttachFile,
+    ProposeOffer,
+    AcceptOffer(u32),
+    DeclineOffer(u32),
+    Escalate,
+    RecordDecision,
+    Resolve,
+    Reopen,
+    Close,
+    Cancel,
+    AuthoriseReturn,
+    RefuseReturn,
+    IssueLabel,
+    RecordParcelScan,
+    ReceiveReturn,
+    InspectReturn,
+    Refund,
+    SettleRefund(u32),
+    FailRefund(u32),
+    IssueStoreCredit,
+    RecordExchange,
+    Compensate,
+}
+
+/// Input refusals that mean "not now" rather than "not with this input".
+const NOT_NOW: &[&str] = &[
+    "return.not_a_return",
+    "case.money_moved",
+    "label.returnless",
+    "label.return_not_authorised",
+    "label.not_expired",
+    "exchange.after_money_moved",
+    "return.returnless",
+    "refund.exceeds_refundable",
+    "refund.exceeds_case_value",
+    "refund.gateway_owned",
+    "refund.not_pending",
+    "return.buyer_consent_required",
+    "return.lines_required",
+    "exchange.lines_required",
+    "compensation.exceeds_order",
+    "reminder.nothing_due",
+];
+
+fn label(text: &str) -> Label {
+    Label::parse(text).expect("a fixed label")
+}
+
+fn body(text: &str) -> Body {
+    Body::parse(text).expect("a fixed body")
+}
+
+/// Whether the decider would take `command` from the context's actor now.
+pub fn allows(state: &CaseState, command: &Command, ctx: &Context<'_>) -> bool {
+    match decide(Some(state), command, ctx) {
+        Ok(_) => true,
+        Err(Rejection::Invalid(error)) => !NOT_NOW.contains(&error.code),
+        Err(_) => false,
+    }
+}
+
+/// The commands the context's actor may send on `state` now, in the order a
+/// page lists them. Money commands need `ctx.ledger`.
+pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
+    let currency = state.order_total.currency;
+    let one = Money::new(1, currency);
+    let returned: Vec<&ReturnLine> = state
+        .returns
+        .as_ref()
+        .map(|r| r.lines.iter().collect())
+        .unwrap_or_default();
+    let received: Vec<ReceivedLine> = match &state.returns {
+        Some(r) if !r.received.is_empty() => r.received.clone(),
+        _ => returned
+            .iter()
+            .map(|l| ReceivedLine {
+                line_id: l.line_id.clone(),
+                quantity: l.quantity.get(),
+                condition: ItemCondition::New,
+                note: None,
+            })
+            .collect(),
+    };
+    let inspected: Vec<InspectedLine> = received
+        .iter()
+        .map(|l| InspectedLine {
+            line_id: l.line_id.clone(),
+            compliant: true,
+            deductions: Vec::new(),
+        })
+        .collect();
+    let exchange: Vec<ExchangeLine> = returned
+        .iter()
+        .map(|l| ExchangeLine {
+            line_id: l.line_id.clone(),
+            quantity: l.quantity,
+            sku: label("EXCHANGE"),
+            title: label("Exchange"),
+            unit_price: l.unit_price,
+        })
+        .collect();
+    let resolution = |kind| Resolution {
+        kind,
+        amount: None,
+        bonus_percent: None,
+        goodwill: None,
+        note: Some(label("n")),
+    };
+    let mut probes: Vec<(Possible, Command)> = vec![
+        (Possible::PostMessage, Command::PostMessage { body: body("x") }),
+        (Possible::AddNote, Command::AddNote { body: body("x") }),
+        (
+            Possible::AttachFile,
+            Command::AttachFile {
+                attachment: AttachmentRef {
+                    sha256: "0".repeat(64),
+                    filename: label("photo.jpg"),
+                    content_type: label("image/jpeg"),
+                    size_bytes: 1,
+                },
+                visibility: Visibility::Public,
+            },
+        ),
+        (
+            Possible::AuthoriseReturn,
+            Command::AuthoriseReturn { returnless: false },
+        ),
+        (
+            Possible::RefuseReturn,
+            Command::RefuseReturn { ground: label("x") },
+        ),
+        (
+            Possible::IssueLabel,
+            Command::IssueLabel {
+                label: ReturnLabel {
+                    carrier: label("probe"),
+                    tracking_number: label("probe"),
+                    attachment: AttachmentRef {
+                        sha256: "0".repeat(64),
+                        filename: label("label.pdf"),
+                        content_type: label("application/pdf"),
+                        size_bytes: 1,
+                    },
+                    issued_at: ctx.now,
+                    expires_at: ctx
+                        .now
+                        .checked_add(jiff::SignedDuration::from_hours(24 * 14))
+                        .unwrap_or(ctx.now),
+                    parcel_count: 1,
+                    weight_grams: 1000,
+                },
+            },
+        ),
+        (
+            Possible::RecordParcelScan,
+            Command::RecordParcelScan {
+                status: ParcelStatus::InTransit,
+                scanned_at: ctx.now,
+                location: None,
+                carrier_event_id: None,
+            },
+        ),
+        (
+            Possible::ReceiveReturn,
+            Command::ReceiveReturn {
+                lines: received.clone(),
+            },
+        ),
+        (
+            Possible::InspectReturn,
+            Command::InspectReturn { lines: inspected },
+        ),
+        (
+            Possible::Refund,
+            Command::Refund {
+                amount: None,
+                deductions: Vec::new(),
+                gateway: label("probe"),
+                resolve: true,
+            },
+        ),
+        (
+            Possible::IssueStoreCredit,
+            Command::IssueStoreCredit {
+                amount: None,
+                bonus_percent: None,
+                resolve: true,
+            },
+        ),
+        (
+            Possible::RecordExchange,
+            Command::RecordExchange {
+                lines: exchange,
+                gateway: label("probe"),
+            },
+        ),
+        (
+            Possible::Compensate,
+            Command::Compensate {
+                kind: GoodwillKind::Voucher,
+                amount: one,
+                note: None,
+                resolve: false,
+            },
+        ),
+        (
+            Possible::ProposeOffer,
+            Command::ProposeOffer {
+                terms: Resolution {
+                    amount: Some(one),
+                    ..resolution(ResolutionKind::PartialRefund)
+                },
+                message: None,
+            },
+        ),
+        (
+            Possible::Escalate,
+            Command::Escalate {
+                to: None,
+                reason: label("x"),
+            },
+        ),
+        (
+            Possible::RecordDecision,
+            Command::RecordDecision {
+                decision: Decision {
+                    outcome: DecisionOutcome::MerchantFavoured,
+                    resolution: resolution(ResolutionKind::Refusal),
+                    rationale: label("x"),
+                },
+            },
+        ),
+        (
+            Possible::Resolve,
+            Command::Resolve {
+                resolution: resolution(ResolutionKind::Refusal),
+            },
+        ),
+        (Possible::Reopen, Command::Reopen { reason: label("x") }),
+        (Possible::Close, Command::Close),
+        (Possible::Cancel, Command::Cancel { reason: label("x") }),
+    ];
+    // A refund without an amount is refused when nothing is due yet (before the
+    // inspection of a return, say): one of a cent tells whether a refund is possible at all.
+    if !probes
+        .iter()
+        .any(|(p, c)| *p == Possible::Refund && allows(state, c, ctx))
+    {
+        probes.push((
+            Possible::Refund,
+            Command::Refund {
+                amount: Some(one),
+                deductions: Vec::new(),
+                gateway: label("probe"),
+                resolve: true,
+            },
+        ));
+    }
+    // A resolution the buyer may take (withdrawing), or staff may record.
+    probes.push((
+        Possible::Resolve,
+        Command::Resolve {
+            resolution: resolution(ResolutionKind::Withdrawn),
+        },
+    ));
+    for offer in &state.offers {
+        if offer.status == OfferStatus::Pending {
+            probes.push((
+                Possible::AcceptOffer(offer.offer_id),
+                Command::AcceptOffer {
+                    offer_id: offer.offer_id,
+                },
+            ));
+            probes.push((
+                Possible::DeclineOffer(offer.offer_id),
+                Command::DeclineOffer {
+                    offer_id: offer.offer_id,
+                    reason: None,
+                },
+            ));
+        }
+    }
+    for refund in &state.refunds {
+        if refund.status == crate::case::RefundStatus::Pending {
+            probes.push((
+                Possible::SettleRefund(refund.refund_id),
+                Command::SettleRefund {
+                    refund_id: refund.refund_id,
+                    reference: label("x"),
+                },
+            ));
+            probes.push((
+                Possible::FailRefund(refund.refund_id),
+                Command::FailRefund {
+                    refund_id: refund.refund_id,
+                    error: label("x"),
+                },
+            ));
+        }
+    }
+    let mut possible = Vec::new();
+    for (what, command) in probes {
+        if command.moves_money() && ctx.ledger.is_none() {
+            continue;
+        }
+        if !possible.contains(&what) && allows(state, &command, ctx) {
+            possible.push(what);
+        }
+    }
+    possible
+}

@@ -1,0 +1,415 @@
+//! A case's timeline as people read it: each event becomes a sentence in the
+//! page's language, with who did it, when, and what it carried (a message, a
+//! file, an amount).
+
+use super::Ui;
+use amiable_domain::case::{Actor, CaseEvent, ParcelStatus, Party, Visibility};
+use amiable_domain::order::Order;
+use amiable_store::StoredEvent;
+use jiff::Timestamp;
+
+/// A file on the timeline.
+#[derive(Debug, Clone)]
+pub struct FileView {
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+}
+
+impl FileView {
+    pub fn is_image(&self) -> bool {
+        // HEIC is not shown inline by most browsers: offered as a download.
+        matches!(
+            self.content_type.as_str(),
+            "image/jpeg" | "image/png" | "image/webp" | "image/gif"
+        )
+    }
+}
+
+/// One entry of the timeline.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: Timestamp,
+    /// `buyer`, `merchant`, `operator`, `system`, `provider`: the side of the thread.
+    pub party: &'static str,
+    /// Who, in words («Vous», «La boutique», «Le service médiation», «amiable»).
+    pub who: String,
+    /// What happened, in one sentence.
+    pub title: String,
+    /// Further lines (items, amounts, grounds).
+    pub details: Vec<String>,
+    /// A message's text.
+    pub body: Option<String>,
+    pub file: Option<FileView>,
+    /// Staff only (an internal note or file, a reminder).
+    pub internal: bool,
+    /// A message or note (shown as a bubble) rather than a step.
+    pub is_message: bool,
+}
+
+fn party_of(actor: &Actor) -> Party {
+    actor.party()
+}
+
+fn who(ui: &Ui, actor: &Actor, viewer: Party) -> String {
+    let party = party_of(actor);
+    if party == viewer && viewer == Party::Buyer {
+        return ui.t("who-you");
+    }
+    match party {
+        Party::Buyer => ui.t("who-buyer"),
+        Party::Merchant => ui.t("who-merchant"),
+        Party::Operator => ui.t("who-operator"),
+        Party::System => ui.t("who-system"),
+        Party::Provider => ui.t("who-provider"),
+    }
+}
+
+fn line_title(order: Option<&Order>, line_id: &str) -> String {
+    order
+        .and_then(|o| o.lines.iter().find(|l| l.line_id.as_str() == line_id))
+        .map(|l| l.title.as_str().to_owned())
+        .unwrap_or_else(|| line_id.to_owned())
+}
+
+/// The timeline of a case as `viewer` reads it (events already filtered for them).
+pub fn entries(ui: &Ui, events: &[StoredEvent], order: Option<&Order>, viewer: Party) -> Vec<Entry> {
+    events
+        .iter()
+        .map(|event| entry(ui, event, order, viewer))
+        .collect()
+}
+
+fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) -> Entry {
+    let mut details = Vec::new();
+    let mut body = None;
+    let mut file = None;
+    let mut is_message = false;
+    let item = |line_id: &str, quantity: u32| {
+        ui.ta2(
+            "timeline-item",
+            "count",
+            quantity,
+            "what",
+            line_title(order, line_id),
+        )
+    };
+    let title = match &stored.event {
+        CaseEvent::Opened {
+            kind,
+            reason,
+            items,
+            claimed,
+            description,
+            ..
+        } => {
+            for i in items {
+                details.push(item(i.line_id.as_str(), i.quantity.get()));
+            }
+            if let Some(claimed) = claimed {
+                details.push(ui.ta("timeline-claimed", "amount", ui.money(claimed)));
+            }
+            body = Some(description.as_str().to_owned());
+            ui.ta2(
+                "timeline-opened",
+                "kind",
+                ui.label("kind", kind.code()),
+                "reason",
+                ui.reason(reason.as_str()),
+            )
+        }
+        CaseEvent::MessagePosted { body: text } => {
+            is_message = true;
+            body = Some(text.as_str().to_owned());
+            ui.t("timeline-message")
+        }
+        CaseEvent::NoteAdded { body: text } => {
+            is_message = true;
+            body = Some(text.as_str().to_owned());
+            ui.t("timeline-note")
+        }
+        CaseEvent::AttachmentAdded {
+            attachment,
+            visibility,
+        } => {
+            file = Some(FileView {
+                sha256: attachment.sha256.clone(),
+                filename: attachment.filename.as_str().to_owned(),
+                content_type: attachment.content_type.as_str().to_owned(),
+                size_bytes: attachment.size_bytes,
+            });
+            if *visibility == Visibility::Internal {
+                ui.t("timeline-file-internal")
+            } else {
+                ui.t("timeline-file")
+            }
+        }
+        CaseEvent::OfferProposed { terms, message, .. } => {
+            if let Some(message) = message {
+                body = Some(message.as_str().to_owned());
+            }
+            if let Some(note) = &terms.note {
+                details.push(note.as_str().to_owned());
+            }
+            ui.ta("timeline-offer", "what", resolution_text(ui, terms))
+        }
+        CaseEvent::OfferAccepted { .. } => ui.t("timeline-offer-accepted"),
+        CaseEvent::OfferDeclined { reason, .. } => {
+            if let Some(reason) = reason {
+                details.push(reason.as_str().to_owned());
+            }
+            ui.t("timeline-offer-declined")
+        }
+        CaseEvent::Escalated { to, reason, .. } => {
+            details.push(reason.as_str().to_owned());
+            ui.ta("timeline-escalated", "stage", ui.label("stage", to.code()))
+        }
+        CaseEvent::DecisionRecorded { decision } => {
+            details.push(decision.rationale.as_str().to_owned());
+            ui.ta2(
+                "timeline-decision",
+                "what",
+                resolution_text(ui, &decision.resolution),
+                "who",
+                ui.label("outcome", decision.outcome.code()),
+            )
+        }
+        CaseEvent::Resolved { resolution } => {
+            if let Some(note) = &resolution.note {
+                details.push(note.as_str().to_owned());
+            }
+            ui.ta("timeline-resolved", "what", resolution_text(ui, resolution))
+        }
+        CaseEvent::Reopened { reason } => {
+            details.push(reason.as_str().to_owned());
+            ui.t("timeline-reopened")
+        }
+        CaseEvent::Closed { reason } => ui.label("closed", reason.code()),
+        CaseEvent::Cancelled { reason } => {
+            details.push(reason.as_str().to_owned());
+            ui.t("timeline-cancelled")
+        }
+        CaseEvent::ReturnRequested {
+            lines,
+            refund_due_by,
+            return_shipping,
+            ..
+        } => {
+            for line in lines {
+                details.push(item(line.line_id.as_str(), line.quantity.get()));
+            }
+            details.push(ui.label(
+                "shipping",
+                match return_shipping {
+                    amiable_domain::returns::ReturnShipping::Buyer => "buyer",
+                    amiable_domain::returns::ReturnShipping::Merchant => "merchant",
+                },
+            ));
+            if let Some(due) = refund_due_by {
+                details.push(ui.ta("timeline-refund-due", "date", ui.date(due)));
+            }
+            ui.t("timeline-return-requested")
+        }
+        CaseEvent::ReturnAuthorised {
+            rma,
+            returnless,
+            automatic,
+        } => {
+            if *returnless {
+                details.push(ui.t("timeline-returnless"));
+            }
+            if *automatic {
+                details.push(ui.t("timeline-automatic"));
+            }
+            ui.ta("timeline-authorised", "rma", rma)
+        }
+        CaseEvent::ReturnRefused { ground } => {
+            details.push(ground.as_str().to_owned());
+            ui.t("timeline-refused")
+        }
+        CaseEvent::LabelIssued { label } => {
+            details.push(ui.ta2(
+                "timeline-label-detail",
+                "what",
+                label.carrier.as_str(),
+                "number",
+                label.tracking_number.as_str(),
+            ));
+            details.push(ui.ta("timeline-label-until", "date", ui.day_of(&label.expires_at)));
+            ui.t("timeline-label")
+        }
+        CaseEvent::LabelExpired {} => ui.t("timeline-label-expired"),
+        CaseEvent::ParcelScanned {
+            status, location, ..
+        } => {
+            if let Some(location) = location {
+                details.push(location.as_str().to_owned());
+            }
+            ui.label(
+                "scan",
+                match status {
+                    ParcelStatus::InTransit => "in_transit",
+                    ParcelStatus::OutForDelivery => "out_for_delivery",
+                    ParcelStatus::Delivered => "delivered",
+                    ParcelStatus::Exception => "exception",
+                    ParcelStatus::Lost => "lost",
+                },
+            )
+        }
+        CaseEvent::ReturnReceived { lines } => {
+            for line in lines {
+                details.push(ui.ta2(
+                    "timeline-received-line",
+                    "what",
+                    item(line.line_id.as_str(), line.quantity),
+                    "status",
+                    ui.label("condition", line.condition.code()),
+                ));
+            }
+            ui.t("timeline-received")
+        }
+        CaseEvent::ReturnInspected { lines } => {
+            for line in lines {
+                let verdict = if line.compliant {
+                    ui.t("timeline-compliant")
+                } else {
+                    ui.t("timeline-not-compliant")
+                };
+                details.push(format!(
+                    "{} — {verdict}",
+                    line_title(order, line.line_id.as_str())
+                ));
+                for deduction in &line.deductions {
+                    details.push(ui.ta2(
+                        "timeline-deduction",
+                        "what",
+                        deduction.label.as_str(),
+                        "amount",
+                        ui.money(&deduction.amount),
+                    ));
+                }
+            }
+            ui.t("timeline-inspected")
+        }
+        CaseEvent::RefundRecorded {
+            amount,
+            deductions,
+            late,
+            ..
+        } => {
+            for deduction in deductions {
+                details.push(ui.ta2(
+                    "timeline-deduction",
+                    "what",
+                    deduction.label.as_str(),
+                    "amount",
+                    ui.money(&deduction.amount),
+                ));
+            }
+            if let Some(late) = late {
+                details.push(late_text(ui, late));
+            }
+            ui.ta("timeline-refund", "amount", ui.money(amount))
+        }
+        CaseEvent::RefundSettled { late, .. } => {
+            if let Some(late) = late {
+                details.push(late_text(ui, late));
+            }
+            ui.t("timeline-refund-settled")
+        }
+        CaseEvent::RefundFailed { .. } => ui.t("timeline-refund-failed"),
+        CaseEvent::StoreCreditIssued { amount, bonus } => {
+            if bonus.is_positive() {
+                details.push(ui.ta("timeline-bonus", "amount", ui.money(bonus)));
+            }
+            ui.ta("timeline-store-credit", "amount", ui.money(amount))
+        }
+        CaseEvent::ExchangeRecorded { lines, difference } => {
+            for line in lines {
+                details.push(ui.ta2(
+                    "timeline-exchange-line",
+                    "what",
+                    line_title(order, line.line_id.as_str()),
+                    "name",
+                    line.title.as_str(),
+                ));
+            }
+            if difference.amount_minor > 0 {
+                details.push(ui.ta("timeline-exchange-owed", "amount", ui.money(difference)));
+            } else if difference.amount_minor < 0 {
+                let back = amiable_domain::money::Money::new(
+                    -difference.amount_minor,
+                    difference.currency,
+                );
+                details.push(ui.ta("timeline-exchange-back", "amount", ui.money(&back)));
+            }
+            ui.t("timeline-exchange")
+        }
+        CaseEvent::CompensationRecorded { kind, amount, note } => {
+            if let Some(note) = note {
+                details.push(note.as_str().to_owned());
+            }
+            ui.ta2(
+                "timeline-compensation",
+                "what",
+                ui.label("goodwill", kind.code()),
+                "amount",
+                ui.money(amount),
+            )
+        }
+        CaseEvent::ReminderSent { topic, due_by } => ui.ta2(
+            "timeline-reminder",
+            "what",
+            ui.label("reminder", topic.code()),
+            "date",
+            ui.date(due_by),
+        ),
+    };
+    Entry {
+        seq: stored.seq,
+        at: stored.recorded_at,
+        party: party_of(&stored.actor).code(),
+        who: who(ui, &stored.actor, viewer),
+        title,
+        details,
+        body,
+        file,
+        internal: !stored.event.is_public(),
+        is_message,
+    }
+}
+
+/// A late refund and what the law adds (C. conso L242-4).
+pub fn late_text(ui: &Ui, late: &amiable_domain::case::LateRefund) -> String {
+    use amiable_domain::law::refund::Surcharge;
+    match &late.surcharge {
+        Surcharge::Percent {
+            percent, amount, ..
+        } => ui.ta2(
+            "timeline-late",
+            "days",
+            late.days_late,
+            "amount",
+            format!("{} ({percent} %)", ui.money(amount)),
+        ),
+        Surcharge::LegalInterest { .. } => {
+            ui.ta("timeline-late-interest", "days", late.days_late)
+        }
+        Surcharge::None => ui.ta("timeline-late-interest", "days", late.days_late),
+    }
+}
+
+/// A resolution in words: « Remboursement partiel de 20,00 € ».
+pub fn resolution_text(ui: &Ui, resolution: &amiable_domain::case::Resolution) -> String {
+    let kind = ui.label("resolution", resolution.kind.code());
+    let mut text = match &resolution.amount {
+        Some(amount) => ui.ta2("resolution-with-amount", "what", &kind, "amount", ui.money(amount)),
+        None => kind,
+    };
+    if let Some(bonus) = resolution.bonus_percent.filter(|b| *b > 0) {
+        text.push_str(&ui.ta("resolution-bonus", "percent", bonus));
+    }
+    text
+}
