@@ -24,8 +24,7 @@ use amiable_domain::case::{
     CaseItem, CaseKind, CaseStatus, Command, OfferStatus, Party, Possible, ResolutionKind,
     ReturnStage, Stage, Visibility,
 };
-use amiable_domain::ids::{CaseId, LineId, OrderId};
-use amiable_domain::money::Money;
+use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::order::{Order, Quantity};
 use amiable_domain::reason::{BuiltinReason, ReasonCode, ReasonTaxonomy};
 use amiable_domain::text::{Body, Label};
@@ -478,7 +477,6 @@ struct OrderPage {
     cases: Vec<CaseRow>,
     can_return: bool,
     mediator: Option<Mediator>,
-    operator_name: String,
 }
 
 async fn order_cases(
@@ -576,7 +574,6 @@ async fn order_page(
         cases: order_cases(&state, &ui, &order).await?,
         lines,
         mediator: shared::mediator(&operator),
-        operator_name: operator.name,
         ui,
     };
     Ok(ctx.render(&page))

@@ -266,7 +266,6 @@ struct InboxPage {
     reasons: Vec<(String, String)>,
     views: Vec<(String, String, String, bool)>,
     current_query: String,
-    view_errors: Errors,
     title: String,
     base: String,
 }
@@ -447,7 +446,6 @@ async fn inbox(
         merchants,
         views,
         current_query,
-        view_errors: Errors::default(),
         title,
         base: "/console".to_owned(),
         ui,
@@ -522,7 +520,8 @@ pub struct Macro {
     pub text: String,
 }
 
-const MACROS: &[&str] = &[
+/// The canned replies (`macro-title-*` and `macro-text-*` in the catalogues).
+pub const MACROS: &[&str] = &[
     "ack",
     "need-photos",
     "label-sent",
@@ -553,7 +552,6 @@ struct CasePage {
     status_code: &'static str,
     stage: String,
     stage_code: &'static str,
-    kind_code: &'static str,
     waiting: Option<String>,
     deadline: Option<Timestamp>,
     opened: String,
@@ -913,7 +911,6 @@ async fn case_view(
         status_code: data.state.status.code(),
         stage: ui.label("stage", data.state.stage.code()),
         stage_code: data.state.stage.code(),
-        kind_code: data.state.kind.code(),
         waiting: data.state.waiting_on.map(|p| ui.label("waiting", p.code())),
         deadline: if data.state.status == CaseStatus::Open {
             data.next_deadline

@@ -236,6 +236,84 @@ mod tests {
         keys
     }
 
+    /// Every enum value the pages show through `ui.label(prefix, code)` has its label.
+    #[test]
+    fn every_label_exists() {
+        use amiable_domain::case::*;
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |prefix: &str, codes: Vec<&str>| {
+            keys.extend(codes.into_iter().map(|c| format!("{prefix}-{c}")));
+        };
+        add("kind", CaseKind::ALL.iter().map(|k| k.code()).collect());
+        add("status", CaseStatus::ALL.iter().map(|k| k.code()).chain(["all"]).collect());
+        add("stage", Stage::ALL.iter().map(|k| k.code()).collect());
+        add("outcome", DecisionOutcome::ALL.iter().map(|k| k.code()).collect());
+        add("closed", CloseReason::ALL.iter().map(|k| k.code()).collect());
+        add("scan", ParcelStatus::ALL.iter().map(|k| k.code()).collect());
+        add("condition", ItemCondition::ALL.iter().map(|k| k.code()).collect());
+        add("refund", RefundStatus::ALL.iter().map(|k| k.code()).collect());
+        add("goodwill", GoodwillKind::ALL.iter().map(|k| k.code()).collect());
+        add("reminder", ReminderTopic::ALL.iter().map(|k| k.code()).collect());
+        add("resolution", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
+        add("prefer", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
+        add("prefer-hint", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
+        add("party", Party::ALL.iter().map(|k| k.code()).collect());
+        add("waiting", Party::ALL.iter().map(|k| k.code()).collect());
+        add("rstage", ReturnStage::ALL.iter().map(|k| k.code()).collect());
+        add("policy-source", PolicySource::ALL.iter().map(|k| k.code()).collect());
+        add("role", amiable_domain::access::Role::ALL.iter().map(|r| r.code()).collect());
+        add("shipping", vec!["buyer", "merchant"]);
+        add("flag", amiable_domain::order::LineFlag::ALL.iter().map(|f| {
+            match f {
+                amiable_domain::order::LineFlag::Personalised => "personalised",
+                amiable_domain::order::LineFlag::Perishable => "perishable",
+                amiable_domain::order::LineFlag::SealedHygiene => "sealed_hygiene",
+                amiable_domain::order::LineFlag::SecondHand => "second_hand",
+                amiable_domain::order::LineFlag::Digital => "digital",
+            }
+        }).collect());
+        add("macro-title", crate::web::console::MACROS.to_vec());
+        add("macro-text", crate::web::console::MACROS.to_vec());
+        let missing: Vec<String> = keys
+            .into_iter()
+            .flat_map(|k| Lang::ALL.into_iter().map(move |l| (k.clone(), l)))
+            .filter(|(k, l)| !has(*l, k))
+            .map(|(k, l)| format!("{k} ({})", l.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "missing labels: {missing:?}");
+    }
+
+    /// Every confirmation a redirect asks for (`?fait=…`) has its message.
+    #[test]
+    fn every_notice_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+        let mut sources = Vec::new();
+        collect(&root, &mut sources);
+        let mut notices = BTreeSet::new();
+        for (_, text) in &sources {
+            for marker in ["fait=", "back(case_id, \"", "Ok(\""] {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find(marker) {
+                    rest = &rest[at + marker.len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                        .collect();
+                    let closed = rest[name.len()..].starts_with('"') || marker == "fait=";
+                    if name.len() > 2 && closed && (marker != "Ok(\"" || name.contains('-') || rest[name.len()..].starts_with("\")")) {
+                        notices.insert(name);
+                    }
+                }
+            }
+        }
+        assert!(notices.len() > 20, "the scanner finds the notices: {notices:?}");
+        let missing: Vec<_> = notices
+            .iter()
+            .filter(|n| Lang::ALL.iter().any(|l| !has(*l, &format!("notice-{n}"))))
+            .collect();
+        assert!(missing.is_empty(), "notices without a message: {missing:?}");
+    }
+
     #[test]
     fn plurals_follow_each_language() {
         // French: 0 and 1 are singular; English: only 1.

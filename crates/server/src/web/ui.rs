@@ -300,7 +300,7 @@ pub fn reason_label(lang: Lang, code: &str) -> String {
     }
 }
 
-/// The notice a redirect asked for (`?fait=refund-recorded` → `notice-refund-recorded`).
+/// The notice a redirect asked for (`?fait=refunded` → `notice-refunded`).
 fn notice_of(path: &str) -> Option<String> {
     let query = path.split_once('?')?.1;
     let value = query
@@ -335,8 +335,8 @@ mod tests {
     #[test]
     fn notices_come_from_a_known_shape_only() {
         assert_eq!(
-            notice_of("/console/cases/x?fait=refund-recorded"),
-            Some("notice-refund-recorded".to_owned())
+            notice_of("/console/cases/x?fait=refunded"),
+            Some("notice-refunded".to_owned())
         );
         assert_eq!(notice_of("/console?fait=<script>"), None);
         assert_eq!(notice_of("/console"), None);
