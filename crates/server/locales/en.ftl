@@ -226,6 +226,7 @@ escalate-why = Say why in a few words.
 escalate-submit = Ask for help
 notice-escalated = Your request has been passed to the marketplace.
 cancel-title = Cancel my request
+case-other-actions = Other steps
 cancel-reason = Reason
 cancel-submit = Cancel the request
 cancel-default-reason = Cancelled by the buyer.

@@ -227,6 +227,7 @@ escalate-why = Dites en quelques mots pourquoi.
 escalate-submit = Demander l'intervention
 notice-escalated = Votre demande d'intervention est transmise à la plateforme.
 cancel-title = Annuler ma demande
+case-other-actions = Autres démarches
 cancel-reason = Raison
 cancel-submit = Annuler la demande
 cancel-default-reason = Annulée par l'acheteur.

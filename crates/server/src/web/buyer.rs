@@ -559,7 +559,7 @@ async fn order_page(
     let order_id = parse_order_id(&order_id)?;
     buyer_of(&state, &ctx, order_id)?;
     let order = load_order(&state, order_id).await?;
-    let ui = ctx.ui();
+    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(order.operator_id).await?);
     let answer = crate::api::returns::eligibility_answer(&state, &order, ctx.lang).await?;
     let lines = line_views(&ui, &order, &answer);
     let operator = operator_of(&state, &order).await?;
@@ -1343,7 +1343,7 @@ async fn case_view(
     forms: CaseForms,
 ) -> Result<CasePage, WebError> {
     let data = shared::load_case(state, buyer, case_id).await?;
-    let ui = ctx.ui();
+    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let (next, next_is_yours) = next_step(&ui, &data);
     let progress = data.state.returns.as_ref();
     let offers = data

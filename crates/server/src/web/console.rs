@@ -400,7 +400,7 @@ async fn inbox(
 ) -> Result<Response, WebError> {
     let (principal, user) = staff(&ctx)?;
     crate::api::allow_role(&principal, Action::ListCases)?;
-    let ui = ctx.ui();
+    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
     let query = InboxQuery::parse(raw.as_deref());
     let (rows, next_href) = inbox_rows(&state, &ui, &principal, &query, None, "/console").await?;
     let merchants = if principal.merchant_id().is_none() {
@@ -700,7 +700,7 @@ async fn case_view(
     errors: Errors,
 ) -> Result<CasePage, WebError> {
     let data = shared::load_case(state, principal, case_id).await?;
-    let ui = ctx.ui();
+    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let viewer = principal.actor().party();
     let order = &data.order;
     let progress = data.state.returns.as_ref();

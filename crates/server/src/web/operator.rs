@@ -141,7 +141,7 @@ async fn merchant(
         .merchant(merchant_id)
         .await?
         .ok_or_else(WebError::not_found)?;
-    let ui = ctx.ui();
+    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
     let base = format!("/console/merchants/{merchant_id}");
     let mut query = InboxQuery::parse(raw.as_deref());
     query.merchant.clear();

@@ -105,8 +105,11 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             description,
             ..
         } => {
-            for i in items {
-                details.push(item(i.line_id.as_str(), i.quantity.get()));
+            // A return's lines are listed with its request, just after.
+            if *kind != amiable_domain::case::CaseKind::Return {
+                for i in items {
+                    details.push(item(i.line_id.as_str(), i.quantity.get()));
+                }
             }
             if let Some(claimed) = claimed {
                 details.push(ui.ta("timeline-claimed", "amount", ui.money(claimed)));

@@ -37,6 +37,8 @@ pub struct Ui {
     pub now: Timestamp,
     /// A confirmation to show at the top of the page (already in the page's language).
     pub notice: Option<String>,
+    /// The operator's own reasons (sub-codes with their labels), once known.
+    pub custom_reasons: Vec<amiable_domain::reason::CustomReason>,
 }
 
 impl Ui {
@@ -53,6 +55,7 @@ impl Ui {
             }),
             now: Timestamp::now(),
             notice,
+            custom_reasons: Vec::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl Ui {
             staff: None,
             now: Timestamp::now(),
             notice: None,
+            custom_reasons: Vec::new(),
         }
     }
 
@@ -213,8 +217,23 @@ impl Ui {
         format::seconds(self.lang, *seconds)
     }
 
-    /// A reason code's label in the page's language.
+    /// Learns the operator's own reasons, so their labels are shown.
+    pub fn with_taxonomy(mut self, taxonomy: &amiable_domain::reason::ReasonTaxonomy) -> Self {
+        self.custom_reasons = taxonomy.custom.clone();
+        self
+    }
+
+    /// A reason code's label in the page's language (an operator's own reason
+    /// under its parent: « Article défectueux — Batterie défectueuse »).
     pub fn reason(&self, code: &str) -> String {
+        if let Some(custom) = self.custom_reasons.iter().find(|c| c.code.as_str() == code) {
+            let root = code.split('.').next().unwrap_or(code);
+            let own = match self.lang {
+                crate::i18n::Lang::Fr => &custom.label_fr,
+                crate::i18n::Lang::En => &custom.label_en,
+            };
+            return format!("{} — {own}", reason_label(self.lang, root));
+        }
         reason_label(self.lang, code)
     }
 
