@@ -48,8 +48,8 @@ export const squash = (text) => text.replace(/[\u00a0\u202f\s]+/g, ' ').trim();
  * sub-resources are recorded in `page.problems`; `assertNoProblems(page)`
  * checks there were none.
  */
-export async function newPage(browser, { viewport = DESKTOP, locale = 'fr-FR', storageState, isMobile = false } = {}) {
-  const context = await browser.newContext({ viewport, locale, storageState, isMobile, hasTouch: isMobile, acceptDownloads: true });
+export async function newPage(browser, { viewport = DESKTOP, locale = 'fr-FR', storageState, isMobile = false, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, locale, storageState, isMobile, hasTouch: isMobile, acceptDownloads: true, bypassCSP });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`script error on ${page.url()}: ${e.message}`));
@@ -84,7 +84,11 @@ export async function visit(page, url, status = 200) {
   return response;
 }
 
-/** Runs axe-core on the current page; fails listing every serious or critical violation. */
+/**
+ * Runs axe-core on the current page; fails listing every serious or critical
+ * violation. The server's Content-Security-Policy (script-src 'self') forbids
+ * the injected script, so the page must come from `newPage(browser, { bypassCSP: true })`.
+ */
 export async function assertAccessible(page, what) {
   await page.addScriptTag({ path: AXE_PATH });
   const result = await page.evaluate(async () => {
@@ -154,7 +158,7 @@ export async function requestReturn(page, { photo = false, comment = '' } = {}) 
 
 // ----------------------------------------------------------- console steps
 
-export async function staffPage(browser, base, email, options) {
+export async function staffPage(browser, base, email, options = {}) {
   const page = await newPage(browser, options);
   await signIn(page, base, email);
   return page;

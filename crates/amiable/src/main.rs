@@ -758,6 +758,7 @@ async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary,
         .await
         .ok()
         .and_then(|cases| cases.into_iter().next());
+    print_web_guide(store, url, &operator, &merchants).await;
     println!();
     println!(
         "Staff logins (password \"{}\" for all, demo only):",
@@ -799,6 +800,78 @@ async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary,
     println!();
     println!("Verify every timeline:  amiable verify --database-url {database}");
     println!("Stop with Ctrl-C.");
+}
+
+/// Where to click: the buyer portal with an order to try (delivered lately, nothing
+/// asked yet) and one whose return label is waiting, and the console.
+async fn print_web_guide(
+    store: &Store,
+    url: &str,
+    operator: &Option<amiable_store::Operator>,
+    merchants: &[amiable_store::Merchant],
+) {
+    println!();
+    println!("Web interface:");
+    println!("  Buyers:    {url}/suivi   (order number + email)");
+    let (Some(operator), Some(shop)) = (operator, merchants.iter().find(|m| m.slug.as_str() == "maison-colette").or(merchants.first())) else {
+        return;
+    };
+    let recent = store
+        .orders(&amiable_store::OrderFilter {
+            operator_id: operator.id,
+            merchant_id: Some(shop.id),
+            external_id: None,
+            buyer_email: None,
+            after: None,
+            limit: 200,
+        })
+        .await
+        .unwrap_or_default();
+    let week = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 8))
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let fresh = recent.iter().find(|o| {
+        o.total_cases == 0
+            && !o.order.shipments.is_empty()
+            && o.order
+                .shipments
+                .iter()
+                .all(|s| s.delivered_at.is_some_and(|d| d > week))
+    });
+    if let Some(order) = fresh {
+        println!(
+            "             try {} with {} (delivered lately: start a return)",
+            order.order.external_id.as_str(),
+            order.order.buyer.email.as_str()
+        );
+    }
+    let labelled = store
+        .cases(&amiable_store::CaseFilter {
+            operator_id: Some(operator.id),
+            merchant_id: Some(shop.id),
+            kind: Some(amiable_domain::case::CaseKind::Return),
+            status: Some(amiable_domain::case::CaseStatus::Open),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_default();
+    for case in labelled {
+        let Ok(Some(record)) = store.case(case.case_id).await else {
+            continue;
+        };
+        let ready = record.state.returns.as_ref().is_some_and(|r| {
+            r.stage == amiable_domain::case::ReturnStage::LabelIssued
+        });
+        if ready {
+            println!(
+                "             or  {} with {} (a return whose label is ready)",
+                case.order_external_id, case.buyer_email
+            );
+            break;
+        }
+    }
+    println!("  Staff:     {url}/console   (logins below)");
 }
 
 async fn shutdown_signal() {

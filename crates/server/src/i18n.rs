@@ -509,6 +509,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Cette commande existe déjà.",
     ),
     (
+        "saved_views.duplicate",
+        "You already keep the most saved views allowed (20).",
+        "Vous avez déjà le nombre maximal de vues enregistrées (20).",
+    ),
+    (
         "merchant.duplicate",
         "This merchant already exists.",
         "Ce marchand existe déjà.",

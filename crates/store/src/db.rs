@@ -287,11 +287,27 @@ impl Store {
                 // background task checkpoints instead (writer.rs, `checkpoint_loop`).
                 .pragma("wal_autocheckpoint", "0")
                 .pragma("temp_store", "memory");
-            let pool = SqlitePoolOptions::new()
-                .max_connections(config.max_connections.max(2))
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await?;
+            // Opening a new file switches it to WAL, which needs the database's exclusive
+            // lock: several nodes (or tests) opening the same new file at once may find it
+            // taken before the busy timeout applies, and SQLite answers "database is locked"
+            // at once. That is transient: try again shortly, for up to about two seconds.
+            let mut attempt = 0;
+            let pool = loop {
+                match SqlitePoolOptions::new()
+                    .max_connections(config.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options.clone())
+                    .await
+                {
+                    Err(sqlx::Error::Database(e))
+                        if attempt < 40 && e.code().as_deref() == Some("5") =>
+                    {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    other => break other?,
+                }
+            };
             Db::Sqlite(pool)
         };
         if config.migrate {

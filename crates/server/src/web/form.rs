@@ -367,7 +367,7 @@ mod tests {
         .with_fields([
             amiable_domain::validation::FieldError::new(
                 "items[0].quantity",
-                "return.exceeds_delivered",
+                "return.already_returned",
                 "more than was delivered",
             ),
             amiable_domain::validation::FieldError::new("description", "text.too_long", "long"),

@@ -1,0 +1,109 @@
+// The buyer calls the marketplace in; an operator finds the case in the
+// console inbox, opens it and writes to the buyer as the platform.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, createOrder, launch, api, LOGINS, OPERATOR_KEY } from '../lib/amiable.mjs';
+import { newPage, assertNoProblems, submit, visit, mainText, findOrder, requestReturn, staffPage, notice, squash } from '../lib/browser.mjs';
+
+let demo;
+let browser;
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+test('an operator steps into a case the buyer escalated', async (t) => {
+  const base = demo.base;
+  const number = 'CMD-E2E-MEDIATION-1';
+  await createOrder(base, number, 'claire.martin@exemple.fr');
+  const buyer = await newPage(browser);
+  await findOrder(buyer, base, number, 'claire.martin@exemple.fr');
+  const caseId = await requestReturn(buyer);
+  const reason = 'La boutique ne répond pas à ma demande de retour.';
+  const message = 'Bonjour, la plateforme prend le relais : nous demandons à la boutique de vous répondre sous 48 heures.';
+
+  await t.test('the buyer asks the platform to step in', async () => {
+    const details = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel à / }) });
+    assert.equal(await details.count(), 1, 'the buyer should be offered to call the platform in');
+    assert.equal(squash(await details.locator('summary').innerText()), 'Faire appel à Le Marché des Créateurs');
+    await details.locator('summary').click();
+    assert.match(squash(await details.innerText()), /\(étape : Médiation\)/);
+    await details.locator('input[name=reason]').fill(reason);
+    const response = await submit(buyer, details.getByRole('button', { name: "Demander l'intervention" }));
+    assert.equal(response.status(), 200);
+    assert.equal(await notice(buyer), "Votre demande d'intervention est transmise à la plateforme.");
+    assert.match(await mainText(buyer), new RegExp(reason));
+    // What is offered next is the following stage, arbitration.
+    const next = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel à / }) });
+    assert.match(squash(await next.textContent()), /\(étape : Arbitrage\)/);
+    const { case: escalated } = await api(base, OPERATOR_KEY, 'GET', `/cases/${caseId}`);
+    assert.equal(escalated.stage, 'mediation');
+  });
+
+  const operator = await staffPage(browser, base, LOGINS.operator);
+
+  await t.test('the operator finds it in the inbox', async () => {
+    await visit(operator, base + '/console');
+    const rows = operator.locator('#results tr[data-href]');
+    assert.ok((await rows.count()) > 1, 'the inbox should list the demo cases');
+    // The search box filters as one types (htmx), keeping the URL in step.
+    const search = operator.getByRole('search').getByLabel('Rechercher');
+    await search.pressSequentially(number);
+    await operator.waitForURL(/[?&]q=CMD-E2E-MEDIATION-1/);
+    await operator.waitForFunction(
+      (n) => { const r = document.querySelectorAll('#results tr[data-href]'); return r.length === 1 && r[0].textContent.includes(n); },
+      number,
+    );
+    const row = rows.first();
+    assert.equal(await row.getAttribute('data-href'), `/console/cases/${caseId}`);
+    assert.match(squash(await row.innerText()), /Médiation/);
+    // Keyboard: j selects the first row, o opens it. Leaving the search box
+    // fires its change event, which makes htmx fetch the results once more
+    // (and forget the selection): let that settle first.
+    await operator.evaluate(() => new Promise((resolve) => {
+      document.addEventListener('htmx:afterSettle', resolve, { once: true });
+      setTimeout(resolve, 5000);
+      document.querySelector('#q').blur();
+    }));
+    await operator.keyboard.press('j');
+    assert.equal(await row.getAttribute('aria-selected'), 'true');
+    await Promise.all([operator.waitForURL(`${base}/console/cases/${caseId}`), operator.keyboard.press('o')]);
+    assert.match(await mainText(operator), new RegExp(`Commande ${number}`));
+    assert.match(await mainText(operator), new RegExp(reason));
+  });
+
+  await t.test('the same search works without JavaScript, from the URL', async () => {
+    await visit(operator, `${base}/console?q=${number}&status=open`);
+    assert.deepEqual(
+      await operator.locator('#results tr[data-href]').evaluateAll((rs) => rs.map((r) => r.dataset.href)),
+      [`/console/cases/${caseId}`],
+    );
+    await visit(operator, `${base}/console?q=CMD-E2E-INCONNUE`);
+    assert.equal(await operator.locator('#results tr[data-href]').count(), 0);
+  });
+
+  await t.test('the operator writes to the buyer', async () => {
+    await visit(operator, `${base}/console/cases/${caseId}`);
+    await operator.fill('#reply-body', message);
+    const response = await submit(operator, operator.getByRole('button', { name: 'Envoyer au client' }));
+    assert.equal(response.status(), 200);
+    assert.match(await notice(operator), /\S/);
+    assert.equal(await operator.inputValue('#reply-body'), '', 'the reply box should be emptied once sent');
+    assert.match(await mainText(operator), new RegExp(message));
+  });
+
+  await t.test('the buyer reads the message from the platform', async () => {
+    await visit(buyer, `${base}/suivi/dossier/${caseId}`);
+    const entry = buyer.locator('.timeline li', { has: buyer.locator('.bubble', { hasText: message }) });
+    assert.equal(await entry.count(), 1, 'the message should be on the buyer’s timeline once');
+    assert.equal(squash(await entry.locator('.who').innerText()), 'La plateforme');
+    assert.match(await entry.getAttribute('class'), /party-operator/);
+  });
+
+  assertNoProblems(buyer);
+  assertNoProblems(operator);
+});
