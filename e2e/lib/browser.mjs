@@ -105,6 +105,7 @@ export async function assertAccessible(page, what) {
     };
   });
   assert.ok(result.checked > 10, `axe checked only ${result.checked} rules on ${what}: did it run?`);
+  if (process.env.AXE_REPORT) console.log(what, JSON.stringify(result.violations, null, 1));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) {
     const text = bad

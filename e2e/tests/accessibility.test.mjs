@@ -47,6 +47,18 @@ test('pages are served with a strict Content-Security-Policy', async () => {
   }
 });
 
+test('the check itself catches a real violation', async () => {
+  const page = await newPage(browser, A11Y);
+  await visit(page, demo.base + '/suivi');
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'text';
+    document.querySelector('main').append(input); // a field without a label: critical
+  });
+  await assert.rejects(assertAccessible(page, 'the lookup page with an unlabelled field'), /\[critical\] label:/);
+  await page.context().close();
+});
+
 test('buyer: order lookup', async () => {
   const page = await newPage(browser, A11Y);
   await visit(page, demo.base + '/suivi');

@@ -184,7 +184,11 @@ test('a return from the request to the refund', async (t) => {
     await visit(buyer, `${base}/suivi/dossier/${caseId}`);
     const section = buyer.locator('section', { has: buyer.getByRole('heading', { name: 'Vos remboursements' }) });
     assert.equal(await section.count(), 1);
-    assert.match(squash(await section.innerText()), /178,00 €/);
+    assert.match(squash(await section.innerText()), /Remboursement de 178,00 € — effectué/);
+    assert.equal(squash(await buyer.locator('.page-head .badge').first().innerText()), 'Réglé');
+    const steps = await buyer.locator('ol.steps li').evaluateAll((ls) => ls.map((l) => l.className));
+    assert.equal(steps.length, 7);
+    assert.ok(steps.every((c) => c === 'done'), `every step should be done: ${steps}`);
     await shot(buyer, 'buyer-case-refunded');
   });
 

@@ -5,15 +5,14 @@
 //! given party, the exact set of commands offered. The second part checks, for
 //! random command sequences, that what `available` lists is what its probes
 //! allow, that every listed command has some input the decider takes, and that
-//! every command the decider takes is listed. Tests marked `#[ignore]` show
-//! behaviours of `available` that look wrong; run them with `--ignored`.
+//! every command the decider takes is listed.
 
 use amiable_domain::case::{
     Actor, AttachmentRef, CaseEvent, CaseItem, CaseKind, CaseState, Command, Context, Decision,
     DecisionOutcome, Deduction, ExchangeLine, GoodwillKind, InspectedLine, ItemCondition,
-    OfferStatus, ParcelStatus, Party, PolicyRef, PolicySource, Possible, ReceivedLine,
-    RecordedEvent, RefundStatus, Rejection, Resolution, ResolutionKind, ReturnLabel, ReturnStage,
-    Stage, Visibility, allows, available, decide, ledger_entries,
+    ParcelStatus, PolicyRef, PolicySource, Possible, ReceivedLine,
+    RecordedEvent, Rejection, Resolution, ResolutionKind, ReturnLabel, Stage,
+    NOT_NOW, Visibility, allows, available, decide, ledger_entries, probe_takes, probes,
 };
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId};
 use amiable_domain::law::LawPack;
@@ -173,7 +172,9 @@ fn system() -> Actor {
 }
 
 fn provider() -> Actor {
-    Actor::Provider { id: "paypal".into() }
+    Actor::Provider {
+        id: "paypal".into(),
+    }
 }
 
 fn everyone() -> Vec<Actor> {
@@ -383,7 +384,11 @@ fn refusal(text: &str) -> Resolution {
 
 /// Opened by the buyer on Monday 9 November (a withdrawal), waiting for the merchant.
 fn requested() -> Log {
-    Log::with_return(ReturnPolicy::statutory(), 2, ResolutionKind::ReturnAndRefund)
+    Log::with_return(
+        ReturnPolicy::statutory(),
+        2,
+        ResolutionKind::ReturnAndRefund,
+    )
 }
 
 fn authorised() -> Log {
@@ -776,12 +781,7 @@ struct Row {
     expect: Expect,
 }
 
-const fn row(
-    case: &'static str,
-    build: fn() -> Log,
-    actor: fn() -> Actor,
-    expect: Expect,
-) -> Row {
+const fn row(case: &'static str, build: fn() -> Log, actor: fn() -> Actor, expect: Expect) -> Row {
     Row {
         case,
         build,
@@ -820,7 +820,7 @@ fn table() -> Vec<Row> {
             buyer,
             Lacks(&[P::AddNote, P::AuthoriseReturn, P::RefuseReturn, P::Refund]),
         ),
-        // Operator in negotiation: only what does not depend on the offer bug.
+        // Operator in negotiation: no offer before mediation (offer.operator_needs_mediation).
         row(
             "requested",
             requested,
@@ -844,7 +844,7 @@ fn table() -> Vec<Row> {
             "requested",
             requested,
             provider,
-            Exactly(&[P::PostMessage, P::AttachFile]),
+            Exactly(&[P::PostMessage, P::AttachFile, P::Escalate]),
         ),
         // Authorised: a label, the receipt and a refund (before receipt) are possible;
         // the return can no longer be refused until it is back.
@@ -912,6 +912,7 @@ fn table() -> Vec<Row> {
                 P::AttachFile,
                 P::RecordParcelScan,
                 P::Refund,
+                P::Escalate,
                 P::Resolve,
                 P::Cancel,
             ]),
@@ -920,7 +921,7 @@ fn table() -> Vec<Row> {
             "label issued",
             label_issued,
             provider,
-            Exactly(&[P::PostMessage, P::AttachFile, P::RecordParcelScan]),
+            Exactly(&[P::PostMessage, P::AttachFile, P::RecordParcelScan, P::Escalate]),
         ),
         // The label expired: a new one may be issued.
         row(
@@ -969,7 +970,12 @@ fn table() -> Vec<Row> {
             "received",
             received,
             merchant,
-            Lacks(&[P::ReceiveReturn, P::Cancel, P::IssueLabel, P::AuthoriseReturn]),
+            Lacks(&[
+                P::ReceiveReturn,
+                P::Cancel,
+                P::IssueLabel,
+                P::AuthoriseReturn,
+            ]),
         ),
         row(
             "inspected",
@@ -1022,13 +1028,23 @@ fn table() -> Vec<Row> {
             "policy return",
             policy_return,
             merchant,
-            Has(&[P::Refund, P::IssueStoreCredit, P::RecordExchange, P::Compensate]),
+            Has(&[
+                P::Refund,
+                P::IssueStoreCredit,
+                P::RecordExchange,
+                P::Compensate,
+            ]),
         ),
         row(
             "policy return",
             policy_return,
             buyer,
-            Lacks(&[P::Refund, P::IssueStoreCredit, P::RecordExchange, P::Compensate]),
+            Lacks(&[
+                P::Refund,
+                P::IssueStoreCredit,
+                P::RecordExchange,
+                P::Compensate,
+            ]),
         ),
         // Store credit agreed in an offer: resolved, but the money is still owed.
         row(
@@ -1063,7 +1079,12 @@ fn table() -> Vec<Row> {
                 P::Cancel,
             ]),
         ),
-        row("offer to the buyer", offered, merchant, Exactly(STAFF_REQUESTED)),
+        row(
+            "offer to the buyer",
+            offered,
+            merchant,
+            Exactly(STAFF_REQUESTED),
+        ),
         row(
             "offer to the buyer",
             offered,
@@ -1128,6 +1149,7 @@ fn table() -> Vec<Row> {
                 P::AddNote,
                 P::AttachFile,
                 P::RecordParcelScan,
+                P::Escalate,
                 P::Close,
                 P::SettleRefund(1),
                 P::FailRefund(1),
@@ -1147,12 +1169,7 @@ fn table() -> Vec<Row> {
             Lacks(&[P::SettleRefund(1), P::FailRefund(1), P::Resolve]),
         ),
         // Paid and resolved.
-        row(
-            "refunded",
-            refunded,
-            merchant,
-            Exactly(STAFF_RESOLVED_BACK),
-        ),
+        row("refunded", refunded, merchant, Exactly(STAFF_RESOLVED_BACK)),
         row("refunded", refunded, operator, Exactly(STAFF_RESOLVED_BACK)),
         row("refunded", refunded, buyer, Exactly(BUYER_RESOLVED)),
         row(
@@ -1162,8 +1179,18 @@ fn table() -> Vec<Row> {
             Lacks(&[P::Refund, P::Resolve, P::Cancel, P::ProposeOffer]),
         ),
         // Closed: a note, and reopening.
-        row("closed", closed, merchant, Exactly(&[P::AddNote, P::Reopen])),
-        row("closed", closed, operator, Exactly(&[P::AddNote, P::Reopen])),
+        row(
+            "closed",
+            closed,
+            merchant,
+            Exactly(&[P::AddNote, P::Reopen]),
+        ),
+        row(
+            "closed",
+            closed,
+            operator,
+            Exactly(&[P::AddNote, P::Reopen]),
+        ),
         row("closed", closed, buyer, Exactly(&[P::Reopen])),
         // Cancelled: a note for staff, nothing for the buyer.
         row("cancelled", cancelled, merchant, Exactly(&[P::AddNote])),
@@ -1229,7 +1256,13 @@ fn table() -> Vec<Row> {
             "arbitration",
             arbitration,
             buyer,
-            Exactly(&[P::PostMessage, P::AttachFile, P::ProposeOffer, P::Resolve, P::Cancel]),
+            Exactly(&[
+                P::PostMessage,
+                P::AttachFile,
+                P::ProposeOffer,
+                P::Resolve,
+                P::Cancel,
+            ]),
         ),
         // External: the provider decides; nobody climbs further.
         row(
@@ -1238,12 +1271,7 @@ fn table() -> Vec<Row> {
             provider,
             Exactly(&[P::PostMessage, P::AttachFile, P::RecordDecision]),
         ),
-        row(
-            "external",
-            external,
-            operator,
-            Has(&[P::RecordDecision]),
-        ),
+        row("external", external, operator, Has(&[P::RecordDecision])),
         row("external", external, operator, Lacks(&[P::Escalate])),
         // Decided: only the arbiter reopens.
         row(
@@ -1456,7 +1484,10 @@ fn what_is_listed_is_what_the_decider_confirms() {
         "return.buyer_consent_required"
     );
     let log = credit_preferred();
-    assert!(log.decide_now(&merchant(), &store_credit(None, true)).is_ok());
+    assert!(
+        log.decide_now(&merchant(), &store_credit(None, true))
+            .is_ok()
+    );
     // The gateway's refund is not the merchant's to settle.
     let log = refund_pending_gateway();
     let settle = Command::SettleRefund {
@@ -1506,7 +1537,6 @@ fn allows_judges_the_command_sent_not_a_representative_one() {
 /// (`offer.operator_needs_mediation`, a stage rule), but that code is not in
 /// `NOT_NOW`, so the operator is shown "propose an offer" in negotiation.
 #[test]
-#[ignore = "bug in available: ProposeOffer listed for the operator in negotiation"]
 fn the_operator_is_not_offered_to_propose_terms_before_mediation() {
     let log = requested();
     for terms in [
@@ -1533,7 +1563,6 @@ fn the_operator_is_not_offered_to_propose_terms_before_mediation() {
 /// probe (a refusal) gets `resolution.use_refuse_return`, which is checked
 /// before `case.money_moved` and is not in `NOT_NOW`, so Resolve is listed.
 #[test]
-#[ignore = "bug in available: Resolve listed for staff on a return after money moved"]
 fn staff_are_not_offered_to_resolve_a_return_once_money_moved() {
     let mut log = received();
     log.apply(
@@ -1587,7 +1616,6 @@ fn staff_are_not_offered_to_resolve_a_return_once_money_moved() {
 /// with `refund.exceeds_case_value`. The one-cent fallback probe never runs,
 /// because the first probe already "passed".
 #[test]
-#[ignore = "bug in available: Refund listed when nothing is left to refund"]
 fn nothing_left_to_refund_means_no_refund_button() {
     let mut log = received();
     log.apply(
@@ -1617,10 +1645,13 @@ fn nothing_left_to_refund_means_no_refund_button() {
 
 /// The same for store credit, on a policy return credited in full.
 #[test]
-#[ignore = "bug in available: IssueStoreCredit listed when nothing is left to credit"]
 fn nothing_left_to_credit_means_no_store_credit_button() {
     let mut log = policy_return();
-    log.apply(merchant(), store_credit(None, false), "2026-12-05T10:00:00Z");
+    log.apply(
+        merchant(),
+        store_credit(None, false),
+        "2026-12-05T10:00:00Z",
+    );
     assert_eq!(
         log.decide_now(&merchant(), &store_credit(Some(1), false))
             .unwrap_err()
@@ -1634,12 +1665,41 @@ fn nothing_left_to_credit_means_no_store_credit_button() {
     );
 }
 
+/// On a case that is not a return the amount-less store-credit probe is
+/// always refused with `resolution.amount_required` (an input error), so
+/// IssueStoreCredit is listed whatever is left: here the incident was refunded
+/// in full (case still open) and any credit, even a cent, is refused with
+/// `refund.exceeds_case_value`. Refund is listed too (`money.not_positive`).
+#[test]
+fn an_incident_refunded_in_full_offers_no_more_money() {
+    let mut log = incident();
+    log.apply(
+        merchant(),
+        refund(None, "manual", false),
+        "2026-11-10T10:00:00Z",
+    );
+    assert_eq!(log.state().unwrap().refunded(), 11490);
+    for command in [
+        store_credit(Some(1), false),
+        refund(Some(1), "manual", false),
+    ] {
+        assert_eq!(
+            log.decide_now(&merchant(), &command).unwrap_err().code(),
+            "refund.exceeds_case_value"
+        );
+    }
+    let listed = log.available(&merchant());
+    assert!(
+        !listed.contains(&P::IssueStoreCredit) && !listed.contains(&P::Refund),
+        "{listed:?}"
+    );
+}
+
 /// The decider records an exchange on a case that is not a return (its lines
 /// name the case's items), but the probe builds its lines from the return
 /// only: on an incident it sends none, is refused with
 /// `exchange.lines_required` (in `NOT_NOW`), and RecordExchange is never listed.
 #[test]
-#[ignore = "bug in available: RecordExchange never listed on a case that is not a return"]
 fn an_exchange_is_offered_on_an_incident_when_the_decider_takes_one() {
     let log = incident();
     let exchange = Command::RecordExchange {
@@ -1666,7 +1726,6 @@ fn an_exchange_is_offered_on_an_incident_when_the_decider_takes_one() {
 /// one-cent fallback: IssueStoreCredit disappears although a smaller credit is
 /// accepted.
 #[test]
-#[ignore = "bug in available: IssueStoreCredit not listed when the order's ledger is short"]
 fn a_smaller_store_credit_is_still_offered_when_the_order_is_partly_refunded() {
     let mut log = policy_return();
     // Another case of the order refunded 60 €: 54.90 € remain refundable.
@@ -1692,29 +1751,29 @@ fn a_smaller_store_credit_is_still_offered_when_the_order_is_partly_refunded() {
     );
 }
 
+/// A provider (or the system) may escalate only to `external`, and the decider
+/// takes `Escalate { to: Some(External) }` from it; the probe sends `to: None`
+/// (the next rung), which is refused as `case.party_not_allowed` below
+/// arbitration, so Escalate is not listed for them. (No web page serves these
+/// actors today.)
+#[test]
+fn a_provider_is_offered_to_take_a_case_outside() {
+    let log = requested();
+    let outside = Command::Escalate {
+        to: Some(Stage::External),
+        reason: label("chargeback"),
+    };
+    assert!(log.decide_now(&provider(), &outside).is_ok());
+    assert!(
+        log.available(&provider()).contains(&P::Escalate),
+        "{:?}",
+        log.available(&provider())
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Properties over random command sequences
 // ---------------------------------------------------------------------------
-
-/// The input refusals `available` reads as "not now" (copied from available.rs).
-const NOT_NOW: &[&str] = &[
-    "return.not_a_return",
-    "case.money_moved",
-    "label.returnless",
-    "label.return_not_authorised",
-    "label.not_expired",
-    "exchange.after_money_moved",
-    "return.returnless",
-    "refund.exceeds_refundable",
-    "refund.exceeds_case_value",
-    "refund.gateway_owned",
-    "refund.not_pending",
-    "return.buyer_consent_required",
-    "return.lines_required",
-    "exchange.lines_required",
-    "compensation.exceeds_order",
-    "reminder.nothing_due",
-];
 
 /// Accepted, or refused for its input alone.
 fn accepted_or_input_error(state: &CaseState, command: &Command, ctx: &Context<'_>) -> bool {
@@ -1732,229 +1791,6 @@ fn attachment() -> AttachmentRef {
         content_type: label("image/jpeg"),
         size_bytes: 1,
     }
-}
-
-fn probe_resolution(kind: ResolutionKind) -> Resolution {
-    Resolution {
-        kind,
-        amount: None,
-        bonus_percent: None,
-        goodwill: None,
-        note: Some(label("n")),
-    }
-}
-
-/// The representative commands of available.rs, each with the `Possible` it
-/// stands for (the one-cent refund always included: it only matters when the
-/// first refund probe fails).
-fn probes(state: &CaseState, now: Timestamp) -> Vec<(Possible, Command)> {
-    let currency = state.order_total.currency;
-    let one = Money::new(1, currency);
-    let returned: Vec<_> = state
-        .returns
-        .as_ref()
-        .map(|r| r.lines.clone())
-        .unwrap_or_default();
-    let received: Vec<ReceivedLine> = match &state.returns {
-        Some(r) if !r.received.is_empty() => r.received.clone(),
-        _ => returned
-            .iter()
-            .map(|l| ReceivedLine {
-                line_id: l.line_id.clone(),
-                quantity: l.quantity.get(),
-                condition: ItemCondition::New,
-                note: None,
-            })
-            .collect(),
-    };
-    let inspected = received
-        .iter()
-        .map(|l| InspectedLine {
-            line_id: l.line_id.clone(),
-            compliant: true,
-            deductions: Vec::new(),
-        })
-        .collect();
-    let exchange = returned
-        .iter()
-        .map(|l| ExchangeLine {
-            line_id: l.line_id.clone(),
-            quantity: l.quantity,
-            sku: label("EXCHANGE"),
-            title: label("Exchange"),
-            unit_price: l.unit_price,
-        })
-        .collect();
-    let mut probes = vec![
-        (P::PostMessage, Command::PostMessage { body: body("x") }),
-        (P::AddNote, Command::AddNote { body: body("x") }),
-        (
-            P::AttachFile,
-            Command::AttachFile {
-                attachment: attachment(),
-                visibility: Visibility::Public,
-            },
-        ),
-        (
-            P::AuthoriseReturn,
-            Command::AuthoriseReturn { returnless: false },
-        ),
-        (
-            P::RefuseReturn,
-            Command::RefuseReturn { ground: label("x") },
-        ),
-        (
-            P::IssueLabel,
-            Command::IssueLabel {
-                label: ReturnLabel {
-                    carrier: label("probe"),
-                    tracking_number: label("probe"),
-                    attachment: AttachmentRef {
-                        filename: label("label.pdf"),
-                        content_type: label("application/pdf"),
-                        ..attachment()
-                    },
-                    issued_at: now,
-                    expires_at: now
-                        .checked_add(jiff::SignedDuration::from_hours(24 * 14))
-                        .unwrap_or(now),
-                    parcel_count: 1,
-                    weight_grams: 1000,
-                },
-            },
-        ),
-        (
-            P::RecordParcelScan,
-            Command::RecordParcelScan {
-                status: ParcelStatus::InTransit,
-                scanned_at: now,
-                location: None,
-                carrier_event_id: None,
-            },
-        ),
-        (P::ReceiveReturn, Command::ReceiveReturn { lines: received }),
-        (P::InspectReturn, Command::InspectReturn { lines: inspected }),
-        (
-            P::Refund,
-            Command::Refund {
-                amount: None,
-                deductions: Vec::new(),
-                gateway: label("probe"),
-                resolve: true,
-            },
-        ),
-        (
-            P::IssueStoreCredit,
-            Command::IssueStoreCredit {
-                amount: None,
-                bonus_percent: None,
-                resolve: true,
-            },
-        ),
-        (
-            P::RecordExchange,
-            Command::RecordExchange {
-                lines: exchange,
-                gateway: label("probe"),
-            },
-        ),
-        (
-            P::Compensate,
-            Command::Compensate {
-                kind: GoodwillKind::Voucher,
-                amount: one,
-                note: None,
-                resolve: false,
-            },
-        ),
-        (
-            P::ProposeOffer,
-            Command::ProposeOffer {
-                terms: Resolution {
-                    amount: Some(one),
-                    ..probe_resolution(ResolutionKind::PartialRefund)
-                },
-                message: None,
-            },
-        ),
-        (
-            P::Escalate,
-            Command::Escalate {
-                to: None,
-                reason: label("x"),
-            },
-        ),
-        (
-            P::RecordDecision,
-            Command::RecordDecision {
-                decision: Decision {
-                    outcome: DecisionOutcome::MerchantFavoured,
-                    resolution: probe_resolution(ResolutionKind::Refusal),
-                    rationale: label("x"),
-                },
-            },
-        ),
-        (
-            P::Resolve,
-            Command::Resolve {
-                resolution: probe_resolution(ResolutionKind::Refusal),
-            },
-        ),
-        (P::Reopen, Command::Reopen { reason: label("x") }),
-        (P::Close, Command::Close),
-        (P::Cancel, Command::Cancel { reason: label("x") }),
-        (
-            P::Refund,
-            Command::Refund {
-                amount: Some(one),
-                deductions: Vec::new(),
-                gateway: label("probe"),
-                resolve: true,
-            },
-        ),
-        (
-            P::Resolve,
-            Command::Resolve {
-                resolution: probe_resolution(ResolutionKind::Withdrawn),
-            },
-        ),
-    ];
-    for offer in state.offers.iter().filter(|o| o.status == OfferStatus::Pending) {
-        probes.push((
-            P::AcceptOffer(offer.offer_id),
-            Command::AcceptOffer {
-                offer_id: offer.offer_id,
-            },
-        ));
-        probes.push((
-            P::DeclineOffer(offer.offer_id),
-            Command::DeclineOffer {
-                offer_id: offer.offer_id,
-                reason: None,
-            },
-        ));
-    }
-    for refund in state
-        .refunds
-        .iter()
-        .filter(|r| r.status == RefundStatus::Pending)
-    {
-        probes.push((
-            P::SettleRefund(refund.refund_id),
-            Command::SettleRefund {
-                refund_id: refund.refund_id,
-                reference: label("x"),
-            },
-        ));
-        probes.push((
-            P::FailRefund(refund.refund_id),
-            Command::FailRefund {
-                refund_id: refund.refund_id,
-                error: label("x"),
-            },
-        ));
-    }
-    probes
 }
 
 /// The `Possible` a command is a button for.
@@ -2067,9 +1903,18 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         });
     }
     for (outcome, terms) in [
-        (DecisionOutcome::MerchantFavoured, resolution(K::Refusal, None)),
-        (DecisionOutcome::BuyerFavoured, resolution(K::Replacement, None)),
-        (DecisionOutcome::Split, resolution(K::PartialRefund, Some(100))),
+        (
+            DecisionOutcome::MerchantFavoured,
+            resolution(K::Refusal, None),
+        ),
+        (
+            DecisionOutcome::BuyerFavoured,
+            resolution(K::Replacement, None),
+        ),
+        (
+            DecisionOutcome::Split,
+            resolution(K::PartialRefund, Some(100)),
+        ),
     ] {
         out.push(Command::RecordDecision {
             decision: Decision {
@@ -2202,34 +2047,15 @@ fn money_moved(state: &CaseState) -> bool {
     state.refunded() > 0 || state.store_credit.is_some() || state.exchange.is_some()
 }
 
-/// A listed command no input is accepted for, explained by one of the
-/// behaviours shown by the ignored tests above.
-fn known_unsound(state: &CaseState, ctx: &Context<'_>, possible: Possible) -> bool {
-    let party = ctx.actor.party();
-    let none_probe_code = |command: Command| match decide(Some(state), &command, ctx) {
-        Err(Rejection::Invalid(error)) => error.code == "money.not_positive",
-        _ => false,
-    };
-    match possible {
-        P::ProposeOffer => party == Party::Operator && state.stage < Stage::Mediation,
-        P::Resolve => party != Party::Buyer && state.returns.is_some() && money_moved(state),
-        P::Refund => none_probe_code(refund(None, "probe", true)),
-        P::IssueStoreCredit => none_probe_code(store_credit(None, true)),
-        _ => false,
-    }
+/// A listed command no input is accepted for: none (the behaviours the tests
+/// above pin down were fixed in `available`).
+fn known_unsound(_state: &CaseState, _ctx: &Context<'_>, _possible: Possible) -> bool {
+    false
 }
 
-/// A command the decider takes that is not listed, explained by one of the
-/// behaviours shown by the ignored tests above.
-fn known_incomplete(state: &CaseState, ctx: &Context<'_>, command: &Command) -> bool {
-    match command {
-        Command::RecordExchange { .. } => state.returns.is_none(),
-        Command::IssueStoreCredit { .. } => matches!(
-            decide(Some(state), &store_credit(None, true), ctx),
-            Err(Rejection::Invalid(error)) if error.code == "refund.exceeds_refundable"
-        ),
-        _ => false,
-    }
+/// A command the decider takes that is not listed: none.
+fn known_incomplete(_state: &CaseState, _ctx: &Context<'_>, _command: &Command) -> bool {
+    false
 }
 
 /// How a generated case starts.
@@ -2252,10 +2078,14 @@ enum Start {
 impl Start {
     fn log(self, short_ledger: bool) -> Log {
         let mut log = match self {
-            Start::Statutory => {
-                Log::with_return(ReturnPolicy::statutory(), 2, ResolutionKind::ReturnAndRefund)
+            Start::Statutory => Log::with_return(
+                ReturnPolicy::statutory(),
+                2,
+                ResolutionKind::ReturnAndRefund,
+            ),
+            Start::CreditPreferred => {
+                Log::with_return(generous(14), 2, ResolutionKind::StoreCredit)
             }
-            Start::CreditPreferred => Log::with_return(generous(14), 2, ResolutionKind::StoreCredit),
             Start::ExchangePreferred => Log::with_return(generous(14), 1, ResolutionKind::Exchange),
             Start::Policy => Log::with_return_at(
                 generous(60),
@@ -2317,7 +2147,7 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
         },
         6 => escalate("e"),
         7 => Command::RecordDecision {
-            decision: if param % 2 == 0 {
+            decision: if param.is_multiple_of(2) {
                 Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(K::Refusal, None),
@@ -2341,7 +2171,7 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
         11 => Command::Close,
         12 => Command::Cancel { reason: label("c") },
         13 => Command::AuthoriseReturn {
-            returnless: param % 4 == 0,
+            returnless: param.is_multiple_of(4),
         },
         14 => Command::RefuseReturn { ground: label("g") },
         15 => Command::IssueLabel {
@@ -2369,8 +2199,8 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                 .into_iter()
                 .map(|l| InspectedLine {
                     line_id: l.line_id,
-                    compliant: param % 2 == 0 || l.quantity == 0,
-                    deductions: if param % 2 == 0 || l.quantity == 0 {
+                    compliant: param.is_multiple_of(2) || l.quantity == 0,
+                    deductions: if param.is_multiple_of(2) || l.quantity == 0 {
                         Vec::new()
                     } else {
                         vec![Deduction {
@@ -2382,9 +2212,13 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                 .collect(),
         },
         20 => refund(
-            (param % 3 != 0).then_some(amount),
-            if param % 2 == 0 { "manual" } else { "stripe" },
-            param % 5 != 0,
+            (!param.is_multiple_of(3)).then_some(amount),
+            if param.is_multiple_of(2) {
+                "manual"
+            } else {
+                "stripe"
+            },
+            param.is_multiple_of(4),
         ),
         21 => Command::SettleRefund {
             refund_id: last_refund,
@@ -2394,7 +2228,10 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
             refund_id: last_refund,
             error: label("f"),
         },
-        23 => store_credit((param % 3 != 0).then_some(amount), param % 5 != 0),
+        23 => store_credit(
+            (!param.is_multiple_of(3)).then_some(amount),
+            param.is_multiple_of(4),
+        ),
         24 => candidates(&state, now)
             .into_iter()
             .find(|c| matches!(c, Command::RecordExchange { .. }))
@@ -2403,7 +2240,7 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
             kind: GoodwillKind::Gift,
             amount: eur(amount),
             note: None,
-            resolve: param % 2 == 0,
+            resolve: param.is_multiple_of(2),
         },
     }
 }
@@ -2421,7 +2258,7 @@ fn walk(
     for (kind, actor, param) in steps {
         let command = step(&log, *kind, *param);
         // Now and then, days go by (labels expire, refunds fall late).
-        let hours = if param % 5 == 0 { 24 * 8 } else { 1 };
+        let hours = if param.is_multiple_of(5) { 24 * 8 } else { 1 };
         let now = log
             .last
             .checked_add(jiff::SignedDuration::from_hours(hours))
@@ -2437,12 +2274,22 @@ fn walk(
     Ok(())
 }
 
+/// Steps, the return's lifecycle and money more often than the rest (which
+/// ends or reopens the case).
 fn steps() -> impl Strategy<Value = Vec<(u8, u8, u8)>> {
-    prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 0..14)
+    let kind = prop_oneof![
+        3 => prop::sample::select(vec![2u8, 3, 4, 13, 15, 17, 18, 19, 20, 21, 22, 23, 24]),
+        1 => prop::sample::select(vec![0u8, 1, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 25]),
+    ];
+    prop::collection::vec((kind, any::<u8>(), any::<u8>()), 0..32)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(160))]
+    #![proptest_config(ProptestConfig {
+        // No regressions file next to the tests.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Every listed command is accepted by the decider with its probe, or
     /// refused for its input alone — never for the status, the stage, the
@@ -2462,22 +2309,27 @@ proptest! {
                     let ctx = log.ctx(&actor, now, ledger, None);
                     let listed = available(&state, &ctx);
                     let mut expected: Vec<Possible> = Vec::new();
-                    for (possible, command) in probes(&state, now) {
-                        let passes = accepted_or_input_error(&state, &command, &ctx);
+                    for (possible, command) in probes(&state, &ctx) {
+                        let passes = probe_takes(&state, &command, &ctx);
                         prop_assert_eq!(
                             allows(&state, &command, &ctx),
-                            passes,
+                            accepted_or_input_error(&state, &command, &ctx),
                             "allows({}) as {:?}", command.name(), actor.party()
                         );
-                        if !(command.moves_money() && !ledger)
+                        if (ledger || !command.moves_money())
                             && !expected.contains(&possible)
                             && passes
                         {
                             expected.push(possible);
                         }
                     }
+                    // `available` lists in the page's order, whichever probe found each.
+                    let key = |p: &Possible| format!("{p:?}");
+                    let mut listed_sorted = listed.clone();
+                    listed_sorted.sort_by_key(key);
+                    expected.sort_by_key(key);
                     prop_assert_eq!(
-                        &listed, &expected,
+                        &listed_sorted, &expected,
                         "{:?}, ledger {}, status {}, stage {}, return {:?}",
                         actor.party(), ledger, state.status, state.stage,
                         state.returns.as_ref().map(|r| r.stage)

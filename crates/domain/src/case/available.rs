@@ -9,6 +9,7 @@
 
 use super::decide::{Command, Context, Rejection, decide};
 use super::model::*;
+use super::model::Stage;
 use super::state::{CaseState, OfferStatus};
 use crate::money::Money;
 use crate::text::{Body, Label};
@@ -42,8 +43,40 @@ pub enum Possible {
     Compensate,
 }
 
+/// The order a page lists the commands in.
+const ORDER: &[Possible] = &[
+    Possible::PostMessage,
+    Possible::AddNote,
+    Possible::AttachFile,
+    Possible::AuthoriseReturn,
+    Possible::RefuseReturn,
+    Possible::IssueLabel,
+    Possible::RecordParcelScan,
+    Possible::ReceiveReturn,
+    Possible::InspectReturn,
+    Possible::Refund,
+    Possible::IssueStoreCredit,
+    Possible::RecordExchange,
+    Possible::Compensate,
+    Possible::ProposeOffer,
+    Possible::Escalate,
+    Possible::RecordDecision,
+    Possible::Resolve,
+    Possible::Reopen,
+    Possible::Close,
+    Possible::Cancel,
+    Possible::AcceptOffer(0),
+    Possible::DeclineOffer(0),
+    Possible::SettleRefund(0),
+    Possible::FailRefund(0),
+];
+
+fn same_kind(a: Possible, b: Possible) -> bool {
+    std::mem::discriminant(&a) == std::mem::discriminant(&b)
+}
+
 /// Input refusals that mean "not now" rather than "not with this input".
-const NOT_NOW: &[&str] = &[
+pub const NOT_NOW: &[&str] = &[
     "return.not_a_return",
     "case.money_moved",
     "label.returnless",
@@ -60,7 +93,21 @@ const NOT_NOW: &[&str] = &[
     "exchange.lines_required",
     "compensation.exceeds_order",
     "reminder.nothing_due",
+    // The operator proposes terms from mediation on: a stage rule.
+    "offer.operator_needs_mediation",
+    // A return is refused with refuse_return, and resolved by its money commands.
+    "resolution.use_refuse_return",
+    "resolution.money_command_required",
+    // Who may resolve how: party rules, spoken as refusals of the resolution's kind.
+    "resolution.buyer_can_only_withdraw",
+    "resolution.only_buyer_withdraws",
+    "resolution.refusal_reserved_to_arbiter",
 ];
+
+/// Refusals of a refund or credit *without an amount* that mean there is nothing to
+/// give back yet (what the return calls for came to zero, or the case needs an amount):
+/// the one-cent probe that follows decides.
+const NOTHING_DUE: &[&str] = &["money.not_positive", "resolution.amount_required"];
 
 fn label(text: &str) -> Label {
     Label::parse(text).expect("a fixed label")
@@ -82,6 +129,39 @@ pub fn allows(state: &CaseState, command: &Command, ctx: &Context<'_>) -> bool {
 /// The commands the context's actor may send on `state` now, in the order a
 /// page lists them. Money commands need `ctx.ledger`.
 pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
+    let mut possible = Vec::new();
+    for (what, command) in probes(state, ctx) {
+        if command.moves_money() && ctx.ledger.is_none() {
+            continue;
+        }
+        if !possible.contains(&what) && probe_takes(state, &command, ctx) {
+            possible.push(what);
+        }
+    }
+    // In the page's order, whatever probe found each.
+    possible.sort_by_key(|p| ORDER.iter().position(|o| same_kind(*o, *p)).unwrap_or(usize::MAX));
+    possible
+}
+
+/// Whether a probe of [`probes`] finds its command possible: like [`allows`], and an
+/// amount-less refund or credit refused because nothing is due counts as "not now".
+pub fn probe_takes(state: &CaseState, command: &Command, ctx: &Context<'_>) -> bool {
+    let amountless = matches!(
+        command,
+        Command::Refund { amount: None, .. } | Command::IssueStoreCredit { amount: None, .. }
+    );
+    match decide(Some(state), command, ctx) {
+        Ok(_) => true,
+        Err(Rejection::Invalid(error)) => {
+            !NOT_NOW.contains(&error.code) && !(amountless && NOTHING_DUE.contains(&error.code))
+        }
+        Err(_) => false,
+    }
+}
+
+/// The representative commands [`available`] tries, each with what it stands for
+/// (several may stand for one: the first that passes lists it).
+pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> {
     let currency = state.order_total.currency;
     let one = Money::new(1, currency);
     let returned: Vec<&ReturnLine> = state
@@ -109,16 +189,34 @@ pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
             deductions: Vec::new(),
         })
         .collect();
-    let exchange: Vec<ExchangeLine> = returned
-        .iter()
-        .map(|l| ExchangeLine {
-            line_id: l.line_id.clone(),
-            quantity: l.quantity,
-            sku: label("EXCHANGE"),
-            title: label("Exchange"),
-            unit_price: l.unit_price,
-        })
-        .collect();
+    let exchange: Vec<ExchangeLine> = if state.returns.is_some() {
+        returned
+            .iter()
+            .map(|l| ExchangeLine {
+                line_id: l.line_id.clone(),
+                quantity: l.quantity,
+                sku: label("EXCHANGE"),
+                title: label("Exchange"),
+                unit_price: l.unit_price,
+            })
+            .collect()
+    } else {
+        // Another kind of case exchanges the items it is about, at their price.
+        state
+            .items
+            .iter()
+            .map(|item| ExchangeLine {
+                line_id: item.line_id.clone(),
+                quantity: item.quantity,
+                sku: label("EXCHANGE"),
+                title: label("Exchange"),
+                unit_price: ctx
+                    .order
+                    .and_then(|o| o.line(&item.line_id))
+                    .map_or(one, |l| l.unit_price),
+            })
+            .collect()
+    };
     let resolution = |kind| Resolution {
         kind,
         amount: None,
@@ -260,27 +358,42 @@ pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
         (Possible::Close, Command::Close),
         (Possible::Cancel, Command::Cancel { reason: label("x") }),
     ];
-    // A refund without an amount is refused when nothing is due yet (before the
-    // inspection of a return, say): one of a cent tells whether a refund is possible at all.
-    if !probes
-        .iter()
-        .any(|(p, c)| *p == Possible::Refund && allows(state, c, ctx))
-    {
+    // A refund or credit without an amount is refused when nothing is due yet (before
+    // the inspection of a return, say) or when less remains than the case calls for:
+    // one of a cent tells whether one is possible at all.
+    probes.push((
+        Possible::Refund,
+        Command::Refund {
+            amount: Some(one),
+            deductions: Vec::new(),
+            gateway: label("probe"),
+            resolve: true,
+        },
+    ));
+    probes.push((
+        Possible::IssueStoreCredit,
+        Command::IssueStoreCredit {
+            amount: Some(one),
+            bonus_percent: None,
+            resolve: true,
+        },
+    ));
+    // A resolution the buyer may take (withdrawing), or staff may record (a refusal is
+    // refused on a return, which has refuse_return; a replacement is not).
+    for kind in [ResolutionKind::Withdrawn, ResolutionKind::Replacement] {
         probes.push((
-            Possible::Refund,
-            Command::Refund {
-                amount: Some(one),
-                deductions: Vec::new(),
-                gateway: label("probe"),
-                resolve: true,
+            Possible::Resolve,
+            Command::Resolve {
+                resolution: resolution(kind),
             },
         ));
     }
-    // A resolution the buyer may take (withdrawing), or staff may record.
+    // A provider or amiable itself may only take a case outside.
     probes.push((
-        Possible::Resolve,
-        Command::Resolve {
-            resolution: resolution(ResolutionKind::Withdrawn),
+        Possible::Escalate,
+        Command::Escalate {
+            to: Some(Stage::External),
+            reason: label("x"),
         },
     ));
     for offer in &state.offers {
@@ -318,14 +431,5 @@ pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
             ));
         }
     }
-    let mut possible = Vec::new();
-    for (what, command) in probes {
-        if command.moves_money() && ctx.ledger.is_none() {
-            continue;
-        }
-        if !possible.contains(&what) && allows(state, &command, ctx) {
-            possible.push(what);
-        }
-    }
-    possible
+    probes
 }

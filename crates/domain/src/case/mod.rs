@@ -13,7 +13,7 @@ mod event;
 mod model;
 mod state;
 
-pub use available::{Possible, allows, available};
+pub use available::{NOT_NOW, Possible, allows, available, probe_takes, probes};
 pub use deadline::{ResponseTimes, next_deadline};
 pub use decide::{Command, Context, Rejection, decide};
 pub use decide_returns::ledger_entries;
