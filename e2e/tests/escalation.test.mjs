@@ -31,15 +31,18 @@ test('an operator steps into a case the buyer escalated', async (t) => {
     assert.equal(await details.count(), 1, 'the buyer should be offered to call the platform in');
     assert.equal(squash(await details.locator('summary').innerText()), 'Faire appel à Le Marché des Créateurs');
     await details.locator('summary').click();
-    assert.match(squash(await details.innerText()), /\(étape : Médiation\)/);
+    assert.match(squash(await details.innerText()), /peut intervenir comme médiateur entre vous/);
     await details.locator('input[name=reason]').fill(reason);
     const response = await submit(buyer, details.getByRole('button', { name: "Demander l'intervention" }));
     assert.equal(response.status(), 200);
     assert.equal(await notice(buyer), "Votre demande d'intervention est transmise à la plateforme.");
     assert.match(await mainText(buyer), new RegExp(reason));
-    // What is offered next is the following stage, arbitration.
-    const next = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel à / }) });
-    assert.match(squash(await next.textContent()), /\(étape : Arbitrage\)/);
+    // What is offered next is the following stage: a decision of the platform (arbitration).
+    const next = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Demander une décision à / }) });
+    assert.equal(await next.count(), 1, 'the next step is a decision of the platform');
+    assert.match(squash(await next.textContent()), /sa décision s'impose à la boutique/);
+    // The message form now speaks to both.
+    assert.ok(await buyer.getByRole('heading', { name: 'Écrire à la boutique et à la plateforme' }).count() === 1);
     const { case: escalated } = await api(base, OPERATOR_KEY, 'GET', `/cases/${caseId}`);
     assert.equal(escalated.stage, 'mediation');
   });
@@ -61,14 +64,8 @@ test('an operator steps into a case the buyer escalated', async (t) => {
     const row = rows.first();
     assert.equal(await row.getAttribute('data-href'), `/console/cases/${caseId}`);
     assert.match(squash(await row.innerText()), /Médiation/);
-    // Keyboard: j selects the first row, o opens it. Leaving the search box
-    // fires its change event, which makes htmx fetch the results once more
-    // (and forget the selection): let that settle first.
-    await operator.evaluate(() => new Promise((resolve) => {
-      document.addEventListener('htmx:afterSettle', resolve, { once: true });
-      setTimeout(resolve, 5000);
-      document.querySelector('#q').blur();
-    }));
+    // Keyboard: j selects the first row, o opens it (leaving the search box fetches nothing more).
+    await operator.evaluate(() => document.querySelector('#q').blur());
     await operator.keyboard.press('j');
     assert.equal(await row.getAttribute('aria-selected'), 'true');
     await Promise.all([operator.waitForURL(`${base}/console/cases/${caseId}`), operator.keyboard.press('o')]);

@@ -122,7 +122,12 @@
     setupMacros(root);
     setupCopy(root);
   }
-  ready(function () { setup(document); });
+  ready(function () {
+    setup(document);
+    // A refused form: bring its error summary to the reader (it links to each field).
+    var summary = document.getElementById("form-errors");
+    if (summary) summary.focus();
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     selected = -1;
     setup(event.target || document);

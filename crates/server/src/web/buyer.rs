@@ -386,7 +386,7 @@ fn line_views(ui: &Ui, order: &Order, answer: &EligibilityAnswer) -> Vec<LineVie
 
 fn flag_label(ui: &Ui, exception: &str) -> (String, String) {
     let (flag, article) = exception.split_once(", ").unwrap_or((exception, ""));
-    (ui.label("flag", flag), article.to_owned())
+    (ui.label("flag", flag), ui.law(article))
 }
 
 fn why(ui: &Ui, line: &LineAnswer) -> Vec<String> {
@@ -408,12 +408,12 @@ fn why(ui: &Ui, line: &LineAnswer) -> Vec<String> {
                 "date",
                 ui.date(&until),
                 "article",
-                line.article.as_deref().unwrap_or("C. conso L221-18"),
+                ui.law(line.article.as_deref().unwrap_or("C. conso L221-18")),
             )),
             (_, None) => out.push(ui.ta(
                 "why-not-delivered",
                 "article",
-                line.article.as_deref().unwrap_or("C. conso L221-18"),
+                ui.law(line.article.as_deref().unwrap_or("C. conso L221-18")),
             )),
         }
         if line.policy_overridden_by_law {
@@ -1146,7 +1146,8 @@ struct CasePage {
     can_message: bool,
     can_escalate: bool,
     can_cancel: bool,
-    escalate_to: String,
+    escalate_title: &'static str,
+    escalate_intro: &'static str,
     operator_name: String,
     mediator: Option<Mediator>,
     message: String,
@@ -1358,12 +1359,13 @@ async fn case_view(
             note: o.terms.note.as_ref().map(|n| n.as_str().to_owned()),
         })
         .collect();
-    let escalate_to = data
-        .state
-        .stage
-        .next()
-        .map(|s| ui.label("stage", s.code()))
-        .unwrap_or_default();
+    // From negotiation the marketplace mediates; from mediation it decides; then the
+    // consumer mediator (C. conso L612-1).
+    let (escalate_title, escalate_intro) = match data.state.stage.next() {
+        Some(Stage::Arbitration) => ("escalate-title-arbitration", "escalate-intro-arbitration"),
+        Some(Stage::External) => ("escalate-title-external", "escalate-intro-external"),
+        _ => ("escalate-title", "escalate-intro"),
+    };
     Ok(CasePage {
         case_id: case_id.to_string(),
         short_id: shared::short_id(&case_id),
@@ -1398,7 +1400,8 @@ async fn case_view(
         can_message: data.can(Possible::PostMessage),
         can_escalate: data.can(Possible::Escalate),
         can_cancel: data.can(Possible::Cancel),
-        escalate_to,
+        escalate_title,
+        escalate_intro,
         operator_name: data.operator.name.clone(),
         mediator: shared::mediator(&data.operator),
         message: forms.message,

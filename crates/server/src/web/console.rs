@@ -714,7 +714,7 @@ async fn case_view(
                     let mut terms = vec![if l.basis == "policy" {
                         ui.t("basis-policy")
                     } else {
-                        l.basis.clone()
+                        ui.law(&l.basis)
                     }];
                     if let Some(until) = l.until {
                         terms.push(ui.ta("until", "date", ui.date_short(&until)));

@@ -205,6 +205,12 @@ impl Ui {
         }
     }
 
+    /// An article of law as the page's language cites it: « C. conso L221-18 » in
+    /// French, "French Consumer Code L221-18" in English.
+    pub fn law(&self, article: &str) -> String {
+        law_citation(self.lang, article)
+    }
+
     pub fn size(&self, bytes: &u64) -> String {
         format::size(self.lang, *bytes)
     }
@@ -273,6 +279,16 @@ impl Ui {
         } else {
             path.starts_with(prefix)
         }
+    }
+}
+
+/// Rewrites the citations of the rules pack (always « C. conso … », « Reg. … ») for `lang`.
+pub fn law_citation(lang: crate::i18n::Lang, text: &str) -> String {
+    match lang {
+        crate::i18n::Lang::Fr => text.to_owned(),
+        crate::i18n::Lang::En => text
+            .replace("C. conso ", "French Consumer Code ")
+            .replace("C. civ. ", "French Civil Code "),
     }
 }
 
