@@ -813,7 +813,13 @@ async fn print_web_guide(
     println!();
     println!("Web interface:");
     println!("  Buyers:    {url}/suivi   (order number + email)");
-    let (Some(operator), Some(shop)) = (operator, merchants.iter().find(|m| m.slug.as_str() == "maison-colette").or(merchants.first())) else {
+    let (Some(operator), Some(shop)) = (
+        operator,
+        merchants
+            .iter()
+            .find(|m| m.slug.as_str() == "maison-colette")
+            .or(merchants.first()),
+    ) else {
         return;
     };
     let recent = store
@@ -860,9 +866,11 @@ async fn print_web_guide(
         let Ok(Some(record)) = store.case(case.case_id).await else {
             continue;
         };
-        let ready = record.state.returns.as_ref().is_some_and(|r| {
-            r.stage == amiable_domain::case::ReturnStage::LabelIssued
-        });
+        let ready = record
+            .state
+            .returns
+            .as_ref()
+            .is_some_and(|r| r.stage == amiable_domain::case::ReturnStage::LabelIssued);
         if ready {
             println!(
                 "             or  {} with {} (a return whose label is ready)",

@@ -9,10 +9,10 @@
 
 use amiable_domain::case::{
     Actor, AttachmentRef, CaseEvent, CaseItem, CaseKind, CaseState, Command, Context, Decision,
-    DecisionOutcome, Deduction, ExchangeLine, GoodwillKind, InspectedLine, ItemCondition,
-    ParcelStatus, PolicyRef, PolicySource, Possible, ReceivedLine,
-    RecordedEvent, Rejection, Resolution, ResolutionKind, ReturnLabel, Stage,
-    NOT_NOW, Visibility, allows, available, decide, ledger_entries, probe_takes, probes,
+    DecisionOutcome, Deduction, ExchangeLine, GoodwillKind, InspectedLine, ItemCondition, NOT_NOW,
+    ParcelStatus, PolicyRef, PolicySource, Possible, ReceivedLine, RecordedEvent, Rejection,
+    Resolution, ResolutionKind, ReturnLabel, Stage, Visibility, allows, available, decide,
+    ledger_entries, probe_takes, probes,
 };
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId};
 use amiable_domain::law::LawPack;
@@ -921,7 +921,12 @@ fn table() -> Vec<Row> {
             "label issued",
             label_issued,
             provider,
-            Exactly(&[P::PostMessage, P::AttachFile, P::RecordParcelScan, P::Escalate]),
+            Exactly(&[
+                P::PostMessage,
+                P::AttachFile,
+                P::RecordParcelScan,
+                P::Escalate,
+            ]),
         ),
         // The label expired: a new one may be issued.
         row(

@@ -217,7 +217,12 @@ async fn buyer_of(browser: &mut Browser<'_>, number: &str, email: &str) -> Strin
     let answer = browser
         .post(
             "/suivi",
-            &[("csrf", &csrf), ("operator", "marche"), ("order_number", number), ("email", email)],
+            &[
+                ("csrf", &csrf),
+                ("operator", "marche"),
+                ("order_number", number),
+                ("email", email),
+            ],
         )
         .await;
     assert_eq!(answer.status, 303, "{}", answer.text);
@@ -279,13 +284,23 @@ async fn a_buyer_finds_an_order_and_cannot_reach_another() {
         let wrong_email = stranger
             .post(
                 "/suivi",
-                &[("csrf", &csrf), ("operator", "marche"), ("order_number", "CMD-WEB-1"), ("email", "x@exemple.fr")],
+                &[
+                    ("csrf", &csrf),
+                    ("operator", "marche"),
+                    ("order_number", "CMD-WEB-1"),
+                    ("email", "x@exemple.fr"),
+                ],
             )
             .await;
         let unknown = stranger
             .post(
                 "/suivi",
-                &[("csrf", &csrf), ("operator", "marche"), ("order_number", "CMD-NOPE"), ("email", "x@exemple.fr")],
+                &[
+                    ("csrf", &csrf),
+                    ("operator", "marche"),
+                    ("order_number", "CMD-NOPE"),
+                    ("email", "x@exemple.fr"),
+                ],
             )
             .await;
         assert_eq!(wrong_email.status, unknown.status);
@@ -332,11 +347,17 @@ async fn the_signed_link_of_an_email_opens_the_order_and_leaves_the_address_bar(
         assert_eq!(page.status, 200);
         assert!(page.has("Ce lien n&#39;est pas valable") || page.has("Ce lien n'est pas valable"));
         // Signing out forgets the order.
-        let csrf = buyer.get(&format!("/suivi/commande/{order_id}")).await.csrf();
+        let csrf = buyer
+            .get(&format!("/suivi/commande/{order_id}"))
+            .await
+            .csrf();
         let out = buyer.post("/suivi/deconnexion", &[("csrf", &csrf)]).await;
         assert_eq!(out.status, 303);
         assert_eq!(
-            buyer.get(&format!("/suivi/commande/{order_id}")).await.status,
+            buyer
+                .get(&format!("/suivi/commande/{order_id}"))
+                .await
+                .status,
             303
         );
     }
@@ -351,7 +372,11 @@ async fn every_form_needs_its_token() {
         let forged = buyer
             .post(
                 "/suivi",
-                &[("csrf", "forged"), ("order_number", "CMD-WEB-CSRF"), ("email", "claire@exemple.fr")],
+                &[
+                    ("csrf", "forged"),
+                    ("order_number", "CMD-WEB-CSRF"),
+                    ("email", "claire@exemple.fr"),
+                ],
             )
             .await;
         assert_eq!(forged.status, 403);
@@ -363,14 +388,21 @@ async fn every_form_needs_its_token() {
         let foreign = fresh
             .post(
                 "/suivi",
-                &[("csrf", &csrf), ("order_number", "CMD-WEB-CSRF"), ("email", "claire@exemple.fr")],
+                &[
+                    ("csrf", &csrf),
+                    ("order_number", "CMD-WEB-CSRF"),
+                    ("email", "claire@exemple.fr"),
+                ],
             )
             .await;
         assert_eq!(foreign.status, 403);
         // Staff forms need the session's token.
         let mut staff = Browser::staff(&world, "merchant_admin");
         let page = staff
-            .post("/console/views", &[("csrf", "nope"), ("name", "x"), ("query", "")])
+            .post(
+                "/console/views",
+                &[("csrf", "nope"), ("name", "x"), ("query", "")],
+            )
             .await;
         assert_eq!(page.status, 403);
         assert!(world.store.saved_views("nobody").await.unwrap().is_empty());
@@ -383,16 +415,26 @@ async fn a_return_with_photos_through_the_portal_and_its_refusals() {
         let order_id = order(&world, "CMD-WEB-RET", "claire@exemple.fr").await;
         let mut buyer = Browser::new(&world);
         buyer_of(&mut buyer, "CMD-WEB-RET", "claire@exemple.fr").await;
-        let form = buyer.get(&format!("/suivi/commande/{order_id}/retour")).await;
+        let form = buyer
+            .get(&format!("/suivi/commande/{order_id}/retour"))
+            .await;
         assert_eq!(form.status, 200);
-        assert!(form.has("name=\"qty_0\"") && !form.has("name=\"qty_1\""), "the candle cannot be chosen");
+        assert!(
+            form.has("name=\"qty_0\"") && !form.has("name=\"qty_1\""),
+            "the candle cannot be chosen"
+        );
         let csrf = form.csrf();
         let path = format!("/suivi/commande/{order_id}/retour");
         // Nothing chosen: the message is beside the first line, the comment is kept, nothing is written.
         let refused = buyer
             .post_multipart(
                 &path,
-                &[("csrf", &csrf), ("submission", "s1"), ("qty_0", "0"), ("comment", "Trop grand pour moi")],
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "s1"),
+                    ("qty_0", "0"),
+                    ("comment", "Trop grand pour moi"),
+                ],
                 vec![],
             )
             .await;
@@ -404,27 +446,55 @@ async fn a_return_with_photos_through_the_portal_and_its_refusals() {
         let refused = buyer
             .post_multipart(
                 &path,
-                &[("csrf", &csrf), ("submission", "s2"), ("qty_0", "2"), ("reason_0", "changed_mind"), ("comment", "Trop grand")],
-                vec![("photos", "facture.html", b"<html>not a photo</html>".to_vec())],
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "s2"),
+                    ("qty_0", "2"),
+                    ("reason_0", "changed_mind"),
+                    ("comment", "Trop grand"),
+                ],
+                vec![(
+                    "photos",
+                    "facture.html",
+                    b"<html>not a photo</html>".to_vec(),
+                )],
             )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("n&#39;est pas une photo") || refused.has("n'est pas une photo"));
-        assert!(refused.has("<option value=\"2\" selected>"), "the quantity chosen stays");
+        assert!(
+            refused.has("<option value=\"2\" selected>"),
+            "the quantity chosen stays"
+        );
         // A photo over the upload limit (256 KiB in tests).
         let refused = buyer
             .post_multipart(
                 &path,
-                &[("csrf", &csrf), ("submission", "s3"), ("qty_0", "1"), ("reason_0", "changed_mind")],
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "s3"),
+                    ("qty_0", "1"),
+                    ("reason_0", "changed_mind"),
+                ],
                 vec![("photos", "big.png", [png(), vec![0; 300 * 1024]].concat())],
             )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("dépasse la taille autorisée"));
-        assert_eq!(case_count(&world, &order_id).await, 0, "nothing was written");
+        assert_eq!(
+            case_count(&world, &order_id).await,
+            0,
+            "nothing was written"
+        );
         // The real thing, with a photo; a double submission opens one return.
-        let fields = [("csrf", csrf.as_str()), ("submission", "s4"), ("qty_0", "2"), ("reason_0", "changed_mind"),
-                      ("preferred", "return_and_refund"), ("comment", "Les pulls taillent grand.")];
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("submission", "s4"),
+            ("qty_0", "2"),
+            ("reason_0", "changed_mind"),
+            ("preferred", "return_and_refund"),
+            ("comment", "Les pulls taillent grand."),
+        ];
         let first = buyer
             .post_multipart(&path, &fields, vec![("photos", "pull.png", png())])
             .await;
@@ -440,16 +510,33 @@ async fn a_return_with_photos_through_the_portal_and_its_refusals() {
         assert!(case_page.has("pull.png"));
         assert!(case_page.has("la boutique examine votre demande"));
         // The photo is served to its buyer.
-        let case_id = first.location.unwrap().split('/').nth(3).unwrap().split('?').next().unwrap().to_owned();
-        let timeline = world.store.timeline(amiable_domain::ids::CaseId::parse(&case_id).unwrap()).await.unwrap();
+        let case_id = first
+            .location
+            .unwrap()
+            .split('/')
+            .nth(3)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let timeline = world
+            .store
+            .timeline(amiable_domain::ids::CaseId::parse(&case_id).unwrap())
+            .await
+            .unwrap();
         let sha = timeline
             .iter()
             .find_map(|e| match &e.event {
-                amiable_domain::case::CaseEvent::AttachmentAdded { attachment, .. } => Some(attachment.sha256.clone()),
+                amiable_domain::case::CaseEvent::AttachmentAdded { attachment, .. } => {
+                    Some(attachment.sha256.clone())
+                }
                 _ => None,
             })
             .expect("the photo is on the timeline");
-        let photo = buyer.get(&format!("/suivi/dossier/{case_id}/fichier/{sha}")).await;
+        let photo = buyer
+            .get(&format!("/suivi/dossier/{case_id}/fichier/{sha}"))
+            .await;
         assert_eq!(photo.status, 200);
         assert_eq!(photo.content_type, "image/png");
     }
@@ -465,77 +552,165 @@ async fn the_merchant_runs_a_return_to_its_refund_in_the_console() {
         let path = format!("/suivi/commande/{order_id}/retour");
         let csrf = buyer.get(&path).await.csrf();
         let opened = buyer
-            .post_multipart(&path, &[("csrf", &csrf), ("submission", "f1"), ("qty_0", "2"), ("reason_0", "changed_mind")], vec![])
+            .post_multipart(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "f1"),
+                    ("qty_0", "2"),
+                    ("reason_0", "changed_mind"),
+                ],
+                vec![],
+            )
             .await;
         let case_path = opened.location.clone().unwrap();
-        let case_id = case_path.split('/').nth(3).unwrap().split('?').next().unwrap().to_owned();
+        let case_id = case_path
+            .split('/')
+            .nth(3)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
         let mut staff = Browser::staff(&world, "merchant_admin");
         let page = staff.get(&format!("/console/cases/{case_id}")).await;
         assert_eq!(page.status, 200, "{}", page.text);
         assert!(page.has("Accepter le retour") && page.has("Refuser le retour"));
-        assert!(!page.has(">Rembourser<"), "nothing to refund before the parcel is back");
+        assert!(
+            !page.has(">Rembourser<"),
+            "nothing to refund before the parcel is back"
+        );
         let act = |action: &str| format!("/console/cases/{case_id}/do/{action}");
         let csrf = page.csrf();
         // A stale version is a conflict shown on the page, nothing changes.
-        let stale = staff.post(&act("authorise"), &[("csrf", &csrf), ("version", "1")]).await;
+        let stale = staff
+            .post(&act("authorise"), &[("csrf", &csrf), ("version", "1")])
+            .await;
         let version = page.version();
         if version != "1" {
             assert_eq!(stale.status, 422, "{}", stale.text);
-            assert!(stale.has("Quelqu&#39;un a modifié ce dossier") || stale.has("Quelqu'un a modifié ce dossier"));
+            assert!(
+                stale.has("Quelqu&#39;un a modifié ce dossier")
+                    || stale.has("Quelqu'un a modifié ce dossier")
+            );
         }
         let page = staff.get(&format!("/console/cases/{case_id}")).await;
-        let done = staff.post(&act("authorise"), &[("csrf", &csrf), ("version", &page.version())]).await;
+        let done = staff
+            .post(
+                &act("authorise"),
+                &[("csrf", &csrf), ("version", &page.version())],
+            )
+            .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let page = staff.follow(&done).await;
         assert!(page.has("Retour accepté."));
         assert!(page.has("Étiquette de retour émise"), "{}", world.name);
         // The buyer downloads the label.
-        let label = buyer.get(&format!("/suivi/dossier/{case_id}/etiquette")).await;
+        let label = buyer
+            .get(&format!("/suivi/dossier/{case_id}/etiquette"))
+            .await;
         assert_eq!(label.status, 200);
         assert_eq!(label.content_type, "application/pdf");
         assert!(label.text.starts_with("%PDF"));
         let page = staff.get(&format!("/console/cases/{case_id}")).await;
         let v = page.version();
-        let done = staff.post(&act("scan"), &[("csrf", &csrf), ("version", &v), ("status", "delivered")]).await;
+        let done = staff
+            .post(
+                &act("scan"),
+                &[("csrf", &csrf), ("version", &v), ("status", "delivered")],
+            )
+            .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let v = staff.follow(&done).await.version();
         // The received quantities and conditions, per line (the form's index is the order's line).
         let done = staff
-            .post(&act("receive"), &[("csrf", &csrf), ("version", &v), ("received_0", "2"), ("condition_0", "used")])
+            .post(
+                &act("receive"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &v),
+                    ("received_0", "2"),
+                    ("condition_0", "used"),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let v = staff.follow(&done).await.version();
         let done = staff
-            .post(&act("inspect"), &[("csrf", &csrf), ("version", &v), ("compliant_0", "no"),
-                                     ("dlabel_0", "Pull lavé, feutré"), ("damount_0", "10,00")])
+            .post(
+                &act("inspect"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &v),
+                    ("compliant_0", "no"),
+                    ("dlabel_0", "Pull lavé, feutré"),
+                    ("damount_0", "10,00"),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let page = staff.follow(&done).await;
         let v = page.version();
         assert!(page.has("Rembourser"));
         // Money needs the confirmation: refused beside the box, nothing refunded.
-        let refused = staff.post(&act("refund"), &[("csrf", &csrf), ("version", &v)]).await;
+        let refused = staff
+            .post(&act("refund"), &[("csrf", &csrf), ("version", &v)])
+            .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("Cochez la case pour confirmer"));
-        assert!(refused.has("<details class=\"action money\" open>"), "the refund form stays open");
-        let ledger = world.get(&format!("/api/v1/orders/{order_id}/ledger"), &Who::OperatorKey).await;
+        assert!(
+            refused.has("<details class=\"action money\" open>"),
+            "the refund form stays open"
+        );
+        let ledger = world
+            .get(
+                &format!("/api/v1/orders/{order_id}/ledger"),
+                &Who::OperatorKey,
+            )
+            .await;
         assert_eq!(ledger.body["balance"]["refunded"]["amount_minor"], 0);
         // More than remains refundable: the decider's refusal, in French, beside the amount.
         let refused = staff
-            .post(&act("refund"), &[("csrf", &csrf), ("version", &v), ("amount", "999,00"), ("confirm", "1")])
+            .post(
+                &act("refund"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &v),
+                    ("amount", "999,00"),
+                    ("confirm", "1"),
+                ],
+            )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("999,00"), "the amount typed stays");
         assert!(refused.has("class=\"error\""));
         // What the return calls for: 90 € less the 10 € deduction.
-        let done = staff.post(&act("refund"), &[("csrf", &csrf), ("version", &v), ("confirm", "1")]).await;
+        let done = staff
+            .post(
+                &act("refund"),
+                &[("csrf", &csrf), ("version", &v), ("confirm", "1")],
+            )
+            .await;
         assert_eq!(done.status, 303, "{}", done.text);
-        let ledger = world.get(&format!("/api/v1/orders/{order_id}/ledger"), &Who::OperatorKey).await;
-        assert_eq!(ledger.body["balance"]["refunded"]["amount_minor"], 8000, "{}", ledger.body);
+        let ledger = world
+            .get(
+                &format!("/api/v1/orders/{order_id}/ledger"),
+                &Who::OperatorKey,
+            )
+            .await;
+        assert_eq!(
+            ledger.body["balance"]["refunded"]["amount_minor"], 8000,
+            "{}",
+            ledger.body
+        );
         // The buyer sees the refund, its deduction and the settled case.
         let page = buyer.get(&case_path).await;
         assert!(page.has("Vos remboursements"));
-        assert!(page.has("Remboursement de 80,00\u{a0}€ — effectué"), "{}", page.text);
+        assert!(
+            page.has("Remboursement de 80,00\u{a0}€ — effectué"),
+            "{}",
+            page.text
+        );
         assert!(page.has("Pull lavé, feutré"));
         assert!(page.has("Réglé"));
     }
@@ -545,23 +720,52 @@ async fn the_merchant_runs_a_return_to_its_refund_in_the_console() {
 async fn staff_sign_in_and_out() {
     for world in worlds().await {
         world
-            .user_with_password(amiable_domain::access::Role::MerchantAgent, Some(world.merchant_id), "lea@atelier.fr", PASSWORD)
+            .user_with_password(
+                amiable_domain::access::Role::MerchantAgent,
+                Some(world.merchant_id),
+                "lea@atelier.fr",
+                PASSWORD,
+            )
             .await;
         let mut browser = Browser::new(&world);
         let page = browser.get("/console").await;
         assert_eq!(page.status, 303);
-        assert_eq!(page.location.as_deref(), Some("/console/login?next=/console"));
-        let form = browser.get("/console/login?next=/console%3Fkind%3Dreturn").await;
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/console/login?next=/console")
+        );
+        let form = browser
+            .get("/console/login?next=/console%3Fkind%3Dreturn")
+            .await;
         let csrf = form.csrf();
         let wrong = browser
-            .post("/console/login", &[("csrf", &csrf), ("email", "lea@atelier.fr"), ("password", "pas le bon"), ("next", "/console?kind=return")])
+            .post(
+                "/console/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "lea@atelier.fr"),
+                    ("password", "pas le bon"),
+                    ("next", "/console?kind=return"),
+                ],
+            )
             .await;
         assert_eq!(wrong.status, 401);
         assert!(wrong.has("ne correspondent à aucun compte"));
-        assert!(wrong.has("value=\"lea@atelier.fr\""), "the email typed stays");
+        assert!(
+            wrong.has("value=\"lea@atelier.fr\""),
+            "the email typed stays"
+        );
         assert!(!wrong.has("pas le bon"), "a password is never shown back");
         let ok = browser
-            .post("/console/login", &[("csrf", &csrf), ("email", "lea@atelier.fr"), ("password", PASSWORD), ("next", "/console?kind=return")])
+            .post(
+                "/console/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "lea@atelier.fr"),
+                    ("password", PASSWORD),
+                    ("next", "/console?kind=return"),
+                ],
+            )
             .await;
         assert_eq!(ok.status, 303);
         assert_eq!(ok.location.as_deref(), Some("/console?kind=return"));
@@ -570,7 +774,15 @@ async fn staff_sign_in_and_out() {
         let mut other = Browser::new(&world);
         let other_csrf = other.get("/console/login").await.csrf();
         let evil = other
-            .post("/console/login", &[("csrf", &other_csrf), ("email", "lea@atelier.fr"), ("password", PASSWORD), ("next", "//evil.example")])
+            .post(
+                "/console/login",
+                &[
+                    ("csrf", &other_csrf),
+                    ("email", "lea@atelier.fr"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example"),
+                ],
+            )
             .await;
         assert_eq!(evil.location.as_deref(), Some("/console"));
         let inbox = browser.get("/console").await;
@@ -615,31 +827,51 @@ async fn the_inbox_filters_searches_and_keeps_views() {
     for world in worlds().await {
         let order_id = order(&world, "CMD-WEB-INBOX", "claire@exemple.fr").await;
         world.case_on(&order_id, &Who::OperatorKey).await;
-        let other = world.order_at(world.other_merchant_id, "CMD-WEB-OTHER").await;
+        let other = world
+            .order_at(world.other_merchant_id, "CMD-WEB-OTHER")
+            .await;
         world.case_on(&other, &Who::OperatorKey).await;
         let mut merchant = Browser::staff(&world, "merchant_admin");
         let page = merchant.get("/console").await;
         assert_eq!(page.status, 200);
-        assert!(page.has("CMD-WEB-INBOX") && !page.has("CMD-WEB-OTHER"), "a shop sees its own cases");
+        assert!(
+            page.has("CMD-WEB-INBOX") && !page.has("CMD-WEB-OTHER"),
+            "a shop sees its own cases"
+        );
         assert!(page.has("data-href=\"/console/cases/"));
         let page = merchant.get("/console?q=CMD-WEB-NOPE").await;
         assert!(page.has("Aucun dossier ne correspond"));
-        let page = merchant.get("/console?kind=incident&status=all&sort=activity").await;
+        let page = merchant
+            .get("/console?kind=incident&status=all&sort=activity")
+            .await;
         assert!(page.has("CMD-WEB-INBOX"));
         // Saving the current filters as a view, then deleting it.
         let csrf = page.csrf();
         let saved = merchant
-            .post("/console/views", &[("csrf", &csrf), ("name", "Mes incidents"), ("query", "kind=incident&status=all&sort=activity")])
+            .post(
+                "/console/views",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Mes incidents"),
+                    ("query", "kind=incident&status=all&sort=activity"),
+                ],
+            )
             .await;
         assert_eq!(saved.status, 303);
         let page = merchant.follow(&saved).await;
-        assert!(page.has("Mes incidents"), "{}", &page.text[page.text.find("class=\"views\"").unwrap_or(0)..][..1500]);
+        assert!(
+            page.has("Mes incidents"),
+            "{}",
+            &page.text[page.text.find("class=\"views\"").unwrap_or(0)..][..1500]
+        );
         let chip = &page.text[page.text.find("Mes incidents").unwrap() - 120..];
         assert!(chip.contains("aria-current=\"true\"><a href=\"/console?kind=incident&#38;status=all&#38;sort=activity\">Mes incidents"), "{}", &chip[..200]);
         let session = &world.sessions["merchant_admin"];
         let user = world
             .store
-            .session(&amiable_server::auth::sha256_hex(session.cookie.split_once('=').unwrap().1))
+            .session(&amiable_server::auth::sha256_hex(
+                session.cookie.split_once('=').unwrap().1,
+            ))
             .await
             .unwrap()
             .unwrap()
@@ -647,7 +879,10 @@ async fn the_inbox_filters_searches_and_keeps_views() {
         let views = world.store.saved_views(&user.id).await.unwrap();
         assert_eq!(views.len(), 1);
         let deleted = merchant
-            .post(&format!("/console/views/{}/delete", views[0].id), &[("csrf", &csrf)])
+            .post(
+                &format!("/console/views/{}/delete", views[0].id),
+                &[("csrf", &csrf)],
+            )
             .await;
         assert_eq!(deleted.status, 303);
         assert!(world.store.saved_views(&user.id).await.unwrap().is_empty());
@@ -655,10 +890,14 @@ async fn the_inbox_filters_searches_and_keeps_views() {
         let mut operator = Browser::staff(&world, "operator_admin");
         let page = operator.get("/console").await;
         assert!(page.has("CMD-WEB-INBOX") && page.has("CMD-WEB-OTHER"));
-        let page = operator.get(&format!("/console?merchant={}", world.other_merchant_id)).await;
+        let page = operator
+            .get(&format!("/console?merchant={}", world.other_merchant_id))
+            .await;
         assert!(!page.has("CMD-WEB-INBOX") && page.has("CMD-WEB-OTHER"));
         // A shop of another marketplace is not found.
-        let page = operator.get(&format!("/console?merchant={}", world.foreign_merchant_id)).await;
+        let page = operator
+            .get(&format!("/console?merchant={}", world.foreign_merchant_id))
+            .await;
         assert_eq!(page.status, 404);
     }
 }
@@ -666,13 +905,24 @@ async fn the_inbox_filters_searches_and_keeps_views() {
 #[tokio::test]
 async fn staff_reach_only_their_cases_and_pages() {
     for world in worlds().await {
-        let other = world.order_at(world.other_merchant_id, "CMD-WEB-REACH").await;
+        let other = world
+            .order_at(world.other_merchant_id, "CMD-WEB-REACH")
+            .await;
         let case_id = world.case_on(&other, &Who::OperatorKey).await;
         let mut merchant = Browser::staff(&world, "merchant_admin");
-        assert_eq!(merchant.get(&format!("/console/cases/{case_id}")).await.status, 404);
+        assert_eq!(
+            merchant
+                .get(&format!("/console/cases/{case_id}"))
+                .await
+                .status,
+            404
+        );
         let csrf = merchant.get("/console").await.csrf();
         let page = merchant
-            .post(&format!("/console/cases/{case_id}/do/note"), &[("csrf", &csrf), ("body", "intrusion")])
+            .post(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[("csrf", &csrf), ("body", "intrusion")],
+            )
             .await;
         assert_eq!(page.status, 404);
         assert_eq!(merchant.get("/console/merchants").await.status, 403);
@@ -680,9 +930,18 @@ async fn staff_reach_only_their_cases_and_pages() {
         assert_eq!(agent.get("/console/settings").await.status, 403);
         let policy = agent.get("/console/policy").await;
         assert_eq!(policy.status, 200);
-        assert!(policy.has("<fieldset disabled>"), "an agent reads the policy, cannot change it");
+        assert!(
+            policy.has("<fieldset disabled>"),
+            "an agent reads the policy, cannot change it"
+        );
         let mut foreign = Browser::staff(&world, "other_operator_admin");
-        assert_eq!(foreign.get(&format!("/console/cases/{case_id}")).await.status, 404);
+        assert_eq!(
+            foreign
+                .get(&format!("/console/cases/{case_id}"))
+                .await
+                .status,
+            404
+        );
         // The operator steps into the case: it sees the decision form once in arbitration.
         let mut operator = Browser::staff(&world, "operator_admin");
         let page = operator.get(&format!("/console/cases/{case_id}")).await;
@@ -692,12 +951,22 @@ async fn staff_reach_only_their_cases_and_pages() {
         for _ in 0..2 {
             let page = operator.get(&format!("/console/cases/{case_id}")).await;
             let done = operator
-                .post(&format!("/console/cases/{case_id}/do/escalate"), &[("csrf", &csrf), ("version", &page.version()), ("reason", "Pas d'accord")])
+                .post(
+                    &format!("/console/cases/{case_id}/do/escalate"),
+                    &[
+                        ("csrf", &csrf),
+                        ("version", &page.version()),
+                        ("reason", "Pas d'accord"),
+                    ],
+                )
                 .await;
             assert_eq!(done.status, 303, "{}", done.text);
         }
         let page = operator.get(&format!("/console/cases/{case_id}")).await;
-        assert!(page.has("Rendre une décision d&#39;arbitrage") || page.has("Rendre une décision d'arbitrage"));
+        assert!(
+            page.has("Rendre une décision d&#39;arbitrage")
+                || page.has("Rendre une décision d'arbitrage")
+        );
         let merchant_view = Browser::staff(&world, "merchant_admin");
         drop(merchant_view);
     }
@@ -714,12 +983,26 @@ async fn the_buyer_escalates_and_the_mediator_answers() {
         assert!(page.has("Faire appel à marche"));
         let csrf = page.csrf();
         let empty = buyer
-            .post(&format!("/suivi/dossier/{case_id}/escalader"), &[("csrf", &csrf), ("version", &page.version()), ("reason", "")])
+            .post(
+                &format!("/suivi/dossier/{case_id}/escalader"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("reason", ""),
+                ],
+            )
             .await;
         assert_eq!(empty.status, 422);
         assert!(empty.has("Dites en quelques mots pourquoi"));
         let done = buyer
-            .post(&format!("/suivi/dossier/{case_id}/escalader"), &[("csrf", &csrf), ("version", &page.version()), ("reason", "La boutique ne répond pas")])
+            .post(
+                &format!("/suivi/dossier/{case_id}/escalader"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("reason", "La boutique ne répond pas"),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let mut mediator = Browser::staff(&world, "mediator");
@@ -729,18 +1012,37 @@ async fn the_buyer_escalates_and_the_mediator_answers() {
         assert!(page.has("La boutique ne répond pas"));
         let csrf = page.csrf();
         let done = mediator
-            .post_multipart(&format!("/console/cases/{case_id}/do/message"), &[("csrf", &csrf), ("version", &page.version()), ("body", "Bonjour, la plateforme prend le relais.")], vec![])
+            .post_multipart(
+                &format!("/console/cases/{case_id}/do/message"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("body", "Bonjour, la plateforme prend le relais."),
+                ],
+                vec![],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
         // A macro without text sends the macro's words; an internal note stays with staff.
         let page = mediator.get(&format!("/console/cases/{case_id}")).await;
         let done = mediator
-            .post_multipart(&format!("/console/cases/{case_id}/do/note"), &[("csrf", &csrf), ("version", &page.version()), ("body", "Vérifier le suivi Colissimo")], vec![])
+            .post_multipart(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("body", "Vérifier le suivi Colissimo"),
+                ],
+                vec![],
+            )
             .await;
         assert_eq!(done.status, 303);
         let page = buyer.get(&format!("/suivi/dossier/{case_id}")).await;
         assert!(page.has("La plateforme") && page.has("la plateforme prend le relais"));
-        assert!(!page.has("Vérifier le suivi Colissimo"), "internal notes never reach the buyer");
+        assert!(
+            !page.has("Vérifier le suivi Colissimo"),
+            "internal notes never reach the buyer"
+        );
         let page = mediator.get(&format!("/console/cases/{case_id}")).await;
         assert!(page.has("Vérifier le suivi Colissimo"));
     }
@@ -755,17 +1057,39 @@ async fn canned_replies_fill_an_empty_message() {
         let page = staff.get(&format!("/console/cases/{case_id}")).await;
         assert!(page.has("data-macro-target=\"reply-body\""));
         let done = staff
-            .post(&format!("/console/cases/{case_id}/do/message"), &[("csrf", &page.csrf()), ("version", &page.version()), ("macro", "need-photos"), ("body", "")])
+            .post(
+                &format!("/console/cases/{case_id}/do/message"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &page.version()),
+                    ("macro", "need-photos"),
+                    ("body", ""),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
-        let case = world.get(&format!("/api/v1/cases/{case_id}"), &Who::OperatorKey).await;
-        let last = case.body["timeline"].as_array().unwrap().last().unwrap().clone();
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::OperatorKey)
+            .await;
+        let last = case.body["timeline"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["type"], "message_posted");
         assert!(last["data"]["body"].as_str().unwrap().contains("photos"));
         // An empty message without a macro is refused beside the field.
         let page = staff.get(&format!("/console/cases/{case_id}")).await;
         let refused = staff
-            .post(&format!("/console/cases/{case_id}/do/message"), &[("csrf", &page.csrf()), ("version", &page.version()), ("body", "  ")])
+            .post(
+                &format!("/console/cases/{case_id}/do/message"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &page.version()),
+                    ("body", "  "),
+                ],
+            )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("id=\"reply-body-error\""));
@@ -780,8 +1104,15 @@ async fn the_policy_editor_previews_publishes_and_keeps_the_minimum() {
         assert_eq!(page.status, 200);
         assert!(page.has("Politique de retour minimale de la plateforme"));
         let csrf = page.csrf();
-        let minimum = [("csrf", csrf.as_str()), ("merchant", ""), ("window_days", "30"), ("label_expiry_days", "14"),
-                       ("return_shipping", "merchant"), ("restocking", "none"), ("intent", "publish")];
+        let minimum = [
+            ("csrf", csrf.as_str()),
+            ("merchant", ""),
+            ("window_days", "30"),
+            ("label_expiry_days", "14"),
+            ("return_shipping", "merchant"),
+            ("restocking", "none"),
+            ("intent", "publish"),
+        ];
         let done = operator.post("/console/policy", &minimum).await;
         assert_eq!(done.status, 303, "{}", done.text);
         let page = operator.follow(&done).await;
@@ -791,25 +1122,46 @@ async fn the_policy_editor_previews_publishes_and_keeps_the_minimum() {
         let page = merchant.get("/console/policy").await;
         let csrf = page.csrf();
         let fields = |intent: &'static str| {
-            vec![("csrf", csrf.clone()), ("window_days", "20".to_owned()), ("label_expiry_days", "10".to_owned()),
-                 ("return_shipping", "buyer".to_owned()), ("restocking", "none".to_owned()), ("allowed", "store_credit".to_owned()),
-                 ("bonus_percent", "10".to_owned()), ("intent", intent.to_owned())]
+            vec![
+                ("csrf", csrf.clone()),
+                ("window_days", "20".to_owned()),
+                ("label_expiry_days", "10".to_owned()),
+                ("return_shipping", "buyer".to_owned()),
+                ("restocking", "none".to_owned()),
+                ("allowed", "store_credit".to_owned()),
+                ("bonus_percent", "10".to_owned()),
+                ("intent", intent.to_owned()),
+            ]
         };
-        let as_refs = |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+        let as_refs = |f: &Vec<(&'static str, String)>| {
+            f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+        };
         let preview_fields = as_refs(&fields("preview"));
-        let preview_refs: Vec<(&str, &str)> = preview_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let preview_refs: Vec<(&str, &str)> = preview_fields
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
         let preview = merchant.post("/console/policy", &preview_refs).await;
         assert_eq!(preview.status, 200);
         assert!(preview.has("Vous avez 20 jours après la livraison"));
         assert!(preview.has("majoré de 10"));
         let publish_fields = as_refs(&fields("publish"));
-        let publish_refs: Vec<(&str, &str)> = publish_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let publish_refs: Vec<(&str, &str)> = publish_fields
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
         let refused = merchant.post("/console/policy", &publish_refs).await;
         assert_eq!(refused.status, 422, "{}", refused.text);
-        assert!(refused.has("id=\"window_days-error\""), "the undercut is shown beside the window");
+        assert!(
+            refused.has("id=\"window_days-error\""),
+            "the undercut is shown beside the window"
+        );
         assert!(refused.has("value=\"20\""), "what was typed stays");
         let versions = world
-            .get(&format!("/api/v1/merchants/{}/return-policy", world.merchant_id), &Who::MerchantKey)
+            .get(
+                &format!("/api/v1/merchants/{}/return-policy", world.merchant_id),
+                &Who::MerchantKey,
+            )
             .await;
         assert!(versions.body["versions"].as_array().unwrap().is_empty());
         // Within the minimum it is published and becomes the policy in force.
@@ -837,58 +1189,137 @@ async fn operators_see_scorecards_and_manage_people_and_keys() {
         let order_id = order(&world, "CMD-WEB-SCORE", "claire@exemple.fr").await;
         let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
         world
-            .post(&format!("/api/v1/cases/{case_id}/messages"), &Who::MerchantAdmin, &json!({"body": "Bonjour, nous regardons."}))
+            .post(
+                &format!("/api/v1/cases/{case_id}/messages"),
+                &Who::MerchantAdmin,
+                &json!({"body": "Bonjour, nous regardons."}),
+            )
             .await;
         let mut operator = Browser::staff(&world, "operator_admin");
         let page = operator.get("/console/merchants").await;
         assert_eq!(page.status, 200);
         assert!(page.has("atelier") && page.has("fromagerie"));
-        assert!(page.has("(1\u{a0}dossier)") || page.has("(1 dossier)"), "the median counts the answered case: {}", page.text);
-        let page = operator.get(&format!("/console/merchants/{}", world.merchant_id)).await;
+        assert!(
+            page.has("(1\u{a0}dossier)") || page.has("(1 dossier)"),
+            "the median counts the answered case: {}",
+            page.text
+        );
+        let page = operator
+            .get(&format!("/console/merchants/{}", world.merchant_id))
+            .await;
         assert_eq!(page.status, 200);
         assert!(page.has("CMD-WEB-SCORE"));
         // The mediator's details, shown to buyers.
         let page = operator.get("/console/settings").await;
         let csrf = page.csrf();
         let refused = operator
-            .post("/console/settings/mediator", &[("csrf", &csrf), ("name", "CM2C"), ("website", "pas une adresse")])
+            .post(
+                "/console/settings/mediator",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "CM2C"),
+                    ("website", "pas une adresse"),
+                ],
+            )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("id=\"website-error\"") && refused.has("value=\"CM2C\""));
         let done = operator
-            .post("/console/settings/mediator", &[("csrf", &csrf), ("name", "CM2C"), ("website", "https://www.cm2c.net"), ("email", "")])
+            .post(
+                "/console/settings/mediator",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "CM2C"),
+                    ("website", "https://www.cm2c.net"),
+                    ("email", ""),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303);
         let mut buyer = Browser::new(&world);
         let path = buyer_of(&mut buyer, "CMD-WEB-SCORE", "claire@exemple.fr").await;
-        assert!(buyer.get(&path).await.has("médiateur de la consommation : CM2C"));
+        assert!(
+            buyer
+                .get(&path)
+                .await
+                .has("médiateur de la consommation : CM2C")
+        );
         // A user; a short password is refused beside it and never shown back.
         let refused = operator
-            .post("/console/settings/users", &[("csrf", &csrf), ("name", "Nina"), ("email", "nina@atelier.fr"), ("role", "merchant_agent"), ("merchant", &world.merchant_id.to_string()), ("password", "court")])
+            .post(
+                "/console/settings/users",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Nina"),
+                    ("email", "nina@atelier.fr"),
+                    ("role", "merchant_agent"),
+                    ("merchant", &world.merchant_id.to_string()),
+                    ("password", "court"),
+                ],
+            )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("value=\"nina@atelier.fr\"") && !refused.has("court\""));
         let done = operator
-            .post("/console/settings/users", &[("csrf", &csrf), ("name", "Nina"), ("email", "nina@atelier.fr"), ("role", "merchant_agent"), ("merchant", &world.merchant_id.to_string()), ("password", "une phrase assez longue")])
+            .post(
+                "/console/settings/users",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Nina"),
+                    ("email", "nina@atelier.fr"),
+                    ("role", "merchant_agent"),
+                    ("merchant", &world.merchant_id.to_string()),
+                    ("password", "une phrase assez longue"),
+                ],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
-        assert!(world.store.user_by_email("nina@atelier.fr").await.unwrap().is_some());
+        assert!(
+            world
+                .store
+                .user_by_email("nina@atelier.fr")
+                .await
+                .unwrap()
+                .is_some()
+        );
         // An API key, shown once; then revoked.
         let created = operator
-            .post("/console/settings/api-keys", &[("csrf", &csrf), ("name", "Synchro"), ("merchant", &world.merchant_id.to_string())])
+            .post(
+                "/console/settings/api-keys",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Synchro"),
+                    ("merchant", &world.merchant_id.to_string()),
+                ],
+            )
             .await;
         assert_eq!(created.status, 201);
         let at = created.text.find("amk_").unwrap();
-        let key: String = created.text[at..].chars().take_while(|c| !c.is_whitespace() && *c != '<').collect();
-        assert!(world.get("/api/v1/auth/me", &Who::Bearer(key.clone())).await.status == 200);
+        let key: String = created.text[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '<')
+            .collect();
+        assert!(
+            world
+                .get("/api/v1/auth/me", &Who::Bearer(key.clone()))
+                .await
+                .status
+                == 200
+        );
         let page = operator.get("/console/settings").await;
         assert!(!page.has(&key), "the key is shown once");
         let id = key.strip_prefix("amk_").unwrap().split('_').next().unwrap();
         let done = operator
-            .post(&format!("/console/settings/api-keys/{id}/revoke"), &[("csrf", &csrf)])
+            .post(
+                &format!("/console/settings/api-keys/{id}/revoke"),
+                &[("csrf", &csrf)],
+            )
             .await;
         assert_eq!(done.status, 303);
-        assert_eq!(world.get("/api/v1/auth/me", &Who::Bearer(key)).await.status, 401);
+        assert_eq!(
+            world.get("/api/v1/auth/me", &Who::Bearer(key)).await.status,
+            401
+        );
     }
 }
 
@@ -898,13 +1329,31 @@ async fn pages_render_for_every_role() {
         let order_id = order(&world, "CMD-WEB-ALL", "claire@exemple.fr").await;
         let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
         for (role, pages) in [
-            ("operator_admin", vec!["/console", "/console/merchants", "/console/settings", "/console/policy", "/console?status=all&sort=activity&overdue=1"]),
-            ("mediator", vec!["/console", "/console/merchants", "/console/policy"]),
-            ("merchant_admin", vec!["/console", "/console/settings", "/console/policy"]),
+            (
+                "operator_admin",
+                vec![
+                    "/console",
+                    "/console/merchants",
+                    "/console/settings",
+                    "/console/policy",
+                    "/console?status=all&sort=activity&overdue=1",
+                ],
+            ),
+            (
+                "mediator",
+                vec!["/console", "/console/merchants", "/console/policy"],
+            ),
+            (
+                "merchant_admin",
+                vec!["/console", "/console/settings", "/console/policy"],
+            ),
             ("merchant_agent", vec!["/console", "/console/policy"]),
         ] {
             let mut browser = Browser::staff(&world, role);
-            for path in pages.into_iter().chain([format!("/console/cases/{case_id}").leak() as &str]) {
+            for path in pages
+                .into_iter()
+                .chain([format!("/console/cases/{case_id}").leak() as &str])
+            {
                 let page = browser.get(path).await;
                 assert_eq!(page.status, 200, "{role} {path}: {}", page.text);
                 assert!(page.has("<main id=\"main\""), "{role} {path}");
@@ -912,12 +1361,23 @@ async fn pages_render_for_every_role() {
         }
         let mut buyer = Browser::new(&world);
         let path = buyer_of(&mut buyer, "CMD-WEB-ALL", "claire@exemple.fr").await;
-        for page in [path.clone(), format!("{path}/retour"), format!("{path}/signaler"), format!("/suivi/dossier/{case_id}"), "/suivi/retractation".to_owned()] {
+        for page in [
+            path.clone(),
+            format!("{path}/retour"),
+            format!("{path}/signaler"),
+            format!("/suivi/dossier/{case_id}"),
+            "/suivi/retractation".to_owned(),
+        ] {
             let answer = buyer.get(&page).await;
             assert_eq!(answer.status, 200, "{page}: {}", answer.text);
         }
         // The model withdrawal form of the law is there.
-        assert!(buyer.get("/suivi/retractation").await.has("Je vous notifie par la présente ma rétractation"));
+        assert!(
+            buyer
+                .get("/suivi/retractation")
+                .await
+                .has("Je vous notifie par la présente ma rétractation")
+        );
         // Assets come from the binary, with a long cache when the hash matches.
         let css = buyer.get("/assets/app.css").await;
         assert_eq!(css.status, 200);
@@ -936,13 +1396,37 @@ async fn a_problem_report_with_an_amount_claimed() {
         let path = format!("/suivi/commande/{order_id}/signaler");
         let csrf = buyer.get(&path).await.csrf();
         let refused = buyer
-            .post_multipart(&path, &[("csrf", &csrf), ("submission", "p1"), ("reason", "damaged_in_transit"), ("claimed", "-5"), ("description", "")], vec![])
+            .post_multipart(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "p1"),
+                    ("reason", "damaged_in_transit"),
+                    ("claimed", "-5"),
+                    ("description", ""),
+                ],
+                vec![],
+            )
             .await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("id=\"claimed-error\"") && refused.has("id=\"description-error\""));
-        assert!(refused.has("value=\"damaged_in_transit\" checked"), "the reason chosen stays");
+        assert!(
+            refused.has("value=\"damaged_in_transit\" checked"),
+            "the reason chosen stays"
+        );
         let done = buyer
-            .post_multipart(&path, &[("csrf", &csrf), ("submission", "p2"), ("reason", "damaged_in_transit"), ("qty_0", "1"), ("claimed", "45,00"), ("description", "Le pull est arrivé déchiré.")], vec![("photos", "dechire.png", png())])
+            .post_multipart(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "p2"),
+                    ("reason", "damaged_in_transit"),
+                    ("qty_0", "1"),
+                    ("claimed", "45,00"),
+                    ("description", "Le pull est arrivé déchiré."),
+                ],
+                vec![("photos", "dechire.png", png())],
+            )
             .await;
         assert_eq!(done.status, 303, "{}", done.text);
         let page = buyer.follow(&done).await;

@@ -223,7 +223,11 @@ impl Store {
             }
         }
         let mut cards: Vec<Scorecard> = cards.into_values().collect();
-        cards.sort_by(|a, b| b.open_cases.cmp(&a.open_cases).then(a.merchant_id.to_string().cmp(&b.merchant_id.to_string())));
+        cards.sort_by(|a, b| {
+            b.open_cases
+                .cmp(&a.open_cases)
+                .then(a.merchant_id.to_string().cmp(&b.merchant_id.to_string()))
+        });
         Ok(cards)
     }
 }

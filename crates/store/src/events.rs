@@ -228,8 +228,7 @@ impl ProjectionRow {
             ),
             (
                 "first_response_at",
-                self.first_response_at
-                    == replayed.merchant_first_response_at.map(crate::to_micros),
+                self.first_response_at == replayed.merchant_first_response_at.map(crate::to_micros),
             ),
             ("order_id", self.order_id == replayed.order_id.to_string()),
         ];

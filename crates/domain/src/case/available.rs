@@ -8,8 +8,8 @@
 //! the real input, and the decider judges it again when it is sent).
 
 use super::decide::{Command, Context, Rejection, decide};
-use super::model::*;
 use super::model::Stage;
+use super::model::*;
 use super::state::{CaseState, OfferStatus};
 use crate::money::Money;
 use crate::text::{Body, Label};
@@ -139,7 +139,12 @@ pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
         }
     }
     // In the page's order, whatever probe found each.
-    possible.sort_by_key(|p| ORDER.iter().position(|o| same_kind(*o, *p)).unwrap_or(usize::MAX));
+    possible.sort_by_key(|p| {
+        ORDER
+            .iter()
+            .position(|o| same_kind(*o, *p))
+            .unwrap_or(usize::MAX)
+    });
     possible
 }
 
@@ -153,7 +158,9 @@ pub fn probe_takes(state: &CaseState, command: &Command, ctx: &Context<'_>) -> b
     match decide(Some(state), command, ctx) {
         Ok(_) => true,
         Err(Rejection::Invalid(error)) => {
-            !NOT_NOW.contains(&error.code) && !(amountless && NOTHING_DUE.contains(&error.code))
+            let not_now = NOT_NOW.contains(&error.code);
+            let nothing_due = amountless && NOTHING_DUE.contains(&error.code);
+            !(not_now || nothing_due)
         }
         Err(_) => false,
     }
@@ -225,7 +232,10 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
         note: Some(label("n")),
     };
     let mut probes: Vec<(Possible, Command)> = vec![
-        (Possible::PostMessage, Command::PostMessage { body: body("x") }),
+        (
+            Possible::PostMessage,
+            Command::PostMessage { body: body("x") },
+        ),
         (Possible::AddNote, Command::AddNote { body: body("x") }),
         (
             Possible::AttachFile,

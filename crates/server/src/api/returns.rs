@@ -202,7 +202,13 @@ pub async fn put_policy(
     let merchant_id = parse_merchant(&merchant_id)?;
     let resource = merchant_resource(&state, merchant_id).await?;
     allow(&principal, Action::ManagePolicy, &resource, "merchant")?;
-    let stored = publish(&state, &principal, PolicyScope::Merchant(merchant_id), &policy).await?;
+    let stored = publish(
+        &state,
+        &principal,
+        PolicyScope::Merchant(merchant_id),
+        &policy,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(PolicyVersion::from(stored))).into_response())
 }
 
@@ -1300,7 +1306,15 @@ pub async fn refund_case(
         gateway: Label::parse(gateway).map_err(|_| Problem::internal())?,
         resolve: body.resolve,
     };
-    let outcome = run(state, principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        state,
+        principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     settle(state, principal, outcome, body.reference).await
 }
 
@@ -1596,7 +1610,15 @@ pub async fn exchange_case(
         lines,
         gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
     };
-    let outcome = run(state, principal, case_id, Action::MoveMoney, expected, command).await?;
+    let outcome = run(
+        state,
+        principal,
+        case_id,
+        Action::MoveMoney,
+        expected,
+        command,
+    )
+    .await?;
     settle(state, principal, outcome, None).await
 }
 

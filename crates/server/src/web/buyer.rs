@@ -419,7 +419,12 @@ fn why(ui: &Ui, line: &LineAnswer) -> Vec<String> {
         if line.policy_overridden_by_law {
             out.push(ui.t("why-overridden"));
         }
-    } else if line.ordered > 0 && line.returnable_quantity == 0 && line.until.is_some_and(|u| u >= ui.now.to_zoned(super::format::zone()).date()) {
+    } else if line.ordered > 0
+        && line.returnable_quantity == 0
+        && line
+            .until
+            .is_some_and(|u| u >= ui.now.to_zoned(super::format::zone()).date())
+    {
         out.push(ui.t("why-already-returned"));
     } else {
         out.push(ui.t("why-window-closed"));
@@ -479,11 +484,7 @@ struct OrderPage {
     mediator: Option<Mediator>,
 }
 
-async fn order_cases(
-    state: &AppState,
-    ui: &Ui,
-    order: &Order,
-) -> Result<Vec<CaseRow>, WebError> {
+async fn order_cases(state: &AppState, ui: &Ui, order: &Order) -> Result<Vec<CaseRow>, WebError> {
     let cases = state
         .store()
         .cases(&CaseFilter {
@@ -534,11 +535,11 @@ fn delivery_lines(ui: &Ui, order: &Order) -> Vec<String> {
 }
 
 async fn operator_of(state: &AppState, order: &Order) -> Result<amiable_store::Operator, WebError> {
-    Ok(state
+    state
         .store()
         .operator(order.operator_id)
         .await?
-        .ok_or_else(WebError::not_found)?)
+        .ok_or_else(WebError::not_found)
 }
 
 async fn shop_name(state: &AppState, order: &Order) -> Result<String, WebError> {
@@ -559,7 +560,9 @@ async fn order_page(
     let order_id = parse_order_id(&order_id)?;
     buyer_of(&state, &ctx, order_id)?;
     let order = load_order(&state, order_id).await?;
-    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(order.operator_id).await?);
+    let ui = ctx
+        .ui()
+        .with_taxonomy(&state.store().taxonomy(order.operator_id).await?);
     let answer = crate::api::returns::eligibility_answer(&state, &order, ctx.lang).await?;
     let lines = line_views(&ui, &order, &answer);
     let operator = operator_of(&state, &order).await?;
@@ -608,7 +611,11 @@ const PROBLEM_REASONS: &[BuiltinReason] = &[
 ];
 
 /// The built-in reasons and the operator's own below them, in the page's language.
-fn reason_choices(ui: &Ui, taxonomy: &ReasonTaxonomy, roots: &[BuiltinReason]) -> Vec<ReasonChoice> {
+fn reason_choices(
+    ui: &Ui,
+    taxonomy: &ReasonTaxonomy,
+    roots: &[BuiltinReason],
+) -> Vec<ReasonChoice> {
     let mut out = Vec::new();
     for root in roots {
         out.push(ReasonChoice {
@@ -868,7 +875,12 @@ async fn start_return(
     let description = match description {
         Ok(d) => Some(d),
         Err(e) => {
-            errors.add("comment", crate::i18n::problem_message(e.code, ctx.lang).unwrap_or(&e.message).to_owned());
+            errors.add(
+                "comment",
+                crate::i18n::problem_message(e.code, ctx.lang)
+                    .unwrap_or(&e.message)
+                    .to_owned(),
+            );
             None
         }
     };
@@ -1016,7 +1028,11 @@ async fn report_problem(
     for (index, line) in order.lines.iter().enumerate() {
         match form.text(&format!("qty_{index}")) {
             "" | "0" => {}
-            text => match text.parse::<u32>().ok().and_then(|q| Quantity::new(i64::from(q)).ok()) {
+            text => match text
+                .parse::<u32>()
+                .ok()
+                .and_then(|q| Quantity::new(i64::from(q)).ok())
+            {
                 Some(quantity) => {
                     items.push(CaseItem {
                         line_id: line.line_id.clone(),
@@ -1050,7 +1066,12 @@ async fn report_problem(
             None
         }
         Err(e) => {
-            errors.add("description", crate::i18n::problem_message(e.code, ctx.lang).unwrap_or(&e.message).to_owned());
+            errors.add(
+                "description",
+                crate::i18n::problem_message(e.code, ctx.lang)
+                    .unwrap_or(&e.message)
+                    .to_owned(),
+            );
             None
         }
     };
@@ -1218,7 +1239,9 @@ fn steps(ui: &Ui, data: &CaseData) -> Vec<Step> {
 fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
     let state = &data.state;
     let by = |key: &str| match data.next_deadline {
-        Some(at) => ui.ta("next-by", "date", ui.datetime(&at)).to_string() + &format!(" {}", ui.t(key)),
+        Some(at) => {
+            ui.ta("next-by", "date", ui.datetime(&at)).to_string() + &format!(" {}", ui.t(key))
+        }
         None => ui.t(key),
     };
     match state.status {
@@ -1344,7 +1367,9 @@ async fn case_view(
     forms: CaseForms,
 ) -> Result<CasePage, WebError> {
     let data = shared::load_case(state, buyer, case_id).await?;
-    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
+    let ui = ctx
+        .ui()
+        .with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let (next, next_is_yours) = next_step(&ui, &data);
     let progress = data.state.returns.as_ref();
     let offers = data
@@ -1474,16 +1499,27 @@ async fn post_message(
             None
         }
         Err(e) => {
-            errors.add("body", crate::i18n::problem_message(e.code, ctx.lang).unwrap_or(&e.message).to_owned());
+            errors.add(
+                "body",
+                crate::i18n::problem_message(e.code, ctx.lang)
+                    .unwrap_or(&e.message)
+                    .to_owned(),
+            );
             None
         }
     };
     if errors.any() {
-        return refused(&state, &ctx, &buyer, case_id, CaseForms {
-            message: text,
-            message_errors: errors,
-            ..CaseForms::default()
-        })
+        return refused(
+            &state,
+            &ctx,
+            &buyer,
+            case_id,
+            CaseForms {
+                message: text,
+                message_errors: errors,
+                ..CaseForms::default()
+            },
+        )
         .await;
     }
     if let Some(body) = body {
@@ -1586,14 +1622,22 @@ async fn escalate(
                 if e.code == "text.empty" {
                     ui.t("escalate-why")
                 } else {
-                    crate::i18n::problem_message(e.code, ctx.lang).unwrap_or(&e.message).to_owned()
+                    crate::i18n::problem_message(e.code, ctx.lang)
+                        .unwrap_or(&e.message)
+                        .to_owned()
                 },
             );
-            return refused(&state, &ctx, &buyer, case_id, CaseForms {
-                escalate_reason: text,
-                escalate_errors: errors,
-                ..CaseForms::default()
-            })
+            return refused(
+                &state,
+                &ctx,
+                &buyer,
+                case_id,
+                CaseForms {
+                    escalate_reason: text,
+                    escalate_errors: errors,
+                    ..CaseForms::default()
+                },
+            )
             .await;
         }
     };

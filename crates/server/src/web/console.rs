@@ -18,8 +18,8 @@ use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{
     CaseKind, CaseStatus, Command, Decision, DecisionOutcome, Deduction, ExchangeLine,
-    GoodwillKind, InspectedLine, ItemCondition, OfferStatus, ParcelStatus, Possible,
-    ReceivedLine, Resolution, ResolutionKind, Stage, Visibility,
+    GoodwillKind, InspectedLine, ItemCondition, OfferStatus, ParcelStatus, Possible, ReceivedLine,
+    Resolution, ResolutionKind, Stage, Visibility,
 };
 use amiable_domain::ids::{CaseId, MerchantId};
 use amiable_domain::money::Money;
@@ -353,10 +353,7 @@ pub async fn inbox_rows(
             status_code: c.status.code(),
             stage: (c.stage != Stage::Negotiation).then(|| ui.label("stage", c.stage.code())),
             opened: ui.ago(&c.opened_at),
-            waiting: c
-                .waiting_on
-                .as_deref()
-                .map(|w| ui.label("waiting", w)),
+            waiting: c.waiting_on.as_deref().map(|w| ui.label("waiting", w)),
             deadline: if c.status == CaseStatus::Open {
                 c.next_deadline_at
             } else {
@@ -400,7 +397,9 @@ async fn inbox(
 ) -> Result<Response, WebError> {
     let (principal, user) = staff(&ctx)?;
     crate::api::allow_role(&principal, Action::ListCases)?;
-    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
+    let ui = ctx
+        .ui()
+        .with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
     let query = InboxQuery::parse(raw.as_deref());
     let (rows, next_href) = inbox_rows(&state, &ui, &principal, &query, None, "/console").await?;
     let merchants = if principal.merchant_id().is_none() {
@@ -700,7 +699,9 @@ async fn case_view(
     errors: Errors,
 ) -> Result<CasePage, WebError> {
     let data = shared::load_case(state, principal, case_id).await?;
-    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
+    let ui = ctx
+        .ui()
+        .with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let viewer = principal.actor().party();
     let order = &data.order;
     let progress = data.state.returns.as_ref();
@@ -738,22 +739,28 @@ async fn case_view(
                 unit_price_input: ui.money_input(&line.unit_price),
                 returned,
                 received: progress.and_then(|p| {
-                    p.received.iter().find(|r| r.line_id == line.line_id).map(|r| {
-                        format!(
-                            "{} — {}",
-                            r.quantity,
-                            ui.label("condition", r.condition.code())
-                        )
-                    })
+                    p.received
+                        .iter()
+                        .find(|r| r.line_id == line.line_id)
+                        .map(|r| {
+                            format!(
+                                "{} — {}",
+                                r.quantity,
+                                ui.label("condition", r.condition.code())
+                            )
+                        })
                 }),
                 inspected: progress.and_then(|p| {
-                    p.inspected.iter().find(|i| i.line_id == line.line_id).map(|i| {
-                        if i.compliant {
-                            ui.t("timeline-compliant")
-                        } else {
-                            ui.t("timeline-not-compliant")
-                        }
-                    })
+                    p.inspected
+                        .iter()
+                        .find(|i| i.line_id == line.line_id)
+                        .map(|i| {
+                            if i.compliant {
+                                ui.t("timeline-compliant")
+                            } else {
+                                ui.t("timeline-not-compliant")
+                            }
+                        })
                 }),
             }
         })
@@ -838,11 +845,9 @@ async fn case_view(
             .and_then(|z| z.checked_add(jiff::SignedDuration::from_hours(24)).ok())
             .map(|z| z.timestamp());
         match end {
-            Some(end) if data.state.status == CaseStatus::Open => format!(
-                "{} ({})",
-                ui.date(&due),
-                ui.countdown(&end)
-            ),
+            Some(end) if data.state.status == CaseStatus::Open => {
+                format!("{} ({})", ui.date(&due), ui.countdown(&end))
+            }
             _ => ui.date(&due),
         }
     });
@@ -930,7 +935,10 @@ async fn case_view(
         payment: order.payment.as_ref().map(|p| {
             format!(
                 "{} · {} · {}",
-                serde_json::to_value(p.provider).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                serde_json::to_value(p.provider)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 p.transaction_id.as_str(),
                 ui.money(&p.captured)
             )
@@ -959,9 +967,7 @@ async fn case_view(
             .collect(),
         lines,
         ledger: ledger_rows,
-        refundable_input: refundable
-            .map(|r| ui.money_input(&r))
-            .unwrap_or_default(),
+        refundable_input: refundable.map(|r| ui.money_input(&r)).unwrap_or_default(),
         refundable: refundable.map(|r| ui.money(&r)),
         currency: currency.code().to_owned(),
         return_facts,
@@ -1113,9 +1119,7 @@ async fn act(
     let form = submission.form.clone();
     let ui = ctx.ui();
     match perform(&state, &ctx, &principal, case_id, &action, &submission).await {
-        Ok(notice) => Ok(redirect(&format!(
-            "/console/cases/{case_id}?fait={notice}"
-        ))),
+        Ok(notice) => Ok(redirect(&format!("/console/cases/{case_id}?fait={notice}"))),
         Err(Failure::Invalid(Invalid(errors))) => {
             let page = case_view(&state, &ctx, &principal, case_id, &action, form, errors).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
@@ -1123,9 +1127,7 @@ async fn act(
         Err(Failure::Refused(problem))
             if problem.status < 500 && !matches!(problem.status, 403 | 404) =>
         {
-            let errors = Errors::from_problem(&problem, ui.lang, |path| {
-                field_of(&action, path)
-            });
+            let errors = Errors::from_problem(&problem, ui.lang, |path| field_of(&action, path));
             let page = case_view(&state, &ctx, &principal, case_id, &action, form, errors).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -1278,7 +1280,11 @@ async fn perform(
                 )
                 .await?;
             }
-            Ok(if internal { "note-added" } else { "message-sent" })
+            Ok(if internal {
+                "note-added"
+            } else {
+                "message-sent"
+            })
         }
         "offer" | "resolve" => {
             let kind = ResolutionKind::parse(form.text("kind"));
@@ -1293,7 +1299,12 @@ async fn perform(
                 text => match Body::parse(text) {
                     Ok(b) => Some(b),
                     Err(e) => {
-                        errors.add("message", crate::i18n::problem_message(e.code, ui.lang).unwrap_or(&e.message).to_owned());
+                        errors.add(
+                            "message",
+                            crate::i18n::problem_message(e.code, ui.lang)
+                                .unwrap_or(&e.message)
+                                .to_owned(),
+                        );
                         None
                     }
                 },
@@ -1464,8 +1475,10 @@ async fn perform(
                 },
             };
             check(errors)?;
-            crate::api::returns::issue_label_for(state, principal, case_id, expected, weight, parcels)
-                .await?;
+            crate::api::returns::issue_label_for(
+                state, principal, case_id, expected, weight, parcels,
+            )
+            .await?;
             Ok("label-issued")
         }
         "scan" => {
@@ -1528,7 +1541,8 @@ async fn perform(
                 let index = index_of(&order, line.line_id.as_str());
                 let compliant = form.text(&format!("compliant_{index}")) != "no";
                 let mut deductions = Vec::new();
-                let (label_name, amount_name) = (format!("dlabel_{index}"), format!("damount_{index}"));
+                let (label_name, amount_name) =
+                    (format!("dlabel_{index}"), format!("damount_{index}"));
                 if !form.text(&label_name).is_empty() || !form.text(&amount_name).is_empty() {
                     let label = label_field(&ui, form, &label_name, &mut errors);
                     let amount = amount_field(&ui, form, &amount_name, currency, true, &mut errors);

@@ -50,10 +50,13 @@ impl Form {
     }
 
     /// The fields whose names start with `prefix`, with the rest of the name.
-    pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.pairs.iter().filter_map(move |(k, v)| {
-            k.strip_prefix(prefix).map(|rest| (rest, v.as_str()))
-        })
+    pub fn prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.pairs
+            .iter()
+            .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.as_str())))
     }
 
     /// The case version the form was rendered at (its `If-Match`).
@@ -323,8 +326,7 @@ impl Errors {
                 message(&problem.code, &problem.detail)
             };
             if problem.errors.is_empty()
-                || !errors.fields.iter().any(|(_, m)| *m == top)
-                    && !errors.general.contains(&top)
+                || !errors.fields.iter().any(|(_, m)| *m == top) && !errors.general.contains(&top)
             {
                 errors.general.insert(0, top);
             }

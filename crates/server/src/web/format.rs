@@ -26,7 +26,7 @@ fn symbol(currency: &Currency) -> Option<&'static str> {
 fn group(digits: &str, separator: char) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);
@@ -41,11 +41,7 @@ pub fn money(lang: Lang, amount: &Money) -> String {
     let magnitude = amount.amount_minor.unsigned_abs();
     let scale = 10u64.pow(exponent);
     let units = (magnitude / scale).to_string();
-    let fraction = format!(
-        "{:0width$}",
-        magnitude % scale,
-        width = exponent as usize
-    );
+    let fraction = format!("{:0width$}", magnitude % scale, width = exponent as usize);
     let sign = if negative { "-" } else { "" };
     match lang {
         Lang::Fr => {
@@ -155,8 +151,7 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, AmountError
         return Err(AmountError::Invalid);
     }
     let units: String = units.chars().filter(|c| *c != ',' && *c != '.').collect();
-    if !units.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit())
-    {
+    if !units.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
         return Err(AmountError::Invalid);
     }
     if units.is_empty() && fraction.is_empty() {
@@ -412,7 +407,10 @@ mod tests {
         let d = jiff::civil::date(2026, 12, 3);
         assert_eq!(date(Lang::Fr, d), "3 décembre 2026");
         assert_eq!(date(Lang::En, d), "3 December 2026");
-        assert_eq!(date(Lang::Fr, jiff::civil::date(2026, 5, 1)), "1er mai 2026");
+        assert_eq!(
+            date(Lang::Fr, jiff::civil::date(2026, 5, 1)),
+            "1er mai 2026"
+        );
         assert_eq!(date_short(Lang::Fr, d), "3 déc. 2026");
         // 13:05 UTC is 14:05 in Paris in winter, 15:05 in summer.
         let winter: Timestamp = "2026-12-03T13:05:00Z".parse().unwrap();

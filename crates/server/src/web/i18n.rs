@@ -100,11 +100,7 @@ pub fn message_count(lang: Lang, key: &str, n: i64, args: &[(&str, &str)]) -> St
 pub fn message_ids(source: &str) -> Vec<String> {
     source
         .lines()
-        .filter(|line| {
-            line.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-        })
+        .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
         .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim().to_owned()))
         .collect()
 }
@@ -245,33 +241,83 @@ mod tests {
             keys.extend(codes.into_iter().map(|c| format!("{prefix}-{c}")));
         };
         add("kind", CaseKind::ALL.iter().map(|k| k.code()).collect());
-        add("status", CaseStatus::ALL.iter().map(|k| k.code()).chain(["all"]).collect());
+        add(
+            "status",
+            CaseStatus::ALL
+                .iter()
+                .map(|k| k.code())
+                .chain(["all"])
+                .collect(),
+        );
         add("stage", Stage::ALL.iter().map(|k| k.code()).collect());
-        add("outcome", DecisionOutcome::ALL.iter().map(|k| k.code()).collect());
-        add("closed", CloseReason::ALL.iter().map(|k| k.code()).collect());
+        add(
+            "outcome",
+            DecisionOutcome::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "closed",
+            CloseReason::ALL.iter().map(|k| k.code()).collect(),
+        );
         add("scan", ParcelStatus::ALL.iter().map(|k| k.code()).collect());
-        add("condition", ItemCondition::ALL.iter().map(|k| k.code()).collect());
-        add("refund", RefundStatus::ALL.iter().map(|k| k.code()).collect());
-        add("goodwill", GoodwillKind::ALL.iter().map(|k| k.code()).collect());
-        add("reminder", ReminderTopic::ALL.iter().map(|k| k.code()).collect());
-        add("resolution", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
-        add("prefer", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
-        add("prefer-hint", ResolutionKind::ALL.iter().map(|k| k.code()).collect());
+        add(
+            "condition",
+            ItemCondition::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "refund",
+            RefundStatus::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "goodwill",
+            GoodwillKind::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "reminder",
+            ReminderTopic::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "resolution",
+            ResolutionKind::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "prefer",
+            ResolutionKind::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "prefer-hint",
+            ResolutionKind::ALL.iter().map(|k| k.code()).collect(),
+        );
         add("party", Party::ALL.iter().map(|k| k.code()).collect());
         add("waiting", Party::ALL.iter().map(|k| k.code()).collect());
-        add("rstage", ReturnStage::ALL.iter().map(|k| k.code()).collect());
-        add("policy-source", PolicySource::ALL.iter().map(|k| k.code()).collect());
-        add("role", amiable_domain::access::Role::ALL.iter().map(|r| r.code()).collect());
+        add(
+            "rstage",
+            ReturnStage::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "policy-source",
+            PolicySource::ALL.iter().map(|k| k.code()).collect(),
+        );
+        add(
+            "role",
+            amiable_domain::access::Role::ALL
+                .iter()
+                .map(|r| r.code())
+                .collect(),
+        );
         add("shipping", vec!["buyer", "merchant"]);
-        add("flag", amiable_domain::order::LineFlag::ALL.iter().map(|f| {
-            match f {
-                amiable_domain::order::LineFlag::Personalised => "personalised",
-                amiable_domain::order::LineFlag::Perishable => "perishable",
-                amiable_domain::order::LineFlag::SealedHygiene => "sealed_hygiene",
-                amiable_domain::order::LineFlag::SecondHand => "second_hand",
-                amiable_domain::order::LineFlag::Digital => "digital",
-            }
-        }).collect());
+        add(
+            "flag",
+            amiable_domain::order::LineFlag::ALL
+                .iter()
+                .map(|f| match f {
+                    amiable_domain::order::LineFlag::Personalised => "personalised",
+                    amiable_domain::order::LineFlag::Perishable => "perishable",
+                    amiable_domain::order::LineFlag::SealedHygiene => "sealed_hygiene",
+                    amiable_domain::order::LineFlag::SecondHand => "second_hand",
+                    amiable_domain::order::LineFlag::Digital => "digital",
+                })
+                .collect(),
+        );
         add("macro-title", crate::web::console::MACROS.to_vec());
         add("macro-text", crate::web::console::MACROS.to_vec());
         let missing: Vec<String> = keys
@@ -300,13 +346,21 @@ mod tests {
                         .take_while(|c| c.is_ascii_lowercase() || *c == '-')
                         .collect();
                     let closed = rest[name.len()..].starts_with('"') || marker == "fait=";
-                    if name.len() > 2 && closed && (marker != "Ok(\"" || name.contains('-') || rest[name.len()..].starts_with("\")")) {
+                    if name.len() > 2
+                        && closed
+                        && (marker != "Ok(\""
+                            || name.contains('-')
+                            || rest[name.len()..].starts_with("\")"))
+                    {
                         notices.insert(name);
                     }
                 }
             }
         }
-        assert!(notices.len() > 20, "the scanner finds the notices: {notices:?}");
+        assert!(
+            notices.len() > 20,
+            "the scanner finds the notices: {notices:?}"
+        );
         let missing: Vec<_> = notices
             .iter()
             .filter(|n| Lang::ALL.iter().any(|l| !has(*l, &format!("notice-{n}"))))

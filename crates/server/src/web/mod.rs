@@ -430,7 +430,9 @@ async fn page_errors(request: Request, next: Next) -> Response {
     let mut answer = (status, html).into_response();
     page_headers(answer.headers_mut(), false);
     if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-        answer.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
     }
     answer
 }
@@ -458,11 +460,8 @@ pub fn not_found_page(headers: &HeaderMap, path: &str) -> Response {
             "/suivi"
         },
     };
-    let mut response = (
-        StatusCode::NOT_FOUND,
-        template.render().unwrap_or_default(),
-    )
-        .into_response();
+    let mut response =
+        (StatusCode::NOT_FOUND, template.render().unwrap_or_default()).into_response();
     page_headers(response.headers_mut(), false);
     response
 }

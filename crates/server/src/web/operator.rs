@@ -32,7 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/settings/mediator", post(save_mediator))
         .route("/console/settings/users", post(add_user))
         .route("/console/settings/api-keys", post(add_key))
-        .route("/console/settings/api-keys/{key_id}/revoke", post(revoke_key))
+        .route(
+            "/console/settings/api-keys/{key_id}/revoke",
+            post(revoke_key),
+        )
 }
 
 /// A merchant's line in the operator's list.
@@ -48,7 +51,11 @@ pub struct ScoreRow {
     pub return_rate: Option<String>,
 }
 
-async fn score_rows(state: &AppState, ui: &Ui, principal: &Principal) -> Result<Vec<ScoreRow>, WebError> {
+async fn score_rows(
+    state: &AppState,
+    ui: &Ui,
+    principal: &Principal,
+) -> Result<Vec<ScoreRow>, WebError> {
     let now = Timestamp::now();
     let since = now
         .checked_sub(SignedDuration::from_hours(24 * SCORECARD_DAYS))
@@ -141,7 +148,9 @@ async fn merchant(
         .merchant(merchant_id)
         .await?
         .ok_or_else(WebError::not_found)?;
-    let ui = ctx.ui().with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
+    let ui = ctx
+        .ui()
+        .with_taxonomy(&state.store().taxonomy(principal.operator_id()).await?);
     let base = format!("/console/merchants/{merchant_id}");
     let mut query = InboxQuery::parse(raw.as_deref());
     query.merchant.clear();
@@ -298,11 +307,21 @@ async fn settings_page(
         ])
     });
     let operator_admin = principal.merchant_id().is_none()
-        && authorize(principal, Action::ManagePolicy, &Resource::operator(principal.operator_id())).is_ok();
+        && authorize(
+            principal,
+            Action::ManagePolicy,
+            &Resource::operator(principal.operator_id()),
+        )
+        .is_ok();
     let roles = if principal.merchant_id().is_some() {
         vec!["merchant_agent", "merchant_admin"]
     } else {
-        vec!["merchant_agent", "merchant_admin", "mediator", "operator_admin"]
+        vec![
+            "merchant_agent",
+            "merchant_admin",
+            "mediator",
+            "operator_admin",
+        ]
     };
     let page = SettingsPage {
         operator_admin,
@@ -333,7 +352,14 @@ async fn settings_page(
 /// `GET /console/settings`.
 async fn settings(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
-    settings_page(&state, &ctx, &principal, SettingsForms::default(), StatusCode::OK).await
+    settings_page(
+        &state,
+        &ctx,
+        &principal,
+        SettingsForms::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /console/settings/mediator`: the consumer mediator buyers are told of
@@ -467,7 +493,12 @@ async fn add_user(
         role,
         merchant_id,
         password: form.get("password").unwrap_or("").to_owned(),
-        locale: Locale::parse(if ctx.lang == crate::i18n::Lang::En { "en" } else { "fr" }).ok(),
+        locale: Locale::parse(if ctx.lang == crate::i18n::Lang::En {
+            "en"
+        } else {
+            "fr"
+        })
+        .ok(),
     };
     match crate::users::create(
         state.store(),
@@ -479,12 +510,10 @@ async fn add_user(
     {
         Ok(_) => Ok(redirect("/console/settings?fait=user-added")),
         Err(problem) if problem.status < 500 => {
-            let errors = Errors::from_problem(&problem, ctx.lang, |path| {
-                match path {
-                    "merchant_id" => Some("merchant".to_owned()),
-                    "email" | "password" | "role" | "name" => Some(path.to_owned()),
-                    _ => None,
-                }
+            let errors = Errors::from_problem(&problem, ctx.lang, |path| match path {
+                "merchant_id" => Some("merchant".to_owned()),
+                "email" | "password" | "role" | "name" => Some(path.to_owned()),
+                _ => None,
             });
             refuse(errors, without_password(&form)).await
         }

@@ -41,7 +41,11 @@ struct TargetQuery {
     scope: Option<String>,
 }
 
-fn target_of(principal: &Principal, merchant: Option<&str>, scope: Option<&str>) -> Result<Target, WebError> {
+fn target_of(
+    principal: &Principal,
+    merchant: Option<&str>,
+    scope: Option<&str>,
+) -> Result<Target, WebError> {
     if let Some(own) = principal.merchant_id() {
         return Ok(Target::Merchant(own));
     }
@@ -162,7 +166,12 @@ fn flag_code(flag: LineFlag) -> &'static str {
     }
 }
 
-fn number<T: std::str::FromStr>(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option<T> {
+fn number<T: std::str::FromStr>(
+    ui: &Ui,
+    form: &Form,
+    field: &str,
+    errors: &mut Errors,
+) -> Option<T> {
     match form.text(field) {
         "" => None,
         text => match text.parse() {
@@ -377,7 +386,8 @@ async fn render(
     let ui = ctx.ui();
     let resource = resource_of(principal, target);
     crate::api::allow(principal, Action::ReadPolicy, &resource, "merchant")?;
-    let can_edit = amiable_domain::access::authorize(principal, Action::ManagePolicy, &resource).is_ok();
+    let can_edit =
+        amiable_domain::access::authorize(principal, Action::ManagePolicy, &resource).is_ok();
     let (heading, merchant_id) = match target {
         Target::Minimum => (ui.t("policy-minimum-title"), None),
         Target::Merchant(m) => {
@@ -390,7 +400,13 @@ async fn render(
             (ui.ta("policy-title", "shop", merchant.name), Some(m))
         }
     };
-    let history = crate::api::returns::history(state, principal.operator_id(), scope_of(target), merchant_id).await?;
+    let history = crate::api::returns::history(
+        state,
+        principal.operator_id(),
+        scope_of(target),
+        merchant_id,
+    )
+    .await?;
     let users = state.store().users(principal.operator_id(), None).await?;
     let name_of = |id: &str| {
         users
@@ -401,10 +417,13 @@ async fn render(
     };
     let current = history.current.as_ref().map(|v| v.policy.clone());
     let form = form.unwrap_or_else(|| {
-        form_of(&ui, &current.clone().unwrap_or_else(|| match &history.minimum {
-            Some(minimum) => minimum.policy.clone(),
-            None => ReturnPolicy::statutory(),
-        }))
+        form_of(
+            &ui,
+            &current.clone().unwrap_or_else(|| match &history.minimum {
+                Some(minimum) => minimum.policy.clone(),
+                None => ReturnPolicy::statutory(),
+            }),
+        )
     });
     let preview = match policy_of(&ui, &form) {
         Ok(policy) => sentences(&ui, &policy),
@@ -470,8 +489,21 @@ async fn page(
     Query(query): Query<TargetQuery>,
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
-    let target = target_of(&principal, query.merchant.as_deref(), query.scope.as_deref())?;
-    render(&state, &ctx, &principal, target, None, Errors::default(), StatusCode::OK).await
+    let target = target_of(
+        &principal,
+        query.merchant.as_deref(),
+        query.scope.as_deref(),
+    )?;
+    render(
+        &state,
+        &ctx,
+        &principal,
+        target,
+        None,
+        Errors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /console/policy`: preview (`intent=preview`) or publish a new version.
@@ -489,11 +521,29 @@ async fn submit(
     let policy = match policy_of(&ui, &form) {
         Ok(policy) => policy,
         Err(errors) => {
-            return render(&state, &ctx, &principal, target, Some(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render(
+                &state,
+                &ctx,
+                &principal,
+                target,
+                Some(form),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     if form.text("intent") == "preview" {
-        return render(&state, &ctx, &principal, target, Some(form), Errors::default(), StatusCode::OK).await;
+        return render(
+            &state,
+            &ctx,
+            &principal,
+            target,
+            Some(form),
+            Errors::default(),
+            StatusCode::OK,
+        )
+        .await;
     }
     crate::api::allow(&principal, Action::ManagePolicy, &resource, "merchant")?;
     match crate::api::returns::publish(&state, &principal, scope_of(target), &policy).await {
@@ -509,7 +559,16 @@ async fn submit(
         }
         Err(problem) if problem.status == 422 => {
             let errors = Errors::from_problem(&problem, ctx.lang, |path| Some(field_of(path)));
-            render(&state, &ctx, &principal, target, Some(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &state,
+                &ctx,
+                &principal,
+                target,
+                Some(form),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(problem) => Err(problem.into()),
     }

@@ -75,10 +75,8 @@ pub async fn load_case(
         .await?
         .ok_or_else(|| Problem::not_found("case"))?;
     let possible = possible(state, principal, &case, &order).await?;
-    let next_deadline = amiable_domain::case::next_deadline(
-        &case,
-        &amiable_domain::case::ResponseTimes::default(),
-    );
+    let next_deadline =
+        amiable_domain::case::next_deadline(&case, &amiable_domain::case::ResponseTimes::default());
     Ok(CaseData {
         state: case,
         order,
@@ -111,11 +109,8 @@ pub async fn possible(
         ledger: ledger.as_ref(),
         returns: None,
     };
-    let resource = amiable_domain::access::Resource::order(
-        case.operator_id,
-        case.merchant_id,
-        case.order_id,
-    );
+    let resource =
+        amiable_domain::access::Resource::order(case.operator_id, case.merchant_id, case.order_id);
     let role_allows = |action| authorize(principal, action, &resource).is_ok();
     Ok(available(case, &ctx)
         .into_iter()

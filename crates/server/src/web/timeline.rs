@@ -75,7 +75,12 @@ fn line_title(order: Option<&Order>, line_id: &str) -> String {
 }
 
 /// The timeline of a case as `viewer` reads it (events already filtered for them).
-pub fn entries(ui: &Ui, events: &[StoredEvent], order: Option<&Order>, viewer: Party) -> Vec<Entry> {
+pub fn entries(
+    ui: &Ui,
+    events: &[StoredEvent],
+    order: Option<&Order>,
+    viewer: Party,
+) -> Vec<Entry> {
     events
         .iter()
         .map(|event| entry(ui, event, order, viewer))
@@ -397,9 +402,7 @@ pub fn late_text(ui: &Ui, late: &amiable_domain::case::LateRefund) -> String {
             "amount",
             format!("{} ({percent} %)", ui.money(amount)),
         ),
-        Surcharge::LegalInterest { .. } => {
-            ui.ta("timeline-late-interest", "days", late.days_late)
-        }
+        Surcharge::LegalInterest { .. } => ui.ta("timeline-late-interest", "days", late.days_late),
         Surcharge::None => ui.ta("timeline-late-interest", "days", late.days_late),
     }
 }
@@ -408,7 +411,13 @@ pub fn late_text(ui: &Ui, late: &amiable_domain::case::LateRefund) -> String {
 pub fn resolution_text(ui: &Ui, resolution: &amiable_domain::case::Resolution) -> String {
     let kind = ui.label("resolution", resolution.kind.code());
     let mut text = match &resolution.amount {
-        Some(amount) => ui.ta2("resolution-with-amount", "what", &kind, "amount", ui.money(amount)),
+        Some(amount) => ui.ta2(
+            "resolution-with-amount",
+            "what",
+            &kind,
+            "amount",
+            ui.money(amount),
+        ),
         None => kind,
     };
     if let Some(bonus) = resolution.bonus_percent.filter(|b| *b > 0) {

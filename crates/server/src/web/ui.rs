@@ -389,6 +389,9 @@ mod tests {
 
     #[test]
     fn encoding_keeps_paths_readable() {
-        assert_eq!(encode("/console?q=a b&x=é"), "/console%3Fq%3Da%20b%26x%3D%C3%A9");
+        assert_eq!(
+            encode("/console?q=a b&x=é"),
+            "/console%3Fq%3Da%20b%26x%3D%C3%A9"
+        );
     }
 }
