@@ -116,11 +116,11 @@ export async function assertAccessible(page, what) {
   return result.violations;
 }
 
-/** A full-page screenshot in e2e/screenshots/. */
-export async function shot(page, name) {
+/** A full-page screenshot in e2e/screenshots/ (`{ fullPage: false }`: what the window shows). */
+export async function shot(page, name, { fullPage = true } = {}) {
   // Let images (photo thumbnails) finish before the picture is taken.
   await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));
-  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+  await page.screenshot({ path: screenshotPath(name), fullPage });
 }
 
 /** Text of the main element, with white space collapsed. */

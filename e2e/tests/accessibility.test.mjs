@@ -30,6 +30,9 @@ before(async () => {
   const merchant = await staffPage(browser, demo.base, LOGINS.merchantAdmin);
   await visit(merchant, `${demo.base}/console/cases/${caseId}`);
   await act(merchant, 'Accepter le retour');
+  // The shop's inbox, as its manager sees it (for the README).
+  await visit(merchant, `${demo.base}/console`);
+  await shot(merchant, 'console-inbox-merchant', { fullPage: false });
   await merchant.context().close();
   operator = await staffPage(browser, demo.base, LOGINS.operator, A11Y);
 });
@@ -137,7 +140,7 @@ test('console: inbox', async () => {
   await visit(operator, demo.base + '/console');
   assert.ok((await operator.locator('#results tr[data-href]').count()) > 10);
   await assertAccessible(operator, 'the inbox');
-  await shot(operator, 'console-inbox');
+  await shot(operator, 'console-inbox', { fullPage: false });
 });
 
 test('console: case page', async () => {
