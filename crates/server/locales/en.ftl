@@ -67,7 +67,7 @@ lookup-expired = Your access has expired: find your order again to continue.
 lookup-link-expired = This link has expired. Find your order with its number and your email address.
 lookup-link-invalid = This link is not valid. Find your order with its number and your email address.
 lookup-known = Your orders
-lookup-privacy = We use your order number and email address only to give you access to your order. Access lasts two hours on this device.
+lookup-privacy = We use your order number and email address only to give you access to your order. Access lasts two hours on this device (seven days with the link of an email).
 orders-title = Your orders
 orders-intro = Several shops have an order with this number and your address. Choose yours:
 
@@ -402,6 +402,7 @@ error-percent = A percentage from 0 to 100.
 confirm-money = I confirm this money movement for { $name }.
 confirm-required = Tick the box to confirm.
 files-wrong-type = "{ $name }" is neither an image nor a PDF.
+files-not-now = This case takes no more files.
 
 ## Console: sign-in
 login-title = Sign in to the console
@@ -700,6 +701,7 @@ score-open = Open cases
 score-overdue = Overdue
 score-first-response = First answer (median)
 score-first-response-days = First answer, median over { $days } days
+score-answered = { $count } of { $total } answered
 score-return-rate = Return rate
 score-orders = Orders
 
@@ -710,7 +712,7 @@ mediator-name = Mediator's name
 mediator-website = Website
 mediator-email = Referral email
 mediator-name-required = Enter the mediator's name.
-mediator-website-invalid = Enter an address starting with https://.
+mediator-website-invalid = Enter an address starting with https:// (or http://).
 mediator-email-invalid = This email address is not valid.
 notice-mediator-saved = Mediator saved.
 settings-minimum-link = Change the marketplace's minimum return policy

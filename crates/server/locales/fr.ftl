@@ -68,7 +68,7 @@ lookup-expired = Votre accès a expiré : retrouvez votre commande pour continue
 lookup-link-expired = Ce lien a expiré. Retrouvez votre commande avec son numéro et votre adresse e-mail.
 lookup-link-invalid = Ce lien n'est pas valable. Retrouvez votre commande avec son numéro et votre adresse e-mail.
 lookup-known = Vos commandes
-lookup-privacy = Nous utilisons votre numéro de commande et votre adresse e-mail uniquement pour vous donner accès à votre commande. L'accès dure deux heures sur cet appareil.
+lookup-privacy = Nous utilisons votre numéro de commande et votre adresse e-mail uniquement pour vous donner accès à votre commande. L'accès dure deux heures sur cet appareil (sept jours avec le lien reçu par e-mail).
 orders-title = Vos commandes
 orders-intro = Plusieurs boutiques ont une commande à ce numéro et à votre adresse. Choisissez la vôtre :
 
@@ -403,6 +403,7 @@ error-percent = Un pourcentage de 0 à 100.
 confirm-money = Je confirme ce mouvement d'argent pour { $name }.
 confirm-required = Cochez la case pour confirmer.
 files-wrong-type = « { $name } » n'est ni une image ni un PDF.
+files-not-now = Ce dossier ne reçoit plus de fichiers.
 
 ## Console : connexion
 login-title = Connexion à la console
@@ -701,6 +702,7 @@ score-open = Dossiers en cours
 score-overdue = En retard
 score-first-response = Première réponse (médiane)
 score-first-response-days = Première réponse, médiane sur { $days } jours
+score-answered = { $count } sur { $total } avec réponse
 score-return-rate = Taux de retour
 score-orders = Commandes
 
@@ -711,7 +713,7 @@ mediator-name = Nom du médiateur
 mediator-website = Site internet
 mediator-email = E-mail de saisine
 mediator-name-required = Saisissez le nom du médiateur.
-mediator-website-invalid = Saisissez une adresse commençant par https://.
+mediator-website-invalid = Saisissez une adresse commençant par https:// (ou http://).
 mediator-email-invalid = Cette adresse e-mail n'est pas valable.
 notice-mediator-saved = Médiateur enregistré.
 settings-minimum-link = Modifier la politique de retour minimale de la plateforme

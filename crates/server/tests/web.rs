@@ -1200,8 +1200,8 @@ async fn operators_see_scorecards_and_manage_people_and_keys() {
         assert_eq!(page.status, 200);
         assert!(page.has("atelier") && page.has("fromagerie"));
         assert!(
-            page.has("(1\u{a0}dossier)") || page.has("(1 dossier)"),
-            "the median counts the answered case: {}",
+            page.has("(1 sur 1 avec réponse)"),
+            "the median counts the answered case among those of the window: {}",
             page.text
         );
         let page = operator
@@ -1432,5 +1432,303 @@ async fn a_problem_report_with_an_amount_claimed() {
         let page = buyer.follow(&done).await;
         assert!(page.has("Incident — Endommagé pendant le transport"));
         assert!(page.has("Montant demandé : 45,00\u{a0}€"));
+    }
+}
+
+#[tokio::test]
+async fn an_incident_can_be_refunded_before_any_money_moved_on_its_order() {
+    for world in worlds().await {
+        let order_id = order(&world, "CMD-WEB-INC", "claire@exemple.fr").await;
+        let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
+        let mut staff = Browser::staff(&world, "merchant_admin");
+        let page = staff.get(&format!("/console/cases/{case_id}")).await;
+        // No ledger row exists yet: the money is what was captured, nothing given back.
+        assert!(
+            page.has(">Rembourser<") && page.has(">Geste commercial<") && page.has(">Échanger<"),
+            "{}",
+            world.name
+        );
+        assert!(
+            page.has("114,80\u{a0}€"),
+            "what remains refundable is shown"
+        );
+        let done = staff
+            .post(
+                &format!("/console/cases/{case_id}/do/refund"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &page.version()),
+                    ("amount", "20"),
+                    ("confirm", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.text);
+        let ledger = world
+            .get(
+                &format!("/api/v1/orders/{order_id}/ledger"),
+                &Who::OperatorKey,
+            )
+            .await;
+        assert_eq!(ledger.body["balance"]["refunded"]["amount_minor"], 2000);
+        // An exchange on an incident replaces the case's items.
+        let other = world
+            .case_on(
+                &order(&world, "CMD-WEB-INC2", "claire@exemple.fr").await,
+                &Who::OperatorKey,
+            )
+            .await;
+        let page = staff.get(&format!("/console/cases/{other}")).await;
+        assert!(page.has("name=\"exchange_0\""));
+        let done = staff
+            .post(
+                &format!("/console/cases/{other}/do/exchange"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &page.version()),
+                    ("exchange_0", "1"),
+                    ("sku_0", "PULL-L"),
+                    ("title_0", "Pull en laine, taille L"),
+                    ("price_0", "45,00"),
+                    ("confirm", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.text);
+    }
+}
+
+#[tokio::test]
+async fn settled_cases_are_listed_by_activity() {
+    for world in worlds().await {
+        let order_id = order(&world, "CMD-WEB-DONE", "claire@exemple.fr").await;
+        let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
+        let resolved = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/resolve"),
+                &Who::MerchantAdmin,
+                &json!({"resolution": {"kind": "replacement", "note": "Renvoyé"}}),
+            )
+            .await;
+        assert_eq!(resolved.status, 200, "{}", resolved.body);
+        let mut staff = Browser::staff(&world, "merchant_admin");
+        for path in [
+            "/console?status=resolved",
+            "/console?status=resolved&sort=deadline",
+            "/console?status=all",
+        ] {
+            let page = staff.get(path).await;
+            assert!(
+                page.has("CMD-WEB-DONE"),
+                "{path}: a settled case has no deadline but is listed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_double_submission_attaches_its_photos_once() {
+    for world in worlds().await {
+        let order_id = order(&world, "CMD-WEB-TWICE", "claire@exemple.fr").await;
+        let mut buyer = Browser::new(&world);
+        buyer_of(&mut buyer, "CMD-WEB-TWICE", "claire@exemple.fr").await;
+        let path = format!("/suivi/commande/{order_id}/retour");
+        let csrf = buyer.get(&path).await.csrf();
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("submission", "twice"),
+            ("qty_0", "1"),
+            ("reason_0", "changed_mind"),
+        ];
+        let first = buyer
+            .post_multipart(&path, &fields, vec![("photos", "a.png", png())])
+            .await;
+        let second = buyer
+            .post_multipart(&path, &fields, vec![("photos", "a.png", png())])
+            .await;
+        assert_eq!((first.status, second.status), (303, 303));
+        assert_eq!(first.location, second.location);
+        let case_id = first
+            .location
+            .unwrap()
+            .split('/')
+            .nth(3)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let timeline = world
+            .store
+            .timeline(amiable_domain::ids::CaseId::parse(&case_id).unwrap())
+            .await
+            .unwrap();
+        let photos = timeline
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event,
+                    amiable_domain::case::CaseEvent::AttachmentAdded { .. }
+                )
+            })
+            .count();
+        assert_eq!(photos, 1, "{}", world.name);
+    }
+}
+
+#[tokio::test]
+async fn refused_forms_say_what_was_wrong_and_write_nothing() {
+    for world in worlds().await {
+        let order_id = order(&world, "CMD-WEB-REF", "claire@exemple.fr").await;
+        let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
+        let mut staff = Browser::staff(&world, "merchant_admin");
+        let page = staff.get(&format!("/console/cases/{case_id}")).await;
+        let csrf = page.csrf();
+        // A version that is not one: refused, not sent without the check.
+        let bad = staff
+            .post(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[("csrf", &csrf), ("version", "abc"), ("body", "x")],
+            )
+            .await;
+        assert_eq!(bad.status, 400);
+        // Money without any version: refused.
+        let bare = staff
+            .post(
+                &format!("/console/cases/{case_id}/do/compensate"),
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "voucher"),
+                    ("amount", "5"),
+                    ("confirm", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(bare.status, 400);
+        let (_, _, events) = world.counts().await;
+        // A closed case takes a note but no file: the note and its file are refused together.
+        for (path, body) in [
+            ("resolve", json!({"resolution": {"kind": "replacement"}})),
+            ("close", json!({})),
+        ] {
+            let reply = world
+                .post(
+                    &format!("/api/v1/cases/{case_id}/{path}"),
+                    &Who::MerchantAdmin,
+                    &body,
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
+        let page = staff.get(&format!("/console/cases/{case_id}")).await;
+        assert!(
+            !page.has("id=\"note-files\""),
+            "no file input where files are not taken"
+        );
+        let (_, _, before) = world.counts().await;
+        assert_eq!(before, events + 2);
+        let refused = staff
+            .post_multipart(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("body", "Facture jointe"),
+                ],
+                vec![("files", "f.png", png())],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.has("ne reçoit plus de fichiers"));
+        assert_eq!(world.counts().await.2, before, "nothing written");
+        // A conflict that is not a version conflict says what it is (a duplicate email here).
+        let mut operator = Browser::staff(&world, "operator_admin");
+        let csrf = operator.get("/console/settings").await.csrf();
+        let duplicate = operator
+            .post(
+                "/console/settings/users",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Léa"),
+                    ("email", "gerant@atelier.fr"),
+                    ("role", "merchant_agent"),
+                    ("merchant", &world.merchant_id.to_string()),
+                    ("password", "une phrase assez longue"),
+                ],
+            )
+            .await;
+        assert_eq!(duplicate.status, 422, "{}", duplicate.text);
+        assert!(!duplicate.has("Quelqu&#39;un a modifié") && !duplicate.has("Quelqu'un a modifié"));
+        // A policy for a shop that does not exist: not found, nothing published.
+        let csrf = operator.get("/console/policy").await.csrf();
+        let ghost = operator
+            .post(
+                "/console/policy",
+                &[
+                    ("csrf", &csrf),
+                    ("merchant", "11111111-1111-4111-8111-111111111111"),
+                    ("window_days", "30"),
+                    ("label_expiry_days", "14"),
+                    ("return_shipping", "merchant"),
+                    ("intent", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(ghost.status, 404);
+        // A preview of an invalid form answers 200 with the errors (htmx swaps it).
+        let preview = operator
+            .post(
+                "/console/policy",
+                &[
+                    ("csrf", &csrf),
+                    ("merchant", ""),
+                    ("window_days", "x"),
+                    ("label_expiry_days", "14"),
+                    ("intent", "preview"),
+                ],
+            )
+            .await;
+        assert_eq!(preview.status, 200);
+        assert!(preview.has("Corrigez le formulaire"));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_comes_back_to_the_page_and_uploads_wait_for_credentials() {
+    for world in worlds().await {
+        let order_id = order(&world, "CMD-WEB-EXP", "claire@exemple.fr").await;
+        let case_id = world.case_on(&order_id, &Who::OperatorKey).await;
+        let mut nobody = Browser::new(&world);
+        let csrf = nobody.get("/console/login").await.csrf();
+        let page = nobody
+            .post(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[("csrf", &csrf), ("body", "x")],
+            )
+            .await;
+        assert_eq!(page.status, 303);
+        assert_eq!(
+            page.location.unwrap(),
+            format!("/console/login?next=/console/cases/{case_id}")
+        );
+        // Files are not read for someone who may not send them.
+        let upload = nobody
+            .post_multipart(
+                &format!("/console/cases/{case_id}/do/note"),
+                &[("body", "x")],
+                vec![("files", "f.png", png())],
+            )
+            .await;
+        assert_eq!(upload.status, 303);
+        let upload = nobody
+            .post_multipart(
+                &format!("/suivi/commande/{order_id}/retour"),
+                &[("qty_0", "1")],
+                vec![("photos", "f.png", png())],
+            )
+            .await;
+        assert_eq!(upload.status, 303);
+        assert_eq!(upload.location.as_deref(), Some("/suivi?acces=expire"));
+        assert_eq!(case_count(&world, &order_id).await, 1);
     }
 }

@@ -39,6 +39,8 @@ pub struct Scorecard {
     pub median_first_response_seconds: Option<i64>,
     /// Cases of the window that got a first answer.
     pub answered_cases: i64,
+    /// Cases opened in the window, answered or not.
+    pub window_cases: i64,
 }
 
 impl Scorecard {
@@ -169,6 +171,7 @@ impl Store {
                     returned_orders: 0,
                     median_first_response_seconds: None,
                     answered_cases: 0,
+                    window_cases: 0,
                 });
             }
             for row in sqlx::query(
@@ -203,17 +206,20 @@ impl Store {
             }
             for row in sqlx::query(
                 "SELECT merchant_id, first_response_at - opened_at AS waited FROM cases
-                 WHERE operator_id = $1 AND opened_at >= $2 AND first_response_at IS NOT NULL",
+                 WHERE operator_id = $1 AND opened_at >= $2",
             )
             .bind(&operator)
             .bind(crate::to_micros(since))
             .fetch_all(pool)
             .await?
             {
-                responses
-                    .entry(row.text("merchant_id")?)
-                    .or_default()
-                    .push(row.int("waited")? / 1_000_000);
+                let merchant = row.text("merchant_id")?;
+                if let Some(card) = cards.get_mut(&merchant) {
+                    card.window_cases += 1;
+                }
+                if let Some(waited) = row.opt_int("waited")? {
+                    responses.entry(merchant).or_default().push(waited / 1_000_000);
+                }
             }
         });
         for (merchant, waits) in responses {

@@ -276,6 +276,19 @@ pub async fn open_case(
     body: OpenCase,
     idempotency_key: Option<&str>,
 ) -> Result<CommandOutcome, Problem> {
+    Ok(open_case_once(state, principal, body, idempotency_key)
+        .await?
+        .0)
+}
+
+/// [`open_case`], saying whether this call opened the case (`false`: an earlier
+/// attempt with the same idempotency key did, and this is its answer again).
+pub async fn open_case_once(
+    state: &AppState,
+    principal: &Principal,
+    body: OpenCase,
+    idempotency_key: Option<&str>,
+) -> Result<(CommandOutcome, bool), Problem> {
     let not_found = || Problem::field("order_id", "order.not_found", "no such order");
     let order = state
         .store()
@@ -315,14 +328,15 @@ pub async fn open_case(
         order_id: Some(body.order_id),
         at: None,
     };
-    let outcome = match state.store().execute(request).await {
+    let (outcome, opened) = match state.store().execute(request).await {
         // The id derives from the Idempotency-Key: a case that already exists under it was
         // opened by an earlier attempt whose answer was lost (its key record never
         // completed). Answer as that attempt would have, instead of a conflict.
-        Err(amiable_store::CommandError::Conflict { .. }) if idempotency_key.is_some() => {
-            reopened_answer(state, case_id, principal, body.order_id).await?
-        }
-        other => other?,
+        Err(amiable_store::CommandError::Conflict { .. }) if idempotency_key.is_some() => (
+            reopened_answer(state, case_id, principal, body.order_id).await?,
+            false,
+        ),
+        other => (other?, true),
     };
     // A return authorised by the policy's rules gets its label at once.
     let outcome = super::returns::label_after_authorisation(state, outcome).await;
@@ -332,7 +346,7 @@ pub async fn open_case(
         case_id,
         Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
     );
-    Ok(outcome)
+    Ok((outcome, opened))
 }
 
 /// The opening of an existing case, as a command outcome (for an idempotent retry).

@@ -906,25 +906,30 @@ async fn start_return(
     };
     // The form's submission id is the idempotency key: a double click opens one return.
     let key = format!("web-return-{}", form.text("submission"));
-    let outcome = match crate::api::cases::open_case(&state, &buyer, request, Some(&key)).await {
-        Ok(outcome) => outcome,
-        Err(problem) if problem.status < 500 => {
-            let errors = Errors::from_problem(&problem, ctx.lang, |path| {
-                let rest = path.strip_prefix("items[")?;
-                let (n, field) = rest.split_once(']')?;
-                let index = origin.get(n.parse::<usize>().ok()?)?;
-                Some(if field.contains("reason") {
-                    format!("reason_{index}")
-                } else {
-                    format!("qty_{index}")
-                })
-            });
-            let page = return_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
-            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
-        Err(problem) => return Err(problem.into()),
-    };
-    attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
+    let (outcome, opened) =
+        match crate::api::cases::open_case_once(&state, &buyer, request, Some(&key)).await {
+            Ok(answer) => answer,
+            Err(problem) if problem.status < 500 => {
+                let errors = Errors::from_problem(&problem, ctx.lang, |path| {
+                    let rest = path.strip_prefix("items[")?;
+                    let (n, field) = rest.split_once(']')?;
+                    let index = origin.get(n.parse::<usize>().ok()?)?;
+                    Some(if field.contains("reason") {
+                        format!("reason_{index}")
+                    } else {
+                        format!("qty_{index}")
+                    })
+                });
+                let page =
+                    return_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
+                return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            }
+            Err(problem) => return Err(problem.into()),
+        };
+    // A second submission of the same form finds its case: the photos came with the first.
+    if opened {
+        attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
+    }
     Ok(redirect(&format!(
         "/suivi/dossier/{}?fait=return-requested",
         outcome.case_id
@@ -1047,7 +1052,7 @@ async fn report_problem(
     }
     let claimed = match form.text("claimed") {
         "" => None,
-        text => match super::format::parse_amount(text, order.currency) {
+        text => match super::format::parse_amount(text, order.currency, ctx.lang) {
             Ok(amount) if amount.is_positive() => Some(amount),
             Ok(_) => {
                 errors.add("claimed", ui.t("error-amount-positive"));
@@ -1091,28 +1096,32 @@ async fn report_problem(
         preferred_resolution: None,
     };
     let key = format!("web-problem-{}", form.text("submission"));
-    let outcome = match crate::api::cases::open_case(&state, &buyer, request, Some(&key)).await {
-        Ok(outcome) => outcome,
-        Err(problem) if problem.status < 500 => {
-            let errors = Errors::from_problem(&problem, ctx.lang, |path| {
-                if let Some(rest) = path.strip_prefix("items[") {
-                    let (n, _) = rest.split_once(']')?;
-                    let index = origin.get(n.parse::<usize>().ok()?)?;
-                    return Some(format!("qty_{index}"));
-                }
-                match path.split('.').next()? {
-                    "claimed" => Some("claimed".to_owned()),
-                    "description" => Some("description".to_owned()),
-                    "reason" => Some("reason".to_owned()),
-                    _ => None,
-                }
-            });
-            let page = problem_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
-            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
-        Err(problem) => return Err(problem.into()),
-    };
-    attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
+    let (outcome, opened) =
+        match crate::api::cases::open_case_once(&state, &buyer, request, Some(&key)).await {
+            Ok(answer) => answer,
+            Err(problem) if problem.status < 500 => {
+                let errors = Errors::from_problem(&problem, ctx.lang, |path| {
+                    if let Some(rest) = path.strip_prefix("items[") {
+                        let (n, _) = rest.split_once(']')?;
+                        let index = origin.get(n.parse::<usize>().ok()?)?;
+                        return Some(format!("qty_{index}"));
+                    }
+                    match path.split('.').next()? {
+                        "claimed" => Some("claimed".to_owned()),
+                        "description" => Some("description".to_owned()),
+                        "reason" => Some("reason".to_owned()),
+                        _ => None,
+                    }
+                });
+                let page =
+                    problem_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
+                return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            }
+            Err(problem) => return Err(problem.into()),
+        };
+    if opened {
+        attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
+    }
     Ok(redirect(&format!(
         "/suivi/dossier/{}?fait=problem-reported",
         outcome.case_id
@@ -1186,6 +1195,13 @@ fn steps(ui: &Ui, data: &CaseData) -> Vec<Step> {
     let Some(progress) = &data.state.returns else {
         return Vec::new();
     };
+    // A refused, lost or cancelled return did not go the usual way: the next step says what
+    // happened instead of steps that were never taken.
+    if matches!(progress.stage, ReturnStage::Refused | ReturnStage::Lost)
+        || data.state.status == CaseStatus::Cancelled
+    {
+        return Vec::new();
+    }
     let reached = match progress.stage {
         ReturnStage::Requested => 0,
         ReturnStage::Authorised | ReturnStage::Refused => 1,
@@ -1491,6 +1507,13 @@ async fn post_message(
     let text = submission.form.text("body").to_owned();
     let mut errors = Errors::default();
     check_photos(&ui, &submission, &mut errors, "photos");
+    // Photos are checked before the message is written: all of it goes in, or nothing.
+    if !submission.uploads.is_empty() {
+        let data = shared::load_case(&state, &buyer, case_id).await?;
+        if !data.can(Possible::AttachFile) {
+            errors.add("photos", ui.t("files-not-now"));
+        }
+    }
     let body = match Body::parse(&text) {
         Ok(body) => Some(body),
         Err(_) if text.is_empty() && !submission.uploads.is_empty() => None,
@@ -1586,7 +1609,7 @@ async fn answer_offer(
         &buyer,
         case_id,
         amiable_domain::access::Action::AnswerOffer,
-        form.version(),
+        form.version()?,
         command,
     )
     .await
@@ -1646,7 +1669,7 @@ async fn escalate(
         &buyer,
         case_id,
         amiable_domain::access::Action::Escalate,
-        form.version(),
+        form.version()?,
         Command::Escalate { to: None, reason },
     )
     .await
@@ -1681,7 +1704,7 @@ async fn cancel(
         &buyer,
         case_id,
         amiable_domain::access::Action::Cancel,
-        form.version(),
+        form.version()?,
         Command::Cancel { reason },
     )
     .await
@@ -1742,8 +1765,14 @@ struct WithdrawalPage {
 /// `GET /suivi/retractation`: the withdrawal right and its model form (C. conso
 /// L221-5 and annex to R221-1), and the consumer mediator (L616-1).
 async fn withdrawal_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    // The marketplace of the visitor's order, when they have one; otherwise the one hosted
+    // here (the first, when there are several: the page names it).
     let operators = state.store().operators().await?;
-    let operator = operators.first();
+    let mine = accesses(&state, &ctx).first().map(|(_, c)| c.operator_id);
+    let operator = operators
+        .iter()
+        .find(|o| Some(o.id) == mine)
+        .or(operators.first());
     let page = WithdrawalPage {
         operator_name: operator.map(|o| o.name.clone()).unwrap_or_default(),
         mediator: operator.and_then(shared::mediator),

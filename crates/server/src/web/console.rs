@@ -56,9 +56,19 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
 /// The signed-in staff member, or the sign-in page (then back here).
 pub fn staff(ctx: &Ctx) -> Result<(Principal, &User), WebError> {
     let Some(session) = &ctx.staff else {
+        // After signing in, a page comes back to itself; a form that found the session
+        // expired comes back to the page it was on (its case), never to the form's target.
+        let back = if ctx.is_read {
+            ctx.path.clone()
+        } else {
+            match ctx.path.strip_prefix("/console/cases/") {
+                Some(rest) => format!("/console/cases/{}", rest.split('/').next().unwrap_or("")),
+                None => "/console".to_owned(),
+            }
+        };
         return Err(WebError::Redirect(format!(
             "/console/login?next={}",
-            encode(&ctx.path)
+            encode(&back)
         )));
     };
     let user = &session.user;
@@ -220,9 +230,11 @@ impl InboxQuery {
             reason: form.text("reason").to_owned(),
             merchant: form.text("merchant").to_owned(),
             overdue: form.checked("overdue"),
-            sort: match form.text("sort") {
-                "activity" => "activity".to_owned(),
-                _ => "deadline".to_owned(),
+            // Only open cases have a next deadline: other statuses are listed by activity.
+            sort: match (form.text("sort"), form.text("status")) {
+                ("activity", _) => "activity".to_owned(),
+                (_, "" | "open") => "deadline".to_owned(),
+                _ => "activity".to_owned(),
             },
             cursor: form.get("cursor").map(str::to_owned),
         }
@@ -508,6 +520,8 @@ pub struct OrderLineView {
     pub unit_price_input: String,
     /// In the return: quantity, basis, until, fee.
     pub returned: Option<(u32, String)>,
+    /// What an exchange may replace of this line: the return's quantity, or the case's item's.
+    pub exchangeable: Option<u32>,
     pub received: Option<String>,
     pub inspected: Option<String>,
 }
@@ -729,7 +743,21 @@ async fn case_view(
                     (l.quantity.get(), terms.join(" · "))
                 })
             });
+            let exchangeable = match progress {
+                Some(p) => p
+                    .lines
+                    .iter()
+                    .find(|l| l.line_id == line.line_id)
+                    .map(|l| l.quantity.get()),
+                None => data
+                    .state
+                    .items
+                    .iter()
+                    .find(|i| i.line_id == line.line_id)
+                    .map(|i| i.quantity.get()),
+            };
             OrderLineView {
+                exchangeable,
                 index,
                 line_id: line.line_id.as_str().to_owned(),
                 title: line.title.as_str().to_owned(),
@@ -765,7 +793,7 @@ async fn case_view(
             }
         })
         .collect();
-    let ledger = state.store().ledger(order.id).await?;
+    let ledger = Some(shared::ledger_of(state, order).await?);
     let mut ledger_rows = Vec::new();
     let mut refundable = None;
     if let Some(l) = &ledger {
@@ -1063,7 +1091,7 @@ fn amount_field(
         }
         return None;
     }
-    match super::format::parse_amount(text, currency) {
+    match super::format::parse_amount(text, currency, ui.lang) {
         Ok(amount) if amount.is_positive() => Some(amount),
         Ok(_) => {
             errors.add(field, ui.t("error-amount-positive"));
@@ -1202,7 +1230,20 @@ async fn perform(
 ) -> Result<&'static str, Failure> {
     let ui = ctx.ui();
     let form = &submission.form;
-    let expected = form.version();
+    let expected = form.version()?;
+    // Money never moves without the version the person saw: a replayed or stale form is a conflict.
+    if expected.is_none()
+        && matches!(
+            action,
+            "refund" | "store-credit" | "exchange" | "compensate" | "decision" | "settle" | "fail"
+        )
+    {
+        return Err(Failure::Page(WebError::page(
+            StatusCode::BAD_REQUEST,
+            "error-refused-title",
+            "error-form-unreadable",
+        )));
+    }
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| async move {
         crate::api::cases::execute_for(state, principal, case_id, action, expected, command)
@@ -1242,6 +1283,21 @@ async fn perform(
             };
             if submission.too_large {
                 errors.add("files", ui.t("photos-too-large"));
+            }
+            if submission.too_many {
+                errors.add(
+                    "files",
+                    ui.ta("photos-too-many", "count", super::form::MAX_FILES),
+                );
+            }
+            // Files are checked before the text is written: all of it goes in, or nothing.
+            if !submission.uploads.is_empty() {
+                let order = record_order(state, &record).await?;
+                let possible = shared::possible(state, principal, &record.state, &order).await?;
+                if !possible.contains(&Possible::AttachFile) {
+                    // The page offers no file field then: the message goes to the form's top.
+                    errors.add_general(ui.t("files-not-now"));
+                }
             }
             for upload in &submission.uploads {
                 if amiable_domain::sniff::sniff(&upload.bytes).is_none() {
@@ -1638,14 +1694,23 @@ async fn perform(
         "exchange" => {
             let order = record_order(state, &record).await?;
             let mut lines = Vec::new();
-            let returned = record
-                .state
-                .returns
-                .as_ref()
-                .map(|p| p.lines.clone())
-                .unwrap_or_default();
-            for line in &returned {
-                let index = index_of(&order, line.line_id.as_str());
+            // A return's lines, or the items of another kind of case.
+            let exchangeable: Vec<(amiable_domain::ids::LineId, amiable_domain::order::Quantity)> =
+                match &record.state.returns {
+                    Some(p) => p
+                        .lines
+                        .iter()
+                        .map(|l| (l.line_id.clone(), l.quantity))
+                        .collect(),
+                    None => record
+                        .state
+                        .items
+                        .iter()
+                        .map(|i| (i.line_id.clone(), i.quantity))
+                        .collect(),
+                };
+            for (line_id, quantity) in &exchangeable {
+                let index = index_of(&order, line_id.as_str());
                 if !form.checked(&format!("exchange_{index}")) {
                     continue;
                 }
@@ -1661,8 +1726,8 @@ async fn perform(
                 );
                 if let (Some(sku), Some(title), Some(unit_price)) = (sku, title, price) {
                     lines.push(ExchangeLine {
-                        line_id: line.line_id.clone(),
-                        quantity: line.quantity,
+                        line_id: line_id.clone(),
+                        quantity: *quantity,
                         sku,
                         title,
                         unit_price,

@@ -59,9 +59,21 @@ impl Form {
             .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.as_str())))
     }
 
-    /// The case version the form was rendered at (its `If-Match`).
-    pub fn version(&self) -> Option<i64> {
-        self.text("version").parse().ok()
+    /// The case version the form was rendered at (its `If-Match`): `None` when the
+    /// form has none; a form whose version is not a version is refused, never sent
+    /// without the check.
+    pub fn version(&self) -> Result<Option<i64>, super::WebError> {
+        match self.get("version") {
+            None => Ok(None),
+            Some(text) => match text.trim().parse::<i64>() {
+                Ok(v) if v >= 1 => Ok(Some(v)),
+                _ => Err(super::WebError::page(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "error-refused-title",
+                    "error-form-unreadable",
+                )),
+            },
+        }
     }
 }
 
@@ -140,6 +152,24 @@ impl FromRequest<AppState> for MultipartForm {
                 form,
                 ..Submission::default()
             }));
+        }
+        // Files are read only for someone who may send them: a staff session on the
+        // console, an order's access on the portal (the handler checks the rest).
+        let path = request.uri().path().to_owned();
+        let headers = request.headers().clone();
+        if path.starts_with("/console") {
+            if crate::auth::session_of(state, &headers).await?.is_none() {
+                return Err(WebError::Redirect("/console/login".to_owned()));
+            }
+        } else if path.starts_with("/suivi") {
+            let now = jiff::Timestamp::now();
+            let has_access = crate::auth::cookie(&headers, super::BUYER_COOKIE)
+                .unwrap_or("")
+                .split('~')
+                .any(|token| state.buyer_tokens().verify(token, now).is_ok());
+            if !has_access {
+                return Err(WebError::Redirect("/suivi?acces=expire".to_owned()));
+            }
         }
         let mut multipart = Multipart::from_request(request, state).await.map_err(|_| {
             WebError::page(
@@ -320,7 +350,7 @@ impl Errors {
             }
         }
         if problem.errors.is_empty() || problem.code != "validation.failed" {
-            let top = if problem.status == 409 {
+            let top = if problem.code == "case.version_conflict" {
                 super::i18n::message(lang, "error-conflict-body", None)
             } else {
                 message(&problem.code, &problem.detail)

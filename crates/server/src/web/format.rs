@@ -113,10 +113,14 @@ impl AmountError {
     }
 }
 
-/// Reads an amount typed by a person: `12`, `12,5`, `12.50`, `1 234,56 €`, `€12.50`.
-/// Either `,` or `.` is the decimal separator (the last one, when followed by at most
-/// the currency's decimals); spaces and the currency's symbol or code are ignored.
-pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, AmountError> {
+/// Reads an amount typed by a person, in `lang`'s way: the language's decimal
+/// separator (`,` in French, `.` in English) is the decimal point, and the other one
+/// groups thousands (`1.234,56` / `1,234.56`). Without the language's separator, the
+/// other one followed by 1 or 2 digits is taken as the decimal point too (`12.50` typed
+/// in French); followed by 3, it groups thousands (`1.234`). Spaces and the currency's
+/// symbol or code are ignored. More decimals than the currency has is refused — never
+/// read as thousands (`12,555` in French is refused, not 12 555 €).
+pub fn parse_amount(text: &str, currency: Currency, lang: Lang) -> Result<Money, AmountError> {
     let mut cleaned: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != NBSP && *c != NNBSP)
@@ -133,18 +137,27 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, AmountError
         return Err(AmountError::Negative);
     }
     let exponent = usize::from(currency.exponent());
-    let (units, fraction, decimal) = match cleaned.rfind([',', '.']) {
-        Some(at) => {
-            let (units, fraction) = (&cleaned[..at], &cleaned[at + 1..]);
-            let separator = cleaned[at..].chars().next().unwrap_or('.');
-            if fraction.len() == 3 && exponent < 3 && !units.is_empty() && units != "0" {
-                // `1,234` or `1.234`: a thousands separator, not decimals.
-                (cleaned.as_str(), "", None)
-            } else {
-                (units, fraction, Some(separator))
+    let (own, other) = match lang {
+        Lang::Fr => (',', '.'),
+        Lang::En => ('.', ','),
+    };
+    let decimal = if cleaned.contains(own) {
+        Some(own)
+    } else {
+        match cleaned.matches(other).count() {
+            1 => {
+                let after = cleaned.len() - cleaned.rfind(other).unwrap_or(0) - 1;
+                (after > 0 && after <= exponent.max(1) && after != 3).then_some(other)
             }
+            _ => None,
         }
-        None => (cleaned.as_str(), "", None),
+    };
+    let (units, fraction) = match decimal {
+        Some(d) => {
+            let at = cleaned.rfind(d).unwrap_or(0);
+            (&cleaned[..at], &cleaned[at + 1..])
+        }
+        None => (cleaned.as_str(), ""),
     };
     // Grouping uses the other separator; the decimal one appears once.
     if decimal.is_some_and(|d| units.contains(d)) {
@@ -367,27 +380,56 @@ mod tests {
 
     #[test]
     fn amounts_typed_by_people() {
-        let parse = |t: &str| parse_amount(t, Currency::EUR).map(|m| m.amount_minor);
-        assert_eq!(parse("12"), Ok(1200));
-        assert_eq!(parse("12,5"), Ok(1250));
-        assert_eq!(parse("12.50"), Ok(1250));
-        assert_eq!(parse(" 1 234,56 € "), Ok(123456));
-        assert_eq!(parse("€1,234.56"), Ok(123456));
-        assert_eq!(parse("1,234"), Ok(123400));
-        assert_eq!(parse("0,99"), Ok(99));
-        assert_eq!(parse(",5"), Ok(50));
-        assert_eq!(parse("12 EUR"), Ok(1200));
-        assert_eq!(parse("-3"), Err(AmountError::Negative));
-        assert_eq!(parse("12,345,6"), Err(AmountError::Invalid));
-        assert_eq!(parse("1,2,3"), Err(AmountError::Invalid));
-        assert_eq!(parse("12,555"), Ok(1255500));
-        assert_eq!(parse("0,555"), Err(AmountError::TooPrecise));
-        assert_eq!(parse("1.234,5"), Ok(123450));
-        assert_eq!(parse("abc"), Err(AmountError::Invalid));
-        assert_eq!(parse(""), Err(AmountError::Invalid));
-        assert_eq!(parse("99999999999999999999"), Err(AmountError::TooLarge));
+        let fr = |t: &str| parse_amount(t, Currency::EUR, Lang::Fr).map(|m| m.amount_minor);
+        let en = |t: &str| parse_amount(t, Currency::EUR, Lang::En).map(|m| m.amount_minor);
+        assert_eq!(fr("12"), Ok(1200));
+        assert_eq!(fr("12,5"), Ok(1250));
+        assert_eq!(fr("12.50"), Ok(1250), "a dot with cents, typed in French");
+        assert_eq!(fr(" 1 234,56 € "), Ok(123456));
+        assert_eq!(fr("1.234,5"), Ok(123450));
+        assert_eq!(
+            fr("1.234"),
+            Ok(123400),
+            "a dot with three digits groups thousands"
+        );
+        assert_eq!(fr("0,99"), Ok(99));
+        assert_eq!(fr(",5"), Ok(50));
+        assert_eq!(fr("12 EUR"), Ok(1200));
+        assert_eq!(
+            fr("12,555"),
+            Err(AmountError::TooPrecise),
+            "never read as 12 555"
+        );
+        assert_eq!(fr("0,555"), Err(AmountError::TooPrecise));
+        assert_eq!(fr("1,2,3"), Err(AmountError::Invalid));
+        assert_eq!(fr("12,345,6"), Err(AmountError::Invalid));
+        assert_eq!(en("€1,234.56"), Ok(123456));
+        assert_eq!(en("1,234"), Ok(123400));
+        assert_eq!(en("12.50"), Ok(1250));
+        assert_eq!(
+            en("12,50"),
+            Ok(1250),
+            "a comma with cents, typed in English"
+        );
+        assert_eq!(
+            en("1.234"),
+            Err(AmountError::TooPrecise),
+            "never read as 1 234"
+        );
+        assert_eq!(en("1,234,567.8"), Ok(123456780));
+        assert_eq!(fr("-3"), Err(AmountError::Negative));
+        assert_eq!(fr("abc"), Err(AmountError::Invalid));
+        assert_eq!(fr(""), Err(AmountError::Invalid));
+        assert_eq!(fr("99999999999999999999"), Err(AmountError::TooLarge));
         let jpy = Currency::parse("JPY").unwrap();
-        assert_eq!(parse_amount("1,5", jpy), Err(AmountError::TooPrecise));
+        assert_eq!(
+            parse_amount("1,5", jpy, Lang::Fr),
+            Err(AmountError::TooPrecise)
+        );
+        assert_eq!(
+            parse_amount("1.500", jpy, Lang::Fr).map(|m| m.amount_minor),
+            Ok(1500)
+        );
     }
 
     proptest! {
@@ -395,9 +437,9 @@ mod tests {
         fn what_is_shown_in_a_field_reads_back(minor in 0i64..10_000_000_000) {
             for lang in Lang::ALL {
                 let shown = money_input(lang, &eur(minor));
-                prop_assert_eq!(parse_amount(&shown, Currency::EUR), Ok(eur(minor)));
+                prop_assert_eq!(parse_amount(&shown, Currency::EUR, lang), Ok(eur(minor)));
                 let formatted = money(lang, &eur(minor));
-                prop_assert_eq!(parse_amount(&formatted, Currency::EUR), Ok(eur(minor)));
+                prop_assert_eq!(parse_amount(&formatted, Currency::EUR, lang), Ok(eur(minor)));
             }
         }
     }

@@ -150,6 +150,8 @@ pub struct Ctx {
     pub secure: bool,
     /// The request came from htmx (answer with the fragment it swaps).
     pub htmx: bool,
+    /// A GET (or HEAD): where to come back to after signing in.
+    pub is_read: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -184,6 +186,10 @@ impl FromRequestParts<AppState> for Ctx {
             lang,
             secure: state.secure_cookies(&headers),
             htmx: headers.contains_key("hx-request"),
+            is_read: matches!(
+                parts.method,
+                axum::http::Method::GET | axum::http::Method::HEAD
+            ),
             path,
             headers,
             staff,

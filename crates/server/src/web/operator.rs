@@ -48,6 +48,8 @@ pub struct ScoreRow {
     pub overdue: i64,
     pub median: Option<String>,
     pub answered: i64,
+    /// Cases opened in the window, answered or not.
+    pub window: i64,
     pub return_rate: Option<String>,
 }
 
@@ -81,6 +83,7 @@ async fn score_rows(
             overdue: c.overdue_cases,
             median: c.median_first_response_seconds.map(|s| ui.seconds(&s)),
             answered: c.answered_cases,
+            window: c.window_cases,
             return_rate: c.return_rate_per_thousand().map(|p| ui.percent(&p)),
         })
         .collect())
@@ -395,7 +398,7 @@ async fn save_mediator(
         errors.add("website", ui.t("mediator-website-invalid"));
     }
     if !email.is_empty() && amiable_domain::contact::Email::parse(email).is_err() {
-        errors.add("email", ui.t("mediator-email-invalid"));
+        errors.add("mediator-email", ui.t("mediator-email-invalid"));
     }
     if errors.any() {
         return settings_page(
@@ -455,7 +458,7 @@ async fn add_user(
     let name = match Label::parse(form.text("name")) {
         Ok(name) => Some(name),
         Err(_) => {
-            errors.add("name", ui.t("error-required"));
+            errors.add("user-name", ui.t("error-required"));
             None
         }
     };

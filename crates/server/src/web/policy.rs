@@ -187,7 +187,7 @@ fn number<T: std::str::FromStr>(
 fn amount(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option<Money> {
     match form.text(field) {
         "" => None,
-        text => match super::format::parse_amount(text, Currency::EUR) {
+        text => match super::format::parse_amount(text, Currency::EUR, ui.lang) {
             Ok(m) => Some(m),
             Err(e) => {
                 errors.add(field, ui.t(e.key()));
@@ -516,24 +516,31 @@ async fn submit(
     ctx.check_csrf(&form)?;
     let merchant = form.text("merchant").to_owned();
     let target = target_of(&principal, Some(&merchant), None)?;
+    // A shop of this marketplace, looked up (the form names it).
+    if let Target::Merchant(m) = target {
+        state
+            .store()
+            .merchant(m)
+            .await?
+            .filter(|x| x.operator_id == principal.operator_id())
+            .ok_or_else(WebError::not_found)?;
+    }
     let resource = resource_of(&principal, target);
     let ui = ctx.ui();
+    let preview = form.text("intent") == "preview";
     let policy = match policy_of(&ui, &form) {
         Ok(policy) => policy,
         Err(errors) => {
-            return render(
-                &state,
-                &ctx,
-                &principal,
-                target,
-                Some(form),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            // A preview answers 200 with the errors (htmx swaps it in: no stale preview).
+            let status = if preview {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return render(&state, &ctx, &principal, target, Some(form), errors, status).await;
         }
     };
-    if form.text("intent") == "preview" {
+    if preview {
         return render(
             &state,
             &ctx,

@@ -98,7 +98,7 @@ pub async fn possible(
     order: &Order,
 ) -> Result<Vec<Possible>, WebError> {
     let taxonomy = state.store().taxonomy(case.operator_id).await?;
-    let ledger = state.store().ledger(case.order_id).await?;
+    let ledger = ledger_of(state, order).await?;
     let actor = principal.actor();
     let ctx = Context {
         now: Timestamp::now(),
@@ -106,7 +106,7 @@ pub async fn possible(
         order: Some(order),
         taxonomy: &taxonomy,
         law: amiable_store::law(),
-        ledger: ledger.as_ref(),
+        ledger: Some(&ledger),
         returns: None,
     };
     let resource =
@@ -116,6 +116,19 @@ pub async fn possible(
         .into_iter()
         .filter(|p| role_allows(action_of(*p)))
         .collect())
+}
+
+/// The order's money: its ledger row, or — before anything moved, when the store has
+/// not made the row yet — what was captured and nothing given back, as the store
+/// starts it on the first money command.
+pub async fn ledger_of(
+    state: &AppState,
+    order: &Order,
+) -> Result<amiable_domain::ledger::OrderLedger, WebError> {
+    Ok(match state.store().ledger(order.id).await? {
+        Some(ledger) => ledger,
+        None => amiable_domain::ledger::OrderLedger::new(amiable_store::captured(order)),
+    })
 }
 
 /// The access action each command needs (the API's table).
