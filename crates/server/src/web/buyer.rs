@@ -726,6 +726,24 @@ async fn return_page(
     Ok(ctx.render(&page))
 }
 
+/// What the return and problem forms both start from: the eligibility of the lines,
+/// the operator's reasons, and the form's submission id (its idempotency key), kept
+/// across a refused submission so that the next one opens at most one case.
+async fn form_basis(
+    state: &AppState,
+    ctx: &Ctx,
+    order: &Order,
+    form: &Form,
+) -> Result<(EligibilityAnswer, ReasonTaxonomy, String), WebError> {
+    let answer = crate::api::returns::eligibility_answer(state, order, ctx.lang).await?;
+    let taxonomy = state.store().taxonomy(order.operator_id).await?;
+    let submission = match form.text("submission") {
+        "" => crate::auth::random_token(),
+        given => given.to_owned(),
+    };
+    Ok((answer, taxonomy, submission))
+}
+
 async fn return_form(
     state: &AppState,
     ctx: &Ctx,
@@ -734,12 +752,7 @@ async fn return_form(
     errors: Errors,
 ) -> Result<ReturnPage, WebError> {
     let ui = ctx.ui();
-    let answer = crate::api::returns::eligibility_answer(state, order, ctx.lang).await?;
-    let taxonomy = state.store().taxonomy(order.operator_id).await?;
-    let submission = match form.text("submission") {
-        "" => crate::auth::random_token(),
-        given => given.to_owned(),
-    };
+    let (answer, taxonomy, submission) = form_basis(state, ctx, order, &form).await?;
     Ok(ReturnPage {
         order_id: order.id.to_string(),
         number: order.external_id.as_str().to_owned(),
@@ -970,12 +983,7 @@ async fn problem_form(
     errors: Errors,
 ) -> Result<ProblemPage, WebError> {
     let ui = ctx.ui();
-    let answer = crate::api::returns::eligibility_answer(state, order, ctx.lang).await?;
-    let taxonomy = state.store().taxonomy(order.operator_id).await?;
-    let submission = match form.text("submission") {
-        "" => crate::auth::random_token(),
-        given => given.to_owned(),
-    };
+    let (answer, taxonomy, submission) = form_basis(state, ctx, order, &form).await?;
     Ok(ProblemPage {
         order_id: order.id.to_string(),
         number: order.external_id.as_str().to_owned(),
@@ -1720,24 +1728,15 @@ async fn cancel(
     }
 }
 
-#[derive(Deserialize)]
-struct LabelQuery {
-    format: Option<String>,
-}
-
 /// `GET /suivi/dossier/{case_id}/etiquette[?format=a4]`: the prepaid label.
 async fn label(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(case_id): Path<String>,
-    Query(query): Query<LabelQuery>,
+    Query(query): Query<shared::LabelQuery>,
 ) -> Result<Response, WebError> {
     let (case_id, buyer) = buyer_of_case(&state, &ctx, &case_id).await?;
-    let size = match query.format.as_deref() {
-        None | Some("a6") => "a6",
-        Some("a4") => "a4",
-        Some(_) => return Err(WebError::not_found()),
-    };
+    let size = query.size()?;
     Ok(crate::api::returns::label_response(&state, &buyer, case_id, Some(size)).await?)
 }
 

@@ -1801,24 +1801,15 @@ async fn file(
     Ok(crate::api::attachments::file_response(&state, &principal, case_id, &sha256).await?)
 }
 
-#[derive(Deserialize)]
-struct LabelQuery {
-    format: Option<String>,
-}
-
 /// `GET /console/cases/{case_id}/label[?format=a4]`.
 async fn label(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(case_id): Path<String>,
-    Query(query): Query<LabelQuery>,
+    Query(query): Query<shared::LabelQuery>,
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
     let case_id = parse_case(&case_id)?;
-    let size = match query.format.as_deref() {
-        None | Some("a6") => "a6",
-        Some("a4") => "a4",
-        Some(_) => return Err(WebError::not_found()),
-    };
+    let size = query.size()?;
     Ok(crate::api::returns::label_response(&state, &principal, case_id, Some(size)).await?)
 }

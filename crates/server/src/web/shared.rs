@@ -190,3 +190,20 @@ pub fn mediator(operator: &Operator) -> Option<Mediator> {
 pub fn short_id(case_id: &CaseId) -> String {
     case_id.to_string()[..8].to_uppercase()
 }
+
+/// `?format=a6|a4` of a label download (A6 when absent).
+#[derive(Debug, serde::Deserialize)]
+pub struct LabelQuery {
+    pub format: Option<String>,
+}
+
+impl LabelQuery {
+    /// The page size the API's label answer takes; an unknown one is not found.
+    pub fn size(&self) -> Result<&'static str, WebError> {
+        match self.format.as_deref() {
+            None | Some("a6") => Ok("a6"),
+            Some("a4") => Ok("a4"),
+            Some(_) => Err(WebError::not_found()),
+        }
+    }
+}
