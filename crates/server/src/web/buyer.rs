@@ -888,12 +888,7 @@ async fn start_return(
     let description = match description {
         Ok(d) => Some(d),
         Err(e) => {
-            errors.add(
-                "comment",
-                crate::i18n::problem_message(e.code, ctx.lang)
-                    .unwrap_or(&e.message)
-                    .to_owned(),
-            );
+            errors.add_text("comment", &e, ui.lang, "error-required");
             None
         }
     };
@@ -1079,12 +1074,7 @@ async fn report_problem(
             None
         }
         Err(e) => {
-            errors.add(
-                "description",
-                crate::i18n::problem_message(e.code, ctx.lang)
-                    .unwrap_or(&e.message)
-                    .to_owned(),
-            );
+            errors.add_text("description", &e, ui.lang, "error-required");
             None
         }
     };
@@ -1530,12 +1520,7 @@ async fn post_message(
             None
         }
         Err(e) => {
-            errors.add(
-                "body",
-                crate::i18n::problem_message(e.code, ctx.lang)
-                    .unwrap_or(&e.message)
-                    .to_owned(),
-            );
+            errors.add_text("body", &e, ui.lang, "error-required");
             None
         }
     };
@@ -1591,6 +1576,26 @@ async fn refused_with(
     refused(state, ctx, buyer, case_id, forms(errors)).await
 }
 
+/// Runs one of the buyer's case commands: back to the case with `notice`, or the case
+/// page again with the refusal shown where `forms` puts it.
+#[allow(clippy::too_many_arguments)]
+async fn run_for_buyer(
+    state: &AppState,
+    ctx: &Ctx,
+    buyer: &Principal,
+    case_id: CaseId,
+    action: amiable_domain::access::Action,
+    expected: Option<i64>,
+    command: Command,
+    notice: &str,
+    forms: impl FnOnce(Errors) -> CaseForms,
+) -> Result<Response, WebError> {
+    match crate::api::cases::execute_for(state, buyer, case_id, action, expected, command).await {
+        Ok(_) => Ok(back(case_id, notice)),
+        Err(problem) => refused_with(state, ctx, buyer, case_id, problem, forms).await,
+    }
+}
+
 /// `POST /suivi/dossier/{case_id}/offre/{offer_id}/{accepter|refuser}`.
 async fn answer_offer(
     State(state): State<AppState>,
@@ -1612,25 +1617,21 @@ async fn answer_offer(
         ),
         _ => return Err(WebError::not_found()),
     };
-    match crate::api::cases::execute_for(
+    run_for_buyer(
         &state,
+        &ctx,
         &buyer,
         case_id,
         amiable_domain::access::Action::AnswerOffer,
         form.version()?,
         command,
+        notice,
+        |errors| CaseForms {
+            action_errors: errors,
+            ..CaseForms::default()
+        },
     )
     .await
-    {
-        Ok(_) => Ok(back(case_id, notice)),
-        Err(problem) => {
-            refused_with(&state, &ctx, &buyer, case_id, problem, |errors| CaseForms {
-                action_errors: errors,
-                ..CaseForms::default()
-            })
-            .await
-        }
-    }
 }
 
 /// `POST /suivi/dossier/{case_id}/escalader`: asks the marketplace to step in.
@@ -1648,16 +1649,7 @@ async fn escalate(
         Ok(reason) => reason,
         Err(e) => {
             let mut errors = Errors::default();
-            errors.add(
-                "reason",
-                if e.code == "text.empty" {
-                    ui.t("escalate-why")
-                } else {
-                    crate::i18n::problem_message(e.code, ctx.lang)
-                        .unwrap_or(&e.message)
-                        .to_owned()
-                },
-            );
+            errors.add_text("reason", &e, ui.lang, "escalate-why");
             return refused(
                 &state,
                 &ctx,
@@ -1672,26 +1664,22 @@ async fn escalate(
             .await;
         }
     };
-    match crate::api::cases::execute_for(
+    run_for_buyer(
         &state,
+        &ctx,
         &buyer,
         case_id,
         amiable_domain::access::Action::Escalate,
         form.version()?,
         Command::Escalate { to: None, reason },
+        "escalated",
+        |errors| CaseForms {
+            escalate_reason: text,
+            escalate_errors: errors,
+            ..CaseForms::default()
+        },
     )
     .await
-    {
-        Ok(_) => Ok(back(case_id, "escalated")),
-        Err(problem) => {
-            refused_with(&state, &ctx, &buyer, case_id, problem, |errors| CaseForms {
-                escalate_reason: text.clone(),
-                escalate_errors: errors,
-                ..CaseForms::default()
-            })
-            .await
-        }
-    }
 }
 
 /// `POST /suivi/dossier/{case_id}/annuler`: the buyer withdraws the request.
@@ -1707,25 +1695,21 @@ async fn cancel(
     let reason = Label::parse(form.text("reason"))
         .or_else(|_| Label::parse(&ui.t("cancel-default-reason")))
         .map_err(|_| Problem::internal())?;
-    match crate::api::cases::execute_for(
+    run_for_buyer(
         &state,
+        &ctx,
         &buyer,
         case_id,
         amiable_domain::access::Action::Cancel,
         form.version()?,
         Command::Cancel { reason },
+        "cancelled",
+        |errors| CaseForms {
+            action_errors: errors,
+            ..CaseForms::default()
+        },
     )
     .await
-    {
-        Ok(_) => Ok(back(case_id, "cancelled")),
-        Err(problem) => {
-            refused_with(&state, &ctx, &buyer, case_id, problem, |errors| CaseForms {
-                action_errors: errors,
-                ..CaseForms::default()
-            })
-            .await
-        }
-    }
 }
 
 /// `GET /suivi/dossier/{case_id}/etiquette[?format=a4]`: the prepaid label.

@@ -1053,16 +1053,7 @@ fn label_field(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option
     match Label::parse(form.text(field)) {
         Ok(label) => Some(label),
         Err(e) => {
-            errors.add(
-                field,
-                if e.code == "text.empty" {
-                    ui.t("error-required")
-                } else {
-                    crate::i18n::problem_message(e.code, ui.lang)
-                        .unwrap_or(&e.message)
-                        .to_owned()
-                },
-            );
+            errors.add_text(field, &e, ui.lang, "error-required");
             None
         }
     }
@@ -1268,16 +1259,7 @@ async fn perform(
                 Ok(body) => Some(body),
                 Err(_) if text.is_empty() && !submission.uploads.is_empty() => None,
                 Err(e) => {
-                    errors.add(
-                        "body",
-                        if e.code == "text.empty" {
-                            ui.t("message-empty")
-                        } else {
-                            crate::i18n::problem_message(e.code, ui.lang)
-                                .unwrap_or(&e.message)
-                                .to_owned()
-                        },
-                    );
+                    errors.add_text("body", &e, ui.lang, "message-empty");
                     None
                 }
             };
@@ -1355,12 +1337,7 @@ async fn perform(
                 text => match Body::parse(text) {
                     Ok(b) => Some(b),
                     Err(e) => {
-                        errors.add(
-                            "message",
-                            crate::i18n::problem_message(e.code, ui.lang)
-                                .unwrap_or(&e.message)
-                                .to_owned(),
-                        );
+                        errors.add_text("message", &e, ui.lang, "error-required");
                         None
                     }
                 },

@@ -324,6 +324,25 @@ impl Errors {
         }
     }
 
+    /// A refused text field, beside it: the message `empty_key` when it was left empty,
+    /// otherwise the catalogue's message for the refusal (too long, control characters…).
+    pub fn add_text(
+        &mut self,
+        field: &str,
+        error: &amiable_domain::validation::FieldError,
+        lang: Lang,
+        empty_key: &str,
+    ) {
+        let message = if error.code == "text.empty" {
+            super::i18n::message(lang, empty_key, None)
+        } else {
+            crate::i18n::problem_message(error.code, lang)
+                .map(str::to_owned)
+                .unwrap_or_else(|| error.message.clone())
+        };
+        self.add(field, message);
+    }
+
     pub fn add_general(&mut self, message: impl Into<String>) {
         self.general.push(message.into());
     }
