@@ -7,7 +7,7 @@
 //! a refund can never exceed what remains refundable, even when two cases of
 //! the same order refund at the same instant (the balance row is the lock).
 
-use crate::case::{CaseEvent, CaseState};
+use crate::case::{CaseEvent, CaseState, MoneyEvent};
 use crate::money::{Currency, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 
@@ -201,7 +201,18 @@ impl OrderLedger {
 /// events that refer to an earlier one (a failed refund releases its amount).
 pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry> {
     match event {
-        CaseEvent::RefundRecorded { amount, late, .. } => {
+        CaseEvent::Money(event) => money_entries(before, event),
+        // Only the money family moves money.
+        CaseEvent::Lifecycle(_)
+        | CaseEvent::Conversation(_)
+        | CaseEvent::Escalation(_)
+        | CaseEvent::Returns(_) => Vec::new(),
+    }
+}
+
+fn money_entries(before: Option<&CaseState>, event: &MoneyEvent) -> Vec<LedgerEntry> {
+    match event {
+        MoneyEvent::RefundRecorded { amount, late, .. } => {
             let mut entries = vec![LedgerEntry::Refund { amount: *amount }];
             if let Some(late) = late
                 && let crate::law::refund::Surcharge::Percent { amount, .. } = late.surcharge
@@ -212,7 +223,7 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
             entries
         }
         // Settled later than recorded: the surcharge owed grows by the difference.
-        CaseEvent::RefundSettled {
+        MoneyEvent::RefundSettled {
             refund_id,
             late: Some(late),
             ..
@@ -234,7 +245,7 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
                 _ => Vec::new(),
             }
         }
-        CaseEvent::RefundFailed { refund_id, .. } => before
+        MoneyEvent::RefundFailed { refund_id, .. } => before
             .and_then(|s| s.refunds.iter().find(|r| r.refund_id == *refund_id))
             .map(|r| {
                 let mut entries = vec![LedgerEntry::RefundReleased { amount: r.amount }];
@@ -247,18 +258,21 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
                 entries
             })
             .unwrap_or_default(),
-        CaseEvent::StoreCreditIssued { amount, bonus } => vec![LedgerEntry::StoreCredit {
+        MoneyEvent::StoreCreditIssued { amount, bonus } => vec![LedgerEntry::StoreCredit {
             amount: *amount,
             bonus: *bonus,
         }],
-        CaseEvent::CompensationRecorded { amount, .. } => {
+        MoneyEvent::CompensationRecorded { amount, .. } => {
             vec![LedgerEntry::Compensation { amount: *amount }]
         }
-        CaseEvent::ExchangeRecorded { difference, .. } if difference.is_positive() => {
+        MoneyEvent::ExchangeRecorded { difference, .. } if difference.is_positive() => {
             vec![LedgerEntry::DueFromBuyer {
                 amount: *difference,
             }]
         }
-        _ => Vec::new(),
+        // Settled on time, an exchange the buyer owes nothing for, a reminder: no money moves.
+        MoneyEvent::RefundSettled { late: None, .. }
+        | MoneyEvent::ExchangeRecorded { .. }
+        | MoneyEvent::ReminderSent { .. } => Vec::new(),
     }
 }

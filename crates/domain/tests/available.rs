@@ -14,6 +14,9 @@ use amiable_domain::case::{
     Resolution, ResolutionKind, ReturnLabel, Stage, Visibility, allows, available, decide,
     ledger_entries, probe_takes, probes,
 };
+use amiable_domain::case::{
+    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId};
 use amiable_domain::law::LawPack;
 use amiable_domain::law::withdrawal::Information;
@@ -122,7 +125,7 @@ fn generous(window_days: u32) -> ReturnPolicy {
 }
 
 fn open_return(quantity: u32, preferred: ResolutionKind) -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         kind: CaseKind::Return,
         reason: ReasonCode::parse("changed_mind").unwrap(),
         items: vec![CaseItem {
@@ -134,11 +137,11 @@ fn open_return(quantity: u32, preferred: ResolutionKind) -> Command {
         description: body("Trop grand."),
         stage: None,
         preferred: Some(preferred),
-    }
+    })
 }
 
 fn open_incident() -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         kind: CaseKind::Incident,
         reason: ReasonCode::parse("defective").unwrap(),
         items: vec![CaseItem {
@@ -150,7 +153,7 @@ fn open_incident() -> Command {
         description: body("Le pull est troué."),
         stage: None,
         preferred: None,
-    }
+    })
 }
 
 fn buyer() -> Actor {
@@ -315,30 +318,30 @@ impl Log {
 }
 
 fn offer(kind: ResolutionKind, minor: Option<i64>) -> Command {
-    Command::ProposeOffer {
+    Command::Escalation(EscalationCommand::ProposeOffer {
         terms: Resolution {
             amount: minor.map(eur),
             ..Resolution::simple(kind)
         },
         message: None,
-    }
+    })
 }
 
 fn refund(amount: Option<i64>, gateway: &str, resolve: bool) -> Command {
-    Command::Refund {
+    Command::Money(MoneyCommand::Refund {
         amount: amount.map(eur),
         deductions: Vec::new(),
         gateway: label(gateway),
         resolve,
-    }
+    })
 }
 
 fn store_credit(amount: Option<i64>, resolve: bool) -> Command {
-    Command::IssueStoreCredit {
+    Command::Money(MoneyCommand::IssueStoreCredit {
         amount: amount.map(eur),
         bonus_percent: None,
         resolve,
-    }
+    })
 }
 
 fn return_label(now: Timestamp) -> ReturnLabel {
@@ -361,14 +364,14 @@ fn return_label(now: Timestamp) -> ReturnLabel {
 }
 
 fn receive(quantity: u32) -> Command {
-    Command::ReceiveReturn {
+    Command::Returns(ReturnCommand::ReceiveReturn {
         lines: vec![ReceivedLine {
             line_id: line("1"),
             quantity,
             condition: ItemCondition::LikeNew,
             note: None,
         }],
-    }
+    })
 }
 
 fn refusal(text: &str) -> Resolution {
@@ -395,7 +398,7 @@ fn authorised() -> Log {
     let mut log = requested();
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         "2026-11-09T11:00:00Z",
     );
     log
@@ -405,7 +408,7 @@ fn returnless() -> Log {
     let mut log = requested();
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: true },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: true }),
         "2026-11-09T11:00:00Z",
     );
     log
@@ -417,9 +420,9 @@ fn label_issued() -> Log {
     let now = "2026-11-09T12:00:00Z";
     log.apply(
         merchant(),
-        Command::IssueLabel {
+        Command::Returns(ReturnCommand::IssueLabel {
             label: return_label(at(now)),
-        },
+        }),
         now,
     );
     log
@@ -427,7 +430,11 @@ fn label_issued() -> Log {
 
 fn label_expired() -> Log {
     let mut log = label_issued();
-    log.apply(system(), Command::ExpireLabel, "2026-11-23T12:00:01Z");
+    log.apply(
+        system(),
+        Command::Returns(ReturnCommand::ExpireLabel),
+        "2026-11-23T12:00:01Z",
+    );
     log
 }
 
@@ -436,12 +443,12 @@ fn in_transit() -> Log {
     let now = "2026-11-10T09:00:00Z";
     log.apply(
         system(),
-        Command::RecordParcelScan {
+        Command::Returns(ReturnCommand::RecordParcelScan {
             status: ParcelStatus::InTransit,
             scanned_at: at(now),
             location: None,
             carrier_event_id: None,
-        },
+        }),
         now,
     );
     log
@@ -451,7 +458,7 @@ fn received_under(log: Log) -> Log {
     let mut log = log;
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         "2026-11-09T11:00:00Z",
     )
     .apply(merchant(), receive(2), "2026-11-13T09:00:00Z");
@@ -466,13 +473,13 @@ fn inspected() -> Log {
     let mut log = received();
     log.apply(
         merchant(),
-        Command::InspectReturn {
+        Command::Returns(ReturnCommand::InspectReturn {
             lines: vec![InspectedLine {
                 line_id: line("1"),
                 compliant: true,
                 deductions: Vec::new(),
             }],
-        },
+        }),
         "2026-11-13T10:00:00Z",
     );
     log
@@ -526,10 +533,10 @@ fn refund_failed() -> Log {
     let mut log = refund_pending_gateway();
     log.apply(
         system(),
-        Command::FailRefund {
+        Command::Money(MoneyCommand::FailRefund {
             refund_id: 1,
             error: label("carte expirée"),
-        },
+        }),
         "2026-11-14T11:00:00Z",
     );
     log
@@ -539,10 +546,10 @@ fn refunded() -> Log {
     let mut log = refund_pending_manual();
     log.apply(
         merchant(),
-        Command::SettleRefund {
+        Command::Money(MoneyCommand::SettleRefund {
             refund_id: 1,
             reference: label("virement 42"),
-        },
+        }),
         "2026-11-14T11:00:00Z",
     );
     log
@@ -550,7 +557,11 @@ fn refunded() -> Log {
 
 fn closed() -> Log {
     let mut log = refunded();
-    log.apply(merchant(), Command::Close, "2026-11-15T10:00:00Z");
+    log.apply(
+        merchant(),
+        Command::Lifecycle(LifecycleCommand::Close),
+        "2026-11-15T10:00:00Z",
+    );
     log
 }
 
@@ -558,9 +569,9 @@ fn cancelled() -> Log {
     let mut log = requested();
     log.apply(
         buyer(),
-        Command::Cancel {
+        Command::Lifecycle(LifecycleCommand::Cancel {
             reason: label("Finalement je garde"),
-        },
+        }),
         "2026-11-09T11:00:00Z",
     );
     log
@@ -570,19 +581,19 @@ fn refused() -> Log {
     let mut log = requested();
     log.apply(
         merchant(),
-        Command::RefuseReturn {
+        Command::Returns(ReturnCommand::RefuseReturn {
             ground: label("Hors délai"),
-        },
+        }),
         "2026-11-09T11:00:00Z",
     );
     log
 }
 
 fn escalate(reason: &str) -> Command {
-    Command::Escalate {
+    Command::Escalation(EscalationCommand::Escalate {
         to: None,
         reason: label(reason),
-    }
+    })
 }
 
 fn mediation() -> Log {
@@ -608,13 +619,13 @@ fn decided() -> Log {
     let mut log = arbitration();
     log.apply(
         operator(),
-        Command::RecordDecision {
+        Command::Escalation(EscalationCommand::RecordDecision {
             decision: Decision {
                 outcome: DecisionOutcome::MerchantFavoured,
                 resolution: refusal("Article porté"),
                 rationale: label("Photos"),
             },
-        },
+        }),
         "2026-11-09T13:00:00Z",
     );
     log
@@ -655,7 +666,7 @@ fn policy_return() -> Log {
     );
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         "2026-12-01T11:00:00Z",
     )
     .apply(merchant(), receive(2), "2026-12-04T09:00:00Z");
@@ -673,7 +684,7 @@ fn credit_offer_accepted() -> Log {
     )
     .apply(
         buyer(),
-        Command::AcceptOffer { offer_id: 1 },
+        Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
         "2026-11-09T12:00:00Z",
     );
     log
@@ -1436,7 +1447,10 @@ fn what_is_listed_is_what_the_decider_confirms() {
             .unwrap_or_else(|e| e.code().to_owned())
     };
     assert_eq!(
-        code(merchant(), Command::AuthoriseReturn { returnless: false }),
+        code(
+            merchant(),
+            Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false })
+        ),
         "accepted"
     );
     assert_eq!(
@@ -1456,26 +1470,32 @@ fn what_is_listed_is_what_the_decider_confirms() {
     assert_eq!(
         code(
             merchant(),
-            Command::IssueLabel {
+            Command::Returns(ReturnCommand::IssueLabel {
                 label: return_label(log.now())
-            }
+            })
         ),
         "label.return_not_authorised"
     );
     assert_eq!(
-        code(buyer(), Command::AddNote { body: body("x") }),
+        code(
+            buyer(),
+            Command::Conversation(ConversationCommand::AddNote { body: body("x") })
+        ),
         "case.party_not_allowed"
     );
     assert_eq!(
-        code(buyer(), Command::AuthoriseReturn { returnless: false }),
+        code(
+            buyer(),
+            Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false })
+        ),
         "case.party_not_allowed"
     );
     assert_eq!(
         code(
             merchant(),
-            Command::Resolve {
+            Command::Lifecycle(LifecycleCommand::Resolve {
                 resolution: Resolution::simple(ResolutionKind::Replacement)
-            }
+            })
         ),
         "accepted",
         "the merchant may end a return with a replacement"
@@ -1495,10 +1515,10 @@ fn what_is_listed_is_what_the_decider_confirms() {
     );
     // The gateway's refund is not the merchant's to settle.
     let log = refund_pending_gateway();
-    let settle = Command::SettleRefund {
+    let settle = Command::Money(MoneyCommand::SettleRefund {
         refund_id: 1,
         reference: label("r"),
-    };
+    });
     assert_eq!(
         log.decide_now(&merchant(), &settle).unwrap_err().code(),
         "refund.gateway_owned"
@@ -1524,7 +1544,7 @@ fn allows_judges_the_command_sent_not_a_representative_one() {
     assert!(!allows(&state, &receive(2), &ctx));
     assert!(!allows(
         &state,
-        &Command::AcceptOffer { offer_id: 1 },
+        &Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
         &as_buyer
     ));
     // Consent: not now.
@@ -1585,9 +1605,9 @@ fn staff_are_not_offered_to_resolve_a_return_once_money_moved() {
         let refused = log
             .decide_now(
                 &merchant(),
-                &Command::Resolve {
+                &Command::Lifecycle(LifecycleCommand::Resolve {
                     resolution: Resolution::simple(kind),
-                },
+                }),
             )
             .unwrap_err();
         assert!(
@@ -1598,9 +1618,9 @@ fn staff_are_not_offered_to_resolve_a_return_once_money_moved() {
     let refused = log
         .decide_now(
             &merchant(),
-            &Command::Resolve {
+            &Command::Lifecycle(LifecycleCommand::Resolve {
                 resolution: refusal("porté"),
-            },
+            }),
         )
         .unwrap_err();
     assert_eq!(refused.code(), "resolution.use_refuse_return");
@@ -1707,7 +1727,7 @@ fn an_incident_refunded_in_full_offers_no_more_money() {
 #[test]
 fn an_exchange_is_offered_on_an_incident_when_the_decider_takes_one() {
     let log = incident();
-    let exchange = Command::RecordExchange {
+    let exchange = Command::Money(MoneyCommand::RecordExchange {
         lines: vec![ExchangeLine {
             line_id: line("1"),
             quantity: Quantity::new(1).unwrap(),
@@ -1716,7 +1736,7 @@ fn an_exchange_is_offered_on_an_incident_when_the_decider_takes_one() {
             unit_price: eur(4500),
         }],
         gateway: label("manual"),
-    };
+    });
     assert!(log.decide_now(&merchant(), &exchange).is_ok());
     assert!(
         log.available(&merchant()).contains(&P::RecordExchange),
@@ -1764,10 +1784,10 @@ fn a_smaller_store_credit_is_still_offered_when_the_order_is_partly_refunded() {
 #[test]
 fn a_provider_is_offered_to_take_a_case_outside() {
     let log = requested();
-    let outside = Command::Escalate {
+    let outside = Command::Escalation(EscalationCommand::Escalate {
         to: Some(Stage::External),
         reason: label("chargeback"),
-    };
+    });
     assert!(log.decide_now(&provider(), &outside).is_ok());
     assert!(
         log.available(&provider()).contains(&P::Escalate),
@@ -1801,31 +1821,37 @@ fn attachment() -> AttachmentRef {
 /// The `Possible` a command is a button for.
 fn possible_of(command: &Command) -> Option<Possible> {
     Some(match command {
-        Command::PostMessage { .. } => P::PostMessage,
-        Command::AddNote { .. } => P::AddNote,
-        Command::AttachFile { .. } => P::AttachFile,
-        Command::ProposeOffer { .. } => P::ProposeOffer,
-        Command::AcceptOffer { offer_id } => P::AcceptOffer(*offer_id),
-        Command::DeclineOffer { offer_id, .. } => P::DeclineOffer(*offer_id),
-        Command::Escalate { .. } => P::Escalate,
-        Command::RecordDecision { .. } => P::RecordDecision,
-        Command::Resolve { .. } => P::Resolve,
-        Command::Reopen { .. } => P::Reopen,
-        Command::Close => P::Close,
-        Command::Cancel { .. } => P::Cancel,
-        Command::AuthoriseReturn { .. } => P::AuthoriseReturn,
-        Command::RefuseReturn { .. } => P::RefuseReturn,
-        Command::IssueLabel { .. } => P::IssueLabel,
-        Command::RecordParcelScan { .. } => P::RecordParcelScan,
-        Command::ReceiveReturn { .. } => P::ReceiveReturn,
-        Command::InspectReturn { .. } => P::InspectReturn,
-        Command::Refund { .. } => P::Refund,
-        Command::SettleRefund { refund_id, .. } => P::SettleRefund(*refund_id),
-        Command::FailRefund { refund_id, .. } => P::FailRefund(*refund_id),
-        Command::IssueStoreCredit { .. } => P::IssueStoreCredit,
-        Command::RecordExchange { .. } => P::RecordExchange,
-        Command::Compensate { .. } => P::Compensate,
-        Command::Open { .. } | Command::ExpireLabel | Command::SendReminder { .. } => {
+        Command::Conversation(ConversationCommand::PostMessage { .. }) => P::PostMessage,
+        Command::Conversation(ConversationCommand::AddNote { .. }) => P::AddNote,
+        Command::Conversation(ConversationCommand::AttachFile { .. }) => P::AttachFile,
+        Command::Escalation(EscalationCommand::ProposeOffer { .. }) => P::ProposeOffer,
+        Command::Escalation(EscalationCommand::AcceptOffer { offer_id }) => {
+            P::AcceptOffer(*offer_id)
+        }
+        Command::Escalation(EscalationCommand::DeclineOffer { offer_id, .. }) => {
+            P::DeclineOffer(*offer_id)
+        }
+        Command::Escalation(EscalationCommand::Escalate { .. }) => P::Escalate,
+        Command::Escalation(EscalationCommand::RecordDecision { .. }) => P::RecordDecision,
+        Command::Lifecycle(LifecycleCommand::Resolve { .. }) => P::Resolve,
+        Command::Lifecycle(LifecycleCommand::Reopen { .. }) => P::Reopen,
+        Command::Lifecycle(LifecycleCommand::Close) => P::Close,
+        Command::Lifecycle(LifecycleCommand::Cancel { .. }) => P::Cancel,
+        Command::Returns(ReturnCommand::AuthoriseReturn { .. }) => P::AuthoriseReturn,
+        Command::Returns(ReturnCommand::RefuseReturn { .. }) => P::RefuseReturn,
+        Command::Returns(ReturnCommand::IssueLabel { .. }) => P::IssueLabel,
+        Command::Returns(ReturnCommand::RecordParcelScan { .. }) => P::RecordParcelScan,
+        Command::Returns(ReturnCommand::ReceiveReturn { .. }) => P::ReceiveReturn,
+        Command::Returns(ReturnCommand::InspectReturn { .. }) => P::InspectReturn,
+        Command::Money(MoneyCommand::Refund { .. }) => P::Refund,
+        Command::Money(MoneyCommand::SettleRefund { refund_id, .. }) => P::SettleRefund(*refund_id),
+        Command::Money(MoneyCommand::FailRefund { refund_id, .. }) => P::FailRefund(*refund_id),
+        Command::Money(MoneyCommand::IssueStoreCredit { .. }) => P::IssueStoreCredit,
+        Command::Money(MoneyCommand::RecordExchange { .. }) => P::RecordExchange,
+        Command::Money(MoneyCommand::Compensate { .. }) => P::Compensate,
+        Command::Lifecycle(LifecycleCommand::Open { .. })
+        | Command::Returns(ReturnCommand::ExpireLabel)
+        | Command::Money(MoneyCommand::SendReminder { .. }) => {
             return None;
         }
     })
@@ -1847,33 +1873,33 @@ fn resolution(kind: ResolutionKind, minor: Option<i64>) -> Resolution {
 fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
     use ResolutionKind as K;
     let mut out = vec![
-        Command::PostMessage {
+        Command::Conversation(ConversationCommand::PostMessage {
             body: body("Bonjour"),
-        },
-        Command::AddNote { body: body("Note") },
-        Command::AttachFile {
+        }),
+        Command::Conversation(ConversationCommand::AddNote { body: body("Note") }),
+        Command::Conversation(ConversationCommand::AttachFile {
             attachment: attachment(),
             visibility: Visibility::Public,
-        },
-        Command::AttachFile {
+        }),
+        Command::Conversation(ConversationCommand::AttachFile {
             attachment: attachment(),
             visibility: Visibility::Internal,
-        },
-        Command::Reopen {
+        }),
+        Command::Lifecycle(LifecycleCommand::Reopen {
             reason: label("Encore"),
-        },
-        Command::Close,
-        Command::Cancel {
+        }),
+        Command::Lifecycle(LifecycleCommand::Close),
+        Command::Lifecycle(LifecycleCommand::Cancel {
             reason: label("Annulé"),
-        },
-        Command::AuthoriseReturn { returnless: false },
-        Command::AuthoriseReturn { returnless: true },
-        Command::RefuseReturn {
+        }),
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: true }),
+        Command::Returns(ReturnCommand::RefuseReturn {
             ground: label("Porté"),
-        },
-        Command::IssueLabel {
+        }),
+        Command::Returns(ReturnCommand::IssueLabel {
             label: return_label(now),
-        },
+        }),
     ];
     for terms in [
         resolution(K::PartialRefund, Some(1)),
@@ -1882,19 +1908,19 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         resolution(K::Replacement, None),
         resolution(K::Goodwill, Some(100)),
     ] {
-        out.push(Command::ProposeOffer {
+        out.push(Command::Escalation(EscalationCommand::ProposeOffer {
             terms,
             message: None,
-        });
+        }));
     }
     for offer in &state.offers {
-        out.push(Command::AcceptOffer {
+        out.push(Command::Escalation(EscalationCommand::AcceptOffer {
             offer_id: offer.offer_id,
-        });
-        out.push(Command::DeclineOffer {
+        }));
+        out.push(Command::Escalation(EscalationCommand::DeclineOffer {
             offer_id: offer.offer_id,
             reason: None,
-        });
+        }));
     }
     for to in [
         None,
@@ -1902,10 +1928,10 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         Some(Stage::Arbitration),
         Some(Stage::External),
     ] {
-        out.push(Command::Escalate {
+        out.push(Command::Escalation(EscalationCommand::Escalate {
             to,
             reason: label("Désaccord"),
-        });
+        }));
     }
     for (outcome, terms) in [
         (
@@ -1921,13 +1947,13 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             resolution(K::PartialRefund, Some(100)),
         ),
     ] {
-        out.push(Command::RecordDecision {
+        out.push(Command::Escalation(EscalationCommand::RecordDecision {
             decision: Decision {
                 outcome,
                 resolution: terms,
                 rationale: label("Vu les photos"),
             },
-        });
+        }));
     }
     for terms in [
         resolution(K::Withdrawn, None),
@@ -1938,19 +1964,21 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         resolution(K::PartialRefund, Some(100)),
         resolution(K::Goodwill, Some(100)),
     ] {
-        out.push(Command::Resolve { resolution: terms });
+        out.push(Command::Lifecycle(LifecycleCommand::Resolve {
+            resolution: terms,
+        }));
     }
     for status in [
         ParcelStatus::InTransit,
         ParcelStatus::Delivered,
         ParcelStatus::Lost,
     ] {
-        out.push(Command::RecordParcelScan {
+        out.push(Command::Returns(ReturnCommand::RecordParcelScan {
             status,
             scanned_at: now,
             location: None,
             carrier_event_id: None,
-        });
+        }));
     }
     let lines: Vec<_> = state
         .returns
@@ -1958,7 +1986,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         .map(|r| r.lines.clone())
         .unwrap_or_default();
     for all in [true, false] {
-        out.push(Command::ReceiveReturn {
+        out.push(Command::Returns(ReturnCommand::ReceiveReturn {
             lines: lines
                 .iter()
                 .map(|l| ReceivedLine {
@@ -1968,7 +1996,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
                     note: None,
                 })
                 .collect(),
-        });
+        }));
     }
     let received: Vec<_> = state
         .returns
@@ -1976,7 +2004,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         .map(|r| r.received.clone())
         .unwrap_or_default();
     for compliant in [true, false] {
-        out.push(Command::InspectReturn {
+        out.push(Command::Returns(ReturnCommand::InspectReturn {
             lines: received
                 .iter()
                 .map(|l| InspectedLine {
@@ -1992,7 +2020,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
                     },
                 })
                 .collect(),
-        });
+        }));
     }
     for amount in [None, Some(1), Some(100)] {
         for resolve in [true, false] {
@@ -2001,14 +2029,14 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         }
     }
     for refund in &state.refunds {
-        out.push(Command::SettleRefund {
+        out.push(Command::Money(MoneyCommand::SettleRefund {
             refund_id: refund.refund_id,
             reference: label("ref"),
-        });
-        out.push(Command::FailRefund {
+        }));
+        out.push(Command::Money(MoneyCommand::FailRefund {
             refund_id: refund.refund_id,
             error: label("refusé"),
-        });
+        }));
     }
     // An exchange for the returned lines, or for the case's items.
     let exchanged: Vec<(LineId, Quantity, Money)> = if lines.is_empty() {
@@ -2023,7 +2051,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             .map(|l| (l.line_id.clone(), l.quantity, l.unit_price))
             .collect()
     };
-    out.push(Command::RecordExchange {
+    out.push(Command::Money(MoneyCommand::RecordExchange {
         lines: exchanged
             .into_iter()
             .map(|(line_id, quantity, unit_price)| ExchangeLine {
@@ -2035,14 +2063,14 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             })
             .collect(),
         gateway: label("manual"),
-    });
+    }));
     for amount in [1, 100] {
-        out.push(Command::Compensate {
+        out.push(Command::Money(MoneyCommand::Compensate {
             kind: GoodwillKind::Voucher,
             amount: eur(amount),
             note: None,
             resolve: false,
-        });
+        }));
     }
     out
 }
@@ -2139,19 +2167,19 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
     let last_refund = state.refunds.len() as u32;
     let amount = i64::from(param) * 100 + 1;
     match kind % 26 {
-        0 => Command::PostMessage { body: body("m") },
-        1 => Command::AddNote { body: body("n") },
+        0 => Command::Conversation(ConversationCommand::PostMessage { body: body("m") }),
+        1 => Command::Conversation(ConversationCommand::AddNote { body: body("n") }),
         2 => offer(K::PartialRefund, Some(amount)),
         3 => offer(K::StoreCredit, Some(amount)),
-        4 => Command::AcceptOffer {
+        4 => Command::Escalation(EscalationCommand::AcceptOffer {
             offer_id: last_offer,
-        },
-        5 => Command::DeclineOffer {
+        }),
+        5 => Command::Escalation(EscalationCommand::DeclineOffer {
             offer_id: last_offer,
             reason: None,
-        },
+        }),
         6 => escalate("e"),
-        7 => Command::RecordDecision {
+        7 => Command::Escalation(EscalationCommand::RecordDecision {
             decision: if param.is_multiple_of(2) {
                 Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
@@ -2165,25 +2193,25 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                     rationale: label("r"),
                 }
             },
-        },
-        8 => Command::Resolve {
+        }),
+        8 => Command::Lifecycle(LifecycleCommand::Resolve {
             resolution: resolution(K::Replacement, None),
-        },
-        9 => Command::Resolve {
+        }),
+        9 => Command::Lifecycle(LifecycleCommand::Resolve {
             resolution: resolution(K::Withdrawn, None),
-        },
-        10 => Command::Reopen { reason: label("r") },
-        11 => Command::Close,
-        12 => Command::Cancel { reason: label("c") },
-        13 => Command::AuthoriseReturn {
+        }),
+        10 => Command::Lifecycle(LifecycleCommand::Reopen { reason: label("r") }),
+        11 => Command::Lifecycle(LifecycleCommand::Close),
+        12 => Command::Lifecycle(LifecycleCommand::Cancel { reason: label("c") }),
+        13 => Command::Returns(ReturnCommand::AuthoriseReturn {
             returnless: param.is_multiple_of(4),
-        },
-        14 => Command::RefuseReturn { ground: label("g") },
-        15 => Command::IssueLabel {
+        }),
+        14 => Command::Returns(ReturnCommand::RefuseReturn { ground: label("g") }),
+        15 => Command::Returns(ReturnCommand::IssueLabel {
             label: return_label(now),
-        },
-        16 => Command::ExpireLabel,
-        17 => Command::RecordParcelScan {
+        }),
+        16 => Command::Returns(ReturnCommand::ExpireLabel),
+        17 => Command::Returns(ReturnCommand::RecordParcelScan {
             status: [
                 ParcelStatus::InTransit,
                 ParcelStatus::Delivered,
@@ -2193,9 +2221,9 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
             scanned_at: now,
             location: None,
             carrier_event_id: None,
-        },
+        }),
         18 => receive(u32::from(param % 3)),
-        19 => Command::InspectReturn {
+        19 => Command::Returns(ReturnCommand::InspectReturn {
             lines: state
                 .returns
                 .as_ref()
@@ -2215,7 +2243,7 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                     },
                 })
                 .collect(),
-        },
+        }),
         20 => refund(
             (!param.is_multiple_of(3)).then_some(amount),
             if param.is_multiple_of(2) {
@@ -2225,28 +2253,28 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
             },
             param.is_multiple_of(4),
         ),
-        21 => Command::SettleRefund {
+        21 => Command::Money(MoneyCommand::SettleRefund {
             refund_id: last_refund,
             reference: label("s"),
-        },
-        22 => Command::FailRefund {
+        }),
+        22 => Command::Money(MoneyCommand::FailRefund {
             refund_id: last_refund,
             error: label("f"),
-        },
+        }),
         23 => store_credit(
             (!param.is_multiple_of(3)).then_some(amount),
             param.is_multiple_of(4),
         ),
         24 => candidates(&state, now)
             .into_iter()
-            .find(|c| matches!(c, Command::RecordExchange { .. }))
+            .find(|c| matches!(c, Command::Money(MoneyCommand::RecordExchange { .. })))
             .unwrap(),
-        _ => Command::Compensate {
+        _ => Command::Money(MoneyCommand::Compensate {
             kind: GoodwillKind::Gift,
             amount: eur(amount),
             note: None,
             resolve: param.is_multiple_of(2),
-        },
+        }),
     }
 }
 

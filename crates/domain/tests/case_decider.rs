@@ -13,6 +13,10 @@ use amiable_domain::case::{
     GoodwillKind, OfferStatus, Party, RecordedEvent, Rejection, Resolution, ResolutionKind, Stage,
     Visibility, decide,
 };
+use amiable_domain::case::{
+    ConversationCommand, ConversationEvent, EscalationCommand, EscalationEvent, LifecycleCommand,
+    LifecycleEvent,
+};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId};
 use amiable_domain::money::{Currency, Money};
 use amiable_domain::order::{
@@ -221,7 +225,7 @@ fn decision(outcome: DecisionOutcome, resolution: Resolution) -> Decision {
 
 fn opened(kind: CaseKind, stage: Stage) -> CaseEvent {
     let order = order();
-    CaseEvent::Opened {
+    CaseEvent::Lifecycle(LifecycleEvent::Opened {
         operator_id: order.operator_id,
         merchant_id: order.merchant_id,
         order_id: order.id,
@@ -232,28 +236,28 @@ fn opened(kind: CaseKind, stage: Stage) -> CaseEvent {
         claimed: None,
         order_total: eur(ORDER_TOTAL),
         description: body("Le pull est arrivé troué."),
-    }
+    })
 }
 
 fn offer_proposed(offer_id: u32, to: Party, terms: Resolution) -> CaseEvent {
-    CaseEvent::OfferProposed {
+    CaseEvent::Escalation(EscalationEvent::OfferProposed {
         offer_id,
         to,
         terms,
         message: None,
-    }
+    })
 }
 
 fn escalated(from: Stage, to: Stage) -> CaseEvent {
-    CaseEvent::Escalated {
+    CaseEvent::Escalation(EscalationEvent::Escalated {
         from,
         to,
         reason: label("no agreement"),
-    }
+    })
 }
 
 fn resolved(resolution: Resolution) -> CaseEvent {
-    CaseEvent::Resolved { resolution }
+    CaseEvent::Lifecycle(LifecycleEvent::Resolved { resolution })
 }
 
 // Commands.
@@ -268,7 +272,7 @@ fn open_at(
     claimed: Option<Money>,
     stage: Option<Stage>,
 ) -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         preferred: None,
         kind,
         reason: reason("defective"),
@@ -276,15 +280,15 @@ fn open_at(
         claimed,
         description: body("Le pull est arrivé troué."),
         stage,
-    }
+    })
 }
 
 fn post(text: &str) -> Command {
-    Command::PostMessage { body: body(text) }
+    Command::Conversation(ConversationCommand::PostMessage { body: body(text) })
 }
 
 fn note(text: &str) -> Command {
-    Command::AddNote { body: body(text) }
+    Command::Conversation(ConversationCommand::AddNote { body: body(text) })
 }
 
 fn attach(visibility: Visibility) -> Command {
@@ -292,55 +296,55 @@ fn attach(visibility: Visibility) -> Command {
 }
 
 fn attach_this(attachment: AttachmentRef, visibility: Visibility) -> Command {
-    Command::AttachFile {
+    Command::Conversation(ConversationCommand::AttachFile {
         attachment,
         visibility,
-    }
+    })
 }
 
 fn propose(terms: Resolution) -> Command {
-    Command::ProposeOffer {
+    Command::Escalation(EscalationCommand::ProposeOffer {
         terms,
         message: None,
-    }
+    })
 }
 
 fn accept(offer_id: u32) -> Command {
-    Command::AcceptOffer { offer_id }
+    Command::Escalation(EscalationCommand::AcceptOffer { offer_id })
 }
 
 fn decline(offer_id: u32) -> Command {
-    Command::DeclineOffer {
+    Command::Escalation(EscalationCommand::DeclineOffer {
         offer_id,
         reason: None,
-    }
+    })
 }
 
 fn escalate(to: Option<Stage>) -> Command {
-    Command::Escalate {
+    Command::Escalation(EscalationCommand::Escalate {
         to,
         reason: label("no agreement"),
-    }
+    })
 }
 
 fn record_decision(decision: Decision) -> Command {
-    Command::RecordDecision { decision }
+    Command::Escalation(EscalationCommand::RecordDecision { decision })
 }
 
 fn resolve(resolution: Resolution) -> Command {
-    Command::Resolve { resolution }
+    Command::Lifecycle(LifecycleCommand::Resolve { resolution })
 }
 
 fn reopen() -> Command {
-    Command::Reopen {
+    Command::Lifecycle(LifecycleCommand::Reopen {
         reason: label("the replacement is also faulty"),
-    }
+    })
 }
 
 fn cancel() -> Command {
-    Command::Cancel {
+    Command::Lifecycle(LifecycleCommand::Cancel {
         reason: label("opened by mistake"),
-    }
+    })
 }
 
 // Histories.
@@ -379,9 +383,9 @@ fn closed_case() -> Vec<(Actor, CaseEvent)> {
     let mut history = resolved_by_refusal();
     history.push((
         merchant(),
-        CaseEvent::Closed {
+        CaseEvent::Lifecycle(LifecycleEvent::Closed {
             reason: CloseReason::Manual,
-        },
+        }),
     ));
     history
 }
@@ -390,9 +394,9 @@ fn cancelled_case() -> Vec<(Actor, CaseEvent)> {
     let mut history = open_return();
     history.push((
         buyer(),
-        CaseEvent::Cancelled {
+        CaseEvent::Lifecycle(LifecycleEvent::Cancelled {
             reason: label("opened by mistake"),
-        },
+        }),
     ));
     history
 }
@@ -559,7 +563,7 @@ fn open_return_by_buyer_snapshots_the_order() {
             buyer(),
             open(CaseKind::Return, vec![item("2", 2)], Some(eur(3700))),
         )
-        .then(vec![CaseEvent::Opened {
+        .then(vec![CaseEvent::Lifecycle(LifecycleEvent::Opened {
             operator_id: order.operator_id,
             merchant_id: order.merchant_id,
             order_id: order.id,
@@ -570,7 +574,7 @@ fn open_return_by_buyer_snapshots_the_order() {
             claimed: Some(eur(3700)),
             order_total: eur(ORDER_TOTAL),
             description: body("Le pull est arrivé troué."),
-        }]);
+        })]);
     assert_eq!(state.case_id, case_id());
     assert_eq!(state.status, CaseStatus::Open);
     assert_eq!(state.stage, Stage::Negotiation);
@@ -622,10 +626,10 @@ fn open_payment_dispute_by_provider_may_start_external() {
         .then_accepted();
     assert!(matches!(
         events.as_slice(),
-        [CaseEvent::Opened {
+        [CaseEvent::Lifecycle(LifecycleEvent::Opened {
             stage: Stage::External,
             ..
-        }]
+        })]
     ));
     assert_eq!(state.stage, Stage::External);
     assert_eq!(state.opened_by, Party::Provider);
@@ -763,7 +767,7 @@ fn open_with_a_zero_claim_is_rejected() {
 }
 
 fn open_with_reason(case_reason: &str, line_reason: Option<&str>) -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         preferred: None,
         kind: CaseKind::Return,
         reason: reason(case_reason),
@@ -774,7 +778,7 @@ fn open_with_reason(case_reason: &str, line_reason: Option<&str>) -> Command {
         claimed: None,
         description: body("La fermeture éclair est cassée."),
         stage: None,
-    }
+    })
 }
 
 fn zipper_taxonomy() -> ReasonTaxonomy {
@@ -830,9 +834,11 @@ fn open_with_a_custom_reason_of_the_operator_is_accepted() {
 fn buyer_message_waits_on_the_merchant() {
     let state = given(open_return())
         .when(buyer(), post("Des nouvelles ?"))
-        .then(vec![CaseEvent::MessagePosted {
-            body: body("Des nouvelles ?"),
-        }]);
+        .then(vec![CaseEvent::Conversation(
+            ConversationEvent::MessagePosted {
+                body: body("Des nouvelles ?"),
+            },
+        )]);
     assert_eq!(state.public_messages, 1);
     assert_eq!(state.waiting_on, Some(Party::Merchant));
     assert_eq!(state.last_activity_at, minutes(1));
@@ -896,9 +902,11 @@ fn system_cannot_post_a_message() {
 fn merchant_note_is_internal_and_not_a_response() {
     let state = given(open_return())
         .when(merchant(), note("Client connu, geste possible"))
-        .then(vec![CaseEvent::NoteAdded {
-            body: body("Client connu, geste possible"),
-        }]);
+        .then(vec![CaseEvent::Conversation(
+            ConversationEvent::NoteAdded {
+                body: body("Client connu, geste possible"),
+            },
+        )]);
     assert_eq!(state.internal_notes, 1);
     assert_eq!(state.public_messages, 0);
     assert_eq!(state.merchant_first_response_at, None);
@@ -931,8 +939,10 @@ fn provider_cannot_add_an_internal_note() {
 
 #[test]
 fn note_events_are_not_public() {
-    assert!(!CaseEvent::NoteAdded { body: body("x") }.is_public());
-    assert!(CaseEvent::MessagePosted { body: body("x") }.is_public());
+    assert!(!CaseEvent::Conversation(ConversationEvent::NoteAdded { body: body("x") }).is_public());
+    assert!(
+        CaseEvent::Conversation(ConversationEvent::MessagePosted { body: body("x") }).is_public()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -943,10 +953,12 @@ fn note_events_are_not_public() {
 fn buyer_attaches_a_public_photo() {
     let state = given(open_return())
         .when(buyer(), attach(Visibility::Public))
-        .then(vec![CaseEvent::AttachmentAdded {
-            attachment: attachment(),
-            visibility: Visibility::Public,
-        }]);
+        .then(vec![CaseEvent::Conversation(
+            ConversationEvent::AttachmentAdded {
+                attachment: attachment(),
+                visibility: Visibility::Public,
+            },
+        )]);
     assert_eq!(state.attachments, 1);
 }
 
@@ -1012,17 +1024,19 @@ fn merchant_offer_goes_to_the_buyer() {
     let state = given(open_return())
         .when(
             merchant(),
-            Command::ProposeOffer {
+            Command::Escalation(EscalationCommand::ProposeOffer {
+                terms: partial_refund(2000),
+                message: Some(body("Nous vous proposons 20 €")),
+            }),
+        )
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::OfferProposed {
+                offer_id: 1,
+                to: Party::Buyer,
                 terms: partial_refund(2000),
                 message: Some(body("Nous vous proposons 20 €")),
             },
-        )
-        .then(vec![CaseEvent::OfferProposed {
-            offer_id: 1,
-            to: Party::Buyer,
-            terms: partial_refund(2000),
-            message: Some(body("Nous vous proposons 20 €")),
-        }]);
+        )]);
     let offer = state.pending_offer().expect("pending");
     assert_eq!(
         (offer.offer_id, offer.by, offer.to),
@@ -1110,7 +1124,9 @@ fn offer_terms_are_checked() {
 fn accepting_resolves_the_case_with_the_offer_terms() {
     let state = given(with_merchant_offer())
         .when(buyer(), accept(1))
-        .then(vec![CaseEvent::OfferAccepted { offer_id: 1 }]);
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::OfferAccepted { offer_id: 1 },
+        )]);
     assert_eq!(state.status, CaseStatus::Resolved);
     assert_eq!(state.resolution, Some(partial_refund(2000)));
     assert_eq!(state.resolved_at, Some(minutes(2)));
@@ -1128,7 +1144,9 @@ fn merchant_accepts_the_buyer_counter_offer() {
     ));
     let state = given(history)
         .when(merchant(), accept(2))
-        .then(vec![CaseEvent::OfferAccepted { offer_id: 2 }]);
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::OfferAccepted { offer_id: 2 },
+        )]);
     assert_eq!(state.resolution, Some(partial_refund(4000)));
     assert_eq!(state.offers[0].status, OfferStatus::Superseded);
     assert_eq!(state.offers[1].status, OfferStatus::Accepted);
@@ -1167,7 +1185,10 @@ fn operator_cannot_accept_an_offer() {
 #[test]
 fn accepting_on_a_resolved_case_is_rejected() {
     let mut history = with_merchant_offer();
-    history.push((buyer(), CaseEvent::OfferAccepted { offer_id: 1 }));
+    history.push((
+        buyer(),
+        CaseEvent::Escalation(EscalationEvent::OfferAccepted { offer_id: 1 }),
+    ));
     given(history)
         .when(buyer(), accept(1))
         .then_rejected("case.invalid_status");
@@ -1182,15 +1203,17 @@ fn declining_returns_the_turn_to_the_proposer() {
     let state = given(with_merchant_offer())
         .when(
             buyer(),
-            Command::DeclineOffer {
+            Command::Escalation(EscalationCommand::DeclineOffer {
+                offer_id: 1,
+                reason: Some(label("trop peu")),
+            }),
+        )
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::OfferDeclined {
                 offer_id: 1,
                 reason: Some(label("trop peu")),
             },
-        )
-        .then(vec![CaseEvent::OfferDeclined {
-            offer_id: 1,
-            reason: Some(label("trop peu")),
-        }]);
+        )]);
     assert_eq!(state.status, CaseStatus::Open);
     assert_eq!(state.offers[0].status, OfferStatus::Declined);
     assert_eq!(state.pending_offer(), None);
@@ -1209,10 +1232,10 @@ fn declining_twice_is_rejected() {
     let mut history = with_merchant_offer();
     history.push((
         buyer(),
-        CaseEvent::OfferDeclined {
+        CaseEvent::Escalation(EscalationEvent::OfferDeclined {
             offer_id: 1,
             reason: None,
-        },
+        }),
     ));
     given(history)
         .when(buyer(), decline(1))
@@ -1353,9 +1376,11 @@ fn operator_decides_in_arbitration() {
     let ruling = decision(DecisionOutcome::BuyerFavoured, partial_refund(5000));
     let state = given(open_at_stage(Stage::Arbitration))
         .when(operator(), record_decision(ruling.clone()))
-        .then(vec![CaseEvent::DecisionRecorded {
-            decision: ruling.clone(),
-        }]);
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::DecisionRecorded {
+                decision: ruling.clone(),
+            },
+        )]);
     assert_eq!(state.status, CaseStatus::Resolved);
     assert_eq!(state.decision, Some(ruling));
     assert_eq!(state.resolution, Some(partial_refund(5000)));
@@ -1632,9 +1657,9 @@ fn resolution_terms_that_are_rejected() {
 fn buyer_reopens_a_resolved_case() {
     let state = given(resolved_by_refusal())
         .when(buyer(), reopen())
-        .then(vec![CaseEvent::Reopened {
+        .then(vec![CaseEvent::Lifecycle(LifecycleEvent::Reopened {
             reason: label("the replacement is also faulty"),
-        }]);
+        })]);
     assert_eq!(state.status, CaseStatus::Open);
     assert_eq!(state.resolution, None);
     assert_eq!(state.resolved_at, None);
@@ -1677,10 +1702,10 @@ fn system_and_provider_cannot_reopen() {
 #[test]
 fn merchant_closes_a_resolved_case() {
     let state = given(resolved_by_refusal())
-        .when(merchant(), Command::Close)
-        .then(vec![CaseEvent::Closed {
+        .when(merchant(), Command::Lifecycle(LifecycleCommand::Close))
+        .then(vec![CaseEvent::Lifecycle(LifecycleEvent::Closed {
             reason: CloseReason::Manual,
-        }]);
+        })]);
     assert_eq!(state.status, CaseStatus::Closed);
     assert_eq!(state.resolution, Some(refusal()));
     assert_eq!(state.waiting_on, None);
@@ -1689,22 +1714,22 @@ fn merchant_closes_a_resolved_case() {
 #[test]
 fn system_closes_for_inactivity() {
     given(resolved_by_refusal())
-        .when(system(), Command::Close)
-        .then(vec![CaseEvent::Closed {
+        .when(system(), Command::Lifecycle(LifecycleCommand::Close))
+        .then(vec![CaseEvent::Lifecycle(LifecycleEvent::Closed {
             reason: CloseReason::Inactivity,
-        }]);
+        })]);
 }
 
 #[test]
 fn close_only_from_resolved() {
     given(open_return())
-        .when(operator(), Command::Close)
+        .when(operator(), Command::Lifecycle(LifecycleCommand::Close))
         .then_rejected("case.invalid_status");
     given(closed_case())
-        .when(operator(), Command::Close)
+        .when(operator(), Command::Lifecycle(LifecycleCommand::Close))
         .then_rejected("case.invalid_status");
     given(cancelled_case())
-        .when(operator(), Command::Close)
+        .when(operator(), Command::Lifecycle(LifecycleCommand::Close))
         .then_rejected("case.invalid_status");
 }
 
@@ -1712,7 +1737,7 @@ fn close_only_from_resolved() {
 fn buyer_and_provider_cannot_close() {
     for actor in [buyer(), provider()] {
         given(resolved_by_refusal())
-            .when(actor, Command::Close)
+            .when(actor, Command::Lifecycle(LifecycleCommand::Close))
             .then_rejected("case.party_not_allowed");
     }
 }
@@ -1725,9 +1750,9 @@ fn buyer_and_provider_cannot_close() {
 fn cancelling_lapses_the_pending_offer_and_waits_on_nobody() {
     let state = given(with_merchant_offer())
         .when(buyer(), cancel())
-        .then(vec![CaseEvent::Cancelled {
+        .then(vec![CaseEvent::Lifecycle(LifecycleEvent::Cancelled {
             reason: label("opened by mistake"),
-        }]);
+        })]);
     assert_eq!(state.status, CaseStatus::Cancelled);
     assert_eq!(state.offers[0].status, OfferStatus::Lapsed);
     assert_eq!(state.waiting_on, None);
@@ -1752,7 +1777,7 @@ fn cancel_only_an_open_case() {
 
 #[test]
 fn stored_events_are_decoded_strictly() {
-    let event = CaseEvent::OfferAccepted { offer_id: 3 };
+    let event = CaseEvent::Escalation(EscalationEvent::OfferAccepted { offer_id: 3 });
     assert_eq!(
         CaseEvent::from_stored("offer_accepted", EVENT_SCHEMA_VERSION, &event.payload()),
         Ok(event.clone())
@@ -1769,11 +1794,11 @@ fn stored_events_are_decoded_strictly() {
         CaseEvent::from_stored(
             "offer_accepted",
             EVENT_SCHEMA_VERSION,
-            &CaseEvent::NoteAdded { body: body("x") }.payload()
+            &CaseEvent::Conversation(ConversationEvent::NoteAdded { body: body("x") }).payload()
         ),
         Err(EventDecodeError::InvalidPayload { .. })
     ));
-    assert!(CaseEvent::TYPES.contains(&event.event_type()));
+    assert!(CaseEvent::types().any(|t| t == event.event_type()));
 }
 
 // ---------------------------------------------------------------------------
@@ -1788,7 +1813,7 @@ fn closing_a_case_is_not_the_merchant_first_response() {
     let mut history = open_return();
     history.push((operator(), resolved(simple(ResolutionKind::FullRefund))));
     let state = given(history)
-        .when(merchant(), Command::Close)
+        .when(merchant(), Command::Lifecycle(LifecycleCommand::Close))
         .then_accepted()
         .1;
     assert_eq!(state.merchant_first_response_at, None);
@@ -1866,7 +1891,7 @@ mod properties {
             } else {
                 vec![]
             };
-            let command = Command::Open {
+            let command = Command::Lifecycle(LifecycleCommand::Open {
                 preferred: None,
                 kind: self.kind,
                 reason: reason("not_as_described"),
@@ -1874,7 +1899,7 @@ mod properties {
                 claimed: self.claimed.map(eur),
                 description: body("Pas conforme à la description"),
                 stage,
-            };
+            });
             (actor(openers[self.opener % openers.len()]), command)
         }
     }
@@ -2001,15 +2026,17 @@ mod properties {
                 }
                 Op::Propose(terms) => propose(terms.clone()),
                 Op::Accept { pick } => accept(offer_id(*pick)),
-                Op::Decline { pick, with_reason } => Command::DeclineOffer {
-                    offer_id: offer_id(*pick),
-                    reason: with_reason.then(|| label("non")),
-                },
+                Op::Decline { pick, with_reason } => {
+                    Command::Escalation(EscalationCommand::DeclineOffer {
+                        offer_id: offer_id(*pick),
+                        reason: with_reason.then(|| label("non")),
+                    })
+                }
                 Op::Escalate(to) => escalate(*to),
                 Op::Decide(outcome, terms) => record_decision(decision(*outcome, terms.clone())),
                 Op::Resolve(terms) => resolve(terms.clone()),
                 Op::Reopen => reopen(),
-                Op::Close => Command::Close,
+                Op::Close => Command::Lifecycle(LifecycleCommand::Close),
                 Op::Cancel => cancel(),
             }
         }
@@ -2031,19 +2058,19 @@ mod properties {
         after: &CaseState,
     ) -> Result<(), TestCaseError> {
         match command {
-            Command::PostMessage { .. } => {
+            Command::Conversation(ConversationCommand::PostMessage { .. }) => {
                 prop_assert_eq!(after.public_messages, before.public_messages + 1);
                 prop_assert_eq!(after.status, before.status);
             }
-            Command::AddNote { .. } => {
+            Command::Conversation(ConversationCommand::AddNote { .. }) => {
                 prop_assert_eq!(after.internal_notes, before.internal_notes + 1);
                 prop_assert_eq!(after.status, before.status);
             }
-            Command::AttachFile { .. } => {
+            Command::Conversation(ConversationCommand::AttachFile { .. }) => {
                 prop_assert_eq!(after.attachments, before.attachments + 1);
                 prop_assert_eq!(after.status, before.status);
             }
-            Command::ProposeOffer { terms, .. } => {
+            Command::Escalation(EscalationCommand::ProposeOffer { terms, .. }) => {
                 let pending = after.pending_offer();
                 prop_assert!(pending.is_some());
                 let pending = pending.unwrap();
@@ -2051,47 +2078,62 @@ mod properties {
                 prop_assert_eq!(&pending.terms, terms);
                 prop_assert_eq!(after.waiting_on, Some(pending.to));
             }
-            Command::AcceptOffer { offer_id } => {
+            Command::Escalation(EscalationCommand::AcceptOffer { offer_id }) => {
                 let offer = &after.offers[*offer_id as usize - 1];
                 prop_assert_eq!(offer.status, OfferStatus::Accepted);
                 prop_assert_eq!(after.status, CaseStatus::Resolved);
                 prop_assert_eq!(after.resolution.as_ref(), Some(&offer.terms));
             }
-            Command::DeclineOffer { offer_id, .. } => {
+            Command::Escalation(EscalationCommand::DeclineOffer { offer_id, .. }) => {
                 let offer = &after.offers[*offer_id as usize - 1];
                 prop_assert_eq!(offer.status, OfferStatus::Declined);
                 prop_assert_eq!(after.status, CaseStatus::Open);
                 prop_assert_eq!(after.waiting_on, Some(offer.by));
             }
-            Command::Escalate { .. } => {
+            Command::Escalation(EscalationCommand::Escalate { .. }) => {
                 prop_assert!(after.stage > before.stage);
                 prop_assert_eq!(after.status, CaseStatus::Open);
                 prop_assert!(after.pending_offer().is_none());
             }
-            Command::RecordDecision { decision } => {
+            Command::Escalation(EscalationCommand::RecordDecision { decision }) => {
                 prop_assert_eq!(after.status, CaseStatus::Resolved);
                 prop_assert_eq!(after.decision.as_ref(), Some(decision));
                 prop_assert_eq!(after.resolution.as_ref(), Some(&decision.resolution));
             }
-            Command::Resolve { resolution } => {
+            Command::Lifecycle(LifecycleCommand::Resolve { resolution }) => {
                 prop_assert_eq!(after.status, CaseStatus::Resolved);
                 prop_assert_eq!(after.resolution.as_ref(), Some(resolution));
             }
-            Command::Reopen { .. } => prop_assert_eq!(after.status, CaseStatus::Open),
-            Command::Close => prop_assert_eq!(after.status, CaseStatus::Closed),
-            Command::Cancel { .. } => prop_assert_eq!(after.status, CaseStatus::Cancelled),
-            Command::Open { .. } => prop_assert!(false, "open accepted on an existing case"),
+            Command::Lifecycle(LifecycleCommand::Reopen { .. }) => {
+                prop_assert_eq!(after.status, CaseStatus::Open)
+            }
+            Command::Lifecycle(LifecycleCommand::Close) => {
+                prop_assert_eq!(after.status, CaseStatus::Closed)
+            }
+            Command::Lifecycle(LifecycleCommand::Cancel { .. }) => {
+                prop_assert_eq!(after.status, CaseStatus::Cancelled)
+            }
+            Command::Lifecycle(LifecycleCommand::Open { .. }) => {
+                prop_assert!(false, "open accepted on an existing case")
+            }
             // The generator issues no return or money commands (tested in returns_decider.rs).
             other => prop_assert!(false, "unexpected command {}", other.name()),
         }
         // A finished case only takes notes, and a closed one may be reopened.
         match before.status {
             CaseStatus::Cancelled => {
-                let note_only = matches!(command, Command::AddNote { .. });
+                let note_only = matches!(
+                    command,
+                    Command::Conversation(ConversationCommand::AddNote { .. })
+                );
                 prop_assert!(note_only, "{} accepted on a cancelled case", command.name());
             }
             CaseStatus::Closed => {
-                let allowed = matches!(command, Command::AddNote { .. } | Command::Reopen { .. });
+                let allowed = matches!(
+                    command,
+                    Command::Conversation(ConversationCommand::AddNote { .. })
+                        | Command::Lifecycle(LifecycleCommand::Reopen { .. })
+                );
                 prop_assert!(allowed, "{} accepted on a closed case", command.name());
             }
             CaseStatus::Open | CaseStatus::Resolved => {}
@@ -2257,9 +2299,9 @@ fn a_binding_decision_is_reopened_only_by_the_operator() {
     let mut decided = open_at_stage(Stage::Arbitration);
     decided.push((
         operator(),
-        CaseEvent::DecisionRecorded {
+        CaseEvent::Escalation(EscalationEvent::DecisionRecorded {
             decision: decision(DecisionOutcome::MerchantFavoured, refusal()),
-        },
+        }),
     ));
     for actor in [buyer(), merchant()] {
         given(decided.clone())
@@ -2286,9 +2328,9 @@ fn a_reopened_or_escalated_case_sets_its_decision_aside() {
     let mut decided = open_at_stage(Stage::Arbitration);
     decided.push((
         operator(),
-        CaseEvent::DecisionRecorded {
+        CaseEvent::Escalation(EscalationEvent::DecisionRecorded {
             decision: decision(DecisionOutcome::MerchantFavoured, refusal()),
-        },
+        }),
     ));
     let (_, reopened) = given(decided.clone())
         .when(operator(), reopen())
@@ -2299,9 +2341,9 @@ fn a_reopened_or_escalated_case_sets_its_decision_aside() {
     let mut history = decided;
     history.push((
         operator(),
-        CaseEvent::Reopened {
+        CaseEvent::Lifecycle(LifecycleEvent::Reopened {
             reason: label("nouvel élément"),
-        },
+        }),
     ));
     history.push((merchant(), resolved(simple(ResolutionKind::FullRefund))));
     let (_, state) = given(history).when(buyer(), reopen()).then_accepted();
@@ -2350,15 +2392,15 @@ fn the_deadline_follows_whose_move_it_is() {
     let mut history = open_return();
     history.push((
         merchant(),
-        CaseEvent::NoteAdded {
+        CaseEvent::Conversation(ConversationEvent::NoteAdded {
             body: body("à rappeler"),
-        },
+        }),
     ));
     history.push((
         buyer(),
-        CaseEvent::MessagePosted {
+        CaseEvent::Conversation(ConversationEvent::MessagePosted {
             body: body("Des nouvelles ?"),
-        },
+        }),
     ));
     let reminded = given(history).state().unwrap();
     assert!(reminded.last_activity_at > opened.last_activity_at);

@@ -168,7 +168,7 @@ proptest! {
     fn any_json_is_a_command_or_an_error(value in json()) {
         let _ = serde_json::from_value::<Command>(value.clone());
         let _ = serde_json::from_value::<OrderInput>(value.clone());
-        for event_type in CaseEvent::TYPES {
+        for event_type in CaseEvent::types() {
             let _ = CaseEvent::from_stored(event_type, 1, &value);
         }
     }

@@ -7,6 +7,9 @@ use amiable_domain::case::{
     ItemCondition, PolicyRef, PolicySource, ReceivedLine, RecordedEvent, ResolutionKind,
     ReturnStage, decide, ledger_entries,
 };
+use amiable_domain::case::{
+    EscalationCommand, LifecycleCommand, MoneyCommand, MoneyEvent, ReturnCommand, ReturnEvent,
+};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId};
 use amiable_domain::law::LawPack;
 use amiable_domain::law::refund::Surcharge;
@@ -90,7 +93,7 @@ fn context(order: &Order, policy: ReturnPolicy, now: Timestamp, taken: u32) -> R
 }
 
 fn open_return(line: &str, quantity: u32) -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         kind: CaseKind::Return,
         reason: ReasonCode::parse("changed_mind").unwrap(),
         items: vec![CaseItem {
@@ -102,7 +105,7 @@ fn open_return(line: &str, quantity: u32) -> Command {
         description: Body::parse("Trop grand.").unwrap(),
         stage: None,
         preferred: Some(ResolutionKind::ReturnAndRefund),
-    }
+    })
 }
 
 /// A case's log, folded as the store folds it.
@@ -207,20 +210,20 @@ fn received_return() -> Log {
     log.apply(Actor::Buyer, open_return("1", 2), now, Some(&ctx));
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         "2026-11-09T12:00:00Z",
         None,
     );
     log.apply(
         merchant(),
-        Command::ReceiveReturn {
+        Command::Returns(ReturnCommand::ReceiveReturn {
             lines: vec![ReceivedLine {
                 line_id: line("1"),
                 quantity: 2,
                 condition: ItemCondition::LikeNew,
                 note: None,
             }],
-        },
+        }),
         "2026-11-13T09:00:00Z",
         None,
     );
@@ -233,13 +236,13 @@ fn a_request_is_judged_and_records_the_policy_version_and_the_refund_deadline() 
     let now = "2026-11-09T10:00:00Z";
     let ctx = context(&log.order, ReturnPolicy::statutory(), at(now), 0);
     let events = log.apply(Actor::Buyer, open_return("1", 2), now, Some(&ctx));
-    let CaseEvent::ReturnRequested {
+    let CaseEvent::Returns(ReturnEvent::ReturnRequested {
         policy,
         lines,
         original_shipping,
         refund_due_by,
         ..
-    } = &events[1]
+    }) = &events[1]
     else {
         panic!("expected return_requested: {events:?}");
     };
@@ -304,7 +307,7 @@ fn the_policy_auto_approves_small_returns_of_unflagged_buyers() {
     let events = log.apply(Actor::Buyer, open_return("1", 1), now, Some(&ctx));
     assert!(matches!(
         &events[2],
-        CaseEvent::ReturnAuthorised { automatic: true, rma, .. } if *rma == rma_for(&case_id())
+        CaseEvent::Returns(ReturnEvent::ReturnAuthorised { automatic: true, rma, .. }) if *rma == rma_for(&case_id())
     ));
     // Two pulls (90 €) are above the 50 € ceiling: a person decides.
     let fresh = Log::new();
@@ -345,32 +348,37 @@ fn a_label_needs_an_authorised_return() {
     assert_eq!(
         log.rejected(
             merchant(),
-            Command::IssueLabel {
+            Command::Returns(ReturnCommand::IssueLabel {
                 label: label.clone()
-            },
+            }),
             now
         ),
         "label.return_not_authorised"
     );
     log.apply(
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         now,
         None,
     );
-    log.apply(merchant(), Command::IssueLabel { label }, now, None);
+    log.apply(
+        merchant(),
+        Command::Returns(ReturnCommand::IssueLabel { label }),
+        now,
+        None,
+    );
     // The label expires on its date, not before.
     assert_eq!(
         log.rejected(
             Actor::System { id: "t".into() },
-            Command::ExpireLabel,
+            Command::Returns(ReturnCommand::ExpireLabel),
             "2026-11-20T10:00:00Z"
         ),
         "label.not_expired"
     );
     log.apply(
         Actor::System { id: "t".into() },
-        Command::ExpireLabel,
+        Command::Returns(ReturnCommand::ExpireLabel),
         "2026-11-23T10:00:01Z",
         None,
     );
@@ -385,7 +393,7 @@ fn a_refund_with_inspection_deductions_is_itemised_and_resolves_partially() {
     let mut log = received_return();
     log.apply(
         merchant(),
-        Command::InspectReturn {
+        Command::Returns(ReturnCommand::InspectReturn {
             lines: vec![InspectedLine {
                 line_id: line("1"),
                 compliant: false,
@@ -394,27 +402,27 @@ fn a_refund_with_inspection_deductions_is_itemised_and_resolves_partially() {
                     amount: eur(900),
                 }],
             }],
-        },
+        }),
         "2026-11-13T10:00:00Z",
         None,
     );
     let events = log.apply(
         merchant(),
-        Command::Refund {
+        Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: Label::parse("manual").unwrap(),
             resolve: true,
-        },
+        }),
         "2026-11-14T10:00:00Z",
         None,
     );
-    let CaseEvent::RefundRecorded {
+    let CaseEvent::Money(MoneyEvent::RefundRecorded {
         amount,
         deductions,
         late,
         ..
-    } = &events[0]
+    }) = &events[0]
     else {
         panic!("{events:?}");
     };
@@ -435,18 +443,18 @@ fn a_late_refund_carries_the_l242_4_surcharge() {
     // Due Monday 23 November; paid Friday 18 December: 25 days late → 10 %.
     let events = log.apply(
         merchant(),
-        Command::Refund {
+        Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: Label::parse("manual").unwrap(),
             resolve: true,
-        },
+        }),
         "2026-12-18T10:00:00Z",
         None,
     );
-    let CaseEvent::RefundRecorded {
+    let CaseEvent::Money(MoneyEvent::RefundRecorded {
         late: Some(late), ..
-    } = &events[0]
+    }) = &events[0]
     else {
         panic!("{events:?}");
     };
@@ -465,42 +473,42 @@ fn refunds_never_exceed_what_remains_refundable() {
     let mut log = received_return();
     log.apply(
         merchant(),
-        Command::Refund {
+        Command::Money(MoneyCommand::Refund {
             amount: Some(eur(9_000)),
             deductions: Vec::new(),
             gateway: Label::parse("manual").unwrap(),
             resolve: false,
-        },
+        }),
         "2026-11-14T10:00:00Z",
         None,
     );
     // The two pulls (90 €) are all this case can give back, whatever the order still holds.
-    let over = Command::Refund {
+    let over = Command::Money(MoneyCommand::Refund {
         amount: Some(eur(1)),
         deductions: Vec::new(),
         gateway: Label::parse("manual").unwrap(),
         resolve: false,
-    };
+    });
     assert_eq!(
         log.rejected(merchant(), over, "2026-11-14T11:00:00Z"),
         "refund.exceeds_case_value"
     );
-    let foreign = Command::Refund {
+    let foreign = Command::Money(MoneyCommand::Refund {
         amount: Some(Money::new(100, Currency::parse("USD").unwrap())),
         deductions: Vec::new(),
         gateway: Label::parse("manual").unwrap(),
         resolve: false,
-    };
+    });
     assert_eq!(
         log.rejected(merchant(), foreign, "2026-11-14T11:00:00Z"),
         "money.currency_mismatch"
     );
-    let negative = Command::Refund {
+    let negative = Command::Money(MoneyCommand::Refund {
         amount: Some(eur(-5)),
         deductions: Vec::new(),
         gateway: Label::parse("manual").unwrap(),
         resolve: false,
-    };
+    });
     assert_eq!(
         log.rejected(merchant(), negative, "2026-11-14T11:00:00Z"),
         "money.not_positive"
@@ -508,10 +516,10 @@ fn refunds_never_exceed_what_remains_refundable() {
     // A failed refund releases its amount.
     log.apply(
         Actor::System { id: "gw".into() },
-        Command::FailRefund {
+        Command::Money(MoneyCommand::FailRefund {
             refund_id: 1,
             error: Label::parse("carte expirée").unwrap(),
-        },
+        }),
         "2026-11-14T12:00:00Z",
         None,
     );
@@ -524,9 +532,9 @@ fn a_buyer_cannot_cancel_once_the_goods_are_back() {
     assert_eq!(
         log.rejected(
             Actor::Buyer,
-            Command::Cancel {
+            Command::Lifecycle(LifecycleCommand::Cancel {
                 reason: Label::parse("Finalement je garde").unwrap()
-            },
+            }),
             "2026-11-13T12:00:00Z"
         ),
         "return.invalid_stage"
@@ -607,18 +615,18 @@ fn a_faulty_item_goes_back_under_the_guarantee_after_the_withdrawal_period() {
     let now = "2027-08-05T10:00:00Z";
     let ctx = context(&log.order, ReturnPolicy::statutory(), at(now), 0);
     let mut faulty = open_return("2", 1);
-    if let Command::Open { reason, .. } = &mut faulty {
+    if let Command::Lifecycle(LifecycleCommand::Open { reason, .. }) = &mut faulty {
         *reason = ReasonCode::parse("defective").unwrap();
     }
     let events = log
         .decide(&Actor::Buyer, &faulty, at(now), Some(&ctx))
         .unwrap();
-    let CaseEvent::ReturnRequested {
+    let CaseEvent::Returns(ReturnEvent::ReturnRequested {
         lines,
         return_shipping,
         refund_due_by,
         ..
-    } = &events[1]
+    }) = &events[1]
     else {
         panic!("{events:?}");
     };
@@ -654,32 +662,32 @@ fn a_refund_recorded_on_time_but_paid_late_carries_the_surcharge_from_payment() 
     // Recorded on Friday 20 November, before the deadline (Monday 23)…
     let events = log.apply(
         merchant(),
-        Command::Refund {
+        Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: Label::parse("stripe").unwrap(),
             resolve: true,
-        },
+        }),
         "2026-11-20T10:00:00Z",
         None,
     );
     assert!(matches!(
         &events[0],
-        CaseEvent::RefundRecorded { late: None, .. }
+        CaseEvent::Money(MoneyEvent::RefundRecorded { late: None, .. })
     ));
     // …paid by the gateway on Wednesday 9 December: 16 days late → 5 %.
     let events = log.apply(
         Actor::System { id: "gw".into() },
-        Command::SettleRefund {
+        Command::Money(MoneyCommand::SettleRefund {
             refund_id: 1,
             reference: Label::parse("re_123").unwrap(),
-        },
+        }),
         "2026-12-09T10:00:00Z",
         None,
     );
-    let CaseEvent::RefundSettled {
+    let CaseEvent::Money(MoneyEvent::RefundSettled {
         late: Some(late), ..
-    } = &events[0]
+    }) = &events[0]
     else {
         panic!("{events:?}");
     };
@@ -692,12 +700,12 @@ fn a_refund_recorded_on_time_but_paid_late_carries_the_surcharge_from_payment() 
 }
 
 fn refund(amount: Option<i64>, gateway: &str, resolve: bool) -> Command {
-    Command::Refund {
+    Command::Money(MoneyCommand::Refund {
         amount: amount.map(eur),
         deductions: Vec::new(),
         gateway: Label::parse(gateway).unwrap(),
         resolve,
-    }
+    })
 }
 
 #[test]
@@ -709,7 +717,7 @@ fn an_exchange_cannot_follow_money_already_given_back() {
         "2026-11-14T10:00:00Z",
         None,
     );
-    let exchange = Command::RecordExchange {
+    let exchange = Command::Money(MoneyCommand::RecordExchange {
         lines: vec![amiable_domain::case::ExchangeLine {
             line_id: line("1"),
             quantity: Quantity::new(2).unwrap(),
@@ -718,7 +726,7 @@ fn an_exchange_cannot_follow_money_already_given_back() {
             unit_price: eur(1),
         }],
         gateway: Label::parse("manual").unwrap(),
-    };
+    });
     assert_eq!(
         log.rejected(merchant(), exchange, "2026-11-14T11:00:00Z"),
         "exchange.after_money_moved"
@@ -734,10 +742,10 @@ fn a_gateway_refund_is_settled_or_failed_by_the_gateway_only_and_a_failure_keeps
         "2026-11-14T10:00:00Z",
         None,
     );
-    let settle = Command::SettleRefund {
+    let settle = Command::Money(MoneyCommand::SettleRefund {
         refund_id: 1,
         reference: Label::parse("à la main").unwrap(),
-    };
+    });
     assert_eq!(
         log.rejected(merchant(), settle, "2026-11-14T11:00:00Z"),
         "refund.gateway_owned"
@@ -746,10 +754,10 @@ fn a_gateway_refund_is_settled_or_failed_by_the_gateway_only_and_a_failure_keeps
         Actor::System {
             id: "gateway:stripe".into(),
         },
-        Command::FailRefund {
+        Command::Money(MoneyCommand::FailRefund {
             refund_id: 1,
             error: Label::parse("carte expirée").unwrap(),
-        },
+        }),
         "2026-11-14T12:00:00Z",
         None,
     );
@@ -779,16 +787,16 @@ fn an_offer_accepted_before_authorisation_is_paid_as_agreed() {
     terms.amount = Some(eur(3000));
     log.apply(
         merchant(),
-        Command::ProposeOffer {
+        Command::Escalation(EscalationCommand::ProposeOffer {
             terms,
             message: None,
-        },
+        }),
         "2026-11-09T11:00:00Z",
         None,
     );
     log.apply(
         Actor::Buyer,
-        Command::AcceptOffer { offer_id: 1 },
+        Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
         "2026-11-09T12:00:00Z",
         None,
     );
@@ -818,9 +826,9 @@ fn a_return_is_refused_through_its_own_command_and_not_after_money_moved() {
     assert_eq!(
         log.rejected(
             merchant(),
-            Command::Resolve {
+            Command::Lifecycle(LifecycleCommand::Resolve {
                 resolution: refusal
-            },
+            }),
             "2026-11-13T10:00:00Z"
         ),
         "resolution.use_refuse_return"
@@ -834,9 +842,9 @@ fn a_return_is_refused_through_its_own_command_and_not_after_money_moved() {
     assert_eq!(
         log.rejected(
             merchant(),
-            Command::RefuseReturn {
+            Command::Returns(ReturnCommand::RefuseReturn {
                 ground: Label::parse("Article porté").unwrap()
-            },
+            }),
             "2026-11-13T12:00:00Z"
         ),
         "case.money_moved"

@@ -3,8 +3,10 @@
 
 use crate::AppState;
 use crate::problem::Problem;
+use amiable_domain::case::ReturnCommand;
 use amiable_domain::case::{Actor, AttachmentRef, CaseState, Command, ReturnLabel};
 use amiable_domain::contact::PostalAddress;
+use amiable_domain::law::LawPack;
 use amiable_domain::order::Order;
 use amiable_domain::text::Label;
 use amiable_labels::carrier::ReturnShipmentRequest;
@@ -73,16 +75,12 @@ fn language(order: &Order) -> Language {
     }
 }
 
-fn date_text(at: Timestamp, language: Language) -> String {
-    let date = crate::labels::paris_date(at);
+fn date_text(law: &LawPack, at: Timestamp, language: Language) -> String {
+    let date = law.date_of(at);
     match language {
         Language::Fr => date.strftime("%d/%m/%Y").to_string(),
         Language::En => date.strftime("%Y-%m-%d").to_string(),
     }
-}
-
-pub(crate) fn paris_date(at: Timestamp) -> jiff::civil::Date {
-    amiable_store::law().date_of(at)
 }
 
 /// The label's content, from the case as recorded.
@@ -92,6 +90,7 @@ fn spec(
     order: &Order,
     to: Address,
     label: &ReturnLabel,
+    law: &LawPack,
 ) -> LabelSpec {
     let progress = case.returns.as_ref();
     let language = language(order);
@@ -128,8 +127,8 @@ fn spec(
         weight_grams: label.weight_grams,
         parcel_count: label.parcel_count,
         order_reference: order.external_id.to_string(),
-        issued_on: date_text(label.issued_at, language),
-        expires_on: date_text(label.expires_at, language),
+        issued_on: date_text(law, label.issued_at, language),
+        expires_on: date_text(law, label.expires_at, language),
         items,
         qr_payload,
         language,
@@ -253,7 +252,8 @@ pub async fn issue(
         parcel_count,
         weight_grams,
     };
-    let pdf = amiable_labels::render(&spec(state, case, &order, to, &label), PageSize::A6)
+    let law = state.store().rules_pack(case.operator_id).await?;
+    let pdf = amiable_labels::render(&spec(state, case, &order, to, &label, law), PageSize::A6)
         .map_err(render_problem)?;
     let blob = state.inner.blobs.put(&pdf).await.map_err(|error| {
         tracing::error!(%error, "cannot store a label");
@@ -264,7 +264,7 @@ pub async fn issue(
     let request = CommandRequest {
         case_id: case.case_id,
         expected_version: Some(case.version),
-        command: Command::IssueLabel { label },
+        command: Command::Returns(ReturnCommand::IssueLabel { label }),
         actor,
         order_id: None,
         at: None,
@@ -289,5 +289,7 @@ pub async fn render(
         .ok_or_else(|| Problem::not_found("order"))?
         .order;
     let to = return_address(state, case).await?;
-    amiable_labels::render(&spec(state, case, &order, to, &label), size).map_err(render_problem)
+    let law = state.store().rules_pack(case.operator_id).await?;
+    amiable_labels::render(&spec(state, case, &order, to, &label, law), size)
+        .map_err(render_problem)
 }

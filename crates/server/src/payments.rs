@@ -11,6 +11,7 @@
 //! amiable (back office of the PSP, bank transfer) and amiable records it. A
 //! PayPal or Stripe gateway implements the same trait (issue 8).
 
+use amiable_domain::case::MoneyCommand;
 use amiable_domain::case::{Actor, CaseState, Command, RefundStatus};
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::Money;
@@ -135,14 +136,14 @@ pub async fn execute_pending(
             .await
             .map_err(|e| e.to_string())?;
         let command = match outcome {
-            GatewayOutcome::Settled { reference } => Command::SettleRefund {
+            GatewayOutcome::Settled { reference } => Command::Money(MoneyCommand::SettleRefund {
                 refund_id: refund.refund_id,
                 reference: label(&reference),
-            },
-            GatewayOutcome::Failed { error } => Command::FailRefund {
+            }),
+            GatewayOutcome::Failed { error } => Command::Money(MoneyCommand::FailRefund {
                 refund_id: refund.refund_id,
                 error: label(&error),
-            },
+            }),
         };
         let request = CommandRequest {
             case_id: state.case_id,

@@ -9,6 +9,7 @@ use amiable_domain::case::automation::{
     auto_close,
 };
 use amiable_domain::case::{Actor, CaseStatus, Command, ReminderTopic, ReturnStage};
+use amiable_domain::case::{LifecycleCommand, MoneyCommand, ReturnCommand};
 use amiable_domain::ids::CaseId;
 use amiable_store::{CommandError, CommandRequest, Job, JobFailure, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -200,7 +201,7 @@ async fn expire_label(store: &Store, job: &Job, now: Timestamp) -> Result<JobOut
         store,
         case_id,
         record.state.version,
-        Command::ExpireLabel,
+        Command::Returns(ReturnCommand::ExpireLabel),
         LABEL_EXPIRY_JOB,
     )
     .await
@@ -236,7 +237,10 @@ async fn refund_deadline(store: &Store, job: &Job, now: Timestamp) -> Result<Job
     if topic == ReminderTopic::RefundOverdue
         && let (Some(due_by), Some(back)) = (progress.refund_due_by, progress.goods_back_or_sent())
     {
-        let law = amiable_store::law();
+        let law = store
+            .rules_pack(state.operator_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let effective = due_by.max(law.date_of(back));
         if law.date_of(now) <= effective {
             let next = effective
@@ -252,7 +256,7 @@ async fn refund_deadline(store: &Store, job: &Job, now: Timestamp) -> Result<Job
         store,
         case_id,
         state.version,
-        Command::SendReminder { topic },
+        Command::Money(MoneyCommand::SendReminder { topic }),
         REFUND_DEADLINE_JOB,
     )
     .await
@@ -307,7 +311,7 @@ async fn auto_close_case(store: &Store, job: &Job, now: Timestamp) -> Result<Job
             let request = CommandRequest {
                 case_id,
                 expected_version: Some(record.state.version),
-                command: Command::Close,
+                command: Command::Lifecycle(LifecycleCommand::Close),
                 actor: Actor::System {
                     id: AUTO_CLOSE_JOB.into(),
                 },

@@ -7,6 +7,7 @@
 mod common;
 
 use amiable_domain::case::{Actor, Command};
+use amiable_domain::case::{EscalationCommand, MoneyCommand, ReturnCommand};
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::{Currency, Money};
 use amiable_domain::text::Label;
@@ -1018,7 +1019,7 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
         store_command(
             world,
             &case_id,
-            Command::AuthoriseReturn { returnless: false },
+            Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         )
         .await;
     }
@@ -1039,10 +1040,10 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
         store_command(
             world,
             &case_id,
-            Command::ProposeOffer {
+            Command::Escalation(EscalationCommand::ProposeOffer {
                 terms: serde_json::from_value(terms).unwrap(),
                 message: None,
-            },
+            }),
         )
         .await;
         let reply = world
@@ -1058,12 +1059,12 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
         store_command(
             world,
             &case_id,
-            Command::Refund {
+            Command::Money(MoneyCommand::Refund {
                 amount: Some(Money::new(4500, Currency::EUR)),
                 deductions: Vec::new(),
                 gateway: Label::parse("manual").unwrap(),
                 resolve: false,
-            },
+            }),
         )
         .await;
     }

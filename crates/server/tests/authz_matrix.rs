@@ -11,6 +11,9 @@ mod common;
 use amiable_domain::case::{
     Actor, AttachmentRef, CaseKind, Command, Resolution, ResolutionKind, ReturnLabel, Stage,
 };
+use amiable_domain::case::{
+    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::reason::ReasonCode;
 use amiable_domain::text::{Body, Label};
@@ -231,7 +234,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
         .execute(CommandRequest {
             case_id,
             expected_version: Some(0),
-            command: Command::Open {
+            command: Command::Lifecycle(LifecycleCommand::Open {
                 preferred: None,
                 kind: CaseKind::Return,
                 reason: ReasonCode::parse("changed_mind").unwrap(),
@@ -239,7 +242,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
                 claimed: None,
                 description: Body::parse("Trop petit.").unwrap(),
                 stage: None,
-            },
+            }),
             actor: Actor::OperatorUser {
                 id: "fixture".into(),
             },
@@ -257,7 +260,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
         world,
         &case_id,
         merchant(),
-        Command::AuthoriseReturn { returnless: false },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
     )
     .await;
     let next = match at {
@@ -265,7 +268,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
         ReturnAt::Labelled => {
             let blob = world.state.inner.blobs.put(&png()).await.unwrap();
             let now = Timestamp::now();
-            Some(Command::IssueLabel {
+            Some(Command::Returns(ReturnCommand::IssueLabel {
                 label: ReturnLabel {
                     carrier: label("Colissimo"),
                     tracking_number: label("8R00000001"),
@@ -280,20 +283,20 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
                     parcel_count: 1,
                     weight_grams: 1000,
                 },
-            })
+            }))
         }
-        ReturnAt::Received => Some(Command::ReceiveReturn {
+        ReturnAt::Received => Some(Command::Returns(ReturnCommand::ReceiveReturn {
             lines: serde_json::from_value(
                 json!([{"line_id": "1", "quantity": 1, "condition": "new"}]),
             )
             .unwrap(),
-        }),
-        ReturnAt::RefundPending => Some(Command::Refund {
+        })),
+        ReturnAt::RefundPending => Some(Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: label("manual"),
             resolve: false,
-        }),
+        })),
         ReturnAt::CreditAgreed | ReturnAt::ExchangeAgreed => {
             let terms = if at == ReturnAt::CreditAgreed {
                 json!({"kind": "store_credit", "amount": {"amount_minor": 4500, "currency": "EUR"}})
@@ -304,13 +307,15 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
                 world,
                 &case_id,
                 merchant(),
-                Command::ProposeOffer {
+                Command::Escalation(EscalationCommand::ProposeOffer {
                     terms: serde_json::from_value(terms).unwrap(),
                     message: None,
-                },
+                }),
             )
             .await;
-            Some(Command::AcceptOffer { offer_id: 1 })
+            Some(Command::Escalation(EscalationCommand::AcceptOffer {
+                offer_id: 1,
+            }))
         }
     };
     let actor = match at {
@@ -449,7 +454,7 @@ async fn prepare(
                 world,
                 &case_id,
                 Actor::MerchantUser { id: "m".into() },
-                Command::AttachFile {
+                Command::Conversation(ConversationCommand::AttachFile {
                     attachment: amiable_domain::case::AttachmentRef {
                         sha256: blob.sha256.clone(),
                         filename: label("photo.png"),
@@ -457,7 +462,7 @@ async fn prepare(
                         size_bytes: blob.size_bytes,
                     },
                     visibility: amiable_domain::case::Visibility::Public,
-                },
+                }),
             )
             .await;
             plain(format!("/cases/{case_id}/attachments/{}", blob.sha256))
@@ -470,10 +475,10 @@ async fn prepare(
                     world,
                     &case_id,
                     Actor::Buyer,
-                    Command::Escalate {
+                    Command::Escalation(EscalationCommand::Escalate {
                         to: None,
                         reason: label("médiation"),
-                    },
+                    }),
                 )
                 .await;
             }
@@ -495,10 +500,10 @@ async fn prepare(
                 world,
                 &case_id,
                 by,
-                Command::ProposeOffer {
+                Command::Escalation(EscalationCommand::ProposeOffer {
                     terms: Resolution::simple(ResolutionKind::Replacement),
                     message: None,
-                },
+                }),
             )
             .await;
             let verb = if path.ends_with("accept") {
@@ -518,10 +523,10 @@ async fn prepare(
                 world,
                 &case_id,
                 Actor::OperatorUser { id: "o".into() },
-                Command::Escalate {
+                Command::Escalation(EscalationCommand::Escalate {
                     to: Some(Stage::Arbitration),
                     reason: label("arbitrage"),
-                },
+                }),
             )
             .await;
             with(
@@ -547,9 +552,9 @@ async fn prepare(
                 world,
                 &case_id,
                 Actor::MerchantUser { id: "m".into() },
-                Command::Resolve {
+                Command::Lifecycle(LifecycleCommand::Resolve {
                     resolution: Resolution::simple(ResolutionKind::Replacement),
-                },
+                }),
             )
             .await;
             if path.ends_with("reopen") {

@@ -5,6 +5,7 @@
 mod common;
 
 use amiable_domain::case::{Actor, CaseKind, Command, Resolution, ResolutionKind, Stage};
+use amiable_domain::case::{EscalationCommand, LifecycleCommand};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::reason::ReasonCode;
 use amiable_domain::text::{Body, Label};
@@ -164,7 +165,7 @@ async fn fixture(world: &World) -> Fixture {
             "negotiation"
         };
         let items = serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap();
-        let open = Command::Open {
+        let open = Command::Lifecycle(LifecycleCommand::Open {
             preferred: None,
             kind: CaseKind::parse(kind).unwrap(),
             reason: ReasonCode::parse(reason).unwrap(),
@@ -172,7 +173,7 @@ async fn fixture(world: &World) -> Fixture {
             claimed: None,
             description: Body::parse("Un problème avec la commande.").unwrap(),
             stage: Stage::parse(stage),
-        };
+        });
         run(
             world,
             case_id,
@@ -182,8 +183,10 @@ async fn fixture(world: &World) -> Fixture {
             at,
         )
         .await;
-        let resolve = || Command::Resolve {
-            resolution: Resolution::simple(ResolutionKind::Replacement),
+        let resolve = || {
+            Command::Lifecycle(LifecycleCommand::Resolve {
+                resolution: Resolution::simple(ResolutionKind::Replacement),
+            })
         };
         let status = match i % 5 {
             1 => {
@@ -192,13 +195,21 @@ async fn fixture(world: &World) -> Fixture {
             }
             2 => {
                 run(world, case_id, &operator, resolve(), None, at).await;
-                run(world, case_id, &operator, Command::Close, None, at).await;
+                run(
+                    world,
+                    case_id,
+                    &operator,
+                    Command::Lifecycle(LifecycleCommand::Close),
+                    None,
+                    at,
+                )
+                .await;
                 "closed"
             }
             3 => {
-                let cancel = Command::Cancel {
+                let cancel = Command::Lifecycle(LifecycleCommand::Cancel {
                     reason: label("doublon"),
-                };
+                });
                 run(world, case_id, &operator, cancel, None, at).await;
                 "cancelled"
             }
@@ -208,10 +219,10 @@ async fn fixture(world: &World) -> Fixture {
                 } else {
                     Stage::Mediation
                 };
-                let escalate = Command::Escalate {
+                let escalate = Command::Escalation(EscalationCommand::Escalate {
                     to: Some(to),
                     reason: label("sans réponse"),
-                };
+                });
                 run(world, case_id, &operator, escalate, None, at).await;
                 stage = to.code();
                 "open"

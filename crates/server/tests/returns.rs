@@ -2215,7 +2215,7 @@ async fn an_undercutting_policy_is_refused_with_the_documented_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eligibility_names_the_statute_or_the_policy() {
     for world in worlds().await {
-        let law = amiable_store::law();
+        let law = amiable_domain::law::LawPack::france();
         // Under the law alone (the other merchant has no policy).
         let statutory = world.order_at(world.other_merchant_id, "ELIG-LAW").await;
         let answer = eligibility(&world, &statutory, &Who::OperatorAdmin).await;

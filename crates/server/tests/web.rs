@@ -4,6 +4,7 @@
 
 mod common;
 
+use amiable_domain::case::ConversationEvent;
 use common::{PASSWORD, Who, World, png, worlds};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -528,9 +529,9 @@ async fn a_return_with_photos_through_the_portal_and_its_refusals() {
         let sha = timeline
             .iter()
             .find_map(|e| match &e.event {
-                amiable_domain::case::CaseEvent::AttachmentAdded { attachment, .. } => {
-                    Some(attachment.sha256.clone())
-                }
+                amiable_domain::case::CaseEvent::Conversation(
+                    ConversationEvent::AttachmentAdded { attachment, .. },
+                ) => Some(attachment.sha256.clone()),
                 _ => None,
             })
             .expect("the photo is on the timeline");
@@ -1568,7 +1569,9 @@ async fn a_double_submission_attaches_its_photos_once() {
             .filter(|e| {
                 matches!(
                     e.event,
-                    amiable_domain::case::CaseEvent::AttachmentAdded { .. }
+                    amiable_domain::case::CaseEvent::Conversation(
+                        ConversationEvent::AttachmentAdded { .. }
+                    )
                 )
             })
             .count();

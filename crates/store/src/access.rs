@@ -143,7 +143,7 @@ impl Store {
 
     pub async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM users WHERE id = $1")
+            sqlx::query("SELECT id, operator_id, merchant_id, email, name, role, locale, password_hash, created_at, disabled_at FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -156,7 +156,7 @@ impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let email = email.trim().to_lowercase();
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM users WHERE email = $1")
+            sqlx::query("SELECT id, operator_id, merchant_id, email, name, role, locale, password_hash, created_at, disabled_at FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(pool)
                 .await?
@@ -174,7 +174,7 @@ impl Store {
     ) -> Result<Vec<User>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query(
-                "SELECT * FROM users WHERE operator_id = $1 AND ($2 IS NULL OR merchant_id = $2) ORDER BY email",
+                "SELECT id, operator_id, merchant_id, email, name, role, locale, password_hash, created_at, disabled_at FROM users WHERE operator_id = $1 AND ($2 IS NULL OR merchant_id = $2) ORDER BY email",
             )
             .bind(operator_id.to_string())
             .bind(merchant_id.map(|m| m.to_string()))
@@ -213,7 +213,7 @@ impl Store {
         let now = crate::to_micros(Timestamp::now());
         let row = with_pool!(&self.db, pool => {
             sqlx::query(
-                "SELECT s.token_hash, s.csrf_token, s.expires_at, u.*
+                "SELECT s.token_hash, s.csrf_token, s.expires_at, u.id, u.operator_id, u.merchant_id, u.email, u.name, u.role, u.locale, u.password_hash, u.created_at, u.disabled_at
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
             )
@@ -280,7 +280,7 @@ impl Store {
 
     pub async fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM api_keys WHERE id = $1")
+            sqlx::query("SELECT id, operator_id, merchant_id, name, secret_hash, created_by, created_at, revoked_at FROM api_keys WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -298,7 +298,7 @@ impl Store {
     ) -> Result<Vec<ApiKey>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query(
-                "SELECT * FROM api_keys WHERE operator_id = $1 AND ($2 IS NULL OR merchant_id = $2)
+                "SELECT id, operator_id, merchant_id, name, secret_hash, created_by, created_at, revoked_at FROM api_keys WHERE operator_id = $1 AND ($2 IS NULL OR merchant_id = $2)
                  ORDER BY created_at DESC, id",
             )
             .bind(operator_id.to_string())

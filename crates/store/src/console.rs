@@ -66,7 +66,7 @@ fn median(mut values: Vec<i64>) -> Option<i64> {
 impl Store {
     pub async fn saved_views(&self, user_id: &str) -> Result<Vec<SavedView>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM saved_views WHERE user_id = $1 ORDER BY created_at, id")
+            sqlx::query("SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 ORDER BY created_at, id")
                 .bind(user_id)
                 .fetch_all(pool)
                 .await?

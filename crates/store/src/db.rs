@@ -192,6 +192,8 @@ pub struct Store {
     pub(crate) writer: Arc<Writer>,
     pub(crate) automation: Automation,
     pub(crate) events_appended: Arc<std::sync::atomic::AtomicU64>,
+    /// Each operator's rules pack, shared with the writer lanes.
+    pub(crate) packs: Arc<crate::writer::RulesPacks>,
 }
 
 struct Migration {
@@ -238,6 +240,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "console",
         sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
         postgres: include_str!("../migrations/postgres/0006_console.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "rules_and_snapshots",
+        sqlite: include_str!("../migrations/sqlite/0007_rules_and_snapshots.sql"),
+        postgres: include_str!("../migrations/postgres/0007_rules_and_snapshots.sql"),
     },
 ];
 
@@ -313,12 +321,14 @@ impl Store {
         if config.migrate {
             migrate(&db).await?;
         }
-        let writer = Writer::start(db.clone(), config.automation);
+        let packs = Arc::new(crate::writer::RulesPacks::default());
+        let writer = Writer::start(db.clone(), config.automation, packs.clone());
         Ok(Store {
             db,
             writer: Arc::new(writer),
             automation: config.automation,
             events_appended: Arc::default(),
+            packs,
         })
     }
 

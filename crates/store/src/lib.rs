@@ -17,6 +17,7 @@ mod jobs;
 mod orders;
 mod returns;
 mod rows;
+mod snapshot;
 mod tenants;
 pub mod testing;
 mod writer;
@@ -38,8 +39,3 @@ pub use writer::{CommandOutcome, CommandRequest};
 
 /// Microseconds since the epoch: how instants are stored.
 pub(crate) use amiable_domain::timeline::{from_micros, to_micros};
-
-/// The rules pack the store decides under (France, Europe/Paris).
-pub fn law() -> &'static amiable_domain::law::LawPack {
-    &writer::LAW
-}

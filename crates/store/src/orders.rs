@@ -97,7 +97,7 @@ impl Store {
 
     pub async fn order(&self, id: OrderId) -> Result<Option<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM orders WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
+            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
                 .map(|row| summary_from(&row)).transpose()
         })
     }
@@ -108,7 +108,7 @@ impl Store {
         external_id: &ExternalId,
     ) -> Result<Option<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM orders WHERE merchant_id = $1 AND external_id = $2")
+            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE merchant_id = $1 AND external_id = $2")
                 .bind(merchant_id.to_string()).bind(external_id.as_str()).fetch_optional(pool).await?
                 .map(|row| summary_from(&row)).transpose()
         })
@@ -122,7 +122,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM orders WHERE merchant_id = $1 ORDER BY placed_at DESC, id LIMIT $2")
+            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE merchant_id = $1 ORDER BY placed_at DESC, id LIMIT $2")
                 .bind(merchant_id.to_string()).bind(limit).fetch_all(pool).await?
                 .iter().map(summary_from).collect()
         })
@@ -135,7 +135,7 @@ impl Store {
         external_id: &str,
     ) -> Result<Vec<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM orders WHERE operator_id = $1 AND external_id = $2 ORDER BY id")
+            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE operator_id = $1 AND external_id = $2 ORDER BY id")
                 .bind(operator_id.to_string()).bind(external_id).fetch_all(pool).await?
                 .iter().map(summary_from).collect()
         })
@@ -144,7 +144,7 @@ impl Store {
     /// One page of orders, newest first.
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            let mut query = sqlx::QueryBuilder::new("SELECT * FROM orders WHERE operator_id = ");
+            let mut query = sqlx::QueryBuilder::new("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE operator_id = ");
             query.push_bind(filter.operator_id.to_string());
             if let Some(id) = filter.merchant_id {
                 query.push(" AND merchant_id = ").push_bind(id.to_string());

@@ -183,8 +183,8 @@ pub(crate) async fn return_context(
         &law.zone,
         &law.calendar,
     );
-    let rows: Vec<(String, String)> = with_tx!(tx, conn => {
-        sqlx::query_as("SELECT id, state FROM cases WHERE order_id = $1 AND kind = 'return' AND status <> 'cancelled' AND id <> $2")
+    let rows: Vec<(String, String, i64)> = with_tx!(tx, conn => {
+        sqlx::query_as("SELECT id, state, snapshot_version FROM cases WHERE order_id = $1 AND kind = 'return' AND status <> 'cancelled' AND id <> $2")
             .bind(order.id.to_string())
             .bind(case_id.to_string())
             .fetch_all(&mut *conn)
@@ -192,11 +192,11 @@ pub(crate) async fn return_context(
     });
     let in_batch = |id: &CaseId| batch.states.iter().any(|s| s.case_id == *id);
     let mut states = Vec::new();
-    for (id, text) in rows {
+    for (id, text, snapshot_version) in rows {
         let id = CaseId::parse(&id).map_err(StoreError::corrupt)?;
         // The batch's view of a case it changed is newer than the database's.
         if !in_batch(&id) {
-            states.push(parse_json::<CaseState>(&text, "case state")?);
+            states.push(crate::snapshot::read_in(tx, id, &text, snapshot_version).await?);
         }
     }
     states.extend(

@@ -14,6 +14,8 @@ pub struct Operator {
     pub slug: Slug,
     pub name: String,
     pub settings: Value,
+    /// The code of the rules pack its cases are decided under (`fr`), set at creation.
+    pub rules_pack: String,
     pub created_at: Timestamp,
 }
 
@@ -33,6 +35,7 @@ fn operator_from(row: &impl RowExt) -> Result<Operator, StoreError> {
         slug: Slug::parse(&row.text("slug")?).map_err(StoreError::corrupt)?,
         name: row.text("name")?,
         settings: parse_json(&row.text("settings")?, "operator settings")?,
+        rules_pack: row.text("rules_pack")?,
         created_at: instant(row.int("created_at")?)?,
     })
 }
@@ -59,6 +62,7 @@ fn duplicate_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 }
 
 impl Store {
+    /// Creates an operator under the French rules pack.
     pub async fn create_operator(
         &self,
         id: OperatorId,
@@ -66,13 +70,42 @@ impl Store {
         name: &str,
         settings: &Value,
     ) -> Result<Operator, StoreError> {
+        self.create_operator_under(id, slug, name, settings, "fr")
+            .await
+    }
+
+    /// Creates an operator whose cases are decided under `rules_pack` (a code of
+    /// `amiable_domain::law::RULES_PACKS`); it never changes afterwards.
+    pub async fn create_operator_under(
+        &self,
+        id: OperatorId,
+        slug: &Slug,
+        name: &str,
+        settings: &Value,
+        rules_pack: &str,
+    ) -> Result<Operator, StoreError> {
+        let rules_pack = rules_pack.to_ascii_lowercase();
+        if amiable_domain::law::LawPack::by_code(&rules_pack).is_none() {
+            return Err(StoreError::Invalid(
+                amiable_domain::validation::FieldError::new(
+                    "rules_pack",
+                    "operator.unknown_rules_pack",
+                    format!(
+                        "unknown rules pack; known: {}",
+                        amiable_domain::law::RULES_PACKS.join(", ")
+                    ),
+                )
+                .into(),
+            ));
+        }
         let now = Timestamp::now();
         with_pool!(&self.db, pool => {
-            sqlx::query("INSERT INTO operators (id, slug, name, settings, created_at) VALUES ($1, $2, $3, $4, $5)")
+            sqlx::query("INSERT INTO operators (id, slug, name, settings, rules_pack, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id.to_string())
                 .bind(slug.as_str())
                 .bind(name)
                 .bind(settings.to_string())
+                .bind(&rules_pack)
                 .bind(crate::to_micros(now))
                 .execute(pool)
                 .await
@@ -86,21 +119,21 @@ impl Store {
 
     pub async fn operator(&self, id: OperatorId) -> Result<Option<Operator>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM operators WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
+            sqlx::query("SELECT id, slug, name, settings, rules_pack, created_at FROM operators WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
                 .map(|row| operator_from(&row)).transpose()
         })
     }
 
     pub async fn operator_by_slug(&self, slug: &str) -> Result<Option<Operator>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM operators WHERE slug = $1").bind(slug).fetch_optional(pool).await?
+            sqlx::query("SELECT id, slug, name, settings, rules_pack, created_at FROM operators WHERE slug = $1").bind(slug).fetch_optional(pool).await?
                 .map(|row| operator_from(&row)).transpose()
         })
     }
 
     pub async fn operators(&self) -> Result<Vec<Operator>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM operators ORDER BY slug").fetch_all(pool).await?
+            sqlx::query("SELECT id, slug, name, settings, rules_pack, created_at FROM operators ORDER BY slug").fetch_all(pool).await?
                 .iter().map(operator_from).collect()
         })
     }
@@ -137,7 +170,7 @@ impl Store {
 
     pub async fn merchant(&self, id: MerchantId) -> Result<Option<Merchant>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM merchants WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
+            sqlx::query("SELECT id, operator_id, slug, name, settings, created_at FROM merchants WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await?
                 .map(|row| merchant_from(&row)).transpose()
         })
     }
@@ -148,7 +181,7 @@ impl Store {
         slug: &str,
     ) -> Result<Option<Merchant>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM merchants WHERE operator_id = $1 AND slug = $2")
+            sqlx::query("SELECT id, operator_id, slug, name, settings, created_at FROM merchants WHERE operator_id = $1 AND slug = $2")
                 .bind(operator_id.to_string()).bind(slug).fetch_optional(pool).await?
                 .map(|row| merchant_from(&row)).transpose()
         })
@@ -156,7 +189,7 @@ impl Store {
 
     pub async fn merchants(&self, operator_id: OperatorId) -> Result<Vec<Merchant>, StoreError> {
         with_pool!(&self.db, pool => {
-            sqlx::query("SELECT * FROM merchants WHERE operator_id = $1 ORDER BY slug")
+            sqlx::query("SELECT id, operator_id, slug, name, settings, created_at FROM merchants WHERE operator_id = $1 ORDER BY slug")
                 .bind(operator_id.to_string()).fetch_all(pool).await?
                 .iter().map(merchant_from).collect()
         })

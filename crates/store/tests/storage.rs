@@ -6,6 +6,7 @@ mod fixtures;
 use amiable_domain::case::{
     CaseKind, CaseStatus, Command, Resolution, ResolutionKind, automation::AUTO_CLOSE_JOB,
 };
+use amiable_domain::case::{EscalationCommand, LifecycleCommand};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_store::testing::test_stores;
 use amiable_store::{Backend, CaseFilter, CommandError, StoreError};
@@ -117,10 +118,10 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
             .await
             .unwrap();
         assert_eq!(reply.version, 2);
-        let offer = Command::ProposeOffer {
+        let offer = Command::Escalation(EscalationCommand::ProposeOffer {
             terms: Resolution::simple(ResolutionKind::ReturnAndRefund),
             message: None,
-        };
+        });
         store
             .execute(request(case_id, Some(2), offer, merchant()))
             .await
@@ -129,7 +130,7 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
             .execute(request(
                 case_id,
                 Some(3),
-                Command::AcceptOffer { offer_id: 1 },
+                Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
                 amiable_domain::case::Actor::Buyer,
             ))
             .await
@@ -216,7 +217,12 @@ async fn stale_versions_conflict_and_rejections_write_nothing() {
         );
 
         let rejected = store
-            .execute(request(case_id, Some(2), Command::Close, merchant()))
+            .execute(request(
+                case_id,
+                Some(2),
+                Command::Lifecycle(LifecycleCommand::Close),
+                merchant(),
+            ))
             .await;
         match rejected {
             Err(CommandError::Rejected(rejection)) => {
@@ -489,18 +495,23 @@ async fn resolving_and_closing_keep_the_order_summary_right() {
             .execute(request(
                 a,
                 Some(1),
-                Command::Resolve { resolution: refund },
+                Command::Lifecycle(LifecycleCommand::Resolve { resolution: refund }),
                 merchant(),
             ))
             .await
             .unwrap();
         store
-            .execute(request(a, Some(2), Command::Close, merchant()))
+            .execute(request(
+                a,
+                Some(2),
+                Command::Lifecycle(LifecycleCommand::Close),
+                merchant(),
+            ))
             .await
             .unwrap();
-        let reopen = Command::Reopen {
+        let reopen = Command::Lifecycle(LifecycleCommand::Reopen {
             reason: amiable_domain::text::Label::parse("Colis revenu abîmé").unwrap(),
-        };
+        });
         store
             .execute(request(
                 a,
@@ -510,9 +521,9 @@ async fn resolving_and_closing_keep_the_order_summary_right() {
             ))
             .await
             .unwrap();
-        let cancel = Command::Cancel {
+        let cancel = Command::Lifecycle(LifecycleCommand::Cancel {
             reason: amiable_domain::text::Label::parse("Doublon").unwrap(),
-        };
+        });
         store
             .execute(request(b, Some(1), cancel, merchant()))
             .await
@@ -598,5 +609,104 @@ async fn a_failing_command_does_not_sink_its_batch() {
             ))
             .await;
         assert!(after.is_ok(), "{after:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_or_unreadable_snapshot_is_rebuilt_from_the_log() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let tenant = tenant(store).await;
+        let order_id = order(store, &tenant, "CMD-1").await;
+        let stale = open_case(store, order_id).await.case_id;
+        let broken = open_case(store, order_id).await.case_id;
+        for case_id in [stale, broken] {
+            store
+                .execute(request(case_id, Some(1), message("Bonjour"), merchant()))
+                .await
+                .unwrap();
+        }
+        let expected = store.case(stale).await.unwrap().unwrap().state;
+        // A snapshot written under an older shape, and one that no longer reads.
+        store
+            .raw_execute(format!(
+                "UPDATE cases SET snapshot_version = 0 WHERE id = '{stale}'"
+            ))
+            .await
+            .unwrap();
+        store
+            .raw_execute(format!(
+                "UPDATE cases SET state = '{{\"not\": \"a state\"}}' WHERE id = '{broken}'"
+            ))
+            .await
+            .unwrap();
+        // Reads rebuild them from the log instead of failing.
+        assert_eq!(
+            store.case(stale).await.unwrap().unwrap().state,
+            expected,
+            "{}",
+            t.name
+        );
+        let rebuilt = store.case(broken).await.unwrap().unwrap().state;
+        assert_eq!((rebuilt.version, rebuilt.public_messages), (2, 1));
+        // For verify, an older snapshot is no break (it is rebuilt on use); an unreadable
+        // one is reported — amiable never writes one, so someone edited the row.
+        let report = store.verify().await.unwrap();
+        assert_eq!(
+            report.problems.len(),
+            1,
+            "{}: {:?}",
+            t.name,
+            report.problems
+        );
+        assert_eq!(report.problems[0].case_id, broken.to_string());
+
+        // A writer that has never seen the cases (a restart) rebuilds them too, and the
+        // next command writes the snapshot back in the current shape.
+        let reopened = amiable_store::Store::connect(&t.config).await.unwrap();
+        for case_id in [stale, broken] {
+            let outcome = reopened
+                .execute(request(case_id, Some(2), message("Merci"), merchant()))
+                .await
+                .unwrap();
+            assert_eq!(outcome.state.public_messages, 2, "{}", t.name);
+        }
+        // The rewritten snapshots read as is, and equal the replay.
+        let report = reopened.verify().await.unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "{}: {:?}",
+            t.name,
+            report.problems
+        );
+        reopened.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_operator_decides_under_its_own_rules_pack() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let tenant = tenant(store).await;
+        let law = store.rules_pack(tenant.operator_id).await.unwrap();
+        assert_eq!(law.zone.iana_name(), Some("Europe/Paris"), "{}", t.name);
+        let operator = store.operator(tenant.operator_id).await.unwrap().unwrap();
+        assert_eq!(operator.rules_pack, "fr");
+        // Only a pack this build knows can be named.
+        let refused = store
+            .create_operator_under(
+                amiable_domain::ids::OperatorId::from_bytes(random_bytes()),
+                &amiable_domain::ids::Slug::parse("ailleurs").unwrap(),
+                "Ailleurs",
+                &serde_json::json!({}),
+                "xx",
+            )
+            .await;
+        match refused {
+            Err(StoreError::Invalid(errors)) => {
+                assert_eq!(errors.0[0].code, "operator.unknown_rules_pack")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

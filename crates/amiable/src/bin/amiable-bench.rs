@@ -14,6 +14,7 @@
 //! what the store itself sustains.
 
 use amiable_domain::case::{Actor, CaseItem, CaseKind, CaseState, Command, RecordedEvent};
+use amiable_domain::case::{ConversationCommand, LifecycleCommand, MoneyCommand, ReturnCommand};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId, Slug};
 use amiable_domain::order::{BuyerInput, LineInput, OrderInput, Quantity};
 use amiable_domain::reason::ReasonCode;
@@ -94,15 +95,15 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn message(i: usize) -> Command {
-    Command::PostMessage {
+    Command::Conversation(ConversationCommand::PostMessage {
         body: Body::parse(&format!("Bonjour, où en est mon dossier ? (message {i})"))
             .expect("valid body"),
-    }
+    })
 }
 
 /// Opens a case about the benchmark order's only line.
 fn open_on_line_one(kind: CaseKind, reason: &str, description: &str) -> Command {
-    Command::Open {
+    Command::Lifecycle(LifecycleCommand::Open {
         preferred: None,
         kind,
         reason: ReasonCode::parse(reason).expect("reason"),
@@ -114,7 +115,7 @@ fn open_on_line_one(kind: CaseKind, reason: &str, description: &str) -> Command 
         claimed: None,
         description: Body::parse(description).expect("body"),
         stage: None,
-    }
+    })
 }
 
 fn merchant() -> Actor {
@@ -537,32 +538,32 @@ async fn return_lifecycle(store: &Store, order_id: OrderId) -> anyhow::Result<()
     store.execute(open).await?;
     let line = LineId::parse("1").expect("line");
     let steps = [
-        Command::AuthoriseReturn { returnless: false },
-        Command::ReceiveReturn {
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
+        Command::Returns(ReturnCommand::ReceiveReturn {
             lines: vec![ReceivedLine {
                 line_id: line.clone(),
                 quantity: 1,
                 condition: ItemCondition::LikeNew,
                 note: None,
             }],
-        },
-        Command::InspectReturn {
+        }),
+        Command::Returns(ReturnCommand::InspectReturn {
             lines: vec![InspectedLine {
                 line_id: line,
                 compliant: true,
                 deductions: Vec::new(),
             }],
-        },
-        Command::Refund {
+        }),
+        Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: Label::parse("manual").expect("label"),
             resolve: true,
-        },
-        Command::SettleRefund {
+        }),
+        Command::Money(MoneyCommand::SettleRefund {
             refund_id: 1,
             reference: Label::parse("bench").expect("label"),
-        },
+        }),
     ];
     for command in steps {
         store.execute(run(command, merchant(), None)).await?;

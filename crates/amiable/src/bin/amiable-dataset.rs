@@ -21,6 +21,7 @@ use amiable_domain::case::automation::Automation;
 use amiable_domain::case::{
     Actor, CaseItem, CaseKind, Command, GoodwillKind, Resolution, ResolutionKind, Stage,
 };
+use amiable_domain::case::{ConversationCommand, EscalationCommand, LifecycleCommand};
 use amiable_domain::ids::{CaseId, LineId, MerchantId, OperatorId, OrderId, Slug};
 use amiable_domain::money::{Currency, Money};
 use amiable_domain::order::{
@@ -526,7 +527,7 @@ impl Generator {
         let mut commands = vec![(
             opener,
             opened_at,
-            Command::Open {
+            Command::Lifecycle(LifecycleCommand::Open {
                 preferred: None,
                 kind,
                 reason: ReasonCode::parse(reason).expect("built-in reason"),
@@ -534,7 +535,7 @@ impl Generator {
                 claimed,
                 description: body(&description(reason, line.title, &order_number)),
                 stage,
-            },
+            }),
         )];
         let mut at = opened_at;
         let mut next = |rng: &mut fastrand::Rng, low: i64, high: i64| {
@@ -553,7 +554,13 @@ impl Generator {
                         (Actor::Buyer, BUYER_REPLIES)
                     };
                     let text = format!("{} ({turn}/49)", texts[rng.usize(..texts.len())]);
-                    commands.push((actor, when, Command::PostMessage { body: body(&text) }));
+                    commands.push((
+                        actor,
+                        when,
+                        Command::Conversation(ConversationCommand::PostMessage {
+                            body: body(&text),
+                        }),
+                    ));
                 }
             }
             Fate::Open => {
@@ -565,7 +572,9 @@ impl Generator {
                     commands.push((
                         merchant_user.clone(),
                         when,
-                        Command::PostMessage { body: body(text) },
+                        Command::Conversation(ConversationCommand::PostMessage {
+                            body: body(text),
+                        }),
                     ));
                     if rng.u8(0..100) < 40 {
                         let when = next(&mut rng, HOUR, 2 * DAY);
@@ -573,7 +582,9 @@ impl Generator {
                         commands.push((
                             Actor::Buyer,
                             when,
-                            Command::PostMessage { body: body(text) },
+                            Command::Conversation(ConversationCommand::PostMessage {
+                                body: body(text),
+                            }),
                         ));
                     }
                 }
@@ -582,10 +593,10 @@ impl Generator {
                     commands.push((
                         Actor::Buyer,
                         when,
-                        Command::Escalate {
+                        Command::Escalation(EscalationCommand::Escalate {
                             to: Some(Stage::Mediation),
                             reason: label("Pas de réponse satisfaisante du vendeur"),
-                        },
+                        }),
                     ));
                 }
             }
@@ -595,7 +606,7 @@ impl Generator {
                 commands.push((
                     merchant_user.clone(),
                     when,
-                    Command::PostMessage { body: body(text) },
+                    Command::Conversation(ConversationCommand::PostMessage { body: body(text) }),
                 ));
                 let resolution = match (kind, rng.u8(0..100)) {
                     (_, 0..5) => None, // the buyer withdraws
@@ -623,27 +634,31 @@ impl Generator {
                     None => commands.push((
                         Actor::Buyer,
                         when,
-                        Command::Resolve {
+                        Command::Lifecycle(LifecycleCommand::Resolve {
                             resolution: Resolution::simple(ResolutionKind::Withdrawn),
-                        },
+                        }),
                     )),
                     // Some settle through an offer the buyer accepts, the others directly.
                     Some(terms) if terms.kind.can_be_offered() && rng.bool() => {
                         commands.push((
                             merchant_user.clone(),
                             when,
-                            Command::ProposeOffer {
+                            Command::Escalation(EscalationCommand::ProposeOffer {
                                 terms,
                                 message: Some(body("Nous vous proposons la solution suivante.")),
-                            },
+                            }),
                         ));
                         let when = next(&mut rng, HOUR, 3 * DAY);
-                        commands.push((Actor::Buyer, when, Command::AcceptOffer { offer_id: 1 }));
+                        commands.push((
+                            Actor::Buyer,
+                            when,
+                            Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
+                        ));
                     }
                     Some(resolution) => commands.push((
                         merchant_user.clone(),
                         when,
-                        Command::Resolve { resolution },
+                        Command::Lifecycle(LifecycleCommand::Resolve { resolution }),
                     )),
                 }
                 if fate == Fate::Closed {
@@ -654,7 +669,7 @@ impl Generator {
                             id: "auto-close".into(),
                         },
                         when,
-                        Command::Close,
+                        Command::Lifecycle(LifecycleCommand::Close),
                     ));
                 }
             }
@@ -671,9 +686,9 @@ impl Generator {
                 commands.push((
                     actor,
                     when,
-                    Command::Cancel {
+                    Command::Lifecycle(LifecycleCommand::Cancel {
                         reason: label(reason),
-                    },
+                    }),
                 ));
             }
         }

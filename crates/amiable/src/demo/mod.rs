@@ -20,6 +20,7 @@ mod phrases;
 mod stories;
 mod texts;
 
+use amiable_domain::case::ReturnCommand;
 use amiable_domain::case::{CaseKind, Command};
 use amiable_domain::ids::{MerchantId, OperatorId, Slug};
 use amiable_store::blobs::BlobStore;
@@ -287,7 +288,9 @@ async fn run_case(store: Store, blobs: BlobStore, plan: stories::CasePlan) -> Re
         let name = step.command.name();
         let mut command = step.command;
         // A label's PDF is stored first; the command names it by its hash, as the server does.
-        if let (Some(pdf), Command::IssueLabel { label }) = (&step.pdf, &mut command) {
+        if let (Some(pdf), Command::Returns(ReturnCommand::IssueLabel { label })) =
+            (&step.pdf, &mut command)
+        {
             let blob = blobs
                 .put(pdf)
                 .await

@@ -14,6 +14,9 @@ use amiable_domain::case::{
     Actor, CaseKind, Command, Decision, DecisionOutcome, GoodwillKind, Resolution, ResolutionKind,
     Stage,
 };
+use amiable_domain::case::{
+    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+};
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::{Currency, Money};
 use amiable_domain::returns::rma_for;
@@ -44,11 +47,11 @@ pub(crate) struct Step {
 /// the case also records the resolution.
 fn events_of(command: &Command, open_events: usize) -> usize {
     match command {
-        Command::Open { .. } => open_events,
-        Command::Refund { resolve: true, .. }
-        | Command::IssueStoreCredit { resolve: true, .. }
-        | Command::Compensate { resolve: true, .. }
-        | Command::RecordExchange { .. } => 2,
+        Command::Lifecycle(LifecycleCommand::Open { .. }) => open_events,
+        Command::Money(MoneyCommand::Refund { resolve: true, .. })
+        | Command::Money(MoneyCommand::IssueStoreCredit { resolve: true, .. })
+        | Command::Money(MoneyCommand::Compensate { resolve: true, .. })
+        | Command::Money(MoneyCommand::RecordExchange { .. }) => 2,
         _ => 1,
     }
 }
@@ -315,12 +318,12 @@ impl<'a> Story<'a> {
     }
 
     fn message(&mut self, who: Who, hours: (i64, i64), text: String, optional: bool) -> Result<()> {
-        let command = Command::PostMessage { body: body(text)? };
+        let command = Command::Conversation(ConversationCommand::PostMessage { body: body(text)? });
         self.act(who, hours, command, optional)
     }
 
     fn note(&mut self, who: Who, hours: (i64, i64), text: String) -> Result<()> {
-        let command = Command::AddNote { body: body(text)? };
+        let command = Command::Conversation(ConversationCommand::AddNote { body: body(text)? });
         self.act(who, hours, command, true)
     }
 
@@ -332,13 +335,23 @@ impl<'a> Story<'a> {
         text: Option<String>,
     ) -> Result<u32> {
         let message = text.map(body).transpose()?;
-        self.act(who, hours, Command::ProposeOffer { terms, message }, false)?;
+        self.act(
+            who,
+            hours,
+            Command::Escalation(EscalationCommand::ProposeOffer { terms, message }),
+            false,
+        )?;
         self.offers += 1;
         Ok(self.offers)
     }
 
     fn accept(&mut self, who: Who, hours: (i64, i64), offer_id: u32) -> Result<()> {
-        self.act(who, hours, Command::AcceptOffer { offer_id }, false)
+        self.act(
+            who,
+            hours,
+            Command::Escalation(EscalationCommand::AcceptOffer { offer_id }),
+            false,
+        )
     }
 
     fn decline(&mut self, who: Who, hours: (i64, i64), offer_id: u32, why: String) -> Result<()> {
@@ -346,16 +359,16 @@ impl<'a> Story<'a> {
         self.act(
             who,
             hours,
-            Command::DeclineOffer { offer_id, reason },
+            Command::Escalation(EscalationCommand::DeclineOffer { offer_id, reason }),
             false,
         )
     }
 
     fn escalate(&mut self, who: Who, hours: (i64, i64), to: Stage, why: String) -> Result<()> {
-        let command = Command::Escalate {
+        let command = Command::Escalation(EscalationCommand::Escalate {
             to: Some(to),
             reason: label(why)?,
-        };
+        });
         self.act(who, hours, command, false)
     }
 
@@ -372,16 +385,31 @@ impl<'a> Story<'a> {
             resolution,
             rationale: label(rationale)?,
         };
-        self.act(who, hours, Command::RecordDecision { decision }, false)
+        self.act(
+            who,
+            hours,
+            Command::Escalation(EscalationCommand::RecordDecision { decision }),
+            false,
+        )
     }
 
     fn resolve(&mut self, who: Who, hours: (i64, i64), resolution: Resolution) -> Result<()> {
-        self.act(who, hours, Command::Resolve { resolution }, false)
+        self.act(
+            who,
+            hours,
+            Command::Lifecycle(LifecycleCommand::Resolve { resolution }),
+            false,
+        )
     }
 
     fn cancel(&mut self, who: Who, hours: (i64, i64), why: String) -> Result<()> {
         let reason = label(why)?;
-        self.act(who, hours, Command::Cancel { reason }, false)
+        self.act(
+            who,
+            hours,
+            Command::Lifecycle(LifecycleCommand::Cancel { reason }),
+            false,
+        )
     }
 
     /// Closes a resolved case: by hand after a few days, or automatically after 14 quiet days.
@@ -394,13 +422,18 @@ impl<'a> Story<'a> {
             self.steps.push(Step {
                 at,
                 actor,
-                command: Command::Close,
+                command: Command::Lifecycle(LifecycleCommand::Close),
                 optional: false,
                 pdf: None,
             });
             Ok(())
         } else {
-            self.act(by, (20, 120), Command::Close, false)
+            self.act(
+                by,
+                (20, 120),
+                Command::Lifecycle(LifecycleCommand::Close),
+                false,
+            )
         }
     }
 
@@ -619,9 +652,9 @@ pub(crate) fn plan(
         };
         squeeze(&mut steps, anchor - 10 * MINUTE);
         for step in &mut steps {
-            if let Command::IssueLabel {
+            if let Command::Returns(ReturnCommand::IssueLabel {
                 label: return_label,
-            } = &step.command
+            }) = &step.command
             {
                 let pdf = super::labels::render(order, case_id, casting, return_label)
                     .with_context(|| format!("the return label of the {label}"))?;
@@ -739,7 +772,9 @@ mod tests {
                         recent_returns: 0,
                     };
                     let mut command = step.command.clone();
-                    if let (Some(pdf), Command::IssueLabel { label }) = (&step.pdf, &mut command) {
+                    if let (Some(pdf), Command::Returns(ReturnCommand::IssueLabel { label })) =
+                        (&step.pdf, &mut command)
+                    {
                         // The blob store names the PDF by its hash when the case is written.
                         label.attachment.sha256 = "0".repeat(64);
                         label.attachment.size_bytes = pdf.len() as u64;

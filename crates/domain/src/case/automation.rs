@@ -17,8 +17,6 @@ pub const REFUND_DEADLINE_JOB: &str = "refund.deadline";
 /// The job that has the payment gateway execute a recorded refund (the
 /// outbox: the API executes it at once; this job retries what did not finish).
 pub const REFUND_EXECUTE_JOB: &str = "refund.execute";
-/// The calendar the reminders are dated in.
-static LAW: std::sync::LazyLock<LawPack> = std::sync::LazyLock::new(LawPack::france);
 
 /// How long before the legal refund deadline the merchant is reminded.
 pub const REFUND_REMINDER_DAYS_BEFORE: i64 = 2;
@@ -53,6 +51,7 @@ pub fn scheduled_jobs(
     before: Option<&CaseState>,
     after: &CaseState,
     automation: &Automation,
+    law: &LawPack,
 ) -> Vec<ScheduledJob> {
     let mut jobs = Vec::new();
     let case_id = after.case_id.to_string();
@@ -82,14 +81,14 @@ pub fn scheduled_jobs(
         }
         // The refund deadline's reminders, once it can no longer be held: the goods are back
         // or proven sent, or the buyer keeps them (C. conso L221-24).
-        let clock_running = |r: &super::state::ReturnProgress| {
+        let clock_running = |r: &super::returns::ReturnProgress| {
             r.refund_due_by.is_some() && (r.goods_back_or_sent().is_some() || r.returnless)
         };
         if clock_running(progress)
             && !before_return.is_some_and(clock_running)
             && let Some(due_by) = progress.refund_due_by
         {
-            let held_until = progress.goods_back_or_sent().map(|at| LAW.date_of(at));
+            let held_until = progress.goods_back_or_sent().map(|at| law.date_of(at));
             let due_by = held_until.map_or(due_by, |day| due_by.max(day));
             // 08:00 UTC: 9:00 or 10:00 in Paris, a working morning.
             let morning = |date: jiff::civil::Date| {

@@ -7,9 +7,15 @@
 //! possible now; a refusal of the input alone means it is (the form gathers
 //! the real input, and the decider judges it again when it is sent).
 
-use super::decide::{Command, Context, Rejection, decide};
+use super::command::Command;
+use super::conversation::ConversationCommand;
+use super::decide::{Context, Rejection, decide};
+use super::escalation::EscalationCommand;
+use super::lifecycle::LifecycleCommand;
 use super::model::Stage;
 use super::model::*;
+use super::money::MoneyCommand;
+use super::returns::ReturnCommand;
 use super::state::{CaseState, OfferStatus};
 use crate::money::Money;
 use crate::text::{Body, Label};
@@ -153,7 +159,8 @@ pub fn available(state: &CaseState, ctx: &Context<'_>) -> Vec<Possible> {
 pub fn probe_takes(state: &CaseState, command: &Command, ctx: &Context<'_>) -> bool {
     let amountless = matches!(
         command,
-        Command::Refund { amount: None, .. } | Command::IssueStoreCredit { amount: None, .. }
+        Command::Money(MoneyCommand::Refund { amount: None, .. })
+            | Command::Money(MoneyCommand::IssueStoreCredit { amount: None, .. })
     );
     match decide(Some(state), command, ctx) {
         Ok(_) => true,
@@ -234,12 +241,15 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
     let mut probes: Vec<(Possible, Command)> = vec![
         (
             Possible::PostMessage,
-            Command::PostMessage { body: body("x") },
+            Command::Conversation(ConversationCommand::PostMessage { body: body("x") }),
         ),
-        (Possible::AddNote, Command::AddNote { body: body("x") }),
+        (
+            Possible::AddNote,
+            Command::Conversation(ConversationCommand::AddNote { body: body("x") }),
+        ),
         (
             Possible::AttachFile,
-            Command::AttachFile {
+            Command::Conversation(ConversationCommand::AttachFile {
                 attachment: AttachmentRef {
                     sha256: "0".repeat(64),
                     filename: label("photo.jpg"),
@@ -247,19 +257,19 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                     size_bytes: 1,
                 },
                 visibility: Visibility::Public,
-            },
+            }),
         ),
         (
             Possible::AuthoriseReturn,
-            Command::AuthoriseReturn { returnless: false },
+            Command::Returns(ReturnCommand::AuthoriseReturn { returnless: false }),
         ),
         (
             Possible::RefuseReturn,
-            Command::RefuseReturn { ground: label("x") },
+            Command::Returns(ReturnCommand::RefuseReturn { ground: label("x") }),
         ),
         (
             Possible::IssueLabel,
-            Command::IssueLabel {
+            Command::Returns(ReturnCommand::IssueLabel {
                 label: ReturnLabel {
                     carrier: label("probe"),
                     tracking_number: label("probe"),
@@ -277,149 +287,155 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                     parcel_count: 1,
                     weight_grams: 1000,
                 },
-            },
+            }),
         ),
         (
             Possible::RecordParcelScan,
-            Command::RecordParcelScan {
+            Command::Returns(ReturnCommand::RecordParcelScan {
                 status: ParcelStatus::InTransit,
                 scanned_at: ctx.now,
                 location: None,
                 carrier_event_id: None,
-            },
+            }),
         ),
         (
             Possible::ReceiveReturn,
-            Command::ReceiveReturn {
+            Command::Returns(ReturnCommand::ReceiveReturn {
                 lines: received.clone(),
-            },
+            }),
         ),
         (
             Possible::InspectReturn,
-            Command::InspectReturn { lines: inspected },
+            Command::Returns(ReturnCommand::InspectReturn { lines: inspected }),
         ),
         (
             Possible::Refund,
-            Command::Refund {
+            Command::Money(MoneyCommand::Refund {
                 amount: None,
                 deductions: Vec::new(),
                 gateway: label("probe"),
                 resolve: true,
-            },
+            }),
         ),
         (
             Possible::IssueStoreCredit,
-            Command::IssueStoreCredit {
+            Command::Money(MoneyCommand::IssueStoreCredit {
                 amount: None,
                 bonus_percent: None,
                 resolve: true,
-            },
+            }),
         ),
         (
             Possible::RecordExchange,
-            Command::RecordExchange {
+            Command::Money(MoneyCommand::RecordExchange {
                 lines: exchange,
                 gateway: label("probe"),
-            },
+            }),
         ),
         (
             Possible::Compensate,
-            Command::Compensate {
+            Command::Money(MoneyCommand::Compensate {
                 kind: GoodwillKind::Voucher,
                 amount: one,
                 note: None,
                 resolve: false,
-            },
+            }),
         ),
         (
             Possible::ProposeOffer,
-            Command::ProposeOffer {
+            Command::Escalation(EscalationCommand::ProposeOffer {
                 terms: Resolution {
                     amount: Some(one),
                     ..resolution(ResolutionKind::PartialRefund)
                 },
                 message: None,
-            },
+            }),
         ),
         (
             Possible::Escalate,
-            Command::Escalate {
+            Command::Escalation(EscalationCommand::Escalate {
                 to: None,
                 reason: label("x"),
-            },
+            }),
         ),
         (
             Possible::RecordDecision,
-            Command::RecordDecision {
+            Command::Escalation(EscalationCommand::RecordDecision {
                 decision: Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(ResolutionKind::Refusal),
                     rationale: label("x"),
                 },
-            },
+            }),
         ),
         (
             Possible::Resolve,
-            Command::Resolve {
+            Command::Lifecycle(LifecycleCommand::Resolve {
                 resolution: resolution(ResolutionKind::Refusal),
-            },
+            }),
         ),
-        (Possible::Reopen, Command::Reopen { reason: label("x") }),
-        (Possible::Close, Command::Close),
-        (Possible::Cancel, Command::Cancel { reason: label("x") }),
+        (
+            Possible::Reopen,
+            Command::Lifecycle(LifecycleCommand::Reopen { reason: label("x") }),
+        ),
+        (Possible::Close, Command::Lifecycle(LifecycleCommand::Close)),
+        (
+            Possible::Cancel,
+            Command::Lifecycle(LifecycleCommand::Cancel { reason: label("x") }),
+        ),
     ];
     // A refund or credit without an amount is refused when nothing is due yet (before
     // the inspection of a return, say) or when less remains than the case calls for:
     // one of a cent tells whether one is possible at all.
     probes.push((
         Possible::Refund,
-        Command::Refund {
+        Command::Money(MoneyCommand::Refund {
             amount: Some(one),
             deductions: Vec::new(),
             gateway: label("probe"),
             resolve: true,
-        },
+        }),
     ));
     probes.push((
         Possible::IssueStoreCredit,
-        Command::IssueStoreCredit {
+        Command::Money(MoneyCommand::IssueStoreCredit {
             amount: Some(one),
             bonus_percent: None,
             resolve: true,
-        },
+        }),
     ));
     // A resolution the buyer may take (withdrawing), or staff may record (a refusal is
     // refused on a return, which has refuse_return; a replacement is not).
     for kind in [ResolutionKind::Withdrawn, ResolutionKind::Replacement] {
         probes.push((
             Possible::Resolve,
-            Command::Resolve {
+            Command::Lifecycle(LifecycleCommand::Resolve {
                 resolution: resolution(kind),
-            },
+            }),
         ));
     }
     // A provider or amiable itself may only take a case outside.
     probes.push((
         Possible::Escalate,
-        Command::Escalate {
+        Command::Escalation(EscalationCommand::Escalate {
             to: Some(Stage::External),
             reason: label("x"),
-        },
+        }),
     ));
     for offer in &state.offers {
         if offer.status == OfferStatus::Pending {
             probes.push((
                 Possible::AcceptOffer(offer.offer_id),
-                Command::AcceptOffer {
+                Command::Escalation(EscalationCommand::AcceptOffer {
                     offer_id: offer.offer_id,
-                },
+                }),
             ));
             probes.push((
                 Possible::DeclineOffer(offer.offer_id),
-                Command::DeclineOffer {
+                Command::Escalation(EscalationCommand::DeclineOffer {
                     offer_id: offer.offer_id,
                     reason: None,
-                },
+                }),
             ));
         }
     }
@@ -427,17 +443,17 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
         if refund.status == crate::case::RefundStatus::Pending {
             probes.push((
                 Possible::SettleRefund(refund.refund_id),
-                Command::SettleRefund {
+                Command::Money(MoneyCommand::SettleRefund {
                     refund_id: refund.refund_id,
                     reference: label("x"),
-                },
+                }),
             ));
             probes.push((
                 Possible::FailRefund(refund.refund_id),
-                Command::FailRefund {
+                Command::Money(MoneyCommand::FailRefund {
                     refund_id: refund.refund_id,
                     error: label("x"),
-                },
+                }),
             ));
         }
     }

@@ -1,172 +1,36 @@
 //! What happened to a case. Events are facts: once appended they never change.
+//!
+//! Like commands, events are grouped by family; [`CaseEvent`] says which. The
+//! stored form is flat and does not name the family: an event type
+//! (`message_posted`), a schema version and the payload (the event's fields).
+//! Decoding goes through [`upcast`], the one place where a payload written by
+//! an older schema version is brought to the current shape.
 
-use super::model::*;
-use crate::ids::{MerchantId, OperatorId, OrderId};
-use crate::money::Money;
-use crate::reason::ReasonCode;
-use crate::text::{Body, Label};
+use super::command::Family;
+use super::conversation::ConversationEvent;
+use super::escalation::EscalationEvent;
+use super::lifecycle::LifecycleEvent;
+use super::model::Actor;
+use super::money::MoneyEvent;
+use super::returns::ReturnEvent;
 use jiff::Timestamp;
-use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// The schema version written with every event of this build. Bump it when a
-/// payload changes shape, and keep decoding the older versions.
+/// payload changes shape, and add an [`Upcaster`] from the previous version to
+/// [`UPCASTERS`]: stored events are never rewritten, they are read forward.
 pub const EVENT_SCHEMA_VERSION: i64 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// An event, by family.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseEvent {
-    Opened {
-        operator_id: OperatorId,
-        merchant_id: MerchantId,
-        order_id: OrderId,
-        kind: CaseKind,
-        stage: Stage,
-        reason: ReasonCode,
-        items: Vec<CaseItem>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        claimed: Option<Money>,
-        /// The order total, the ceiling of any refund on this case.
-        order_total: Money,
-        description: Body,
-    },
-    MessagePosted {
-        body: Body,
-    },
-    NoteAdded {
-        body: Body,
-    },
-    AttachmentAdded {
-        attachment: AttachmentRef,
-        visibility: Visibility,
-    },
-    OfferProposed {
-        offer_id: u32,
-        to: Party,
-        terms: Resolution,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        message: Option<Body>,
-    },
-    OfferAccepted {
-        offer_id: u32,
-    },
-    OfferDeclined {
-        offer_id: u32,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<Label>,
-    },
-    Escalated {
-        from: Stage,
-        to: Stage,
-        reason: Label,
-    },
-    DecisionRecorded {
-        decision: Decision,
-    },
-    Resolved {
-        resolution: Resolution,
-    },
-    Reopened {
-        reason: Label,
-    },
-    Closed {
-        reason: CloseReason,
-    },
-    Cancelled {
-        reason: Label,
-    },
-    /// A return asked for, with each line judged against the policy and the law.
-    ReturnRequested {
-        policy: PolicyRef,
-        lines: Vec<ReturnLine>,
-        return_shipping: crate::returns::ReturnShipping,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        preferred: Option<ResolutionKind>,
-        /// Original standard delivery costs, refundable when the whole order is
-        /// withdrawn from (C. conso L221-24).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        original_shipping: Option<Money>,
-        /// The legal refund deadline, for a return under the withdrawal right (L221-24).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        refund_due_by: Option<Date>,
-        /// What the policy offers instead of a refund.
-        allowed_resolutions: Vec<ResolutionKind>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        store_credit_bonus_percent: Option<u8>,
-    },
-    ReturnAuthorised {
-        rma: String,
-        /// The buyer keeps the items (returnless refund).
-        returnless: bool,
-        /// Granted by the policy's auto-approval rules rather than by a person.
-        automatic: bool,
-    },
-    ReturnRefused {
-        ground: Label,
-    },
-    LabelIssued {
-        label: ReturnLabel,
-    },
-    LabelExpired {},
-    ParcelScanned {
-        status: ParcelStatus,
-        scanned_at: Timestamp,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        location: Option<Label>,
-        /// The carrier's id for the event, so a pushed event is recorded once.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        carrier_event_id: Option<Label>,
-    },
-    ReturnReceived {
-        lines: Vec<ReceivedLine>,
-    },
-    ReturnInspected {
-        lines: Vec<InspectedLine>,
-    },
-    RefundRecorded {
-        refund_id: u32,
-        amount: Money,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        deductions: Vec<Deduction>,
-        /// The payment gateway that executes it (`manual`: refunded outside amiable).
-        gateway: Label,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        late: Option<LateRefund>,
-    },
-    RefundSettled {
-        refund_id: u32,
-        reference: Label,
-        /// Paid after the legal deadline although recorded before it (a slow gateway):
-        /// the surcharge is owed from the day of payment (C. conso L242-4).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        late: Option<LateRefund>,
-    },
-    RefundFailed {
-        refund_id: u32,
-        error: Label,
-    },
-    StoreCreditIssued {
-        /// What the credit replaces of a refund (counts against the refundable balance).
-        amount: Money,
-        /// What the merchant adds on top.
-        bonus: Money,
-    },
-    ExchangeRecorded {
-        lines: Vec<ExchangeLine>,
-        /// Positive: the buyer owes it; negative: refunded to the buyer (a refund event follows).
-        difference: Money,
-    },
-    CompensationRecorded {
-        kind: GoodwillKind,
-        amount: Money,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<Label>,
-    },
-    ReminderSent {
-        topic: ReminderTopic,
-        due_by: Date,
-    },
+    Lifecycle(LifecycleEvent),
+    Conversation(ConversationEvent),
+    Escalation(EscalationEvent),
+    Returns(ReturnEvent),
+    Money(MoneyEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -179,77 +43,107 @@ pub enum EventDecodeError {
     InvalidPayload { event_type: String, detail: String },
 }
 
+/// Brings the payload of one event type from one schema version to the next.
+#[derive(Debug, Clone, Copy)]
+pub struct Upcaster {
+    pub event_type: &'static str,
+    /// The version it reads; it writes `from_version + 1`.
+    pub from_version: i64,
+    pub upcast: fn(Value) -> Result<Value, String>,
+}
+
+/// The upcasters of this build, oldest first. Empty: every stored event is at
+/// version 1, the first. When a payload changes shape, bump
+/// [`EVENT_SCHEMA_VERSION`] and add the step from the previous version here.
+pub const UPCASTERS: &[Upcaster] = &[];
+
+/// Reads a stored payload of `schema_version` as the current version: each
+/// upcaster of `upcasters` for this type applies in turn; an event type with
+/// no step from its version is refused (a newer build wrote it, or a step is
+/// missing), never guessed at.
+pub fn upcast(
+    event_type: &str,
+    schema_version: i64,
+    payload: &Value,
+    upcasters: &[Upcaster],
+    current: i64,
+) -> Result<Value, EventDecodeError> {
+    let unsupported = || EventDecodeError::UnsupportedVersion {
+        event_type: event_type.to_owned(),
+        version: schema_version,
+    };
+    if schema_version > current || schema_version < 1 {
+        return Err(unsupported());
+    }
+    let mut version = schema_version;
+    let mut payload = payload.clone();
+    while version < current {
+        // A version bump that leaves this type's payload as it was needs no step.
+        if let Some(step) = upcasters
+            .iter()
+            .find(|u| u.event_type == event_type && u.from_version == version)
+        {
+            payload =
+                (step.upcast)(payload).map_err(|detail| EventDecodeError::InvalidPayload {
+                    event_type: event_type.to_owned(),
+                    detail: format!("upcasting from version {version}: {detail}"),
+                })?;
+        } else if !upcasters.iter().any(|u| u.from_version == version) {
+            // No step at all from this version: it was never a version of this build.
+            return Err(unsupported());
+        }
+        version += 1;
+    }
+    Ok(payload)
+}
+
 impl CaseEvent {
-    pub const TYPES: &'static [&'static str] = &[
-        "opened",
-        "message_posted",
-        "note_added",
-        "attachment_added",
-        "offer_proposed",
-        "offer_accepted",
-        "offer_declined",
-        "escalated",
-        "decision_recorded",
-        "resolved",
-        "reopened",
-        "closed",
-        "cancelled",
-        "return_requested",
-        "return_authorised",
-        "return_refused",
-        "label_issued",
-        "label_expired",
-        "parcel_scanned",
-        "return_received",
-        "return_inspected",
-        "refund_recorded",
-        "refund_settled",
-        "refund_failed",
-        "store_credit_issued",
-        "exchange_recorded",
-        "compensation_recorded",
-        "reminder_sent",
-    ];
+    /// Every event type, family by family.
+    pub fn types() -> impl Iterator<Item = &'static str> {
+        Family::ALL
+            .into_iter()
+            .flat_map(|family| family.event_types().iter().copied())
+    }
 
     pub fn event_type(&self) -> &'static str {
         match self {
-            CaseEvent::Opened { .. } => "opened",
-            CaseEvent::MessagePosted { .. } => "message_posted",
-            CaseEvent::NoteAdded { .. } => "note_added",
-            CaseEvent::AttachmentAdded { .. } => "attachment_added",
-            CaseEvent::OfferProposed { .. } => "offer_proposed",
-            CaseEvent::OfferAccepted { .. } => "offer_accepted",
-            CaseEvent::OfferDeclined { .. } => "offer_declined",
-            CaseEvent::Escalated { .. } => "escalated",
-            CaseEvent::DecisionRecorded { .. } => "decision_recorded",
-            CaseEvent::Resolved { .. } => "resolved",
-            CaseEvent::Reopened { .. } => "reopened",
-            CaseEvent::Closed { .. } => "closed",
-            CaseEvent::Cancelled { .. } => "cancelled",
-            CaseEvent::ReturnRequested { .. } => "return_requested",
-            CaseEvent::ReturnAuthorised { .. } => "return_authorised",
-            CaseEvent::ReturnRefused { .. } => "return_refused",
-            CaseEvent::LabelIssued { .. } => "label_issued",
-            CaseEvent::LabelExpired {} => "label_expired",
-            CaseEvent::ParcelScanned { .. } => "parcel_scanned",
-            CaseEvent::ReturnReceived { .. } => "return_received",
-            CaseEvent::ReturnInspected { .. } => "return_inspected",
-            CaseEvent::RefundRecorded { .. } => "refund_recorded",
-            CaseEvent::RefundSettled { .. } => "refund_settled",
-            CaseEvent::RefundFailed { .. } => "refund_failed",
-            CaseEvent::StoreCreditIssued { .. } => "store_credit_issued",
-            CaseEvent::ExchangeRecorded { .. } => "exchange_recorded",
-            CaseEvent::CompensationRecorded { .. } => "compensation_recorded",
-            CaseEvent::ReminderSent { .. } => "reminder_sent",
+            CaseEvent::Lifecycle(event) => event.event_type(),
+            CaseEvent::Conversation(event) => event.event_type(),
+            CaseEvent::Escalation(event) => event.event_type(),
+            CaseEvent::Returns(event) => event.event_type(),
+            CaseEvent::Money(event) => event.event_type(),
+        }
+    }
+
+    pub fn family(&self) -> Family {
+        match self {
+            CaseEvent::Lifecycle(_) => Family::Lifecycle,
+            CaseEvent::Conversation(_) => Family::Conversation,
+            CaseEvent::Escalation(_) => Family::Escalation,
+            CaseEvent::Returns(_) => Family::Returns,
+            CaseEvent::Money(_) => Family::Money,
+        }
+    }
+
+    /// Whether the event, from the merchant, answers the buyer (for the first response):
+    /// a message, an offer or an answer to one, a resolution.
+    pub(super) fn answers_buyer(&self) -> bool {
+        match self {
+            CaseEvent::Lifecycle(event) => matches!(event, LifecycleEvent::Resolved { .. }),
+            CaseEvent::Conversation(event) => {
+                matches!(event, ConversationEvent::MessagePosted { .. })
+            }
+            CaseEvent::Escalation(event) => event.answers_buyer(),
+            CaseEvent::Returns(_) | CaseEvent::Money(_) => false,
         }
     }
 
     /// Whether buyers may see this event on their timeline.
     pub fn is_public(&self) -> bool {
         match self {
-            CaseEvent::NoteAdded { .. } | CaseEvent::ReminderSent { .. } => false,
-            CaseEvent::AttachmentAdded { visibility, .. } => *visibility == Visibility::Public,
-            _ => true,
+            CaseEvent::Lifecycle(_) | CaseEvent::Escalation(_) | CaseEvent::Returns(_) => true,
+            CaseEvent::Conversation(event) => event.is_public(),
+            CaseEvent::Money(event) => event.is_public(),
         }
     }
 
@@ -262,23 +156,23 @@ impl CaseEvent {
         value
     }
 
-    /// Decodes a stored event.
+    /// Decodes a stored event, upcasting an older schema version first.
     pub fn from_stored(
         event_type: &str,
         schema_version: i64,
         payload: &Value,
     ) -> Result<Self, EventDecodeError> {
-        if !Self::TYPES.contains(&event_type) {
-            return Err(EventDecodeError::UnknownType(event_type.to_owned()));
-        }
-        if schema_version != EVENT_SCHEMA_VERSION {
-            return Err(EventDecodeError::UnsupportedVersion {
-                event_type: event_type.to_owned(),
-                version: schema_version,
-            });
-        }
+        let family = Family::of_event(event_type)
+            .ok_or_else(|| EventDecodeError::UnknownType(event_type.to_owned()))?;
+        let payload = upcast(
+            event_type,
+            schema_version,
+            payload,
+            UPCASTERS,
+            EVENT_SCHEMA_VERSION,
+        )?;
         let mut tagged = match payload {
-            Value::Object(map) => map.clone(),
+            Value::Object(map) => map,
             _ => {
                 return Err(EventDecodeError::InvalidPayload {
                     event_type: event_type.to_owned(),
@@ -287,12 +181,95 @@ impl CaseEvent {
             }
         };
         tagged.insert("type".into(), Value::String(event_type.to_owned()));
-        serde_json::from_value(Value::Object(tagged)).map_err(|e| {
-            EventDecodeError::InvalidPayload {
-                event_type: event_type.to_owned(),
-                detail: e.to_string(),
-            }
+        decode(family, Value::Object(tagged)).map_err(|e| EventDecodeError::InvalidPayload {
+            event_type: event_type.to_owned(),
+            detail: e.to_string(),
         })
+    }
+}
+
+fn decode(family: Family, tagged: Value) -> Result<CaseEvent, serde_json::Error> {
+    Ok(match family {
+        Family::Lifecycle => CaseEvent::Lifecycle(serde_json::from_value(tagged)?),
+        Family::Conversation => CaseEvent::Conversation(serde_json::from_value(tagged)?),
+        Family::Escalation => CaseEvent::Escalation(serde_json::from_value(tagged)?),
+        Family::Returns => CaseEvent::Returns(serde_json::from_value(tagged)?),
+        Family::Money => CaseEvent::Money(serde_json::from_value(tagged)?),
+    })
+}
+
+impl Family {
+    /// The event types of the family, as stored.
+    pub fn event_types(self) -> &'static [&'static str] {
+        match self {
+            Family::Lifecycle => LifecycleEvent::TYPES,
+            Family::Conversation => ConversationEvent::TYPES,
+            Family::Escalation => EscalationEvent::TYPES,
+            Family::Returns => ReturnEvent::TYPES,
+            Family::Money => MoneyEvent::TYPES,
+        }
+    }
+
+    /// The family of a stored event type.
+    pub fn of_event(event_type: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .find(|family| family.event_types().contains(&event_type))
+    }
+}
+
+impl From<LifecycleEvent> for CaseEvent {
+    fn from(event: LifecycleEvent) -> Self {
+        CaseEvent::Lifecycle(event)
+    }
+}
+
+impl From<ConversationEvent> for CaseEvent {
+    fn from(event: ConversationEvent) -> Self {
+        CaseEvent::Conversation(event)
+    }
+}
+
+impl From<EscalationEvent> for CaseEvent {
+    fn from(event: EscalationEvent) -> Self {
+        CaseEvent::Escalation(event)
+    }
+}
+
+impl From<ReturnEvent> for CaseEvent {
+    fn from(event: ReturnEvent) -> Self {
+        CaseEvent::Returns(event)
+    }
+}
+
+impl From<MoneyEvent> for CaseEvent {
+    fn from(event: MoneyEvent) -> Self {
+        CaseEvent::Money(event)
+    }
+}
+
+impl Serialize for CaseEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CaseEvent::Lifecycle(event) => event.serialize(serializer),
+            CaseEvent::Conversation(event) => event.serialize(serializer),
+            CaseEvent::Escalation(event) => event.serialize(serializer),
+            CaseEvent::Returns(event) => event.serialize(serializer),
+            CaseEvent::Money(event) => event.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CaseEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let event_type = value
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| D::Error::missing_field("type"))?;
+        let family = Family::of_event(event_type)
+            .ok_or_else(|| D::Error::custom(format!("unknown event type '{event_type}'")))?;
+        decode(family, value).map_err(D::Error::custom)
     }
 }
 
@@ -303,4 +280,79 @@ pub struct RecordedEvent {
     pub actor: Actor,
     pub recorded_at: Timestamp,
     pub event: CaseEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rename_body(mut payload: Value) -> Result<Value, String> {
+        let map = payload.as_object_mut().ok_or("not an object")?;
+        let text = map.remove("text").ok_or("no text")?;
+        map.insert("body".into(), text);
+        Ok(payload)
+    }
+
+    const STEPS: &[Upcaster] = &[Upcaster {
+        event_type: "message_posted",
+        from_version: 1,
+        upcast: rename_body,
+    }];
+
+    #[test]
+    fn an_older_payload_is_read_forward_step_by_step() {
+        let old = json!({"text": "Bonjour"});
+        let read = upcast("message_posted", 1, &old, STEPS, 2).unwrap();
+        assert_eq!(read, json!({"body": "Bonjour"}));
+        // Types the step does not name cross the version unchanged.
+        let note = json!({"body": "interne"});
+        assert_eq!(upcast("note_added", 1, &note, STEPS, 2).unwrap(), note);
+        // The current version is read as is.
+        assert_eq!(upcast("message_posted", 2, &note, STEPS, 2).unwrap(), note);
+    }
+
+    #[test]
+    fn versions_outside_the_known_ones_are_refused() {
+        let payload = json!({"body": "x"});
+        for version in [0, 3] {
+            assert!(matches!(
+                upcast("message_posted", version, &payload, STEPS, 2),
+                Err(EventDecodeError::UnsupportedVersion { .. })
+            ));
+        }
+        // Without any step, only the current version reads.
+        assert!(upcast("message_posted", 1, &payload, &[], 2).is_err());
+        assert!(
+            upcast(
+                "message_posted",
+                1,
+                &payload,
+                UPCASTERS,
+                EVENT_SCHEMA_VERSION
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_failing_step_names_the_type_and_version() {
+        let error = upcast("message_posted", 1, &json!({"body": "x"}), STEPS, 2).unwrap_err();
+        assert!(error.to_string().contains("upcasting from version 1"));
+    }
+
+    #[test]
+    fn every_type_belongs_to_exactly_one_family() {
+        let mut seen = std::collections::BTreeSet::new();
+        for event_type in CaseEvent::types() {
+            assert!(seen.insert(event_type), "{event_type} twice");
+        }
+        for name in super::super::command::Command::names() {
+            assert_eq!(
+                super::super::command::Family::of_command(name)
+                    .map(|f| f.command_names().contains(&name)),
+                Some(true)
+            );
+        }
+    }
 }

@@ -21,7 +21,22 @@ pub struct LawPack {
     pub conformity: conformity::ConformityRules,
 }
 
+/// The rules packs this build knows, by code: what an operator names in its
+/// `rules_pack`. A marketplace under another EU country's law is one more
+/// entry here, with its zone, calendar and numbers (the rules are data).
+pub const RULES_PACKS: &[&str] = &["fr"];
+
+static FRANCE: std::sync::LazyLock<LawPack> = std::sync::LazyLock::new(LawPack::france);
+
 impl LawPack {
+    /// The rules pack of a code of [`RULES_PACKS`] (case-insensitive).
+    pub fn by_code(code: &str) -> Option<&'static LawPack> {
+        match code.to_ascii_lowercase().as_str() {
+            "fr" => Some(&FRANCE),
+            _ => None,
+        }
+    }
+
     /// France (metropolitan), Europe/Paris; every number at its statutory default.
     pub fn france() -> Self {
         LawPack {

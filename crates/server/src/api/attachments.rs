@@ -8,6 +8,7 @@ use crate::auth::Auth;
 use crate::problem::Problem;
 use amiable_domain::access::{Action, authorize};
 use amiable_domain::case::{AttachmentRef, CaseEvent, Command, Visibility};
+use amiable_domain::case::{ConversationCommand, ConversationEvent};
 use amiable_domain::ids::CaseId;
 use amiable_domain::sniff::sniff;
 use amiable_domain::text::Label;
@@ -240,10 +241,10 @@ pub async fn attach(
     let request = CommandRequest {
         case_id,
         expected_version: expected,
-        command: Command::AttachFile {
+        command: Command::Conversation(ConversationCommand::AttachFile {
             attachment,
             visibility,
-        },
+        }),
         actor: principal.actor(),
         order_id: None,
         at: None,
@@ -291,16 +292,17 @@ pub async fn file_response(
     allow(principal, Action::ReadCase, &resource, "case")?;
     let internal = authorize(principal, Action::ReadInternal, &resource).is_ok();
     let timeline = state.store().timeline(case_id).await?;
-    let attachment = timeline
-        .iter()
-        .filter(|e| internal || is_public(&e.event))
-        .find_map(|e| match &e.event {
-            CaseEvent::AttachmentAdded { attachment, .. } if attachment.sha256 == sha256 => {
-                Some(attachment.clone())
-            }
-            _ => None,
-        })
-        .ok_or_else(|| Problem::not_found("attachment"))?;
+    let attachment =
+        timeline
+            .iter()
+            .filter(|e| internal || is_public(&e.event))
+            .find_map(|e| match &e.event {
+                CaseEvent::Conversation(ConversationEvent::AttachmentAdded {
+                    attachment, ..
+                }) if attachment.sha256 == sha256 => Some(attachment.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| Problem::not_found("attachment"))?;
     let bytes = state
         .inner
         .blobs

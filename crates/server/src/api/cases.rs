@@ -10,6 +10,9 @@ use amiable_domain::access::{Action, Principal, Resource};
 use amiable_domain::case::{
     CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, Command, Decision, Resolution, Stage,
 };
+use amiable_domain::case::{
+    ConversationCommand, ConversationEvent, EscalationCommand, LifecycleCommand, ReturnEvent,
+};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::money::Money;
 use amiable_domain::reason::ReasonCode;
@@ -301,7 +304,7 @@ pub async fn open_case_once(
         order.order.id,
     );
     super::allow_referenced(principal, Action::OpenCase, &resource, not_found)?;
-    let command = Command::Open {
+    let command = Command::Lifecycle(LifecycleCommand::Open {
         preferred: body.preferred_resolution,
         kind: body.kind,
         reason: body.reason,
@@ -309,7 +312,7 @@ pub async fn open_case_once(
         claimed: body.claimed,
         description: body.description,
         stage: body.stage,
-    };
+    });
     // With an Idempotency-Key, the case id derives from (caller, key, request): a retry
     // whose first attempt committed but never answered opens nothing new.
     let case_id = match idempotency_key {
@@ -463,7 +466,8 @@ pub(crate) fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
         .filter(|e| {
             matches!(
                 e.event,
-                CaseEvent::AttachmentAdded { .. } | CaseEvent::LabelIssued { .. }
+                CaseEvent::Conversation(ConversationEvent::AttachmentAdded { .. })
+                    | CaseEvent::Returns(ReturnEvent::LabelIssued { .. })
             ) && is_public(&e.event)
         })
         .count() as u32;
@@ -728,7 +732,7 @@ pub async fn post_message(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::PostMessage { body: body.body };
+    let command = Command::Conversation(ConversationCommand::PostMessage { body: body.body });
     run(
         &state,
         &principal,
@@ -774,7 +778,7 @@ pub async fn add_note(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::AddNote { body: body.body };
+    let command = Command::Conversation(ConversationCommand::AddNote { body: body.body });
     run(
         &state,
         &principal,
@@ -830,10 +834,10 @@ pub async fn propose_offer(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::ProposeOffer {
+    let command = Command::Escalation(EscalationCommand::ProposeOffer {
         terms: body.terms,
         message: body.message,
-    };
+    });
     run(
         &state,
         &principal,
@@ -902,7 +906,7 @@ pub async fn accept_offer(
     let offer_id = parse_offer_id(&offer_id)?;
     let body = body.unwrap_or_default();
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::AcceptOffer { offer_id };
+    let command = Command::Escalation(EscalationCommand::AcceptOffer { offer_id });
     run(
         &state,
         &principal,
@@ -950,10 +954,10 @@ pub async fn decline_offer(
     let case_id = parse_case_id(&case_id)?;
     let offer_id = parse_offer_id(&offer_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::DeclineOffer {
+    let command = Command::Escalation(EscalationCommand::DeclineOffer {
         offer_id,
         reason: body.reason,
-    };
+    });
     run(
         &state,
         &principal,
@@ -1009,10 +1013,10 @@ pub async fn escalate(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Escalate {
+    let command = Command::Escalation(EscalationCommand::Escalate {
         to: body.to,
         reason: body.reason,
-    };
+    });
     run(
         &state,
         &principal,
@@ -1066,9 +1070,9 @@ pub async fn record_decision(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::RecordDecision {
+    let command = Command::Escalation(EscalationCommand::RecordDecision {
         decision: body.decision,
-    };
+    });
     run(
         &state,
         &principal,
@@ -1122,9 +1126,9 @@ pub async fn resolve(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Resolve {
+    let command = Command::Lifecycle(LifecycleCommand::Resolve {
         resolution: body.resolution,
-    };
+    });
     run(
         &state,
         &principal,
@@ -1178,9 +1182,9 @@ pub async fn reopen(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Reopen {
+    let command = Command::Lifecycle(LifecycleCommand::Reopen {
         reason: body.reason,
-    };
+    });
     run(
         &state,
         &principal,
@@ -1233,7 +1237,7 @@ pub async fn close(
         case_id,
         Action::Close,
         expected,
-        Command::Close,
+        Command::Lifecycle(LifecycleCommand::Close),
     )
     .await
 }
@@ -1272,9 +1276,9 @@ pub async fn cancel(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Cancel {
+    let command = Command::Lifecycle(LifecycleCommand::Cancel {
         reason: body.reason,
-    };
+    });
     run(
         &state,
         &principal,

@@ -12,6 +12,7 @@ use amiable_domain::case::{
     Actor, Command, Deduction, ExchangeLine, GoodwillKind, InspectedLine, ParcelStatus,
     ReceivedLine,
 };
+use amiable_domain::case::{MoneyCommand, MoneyEvent, ReturnCommand};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::ledger::OrderLedger;
 use amiable_domain::money::Money;
@@ -540,7 +541,7 @@ pub async fn eligibility_answer(
     order: &amiable_domain::order::Order,
     lang: crate::i18n::Lang,
 ) -> Result<EligibilityAnswer, Problem> {
-    let law = amiable_store::law();
+    let law = state.store().rules_pack(order.operator_id).await?;
     let now = Timestamp::now();
     let context = state.store().return_context(order, now, law).await?;
     let lines = order
@@ -877,7 +878,7 @@ pub async fn authorise_return(
         case_id,
         Action::HandleReturn,
         expected,
-        Command::AuthoriseReturn { returnless },
+        Command::Returns(ReturnCommand::AuthoriseReturn { returnless }),
     )
     .await?;
     Ok(label_after_authorisation(state, outcome).await)
@@ -917,9 +918,9 @@ pub async fn refuse(
         &headers,
         body.expected_version,
         Action::HandleReturn,
-        Command::RefuseReturn {
+        Command::Returns(ReturnCommand::RefuseReturn {
             ground: body.ground,
-        },
+        }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1148,12 +1149,12 @@ pub async fn scan(
         &headers,
         None,
         Action::HandleReturn,
-        Command::RecordParcelScan {
+        Command::Returns(ReturnCommand::RecordParcelScan {
             status: body.status,
             scanned_at: body.scanned_at,
             location: body.location,
             carrier_event_id: body.carrier_event_id,
-        },
+        }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1192,7 +1193,7 @@ pub async fn receive(
         &headers,
         body.expected_version,
         Action::HandleReturn,
-        Command::ReceiveReturn { lines: body.lines },
+        Command::Returns(ReturnCommand::ReceiveReturn { lines: body.lines }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1231,7 +1232,7 @@ pub async fn inspect(
         &headers,
         body.expected_version,
         Action::HandleReturn,
-        Command::InspectReturn { lines: body.lines },
+        Command::Returns(ReturnCommand::InspectReturn { lines: body.lines }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1300,12 +1301,12 @@ pub async fn refund_case(
     } else {
         state.inner.gateway.name()
     };
-    let command = Command::Refund {
+    let command = Command::Money(MoneyCommand::Refund {
         amount: body.amount,
         deductions: body.deductions,
         gateway: Label::parse(gateway).map_err(|_| Problem::internal())?,
         resolve: body.resolve,
-    };
+    });
     let outcome = run(
         state,
         principal,
@@ -1331,7 +1332,10 @@ async fn settle(
         .events
         .iter()
         .filter_map(|e| match &e.event {
-            amiable_domain::case::CaseEvent::RefundRecorded { refund_id, .. } => Some(*refund_id),
+            amiable_domain::case::CaseEvent::Money(MoneyEvent::RefundRecorded {
+                refund_id,
+                ..
+            }) => Some(*refund_id),
             _ => None,
         })
         .collect();
@@ -1352,10 +1356,10 @@ async fn settle(
             let request = CommandRequest {
                 case_id: outcome.case_id,
                 expected_version: None,
-                command: Command::SettleRefund {
+                command: Command::Money(MoneyCommand::SettleRefund {
                     refund_id,
                     reference: reference.clone(),
-                },
+                }),
                 actor: principal.actor(),
                 order_id: None,
                 at: None,
@@ -1466,9 +1470,11 @@ pub async fn settle_refund(
         ids,
         &headers,
         body.expected_version,
-        |refund_id| Command::SettleRefund {
-            refund_id,
-            reference: body.reference,
+        |refund_id| {
+            Command::Money(MoneyCommand::SettleRefund {
+                refund_id,
+                reference: body.reference,
+            })
         },
     )
     .await
@@ -1508,9 +1514,11 @@ pub async fn fail_refund(
         ids,
         &headers,
         body.expected_version,
-        |refund_id| Command::FailRefund {
-            refund_id,
-            error: body.error,
+        |refund_id| {
+            Command::Money(MoneyCommand::FailRefund {
+                refund_id,
+                error: body.error,
+            })
         },
     )
     .await
@@ -1556,11 +1564,11 @@ pub async fn store_credit(
         &headers,
         body.expected_version,
         Action::MoveMoney,
-        Command::IssueStoreCredit {
+        Command::Money(MoneyCommand::IssueStoreCredit {
             amount: body.amount,
             bonus_percent: body.bonus_percent,
             resolve: body.resolve,
-        },
+        }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
@@ -1606,10 +1614,10 @@ pub async fn exchange_case(
     expected: Option<i64>,
     lines: Vec<ExchangeLine>,
 ) -> Result<CommandOutcome, Problem> {
-    let command = Command::RecordExchange {
+    let command = Command::Money(MoneyCommand::RecordExchange {
         lines,
         gateway: Label::parse(state.inner.gateway.name()).map_err(|_| Problem::internal())?,
-    };
+    });
     let outcome = run(
         state,
         principal,
@@ -1661,12 +1669,12 @@ pub async fn compensation(
         &headers,
         body.expected_version,
         Action::MoveMoney,
-        Command::Compensate {
+        Command::Money(MoneyCommand::Compensate {
             kind: body.kind,
             amount: body.amount,
             note: body.note,
             resolve: body.resolve,
-        },
+        }),
     )
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))

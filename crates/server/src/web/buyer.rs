@@ -24,6 +24,7 @@ use amiable_domain::case::{
     CaseItem, CaseKind, CaseStatus, Command, OfferStatus, Party, Possible, ResolutionKind,
     ReturnStage, Stage, Visibility,
 };
+use amiable_domain::case::{ConversationCommand, EscalationCommand, LifecycleCommand};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::order::{Order, Quantity};
 use amiable_domain::reason::{BuiltinReason, ReasonCode, ReasonTaxonomy};
@@ -1545,7 +1546,7 @@ async fn post_message(
             case_id,
             amiable_domain::access::Action::PostMessage,
             None,
-            Command::PostMessage { body },
+            Command::Conversation(ConversationCommand::PostMessage { body }),
         )
         .await;
         if let Err(problem) = result {
@@ -1607,12 +1608,15 @@ async fn answer_offer(
     ctx.check_csrf(&form)?;
     let offer_id: u32 = offer_id.parse().map_err(|_| WebError::not_found())?;
     let (command, notice) = match answer.as_str() {
-        "accepter" => (Command::AcceptOffer { offer_id }, "offer-accepted"),
+        "accepter" => (
+            Command::Escalation(EscalationCommand::AcceptOffer { offer_id }),
+            "offer-accepted",
+        ),
         "refuser" => (
-            Command::DeclineOffer {
+            Command::Escalation(EscalationCommand::DeclineOffer {
                 offer_id,
                 reason: Label::parse(form.text("reason")).ok(),
-            },
+            }),
             "offer-declined",
         ),
         _ => return Err(WebError::not_found()),
@@ -1671,7 +1675,7 @@ async fn escalate(
         case_id,
         amiable_domain::access::Action::Escalate,
         form.version()?,
-        Command::Escalate { to: None, reason },
+        Command::Escalation(EscalationCommand::Escalate { to: None, reason }),
         "escalated",
         |errors| CaseForms {
             escalate_reason: text,
@@ -1702,7 +1706,7 @@ async fn cancel(
         case_id,
         amiable_domain::access::Action::Cancel,
         form.version()?,
-        Command::Cancel { reason },
+        Command::Lifecycle(LifecycleCommand::Cancel { reason }),
         "cancelled",
         |errors| CaseForms {
             action_errors: errors,

@@ -21,6 +21,9 @@ use amiable_domain::case::{
     GoodwillKind, InspectedLine, ItemCondition, OfferStatus, ParcelStatus, Possible, ReceivedLine,
     Resolution, ResolutionKind, Stage, Visibility,
 };
+use amiable_domain::case::{
+    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+};
 use amiable_domain::ids::{CaseId, MerchantId};
 use amiable_domain::money::Money;
 use amiable_domain::text::{Body, Label};
@@ -1297,9 +1300,17 @@ async fn perform(
             let internal = action == "note";
             if let Some(body) = body {
                 if internal {
-                    run(Action::AddNote, Command::AddNote { body }).await?;
+                    run(
+                        Action::AddNote,
+                        Command::Conversation(ConversationCommand::AddNote { body }),
+                    )
+                    .await?;
                 } else {
-                    run(Action::PostMessage, Command::PostMessage { body }).await?;
+                    run(
+                        Action::PostMessage,
+                        Command::Conversation(ConversationCommand::PostMessage { body }),
+                    )
+                    .await?;
                 }
             }
             for upload in &submission.uploads {
@@ -1359,12 +1370,16 @@ async fn perform(
             if action == "offer" {
                 run(
                     Action::ProposeOffer,
-                    Command::ProposeOffer { terms, message },
+                    Command::Escalation(EscalationCommand::ProposeOffer { terms, message }),
                 )
                 .await?;
                 Ok("offer-sent")
             } else {
-                run(Action::Resolve, Command::Resolve { resolution: terms }).await?;
+                run(
+                    Action::Resolve,
+                    Command::Lifecycle(LifecycleCommand::Resolve { resolution: terms }),
+                )
+                .await?;
                 Ok("resolved")
             }
         }
@@ -1374,14 +1389,18 @@ async fn perform(
                 .parse()
                 .map_err(|_| WebError::not_found())?;
             if action == "accept" {
-                run(Action::AnswerOffer, Command::AcceptOffer { offer_id }).await?;
+                run(
+                    Action::AnswerOffer,
+                    Command::Escalation(EscalationCommand::AcceptOffer { offer_id }),
+                )
+                .await?;
                 Ok("offer-accepted-staff")
             } else {
                 let reason = optional_label(&ui, form, "reason", &mut errors);
                 check(errors)?;
                 run(
                     Action::AnswerOffer,
-                    Command::DeclineOffer { offer_id, reason },
+                    Command::Escalation(EscalationCommand::DeclineOffer { offer_id, reason }),
                 )
                 .await?;
                 Ok("offer-declined-staff")
@@ -1393,10 +1412,10 @@ async fn perform(
             let to = Stage::parse(form.text("to"));
             run(
                 Action::Escalate,
-                Command::Escalate {
+                Command::Escalation(EscalationCommand::Escalate {
                     to,
                     reason: reason.ok_or_else(|| Failure::Invalid(Invalid(Errors::default())))?,
-                },
+                }),
             )
             .await?;
             Ok("escalated-staff")
@@ -1426,7 +1445,7 @@ async fn perform(
             };
             run(
                 Action::RecordDecision,
-                Command::RecordDecision {
+                Command::Escalation(EscalationCommand::RecordDecision {
                     decision: Decision {
                         outcome,
                         resolution: Resolution {
@@ -1439,7 +1458,7 @@ async fn perform(
                         },
                         rationale,
                     },
-                },
+                }),
             )
             .await?;
             Ok("decision-recorded")
@@ -1450,11 +1469,15 @@ async fn perform(
             let Some(reason) = reason else {
                 return Err(Failure::Invalid(Invalid(Errors::default())));
             };
-            run(Action::Reopen, Command::Reopen { reason }).await?;
+            run(
+                Action::Reopen,
+                Command::Lifecycle(LifecycleCommand::Reopen { reason }),
+            )
+            .await?;
             Ok("reopened")
         }
         "close" => {
-            run(Action::Close, Command::Close).await?;
+            run(Action::Close, Command::Lifecycle(LifecycleCommand::Close)).await?;
             Ok("closed")
         }
         "cancel" => {
@@ -1463,7 +1486,11 @@ async fn perform(
             let Some(reason) = reason else {
                 return Err(Failure::Invalid(Invalid(Errors::default())));
             };
-            run(Action::Cancel, Command::Cancel { reason }).await?;
+            run(
+                Action::Cancel,
+                Command::Lifecycle(LifecycleCommand::Cancel { reason }),
+            )
+            .await?;
             Ok("cancelled-staff")
         }
         "authorise" => {
@@ -1483,7 +1510,11 @@ async fn perform(
             let Some(ground) = ground else {
                 return Err(Failure::Invalid(Invalid(Errors::default())));
             };
-            run(Action::HandleReturn, Command::RefuseReturn { ground }).await?;
+            run(
+                Action::HandleReturn,
+                Command::Returns(ReturnCommand::RefuseReturn { ground }),
+            )
+            .await?;
             Ok("refused")
         }
         "label" => {
@@ -1526,12 +1557,12 @@ async fn perform(
             };
             run(
                 Action::HandleReturn,
-                Command::RecordParcelScan {
+                Command::Returns(ReturnCommand::RecordParcelScan {
                     status,
                     scanned_at: Timestamp::now(),
                     location,
                     carrier_event_id: None,
-                },
+                }),
             )
             .await?;
             Ok("scan-recorded")
@@ -1563,7 +1594,11 @@ async fn perform(
                 });
             }
             check(errors)?;
-            run(Action::HandleReturn, Command::ReceiveReturn { lines }).await?;
+            run(
+                Action::HandleReturn,
+                Command::Returns(ReturnCommand::ReceiveReturn { lines }),
+            )
+            .await?;
             Ok("received")
         }
         "inspect" => {
@@ -1590,7 +1625,11 @@ async fn perform(
                 });
             }
             check(errors)?;
-            run(Action::HandleReturn, Command::InspectReturn { lines }).await?;
+            run(
+                Action::HandleReturn,
+                Command::Returns(ReturnCommand::InspectReturn { lines }),
+            )
+            .await?;
             Ok("inspected")
         }
         "refund" => {
@@ -1626,15 +1665,15 @@ async fn perform(
                 return Err(Failure::Invalid(Invalid(Errors::default())));
             };
             let command = if action == "settle" {
-                Command::SettleRefund {
+                Command::Money(MoneyCommand::SettleRefund {
                     refund_id,
                     reference: text,
-                }
+                })
             } else {
-                Command::FailRefund {
+                Command::Money(MoneyCommand::FailRefund {
                     refund_id,
                     error: text,
-                }
+                })
             };
             run(Action::MoveMoney, command).await?;
             Ok(if action == "settle" {
@@ -1659,11 +1698,11 @@ async fn perform(
             check(errors)?;
             run(
                 Action::MoveMoney,
-                Command::IssueStoreCredit {
+                Command::Money(MoneyCommand::IssueStoreCredit {
                     amount,
                     bonus_percent: bonus,
                     resolve: true,
-                },
+                }),
             )
             .await?;
             Ok("store-credit-issued")
@@ -1733,12 +1772,12 @@ async fn perform(
             };
             run(
                 Action::MoveMoney,
-                Command::Compensate {
+                Command::Money(MoneyCommand::Compensate {
                     kind,
                     amount,
                     note,
                     resolve: form.checked("resolve"),
-                },
+                }),
             )
             .await?;
             Ok("compensated")

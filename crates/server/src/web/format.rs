@@ -255,9 +255,10 @@ pub fn date_short(lang: Lang, date: Date) -> String {
     format!("{} {} {}", date.day(), names[month(date)], date.year())
 }
 
-/// The zone instants are shown in.
+/// The zone instants are shown in: the default rules pack's (Europe/Paris).
 pub fn zone() -> TimeZone {
-    amiable_store::law().zone.clone()
+    amiable_domain::law::LawPack::by_code(amiable_domain::law::RULES_PACKS[0])
+        .map_or(TimeZone::UTC, |law| law.zone.clone())
 }
 
 /// `3 déc. 2026 à 14:05` / `3 Dec 2026, 14:05`, in the marketplace's zone.

@@ -105,7 +105,7 @@ pub async fn possible(
         actor: &actor,
         order: Some(order),
         taxonomy: &taxonomy,
-        law: amiable_store::law(),
+        law: state.store().rules_pack(case.operator_id).await?,
         ledger: Some(&ledger),
         returns: None,
     };

@@ -4,6 +4,9 @@
 
 use super::Ui;
 use amiable_domain::case::{Actor, CaseEvent, ParcelStatus, Party, Visibility};
+use amiable_domain::case::{
+    ConversationEvent, EscalationEvent, LifecycleEvent, MoneyEvent, ReturnEvent,
+};
 use amiable_domain::order::Order;
 use amiable_store::StoredEvent;
 use jiff::Timestamp;
@@ -102,14 +105,14 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
         )
     };
     let title = match &stored.event {
-        CaseEvent::Opened {
+        CaseEvent::Lifecycle(LifecycleEvent::Opened {
             kind,
             reason,
             items,
             claimed,
             description,
             ..
-        } => {
+        }) => {
             // A return's lines are listed with its request, just after.
             if *kind != amiable_domain::case::CaseKind::Return {
                 for i in items {
@@ -128,20 +131,20 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 ui.reason(reason.as_str()),
             )
         }
-        CaseEvent::MessagePosted { body: text } => {
+        CaseEvent::Conversation(ConversationEvent::MessagePosted { body: text }) => {
             is_message = true;
             body = Some(text.as_str().to_owned());
             ui.t("timeline-message")
         }
-        CaseEvent::NoteAdded { body: text } => {
+        CaseEvent::Conversation(ConversationEvent::NoteAdded { body: text }) => {
             is_message = true;
             body = Some(text.as_str().to_owned());
             ui.t("timeline-note")
         }
-        CaseEvent::AttachmentAdded {
+        CaseEvent::Conversation(ConversationEvent::AttachmentAdded {
             attachment,
             visibility,
-        } => {
+        }) => {
             file = Some(FileView {
                 sha256: attachment.sha256.clone(),
                 filename: attachment.filename.as_str().to_owned(),
@@ -154,7 +157,7 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 ui.t("timeline-file")
             }
         }
-        CaseEvent::OfferProposed { terms, message, .. } => {
+        CaseEvent::Escalation(EscalationEvent::OfferProposed { terms, message, .. }) => {
             if let Some(message) = message {
                 body = Some(message.as_str().to_owned());
             }
@@ -163,18 +166,20 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.ta("timeline-offer", "what", resolution_text(ui, terms))
         }
-        CaseEvent::OfferAccepted { .. } => ui.t("timeline-offer-accepted"),
-        CaseEvent::OfferDeclined { reason, .. } => {
+        CaseEvent::Escalation(EscalationEvent::OfferAccepted { .. }) => {
+            ui.t("timeline-offer-accepted")
+        }
+        CaseEvent::Escalation(EscalationEvent::OfferDeclined { reason, .. }) => {
             if let Some(reason) = reason {
                 details.push(reason.as_str().to_owned());
             }
             ui.t("timeline-offer-declined")
         }
-        CaseEvent::Escalated { to, reason, .. } => {
+        CaseEvent::Escalation(EscalationEvent::Escalated { to, reason, .. }) => {
             details.push(reason.as_str().to_owned());
             ui.ta("timeline-escalated", "stage", ui.label("stage", to.code()))
         }
-        CaseEvent::DecisionRecorded { decision } => {
+        CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) => {
             details.push(decision.rationale.as_str().to_owned());
             ui.ta2(
                 "timeline-decision",
@@ -184,27 +189,29 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 ui.label("outcome", decision.outcome.code()),
             )
         }
-        CaseEvent::Resolved { resolution } => {
+        CaseEvent::Lifecycle(LifecycleEvent::Resolved { resolution }) => {
             if let Some(note) = &resolution.note {
                 details.push(note.as_str().to_owned());
             }
             ui.ta("timeline-resolved", "what", resolution_text(ui, resolution))
         }
-        CaseEvent::Reopened { reason } => {
+        CaseEvent::Lifecycle(LifecycleEvent::Reopened { reason }) => {
             details.push(reason.as_str().to_owned());
             ui.t("timeline-reopened")
         }
-        CaseEvent::Closed { reason } => ui.label("closed", reason.code()),
-        CaseEvent::Cancelled { reason } => {
+        CaseEvent::Lifecycle(LifecycleEvent::Closed { reason }) => {
+            ui.label("closed", reason.code())
+        }
+        CaseEvent::Lifecycle(LifecycleEvent::Cancelled { reason }) => {
             details.push(reason.as_str().to_owned());
             ui.t("timeline-cancelled")
         }
-        CaseEvent::ReturnRequested {
+        CaseEvent::Returns(ReturnEvent::ReturnRequested {
             lines,
             refund_due_by,
             return_shipping,
             ..
-        } => {
+        }) => {
             for line in lines {
                 details.push(item(line.line_id.as_str(), line.quantity.get()));
             }
@@ -220,11 +227,11 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.t("timeline-return-requested")
         }
-        CaseEvent::ReturnAuthorised {
+        CaseEvent::Returns(ReturnEvent::ReturnAuthorised {
             rma,
             returnless,
             automatic,
-        } => {
+        }) => {
             if *returnless {
                 details.push(ui.t("timeline-returnless"));
             }
@@ -233,11 +240,11 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.ta("timeline-authorised", "rma", rma)
         }
-        CaseEvent::ReturnRefused { ground } => {
+        CaseEvent::Returns(ReturnEvent::ReturnRefused { ground }) => {
             details.push(ground.as_str().to_owned());
             ui.t("timeline-refused")
         }
-        CaseEvent::LabelIssued { label } => {
+        CaseEvent::Returns(ReturnEvent::LabelIssued { label }) => {
             details.push(ui.ta2(
                 "timeline-label-detail",
                 "what",
@@ -248,10 +255,10 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             details.push(ui.ta("timeline-label-until", "date", ui.day_of(&label.expires_at)));
             ui.t("timeline-label")
         }
-        CaseEvent::LabelExpired {} => ui.t("timeline-label-expired"),
-        CaseEvent::ParcelScanned {
+        CaseEvent::Returns(ReturnEvent::LabelExpired {}) => ui.t("timeline-label-expired"),
+        CaseEvent::Returns(ReturnEvent::ParcelScanned {
             status, location, ..
-        } => {
+        }) => {
             if let Some(location) = location {
                 details.push(location.as_str().to_owned());
             }
@@ -266,7 +273,7 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 },
             )
         }
-        CaseEvent::ReturnReceived { lines } => {
+        CaseEvent::Returns(ReturnEvent::ReturnReceived { lines }) => {
             for line in lines {
                 details.push(ui.ta2(
                     "timeline-received-line",
@@ -278,7 +285,7 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.t("timeline-received")
         }
-        CaseEvent::ReturnInspected { lines } => {
+        CaseEvent::Returns(ReturnEvent::ReturnInspected { lines }) => {
             for line in lines {
                 let verdict = if line.compliant {
                     ui.t("timeline-compliant")
@@ -301,12 +308,12 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.t("timeline-inspected")
         }
-        CaseEvent::RefundRecorded {
+        CaseEvent::Money(MoneyEvent::RefundRecorded {
             amount,
             deductions,
             late,
             ..
-        } => {
+        }) => {
             for deduction in deductions {
                 details.push(ui.ta2(
                     "timeline-deduction",
@@ -321,20 +328,20 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.ta("timeline-refund", "amount", ui.money(amount))
         }
-        CaseEvent::RefundSettled { late, .. } => {
+        CaseEvent::Money(MoneyEvent::RefundSettled { late, .. }) => {
             if let Some(late) = late {
                 details.push(late_text(ui, late));
             }
             ui.t("timeline-refund-settled")
         }
-        CaseEvent::RefundFailed { .. } => ui.t("timeline-refund-failed"),
-        CaseEvent::StoreCreditIssued { amount, bonus } => {
+        CaseEvent::Money(MoneyEvent::RefundFailed { .. }) => ui.t("timeline-refund-failed"),
+        CaseEvent::Money(MoneyEvent::StoreCreditIssued { amount, bonus }) => {
             if bonus.is_positive() {
                 details.push(ui.ta("timeline-bonus", "amount", ui.money(bonus)));
             }
             ui.ta("timeline-store-credit", "amount", ui.money(amount))
         }
-        CaseEvent::ExchangeRecorded { lines, difference } => {
+        CaseEvent::Money(MoneyEvent::ExchangeRecorded { lines, difference }) => {
             for line in lines {
                 details.push(ui.ta2(
                     "timeline-exchange-line",
@@ -355,7 +362,7 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             }
             ui.t("timeline-exchange")
         }
-        CaseEvent::CompensationRecorded { kind, amount, note } => {
+        CaseEvent::Money(MoneyEvent::CompensationRecorded { kind, amount, note }) => {
             if let Some(note) = note {
                 details.push(note.as_str().to_owned());
             }
@@ -367,7 +374,7 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 ui.money(amount),
             )
         }
-        CaseEvent::ReminderSent { topic, due_by } => ui.ta2(
+        CaseEvent::Money(MoneyEvent::ReminderSent { topic, due_by }) => ui.ta2(
             "timeline-reminder",
             "what",
             ui.label("reminder", topic.code()),

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use amiable_domain::access::Role;
+use amiable_domain::case::LifecycleCommand;
 use amiable_domain::ids::{MerchantId, OperatorId, OrderId, Slug};
 use amiable_server::auth::{BuyerClaims, issue_api_key, sha256_hex};
 use amiable_server::{AppState, ServerConfig, serve};
@@ -420,7 +421,7 @@ impl World {
             .execute(amiable_store::CommandRequest {
                 case_id,
                 expected_version: Some(0),
-                command: Command::Open {
+                command: Command::Lifecycle(LifecycleCommand::Open {
                     preferred: None,
                     kind: CaseKind::Incident,
                     reason: amiable_domain::reason::ReasonCode::parse("damaged_in_transit")
@@ -431,7 +432,7 @@ impl World {
                     description: amiable_domain::text::Body::parse("Le pull ne me va pas.")
                         .unwrap(),
                     stage: None,
-                },
+                }),
                 actor: Actor::OperatorUser {
                     id: "fixture".into(),
                 },

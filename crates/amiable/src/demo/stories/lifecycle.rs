@@ -12,6 +12,7 @@ use amiable_domain::case::{
     Command, Deduction, ExchangeLine, GoodwillKind, InspectedLine, ItemCondition, ParcelStatus,
     ReceivedLine, ReminderTopic, ResolutionKind,
 };
+use amiable_domain::case::{LifecycleCommand, MoneyCommand, ReturnCommand};
 use amiable_domain::law::LawPack;
 use amiable_domain::law::refund::refund_due;
 use amiable_domain::order::OrderLine;
@@ -104,9 +105,9 @@ impl Story<'_> {
                 self.receive(Condition::Ruined, dropped, (40, 100))?;
                 self.inspect(Condition::Ruined)?;
                 let ground = say::refusal_ground(&self.voice, self.voice.trade);
-                let command = Command::RefuseReturn {
+                let command = Command::Returns(ReturnCommand::RefuseReturn {
                     ground: label(ground.clone())?,
-                };
+                });
                 self.act(Who::Shop, (0, 3), command, false)?;
                 let text = say::shop_refuses_return(&self.voice, &ground);
                 self.message(Who::Shop, (0, 1), text, true)
@@ -123,11 +124,11 @@ impl Story<'_> {
             }
             StoreCredit => {
                 self.receive(Condition::AsSent, dropped, (40, 100))?;
-                let command = Command::IssueStoreCredit {
+                let command = Command::Money(MoneyCommand::IssueStoreCredit {
                     amount: None,
                     bonus_percent: None,
                     resolve: true,
-                };
+                });
                 self.act(Who::Shop, (1, 24), command, false)?;
                 let bonus = self.order.merchant().store_credit_bonus_percent;
                 let text = say::shop_store_credit(&self.voice, self.suggested_refund(), bonus);
@@ -139,10 +140,10 @@ impl Story<'_> {
                 self.act(
                     Who::Shop,
                     (1, 24),
-                    Command::RecordExchange {
+                    Command::Money(MoneyCommand::RecordExchange {
                         lines,
                         gateway: amiable_domain::text::Label::parse("manual").expect("label"),
-                    },
+                    }),
                     false,
                 )?;
                 let text = say::shop_exchange_sent(&self.voice, self.casting.other_size);
@@ -153,7 +154,11 @@ impl Story<'_> {
                 self.refund((1, 24))?;
                 // Nothing happens for 14 days: the auto-close timer closes the case.
                 let at = self.now + 14 * DAY + self.rng.i64(MINUTE..2 * HOUR);
-                self.system(AUTO_CLOSE_JOB, at, Command::Close);
+                self.system(
+                    AUTO_CLOSE_JOB,
+                    at,
+                    Command::Lifecycle(LifecycleCommand::Close),
+                );
                 Ok(())
             }
             RefundedLate => self.refunded_late(dropped),
@@ -199,7 +204,7 @@ impl Story<'_> {
         self.act(
             Who::Shop,
             (2, 30),
-            Command::AuthoriseReturn { returnless },
+            Command::Returns(ReturnCommand::AuthoriseReturn { returnless }),
             false,
         )
     }
@@ -209,7 +214,11 @@ impl Story<'_> {
         let at = self.now + self.rng.i64(MINUTE..4 * MINUTE);
         let days = i64::from(self.order.merchant().label_expiry_days);
         let label = labels::book(&self.rma, at, at + days * DAY)?;
-        self.system(LABELS, at, Command::IssueLabel { label });
+        self.system(
+            LABELS,
+            at,
+            Command::Returns(ReturnCommand::IssueLabel { label }),
+        );
         Ok(())
     }
 
@@ -219,7 +228,7 @@ impl Story<'_> {
             .iter()
             .rev()
             .find_map(|s| match &s.command {
-                Command::IssueLabel { label } => Some(label),
+                Command::Returns(ReturnCommand::IssueLabel { label }) => Some(label),
                 _ => None,
             })
             .context("a return without a label")?;
@@ -242,7 +251,11 @@ impl Story<'_> {
     fn expire_label(&mut self) -> Result<()> {
         let (expires, _) = self.label_expiry()?;
         let at = expires + self.rng.i64(MINUTE..3 * HOUR);
-        self.system(LABEL_EXPIRY_JOB, at, Command::ExpireLabel);
+        self.system(
+            LABEL_EXPIRY_JOB,
+            at,
+            Command::Returns(ReturnCommand::ExpireLabel),
+        );
         Ok(())
     }
 
@@ -279,12 +292,12 @@ impl Story<'_> {
         let scanned = scanned.max(self.now + MINUTE);
         let at = scanned + self.rng.i64(2 * MINUTE..40 * MINUTE);
         let event = format!("{}-{}", status.code(), scanned);
-        let command = Command::RecordParcelScan {
+        let command = Command::Returns(ReturnCommand::RecordParcelScan {
             status,
             scanned_at: crate::demo::clock::timestamp(scanned)?,
             location: Some(label(location.to_owned())?),
             carrier_event_id: Some(label(event)?),
-        };
+        });
         self.system(CARRIER, at, command);
         Ok(scanned)
     }
@@ -308,7 +321,12 @@ impl Story<'_> {
                 note,
             });
         }
-        self.act(Who::Shop, hours, Command::ReceiveReturn { lines }, false)
+        self.act(
+            Who::Shop,
+            hours,
+            Command::Returns(ReturnCommand::ReceiveReturn { lines }),
+            false,
+        )
     }
 
     /// The shop checks what came back; returns the deduction noted, if any.
@@ -337,18 +355,23 @@ impl Story<'_> {
                 deductions,
             });
         }
-        self.act(Who::Shop, (1, 26), Command::InspectReturn { lines }, false)?;
+        self.act(
+            Who::Shop,
+            (1, 26),
+            Command::Returns(ReturnCommand::InspectReturn { lines }),
+            false,
+        )?;
         Ok(deducted)
     }
 
     /// The shop refunds what the return calls for and the gateway confirms it.
     fn refund(&mut self, hours: (i64, i64)) -> Result<()> {
-        let command = Command::Refund {
+        let command = Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
             gateway: label("manual".to_owned())?,
             resolve: true,
-        };
+        });
         self.act(Who::Shop, hours, command, false)?;
         self.settle_refund()
     }
@@ -358,7 +381,7 @@ impl Story<'_> {
         let refund_id = self
             .steps
             .iter()
-            .filter(|s| matches!(s.command, Command::Refund { .. }))
+            .filter(|s| matches!(s.command, Command::Money(MoneyCommand::Refund { .. })))
             .count() as u32;
         let case = self.case_id.to_string();
         let reference = label(format!("manual-{}-{refund_id}", &case[..8]))?;
@@ -366,10 +389,10 @@ impl Story<'_> {
         self.system(
             GATEWAY,
             at,
-            Command::SettleRefund {
+            Command::Money(MoneyCommand::SettleRefund {
                 refund_id,
                 reference,
-            },
+            }),
         );
         Ok(())
     }
@@ -403,12 +426,12 @@ impl Story<'_> {
         self.message(Who::Shop, (2, 30), text, false)?;
         let text = say::buyer_keeps_it(&self.voice);
         self.message(Who::Buyer, (2, 40), text, false)?;
-        let command = Command::Compensate {
+        let command = Command::Money(MoneyCommand::Compensate {
             kind: GoodwillKind::Voucher,
             amount: eur(amount),
             note: Some(label(say::goodwill_note(&self.voice, amount))?),
             resolve: true,
-        };
+        });
         self.act(Who::Shop, (1, 24), command, false)
     }
 
@@ -437,9 +460,9 @@ impl Story<'_> {
         self.system(
             REFUND_DEADLINE_JOB,
             overdue,
-            Command::SendReminder {
+            Command::Money(MoneyCommand::SendReminder {
                 topic: ReminderTopic::RefundOverdue,
-            },
+            }),
         );
         let late_day = due_by.checked_add(jiff::ToSpan::days(23))?;
         self.now = self.clock.local(late_day, 9, 0, 0)? - HOUR;

@@ -6,6 +6,7 @@ use crate::demo::cases::Target;
 use crate::demo::clock::DAY;
 use crate::demo::phrases::{self as say, Facts};
 use crate::demo::texts;
+use amiable_domain::case::LifecycleCommand;
 use amiable_domain::case::{
     CaseItem, CaseKind, CaseStatus, Command, DecisionOutcome, Resolution, ResolutionKind, Stage,
 };
@@ -107,7 +108,7 @@ impl Story<'_> {
             say::buyer_opens(&self.voice, reason, &facts)
         };
         let claimed = (reason != "late_delivery").then(|| eur(self.claimed_value()));
-        let command = Command::Open {
+        let command = Command::Lifecycle(LifecycleCommand::Open {
             preferred,
             kind: self.kind(),
             reason: ReasonCode::parse(reason)?,
@@ -115,7 +116,7 @@ impl Story<'_> {
             claimed,
             description: body(description)?,
             stage: None,
-        };
+        });
         self.act(Who::Buyer, (0, 0), command, false)
     }
 
@@ -139,7 +140,7 @@ impl Story<'_> {
         self.act(
             Who::Buyer,
             (96, 200),
-            Command::Reopen { reason: why },
+            Command::Lifecycle(LifecycleCommand::Reopen { reason: why }),
             false,
         )?;
         let text = say::shop_refund_sent(&self.voice);
@@ -428,7 +429,12 @@ impl Story<'_> {
                     && self.rng.u8(0..100) < 40
                 {
                     let reason = label(say::correction(&self.voice))?;
-                    self.act(Who::Mediator, (24, 96), Command::Reopen { reason }, false)?;
+                    self.act(
+                        Who::Mediator,
+                        (24, 96),
+                        Command::Lifecycle(LifecycleCommand::Reopen { reason }),
+                        false,
+                    )?;
                     let fixed = terms(ResolutionKind::PartialRefund, Some(corrected));
                     self.decide(Who::Mediator, (1, 6), Split, fixed, why)?;
                 }
@@ -493,7 +499,7 @@ impl Story<'_> {
             claimed,
             &due,
         );
-        let command = Command::Open {
+        let command = Command::Lifecycle(LifecycleCommand::Open {
             preferred: None,
             kind: CaseKind::PaymentDispute,
             reason: ReasonCode::parse(reason)?,
@@ -501,7 +507,7 @@ impl Story<'_> {
             claimed: Some(eur(claimed)),
             description: body(description)?,
             stage: Some(Stage::External),
-        };
+        });
         self.act(Who::Provider, (0, 0), command, false)?;
         let tracking = self.voice.tracking.clone();
         let text = say::note_evidence(provider, &self.voice.carrier, &tracking);

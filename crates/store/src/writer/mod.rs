@@ -16,27 +16,29 @@
 use crate::db::{Backend, Db, Tx, with_tx};
 use crate::error::{CommandError, StoreError};
 use crate::events::StoredEvent;
-use crate::orders::order_in;
-use crate::returns::{BatchCases, ledger_for_update, return_context};
-use crate::rows::{RowExt, parse_json};
-use crate::tenants::taxonomy_from_settings;
+use crate::rows::RowExt;
 use amiable_domain::canonical::to_canonical_json;
 use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs};
 use amiable_domain::case::{
-    Actor, CaseKind, CaseState, CaseStatus, Command, Context, EVENT_SCHEMA_VERSION, RecordedEvent,
-    decide, ledger_entries,
+    Actor, CaseState, CaseStatus, Command, EVENT_SCHEMA_VERSION, RecordedEvent, decide,
+    ledger_entries,
 };
-use amiable_domain::case::{ResponseTimes, next_deadline};
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::law::LawPack;
 use amiable_domain::ledger::{LedgerEntry, OrderLedger};
-use amiable_domain::reason::ReasonTaxonomy;
 use amiable_domain::timeline::{ChainedEvent, GENESIS_HASH, from_hex, to_hex, truncate_to_micros};
 use jiff::Timestamp;
 use sqlx::{Connection, SqliteConnection};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
+
+mod context;
+mod flush;
+
+pub(crate) use context::RulesPacks;
+use context::pack_of;
 
 /// The most commands committed together.
 const MAX_BATCH: usize = 512;
@@ -78,7 +80,7 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(db: Db, automation: Automation) -> Writer {
+    pub(crate) fn start(db: Db, automation: Automation, packs: Arc<RulesPacks>) -> Writer {
         let count = match db.backend() {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
@@ -92,6 +94,7 @@ impl Writer {
             tasks.push(tokio::spawn(run_lane(
                 db.clone(),
                 automation,
+                packs.clone(),
                 receiver,
                 stopped.clone(),
             )));
@@ -183,11 +186,14 @@ struct Loaded {
 struct Cache {
     persistent: bool,
     cases: HashMap<CaseId, Loaded>,
+    /// Each operator's rules pack (shared by the lanes and the store's reads).
+    packs: Arc<RulesPacks>,
 }
 
 async fn run_lane(
     db: Db,
     automation: Automation,
+    packs: Arc<RulesPacks>,
     mut receiver: mpsc::Receiver<(CommandRequest, Reply)>,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -195,6 +201,7 @@ async fn run_lane(
     let mut cache = Cache {
         persistent: db.backend() == Backend::Sqlite,
         cases: HashMap::new(),
+        packs,
     };
     let mut own: Option<SqliteConnection> = None;
     loop {
@@ -323,23 +330,6 @@ struct Pending {
     ledger_rows: Vec<(OrderId, CaseId, i64, i64, LedgerEntry, Timestamp)>,
 }
 
-/// The rules pack of this build: France, Europe/Paris.
-pub(crate) static LAW: std::sync::LazyLock<LawPack> = std::sync::LazyLock::new(LawPack::france);
-
-/// The order's ledger as the batch sees it, loaded and locked on first use.
-async fn batch_ledger(
-    tx: &mut Tx<'_>,
-    pending: &mut Pending,
-    order: &amiable_domain::order::Order,
-) -> Result<OrderLedger, StoreError> {
-    if let Some(ledger) = pending.ledgers.get(&order.id) {
-        return Ok(*ledger);
-    }
-    let ledger = ledger_for_update(tx, order).await?;
-    pending.ledgers.insert(order.id, ledger);
-    Ok(ledger)
-}
-
 async fn try_batch(
     db: &Db,
     own: Option<&mut SqliteConnection>,
@@ -361,7 +351,7 @@ async fn try_batch(
             result => results.push(result),
         }
     }
-    if let Err(error) = flush(&mut tx, cache, &pending).await {
+    if let Err(error) = flush::flush(&mut tx, cache, &pending).await {
         cache.cases.clear();
         let _ = tx.rollback().await;
         return Err(error);
@@ -376,10 +366,10 @@ async fn try_batch(
 async fn load(tx: &mut Tx<'_>, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
     let sql = match tx.backend() {
         Backend::Sqlite => {
-            "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1"
+            "SELECT version, last_hash, state, snapshot_version, order_external_id, buyer_email FROM cases WHERE id = $1"
         }
         Backend::Postgres => {
-            "SELECT version, last_hash, state, order_external_id, buyer_email FROM cases WHERE id = $1 FOR UPDATE"
+            "SELECT version, last_hash, state, snapshot_version, order_external_id, buyer_email FROM cases WHERE id = $1 FOR UPDATE"
         }
     };
     let row = with_tx!(tx, conn => {
@@ -388,19 +378,25 @@ async fn load(tx: &mut Tx<'_>, case_id: CaseId) -> Result<Option<Loaded>, StoreE
                 row.int("version")?,
                 row.text("last_hash")?,
                 row.text("state")?,
+                row.int("snapshot_version")?,
                 row.text("order_external_id")?,
                 row.text("buyer_email")?,
             )),
             None => None,
         }
     });
-    let Some((version, last_hash, state, order_external_id, buyer_email)) = row else {
+    let Some((version, last_hash, state, snapshot_version, order_external_id, buyer_email)) = row
+    else {
         return Ok(None);
     };
-    let state: CaseState = parse_json(&state, "case state")?;
+    // A snapshot of another shape, unreadable or behind its row is rebuilt from the log.
+    let state = match crate::snapshot::parse(&state, snapshot_version) {
+        Some(parsed) if parsed.version == version => parsed,
+        _ => crate::snapshot::rebuild_in(tx, case_id, snapshot_version).await?,
+    };
     if state.version != version {
         return Err(StoreError::corrupt(format!(
-            "case {case_id}: projection version {version} ≠ state version {}",
+            "case {case_id}: projection version {version} ≠ its log's version {}",
             state.version
         )));
     }
@@ -452,91 +448,36 @@ async fn apply(
             CommandError::Conflict { current_version }
         });
     }
-    let opening = matches!(request.command, Command::Open { .. });
-    if current.is_none() && !opening {
+    if current.is_none() && !request.command.is_open() {
         return Err(CommandError::CaseNotFound);
     }
-    let opening_return = matches!(
-        request.command,
-        Command::Open {
-            kind: CaseKind::Return,
-            ..
-        }
-    );
-    let order = match (current.is_none(), request.order_id) {
-        (true, Some(order_id)) => Some(
-            order_in(tx, order_id)
-                .await?
-                .ok_or(CommandError::OrderNotFound)?,
-        ),
-        (true, None) => return Err(CommandError::OrderNotFound),
-        (false, _) => None,
-    };
-    // Money and new returns read the order's ledger row, which also serialises them per order.
-    let mut ledger = None;
-    let mut money_order = None;
-    if request.command.moves_money() || (opening_return && current.is_none()) {
-        let order_for_money = match (&order, current) {
-            (Some(order), _) => order.clone(),
-            (None, Some(loaded)) => order_in(tx, loaded.state.order_id)
-                .await?
-                .ok_or(CommandError::OrderNotFound)?,
-            (None, None) => return Err(CommandError::OrderNotFound),
-        };
-        ledger = Some(batch_ledger(tx, pending, &order_for_money).await?);
-        money_order = Some(order_for_money);
-    }
-    let returns = match (&order, opening_return, current.is_none()) {
-        (Some(order), true, true) => {
-            let batch = BatchCases {
-                states: pending
-                    .touched
-                    .iter()
-                    .filter_map(|(id, _)| cache.cases.get(id))
-                    .map(|loaded| &loaded.state)
-                    .collect(),
-                opened: pending
-                    .touched
-                    .iter()
-                    .filter(|(_, db_version)| *db_version == 0)
-                    .filter_map(|(id, _)| {
-                        cache
-                            .cases
-                            .get(id)
-                            .map(|loaded| (*id, loaded.buyer_email.as_str()))
-                    })
-                    .collect(),
-            };
-            Some(return_context(tx, case_id, order, request.at.unwrap_or(now), &LAW, &batch).await?)
-        }
-        _ => None,
-    };
+    let inputs = context::load(
+        tx,
+        context::Batch {
+            cases: &cache.cases,
+            pending,
+            packs: &cache.packs,
+        },
+        case_id,
+        &request.command,
+        request.order_id,
+        request.at.unwrap_or(now),
+    )
+    .await?;
     let current = cache.cases.get(&case_id);
-    let taxonomy = match &order {
-        Some(order) => operator_taxonomy(tx, order.operator_id).await?,
-        None => ReasonTaxonomy::default(),
-    };
     let at = match (request.at.map(truncate_to_micros), current) {
         (Some(at), Some(loaded)) => at.max(loaded.state.last_activity_at),
         (Some(at), None) => at,
         (None, Some(loaded)) => now.max(loaded.state.last_activity_at),
         (None, None) => now,
     };
-    let ctx = Context {
-        now: at,
-        actor: &request.actor,
-        order: order.as_ref(),
-        taxonomy: &taxonomy,
-        law: &LAW,
-        ledger: ledger.as_ref(),
-        returns: returns.as_ref(),
-    };
+    let ctx = inputs.context(at, &request.actor);
     let before = current.map(|l| &l.state);
     let events = decide(before, &request.command, &ctx).map_err(CommandError::Rejected)?;
     let entries = ledger_entries(before, &events);
     let mut entry_seqs = Vec::with_capacity(entries.len());
     if !entries.is_empty() {
-        let (Some(mut balance), Some(money_order)) = (ledger, money_order.as_ref()) else {
+        let Some((mut balance, money_order)) = inputs.ledger.clone() else {
             return Err(StoreError::corrupt("money moved without the order's ledger").into());
         };
         // Which event made each entry, for the ledger rows.
@@ -619,7 +560,7 @@ async fn apply(
         delta.0 += open_delta;
         delta.1 += i64::from(before.is_none());
     }
-    for job in scheduled_jobs(before, &state, automation) {
+    for job in scheduled_jobs(before, &state, automation, inputs.law) {
         pending.jobs.push((case_id, job));
     }
     if !pending.touched.iter().any(|(id, _)| *id == case_id) {
@@ -634,7 +575,7 @@ async fn apply(
             .ledger_rows
             .push((state.order_id, case_id, seq, position as i64, entry, at));
     }
-    let (order_external_id, buyer_email) = match (&order, current) {
+    let (order_external_id, buyer_email) = match (&inputs.order, current) {
         (Some(order), _) => (order.external_id.to_string(), order.buyer.email.to_string()),
         (None, Some(loaded)) => (loaded.order_external_id.clone(), loaded.buyer_email.clone()),
         (None, None) => return Err(CommandError::CaseNotFound),
@@ -657,190 +598,26 @@ async fn apply(
     })
 }
 
-/// The largest multi-row statement, in rows (well under both databases' bind limits).
-const MAX_CHUNK: usize = 64;
-
-/// Splits `rows` into chunks whose sizes are powers of two (64, 32, …, 1), so
-/// that a multi-row statement only ever has one of seven shapes: each shape is
-/// prepared once per connection and reused, instead of parsing a new
-/// statement for every batch size.
-fn pow2_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
-    let mut chunks = Vec::new();
-    while !rows.is_empty() {
-        let size = if rows.len() >= MAX_CHUNK {
-            MAX_CHUNK
-        } else {
-            1 << rows.len().ilog2()
-        };
-        let (chunk, rest) = rows.split_at(size);
-        chunks.push(chunk);
-        rows = rest;
-    }
-    chunks
-}
-
-/// Writes a batch: events, case projections, order summaries and jobs.
-async fn flush(tx: &mut Tx<'_>, cache: &Cache, pending: &Pending) -> Result<(), StoreError> {
-    if pending.events.is_empty() {
-        return Ok(());
-    }
-    let mut cases = Vec::with_capacity(pending.touched.len());
-    for (case_id, _) in &pending.touched {
-        let loaded = cache
-            .cases
-            .get(case_id)
-            .ok_or_else(|| StoreError::corrupt("a touched case left the cache"))?;
-        let state_text = serde_json::to_string(&loaded.state).map_err(StoreError::corrupt)?;
-        cases.push((loaded, state_text));
-    }
-    let rows: Vec<(&StoredEvent, &String)> = pending.events.iter().zip(&pending.actors).collect();
-    with_tx!(tx, conn, DB => {
-        for chunk in pow2_chunks(&rows) {
-            let mut insert = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO case_events (case_id, seq, operator_id, merchant_id, event_type, schema_version, actor, recorded_at, payload, prev_hash, hash) ",
-            );
-            insert.push_values(chunk, |mut row, (event, actor)| {
-                let state = &cache.cases[&event.case_id].state;
-                row.push_bind(event.case_id.to_string())
-                    .push_bind(event.seq)
-                    .push_bind(state.operator_id.to_string())
-                    .push_bind(state.merchant_id.to_string())
-                    .push_bind(event.event_type.clone())
-                    .push_bind(event.schema_version)
-                    .push_bind((*actor).clone())
-                    .push_bind(crate::to_micros(event.recorded_at))
-                    .push_bind(event.payload_text.clone())
-                    .push_bind(event.prev_hash.clone())
-                    .push_bind(event.hash.clone());
-            });
-            insert.build().execute(&mut *conn).await?;
-        }
-        for chunk in pow2_chunks(&cases) {
-            let mut upsert = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
-                                    claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state,
-                                    next_deadline_at, first_response_at) ",
-            );
-            upsert.push_values(chunk, |mut row, (loaded, state_text)| {
-                let state = &loaded.state;
-                row.push_bind(state.case_id.to_string())
-                    .push_bind(state.operator_id.to_string())
-                    .push_bind(state.merchant_id.to_string())
-                    .push_bind(state.order_id.to_string())
-                    .push_bind(loaded.order_external_id.clone())
-                    .push_bind(loaded.buyer_email.clone())
-                    .push_bind(state.kind.code())
-                    .push_bind(state.status.code())
-                    .push_bind(state.stage.code())
-                    .push_bind(state.reason.as_str().to_owned())
-                    .push_bind(state.claimed.map(|m| m.amount_minor))
-                    .push_bind(state.order_total.currency.code())
-                    .push_bind(state.waiting_on.map(|p| p.code()))
-                    .push_bind(state.resolution.as_ref().map(|r| r.kind.code()))
-                    .push_bind(crate::to_micros(state.opened_at))
-                    .push_bind(crate::to_micros(state.last_activity_at))
-                    .push_bind(state.version)
-                    .push_bind(to_hex(&loaded.last_hash))
-                    .push_bind(state_text.clone())
-                    .push_bind(next_deadline(state, &ResponseTimes::default()).map(crate::to_micros))
-                    .push_bind(state.merchant_first_response_at.map(crate::to_micros));
-            });
-            // Never move a projection backwards: a stale writer updates nothing and the count check fails.
-            upsert.push(
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, waiting_on = excluded.waiting_on,
-                   resolution_kind = excluded.resolution_kind, last_activity_at = excluded.last_activity_at, version = excluded.version,
-                   last_hash = excluded.last_hash, state = excluded.state, next_deadline_at = excluded.next_deadline_at,
-                   first_response_at = excluded.first_response_at
-                 WHERE cases.version < excluded.version",
-            );
-            let written = upsert.build().execute(&mut *conn).await?.rows_affected();
-            if written != chunk.len() as u64 {
-                return Err(StoreError::corrupt("a case changed under the writer; retrying"));
-            }
-        }
-        for (order_id, (open_delta, total_delta)) in &pending.order_deltas {
-            if *open_delta == 0 && *total_delta == 0 {
-                continue;
-            }
-            sqlx::query("UPDATE orders SET open_cases = open_cases + $2, total_cases = total_cases + $3 WHERE id = $1")
-                .bind(order_id.to_string())
-                .bind(*open_delta)
-                .bind(*total_delta)
-                .execute(&mut *conn)
-                .await?;
-        }
-        let updated_at = crate::to_micros(Timestamp::now());
-        for order_id in &pending.ledgers_changed {
-            let ledger = &pending.ledgers[order_id];
-            let written = sqlx::query(
-                "UPDATE order_ledgers SET refunded_minor = $2, store_credit_minor = $3, store_credit_bonus_minor = $4,
-                        compensation_minor = $5, surcharge_minor = $6, due_from_buyer_minor = $7, updated_at = $8
-                 WHERE order_id = $1 AND $2 + $3 <= captured_minor",
-            )
-            .bind(order_id.to_string())
-            .bind(ledger.refunded.amount_minor)
-            .bind(ledger.store_credit.amount_minor)
-            .bind(ledger.store_credit_bonus.amount_minor)
-            .bind(ledger.compensation.amount_minor)
-            .bind(ledger.surcharge_due.amount_minor)
-            .bind(ledger.due_from_buyer.amount_minor)
-            .bind(updated_at)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            if written != 1 {
-                return Err(StoreError::corrupt("an order's ledger would go beyond what was captured"));
-            }
-        }
-        for (order_id, case_id, seq, position, entry, at) in &pending.ledger_rows {
-            sqlx::query(
-                "INSERT INTO ledger_entries (order_id, case_id, seq, position, kind, amount_minor, currency, recorded_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(order_id.to_string())
-            .bind(case_id.to_string())
-            .bind(*seq)
-            .bind(*position)
-            .bind(entry.kind())
-            .bind(entry.amount().amount_minor)
-            .bind(entry.amount().currency.code())
-            .bind(crate::to_micros(*at))
-            .execute(&mut *conn)
-            .await?;
-        }
-        let created_at = crate::to_micros(Timestamp::now());
-        for chunk in pow2_chunks(&pending.jobs) {
-            let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) ");
-            insert.push_values(chunk, |mut row, (case_id, job)| {
-                row.push_bind(job.kind)
-                    .push_bind(job.payload.to_string())
-                    .push_bind(case_id.to_string())
-                    .push_bind(crate::to_micros(job.due_at))
-                    .push_bind(created_at);
-            });
-            insert.build().execute(&mut *conn).await?;
-        }
-    });
-    Ok(())
-}
-
-async fn operator_taxonomy(
-    tx: &mut Tx<'_>,
-    operator_id: amiable_domain::ids::OperatorId,
-) -> Result<ReasonTaxonomy, StoreError> {
-    let settings: Option<String> = with_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT settings FROM operators WHERE id = $1")
-            .bind(operator_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-    });
-    match settings {
-        Some(settings) => taxonomy_from_settings(&parse_json(&settings, "operator settings")?),
-        None => Ok(ReasonTaxonomy::default()),
-    }
-}
-
 impl crate::Store {
+    /// The rules pack an operator decides under (the law its deadlines are computed by).
+    pub async fn rules_pack(
+        &self,
+        operator_id: amiable_domain::ids::OperatorId,
+    ) -> Result<&'static LawPack, StoreError> {
+        if let Some(law) = self.packs.get(operator_id) {
+            return Ok(law);
+        }
+        let code: Option<String> = crate::db::with_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT rules_pack FROM operators WHERE id = $1")
+                .bind(operator_id.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        let law = pack_of(&code.ok_or(StoreError::NotFound("operator"))?)?;
+        self.packs.remember(operator_id, law);
+        Ok(law)
+    }
+
     /// Runs one case command through the group-commit writer.
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, CommandError> {
         let outcome = self.writer.submit(request).await?;
@@ -855,31 +632,5 @@ impl crate::Store {
     pub fn events_appended(&self) -> u64 {
         self.events_appended
             .load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pow2_chunks;
-
-    #[test]
-    fn chunks_are_powers_of_two_and_cover_everything() {
-        for len in 0..300usize {
-            let rows: Vec<usize> = (0..len).collect();
-            let chunks = pow2_chunks(&rows);
-            assert_eq!(chunks.concat(), rows);
-            assert!(
-                chunks
-                    .iter()
-                    .all(|c| c.len().is_power_of_two() && c.len() <= super::MAX_CHUNK)
-            );
-        }
-        assert_eq!(
-            pow2_chunks(&[0; 100])
-                .iter()
-                .map(|c| c.len())
-                .collect::<Vec<_>>(),
-            vec![64, 32, 4]
-        );
     }
 }

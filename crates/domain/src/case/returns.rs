@@ -1,0 +1,1058 @@
+//! The returns family: a return's journey after it is asked for —
+//! authorisation (RMA number) or refusal, the prepaid label, the carrier's
+//! scans, receipt and inspection. The money that settles a return is the
+//! money family's.
+
+use super::decide::{Context, Rejection};
+use super::event::CaseEvent;
+use super::guards::{invalid, require_party, require_status};
+use super::model::*;
+use super::money::check_deductions;
+use super::state::CaseState;
+use crate::law::refund::refund_due;
+use crate::money::{Money, MoneyError};
+use crate::order::Order;
+use crate::reason::ReasonCode;
+use crate::returns::{Basis, ReturnContext, ReturnShipping, rma_for};
+use crate::text::Label;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use CaseStatus::Open;
+use Party::{Merchant, Operator, Provider, System};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum ReturnCommand {
+    AuthoriseReturn {
+        /// The buyer keeps the items and is refunded without sending them back.
+        returnless: bool,
+    },
+    RefuseReturn {
+        ground: Label,
+    },
+    IssueLabel {
+        label: ReturnLabel,
+    },
+    ExpireLabel,
+    RecordParcelScan {
+        status: ParcelStatus,
+        scanned_at: Timestamp,
+        location: Option<Label>,
+        carrier_event_id: Option<Label>,
+    },
+    ReceiveReturn {
+        lines: Vec<ReceivedLine>,
+    },
+    InspectReturn {
+        lines: Vec<InspectedLine>,
+    },
+}
+
+impl ReturnCommand {
+    pub const NAMES: &'static [&'static str] = &[
+        "authorise_return",
+        "refuse_return",
+        "issue_label",
+        "expire_label",
+        "record_parcel_scan",
+        "receive_return",
+        "inspect_return",
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReturnCommand::AuthoriseReturn { .. } => "authorise_return",
+            ReturnCommand::RefuseReturn { .. } => "refuse_return",
+            ReturnCommand::IssueLabel { .. } => "issue_label",
+            ReturnCommand::ExpireLabel => "expire_label",
+            ReturnCommand::RecordParcelScan { .. } => "record_parcel_scan",
+            ReturnCommand::ReceiveReturn { .. } => "receive_return",
+            ReturnCommand::InspectReturn { .. } => "inspect_return",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReturnEvent {
+    /// A return asked for, with each line judged against the policy and the law.
+    ReturnRequested {
+        policy: PolicyRef,
+        lines: Vec<ReturnLine>,
+        return_shipping: ReturnShipping,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preferred: Option<ResolutionKind>,
+        /// Original standard delivery costs, refundable when the whole order is
+        /// withdrawn from (C. conso L221-24).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original_shipping: Option<Money>,
+        /// The legal refund deadline, for a return under the withdrawal right (L221-24).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refund_due_by: Option<Date>,
+        /// What the policy offers instead of a refund.
+        allowed_resolutions: Vec<ResolutionKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        store_credit_bonus_percent: Option<u8>,
+    },
+    ReturnAuthorised {
+        rma: String,
+        /// The buyer keeps the items (returnless refund).
+        returnless: bool,
+        /// Granted by the policy's auto-approval rules rather than by a person.
+        automatic: bool,
+    },
+    ReturnRefused {
+        ground: Label,
+    },
+    LabelIssued {
+        label: ReturnLabel,
+    },
+    LabelExpired {},
+    ParcelScanned {
+        status: ParcelStatus,
+        scanned_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Label>,
+        /// The carrier's id for the event, so a pushed event is recorded once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carrier_event_id: Option<Label>,
+    },
+    ReturnReceived {
+        lines: Vec<ReceivedLine>,
+    },
+    ReturnInspected {
+        lines: Vec<InspectedLine>,
+    },
+}
+
+impl ReturnEvent {
+    pub const TYPES: &'static [&'static str] = &[
+        "return_requested",
+        "return_authorised",
+        "return_refused",
+        "label_issued",
+        "label_expired",
+        "parcel_scanned",
+        "return_received",
+        "return_inspected",
+    ];
+
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            ReturnEvent::ReturnRequested { .. } => "return_requested",
+            ReturnEvent::ReturnAuthorised { .. } => "return_authorised",
+            ReturnEvent::ReturnRefused { .. } => "return_refused",
+            ReturnEvent::LabelIssued { .. } => "label_issued",
+            ReturnEvent::LabelExpired {} => "label_expired",
+            ReturnEvent::ParcelScanned { .. } => "parcel_scanned",
+            ReturnEvent::ReturnReceived { .. } => "return_received",
+            ReturnEvent::ReturnInspected { .. } => "return_inspected",
+        }
+    }
+}
+
+/// The last thing a carrier said about the return parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParcelScan {
+    pub status: ParcelStatus,
+    pub scanned_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Label>,
+}
+
+/// Where a return stands: what was asked, granted, sent, received and inspected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReturnProgress {
+    pub stage: ReturnStage,
+    pub policy: PolicyRef,
+    pub lines: Vec<ReturnLine>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub return_shipping: ReturnShipping,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<ResolutionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_shipping: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rma: Option<String>,
+    #[serde(default)]
+    pub returnless: bool,
+    #[serde(default)]
+    pub automatic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<ReturnLabel>,
+    #[serde(default)]
+    pub labels_issued: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_scan: Option<ParcelScan>,
+    /// Carrier event ids already recorded (a pushed event is recorded once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carrier_events: Vec<String>,
+    /// The first carrier scan: the proof of shipment (L221-24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<ReceivedLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspected: Vec<InspectedLine>,
+    /// The legal refund deadline, for a return under the withdrawal right (L221-24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub refund_due_by: Option<Date>,
+    /// Reminders already sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<ReminderTopic>,
+    /// What the policy offers (the buyer chooses among them).
+    #[serde(default)]
+    pub allowed_resolutions: Vec<ResolutionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_credit_bonus_percent: Option<u8>,
+}
+
+impl ReturnProgress {
+    /// The parcel has left the buyer: from then on a return is settled, not cancelled.
+    pub fn parcel_left(&self) -> bool {
+        match self.stage {
+            ReturnStage::InTransit
+            | ReturnStage::Delivered
+            | ReturnStage::Lost
+            | ReturnStage::Received
+            | ReturnStage::Inspected => true,
+            ReturnStage::Requested
+            | ReturnStage::Authorised
+            | ReturnStage::LabelIssued
+            | ReturnStage::LabelExpired
+            | ReturnStage::Refused => false,
+        }
+    }
+
+    /// When the goods were back or proven sent: from then on the refund cannot be held (L221-24).
+    pub fn goods_back_or_sent(&self) -> Option<Timestamp> {
+        match (self.shipped_at, self.received_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The refund the return calls for: each line's price for what came back
+    /// (or was asked for, when nothing is to come back), less restocking fees
+    /// and inspection deductions, plus the original delivery costs when the
+    /// whole order was withdrawn from. Deductions are itemised.
+    pub fn suggested_refund(&self) -> Result<(Money, Vec<Deduction>), MoneyError> {
+        let currency = self
+            .lines
+            .first()
+            .map(|l| l.unit_price.currency)
+            .or(self.original_shipping.map(|m| m.currency));
+        let Some(currency) = currency else {
+            return Err(MoneyError::Overflow);
+        };
+        let mut total = Money::zero(currency);
+        let mut deductions = Vec::new();
+        let all_back = self.received.is_empty() || {
+            self.lines.iter().all(|line| {
+                self.received
+                    .iter()
+                    .find(|r| r.line_id == line.line_id)
+                    .is_some_and(|r| r.quantity >= line.quantity.get())
+            })
+        };
+        for line in &self.lines {
+            let quantity = if self.received.is_empty() || self.returnless {
+                line.quantity.get()
+            } else {
+                self.received
+                    .iter()
+                    .find(|r| r.line_id == line.line_id)
+                    .map_or(0, |r| r.quantity.min(line.quantity.get()))
+            };
+            total = total.checked_add(line.unit_price.checked_mul(i64::from(quantity))?)?;
+            if let Some(fee) = line.restocking_fee
+                && quantity > 0
+            {
+                deductions.push(Deduction {
+                    label: Label::parse("restocking_fee").map_err(|_| MoneyError::Overflow)?,
+                    amount: fee,
+                });
+            }
+        }
+        for inspected in &self.inspected {
+            deductions.extend(inspected.deductions.iter().cloned());
+        }
+        if let Some(shipping) = self.original_shipping
+            && all_back
+        {
+            total = total.checked_add(shipping)?;
+        }
+        for deduction in &deductions {
+            total = total.checked_sub(deduction.amount)?;
+        }
+        if total.amount_minor < 0 {
+            total = Money::zero(currency);
+        }
+        Ok((total, deductions))
+    }
+}
+
+/// The return events that follow `Opened` for a case of kind `return`.
+pub(super) fn open_return(
+    items: &[CaseItem],
+    preferred: Option<ResolutionKind>,
+    reason: &ReasonCode,
+    order: &Order,
+    returns: &ReturnContext,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let today = ctx.law.date_of(ctx.now);
+    let mut lines = Vec::with_capacity(items.len());
+    let mut withdrawal = false;
+    let mut conformity_return = false;
+    for (index, item) in items.iter().enumerate() {
+        let field = format!("items[{index}]");
+        let line = order.line(&item.line_id).ok_or_else(|| {
+            invalid(
+                &format!("{field}.line_id"),
+                "case.unknown_line",
+                "not in the order",
+            )
+        })?;
+        let verdict = returns.line(&item.line_id).ok_or_else(|| {
+            invalid(
+                &format!("{field}.line_id"),
+                "case.unknown_line",
+                "not in the order",
+            )
+        })?;
+        // A faulty item goes back under the legal guarantee of conformity, not the
+        // withdrawal right: two years from delivery, whatever the policy or the flags.
+        let line_reason = item.reason.as_ref().unwrap_or(reason);
+        if is_conformity(line_reason) {
+            let quantity = check_quantity(order, returns, item, line, &field)?;
+            let delivered = delivered_on(order, &item.line_id, ctx);
+            let Some(delivered) = delivered else {
+                return Err(invalid(
+                    &format!("{field}.line_id"),
+                    "return.not_delivered",
+                    "the guarantee of conformity starts at delivery",
+                ));
+            };
+            let flags: Vec<_> = line.flags.iter().copied().collect();
+            let covered = crate::law::conformity::guarantee(delivered, &flags, &ctx.law.conformity)
+                .filter(|g| today <= g.until);
+            let Some(covered) = covered else {
+                return Err(invalid(
+                    &format!("{field}.line_id"),
+                    "return.guarantee_expired",
+                    "the legal guarantee of conformity (2 years from delivery) is over",
+                ));
+            };
+            conformity_return = true;
+            // Within the 14 days, the buyer also holds the withdrawal right, which needs no
+            // reason: its refund deadline applies too (L221-18, L221-24).
+            if verdict.withdrawal {
+                withdrawal = true;
+            }
+            lines.push(ReturnLine {
+                line_id: item.line_id.clone(),
+                quantity,
+                unit_price: line.unit_price,
+                until: Some(covered.until),
+                basis: "C. conso L217-3".to_owned(),
+                restocking_fee: None,
+                returnless: false,
+            });
+            continue;
+        }
+        if !verdict.eligible {
+            return Err(match (verdict.exception, verdict.basis) {
+                (Some(exception), _) => invalid(
+                    &format!("{field}.line_id"),
+                    "return.not_returnable",
+                    format!(
+                        "this item cannot be returned ({}, {})",
+                        serde_json::to_value(exception.flag)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        exception.article
+                    ),
+                ),
+                _ if verdict.until.is_none() && !order_delivered(order, &item.line_id) => invalid(
+                    &format!("{field}.line_id"),
+                    "return.not_returnable",
+                    "this item cannot be returned under the merchant's policy",
+                ),
+                _ => invalid(
+                    &format!("{field}.line_id"),
+                    "return.window_closed",
+                    "the return period for this item is over",
+                ),
+            });
+        }
+        check_quantity(order, returns, item, line, &field)?;
+        // While the statutory period runs, the return is a withdrawal whatever the
+        // policy adds: its refund deadline applies (L221-24).
+        let basis = match (verdict.withdrawal_article, verdict.basis) {
+            (Some(article), _) if verdict.withdrawal => {
+                withdrawal = true;
+                article.to_owned()
+            }
+            (_, Some(Basis::Statute { article })) => {
+                withdrawal = true;
+                article.to_owned()
+            }
+            _ => "policy".to_owned(),
+        };
+        let restocking_fee = match verdict.restocking_fee {
+            Some(crate::returns::RestockingFee::Amount { amount }) => Some(amount),
+            Some(crate::returns::RestockingFee::Percent { percent }) => {
+                let value = line
+                    .unit_price
+                    .checked_mul(i64::from(item.quantity.get()))
+                    .map_err(|_| invalid("items", "money.overflow", "amounts overflow"))?;
+                let fee = (i128::from(value.amount_minor) * i128::from(percent) + 50) / 100;
+                Some(Money::new(
+                    i64::try_from(fee).unwrap_or(i64::MAX),
+                    value.currency,
+                ))
+            }
+            None => None,
+        }
+        .filter(|fee| fee.is_positive());
+        lines.push(ReturnLine {
+            line_id: item.line_id.clone(),
+            quantity: item.quantity,
+            unit_price: line.unit_price,
+            until: verdict.until,
+            basis,
+            restocking_fee,
+            returnless: verdict.returnless,
+        });
+    }
+    if let Some(kind) = &preferred
+        && !returns.policy.allowed_resolutions.contains(kind)
+    {
+        return Err(invalid(
+            "preferred_resolution",
+            "return.resolution_not_allowed",
+            format!(
+                "the merchant offers: {}",
+                returns
+                    .policy
+                    .allowed_resolutions
+                    .iter()
+                    .map(|k| k.code())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    // The whole order withdrawn from: the original standard delivery is refunded too (L221-24).
+    let whole_order = order.lines.iter().all(|line| {
+        lines
+            .iter()
+            .find(|l| l.line_id == line.line_id)
+            .is_some_and(|l| {
+                l.quantity.get()
+                    + returns
+                        .already_returned
+                        .get(&line.line_id)
+                        .copied()
+                        .unwrap_or(0)
+                    >= line.quantity.get()
+            })
+    });
+    let original_shipping =
+        (withdrawal && whole_order && order.shipping.is_positive()).then_some(order.shipping);
+    // C. conso L221-24: the refund is due within 14 days of the notice of withdrawal.
+    let refund_due_by = if withdrawal {
+        refund_due(today, None, false, &ctx.law.refund, &ctx.law.calendar).map(|due| due.due_by)
+    } else {
+        None
+    };
+    let mut events = vec![CaseEvent::from(ReturnEvent::ReturnRequested {
+        policy: returns.policy_ref.clone(),
+        lines: lines.clone(),
+        // Sending back a faulty item costs the buyer nothing (C. conso L217-11).
+        return_shipping: if conformity_return {
+            crate::returns::ReturnShipping::Merchant
+        } else {
+            returns.policy.return_shipping
+        },
+        preferred,
+        original_shipping,
+        refund_due_by,
+        allowed_resolutions: returns.policy.allowed_resolutions.clone(),
+        store_credit_bonus_percent: returns.policy.store_credit_bonus_percent,
+    })];
+    if let Some(auto) = &returns.policy.auto_approve {
+        let value: i64 = lines
+            .iter()
+            .map(|l| {
+                l.unit_price
+                    .amount_minor
+                    .saturating_mul(i64::from(l.quantity.get()))
+            })
+            .sum();
+        let small_enough = auto
+            .max_amount
+            .is_none_or(|max| max.currency == order.currency && value <= max.amount_minor);
+        let not_flagged = auto
+            .max_recent_returns
+            .is_none_or(|max| returns.recent_returns < max);
+        if small_enough && not_flagged {
+            events.push(CaseEvent::from(ReturnEvent::ReturnAuthorised {
+                rma: rma_for(&returns.case_id),
+                returnless: lines.iter().all(|l| l.returnless),
+                automatic: true,
+            }));
+        }
+    }
+    Ok(events)
+}
+
+/// The quantity asked for, against what was delivered and what other returns took.
+fn check_quantity(
+    order: &Order,
+    returns: &ReturnContext,
+    item: &CaseItem,
+    line: &crate::order::OrderLine,
+    field: &str,
+) -> Result<crate::order::Quantity, Rejection> {
+    let taken = returns
+        .already_returned
+        .get(&item.line_id)
+        .copied()
+        .unwrap_or(0);
+    let delivered = delivered_quantity(order, &item.line_id);
+    let ceiling = delivered.unwrap_or(line.quantity.get());
+    if taken >= ceiling {
+        return Err(invalid(
+            &format!("{field}.quantity"),
+            "return.already_returned",
+            "every unit of this line is already in another return",
+        ));
+    }
+    if item.quantity.get() > ceiling - taken {
+        return Err(invalid(
+            &format!("{field}.quantity"),
+            if delivered.is_some_and(|d| d < line.quantity.get()) {
+                "return.quantity_exceeds_delivered"
+            } else {
+                "return.quantity_exceeds_returnable"
+            },
+            format!("at most {} can still be returned", ceiling - taken),
+        ));
+    }
+    Ok(item.quantity)
+}
+
+/// Reasons that say the goods were not as agreed: the guarantee of conformity
+/// (C. conso L217-3 ff.) rather than the withdrawal right.
+fn is_conformity(reason: &crate::reason::ReasonCode) -> bool {
+    use crate::reason::BuiltinReason as R;
+    matches!(
+        reason.root(),
+        R::Defective | R::NotAsDescribed | R::WrongItem | R::DamagedInTransit
+    )
+}
+
+/// The day the line was delivered (its last parcel), in the law's zone.
+fn delivered_on(
+    order: &Order,
+    line_id: &crate::ids::LineId,
+    ctx: &Context<'_>,
+) -> Option<jiff::civil::Date> {
+    order
+        .shipments
+        .iter()
+        .filter(|s| s.lines.iter().any(|l| &l.line_id == line_id))
+        .filter_map(|s| s.delivered_at)
+        .max()
+        .map(|at| ctx.law.date_of(at))
+}
+
+fn delivered_quantity(order: &Order, line_id: &crate::ids::LineId) -> Option<u32> {
+    let mut any = false;
+    let mut total = 0u32;
+    for shipment in order.shipments.iter().filter(|s| s.delivered_at.is_some()) {
+        for line in shipment.lines.iter().filter(|l| &l.line_id == line_id) {
+            any = true;
+            total = total.saturating_add(line.quantity.get());
+        }
+    }
+    any.then_some(total)
+}
+
+fn order_delivered(order: &Order, line_id: &crate::ids::LineId) -> bool {
+    delivered_quantity(order, line_id).is_some()
+}
+
+pub(super) fn return_stage(
+    command: &'static str,
+    state: &CaseState,
+    allowed: &[ReturnStage],
+) -> Result<(), Rejection> {
+    let progress = state.returns.as_ref().ok_or_else(|| {
+        invalid(
+            "case_id",
+            "return.not_a_return",
+            "this case has no return to act on",
+        )
+    })?;
+    if allowed.contains(&progress.stage) {
+        Ok(())
+    } else {
+        Err(Rejection::ReturnStage {
+            command,
+            stage: progress.stage,
+        })
+    }
+}
+
+pub(super) fn decide(
+    state: &CaseState,
+    command: &ReturnCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    let name = command.name();
+    let event = match command {
+        ReturnCommand::AuthoriseReturn { returnless } => {
+            require_party(name, party, &[Merchant, Operator])?;
+            require_status(name, state, &[Open])?;
+            return_stage(name, state, &[ReturnStage::Requested])?;
+            ReturnEvent::ReturnAuthorised {
+                rma: rma_for(&state.case_id),
+                returnless: *returnless,
+                automatic: false,
+            }
+        }
+        ReturnCommand::RefuseReturn { ground } => {
+            require_party(name, party, &[Merchant, Operator])?;
+            require_status(name, state, &[Open])?;
+            if state.given_back() > 0 || state.exchange.is_some() {
+                return Err(invalid(
+                    "case_id",
+                    "case.money_moved",
+                    "money was given back on this return: it cannot be refused now",
+                ));
+            }
+            return_stage(
+                name,
+                state,
+                &[
+                    ReturnStage::Requested,
+                    ReturnStage::Received,
+                    ReturnStage::Inspected,
+                ],
+            )?;
+            ReturnEvent::ReturnRefused {
+                ground: ground.clone(),
+            }
+        }
+        ReturnCommand::IssueLabel { label } => {
+            require_party(name, party, &[Merchant, Operator, System])?;
+            require_status(name, state, &[Open])?;
+            let progress = state.returns.as_ref();
+            if progress.is_some_and(|p| p.stage == ReturnStage::Requested || p.rma.is_none()) {
+                return Err(invalid(
+                    "rma",
+                    "label.return_not_authorised",
+                    "a label is issued for an authorised return",
+                ));
+            }
+            return_stage(
+                name,
+                state,
+                &[ReturnStage::Authorised, ReturnStage::LabelExpired],
+            )?;
+            if progress.is_some_and(|p| p.returnless) {
+                return Err(invalid(
+                    "rma",
+                    "label.returnless",
+                    "the buyer keeps the items: no label",
+                ));
+            }
+            if label.expires_at <= ctx.now {
+                return Err(invalid(
+                    "expires_at",
+                    "label.expired",
+                    "a label expires in the future",
+                ));
+            }
+            if label.parcel_count == 0 || label.weight_grams == 0 {
+                return Err(invalid(
+                    "parcel_count",
+                    "label.invalid_parcel",
+                    "at least one parcel, of some weight",
+                ));
+            }
+            ReturnEvent::LabelIssued {
+                label: label.clone(),
+            }
+        }
+        ReturnCommand::ExpireLabel => {
+            require_party(name, party, &[System])?;
+            require_status(name, state, &[Open])?;
+            return_stage(name, state, &[ReturnStage::LabelIssued])?;
+            let expires_at = state
+                .returns
+                .as_ref()
+                .and_then(|r| r.label.as_ref())
+                .map(|l| l.expires_at);
+            if expires_at.is_none_or(|at| at > ctx.now) {
+                return Err(invalid(
+                    "expires_at",
+                    "label.not_expired",
+                    "the label is still valid",
+                ));
+            }
+            ReturnEvent::LabelExpired {}
+        }
+        ReturnCommand::RecordParcelScan {
+            status,
+            scanned_at,
+            location,
+            carrier_event_id,
+        } => {
+            require_party(name, party, &[Merchant, Operator, System, Provider])?;
+            require_status(name, state, &[Open, CaseStatus::Resolved])?;
+            return_stage(
+                name,
+                state,
+                &[
+                    ReturnStage::LabelIssued,
+                    ReturnStage::LabelExpired,
+                    ReturnStage::InTransit,
+                    ReturnStage::Delivered,
+                    ReturnStage::Lost,
+                    ReturnStage::Received,
+                    ReturnStage::Inspected,
+                ],
+            )?;
+            let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+            if let Some(id) = carrier_event_id
+                && progress
+                    .carrier_events
+                    .iter()
+                    .any(|seen| seen == id.as_str())
+            {
+                // The carrier pushed the same event again: recorded once.
+                return Ok(Vec::new());
+            }
+            if *scanned_at
+                > ctx
+                    .now
+                    .saturating_add(jiff::SignedDuration::from_hours(1))
+                    .unwrap_or(ctx.now)
+            {
+                return Err(invalid(
+                    "scanned_at",
+                    "tracking.in_the_future",
+                    "a scan cannot be in the future",
+                ));
+            }
+            ReturnEvent::ParcelScanned {
+                status: *status,
+                scanned_at: *scanned_at,
+                location: location.clone(),
+                carrier_event_id: carrier_event_id.clone(),
+            }
+        }
+        ReturnCommand::ReceiveReturn { lines } => {
+            require_party(name, party, &[Merchant, Operator])?;
+            require_status(name, state, &[Open])?;
+            return_stage(
+                name,
+                state,
+                &[
+                    ReturnStage::Authorised,
+                    ReturnStage::LabelIssued,
+                    ReturnStage::LabelExpired,
+                    ReturnStage::InTransit,
+                    ReturnStage::Delivered,
+                    ReturnStage::Lost,
+                ],
+            )?;
+            let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+            if progress.returnless {
+                return Err(invalid(
+                    "lines",
+                    "return.returnless",
+                    "the buyer keeps the items: nothing to receive",
+                ));
+            }
+            check_lines(
+                lines.iter().map(|l| (&l.line_id, l.quantity)),
+                progress,
+                "lines",
+            )?;
+            ReturnEvent::ReturnReceived {
+                lines: lines.clone(),
+            }
+        }
+        ReturnCommand::InspectReturn { lines } => {
+            require_party(name, party, &[Merchant, Operator])?;
+            require_status(name, state, &[Open])?;
+            return_stage(name, state, &[ReturnStage::Received])?;
+            let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+            if lines.is_empty() {
+                return Err(invalid(
+                    "lines",
+                    "return.lines_required",
+                    "name at least one line",
+                ));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (index, line) in lines.iter().enumerate() {
+                let field = format!("lines[{index}]");
+                let Some(received) = progress.received.iter().find(|r| r.line_id == line.line_id)
+                else {
+                    return Err(invalid(
+                        &format!("{field}.line_id"),
+                        "return.line_not_received",
+                        "this line was not received",
+                    ));
+                };
+                if !seen.insert(&line.line_id) {
+                    return Err(invalid(
+                        &format!("{field}.line_id"),
+                        "case.duplicate_line",
+                        "each line appears once",
+                    ));
+                }
+                let returned = progress
+                    .lines
+                    .iter()
+                    .find(|l| l.line_id == line.line_id)
+                    .map(|l| l.unit_price);
+                let Some(unit_price) = returned else {
+                    return Err(invalid(
+                        &format!("{field}.line_id"),
+                        "return.line_not_in_return",
+                        "this line is not in the return",
+                    ));
+                };
+                let total = check_deductions(
+                    &line.deductions,
+                    unit_price.currency,
+                    &format!("{field}.deductions"),
+                )?;
+                let value = unit_price
+                    .amount_minor
+                    .saturating_mul(i64::from(received.quantity));
+                if total > value {
+                    return Err(invalid(
+                        &format!("{field}.deductions"),
+                        "return.deductions_exceed_value",
+                        "deductions exceed what came back",
+                    ));
+                }
+                if line.compliant && !line.deductions.is_empty() {
+                    return Err(invalid(
+                        &format!("{field}.deductions"),
+                        "return.deductions_on_compliant",
+                        "a compliant line has no deductions",
+                    ));
+                }
+            }
+            ReturnEvent::ReturnInspected {
+                lines: lines.clone(),
+            }
+        }
+    };
+    Ok(vec![event.into()])
+}
+
+fn check_lines<'a>(
+    lines: impl Iterator<Item = (&'a crate::ids::LineId, u32)>,
+    progress: &ReturnProgress,
+    field: &str,
+) -> Result<(), Rejection> {
+    let mut seen: BTreeMap<&crate::ids::LineId, ()> = BTreeMap::new();
+    let mut any = false;
+    for (index, (line_id, quantity)) in lines.enumerate() {
+        any = true;
+        let field = format!("{field}[{index}]");
+        let Some(line) = progress.lines.iter().find(|l| &l.line_id == line_id) else {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "return.line_not_in_return",
+                "this line is not in the return",
+            ));
+        };
+        if seen.insert(line_id, ()).is_some() {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "case.duplicate_line",
+                "each line appears once",
+            ));
+        }
+        if quantity > line.quantity.get() {
+            return Err(invalid(
+                &format!("{field}.quantity"),
+                "return.received_exceeds_returned",
+                format!("{} were to come back", line.quantity.get()),
+            ));
+        }
+    }
+    if !any {
+        return Err(invalid(
+            field,
+            "return.lines_required",
+            "name at least one line",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn evolve(state: &mut CaseState, event: &ReturnEvent, at: Timestamp) {
+    match event {
+        ReturnEvent::ReturnRequested {
+            policy,
+            lines,
+            return_shipping,
+            preferred,
+            original_shipping,
+            refund_due_by,
+            allowed_resolutions,
+            store_credit_bonus_percent,
+        } => {
+            state.returns = Some(ReturnProgress {
+                stage: ReturnStage::Requested,
+                policy: policy.clone(),
+                lines: lines.clone(),
+                return_shipping: *return_shipping,
+                preferred: *preferred,
+                original_shipping: *original_shipping,
+                rma: None,
+                returnless: false,
+                automatic: false,
+                label: None,
+                labels_issued: 0,
+                last_scan: None,
+                carrier_events: Vec::new(),
+                shipped_at: None,
+                received: Vec::new(),
+                received_at: None,
+                inspected: Vec::new(),
+                refund_due_by: *refund_due_by,
+                reminders: Vec::new(),
+                allowed_resolutions: allowed_resolutions.clone(),
+                store_credit_bonus_percent: *store_credit_bonus_percent,
+            });
+            state.waiting_on = Some(Party::Merchant);
+        }
+        ReturnEvent::ReturnAuthorised {
+            rma,
+            returnless,
+            automatic,
+        } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::Authorised;
+                r.rma = Some(rma.clone());
+                r.returnless = *returnless;
+                r.automatic = *automatic;
+            }
+            state.waiting_on = Some(Party::Merchant);
+        }
+        ReturnEvent::ReturnRefused { ground } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::Refused;
+            }
+            let mut refusal = Resolution::simple(ResolutionKind::Refusal);
+            refusal.note = Some(ground.clone());
+            state.resolve(refusal, at);
+        }
+        ReturnEvent::LabelIssued { label } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::LabelIssued;
+                r.label = Some(label.clone());
+                r.labels_issued += 1;
+            }
+            state.attachments += 1;
+            state.waiting_on = Some(Party::Buyer);
+        }
+        ReturnEvent::LabelExpired {} => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::LabelExpired;
+            }
+            state.waiting_on = Some(Party::Merchant);
+        }
+        ReturnEvent::ParcelScanned {
+            status,
+            scanned_at,
+            location,
+            carrier_event_id,
+        } => {
+            if let Some(r) = &mut state.returns {
+                if let Some(id) = carrier_event_id {
+                    r.carrier_events.push(id.as_str().to_owned());
+                }
+                r.last_scan = Some(ParcelScan {
+                    status: *status,
+                    scanned_at: *scanned_at,
+                    location: location.clone(),
+                });
+                if matches!(
+                    status,
+                    ParcelStatus::InTransit
+                        | ParcelStatus::OutForDelivery
+                        | ParcelStatus::Delivered
+                ) && r.shipped_at.is_none_or(|first| *scanned_at < first)
+                {
+                    // The earliest scan is the proof of shipment, whatever order they come in.
+                    r.shipped_at = Some(*scanned_at);
+                }
+                let before_receipt = matches!(
+                    r.stage,
+                    ReturnStage::Authorised
+                        | ReturnStage::LabelIssued
+                        | ReturnStage::LabelExpired
+                        | ReturnStage::InTransit
+                        | ReturnStage::Delivered
+                        | ReturnStage::Lost
+                );
+                if before_receipt {
+                    match status {
+                        ParcelStatus::InTransit | ParcelStatus::OutForDelivery => {
+                            r.stage = ReturnStage::InTransit;
+                            state.waiting_on = Some(Party::Merchant);
+                        }
+                        ParcelStatus::Delivered => {
+                            r.stage = ReturnStage::Delivered;
+                            state.waiting_on = Some(Party::Merchant);
+                        }
+                        ParcelStatus::Lost => {
+                            r.stage = ReturnStage::Lost;
+                            state.waiting_on = Some(Party::Merchant);
+                        }
+                        ParcelStatus::Exception => {}
+                    }
+                }
+            }
+        }
+        ReturnEvent::ReturnReceived { lines } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::Received;
+                r.received = lines.clone();
+                r.received_at = Some(at);
+            }
+            state.waiting_on = Some(Party::Merchant);
+        }
+        ReturnEvent::ReturnInspected { lines } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::Inspected;
+                r.inspected = lines.clone();
+            }
+            state.waiting_on = Some(Party::Merchant);
+        }
+    }
+}
