@@ -50,9 +50,12 @@ pub fn sha256_hex(text: &str) -> String {
     amiable_domain::timeline::to_hex(&digest)
 }
 
-/// Compares secrets without an early exit on the first differing byte.
+/// Compares secrets in time independent of where they differ (`subtle`'s
+/// [`ConstantTimeEq`](subtle::ConstantTimeEq)). Lengths are not secret: slices of
+/// different lengths are unequal at once.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// An argon2id hash (PHC string) of a password, with a fresh random salt.
@@ -421,6 +424,15 @@ mod tests {
         );
         assert!(tokens.verify("amb_", now).is_err());
         assert!(tokens.verify("amb_x.y", now).is_err());
+    }
+
+    #[test]
+    fn constant_time_eq_compares_whole_slices() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret "));
+        assert!(!constant_time_eq(b"", b"x"));
     }
 
     #[test]

@@ -246,29 +246,12 @@ async fn time_limit(request: Request, next: Next) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics`: Prometheus text format 0.0.4 (see [`metrics`]).
 async fn metrics_endpoint(State(state): State<AppState>) -> Response {
-    let pending = state.store().pending_jobs().await.unwrap_or(-1);
-    let text = state.inner.metrics.render(&[
-        (
-            "amiable_jobs_pending",
-            "Jobs waiting to run (timers, reminders).",
-            pending as f64,
-        ),
-        (
-            "amiable_case_events_appended_total",
-            "Case events appended by this process.",
-            state.store().events_appended() as f64,
-        ),
-    ]);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    match state.inner.metrics.scrape(state.store()).await {
+        Ok(text) => ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response(),
+        Err(_) => Problem::internal().into_response(),
+    }
 }
 
 /// The whole application.

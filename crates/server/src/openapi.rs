@@ -7,8 +7,9 @@
 //! responses, the security schemes, and the `Idempotency-Key` header that the
 //! idempotency middleware accepts on every authenticated POST.
 //!
-//! The reference page (`GET /api/docs`) is rendered from the same document as
-//! one self-contained HTML page: no script, no external style or font.
+//! The reference page (`GET /api/docs`) is rendered from the same document
+//! with an askama template and a stylesheet served from the binary: no
+//! script, nothing from elsewhere.
 
 mod reference;
 
@@ -173,16 +174,25 @@ pub async fn document() -> Response {
 
 /// `GET /api/docs`.
 pub async fn reference_page() -> Response {
-    static PAGE: OnceLock<String> = OnceLock::new();
+    static PAGE: OnceLock<Option<String>> = OnceLock::new();
     let page = PAGE.get_or_init(|| {
         let document = serde_json::from_str(document_json()).unwrap_or(Value::Null);
         reference::render(&document)
+            .inspect_err(|error| tracing::error!(%error, "cannot render the API reference"))
+            .ok()
     });
+    let Some(page) = page else {
+        return crate::problem::Problem::internal().into_response();
+    };
     (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        )],
+        [
+            // Only the stylesheet, from this server: no inline style or script.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         Html(page.as_str()),
     )
         .into_response()

@@ -252,6 +252,10 @@ async fn the_document_and_the_reference_page_are_served() {
             .unwrap()
             .starts_with("text/html")
     );
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let page = response.text().await.unwrap();
     assert!(page.starts_with("<!doctype html>"));
     assert!(page.contains("<html lang=\"en\">"));
@@ -279,4 +283,21 @@ async fn the_document_and_the_reference_page_are_served() {
             "the page refers to an external resource: {external}"
         );
     }
+    // Styled by a stylesheet from this server, the only thing the policy lets in.
+    assert!(!lower.contains("<style") && !lower.contains(" style="));
+    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let href = page
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet link");
+    assert!(href.starts_with("/assets/api-docs.css?v="), "{href}");
+    let response = client.get(format!("{base}{href}")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/css; charset=utf-8"
+    );
+    assert!(response.text().await.unwrap().contains(".method.get"));
 }

@@ -1,77 +1,35 @@
 //! The API reference page (`GET /api/docs`): the OpenAPI document rendered
-//! on the server as one HTML page with its style inline — no script, no
-//! font, nothing fetched from elsewhere. Every text taken from the document
-//! is escaped; the only markup added to it is `code` and **strong**.
+//! on the server — no script, no font, nothing fetched from elsewhere.
+//!
+//! The page's markup is the askama template `templates/api/reference.html`
+//! and its style the asset `assets/api-docs.css`, served from the binary with
+//! a content hash (see [`crate::web::assets`]); this module reads the document
+//! into what the template shows. Every text taken from the document is
+//! escaped: names, paths and statuses by askama, and the phrase-level
+//! fragments built here ([`Markup`]: descriptions with `code` and **strong**,
+//! types linked to their schema, constraints) by [`escape`] before the only
+//! markup they carry is added; the template inserts those with `|safe`.
 
 use super::API_PREFIX;
 use crate::api::ROUTES;
+use askama::Template;
 use serde_json::Value;
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 const METHODS: &[&str] = &["get", "put", "post", "patch", "delete"];
 
-const STYLE: &str = r#"
-:root { color-scheme: light; --ink: #1b1f24; --muted: #4a5560; --line: #d5dbe1; --paper: #ffffff;
-  --soft: #f4f6f8; --link: #0b57b0; --focus: #b34700; --required: #a1121b; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: var(--paper);
-  font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-a { color: var(--link); }
-a:focus-visible, summary:focus-visible, main:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .88em;
-  background: var(--soft); padding: .05em .3em; border-radius: 3px; }
-p code, dd code, .constraints code { overflow-wrap: anywhere; }
-.skip { position: absolute; left: -999px; top: .5rem; background: var(--paper); padding: .5rem 1rem; z-index: 2; }
-.skip:focus { left: .5rem; }
-.layout { display: flex; align-items: flex-start; }
-nav { position: sticky; top: 0; flex: 0 0 18.5rem; height: 100vh; overflow-y: auto;
-  padding: 1.25rem 1rem 2rem; background: var(--soft); border-right: 1px solid var(--line); font-size: .9rem; }
-nav .brand { font-size: 1.1rem; font-weight: 700; margin: 0 0 1rem; }
-nav ul { list-style: none; margin: 0; padding: 0; }
-nav > ul > li { margin-bottom: 1rem; }
-nav .tag, nav summary { font-weight: 700; text-transform: capitalize; color: var(--ink); text-decoration: none; cursor: pointer; }
-nav li li a { display: flex; gap: .45rem; align-items: baseline; padding: .15rem 0; color: var(--ink); text-decoration: none; }
-nav li li a:hover .path { text-decoration: underline; }
-nav .path { overflow-wrap: anywhere; }
-main { flex: 1 1 auto; min-width: 0; max-width: 66rem; padding: 1.5rem 2.5rem 4rem; }
-h1 { font-size: 2rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.5rem; margin: 2.5rem 0 .5rem; padding-bottom: .3rem; border-bottom: 2px solid var(--line); }
-h2.tag { text-transform: capitalize; }
-h3 { font-size: 1.15rem; margin: 0; display: flex; flex-wrap: wrap; gap: .6rem; align-items: baseline; }
-h3 code { background: none; padding: 0; font-size: 1rem; overflow-wrap: anywhere; }
-h4 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
-.version { color: var(--muted); margin: 0 0 1rem; }
-.op, .schema { border: 1px solid var(--line); border-radius: 6px; padding: 1rem 1.25rem; margin: 1.25rem 0; }
-.summary { font-weight: 600; margin: .5rem 0 .25rem; }
-.method { display: inline-block; min-width: 3.3rem; text-align: center; font-weight: 700; font-size: .72rem;
-  letter-spacing: .04em; padding: .1rem .35rem; border-radius: 3px; border: 1px solid currentColor; }
-.method.get { color: #0a5c2f; background: #e6f4ec; }
-.method.post { color: #0b4a8f; background: #e7eff9; }
-.method.put, .method.patch { color: #7a4500; background: #fbf0e0; }
-.method.delete { color: #a1121b; background: #fbe9ea; }
-.auth, .muted { color: var(--muted); font-size: .9rem; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .25rem 0 .5rem; }
-th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); padding: .4rem .5rem; }
-th { background: var(--soft); font-weight: 600; white-space: nowrap; }
-td.name, td.in, td.status { white-space: nowrap; }
-td.status { font-weight: 700; }
-td.type { min-width: 8rem; }
-td.desc { overflow-wrap: anywhere; }
-td.nested { padding-left: 1.6rem; }
-td.nested2 { padding-left: 2.7rem; }
-td.nested3 { padding-left: 3.8rem; }
-.required { color: var(--required); font-size: .78rem; font-weight: 600; margin-left: .35rem; }
-.constraints { color: var(--muted); }
-dl.schemes dt { margin-top: .5rem; }
-dl.schemes dd { margin-left: 1.25rem; }
-ul.variants { margin: .25rem 0; padding-left: 1.2rem; }
-@media (max-width: 50rem) {
-  .layout { display: block; }
-  nav { position: static; height: auto; border-right: 0; border-bottom: 1px solid var(--line); }
-  main { padding: 1rem; }
+/// The page's stylesheet, one of the assets of [`crate::web::assets`].
+pub const STYLESHEET: &str = "api-docs.css";
+
+/// HTML made in this module from escaped text; the template shows it as is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Markup(String);
+
+impl fmt::Display for Markup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
-"#;
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -164,17 +122,131 @@ fn schema_link(name: &str) -> String {
     format!("<a href=\"#schema-{}\">{}</a>", anchor(name), escape(name))
 }
 
-fn table(headers: &[&str], rows: &str) -> String {
-    let headers: String = headers
-        .iter()
-        .map(|h| format!("<th scope=\"col\">{h}</th>"))
-        .collect();
-    format!(
-        "<div class=\"table-wrap\"><table><thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>"
-    )
+/// The whole page.
+#[derive(Template)]
+#[template(path = "api/reference.html")]
+struct ReferencePage<'a> {
+    stylesheet: String,
+    title: &'a str,
+    version: &'a str,
+    openapi: &'a str,
+    document_href: String,
+    description: Markup,
+    schemes: Vec<Scheme<'a>>,
+    tags: Vec<Tag<'a>>,
+    schemas: Vec<SchemaSection<'a>>,
 }
 
-/// Renders one OpenAPI document.
+/// A security scheme of `components.securitySchemes`.
+struct Scheme<'a> {
+    id: String,
+    name: &'a str,
+    description: Markup,
+}
+
+/// The operations of one tag, in the navigation and as a section.
+struct Tag<'a> {
+    id: String,
+    name: &'a str,
+    description: Markup,
+    operations: Vec<Operation<'a>>,
+}
+
+struct Operation<'a> {
+    id: String,
+    /// Lower case: the CSS class.
+    method: &'static str,
+    path: &'a str,
+    /// The path below [`API_PREFIX`], split at its slashes (the navigation
+    /// lets long paths break after each one).
+    short_path: Vec<&'a str>,
+    summary: Option<Markup>,
+    description: Markup,
+    security: Markup,
+    parameters: Option<Vec<ParameterRow<'a>>>,
+    request_body: Option<RequestBody<'a>>,
+    responses: Option<Vec<ResponseRow<'a>>>,
+}
+
+impl Operation<'_> {
+    fn method_upper(&self) -> String {
+        self.method.to_uppercase()
+    }
+}
+
+struct ParameterRow<'a> {
+    name: &'a str,
+    required: bool,
+    location: &'a str,
+    type_label: Markup,
+    description: Markup,
+}
+
+struct RequestBody<'a> {
+    description: Markup,
+    contents: Vec<BodyContent<'a>>,
+}
+
+/// One media type of a request body.
+struct BodyContent<'a> {
+    media: &'a str,
+    /// A link to the body's named schema.
+    schema: Option<Markup>,
+    optional: bool,
+    block: Block<'a>,
+}
+
+struct ResponseRow<'a> {
+    status: &'a str,
+    description: Markup,
+    /// Header name and description.
+    headers: Vec<(&'a str, Markup)>,
+    body: Markup,
+}
+
+/// A named schema of `components.schemas`.
+struct SchemaSection<'a> {
+    id: String,
+    name: &'a str,
+    description: Markup,
+    block: Block<'a>,
+}
+
+/// A schema as a field table (objects), its variants (unions) or one line.
+enum Block<'a> {
+    Fields(FieldTable<'a>),
+    Variants(Vec<Variant<'a>>),
+    Line { type_label: Markup, details: Markup },
+}
+
+/// One variant of a union: objects get their table.
+enum Variant<'a> {
+    Fields(FieldTable<'a>),
+    Line { type_label: Markup, details: Markup },
+}
+
+struct FieldTable<'a> {
+    rows: Vec<FieldRow<'a>>,
+    /// `additionalProperties: false`.
+    closed: bool,
+}
+
+enum FieldRow<'a> {
+    /// `allOf` with a named schema: its fields come first.
+    Inherits {
+        indent: &'static str,
+        schema: Markup,
+    },
+    Field {
+        indent: &'static str,
+        name: &'a str,
+        required: bool,
+        type_label: Markup,
+        details: Markup,
+    },
+}
+
+/// Reads one OpenAPI document.
 struct Page<'a> {
     document: &'a Value,
 }
@@ -344,7 +416,7 @@ impl<'a> Page<'a> {
         schema: &'a Value,
         depth: usize,
         expand: Option<&mut Vec<&'a str>>,
-        out: &mut String,
+        out: &mut Vec<FieldRow<'a>>,
     ) {
         let indent = match depth {
             0 => "",
@@ -359,13 +431,10 @@ impl<'a> Page<'a> {
             .flatten()
         {
             match ref_name(part) {
-                Some(name) => {
-                    let _ = write!(
-                        out,
-                        "<tr><td class=\"name{indent}\" colspan=\"3\">Every field of {}, and:</td></tr>",
-                        schema_link(name)
-                    );
-                }
+                Some(name) => out.push(FieldRow::Inherits {
+                    indent,
+                    schema: Markup(schema_link(name)),
+                }),
                 None => self.field_rows(part, depth, None, out),
             }
         }
@@ -379,18 +448,13 @@ impl<'a> Page<'a> {
             .unwrap_or_default();
         let mut expand = expand;
         for (name, property) in properties {
-            let _ = write!(
-                out,
-                "<tr><td class=\"name{indent}\"><code>{}</code>{}</td><td class=\"type\">{}</td><td class=\"desc\">{}</td></tr>",
-                escape(name),
-                if required.contains(&name.as_str()) {
-                    "<span class=\"required\">required</span>"
-                } else {
-                    ""
-                },
-                self.type_label(property),
-                self.details(property),
-            );
+            out.push(FieldRow::Field {
+                indent,
+                name,
+                required: required.contains(&name.as_str()),
+                type_label: Markup(self.type_label(property)),
+                details: Markup(self.details(property)),
+            });
             let inner = self.non_null(property);
             let nested = match inner.get("items") {
                 Some(items) => items,
@@ -416,41 +480,44 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// A schema as a field table (objects), its variants (unions) or one line;
-    /// with `expand`, the fields of named objects are shown in place too.
-    fn schema_block(&self, schema: &'a Value, expand: bool) -> String {
+    /// An object's field table; with `expand`, the fields of named objects
+    /// are shown in place too.
+    fn field_table(&self, schema: &'a Value, expand: bool) -> FieldTable<'a> {
+        let mut rows = Vec::new();
+        let mut open = Vec::new();
+        self.field_rows(schema, 0, expand.then_some(&mut open), &mut rows);
+        FieldTable {
+            rows,
+            closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
+        }
+    }
+
+    /// A schema as a field table (objects), its variants (unions) or one line.
+    fn schema_block(&self, schema: &'a Value, expand: bool) -> Block<'a> {
         if Self::has_fields(schema) {
-            let mut rows = String::new();
-            let mut open = Vec::new();
-            self.field_rows(schema, 0, expand.then_some(&mut open), &mut rows);
-            let mut out = table(&["Field", "Type", "Description"], &rows);
-            if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
-                out.push_str("<p class=\"muted\">Unknown fields are refused.</p>");
-            }
-            return out;
+            return Block::Fields(self.field_table(schema, expand));
         }
         if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
-            let mut out = String::from("<p>One of:</p><ul class=\"variants\">");
-            for variant in variants {
-                if Self::has_fields(variant) {
-                    let _ = write!(out, "<li>{}</li>", self.schema_block(variant, expand));
-                } else {
-                    let _ = write!(
-                        out,
-                        "<li>{} {}</li>",
-                        self.type_label(variant),
-                        self.details(variant)
-                    );
-                }
-            }
-            out.push_str("</ul>");
-            return out;
+            return Block::Variants(
+                variants
+                    .iter()
+                    .map(|variant| {
+                        if Self::has_fields(variant) {
+                            Variant::Fields(self.field_table(variant, expand))
+                        } else {
+                            Variant::Line {
+                                type_label: Markup(self.type_label(variant)),
+                                details: Markup(self.details(variant)),
+                            }
+                        }
+                    })
+                    .collect(),
+            );
         }
-        format!(
-            "<p>{}. {}</p>",
-            self.type_label(schema),
-            self.details(schema)
-        )
+        Block::Line {
+            type_label: Markup(self.type_label(schema)),
+            details: Markup(self.details(schema)),
+        }
     }
 
     fn security_label(&self, requirement: &Value) -> String {
@@ -488,11 +555,9 @@ impl<'a> Page<'a> {
             .join(" and ")
     }
 
-    fn parameters(&self, operation: &'a Value) -> String {
-        let Some(parameters) = operation.get("parameters").and_then(Value::as_array) else {
-            return String::new();
-        };
-        let mut rows = String::new();
+    fn parameters(&self, operation: &'a Value) -> Option<Vec<ParameterRow<'a>>> {
+        let parameters = operation.get("parameters").and_then(Value::as_array)?;
+        let mut rows = Vec::new();
         for parameter in parameters {
             let parameter = self.resolve(parameter);
             let schema = parameter.get("schema").unwrap_or(&Value::Null);
@@ -510,66 +575,48 @@ impl<'a> Page<'a> {
             } else if description.is_empty() {
                 description = more;
             }
-            let _ = write!(
-                rows,
-                "<tr><td class=\"name\"><code>{}</code>{}</td><td class=\"in\">{}</td><td class=\"type\">{}</td><td class=\"desc\">{}</td></tr>",
-                escape(str_of(parameter, "name").unwrap_or("")),
-                if parameter.get("required") == Some(&Value::Bool(true)) {
-                    "<span class=\"required\">required</span>"
-                } else {
-                    ""
-                },
-                escape(str_of(parameter, "in").unwrap_or("")),
-                self.type_label(schema),
-                description.trim_end()
-            );
+            rows.push(ParameterRow {
+                name: str_of(parameter, "name").unwrap_or(""),
+                required: parameter.get("required") == Some(&Value::Bool(true)),
+                location: str_of(parameter, "in").unwrap_or(""),
+                type_label: Markup(self.type_label(schema)),
+                description: Markup(description.trim_end().to_owned()),
+            });
         }
-        format!(
-            "<h4>Parameters</h4>{}",
-            table(&["Name", "In", "Type", "Description"], &rows)
-        )
+        Some(rows)
     }
 
-    fn request_body(&self, operation: &'a Value) -> String {
-        let Some(body) = operation.get("requestBody") else {
-            return String::new();
-        };
-        let body = self.resolve(body);
-        let mut out = String::from("<h4>Request body</h4>");
-        if let Some(description) = str_of(body, "description") {
-            out.push_str(&paragraphs(description));
-        }
+    fn request_body(&self, operation: &'a Value) -> Option<RequestBody<'a>> {
+        let body = self.resolve(operation.get("requestBody")?);
         let optional = body.get("required") != Some(&Value::Bool(true));
-        for (media, content) in body
+        let contents = body
             .get("content")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-        {
-            let schema = content.get("schema").unwrap_or(&Value::Null);
-            let _ = write!(
-                out,
-                "<p><code>{}</code>{}{}</p>",
-                escape(media),
-                ref_name(schema)
-                    .map(|name| format!(": {}", schema_link(name)))
-                    .unwrap_or_default(),
-                if optional {
-                    " — optional: the body may be left out."
-                } else {
-                    ""
+            .map(|(media, content)| {
+                let schema = content.get("schema").unwrap_or(&Value::Null);
+                BodyContent {
+                    media,
+                    schema: ref_name(schema).map(|name| Markup(schema_link(name))),
+                    optional,
+                    block: self.schema_block(self.resolve(schema), true),
                 }
-            );
-            out.push_str(&self.schema_block(self.resolve(schema), true));
-        }
-        out
+            })
+            .collect();
+        Some(RequestBody {
+            description: Markup(
+                str_of(body, "description")
+                    .map(paragraphs)
+                    .unwrap_or_default(),
+            ),
+            contents,
+        })
     }
 
-    fn responses(&self, operation: &'a Value) -> String {
-        let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-            return String::new();
-        };
-        let mut rows = String::new();
+    fn responses(&self, operation: &'a Value) -> Option<Vec<ResponseRow<'a>>> {
+        let responses = operation.get("responses").and_then(Value::as_object)?;
+        let mut rows = Vec::new();
         for (status, response) in responses {
             let response = self.resolve(response);
             let body: Vec<String> = response
@@ -587,55 +634,46 @@ impl<'a> Page<'a> {
                     None => format!("<code>{}</code>", escape(media)),
                 })
                 .collect();
-            let headers: String = response
+            let headers = response
                 .get("headers")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
                 .map(|(name, header)| {
-                    format!(
-                        "<br><span class=\"muted\">Header <code>{}</code>: {}</span>",
-                        escape(name),
-                        str_of(header, "description")
-                            .map(inline)
-                            .unwrap_or_default()
+                    (
+                        name.as_str(),
+                        Markup(
+                            str_of(header, "description")
+                                .map(inline)
+                                .unwrap_or_default(),
+                        ),
                     )
                 })
                 .collect();
-            let _ = write!(
-                rows,
-                "<tr><td class=\"status\">{}</td><td class=\"desc\">{}{headers}</td><td class=\"type\">{}</td></tr>",
-                escape(status),
-                str_of(response, "description")
-                    .map(inline)
-                    .unwrap_or_default(),
-                if body.is_empty() {
+            rows.push(ResponseRow {
+                status,
+                description: Markup(
+                    str_of(response, "description")
+                        .map(inline)
+                        .unwrap_or_default(),
+                ),
+                headers,
+                body: Markup(if body.is_empty() {
                     "none".into()
                 } else {
                     body.join(", ")
-                }
-            );
+                }),
+            });
         }
-        format!(
-            "<h4>Responses</h4>{}",
-            table(&["Status", "Description", "Body"], &rows)
-        )
+        Some(rows)
     }
 
-    fn operation(&self, path: &str, method: &str, operation: &'a Value) -> String {
-        let id = anchor(str_of(operation, "operationId").unwrap_or("operation"));
-        let mut out = format!(
-            "<article class=\"op\" id=\"op-{id}\" aria-labelledby=\"op-{id}-title\"><h3 id=\"op-{id}-title\">\
-             <span class=\"method {method}\">{}</span> <code>{}</code></h3>",
-            escape(&method.to_uppercase()),
-            escape(path)
-        );
-        if let Some(summary) = str_of(operation, "summary") {
-            let _ = write!(out, "<p class=\"summary\">{}</p>", inline(summary));
-        }
-        if let Some(description) = str_of(operation, "description") {
-            out.push_str(&paragraphs(description));
-        }
+    fn operation(
+        &self,
+        path: &'a str,
+        method: &'static str,
+        operation: &'a Value,
+    ) -> Operation<'a> {
         let security = match operation.get("security").and_then(Value::as_array) {
             Some(requirements) if !requirements.is_empty() => requirements
                 .iter()
@@ -644,15 +682,26 @@ impl<'a> Page<'a> {
                 .join(", or "),
             _ => "none".into(),
         };
-        let _ = write!(
-            out,
-            "<p class=\"auth\"><strong>Authentication:</strong> {security}</p>"
-        );
-        out.push_str(&self.parameters(operation));
-        out.push_str(&self.request_body(operation));
-        out.push_str(&self.responses(operation));
-        out.push_str("</article>");
-        out
+        Operation {
+            id: anchor(str_of(operation, "operationId").unwrap_or("operation")),
+            method,
+            path,
+            short_path: path
+                .strip_prefix(API_PREFIX)
+                .unwrap_or(path)
+                .split('/')
+                .collect(),
+            summary: str_of(operation, "summary").map(|s| Markup(inline(s))),
+            description: Markup(
+                str_of(operation, "description")
+                    .map(paragraphs)
+                    .unwrap_or_default(),
+            ),
+            security: Markup(security),
+            parameters: self.parameters(operation),
+            request_body: self.request_body(operation),
+            responses: self.responses(operation),
+        }
     }
 
     /// The operations as (tag, path, method, operation), in the route table's order.
@@ -688,30 +737,12 @@ impl<'a> Page<'a> {
         found
     }
 
-    fn render(&self) -> String {
+    fn page(&self) -> ReferencePage<'a> {
         let document = self.document;
-        let title = escape(
-            document
-                .pointer("/info/title")
-                .and_then(Value::as_str)
-                .unwrap_or("API"),
-        );
-        let version = escape(
-            document
-                .pointer("/info/version")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        );
-        let openapi = escape(str_of(document, "openapi").unwrap_or(""));
-        let description = document
-            .pointer("/info/description")
-            .and_then(Value::as_str)
-            .map(paragraphs)
-            .unwrap_or_default();
         let operations = self.operations();
 
         // Tags in the document's order, then any tag used but not declared.
-        let mut tags: Vec<(&str, &str)> = Vec::new();
+        let mut tag_names: Vec<(&str, &str)> = Vec::new();
         let declared = document
             .get("tags")
             .and_then(Value::as_array)
@@ -721,114 +752,84 @@ impl<'a> Page<'a> {
             .filter_map(|t| Some((str_of(t, "name")?, str_of(t, "description").unwrap_or(""))))
             .chain(operations.iter().map(|(tag, ..)| (*tag, "")))
         {
-            if !tags.iter().any(|(n, _)| *n == name) {
-                tags.push((name, description));
+            if !tag_names.iter().any(|(n, _)| *n == name) {
+                tag_names.push((name, description));
             }
         }
+        let tags = tag_names
+            .into_iter()
+            .map(|(name, description)| Tag {
+                id: anchor(name),
+                name,
+                description: Markup(paragraphs(description)),
+                operations: operations
+                    .iter()
+                    .filter(|(tag, ..)| *tag == name)
+                    .map(|(_, path, method, operation)| self.operation(path, method, operation))
+                    .collect(),
+            })
+            .filter(|tag| !tag.operations.is_empty())
+            .collect();
 
-        let mut nav = String::new();
-        let mut sections = String::new();
-        for (tag, tag_description) in tags {
-            let in_tag: Vec<_> = operations.iter().filter(|(t, ..)| *t == tag).collect();
-            if in_tag.is_empty() {
-                continue;
-            }
-            let id = anchor(tag);
-            let _ = write!(
-                nav,
-                "<li><a class=\"tag\" href=\"#tag-{id}\">{}</a><ul>",
-                escape(tag)
-            );
-            let _ = write!(
-                sections,
-                "<section id=\"tag-{id}\" aria-labelledby=\"tag-{id}-title\"><h2 class=\"tag\" id=\"tag-{id}-title\">{}</h2>{}",
-                escape(tag),
-                paragraphs(tag_description)
-            );
-            for (_, path, method, operation) in in_tag {
-                let short = path.strip_prefix(API_PREFIX).unwrap_or(path);
-                let _ = write!(
-                    nav,
-                    "<li><a href=\"#op-{}\"><span class=\"method {method}\">{}</span> <span class=\"path\">{}</span></a></li>",
-                    anchor(str_of(operation, "operationId").unwrap_or("operation")),
-                    method.to_uppercase(),
-                    escape(short).replace('/', "/<wbr>")
-                );
-                sections.push_str(&self.operation(path, method, operation));
-            }
-            nav.push_str("</ul></li>");
-            sections.push_str("</section>");
-        }
-
-        let mut schemes = String::new();
-        for (name, scheme) in document
+        let schemes = document
             .pointer("/components/securitySchemes")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-        {
-            let _ = write!(
-                schemes,
-                "<dt id=\"scheme-{}\"><code>{}</code></dt><dd>{}</dd>",
-                anchor(name),
-                escape(name),
-                str_of(scheme, "description")
-                    .map(inline)
-                    .unwrap_or_default()
-            );
-        }
-
-        let mut schema_nav = String::new();
-        let mut schemas = String::new();
-        let components = document
-            .pointer("/components/schemas")
-            .and_then(Value::as_object);
-        for (name, schema) in components.into_iter().flatten() {
-            let id = anchor(name);
-            let _ = write!(
-                schema_nav,
-                "<li><a href=\"#schema-{id}\"><span class=\"path\">{}</span></a></li>",
-                escape(name)
-            );
-            let _ = write!(
-                schemas,
-                "<section class=\"schema\" id=\"schema-{id}\" aria-labelledby=\"schema-{id}-title\"><h3 id=\"schema-{id}-title\">{}</h3>",
-                escape(name)
-            );
-            if Self::has_fields(schema) || schema.get("oneOf").is_some() {
-                schemas.push_str(
-                    &str_of(schema, "description")
-                        .map(paragraphs)
+            .map(|(name, scheme)| Scheme {
+                id: anchor(name),
+                name,
+                description: Markup(
+                    str_of(scheme, "description")
+                        .map(inline)
                         .unwrap_or_default(),
-                );
-            }
-            schemas.push_str(&self.schema_block(schema, false));
-            schemas.push_str("</section>");
-        }
-        let schema_count = components.map_or(0, |c| c.len());
+                ),
+            })
+            .collect();
 
-        format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} reference</title><style>{STYLE}</style></head><body>\
-             <a class=\"skip\" href=\"#main\">Skip to the reference</a><div class=\"layout\">\
-             <nav aria-label=\"Reference\"><p class=\"brand\">{title}</p><ul>\
-             <li><a class=\"tag\" href=\"#main\">Overview</a><ul><li><a href=\"#authentication\">Authentication</a></li></ul></li>\
-             {nav}<li><details><summary>Schemas ({schema_count})</summary><ul>{schema_nav}</ul></details></li></ul></nav>\
-             <main id=\"main\" tabindex=\"-1\"><header><h1>{title}</h1>\
-             <p class=\"version\">Version {version} · OpenAPI {openapi} · \
-             <a href=\"{API_PREFIX}/openapi.json\">the document as JSON</a></p></header>{description}\
-             <section id=\"authentication\" aria-labelledby=\"authentication-title\">\
-             <h2 id=\"authentication-title\">Authentication</h2><dl class=\"schemes\">{schemes}</dl></section>\
-             {sections}<section id=\"schemas\" aria-labelledby=\"schemas-title\">\
-             <h2 id=\"schemas-title\">Schemas</h2>{schemas}</section></main></div></body></html>\n"
-        )
+        let schemas = document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, schema)| SchemaSection {
+                id: anchor(name),
+                name,
+                description: Markup(
+                    if Self::has_fields(schema) || schema.get("oneOf").is_some() {
+                        str_of(schema, "description")
+                            .map(paragraphs)
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                ),
+                block: self.schema_block(schema, false),
+            })
+            .collect();
+
+        let text = |pointer: &str| document.pointer(pointer).and_then(Value::as_str);
+        ReferencePage {
+            stylesheet: crate::web::assets::href(STYLESHEET),
+            title: text("/info/title").unwrap_or("API"),
+            version: text("/info/version").unwrap_or(""),
+            openapi: str_of(document, "openapi").unwrap_or(""),
+            document_href: format!("{API_PREFIX}/openapi.json"),
+            description: Markup(
+                text("/info/description")
+                    .map(paragraphs)
+                    .unwrap_or_default(),
+            ),
+            schemes,
+            tags,
+            schemas,
+        }
     }
 }
 
 /// The whole reference page for an OpenAPI document.
-pub fn render(document: &Value) -> String {
-    Page { document }.render()
+pub fn render(document: &Value) -> Result<String, askama::Error> {
+    Page { document }.page().render()
 }
 
 #[cfg(test)]
@@ -886,7 +887,7 @@ mod tests {
             "info": {"title": "<script>alert(1)</script>", "version": "1"},
             "paths": {"/x\"><script>": {"get": {"operationId": "a\"b", "tags": ["<t>"], "responses": {}}}}
         });
-        let page = render(&document);
+        let page = render(&document).unwrap();
         assert!(!page.contains("<script>"));
         assert!(!page.contains("<t>"));
     }

@@ -20,6 +20,12 @@ const ASSETS: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../../assets/app.css"),
     },
+    // The API reference page (`/api/docs`, `openapi::reference`).
+    Asset {
+        name: "api-docs.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/api-docs.css"),
+    },
     Asset {
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
