@@ -376,6 +376,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Cette politique est moins favorable que la politique minimale de la place de marché.",
     ),
     (
+        "operator.unknown_rules_pack",
+        "This rules pack is not known to this version of amiable.",
+        "Ce corpus de règles n’est pas connu de cette version d’amiable.",
+    ),
+    (
         "request.timeout",
         "The request took too long and was stopped. Please try again.",
         "La requête a pris trop de temps et a été interrompue. Veuillez réessayer.",
