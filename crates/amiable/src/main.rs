@@ -522,7 +522,7 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                 Ok(password) => password,
                 Err(_) => read_password()?,
             };
-            let request = amiable_server::api::access::CreateUser {
+            let request = amiable_app::users::CreateUser {
                 email,
                 name: amiable_domain::text::Label::parse(&name)
                     .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?,
@@ -534,18 +534,25 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                         .map_err(|e| anyhow::anyhow!("--locale: {}", e.message))?,
                 ),
             };
-            let user = amiable_server::users::create(&store, operator_id, None, request)
+            let app = amiable_app::App::new(
+                store.clone(),
+                amiable_app::AppConfig::new(&data.resolve(&file)?.data_dir),
+                amiable_app::Ports::default(),
+            )
+            .await?;
+            let user = app
+                .create_user(operator_id, None, request)
                 .await
-                .map_err(|problem| {
-                    let fields: Vec<String> = problem
-                        .errors
+                .map_err(|error| {
+                    let fields: Vec<String> = error
+                        .fields
                         .iter()
                         .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
                         .collect();
                     anyhow::anyhow!(
                         "{}",
                         if fields.is_empty() {
-                            problem.detail.clone()
+                            error.message.clone()
                         } else {
                             fields.join("; ")
                         }
@@ -590,7 +597,7 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             };
             let name = amiable_domain::text::Label::parse(&name)
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
-            let issued = amiable_server::auth::issue_api_key(
+            let issued = amiable_app::auth::issue_api_key(
                 operator_id,
                 merchant_id,
                 name.as_str(),
@@ -649,7 +656,7 @@ fn read_password() -> anyhow::Result<String> {
     }
     eprint!(
         "Password (at least {} characters): ",
-        amiable_server::auth::MIN_PASSWORD_LENGTH
+        amiable_app::auth::MIN_PASSWORD_LENGTH
     );
     let _ = std::process::Command::new("stty").arg("-echo").status();
     let mut line = String::new();
@@ -702,9 +709,9 @@ async fn serve(
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(amiable_server::worker::run(
+    let worker = tokio::spawn(amiable_app::jobs::run(
         store.clone(),
-        state.inner.gateway.clone(),
+        state.app().gateway().clone(),
         format!("worker-{}", uuid::Uuid::new_v4()),
         Duration::from_secs(5),
         stop_signal,

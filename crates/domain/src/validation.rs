@@ -3,8 +3,58 @@
 use serde::Serialize;
 use std::fmt;
 
-/// One invalid field: where it is, a stable machine code and a human message
-/// (English; the server translates by `code`).
+/// A value a message about an error names: the interface formats it in the
+/// reader's language (an amount as `12,50 €` or `€12.50`, a date as
+/// `03/12/2026` or `2026-12-03`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Arg {
+    Text(String),
+    Number(i64),
+    Money(crate::money::Money),
+    Date(jiff::civil::Date),
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Number(value)
+    }
+}
+
+impl From<u32> for Arg {
+    fn from(value: u32) -> Self {
+        Arg::Number(i64::from(value))
+    }
+}
+
+impl From<crate::money::Money> for Arg {
+    fn from(value: crate::money::Money) -> Self {
+        Arg::Money(value)
+    }
+}
+
+impl From<jiff::civil::Date> for Arg {
+    fn from(value: jiff::civil::Date) -> Self {
+        Arg::Date(value)
+    }
+}
+
+/// One invalid field: where it is, a stable machine code, a message in English
+/// (for logs, and the text of last resort) and the values the message names.
+/// Interfaces show the catalogue's message for `code`, in the reader's
+/// language, with `args`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// A JSON-pointer-like path to the field, e.g. `lines[2].quantity`.
@@ -12,6 +62,9 @@ pub struct FieldError {
     /// A stable code such as `money.overflow` or `email.invalid`.
     pub code: &'static str,
     pub message: String,
+    /// The values the message names, by the catalogue's variable names.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, Arg)>,
 }
 
 impl FieldError {
@@ -20,7 +73,14 @@ impl FieldError {
             field: field.into(),
             code,
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// The same error, naming `value` as `name` for its message.
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
     }
 
     /// The same error, reported at `field` instead.

@@ -8,11 +8,9 @@
 //!
 //! The PDF uses only the standard Helvetica fonts (no font file embedded) and
 //! is byte-for-byte the same for the same input: no dates, no random ids.
-//!
-//! The [`carrier`] module is the port through which a return shipment is
-//! booked with a carrier to get the tracking number printed on the label.
+//! Booking the shipment with a carrier is a port of the use-case layer
+//! (`amiable_app::ports::carrier`).
 
-pub mod carrier;
 mod layout;
 mod symbols;
 mod text;

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use amiable_labels::carrier::LocalCarrier;
 use amiable_labels::{Address, LabelError, LabelSpec, Language, PageSize, render};
 
 const RMA: &str = "RMA-7K3Q9P2X";
@@ -13,7 +12,8 @@ const QR_PAYLOAD: &str = "https://retours.maison-colette.fr/cas/RMA-7K3Q9P2X";
 fn sample(language: Language) -> LabelSpec {
     LabelSpec {
         rma: RMA.to_owned(),
-        tracking_number: LocalCarrier::tracking_number(RMA),
+        // A UPU S10 number, as the local carrier issues them (check digit 9, UPU S10 §5.2).
+        tracking_number: "CR473124829FR".to_owned(),
         carrier_name: "Colissimo".to_owned(),
         service: "Retour prépayé".to_owned(),
         from: Address {

@@ -14,7 +14,6 @@
 use crate::AppState;
 use crate::auth::authenticate;
 use crate::problem::Problem;
-use amiable_domain::access::Principal;
 use amiable_store::IdempotencyClaim;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -39,23 +38,7 @@ pub fn key_of(headers: &HeaderMap) -> Option<&str> {
     headers.get(HEADER).and_then(|v| v.to_str().ok())
 }
 
-/// 16 bytes derived from (caller, key, request): the id of what the first
-/// attempt created, so that a re-run after a crash creates the same thing,
-/// while the same key reused later for another request (after retention)
-/// names something else.
-pub fn derived_id(principal: &Principal, key: &str, request: &[u8]) -> [u8; 16] {
-    let digest = Sha256::new()
-        .chain_update(b"amiable idempotent id\0")
-        .chain_update(principal.key().as_bytes())
-        .chain_update(b"\0")
-        .chain_update(key.as_bytes())
-        .chain_update(b"\0")
-        .chain_update(request)
-        .finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    bytes
-}
+pub use amiable_app::cases::derived_id;
 
 /// POST routes without authentication: the header is accepted there and has no effect
 /// (each call makes a new session or token, never stored for replay).

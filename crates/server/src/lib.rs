@@ -8,32 +8,24 @@
 pub mod api;
 pub mod auth;
 mod health;
-pub mod i18n;
+pub use amiable_i18n as i18n;
 pub mod idempotency;
 pub mod json;
-pub mod labels;
 pub mod metrics;
 pub mod openapi;
-pub mod payments;
 pub mod problem;
-pub mod rate_limit;
-pub mod users;
 pub mod web;
-pub mod worker;
 
 use crate::problem::Problem;
-use amiable_domain::access::Resource;
-use amiable_domain::ids::CaseId;
+use amiable_app::{App, AppConfig, Ports};
 use amiable_store::Store;
-use amiable_store::blobs::BlobStore;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -62,59 +54,33 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let app = AppConfig::new(data_dir);
         ServerConfig {
-            attachments_dir: data_dir.into().join("attachments"),
-            public_url: None,
-            max_upload_bytes: api::attachments::DEFAULT_MAX_UPLOAD,
-            login_rate: (10, 10),
-            lookup_rate: (10, 10),
+            attachments_dir: app.attachments_dir,
+            public_url: app.public_url,
+            max_upload_bytes: app.max_upload_bytes,
+            login_rate: app.login_rate,
+            lookup_rate: app.lookup_rate,
         }
     }
-}
 
-/// Which case belongs to whom: immutable, so cached without expiry (bounded).
-#[derive(Default)]
-pub struct OwnerCache {
-    entries: Mutex<HashMap<CaseId, Resource>>,
-}
-
-const OWNER_CACHE_LIMIT: usize = 200_000;
-
-impl OwnerCache {
-    pub fn get(&self, case_id: CaseId) -> Option<Resource> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&case_id)
-            .copied()
-    }
-
-    pub fn put(&self, case_id: CaseId, resource: Resource) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= OWNER_CACHE_LIMIT {
-            entries.clear();
+    /// What the use cases need of it.
+    pub fn app_config(&self) -> AppConfig {
+        AppConfig {
+            attachments_dir: self.attachments_dir.clone(),
+            public_url: self.public_url.clone(),
+            max_upload_bytes: self.max_upload_bytes,
+            login_rate: self.login_rate,
+            lookup_rate: self.lookup_rate,
         }
-        entries.insert(case_id, resource);
     }
 }
 
 pub struct Inner {
-    pub store: Store,
+    /// The use cases: every adapter goes through them.
+    pub app: App,
     pub config: ServerConfig,
-    pub buyer_tokens: auth::BuyerTokens,
-    pub api_keys: auth::ApiKeyCache,
-    pub owners: OwnerCache,
-    /// Which operator each merchant belongs to (never changes).
-    pub merchant_operators:
-        Mutex<HashMap<amiable_domain::ids::MerchantId, amiable_domain::ids::OperatorId>>,
-    pub blobs: BlobStore,
     pub metrics: Arc<metrics::Metrics>,
-    pub login_limiter: rate_limit::RateLimiter,
-    pub lookup_limiter: rate_limit::RateLimiter,
-    /// Books prepaid return shipments.
-    pub carrier: Arc<dyn amiable_labels::carrier::Carrier>,
-    /// Executes refunds.
-    pub gateway: Arc<dyn payments::PaymentGateway>,
 }
 
 /// What every handler can reach; cheap to clone.
@@ -124,66 +90,41 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state; reads (or creates) the shared signing key.
+    /// Builds the state with the local stand-ins of the ports (the demo's and the tests').
     pub async fn new(
         store: Store,
         config: ServerConfig,
     ) -> Result<Self, amiable_store::StoreError> {
-        use base64::Engine;
-        let encoded = store
-            .secret("buyer_token_key", || {
-                base64::engine::general_purpose::STANDARD.encode(auth::random_bytes())
-            })
-            .await?;
-        let key: [u8; 32] = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| {
-                amiable_store::StoreError::corrupt("secrets.buyer_token_key is not 32 bytes")
-            })?;
+        AppState::with_ports(store, config, Ports::default()).await
+    }
+
+    /// Builds the state with these adapters of the ports.
+    pub async fn with_ports(
+        store: Store,
+        config: ServerConfig,
+        ports: Ports,
+    ) -> Result<Self, amiable_store::StoreError> {
+        let app = App::new(store, config.app_config(), ports).await?;
         Ok(AppState {
             inner: Arc::new(Inner {
-                buyer_tokens: auth::BuyerTokens::new(key),
-                api_keys: auth::ApiKeyCache::default(),
-                owners: OwnerCache::default(),
-                merchant_operators: Mutex::default(),
-                blobs: BlobStore::new(config.attachments_dir.clone()),
+                app,
                 metrics: Arc::new(metrics::Metrics::new()),
-                login_limiter: rate_limit::RateLimiter::new(
-                    "login",
-                    config.login_rate.0,
-                    config.login_rate.1,
-                ),
-                lookup_limiter: rate_limit::RateLimiter::new(
-                    "buyer_lookup",
-                    config.lookup_rate.0,
-                    config.lookup_rate.1,
-                ),
-                carrier: Arc::new(amiable_labels::carrier::LocalCarrier),
-                gateway: Arc::new(payments::RecordingGateway::default()),
-                store,
                 config,
             }),
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    pub fn app(&self) -> &App {
+        &self.inner.app
     }
 
-    pub fn buyer_tokens(&self) -> &auth::BuyerTokens {
-        &self.inner.buyer_tokens
+    pub fn store(&self) -> &Store {
+        self.inner.app.store()
     }
 
     /// The public base URL without a trailing slash ("" when not configured).
     pub fn public_url(&self) -> &str {
-        self.inner
-            .config
-            .public_url
-            .as_deref()
-            .unwrap_or("")
-            .trim_end_matches('/')
+        self.inner.app.public_url()
     }
 
     /// Cookies are `Secure` when the public URL is HTTPS or a proxy says the request came over HTTPS.
@@ -192,11 +133,6 @@ impl AppState {
             || headers
                 .get("x-forwarded-proto")
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
-    }
-
-    /// 16 random bytes for a new id.
-    pub fn random_id(&self) -> [u8; 16] {
-        *uuid::Uuid::new_v4().as_bytes()
     }
 }
 

@@ -3,8 +3,7 @@
 //! fields are at fault, per-field `errors`. Internal errors are logged with
 //! their cause and answered with a generic 500 that leaks nothing.
 
-use amiable_domain::case::Rejection;
-use amiable_domain::validation::{FieldError, ValidationErrors};
+use amiable_domain::validation::{Arg, FieldError, ValidationErrors};
 use amiable_store::{CommandError, StoreError};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +16,9 @@ pub struct ProblemField {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// The values the message names, for its translation.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, Arg)>,
 }
 
 /// An RFC 9457 problem document.
@@ -36,6 +38,9 @@ pub struct Problem {
     /// Seconds for the `Retry-After` header of a 429.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// The values the message names, for its translation.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, Arg)>,
 }
 
 impl Problem {
@@ -49,6 +54,7 @@ impl Problem {
             errors: Vec::new(),
             extra: None,
             retry_after: None,
+            args: Vec::new(),
         }
     }
 
@@ -59,6 +65,7 @@ impl Problem {
                 field: e.field,
                 code: e.code.to_owned(),
                 message: e.message,
+                args: e.args,
             })
             .collect();
         self
@@ -164,63 +171,43 @@ impl IntoResponse for Problem {
     }
 }
 
+impl From<amiable_app::Error> for Problem {
+    fn from(error: amiable_app::Error) -> Self {
+        use amiable_app::Kind;
+        let status = match error.kind {
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut problem =
+            Problem::new(status, &error.code, error.message).with_fields(error.fields);
+        problem.args = error.args;
+        if let Kind::RateLimited { retry_after_secs } = error.kind {
+            problem.retry_after = Some(retry_after_secs);
+        }
+        if !error.extra.is_empty() {
+            problem.extra = Some(error.extra);
+        }
+        problem
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Invalid(errors) => Problem::validation(errors),
-            StoreError::NotFound(what) => Problem::not_found(what),
-            StoreError::Duplicate(what) => Problem::new(
-                StatusCode::CONFLICT,
-                &format!("{what}.duplicate"),
-                format!("this {what} already exists"),
-            ),
-            other => {
-                tracing::error!(error = %other, "storage error");
-                Problem::internal()
-            }
-        }
+        amiable_app::Error::from(error).into()
     }
 }
 
 impl From<CommandError> for Problem {
     fn from(error: CommandError) -> Self {
-        match error {
-            CommandError::Rejected(rejection) => rejection_problem(&rejection),
-            CommandError::Conflict { current_version } => Problem::new(
-                StatusCode::CONFLICT,
-                "case.version_conflict",
-                format!("the case has changed: it is now at version {current_version}; reload it and try again"),
-            )
-            .with_extra("current_version", current_version.into()),
-            CommandError::CaseNotFound => Problem::not_found("case"),
-            CommandError::OrderNotFound => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "order.not_found", "no such order")
-                .with_fields([FieldError::new("order_id", "order.not_found", "no such order")]),
-            CommandError::Storage(error) => error.into(),
-        }
-    }
-}
-
-fn rejection_problem(rejection: &Rejection) -> Problem {
-    let status = match rejection {
-        Rejection::Invalid(_) | Rejection::OrderRequired => StatusCode::UNPROCESSABLE_ENTITY,
-        Rejection::PartyNotAllowed { .. } | Rejection::OfferNotAddressedToYou { .. } => {
-            StatusCode::FORBIDDEN
-        }
-        Rejection::NotOpened => StatusCode::NOT_FOUND,
-        Rejection::AlreadyOpened
-        | Rejection::InvalidStatus { .. }
-        | Rejection::OfferNotPending { .. }
-        | Rejection::StageNotHigher { .. }
-        | Rejection::DecisionStage { .. }
-        | Rejection::ReturnStage { .. } => StatusCode::CONFLICT,
-    };
-    let problem = Problem::new(status, rejection.code(), rejection.to_string());
-    match rejection.field() {
-        Some(field) => problem.with_fields([FieldError::new(
-            field,
-            rejection.code(),
-            rejection.to_string(),
-        )]),
-        None => problem,
+        amiable_app::Error::from(error).into()
     }
 }

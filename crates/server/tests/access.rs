@@ -569,6 +569,7 @@ async fn expired_and_tampered_buyer_tokens_are_refused() {
         };
         let expired = world
             .state
+            .app()
             .buyer_tokens()
             .mint(&claims(Timestamp::now() - SignedDuration::from_mins(1)));
         let reply = world.get(&path, &Who::Buyer(expired)).await;
@@ -578,6 +579,7 @@ async fn expired_and_tampered_buyer_tokens_are_refused() {
 
         let valid = world
             .state
+            .app()
             .buyer_tokens()
             .mint(&claims(Timestamp::now() + SignedDuration::from_hours(1)));
         assert_eq!(

@@ -690,9 +690,9 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
         // Not yet: nothing is due.
         let now = jiff::Timestamp::now();
         assert_eq!(
-            amiable_server::worker::run_due(
+            amiable_app::jobs::run_due(
                 &world.store,
-                world.state.inner.gateway.as_ref(),
+                world.state.app().gateway().as_ref(),
                 "w",
                 now
             )
@@ -703,9 +703,9 @@ async fn the_worker_auto_closes_a_quiet_resolved_case() {
         // Fifteen days later the timer fires and closes the case.
         let later = now + jiff::SignedDuration::from_hours(15 * 24);
         assert_eq!(
-            amiable_server::worker::run_due(
+            amiable_app::jobs::run_due(
                 &world.store,
-                world.state.inner.gateway.as_ref(),
+                world.state.app().gateway().as_ref(),
                 "w",
                 later
             )
@@ -770,9 +770,9 @@ async fn activity_after_resolution_postpones_the_auto_close() {
             .unwrap()
             .unwrap();
         let due = record.state.resolved_at.unwrap() + jiff::SignedDuration::from_hours(14 * 24);
-        let ran = amiable_server::worker::run_due(
+        let ran = amiable_app::jobs::run_due(
             &world.store,
-            world.state.inner.gateway.as_ref(),
+            world.state.app().gateway().as_ref(),
             "w",
             due + jiff::SignedDuration::from_secs(1),
         )

@@ -266,7 +266,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
     let next = match at {
         ReturnAt::Requested | ReturnAt::Authorised => None,
         ReturnAt::Labelled => {
-            let blob = world.state.inner.blobs.put(&png()).await.unwrap();
+            let blob = world.state.app().blobs().put(&png()).await.unwrap();
             let now = Timestamp::now();
             Some(Command::Returns(ReturnCommand::IssueLabel {
                 label: ReturnLabel {
@@ -449,7 +449,7 @@ async fn prepare(
         },
         ("GET", "/cases/{case_id}/attachments/{sha256}") => {
             let case_id = fresh_case().await;
-            let blob = world.state.inner.blobs.put(&png()).await.unwrap();
+            let blob = world.state.app().blobs().put(&png()).await.unwrap();
             run_as(
                 world,
                 &case_id,

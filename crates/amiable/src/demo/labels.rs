@@ -7,12 +7,12 @@
 use super::cases::Casting;
 use super::clock::timestamp;
 use super::orders::DemoOrder;
+use amiable_app::ports::carrier::{Carrier as _, LocalCarrier};
 use amiable_domain::case::{AttachmentRef, ReturnLabel};
 use amiable_domain::contact::{Locale, PostalAddress};
 use amiable_domain::ids::CaseId;
 use amiable_domain::law::LawPack;
 use amiable_domain::text::Label;
-use amiable_labels::carrier::{Carrier as _, LocalCarrier};
 use amiable_labels::{Address, LabelSpec, Language, PageSize};
 use anyhow::{Context as _, Result, anyhow};
 

@@ -171,7 +171,7 @@ async fn create_accounts(
     merchant_ids: &[MerchantId],
 ) -> Result<Vec<Login>> {
     use amiable_domain::access::Role;
-    let hash = tokio::task::spawn_blocking(|| amiable_server::auth::hash_password(DEMO_PASSWORD))
+    let hash = tokio::task::spawn_blocking(|| amiable_app::auth::hash_password(DEMO_PASSWORD))
         .await?
         .map_err(|e| anyhow!(e))?;
     let first = MERCHANTS[0].slug;
@@ -234,7 +234,7 @@ async fn create_accounts(
                 } else {
                     "Démo marketplace".into()
                 },
-                secret_hash: amiable_server::auth::sha256_hex(secret),
+                secret_hash: amiable_app::auth::sha256_hex(secret),
                 created_by: Some("demo".into()),
                 created_at: jiff::Timestamp::now(),
                 revoked_at: None,

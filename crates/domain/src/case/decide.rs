@@ -79,6 +79,31 @@ impl Rejection {
         }
     }
 
+    /// The values the rejection's message names, by the catalogue's variable names.
+    pub fn args(&self) -> Vec<(&'static str, crate::validation::Arg)> {
+        use crate::validation::Arg;
+        let text = |value: &str| Arg::Text(value.to_owned());
+        match self {
+            Rejection::Invalid(error) => error.args.clone(),
+            Rejection::AlreadyOpened | Rejection::NotOpened | Rejection::OrderRequired => {
+                Vec::new()
+            }
+            Rejection::InvalidStatus { command, status } => {
+                vec![("command", text(command)), ("status", text(status.code()))]
+            }
+            Rejection::PartyNotAllowed { command, party } => {
+                vec![("command", text(command)), ("party", text(party.code()))]
+            }
+            Rejection::OfferNotPending { offer_id } => vec![("offer_id", Arg::from(*offer_id))],
+            Rejection::OfferNotAddressedToYou { to } => vec![("party", text(to.code()))],
+            Rejection::StageNotHigher { current } => vec![("stage", text(current.code()))],
+            Rejection::DecisionStage { stage } => vec![("stage", text(stage.code()))],
+            Rejection::ReturnStage { command, stage } => {
+                vec![("command", text(command)), ("stage", text(stage.code()))]
+            }
+        }
+    }
+
     /// The request field the rejection is about, when there is one.
     pub fn field(&self) -> Option<&str> {
         match self {

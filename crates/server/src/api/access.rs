@@ -3,23 +3,16 @@
 
 use super::allow;
 use crate::AppState;
-use crate::auth::{
-    Auth, BUYER_LOOKUP_TTL, MIN_PASSWORD_LENGTH, SESSION_COOKIE, SESSION_TTL, constant_time_eq,
-    hash_password, issue_api_key, random_token, session_of, sha256_hex, verify_password,
-};
+use crate::auth::{Auth, SESSION_COOKIE, SESSION_TTL, session_of};
 use crate::json::JsonBody;
 use crate::problem::Problem;
-use amiable_domain::access::{Action, Principal, Resource, Role};
-use amiable_domain::contact::{Email, Locale};
+use amiable_domain::access::{Action, Principal};
 use amiable_domain::ids::{MerchantId, Slug};
-use amiable_domain::text::Label;
-use amiable_domain::validation::{FieldError, ValidationErrors};
-use amiable_store::{Session, User};
+use amiable_store::User;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -52,16 +45,7 @@ pub struct Login {
 }
 
 /// Who is signed in, and the token to send back in `X-CSRF-Token`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SessionView {
-    pub user: User,
-    pub csrf_token: String,
-    pub expires_at: Option<Timestamp>,
-}
-
-/// A hash of nothing, verified when the email is unknown so that a wrong
-/// email costs the same time as a wrong password.
-static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+pub use amiable_app::users::SessionView;
 
 /// `POST /api/v1/auth/login`: email + password → session cookie. Rate-limited per IP.
 #[utoipa::path(
@@ -106,54 +90,12 @@ pub async fn sign_in(
     password: String,
     secure: bool,
 ) -> Result<(SessionView, String), Problem> {
-    state
-        .inner
-        .login_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry| Problem::rate_limited(retry.0))?;
-    let user = state.store().user_by_email(email).await?;
-    let hash = user
-        .as_ref()
-        .filter(|u| u.disabled_at.is_none())
-        .map(|u| u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            let dummy = DUMMY_HASH
-                .get_or_init(|| hash_password("not a password of anyone").unwrap_or_default());
-            let _ = verify_password(&password, dummy);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(Problem::unauthorized(
-            "auth.invalid_credentials",
-            "this email and password do not match an account",
-        ));
-    };
-    let token = random_token();
-    let session = Session {
-        token_hash: sha256_hex(&token),
-        user_id: user.id.clone(),
-        csrf_token: random_token(),
-        expires_at: Timestamp::now()
-            .checked_add(SESSION_TTL)
-            .unwrap_or(Timestamp::MAX),
-    };
-    state.store().create_session(&session).await?;
+    let (view, token) = state.app().sign_in(ip, email, password).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         SESSION_TTL.as_secs(),
         if secure { "; Secure" } else { "" }
     );
-    tracing::info!(user_id = %user.id, "signed in");
-    let view = SessionView {
-        user,
-        csrf_token: session.csrf_token,
-        expires_at: Some(session.expires_at),
-    };
     Ok((view, cookie))
 }
 
@@ -176,7 +118,7 @@ pub async fn logout(
 ) -> Result<Response, Problem> {
     if let Some(session) = session_of(&state, &headers).await? {
         crate::auth::check_csrf(&axum::http::Method::POST, &headers, &session.csrf_token)?;
-        state.store().delete_session(&session.token_hash).await?;
+        state.app().sign_out(&session.token_hash).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
@@ -253,7 +195,7 @@ pub struct BuyerLookup {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BuyerLookupResult {
     /// One entry per matching order (several merchants may use the same number).
-    pub orders: Vec<super::orders::BuyerAccess>,
+    pub orders: Vec<amiable_app::buyers::BuyerAccess>,
 }
 
 /// `POST /api/v1/buyer/access`: order number + email → a short-lived token
@@ -280,88 +222,16 @@ pub async fn buyer_access(
     ClientIp(ip): ClientIp,
     JsonBody(body): JsonBody<BuyerLookup>,
 ) -> Result<Response, Problem> {
-    let orders = lookup_orders(
-        &state,
-        ip,
-        body.operator.as_deref(),
-        &body.order_number,
-        &body.email,
-    )
-    .await?;
-    Ok(Json(BuyerLookupResult { orders }).into_response())
-}
-
-/// The orders an order number and a buyer's email match, each with its access
-/// token (rate-limited per IP). A wrong number and a wrong email get the same
-/// answer, `buyer.lookup_failed`, after the same work. The buyer portal's
-/// lookup form and `POST /buyer/access` both come here.
-pub async fn lookup_orders(
-    state: &AppState,
-    ip: std::net::IpAddr,
-    operator: Option<&str>,
-    order_number: &str,
-    email: &str,
-) -> Result<Vec<super::orders::BuyerAccess>, Problem> {
-    state
-        .inner
-        .lookup_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry| Problem::rate_limited(retry.0))?;
-    let mut errors = ValidationErrors::default();
-    let number = order_number.trim();
-    if number.is_empty() || number.len() > 100 {
-        errors.push(FieldError::new(
-            "order_number",
-            "field.invalid",
-            "must be 1 to 100 characters",
-        ));
-    }
-    let email = errors.check(Email::parse(email.trim()).map_err(|e| e.at("email")));
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors));
-    }
-    let failed = || {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "buyer.lookup_failed",
-            "no order matches this number and email",
+    let orders = state
+        .app()
+        .lookup_orders(
+            ip,
+            body.operator.as_deref(),
+            &body.order_number,
+            &body.email,
         )
-    };
-    let operator = match operator {
-        Some(slug) => state.store().operator_by_slug(slug).await?,
-        None => {
-            let mut all = state.store().operators().await?;
-            if all.len() == 1 {
-                all.pop()
-            } else {
-                return Err(Problem::field(
-                    "operator",
-                    "field.required",
-                    "name the marketplace (several are hosted here)",
-                ));
-            }
-        }
-    };
-    let Some(operator) = operator else {
-        return Err(failed());
-    };
-    let email = email.map(|e| e.as_str().to_lowercase()).unwrap_or_default();
-    let orders = state.store().orders_by_number(operator.id, number).await?;
-    // Compare every candidate in constant time; never stop at the first.
-    let matching: Vec<_> = orders
-        .into_iter()
-        .filter(|o| {
-            let stored = o.order.buyer.email.as_str().to_lowercase();
-            constant_time_eq(stored.as_bytes(), email.as_bytes())
-        })
-        .collect();
-    if matching.is_empty() {
-        return Err(failed());
-    }
-    Ok(matching
-        .iter()
-        .map(|o| super::orders::buyer_access(state, &o.order, BUYER_LOOKUP_TTL))
-        .collect())
+        .await?;
+    Ok(Json(BuyerLookupResult { orders }).into_response())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -406,12 +276,7 @@ pub async fn merchants(
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }
 
-pub(crate) fn scope_resource(principal: &Principal, merchant_id: Option<MerchantId>) -> Resource {
-    match merchant_id {
-        Some(m) => Resource::merchant(principal.operator_id(), m),
-        None => super::own_scope(principal),
-    }
-}
+pub(crate) use amiable_app::users::scope_resource;
 
 /// `GET /api/v1/users`: staff of the caller's scope.
 #[utoipa::path(
@@ -440,59 +305,7 @@ pub async fn list_users(
     Ok(Json(serde_json::json!({ "items": users })).into_response())
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    pub email: String,
-    pub name: Label,
-    pub role: Role,
-    /// Required for merchant roles; must be absent for operator roles.
-    #[serde(default)]
-    pub merchant_id: Option<MerchantId>,
-    pub password: String,
-    #[serde(default)]
-    pub locale: Option<Locale>,
-}
-
-/// Checks a new user's fields; shared with the CLI.
-pub fn check_new_user(
-    principal_merchant: Option<MerchantId>,
-    body: &CreateUser,
-) -> Result<Email, Problem> {
-    let mut errors = ValidationErrors::default();
-    let email = errors.check(Email::parse(&body.email).map_err(|e| e.at("email")));
-    if body.password.chars().count() < MIN_PASSWORD_LENGTH || body.password.len() > 1024 {
-        errors.push(FieldError::new(
-            "password",
-            "password.too_short",
-            format!("use at least {MIN_PASSWORD_LENGTH} characters"),
-        ));
-    }
-    match (body.role.is_merchant_side(), body.merchant_id) {
-        (true, None) => errors.push(FieldError::new(
-            "merchant_id",
-            "field.required",
-            "a merchant role needs its merchant",
-        )),
-        (false, Some(_)) => errors.push(FieldError::new(
-            "merchant_id",
-            "user.operator_role_has_no_merchant",
-            "operator roles are not bound to a merchant",
-        )),
-        _ => {}
-    }
-    if principal_merchant.is_some() && !body.role.is_merchant_side() {
-        errors.push(FieldError::new(
-            "role",
-            "user.role_out_of_reach",
-            "a merchant can only create merchant users",
-        ));
-    }
-    match email {
-        Some(email) if errors.is_empty() => Ok(email),
-        _ => Err(Problem::validation(errors)),
-    }
-}
+pub use amiable_app::users::{CreateUser, check_new_user};
 
 /// `POST /api/v1/users`: create a staff user (admins, within their scope).
 #[utoipa::path(
@@ -524,13 +337,10 @@ pub async fn create_user(
         &scope_resource(&principal, None),
         "merchant",
     )?;
-    let user = crate::users::create(
-        state.store(),
-        principal.operator_id(),
-        principal.merchant_id(),
-        body,
-    )
-    .await?;
+    let user = state
+        .app()
+        .create_user(principal.operator_id(), principal.merchant_id(), body)
+        .await?;
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
 
@@ -565,22 +375,7 @@ pub async fn list_api_keys(
     Ok(Json(serde_json::json!({ "items": keys })).into_response())
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiKey {
-    pub name: Label,
-    /// A key for one merchant; absent for an operator-wide key.
-    #[serde(default)]
-    pub merchant_id: Option<MerchantId>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct IssuedKey {
-    #[serde(flatten)]
-    pub record: amiable_store::ApiKey,
-    /// The key itself: shown this once, never again.
-    pub key: String,
-}
+pub use amiable_app::users::{CreateApiKey, IssuedKey};
 
 /// `POST /api/v1/api-keys`: a new key, shown once.
 #[utoipa::path(
@@ -605,45 +400,11 @@ pub async fn create_api_key(
     Auth(principal): Auth,
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> Result<Response, Problem> {
-    let issued = issue_key(&state, &principal, body.name, body.merchant_id).await?;
+    let issued = state
+        .app()
+        .issue_key(&principal, body.name, body.merchant_id)
+        .await?;
     Ok((StatusCode::CREATED, Json(issued)).into_response())
-}
-
-/// Creates an API key in the caller's scope (the console's form and `POST /api-keys`).
-pub async fn issue_key(
-    state: &AppState,
-    principal: &Principal,
-    name: Label,
-    merchant_id: Option<MerchantId>,
-) -> Result<IssuedKey, Problem> {
-    super::allow_role(principal, Action::ManageApiKeys)?;
-    let merchant_id = merchant_id.or(principal.merchant_id());
-    let resource = scope_resource(principal, merchant_id);
-    allow(principal, Action::ManageApiKeys, &resource, "merchant")?;
-    if let Some(m) = merchant_id
-        && state
-            .store()
-            .merchant(m)
-            .await?
-            .is_none_or(|m| m.operator_id != principal.operator_id())
-    {
-        return Err(Problem::field(
-            "merchant_id",
-            "merchant.not_found",
-            "no such merchant",
-        ));
-    }
-    let issued = issue_api_key(
-        principal.operator_id(),
-        merchant_id,
-        name.as_str(),
-        Some(principal.key()),
-    );
-    state.store().create_api_key(&issued.record).await?;
-    Ok(IssuedKey {
-        record: issued.record,
-        key: issued.key,
-    })
 }
 
 /// `POST /api/v1/api-keys/{key_id}/revoke`.
@@ -669,31 +430,5 @@ pub async fn revoke_api_key(
     Auth(principal): Auth,
     Path(key_id): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(Json(revoke_key(&state, &principal, &key_id).await?).into_response())
-}
-
-/// Revokes a key of the caller's scope (not found otherwise).
-pub async fn revoke_key(
-    state: &AppState,
-    principal: &Principal,
-    key_id: &str,
-) -> Result<amiable_store::ApiKey, Problem> {
-    super::allow_role(principal, Action::ManageApiKeys)?;
-    let key = state
-        .store()
-        .api_key(key_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("apikey"))?;
-    let resource = match key.merchant_id {
-        Some(m) => Resource::merchant(key.operator_id, m),
-        None => Resource::operator(key.operator_id),
-    };
-    allow(principal, Action::ManageApiKeys, &resource, "apikey")?;
-    state.store().revoke_api_key(&key.id).await?;
-    state.inner.api_keys.forget(&key.id);
-    state
-        .store()
-        .api_key(&key.id)
-        .await?
-        .ok_or_else(|| Problem::not_found("apikey"))
+    Ok(Json(state.app().revoke_key(&principal, &key_id).await?).into_response())
 }

@@ -1,25 +1,18 @@
 //! Attachments: images and PDFs uploaded to a case, typed by their content,
 //! stored once on disk under their SHA-256, recorded on the timeline.
 
-use super::allow;
-use super::cases::{case_resource, is_public};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::problem::Problem;
-use amiable_domain::access::{Action, authorize};
-use amiable_domain::case::{AttachmentRef, CaseEvent, Command, Visibility};
-use amiable_domain::case::{ConversationCommand, ConversationEvent};
+use amiable_domain::access::Action;
+use amiable_domain::case::Visibility;
 use amiable_domain::ids::CaseId;
-use amiable_domain::sniff::sniff;
-use amiable_domain::text::Label;
-use amiable_store::CommandRequest;
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// Default largest upload: 10 MiB.
-pub const DEFAULT_MAX_UPLOAD: usize = 10 * 1024 * 1024;
+pub use amiable_app::DEFAULT_MAX_UPLOAD;
 /// How much of an over-limit upload is read and discarded so that the client
 /// gets its 413 rather than a connection reset; beyond it the connection is cut.
 pub const DRAIN_ALLOWANCE: usize = 64 * 1024 * 1024;
@@ -49,24 +42,6 @@ fn human_size(bytes: usize) -> String {
         b if b >= MIB => format!("{:.1} MiB", b as f64 / MIB as f64),
         b if b >= KIB => format!("{} KiB", b / KIB),
         b => format!("{b} bytes"),
-    }
-}
-
-/// A filename safe to record: no path, no control characters, bounded.
-fn clean_filename(raw: Option<&str>, extension: &str) -> String {
-    let base = raw
-        .unwrap_or("")
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>();
-    let base = base.trim();
-    if base.is_empty() {
-        format!("piece-jointe.{extension}")
-    } else {
-        base.chars().take(200).collect()
     }
 }
 
@@ -106,8 +81,10 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, Problem> {
     let case_id = CaseId::parse(&case_id).map_err(|_| Problem::not_found("case"))?;
-    let resource = case_resource(&state, case_id).await?;
-    allow(&principal, Action::AttachFile, &resource, "case")?;
+    state
+        .app()
+        .allow_on_case(&principal, Action::AttachFile, case_id)
+        .await?;
     let mut multipart = multipart.map_err(|_| {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -177,79 +154,22 @@ pub async fn upload(
         ));
     };
     let expected = super::cases::expected_version_of(&headers, expected_field)?;
-    let outcome = attach(
-        &state,
-        &principal,
-        case_id,
-        expected,
-        filename.as_deref(),
-        &bytes,
-        visibility,
-    )
-    .await?;
-    let outcome = super::cases::for_principal(&state, &principal, outcome).await?;
+    let app = state.app();
+    let outcome = app
+        .attach(
+            &principal,
+            case_id,
+            expected,
+            filename.as_deref(),
+            &bytes,
+            visibility,
+        )
+        .await?;
+    let outcome = app.for_principal(&principal, outcome).await?;
     Ok(super::cases::command_response(
         StatusCode::CREATED,
         &outcome,
     ))
-}
-
-/// What an upload really is, or the 415 that refuses it.
-pub fn check_upload(bytes: &[u8]) -> Result<amiable_domain::sniff::Sniffed, Problem> {
-    sniff(bytes).ok_or_else(|| {
-        Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "attachment.type_not_allowed",
-            "only images (JPEG, PNG, WebP, GIF, HEIC) and PDF files are accepted",
-        )
-        .with_fields([amiable_domain::validation::FieldError::new(
-            "file",
-            "attachment.type_not_allowed",
-            "only images and PDF files are accepted",
-        )])
-    })
-}
-
-/// Stores a file (typed by its content) and records it on the case's timeline.
-/// The access to the case is checked here, like every command's.
-pub async fn attach(
-    state: &AppState,
-    principal: &amiable_domain::access::Principal,
-    case_id: CaseId,
-    expected: Option<i64>,
-    filename: Option<&str>,
-    bytes: &[u8],
-    visibility: Visibility,
-) -> Result<amiable_store::CommandOutcome, Problem> {
-    let resource = case_resource(state, case_id).await?;
-    allow(principal, Action::AttachFile, &resource, "case")?;
-    let sniffed = check_upload(bytes)?;
-    // The bytes are stored first: an event never names a file that is not there.
-    // A command refused afterwards leaves an unreferenced blob, which is harmless.
-    let blob = state.inner.blobs.put(bytes).await.map_err(|error| {
-        tracing::error!(%error, "cannot store an attachment");
-        Problem::internal()
-    })?;
-    let label =
-        |text: String| Label::parse(&text).map_err(|e| Problem::validation(e.at("file").into()));
-    let attachment = AttachmentRef {
-        sha256: blob.sha256,
-        filename: label(clean_filename(filename, sniffed.extension))?,
-        content_type: label(sniffed.content_type.to_owned())?,
-        size_bytes: blob.size_bytes,
-    };
-    let request = CommandRequest {
-        case_id,
-        expected_version: expected,
-        command: Command::Conversation(ConversationCommand::AttachFile {
-            attachment,
-            visibility,
-        }),
-        actor: principal.actor(),
-        order_id: None,
-        at: None,
-    };
-    Ok(state.store().execute(request).await?)
 }
 
 /// `GET /api/v1/cases/{case_id}/attachments/{sha256}`: the file, to whoever may see it on the timeline.
@@ -288,34 +208,8 @@ pub async fn file_response(
     case_id: CaseId,
     sha256: &str,
 ) -> Result<Response, Problem> {
-    let resource = case_resource(state, case_id).await?;
-    allow(principal, Action::ReadCase, &resource, "case")?;
-    let internal = authorize(principal, Action::ReadInternal, &resource).is_ok();
-    let timeline = state.store().timeline(case_id).await?;
-    let attachment =
-        timeline
-            .iter()
-            .filter(|e| internal || is_public(&e.event))
-            .find_map(|e| match &e.event {
-                CaseEvent::Conversation(ConversationEvent::AttachmentAdded {
-                    attachment, ..
-                }) if attachment.sha256 == sha256 => Some(attachment.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| Problem::not_found("attachment"))?;
-    let bytes = state
-        .inner
-        .blobs
-        .open(&attachment.sha256)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "cannot read an attachment");
-            Problem::internal()
-        })?
-        .ok_or_else(|| {
-            tracing::error!(sha256 = %attachment.sha256, "attachment missing from disk");
-            Problem::not_found("attachment")
-        })?;
+    let file = state.app().case_file(principal, case_id, sha256).await?;
+    let (attachment, bytes) = (file.attachment, file.bytes);
     let disposition = format!(
         "inline; filename=\"{}\"",
         attachment

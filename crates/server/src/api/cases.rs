@@ -6,21 +6,14 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::json::{JsonBody, OptionalJsonBody};
 use crate::problem::Problem;
-use amiable_domain::access::{Action, Principal, Resource};
-use amiable_domain::case::{
-    CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, Command, Decision, Resolution, Stage,
-};
-use amiable_domain::case::{
-    ConversationCommand, ConversationEvent, EscalationCommand, LifecycleCommand, ReturnEvent,
-};
+use amiable_domain::access::{Action, Principal};
+use amiable_domain::case::{CaseKind, CaseState, CaseStatus, Command, Decision, Resolution, Stage};
+use amiable_domain::case::{ConversationCommand, EscalationCommand, LifecycleCommand};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
-use amiable_domain::money::Money;
 use amiable_domain::reason::ReasonCode;
 use amiable_domain::text::{Body, Label};
 use amiable_domain::validation::{FieldError, ValidationErrors};
-use amiable_store::{
-    CaseCursor, CaseFilter, CaseSort, CaseSummary, CommandOutcome, CommandRequest, StoredEvent,
-};
+use amiable_store::{CaseCursor, CaseFilter, CaseSort, CaseSummary, CommandOutcome, StoredEvent};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -66,12 +59,6 @@ impl From<&StoredEvent> for TimelineEntry {
     }
 }
 
-/// Whether a buyer may see this event: internal notes and internal files stay with staff.
-pub fn is_public(event: &CaseEvent) -> bool {
-    // One rule for the whole product: the event's own.
-    event.is_public()
-}
-
 /// The answer to a command: the case's new version, the events it appended, the state.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommandResult {
@@ -97,37 +84,6 @@ pub fn command_response(status: StatusCode, outcome: &CommandOutcome) -> Respons
         .headers_mut()
         .insert(header::ETAG, etag(outcome.version));
     response
-}
-
-/// What a buyer is shown of a command's outcome: the public events and the state without
-/// staff-only counters and reminders (the same view as `GET /cases/{id}`).
-pub async fn for_principal(
-    state: &AppState,
-    principal: &Principal,
-    mut outcome: CommandOutcome,
-) -> Result<CommandOutcome, Problem> {
-    if matches!(principal, Principal::Buyer { .. }) {
-        let timeline = state.store().timeline(outcome.case_id).await?;
-        hide_internal(&mut outcome.state, &timeline);
-        outcome.events.retain(|e| is_public(&e.event));
-    }
-    Ok(outcome)
-}
-
-/// The operator, merchant and order of a case: what authorisation needs.
-/// A case never changes hands, so the answer is cached.
-pub async fn case_resource(state: &AppState, case_id: CaseId) -> Result<Resource, Problem> {
-    if let Some(resource) = state.inner.owners.get(case_id) {
-        return Ok(resource);
-    }
-    let summary = state
-        .store()
-        .case_owner(case_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("case"))?;
-    let resource = Resource::order(summary.0, summary.1, summary.2);
-    state.inner.owners.put(case_id, resource);
-    Ok(resource)
 }
 
 pub(crate) fn parse_case_id(raw: &str) -> Result<CaseId, Problem> {
@@ -176,28 +132,6 @@ pub fn expected_version_of(
     Ok(version)
 }
 
-/// Runs one command on an existing case for the caller, after checking the action on it.
-pub async fn execute_for(
-    state: &AppState,
-    principal: &Principal,
-    case_id: CaseId,
-    action: Action,
-    expected: Option<i64>,
-    command: Command,
-) -> Result<CommandOutcome, Problem> {
-    let resource = case_resource(state, case_id).await?;
-    allow(principal, action, &resource, "case")?;
-    let request = CommandRequest {
-        case_id,
-        expected_version: expected,
-        command,
-        actor: principal.actor(),
-        order_id: None,
-        at: None,
-    };
-    Ok(state.store().execute(request).await?)
-}
-
 /// Runs one command on an existing case for the caller and answers with the caller's view.
 async fn run(
     state: &AppState,
@@ -207,28 +141,12 @@ async fn run(
     expected: Option<i64>,
     command: Command,
 ) -> Result<Response, Problem> {
-    let outcome = execute_for(state, principal, case_id, action, expected, command).await?;
-    let outcome = for_principal(state, principal, outcome).await?;
+    let app = state.app();
+    let outcome = app
+        .execute_for(principal, case_id, action, expected, command)
+        .await?;
+    let outcome = app.for_principal(principal, outcome).await?;
     Ok(command_response(StatusCode::OK, &outcome))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpenCase {
-    pub order_id: OrderId,
-    pub kind: CaseKind,
-    pub reason: ReasonCode,
-    #[serde(default)]
-    pub items: Vec<CaseItem>,
-    #[serde(default)]
-    pub claimed: Option<Money>,
-    pub description: Body,
-    #[serde(default)]
-    pub stage: Option<Stage>,
-    /// For a return: the resolution the buyer would like, among those the policy allows
-    /// (`return_and_refund`, `store_credit`, `exchange`, `repair`).
-    #[serde(default)]
-    pub preferred_resolution: Option<amiable_domain::case::ResolutionKind>,
 }
 
 /// `POST /api/v1/cases`: open a case on an order.
@@ -240,7 +158,7 @@ pub struct OpenCase {
     summary = "Open a case",
     description = "Opens a case on an order: its kind, reason, the items concerned, the amount claimed and a first message. It starts in `negotiation` unless `stage` says otherwise. With an `Idempotency-Key`, the case's id derives from the key, so a retry never opens a second case.",
     security(("apiKey" = []), ("session" = []), ("buyerToken" = [])),
-    request_body = OpenCase,
+    request_body = amiable_app::cases::OpenCase,
     responses(
         (status = 201, description = "Opened: the events appended and the case's state.", body = CommandResult, headers(("ETag" = String, description = "The case's version, `\"1\"`."), ("Location" = String, description = "`/api/v1/cases/{case_id}`."))),
         (status = 400, response = crate::openapi::BadRequest),
@@ -255,130 +173,19 @@ pub async fn open(
     State(state): State<AppState>,
     Auth(principal): Auth,
     headers: HeaderMap,
-    JsonBody(body): JsonBody<OpenCase>,
+    JsonBody(body): JsonBody<amiable_app::cases::OpenCase>,
 ) -> Result<Response, Problem> {
     let key = crate::idempotency::key_of(&headers);
-    let outcome = open_case(&state, &principal, body, key).await?;
+    let app = state.app();
+    let (outcome, _) = app.open_case(&principal, body, key).await?;
     let case_id = outcome.case_id;
-    let outcome = for_principal(&state, &principal, outcome).await?;
+    let outcome = app.for_principal(&principal, outcome).await?;
     let mut response = command_response(StatusCode::CREATED, &outcome);
     response.headers_mut().insert(
         header::LOCATION,
         HeaderValue::from_str(&format!("/api/v1/cases/{case_id}")).expect("ascii"),
     );
     Ok(response)
-}
-
-/// Opens a case for the caller (the API's `POST /cases` and the buyer portal's
-/// forms): checks the order is in reach, runs `open`, and books the label of a
-/// return the policy authorised at once. With an idempotency key, the case id
-/// derives from (caller, key, request), so a retry finds the case it opened.
-pub async fn open_case(
-    state: &AppState,
-    principal: &Principal,
-    body: OpenCase,
-    idempotency_key: Option<&str>,
-) -> Result<CommandOutcome, Problem> {
-    Ok(open_case_once(state, principal, body, idempotency_key)
-        .await?
-        .0)
-}
-
-/// [`open_case`], saying whether this call opened the case (`false`: an earlier
-/// attempt with the same idempotency key did, and this is its answer again).
-pub async fn open_case_once(
-    state: &AppState,
-    principal: &Principal,
-    body: OpenCase,
-    idempotency_key: Option<&str>,
-) -> Result<(CommandOutcome, bool), Problem> {
-    let not_found = || Problem::field("order_id", "order.not_found", "no such order");
-    let order = state
-        .store()
-        .order(body.order_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let resource = Resource::order(
-        order.order.operator_id,
-        order.order.merchant_id,
-        order.order.id,
-    );
-    super::allow_referenced(principal, Action::OpenCase, &resource, not_found)?;
-    let command = Command::Lifecycle(LifecycleCommand::Open {
-        preferred: body.preferred_resolution,
-        kind: body.kind,
-        reason: body.reason,
-        items: body.items,
-        claimed: body.claimed,
-        description: body.description,
-        stage: body.stage,
-    });
-    // With an Idempotency-Key, the case id derives from (caller, key, request): a retry
-    // whose first attempt committed but never answered opens nothing new.
-    let case_id = match idempotency_key {
-        Some(key) => {
-            let mut request = body.order_id.as_bytes().to_vec();
-            request.extend(serde_json::to_vec(&command).unwrap_or_default());
-            CaseId::from_bytes(crate::idempotency::derived_id(principal, key, &request))
-        }
-        None => CaseId::from_bytes(state.random_id()),
-    };
-    let request = CommandRequest {
-        case_id,
-        expected_version: Some(0),
-        command,
-        actor: principal.actor(),
-        order_id: Some(body.order_id),
-        at: None,
-    };
-    let (outcome, opened) = match state.store().execute(request).await {
-        // The id derives from the Idempotency-Key: a case that already exists under it was
-        // opened by an earlier attempt whose answer was lost (its key record never
-        // completed). Answer as that attempt would have, instead of a conflict.
-        Err(amiable_store::CommandError::Conflict { .. }) if idempotency_key.is_some() => (
-            reopened_answer(state, case_id, principal, body.order_id).await?,
-            false,
-        ),
-        other => (other?, true),
-    };
-    // A return authorised by the policy's rules gets its label at once.
-    let outcome = super::returns::label_after_authorisation(state, outcome).await;
-    // Ownership comes from the stored case, never from the request.
-    let owner = &outcome.state;
-    state.inner.owners.put(
-        case_id,
-        Resource::order(owner.operator_id, owner.merchant_id, owner.order_id),
-    );
-    Ok((outcome, opened))
-}
-
-/// The opening of an existing case, as a command outcome (for an idempotent retry).
-async fn reopened_answer(
-    state: &AppState,
-    case_id: CaseId,
-    principal: &Principal,
-    order_id: OrderId,
-) -> Result<CommandOutcome, Problem> {
-    let conflict = || {
-        Problem::new(
-            StatusCode::CONFLICT,
-            "case.already_exists",
-            "a case was already opened with this Idempotency-Key",
-        )
-    };
-    let record = state.store().case(case_id).await?.ok_or_else(conflict)?;
-    let timeline = state.store().timeline(case_id).await?;
-    let opened = timeline.into_iter().next().ok_or_else(conflict)?;
-    // The id derives from (caller, key, request): anything else is a collision, refused.
-    if opened.actor != principal.actor() || record.state.order_id != order_id {
-        return Err(conflict());
-    }
-    Ok(CommandOutcome {
-        case_id,
-        version: record.state.version,
-        events: vec![opened],
-        state: record.state,
-    })
 }
 
 /// The case with its timeline as the caller may see it.
@@ -420,64 +227,24 @@ pub async fn get(
     Path(case_id): Path<String>,
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
-    let resource = case_resource(&state, case_id).await?;
-    allow(&principal, Action::ReadCase, &resource, "case")?;
-    let internal =
-        amiable_domain::access::authorize(&principal, Action::ReadInternal, &resource).is_ok();
-    let record = state
-        .store()
-        .case(case_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("case"))?;
-    let timeline = state.store().timeline(case_id).await?;
-    let version = record.state.version;
-    let mut case = record.state;
-    if !internal {
-        hide_internal(&mut case, &timeline);
-    }
+    let read = state.app().read_case(&principal, case_id).await?;
+    let case = read.record.state;
+    let version = case.version;
     let view = CaseView {
         next_deadline_at: amiable_domain::case::next_deadline(
             &case,
             &amiable_domain::case::ResponseTimes::default(),
         ),
         case,
-        order_external_id: record.order_external_id,
-        buyer_email: record.buyer_email,
-        last_hash: record.last_hash,
-        timeline: timeline
-            .iter()
-            .filter(|e| internal || is_public(&e.event))
-            .map(TimelineEntry::from)
-            .collect(),
-        internal_hidden: !internal,
+        order_external_id: read.record.order_external_id,
+        buyer_email: read.record.buyer_email,
+        last_hash: read.record.last_hash,
+        timeline: read.timeline.iter().map(TimelineEntry::from).collect(),
+        internal_hidden: read.internal_hidden,
     };
     let mut response = Json(view).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)
-}
-
-/// What a buyer sees of the state: no trace of internal notes or files (the
-/// counters and the last activity are those of the public timeline). The
-/// version stays: it is what `If-Match` names.
-pub(crate) fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
-    case.internal_notes = 0;
-    case.attachments = timeline
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.event,
-                CaseEvent::Conversation(ConversationEvent::AttachmentAdded { .. })
-                    | CaseEvent::Returns(ReturnEvent::LabelIssued { .. })
-            ) && is_public(&e.event)
-        })
-        .count() as u32;
-    // Reminders to the merchant about its own deadline are staff business.
-    if let Some(progress) = &mut case.returns {
-        progress.reminders.clear();
-    }
-    if let Some(last) = timeline.iter().rev().find(|e| is_public(&e.event)) {
-        case.last_activity_at = last.recorded_at;
-    }
 }
 
 /// A page of the inbox.

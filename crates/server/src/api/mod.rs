@@ -14,117 +14,25 @@ pub mod returns;
 
 use crate::AppState;
 use crate::problem::Problem;
-use amiable_domain::access::{Action, Denied, Principal, Resource, authorize};
+use amiable_domain::access::{Action, Principal, Resource};
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
-/// Maps a denial to its answer: out of reach is indistinguishable from absent.
-pub fn allow(
-    principal: &Principal,
-    action: Action,
-    resource: &Resource,
-    what: &str,
-) -> Result<(), Problem> {
-    match authorize(principal, action, resource) {
-        Ok(()) => Ok(()),
-        Err(Denied::OutOfReach) => Err(Problem::not_found(what)),
-        Err(Denied::Forbidden) => Err(Problem::forbidden()),
-    }
-}
+// Access is the use-case layer's: these answer `amiable_app::Error`, which becomes a
+// problem document (404 out of reach, 403 for the role) through `?`.
+pub use amiable_app::access::{allow, allow_referenced, allow_role, own_scope};
 
-/// Like [`allow`], for a resource named in the request body: out of reach, it
-/// is reported with `not_found` (a 422 on the field), exactly like a missing one.
-pub fn allow_referenced(
-    principal: &Principal,
-    action: Action,
-    resource: &Resource,
-    not_found: impl FnOnce() -> Problem,
-) -> Result<(), Problem> {
-    match authorize(principal, action, resource) {
-        Ok(()) => Ok(()),
-        Err(Denied::OutOfReach) => Err(not_found()),
-        Err(Denied::Forbidden) => Err(Problem::forbidden()),
-    }
-}
-
-/// The caller's own scope: its operator, its merchant, or its order.
-pub fn own_scope(principal: &Principal) -> Resource {
-    let operator_id = principal.operator_id();
-    match principal {
-        Principal::Buyer {
-            merchant_id,
-            order_id,
-            ..
-        } => Resource::order(operator_id, *merchant_id, *order_id),
-        _ => match principal.merchant_id() {
-            Some(merchant) => Resource::merchant(operator_id, merchant),
-            None => Resource::operator(operator_id),
-        },
-    }
-}
-
-/// Refuses (403) an action the caller's role never allows, before any lookup.
-pub fn allow_role(principal: &Principal, action: Action) -> Result<(), Problem> {
-    allow(principal, action, &own_scope(principal), "resource")
-}
-
-/// The scope a list is asked for: an order, a merchant, or the caller's
-/// whole reach. A named order or merchant is looked up, so one of another
-/// tenant is *not found*, never an empty list.
+/// The scope a list is asked for: an order, a merchant, or the caller's whole reach.
 pub async fn list_scope(
     state: &AppState,
     principal: &Principal,
     merchant_id: Option<amiable_domain::ids::MerchantId>,
     order_id: Option<amiable_domain::ids::OrderId>,
 ) -> Result<Resource, Problem> {
-    if let Some(order_id) = order_id {
-        let order = state
-            .store()
-            .order(order_id)
-            .await?
-            .ok_or_else(|| Problem::not_found("order"))?
-            .order;
-        if merchant_id.is_some_and(|m| m != order.merchant_id) {
-            return Err(Problem::not_found("order"));
-        }
-        return Ok(Resource::order(
-            order.operator_id,
-            order.merchant_id,
-            order.id,
-        ));
-    }
-    if let Some(merchant_id) = merchant_id {
-        // A merchant never changes operator: remembered once looked up.
-        let known = state
-            .inner
-            .merchant_operators
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&merchant_id)
-            .copied();
-        let operator_id = match known {
-            Some(operator_id) => operator_id,
-            None => {
-                let merchant = state
-                    .store()
-                    .merchant(merchant_id)
-                    .await?
-                    .ok_or_else(|| Problem::not_found("merchant"))?;
-                let mut cache = state
-                    .inner
-                    .merchant_operators
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                if cache.len() >= 100_000 {
-                    cache.clear();
-                }
-                cache.insert(merchant.id, merchant.operator_id);
-                merchant.operator_id
-            }
-        };
-        return Ok(Resource::merchant(operator_id, merchant_id));
-    }
-    Ok(own_scope(principal))
+    Ok(state
+        .app()
+        .list_scope(principal, merchant_id, order_id)
+        .await?)
 }
 
 /// One route of the API: method, path, and the action it performs

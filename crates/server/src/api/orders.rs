@@ -3,14 +3,14 @@
 use super::allow;
 use super::cases::query_pairs;
 use crate::AppState;
-use crate::auth::{Auth, BUYER_LINK_TTL, BuyerClaims};
+use crate::auth::{Auth, BUYER_LINK_TTL};
 use crate::json::JsonBody;
 use crate::problem::Problem;
-use amiable_domain::access::{Action, Principal, Resource};
+use amiable_domain::access::{Action, Principal};
 use amiable_domain::ids::{MerchantId, OrderId};
-use amiable_domain::order::{Order, OrderInput};
+use amiable_domain::order::OrderInput;
 use amiable_domain::validation::{FieldError, ValidationErrors};
-use amiable_store::{OrderFilter, OrderSummary, StoreError};
+use amiable_store::{OrderFilter, OrderSummary};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -20,8 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// The most orders in one bulk request.
-pub const MAX_BULK_ORDERS: usize = 500;
+pub use amiable_app::orders::MAX_BULK_ORDERS;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,46 +37,6 @@ pub struct BulkUpsert {
     #[serde(default)]
     pub merchant_id: Option<MerchantId>,
     pub orders: Vec<OrderInput>,
-}
-
-/// The merchant the orders go to, checked against the caller's reach.
-async fn target_merchant(
-    state: &AppState,
-    principal: &Principal,
-    merchant_id: Option<MerchantId>,
-) -> Result<MerchantId, Problem> {
-    super::allow_role(principal, Action::WriteOrders)?;
-    let not_found = || Problem::field("merchant_id", "merchant.not_found", "no such merchant");
-    let merchant_id = match (merchant_id, principal.merchant_id()) {
-        (Some(m), _) | (None, Some(m)) => m,
-        (None, None) => {
-            return Err(Problem::field(
-                "merchant_id",
-                "field.required",
-                "name the merchant the order belongs to",
-            ));
-        }
-    };
-    let merchant = state
-        .store()
-        .merchant(merchant_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let resource = Resource::merchant(merchant.operator_id, merchant.id);
-    super::allow_referenced(principal, Action::WriteOrders, &resource, not_found)?;
-    Ok(merchant.id)
-}
-
-fn prefixed(error: StoreError, prefix: &str) -> Problem {
-    match error {
-        StoreError::Invalid(mut errors) => {
-            for error in &mut errors.0 {
-                error.field = format!("{prefix}.{}", error.field);
-            }
-            Problem::validation(errors)
-        }
-        other => other.into(),
-    }
 }
 
 /// `POST /api/v1/orders`: create or replace an order by (merchant, external id).
@@ -106,28 +65,16 @@ pub async fn upsert(
     Auth(principal): Auth,
     JsonBody(body): JsonBody<UpsertOrder>,
 ) -> Result<Response, Problem> {
-    let merchant_id = target_merchant(&state, &principal, body.merchant_id).await?;
-    let outcome = state
-        .store()
-        .upsert_order(
-            principal.operator_id(),
-            merchant_id,
-            &body.order,
-            OrderId::from_bytes(state.random_id()),
-        )
-        .await
-        .map_err(|e| prefixed(e, "order"))?;
-    let summary = state
-        .store()
-        .order(outcome.order_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("order"))?;
-    let status = if outcome.created {
+    let (summary, created) = state
+        .app()
+        .upsert_order(&principal, body.merchant_id, &body.order)
+        .await?;
+    let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let location = format!("/api/v1/orders/{}", outcome.order_id);
+    let location = format!("/api/v1/orders/{}", summary.order.id);
     Ok((status, [(header::LOCATION, location)], Json(summary)).into_response())
 }
 
@@ -163,54 +110,10 @@ pub async fn bulk(
     Auth(principal): Auth,
     JsonBody(body): JsonBody<BulkUpsert>,
 ) -> Result<Response, Problem> {
-    let merchant_id = target_merchant(&state, &principal, body.merchant_id).await?;
-    if body.orders.is_empty() || body.orders.len() > MAX_BULK_ORDERS {
-        return Err(Problem::field(
-            "orders",
-            "field.invalid",
-            &format!("send 1 to {MAX_BULK_ORDERS} orders"),
-        ));
-    }
-    let operator_id = principal.operator_id();
-    // Check every order first, so the answer names every faulty field at once.
-    let mut errors = ValidationErrors::default();
-    let mut seen = std::collections::HashSet::new();
-    for (i, input) in body.orders.iter().enumerate() {
-        let id = OrderId::from_bytes([0; 16]);
-        if let Err(e) = Order::from_input(id, operator_id, merchant_id, input) {
-            for mut error in e.0 {
-                error.field = format!("orders[{i}].{}", error.field);
-                errors.push(error);
-            }
-        }
-        if !seen.insert(input.external_id.trim().to_owned()) {
-            errors.push(FieldError::new(
-                format!("orders[{i}].external_id"),
-                "order.duplicate_in_request",
-                "this order number appears twice in the request",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors));
-    }
-    let rows: Vec<_> = body
-        .orders
-        .into_iter()
-        .map(|input| {
-            (
-                operator_id,
-                merchant_id,
-                input,
-                OrderId::from_bytes(state.random_id()),
-            )
-        })
-        .collect();
     let outcomes = state
-        .store()
-        .upsert_orders(&rows)
-        .await
-        .map_err(|e| prefixed(e, "orders"))?;
+        .app()
+        .upsert_orders(&principal, body.merchant_id, body.orders)
+        .await?;
     let created = outcomes.iter().filter(|o| o.created).count();
     Ok(Json(BulkResult {
         created,
@@ -227,18 +130,7 @@ async fn order_in_reach(
     action: Action,
 ) -> Result<OrderSummary, Problem> {
     let order_id = OrderId::parse(raw_id).map_err(|_| Problem::not_found("order"))?;
-    let summary = state
-        .store()
-        .order(order_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("order"))?;
-    let resource = Resource::order(
-        summary.order.operator_id,
-        summary.order.merchant_id,
-        summary.order.id,
-    );
-    allow(principal, action, &resource, "order")?;
-    Ok(summary)
+    Ok(state.app().order_for(principal, order_id, action).await?)
 }
 
 /// `GET /api/v1/orders/{order_id}`.
@@ -375,38 +267,7 @@ fn decode_cursor(raw: &str) -> Option<(Timestamp, OrderId)> {
     ))
 }
 
-/// A buyer's access to one order.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BuyerAccess {
-    pub order_id: OrderId,
-    pub merchant_id: MerchantId,
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
-    /// The same access as a link to email (relative when no public URL is configured).
-    pub link: String,
-    pub expires_at: Timestamp,
-}
-
-pub fn buyer_access(state: &AppState, order: &Order, ttl: jiff::SignedDuration) -> BuyerAccess {
-    let expires_at = Timestamp::now()
-        .checked_add(ttl)
-        .unwrap_or(Timestamp::MAX)
-        .round(jiff::Unit::Second)
-        .unwrap_or(Timestamp::MAX);
-    let token = state.buyer_tokens().mint(&BuyerClaims {
-        operator_id: order.operator_id,
-        merchant_id: order.merchant_id,
-        order_id: order.id,
-        expires_at,
-    });
-    BuyerAccess {
-        order_id: order.id,
-        merchant_id: order.merchant_id,
-        link: format!("{}/suivi?token={token}", state.public_url()),
-        token,
-        expires_at,
-    }
-}
+pub use amiable_app::buyers::BuyerAccess;
 
 /// `POST /api/v1/orders/{order_id}/buyer-link`: a link to email to the buyer (valid 7 days).
 #[utoipa::path(
@@ -433,6 +294,6 @@ pub async fn buyer_link(
     Path(order_id): Path<String>,
 ) -> Result<Response, Problem> {
     let summary = order_in_reach(&state, &principal, &order_id, Action::CreateBuyerLink).await?;
-    let access = buyer_access(&state, &summary.order, BUYER_LINK_TTL);
+    let access = state.app().buyer_access(&summary.order, BUYER_LINK_TTL);
     Ok((StatusCode::CREATED, Json(access)).into_response())
 }

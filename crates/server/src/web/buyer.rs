@@ -15,10 +15,10 @@ use super::ui::{Ui, reason_label};
 use super::{BUYER_COOKIE, Ctx, WebError, redirect, set_cookie};
 use crate::AppState;
 use crate::api::access::ClientIp;
-use crate::api::cases::OpenCase;
-use crate::api::returns::{EligibilityAnswer, LineAnswer};
 use crate::auth::{BuyerClaims, cookie};
 use crate::problem::Problem;
+use amiable_app::cases::OpenCase;
+use amiable_app::returns::{EligibilityAnswer, LineAnswer};
 use amiable_domain::access::Principal;
 use amiable_domain::case::{
     CaseItem, CaseKind, CaseStatus, Command, OfferStatus, Party, Possible, ResolutionKind,
@@ -84,6 +84,7 @@ fn accesses(state: &AppState, ctx: &Ctx) -> Vec<(String, BuyerClaims)> {
         .filter(|t| !t.is_empty())
         .filter_map(|token| {
             state
+                .app()
                 .buyer_tokens()
                 .verify(token, now)
                 .ok()
@@ -118,7 +119,9 @@ async fn buyer_of_case(
     if accesses(state, ctx).is_empty() {
         return Err(WebError::Redirect("/suivi?acces=expire".to_owned()));
     }
-    let resource = crate::api::cases::case_resource(state, case_id)
+    let resource = state
+        .app()
+        .case_resource(case_id)
         .await
         .map_err(|_| WebError::not_found())?;
     let order_id = resource.order_id.ok_or_else(WebError::not_found)?;
@@ -216,7 +219,7 @@ async fn lookup_page(
 ) -> Result<Response, WebError> {
     let mut errors = Errors::default();
     if let Some(token) = query.token.as_deref() {
-        match state.buyer_tokens().verify(token, Timestamp::now()) {
+        match state.app().buyer_tokens().verify(token, Timestamp::now()) {
             Ok(claims) => {
                 // The token leaves the address bar (and the history, and Referer headers).
                 let mut response = redirect(&format!("/suivi/commande/{}", claims.order_id));
@@ -269,7 +272,12 @@ async fn lookup(
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if !errors.any() {
         let slug = (!operator.is_empty()).then_some(operator.as_str());
-        match crate::api::access::lookup_orders(&state, ip, slug, &number, &email).await {
+        match state
+            .app()
+            .lookup_orders(ip, slug, &number, &email)
+            .await
+            .map_err(Problem::from)
+        {
             Ok(found) => {
                 let tokens: Vec<String> = found.iter().map(|a| a.token.clone()).collect();
                 let target = match found.as_slice() {
@@ -564,7 +572,7 @@ async fn order_page(
     let ui = ctx
         .ui()
         .with_taxonomy(&state.store().taxonomy(order.operator_id).await?);
-    let answer = crate::api::returns::eligibility_answer(&state, &order, ctx.lang).await?;
+    let answer = state.app().eligibility(&order, ctx.lang).await?;
     let lines = line_views(&ui, &order, &answer);
     let operator = operator_of(&state, &order).await?;
     let page = OrderPage {
@@ -736,7 +744,7 @@ async fn form_basis(
     order: &Order,
     form: &Form,
 ) -> Result<(EligibilityAnswer, ReasonTaxonomy, String), WebError> {
-    let answer = crate::api::returns::eligibility_answer(state, order, ctx.lang).await?;
+    let answer = state.app().eligibility(order, ctx.lang).await?;
     let taxonomy = state.store().taxonomy(order.operator_id).await?;
     let submission = match form.text("submission") {
         "" => crate::auth::random_token(),
@@ -806,16 +814,17 @@ async fn attach_photos(
     uploads: &[Upload],
 ) -> Result<(), WebError> {
     for upload in uploads {
-        crate::api::attachments::attach(
-            state,
-            principal,
-            case_id,
-            None,
-            upload.filename.as_deref(),
-            &upload.bytes,
-            Visibility::Public,
-        )
-        .await?;
+        state
+            .app()
+            .attach(
+                principal,
+                case_id,
+                None,
+                upload.filename.as_deref(),
+                &upload.bytes,
+                Visibility::Public,
+            )
+            .await?;
     }
     Ok(())
 }
@@ -915,26 +924,29 @@ async fn start_return(
     };
     // The form's submission id is the idempotency key: a double click opens one return.
     let key = format!("web-return-{}", form.text("submission"));
-    let (outcome, opened) =
-        match crate::api::cases::open_case_once(&state, &buyer, request, Some(&key)).await {
-            Ok(answer) => answer,
-            Err(problem) if problem.status < 500 => {
-                let errors = Errors::from_problem(&problem, ctx.lang, |path| {
-                    let rest = path.strip_prefix("items[")?;
-                    let (n, field) = rest.split_once(']')?;
-                    let index = origin.get(n.parse::<usize>().ok()?)?;
-                    Some(if field.contains("reason") {
-                        format!("reason_{index}")
-                    } else {
-                        format!("qty_{index}")
-                    })
-                });
-                let page =
-                    return_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
-                return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-            }
-            Err(problem) => return Err(problem.into()),
-        };
+    let (outcome, opened) = match state
+        .app()
+        .open_case(&buyer, request, Some(&key))
+        .await
+        .map_err(Problem::from)
+    {
+        Ok(answer) => answer,
+        Err(problem) if problem.status < 500 => {
+            let errors = Errors::from_problem(&problem, ctx.lang, |path| {
+                let rest = path.strip_prefix("items[")?;
+                let (n, field) = rest.split_once(']')?;
+                let index = origin.get(n.parse::<usize>().ok()?)?;
+                Some(if field.contains("reason") {
+                    format!("reason_{index}")
+                } else {
+                    format!("qty_{index}")
+                })
+            });
+            let page = return_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
+            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(problem) => return Err(problem.into()),
+    };
     // A second submission of the same form finds its case: the photos came with the first.
     if opened {
         attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
@@ -1095,29 +1107,32 @@ async fn report_problem(
         preferred_resolution: None,
     };
     let key = format!("web-problem-{}", form.text("submission"));
-    let (outcome, opened) =
-        match crate::api::cases::open_case_once(&state, &buyer, request, Some(&key)).await {
-            Ok(answer) => answer,
-            Err(problem) if problem.status < 500 => {
-                let errors = Errors::from_problem(&problem, ctx.lang, |path| {
-                    if let Some(rest) = path.strip_prefix("items[") {
-                        let (n, _) = rest.split_once(']')?;
-                        let index = origin.get(n.parse::<usize>().ok()?)?;
-                        return Some(format!("qty_{index}"));
-                    }
-                    match path.split('.').next()? {
-                        "claimed" => Some("claimed".to_owned()),
-                        "description" => Some("description".to_owned()),
-                        "reason" => Some("reason".to_owned()),
-                        _ => None,
-                    }
-                });
-                let page =
-                    problem_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
-                return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-            }
-            Err(problem) => return Err(problem.into()),
-        };
+    let (outcome, opened) = match state
+        .app()
+        .open_case(&buyer, request, Some(&key))
+        .await
+        .map_err(Problem::from)
+    {
+        Ok(answer) => answer,
+        Err(problem) if problem.status < 500 => {
+            let errors = Errors::from_problem(&problem, ctx.lang, |path| {
+                if let Some(rest) = path.strip_prefix("items[") {
+                    let (n, _) = rest.split_once(']')?;
+                    let index = origin.get(n.parse::<usize>().ok()?)?;
+                    return Some(format!("qty_{index}"));
+                }
+                match path.split('.').next()? {
+                    "claimed" => Some("claimed".to_owned()),
+                    "description" => Some("description".to_owned()),
+                    "reason" => Some("reason".to_owned()),
+                    _ => None,
+                }
+            });
+            let page = problem_form(&state, &ctx, &order, submission.form.clone(), errors).await?;
+            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(problem) => return Err(problem.into()),
+    };
     if opened {
         attach_photos(&state, &buyer, outcome.case_id, &submission.uploads).await?;
     }
@@ -1540,15 +1555,17 @@ async fn post_message(
         .await;
     }
     if let Some(body) = body {
-        let result = crate::api::cases::execute_for(
-            &state,
-            &buyer,
-            case_id,
-            amiable_domain::access::Action::PostMessage,
-            None,
-            Command::Conversation(ConversationCommand::PostMessage { body }),
-        )
-        .await;
+        let result = state
+            .app()
+            .execute_for(
+                &buyer,
+                case_id,
+                amiable_domain::access::Action::PostMessage,
+                None,
+                Command::Conversation(ConversationCommand::PostMessage { body }),
+            )
+            .await
+            .map_err(Problem::from);
         if let Err(problem) = result {
             return refused_with(&state, &ctx, &buyer, case_id, problem, |f| CaseForms {
                 message: text.clone(),
@@ -1591,7 +1608,12 @@ async fn run_for_buyer(
     notice: &str,
     forms: impl FnOnce(Errors) -> CaseForms,
 ) -> Result<Response, WebError> {
-    match crate::api::cases::execute_for(state, buyer, case_id, action, expected, command).await {
+    match state
+        .app()
+        .execute_for(buyer, case_id, action, expected, command)
+        .await
+        .map_err(Problem::from)
+    {
         Ok(_) => Ok(back(case_id, notice)),
         Err(problem) => refused_with(state, ctx, buyer, case_id, problem, forms).await,
     }

@@ -13,8 +13,8 @@ use super::ui::{Ui, encode};
 use super::{Ctx, WebError, local_path, redirect, set_cookie};
 use crate::AppState;
 use crate::api::access::ClientIp;
-use crate::api::returns::RefundBody;
 use crate::problem::Problem;
+use amiable_app::money::RefundRequest as RefundBody;
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{
     CaseKind, CaseStatus, Command, Decision, DecisionOutcome, Deduction, ExchangeLine,
@@ -175,7 +175,7 @@ async fn logout(
 ) -> Result<Response, WebError> {
     if let Some(session) = &ctx.staff {
         ctx.check_csrf(&form)?;
-        state.store().delete_session(&session.token_hash).await?;
+        state.app().sign_out(&session.token_hash).await?;
     }
     let mut response = redirect("/console/login");
     set_cookie(
@@ -1187,6 +1187,12 @@ enum Failure {
     Page(WebError),
 }
 
+impl From<amiable_app::Error> for Failure {
+    fn from(error: amiable_app::Error) -> Self {
+        Failure::Refused(error.into())
+    }
+}
+
 impl From<Problem> for Failure {
     fn from(problem: Problem) -> Self {
         Failure::Refused(problem)
@@ -1240,7 +1246,9 @@ async fn perform(
     }
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| async move {
-        crate::api::cases::execute_for(state, principal, case_id, action, expected, command)
+        state
+            .app()
+            .execute_for(principal, case_id, action, expected, command)
             .await
             .map(|_| ())
     };
@@ -1314,20 +1322,21 @@ async fn perform(
                 }
             }
             for upload in &submission.uploads {
-                crate::api::attachments::attach(
-                    state,
-                    principal,
-                    case_id,
-                    None,
-                    upload.filename.as_deref(),
-                    &upload.bytes,
-                    if internal {
-                        Visibility::Internal
-                    } else {
-                        Visibility::Public
-                    },
-                )
-                .await?;
+                state
+                    .app()
+                    .attach(
+                        principal,
+                        case_id,
+                        None,
+                        upload.filename.as_deref(),
+                        &upload.bytes,
+                        if internal {
+                            Visibility::Internal
+                        } else {
+                            Visibility::Public
+                        },
+                    )
+                    .await?;
             }
             Ok(if internal {
                 "note-added"
@@ -1494,14 +1503,10 @@ async fn perform(
             Ok("cancelled-staff")
         }
         "authorise" => {
-            crate::api::returns::authorise_return(
-                state,
-                principal,
-                case_id,
-                expected,
-                form.checked("returnless"),
-            )
-            .await?;
+            state
+                .app()
+                .authorise_return(principal, case_id, expected, form.checked("returnless"))
+                .await?;
             Ok("authorised")
         }
         "refuse" => {
@@ -1539,10 +1544,10 @@ async fn perform(
                 },
             };
             check(errors)?;
-            crate::api::returns::issue_label_for(
-                state, principal, case_id, expected, weight, parcels,
-            )
-            .await?;
+            state
+                .app()
+                .issue_label(principal, case_id, expected, weight, parcels)
+                .await?;
             Ok("label-issued")
         }
         "scan" => {
@@ -1638,20 +1643,21 @@ async fn perform(
             let reference = optional_label(&ui, form, "reference", &mut errors);
             confirmed(&ui, form, &mut errors);
             check(errors)?;
-            crate::api::returns::refund_case(
-                state,
-                principal,
-                case_id,
-                expected,
-                RefundBody {
-                    amount,
-                    deductions,
-                    reference,
-                    resolve: !form.checked("keep_open"),
-                    expected_version: None,
-                },
-            )
-            .await?;
+            state
+                .app()
+                .refund(
+                    principal,
+                    case_id,
+                    expected,
+                    RefundBody {
+                        amount,
+                        deductions,
+                        reference,
+                        resolve: !form.checked("keep_open"),
+                        expected_version: None,
+                    },
+                )
+                .await?;
             Ok("refunded")
         }
         "settle" | "fail" => {
@@ -1755,7 +1761,10 @@ async fn perform(
             }
             confirmed(&ui, form, &mut errors);
             check(errors)?;
-            crate::api::returns::exchange_case(state, principal, case_id, expected, lines).await?;
+            state
+                .app()
+                .exchange(principal, case_id, expected, lines)
+                .await?;
             Ok("exchanged")
         }
         "compensate" => {

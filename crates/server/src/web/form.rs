@@ -166,7 +166,7 @@ impl FromRequest<AppState> for MultipartForm {
             let has_access = crate::auth::cookie(&headers, super::BUYER_COOKIE)
                 .unwrap_or("")
                 .split('~')
-                .any(|token| state.buyer_tokens().verify(token, now).is_ok());
+                .any(|token| state.app().buyer_tokens().verify(token, now).is_ok());
             if !has_access {
                 return Err(WebError::Redirect("/suivi?acces=expire".to_owned()));
             }

@@ -14,7 +14,9 @@ pub mod buyer;
 pub mod console;
 pub mod form;
 pub mod format;
-pub mod i18n;
+pub use amiable_i18n as i18n;
+#[cfg(test)]
+mod catalogue_tests;
 pub mod operator;
 pub mod policy;
 pub mod shared;
@@ -340,6 +342,12 @@ impl WebError {
             "error-not-found-title",
             "error-not-found-body",
         )
+    }
+}
+
+impl From<amiable_app::Error> for WebError {
+    fn from(error: amiable_app::Error) -> Self {
+        Problem::from(error).into()
     }
 }
 

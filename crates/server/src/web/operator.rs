@@ -9,6 +9,7 @@ use super::ui::Ui;
 use super::{Ctx, WebError, redirect};
 use crate::AppState;
 use crate::api::access::CreateUser;
+use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, Resource, Role, authorize};
 use amiable_domain::contact::Locale;
 use amiable_domain::ids::MerchantId;
@@ -374,64 +375,35 @@ async fn save_mediator(
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
-    let resource = Resource::operator(principal.operator_id());
-    if principal.merchant_id().is_some() {
-        return Err(WebError::page(
-            StatusCode::FORBIDDEN,
-            "error-forbidden-title",
-            "error-forbidden-body",
-        ));
+    let mediator = amiable_app::settings::Mediator {
+        name: form.text("name").to_owned(),
+        website: form.text("website").to_owned(),
+        email: form.text("email").to_owned(),
+    };
+    match state.app().set_mediator(&principal, &mediator).await {
+        Ok(()) => {}
+        Err(error) if error.kind == amiable_app::Kind::Invalid => {
+            let errors = Errors::from_problem(&Problem::from(error), ctx.lang, |path| {
+                Some(match path {
+                    "email" => "mediator-email".to_owned(),
+                    other => other.to_owned(),
+                })
+            });
+            return settings_page(
+                &state,
+                &ctx,
+                &principal,
+                SettingsForms {
+                    mediator: Some(form),
+                    mediator_errors: errors,
+                    ..SettingsForms::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(error) => return Err(error.into()),
     }
-    crate::api::allow(&principal, Action::ManagePolicy, &resource, "operator")?;
-    let ui = ctx.ui();
-    let mut errors = Errors::default();
-    let name = form.text("name");
-    let website = form.text("website");
-    let email = form.text("email");
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", ui.t("mediator-name-required"));
-    }
-    if !(website.starts_with("https://") || website.starts_with("http://"))
-        || website.len() > 300
-        || website.contains(char::is_whitespace)
-    {
-        errors.add("website", ui.t("mediator-website-invalid"));
-    }
-    if !email.is_empty() && amiable_domain::contact::Email::parse(email).is_err() {
-        errors.add("mediator-email", ui.t("mediator-email-invalid"));
-    }
-    if errors.any() {
-        return settings_page(
-            &state,
-            &ctx,
-            &principal,
-            SettingsForms {
-                mediator: Some(form),
-                mediator_errors: errors,
-                ..SettingsForms::default()
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let operator = state
-        .store()
-        .operator(principal.operator_id())
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    let mut settings = operator.settings.clone();
-    if !settings.is_object() {
-        settings = serde_json::json!({});
-    }
-    let mut mediator = serde_json::json!({ "name": name, "website": website });
-    if !email.is_empty() {
-        mediator["email"] = serde_json::Value::String(email.to_owned());
-    }
-    settings["mediator"] = mediator;
-    state
-        .store()
-        .update_operator_settings(principal.operator_id(), &settings)
-        .await?;
     Ok(redirect("/console/settings?fait=mediator-saved"))
 }
 
@@ -503,13 +475,11 @@ async fn add_user(
         })
         .ok(),
     };
-    match crate::users::create(
-        state.store(),
-        principal.operator_id(),
-        principal.merchant_id(),
-        body,
-    )
-    .await
+    match state
+        .app()
+        .create_user(principal.operator_id(), principal.merchant_id(), body)
+        .await
+        .map_err(Problem::from)
     {
         Ok(_) => Ok(redirect("/console/settings?fait=user-added")),
         Err(problem) if problem.status < 500 => {
@@ -575,7 +545,12 @@ async fn add_key(
         )
         .await;
     };
-    match crate::api::access::issue_key(&state, &principal, name, merchant_id).await {
+    match state
+        .app()
+        .issue_key(&principal, name, merchant_id)
+        .await
+        .map_err(Problem::from)
+    {
         Ok(issued) => {
             // Shown on this answer only: the page is never cached (`no-store`).
             settings_page(
@@ -619,6 +594,6 @@ async fn revoke_key(
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
-    crate::api::access::revoke_key(&state, &principal, &key_id).await?;
+    state.app().revoke_key(&principal, &key_id).await?;
     Ok(redirect("/console/settings?fait=key-revoked"))
 }

@@ -9,6 +9,7 @@ use super::form::{Errors, Form, FormBody};
 use super::ui::Ui;
 use super::{Ctx, WebError, redirect};
 use crate::AppState;
+use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, Resource};
 use amiable_domain::case::ResolutionKind;
 use amiable_domain::ids::MerchantId;
@@ -400,13 +401,10 @@ async fn render(
             (ui.ta("policy-title", "shop", merchant.name), Some(m))
         }
     };
-    let history = crate::api::returns::history(
-        state,
-        principal.operator_id(),
-        scope_of(target),
-        merchant_id,
-    )
-    .await?;
+    let history = state
+        .app()
+        .policy_history(principal.operator_id(), scope_of(target), merchant_id)
+        .await?;
     let users = state.store().users(principal.operator_id(), None).await?;
     let name_of = |id: &str| {
         users
@@ -553,7 +551,12 @@ async fn submit(
         .await;
     }
     crate::api::allow(&principal, Action::ManagePolicy, &resource, "merchant")?;
-    match crate::api::returns::publish(&state, &principal, scope_of(target), &policy).await {
+    match state
+        .app()
+        .publish_policy(&principal, scope_of(target), &policy)
+        .await
+        .map_err(Problem::from)
+    {
         Ok(_) => {
             let back = match target {
                 Target::Minimum => "/console/policy?fait=policy-published".to_owned(),

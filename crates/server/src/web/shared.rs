@@ -44,7 +44,7 @@ pub async fn load_case(
     principal: &Principal,
     case_id: CaseId,
 ) -> Result<CaseData, WebError> {
-    let resource = crate::api::cases::case_resource(state, case_id).await?;
+    let resource = state.app().case_resource(case_id).await?;
     crate::api::allow(principal, Action::ReadCase, &resource, "case")?;
     let internal = authorize(principal, Action::ReadInternal, &resource).is_ok();
     let record = state
@@ -55,7 +55,7 @@ pub async fn load_case(
     let mut events = state.store().timeline(case_id).await?;
     let mut case = record.state;
     if !internal {
-        crate::api::cases::hide_internal(&mut case, &events);
+        amiable_app::cases::hide_internal(&mut case, &events);
         events.retain(|e| e.event.is_public());
     }
     let order = state

@@ -273,7 +273,7 @@ impl World {
         let order_id = OrderId::parse(order_id).unwrap();
         let order = self.store.order(order_id).await.unwrap().unwrap().order;
         let (operator_id, merchant_id) = (order.operator_id, order.merchant_id);
-        self.state.buyer_tokens().mint(&BuyerClaims {
+        self.state.app().buyer_tokens().mint(&BuyerClaims {
             operator_id,
             merchant_id,
             order_id,

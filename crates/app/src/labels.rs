@@ -1,15 +1,14 @@
 //! Prepaid return labels: book the shipment with the carrier, render the PDF,
 //! store it as the case's attachment, and record `label_issued`.
 
-use crate::AppState;
-use crate::problem::Problem;
+use crate::ports::carrier::ReturnShipmentRequest;
+use crate::{App, Error, Kind};
 use amiable_domain::case::ReturnCommand;
 use amiable_domain::case::{Actor, AttachmentRef, CaseState, Command, ReturnLabel};
 use amiable_domain::contact::PostalAddress;
 use amiable_domain::law::LawPack;
 use amiable_domain::order::Order;
 use amiable_domain::text::Label;
-use amiable_labels::carrier::ReturnShipmentRequest;
 use amiable_labels::{Address, LabelSpec, Language, PageSize};
 use amiable_store::{CommandOutcome, CommandRequest};
 use jiff::{SignedDuration, Timestamp};
@@ -31,12 +30,12 @@ fn address(postal: &PostalAddress, fallback_name: &str) -> Address {
 }
 
 /// The merchant's return address (merchant setting `return_address`).
-async fn return_address(state: &AppState, case: &CaseState) -> Result<Address, Problem> {
-    let merchant = state
+async fn return_address(app: &App, case: &CaseState) -> Result<Address, Error> {
+    let merchant = app
         .store()
         .merchant(case.merchant_id)
         .await?
-        .ok_or_else(|| Problem::not_found("merchant"))?;
+        .ok_or_else(|| Error::not_found("merchant"))?;
     let postal: Option<PostalAddress> = merchant
         .settings
         .get("return_address")
@@ -45,7 +44,7 @@ async fn return_address(state: &AppState, case: &CaseState) -> Result<Address, P
         Some(postal) if postal.check("return_address").is_ok() => {
             Ok(address(&postal, &merchant.name))
         }
-        _ => Err(Problem::field(
+        _ => Err(Error::invalid_field(
             "return_address",
             "label.return_address_missing",
             "the merchant has no valid return address: set it in the merchant's settings",
@@ -85,7 +84,7 @@ fn date_text(law: &LawPack, at: Timestamp, language: Language) -> String {
 
 /// The label's content, from the case as recorded.
 fn spec(
-    state: &AppState,
+    app: &App,
     case: &CaseState,
     order: &Order,
     to: Address,
@@ -108,7 +107,7 @@ fn spec(
                 .collect()
         })
         .unwrap_or_default();
-    let base = state.public_url();
+    let base = app.public_url();
     let qr_payload = if base.is_empty() {
         format!("amiable:case:{}", case.case_id)
     } else {
@@ -135,28 +134,28 @@ fn spec(
     }
 }
 
-fn render_problem(error: amiable_labels::LabelError) -> Problem {
+fn render_problem(error: amiable_labels::LabelError) -> Error {
     tracing::warn!(%error, "label rendering refused");
-    Problem::field("rma", "label.unprintable", &error.to_string())
+    Error::invalid_field("rma", "label.unprintable", &error.to_string())
 }
 
 /// Books, renders, stores and records a label for an authorised return.
-pub async fn issue(
-    state: &AppState,
+pub(crate) async fn issue(
+    app: &App,
     case: &CaseState,
     actor: Actor,
     weight_grams: u32,
     parcel_count: u32,
-) -> Result<CommandOutcome, Problem> {
+) -> Result<CommandOutcome, Error> {
     let Some(progress) = case.returns.as_ref() else {
-        return Err(Problem::field(
+        return Err(Error::invalid_field(
             "case_id",
             "return.not_a_return",
             "this case has no return to label",
         ));
     };
     let Some(rma) = progress.rma.clone() else {
-        return Err(Problem::field(
+        return Err(Error::invalid_field(
             "rma",
             "label.return_not_authorised",
             "a label is issued for an authorised return",
@@ -164,7 +163,7 @@ pub async fn issue(
     };
     // Refuse before booking anything with the carrier.
     if progress.returnless {
-        return Err(Problem::field(
+        return Err(Error::invalid_field(
             "rma",
             "label.returnless",
             "the buyer keeps the items: no label",
@@ -186,33 +185,32 @@ pub async fn issue(
         .into());
     }
     if !(1..=amiable_labels::MAX_PARCELS).contains(&parcel_count) {
-        return Err(Problem::field(
+        return Err(Error::invalid_field(
             "parcel_count",
             "label.invalid_parcel",
             "from 1 to 20 parcels",
         ));
     }
     if !(1..=70_000).contains(&weight_grams) {
-        return Err(Problem::field(
+        return Err(Error::invalid_field(
             "weight_grams",
             "label.invalid_weight",
             "from 1 g to 70 kg",
         ));
     }
-    let order = state
+    let order = app
         .store()
         .order(case.order_id)
         .await?
-        .ok_or_else(|| Problem::not_found("order"))?
+        .ok_or_else(|| Error::not_found("order"))?
         .order;
-    let to = return_address(state, case).await?;
-    let policy = state
+    let to = return_address(app, case).await?;
+    let policy = app
         .store()
         .effective_policy(case.operator_id, case.merchant_id, order.placed_at)
         .await?;
-    let shipment = state
-        .inner
-        .carrier
+    let shipment = app
+        .carrier()
         .create_return(&ReturnShipmentRequest {
             rma: rma.clone(),
             from: sender(&order),
@@ -223,8 +221,8 @@ pub async fn issue(
         .await
         .map_err(|error| {
             tracing::warn!(%error, "the carrier refused the return shipment");
-            Problem::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Error::new(
+                Kind::Unavailable,
                 "label.carrier_unavailable",
                 error.to_string(),
             )
@@ -236,7 +234,8 @@ pub async fn issue(
         ))
         .unwrap_or(now);
     let text = |value: &str| {
-        Label::parse(value).map_err(|_| Problem::field("carrier", "label.carrier_invalid", value))
+        Label::parse(value)
+            .map_err(|_| Error::invalid_field("carrier", "label.carrier_invalid", value))
     };
     let mut label = ReturnLabel {
         carrier: text(&shipment.carrier_name)?,
@@ -252,12 +251,12 @@ pub async fn issue(
         parcel_count,
         weight_grams,
     };
-    let law = state.store().rules_pack(case.operator_id).await?;
-    let pdf = amiable_labels::render(&spec(state, case, &order, to, &label, law), PageSize::A6)
+    let law = app.store().rules_pack(case.operator_id).await?;
+    let pdf = amiable_labels::render(&spec(app, case, &order, to, &label, law), PageSize::A6)
         .map_err(render_problem)?;
-    let blob = state.inner.blobs.put(&pdf).await.map_err(|error| {
+    let blob = app.blobs().put(&pdf).await.map_err(|error| {
         tracing::error!(%error, "cannot store a label");
-        Problem::internal()
+        Error::internal()
     })?;
     label.attachment.sha256 = blob.sha256;
     label.attachment.size_bytes = blob.size_bytes;
@@ -269,27 +268,22 @@ pub async fn issue(
         order_id: None,
         at: None,
     };
-    Ok(state.store().execute(request).await?)
+    Ok(app.store().execute(request).await?)
 }
 
 /// The label of a case rendered again, A6 or A4 (deterministic: the A6 is
 /// byte for byte the stored attachment).
-pub async fn render(
-    state: &AppState,
-    case: &CaseState,
-    size: PageSize,
-) -> Result<Vec<u8>, Problem> {
+pub(crate) async fn render(app: &App, case: &CaseState, size: PageSize) -> Result<Vec<u8>, Error> {
     let Some(label) = case.returns.as_ref().and_then(|r| r.label.clone()) else {
-        return Err(Problem::not_found("label"));
+        return Err(Error::not_found("label"));
     };
-    let order = state
+    let order = app
         .store()
         .order(case.order_id)
         .await?
-        .ok_or_else(|| Problem::not_found("order"))?
+        .ok_or_else(|| Error::not_found("order"))?
         .order;
-    let to = return_address(state, case).await?;
-    let law = state.store().rules_pack(case.operator_id).await?;
-    amiable_labels::render(&spec(state, case, &order, to, &label, law), size)
-        .map_err(render_problem)
+    let to = return_address(app, case).await?;
+    let law = app.store().rules_pack(case.operator_id).await?;
+    amiable_labels::render(&spec(app, case, &order, to, &label, law), size).map_err(render_problem)
 }

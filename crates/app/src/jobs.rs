@@ -1,9 +1,11 @@
-//! The background worker: claims due jobs and runs them.
+//! The timers: the background worker claims due jobs and runs them — a quiet
+//! resolved case closed, a label expired, the legal refund deadline reminded,
+//! a refund the gateway could not execute tried again.
 //!
 //! Jobs are claimed with a lease, so a worker that dies mid-job only delays
 //! it: another worker (or node) takes it over when the lease expires.
 
-use crate::payments::PaymentGateway;
+use crate::ports::payments::PaymentGateway;
 use amiable_domain::case::automation::{
     AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, REFUND_DEADLINE_JOB, REFUND_EXECUTE_JOB,
     auto_close,
@@ -282,7 +284,7 @@ async fn execute_refunds(
                 .payment
                 .map(|p| p.transaction_id.as_str().to_owned())
         });
-    match crate::payments::execute_pending(store, gateway, &record.state, transaction_id).await {
+    match crate::money::execute_pending(store, gateway, &record.state, transaction_id).await {
         Ok(()) => Ok(JobOutcome::Done),
         // Money owed is never given up on: try again later, as long as it takes.
         Err(error) => {

@@ -9,14 +9,11 @@
 //!
 //! This build ships the [`RecordingGateway`]: the merchant refunds outside
 //! amiable (back office of the PSP, bank transfer) and amiable records it. A
-//! PayPal or Stripe gateway implements the same trait (issue 8).
+//! PayPal or Stripe gateway implements the same trait, in a connectors crate.
+//! Executing the pending refunds of a case is a use case: [`crate::money`].
 
-use amiable_domain::case::MoneyCommand;
-use amiable_domain::case::{Actor, CaseState, Command, RefundStatus};
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::Money;
-use amiable_domain::text::Label;
-use amiable_store::{CommandError, CommandRequest, Store};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -100,67 +97,4 @@ impl PaymentGateway for RecordingGateway {
             Ok(entry.1.clone())
         })
     }
-}
-
-fn label(text: &str) -> Label {
-    let trimmed: String = text.chars().take(200).collect();
-    Label::parse(&trimmed).unwrap_or_else(|_| Label::parse("gateway").expect("a valid label"))
-}
-
-/// Executes every pending refund of a case through the gateway and records the
-/// outcome. Refunds already settled (by another node or the job) are skipped.
-pub async fn execute_pending(
-    store: &Store,
-    gateway: &dyn PaymentGateway,
-    state: &CaseState,
-    transaction_id: Option<String>,
-) -> Result<(), String> {
-    // A refund recorded for another gateway (e.g. `manual`, settled with the merchant's
-    // reference) is never sent to this one.
-    let pending: Vec<_> = state
-        .refunds
-        .iter()
-        .filter(|r| r.status == RefundStatus::Pending && r.gateway.as_str() == gateway.name())
-        .cloned()
-        .collect();
-    for refund in pending {
-        let instruction = RefundInstruction {
-            case_id: state.case_id,
-            refund_id: refund.refund_id,
-            amount: refund.amount,
-            transaction_id: transaction_id.clone(),
-            idempotency_key: format!("{}/{}", state.case_id, refund.refund_id),
-        };
-        let outcome = gateway
-            .refund(&instruction)
-            .await
-            .map_err(|e| e.to_string())?;
-        let command = match outcome {
-            GatewayOutcome::Settled { reference } => Command::Money(MoneyCommand::SettleRefund {
-                refund_id: refund.refund_id,
-                reference: label(&reference),
-            }),
-            GatewayOutcome::Failed { error } => Command::Money(MoneyCommand::FailRefund {
-                refund_id: refund.refund_id,
-                error: label(&error),
-            }),
-        };
-        let request = CommandRequest {
-            case_id: state.case_id,
-            expected_version: None,
-            command,
-            actor: Actor::System {
-                id: format!("gateway:{}", gateway.name()),
-            },
-            order_id: None,
-            at: None,
-        };
-        match store.execute(request).await {
-            Ok(_) => {}
-            // Settled meanwhile by someone else: nothing to do.
-            Err(CommandError::Rejected(rejection)) if rejection.code() == "refund.not_pending" => {}
-            Err(error) => return Err(error.to_string()),
-        }
-    }
-    Ok(())
 }

@@ -2,15 +2,15 @@
 //! number printed on the label.
 //!
 //! A real carrier (Colissimo, Mondial Relay...) implements [`Carrier`] with
-//! its web API; [`LocalCarrier`] books nothing and is what the demo and the
-//! tests use.
+//! its web API (in a connectors crate); [`LocalCarrier`] books nothing and is
+//! what the demo and the tests use.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use sha2::{Digest, Sha256};
 
-use crate::Address;
+use amiable_labels::Address;
 
 /// What a carrier needs to book a return shipment.
 #[derive(Clone, Debug, PartialEq, Eq)]
