@@ -80,6 +80,8 @@ pub struct LabelPdf {
     pub filename: String,
 }
 
+/// The answer for one line in one sentence (or two), in `lang`, from the
+/// catalogues' `eligibility-*` messages.
 fn why(
     lang: Lang,
     verdict: &amiable_domain::returns::LineEligibility,
@@ -87,90 +89,56 @@ fn why(
     overridden: bool,
     returnable: u32,
 ) -> String {
-    let (eligible, until, basis) = (verdict.eligible, verdict.until, verdict.basis);
+    use amiable_domain::validation::Arg;
+    let say = |id: &str, args: &[(&'static str, Arg)]| {
+        amiable_i18n::render(lang, id, args)
+            .unwrap_or_else(|| amiable_i18n::message(lang, id, None))
+    };
     let article = match verdict.basis {
         Some(Basis::Statute { article }) => article,
         _ => verdict.withdrawal_article.unwrap_or("C. conso L221-18"),
     };
-    // Inside the statutory period, a generous policy adds days; the law still applies now.
-    let withdrawal_fr = match (verdict.withdrawal, verdict.withdrawal_until) {
-        (true, Some(d)) => format!(
-            " Jusqu'au {}, c'est aussi le droit de rétractation ({article}) : sans frais de reprise.",
-            d.strftime("%d/%m/%Y")
-        ),
-        _ => String::new(),
-    };
-    let withdrawal_en = match (verdict.withdrawal, verdict.withdrawal_until) {
-        (true, Some(d)) => format!(
-            " Until {}, it is also the statutory withdrawal right ({article}): no restocking fee.",
-            d.strftime("%Y-%m-%d")
-        ),
-        _ => String::new(),
-    };
-    let day = |d: jiff::civil::Date| match lang {
-        Lang::Fr => d.strftime("%d/%m/%Y").to_string(),
-        Lang::En => d.strftime("%Y-%m-%d").to_string(),
-    };
-    match (lang, eligible, basis) {
-        (Lang::Fr, _, _) if exception.is_some() => format!(
-            "Non retournable : exception au droit de rétractation ({}).",
-            exception.unwrap_or_default()
-        ),
-        (Lang::En, _, _) if exception.is_some() => format!(
-            "Not returnable: an exception to the withdrawal right ({}).",
-            exception.unwrap_or_default()
-        ),
-        (Lang::Fr, true, _) if returnable == 0 => "Déjà retourné en totalité.".to_owned(),
-        (Lang::En, true, _) if returnable == 0 => "Already returned in full.".to_owned(),
-        (Lang::Fr, false, _) => "Le délai de retour est dépassé.".to_owned(),
-        (Lang::En, false, _) => "The return period is over.".to_owned(),
-        (Lang::Fr, true, Some(Basis::Policy)) => match until {
-            Some(d) => format!(
-                "Retournable jusqu'au {} selon la politique du vendeur, plus généreuse que la loi.{withdrawal_fr}",
-                day(d)
-            ),
-            None => "Retournable selon la politique du vendeur.".to_owned(),
-        },
-        (Lang::En, true, Some(Basis::Policy)) => match until {
-            Some(d) => format!(
-                "Returnable until {} under the merchant's policy, more generous than the law.{withdrawal_en}",
-                day(d)
-            ),
-            None => "Returnable under the merchant's policy.".to_owned(),
-        },
-        (Lang::Fr, true, _) => {
-            let law = if overridden {
-                " La politique du vendeur, moins favorable, est écartée par la loi."
-            } else {
-                ""
-            };
-            match until {
-                Some(d) => format!(
-                    "Retournable jusqu'au {} au titre du droit de rétractation ({article}).{law}",
-                    day(d)
-                ),
-                None => format!(
-                    "Retournable : le délai de rétractation courra à compter de la livraison ({article}).{law}"
-                ),
-            }
-        }
-        (Lang::En, true, _) => {
-            let law = if overridden {
-                " The merchant's less generous policy is overridden by the law."
-            } else {
-                ""
-            };
-            match until {
-                Some(d) => format!(
-                    "Returnable until {} under the statutory withdrawal right ({article}).{law}",
-                    day(d)
-                ),
-                None => format!(
-                    "Returnable: the withdrawal period will run from delivery ({article}).{law}"
-                ),
-            }
-        }
+    let article = || ("article", Arg::Text(article.to_owned()));
+    if let Some(exception) = exception {
+        return say(
+            "eligibility-exception",
+            &[("exception", Arg::Text(exception.to_owned()))],
+        );
     }
+    if !verdict.eligible {
+        return say("eligibility-over", &[]);
+    }
+    if returnable == 0 {
+        return say("eligibility-returned", &[]);
+    }
+    let mut sentences = Vec::new();
+    match (verdict.basis, verdict.until) {
+        (Some(Basis::Policy), Some(until)) => {
+            sentences.push(say(
+                "eligibility-policy-until",
+                &[("until", Arg::Date(until))],
+            ));
+            // Inside the statutory period, a generous policy adds days; the law still applies now.
+            if let (true, Some(withdrawal_until)) = (verdict.withdrawal, verdict.withdrawal_until) {
+                sentences.push(say(
+                    "eligibility-also-withdrawal",
+                    &[("until", Arg::Date(withdrawal_until)), article()],
+                ));
+            }
+        }
+        (Some(Basis::Policy), None) => sentences.push(say("eligibility-policy", &[])),
+        (_, Some(until)) => {
+            sentences.push(say(
+                "eligibility-statute-until",
+                &[("until", Arg::Date(until)), article()],
+            ));
+        }
+        (_, None) => sentences.push(say("eligibility-statute-from-delivery", &[article()])),
+    }
+    if overridden && verdict.basis != Some(Basis::Policy) {
+        sentences.push(say("eligibility-overridden", &[]));
+    }
+    sentences.join(" ")
 }
 
 impl App {

@@ -50,11 +50,14 @@ pub fn check_new_user(
     let mut errors = ValidationErrors::default();
     let email = errors.check(Email::parse(&body.email).map_err(|e| e.at("email")));
     if body.password.chars().count() < MIN_PASSWORD_LENGTH || body.password.len() > 1024 {
-        errors.push(FieldError::new(
-            "password",
-            "password.too_short",
-            format!("use at least {MIN_PASSWORD_LENGTH} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                "password",
+                "password.too_short",
+                format!("use at least {MIN_PASSWORD_LENGTH} characters"),
+            )
+            .with("min", MIN_PASSWORD_LENGTH as i64),
+        );
     }
     match (body.role.is_merchant_side(), body.merchant_id) {
         (true, None) => errors.push(FieldError::new(

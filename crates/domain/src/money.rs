@@ -76,6 +76,7 @@ impl Currency {
                     "currency.unknown",
                     format!("unknown ISO 4217 currency '{code}'"),
                 )
+                .with("currency", code)
             })
     }
 

@@ -37,7 +37,8 @@ impl Quantity {
                 "quantity",
                 "quantity.too_large",
                 format!("must be at most {MAX_LINE_QUANTITY}"),
-            ));
+            )
+            .with("max", MAX_LINE_QUANTITY));
         }
         Ok(Self(value as u32))
     }
@@ -260,11 +261,14 @@ impl Order {
             ));
         }
         if input.lines.len() > MAX_ORDER_LINES {
-            errors.push(FieldError::new(
-                "lines",
-                "order.too_many_lines",
-                format!("an order has at most {MAX_ORDER_LINES} lines"),
-            ));
+            errors.push(
+                FieldError::new(
+                    "lines",
+                    "order.too_many_lines",
+                    format!("an order has at most {MAX_ORDER_LINES} lines"),
+                )
+                .with("max", MAX_ORDER_LINES as i64),
+            );
         }
         let mut lines = Vec::with_capacity(input.lines.len());
         let mut seen = BTreeSet::new();
@@ -329,11 +333,18 @@ impl Order {
             if let Some(&ordered_quantity) = ordered.get(line_id)
                 && *quantity > ordered_quantity
             {
-                errors.push(FieldError::new(
-                    "shipments",
-                    "shipment.more_than_ordered",
-                    format!("line {line_id}: {quantity} shipped but {ordered_quantity} ordered"),
-                ));
+                errors.push(
+                    FieldError::new(
+                        "shipments",
+                        "shipment.more_than_ordered",
+                        format!(
+                            "line {line_id}: {quantity} shipped but {ordered_quantity} ordered"
+                        ),
+                    )
+                    .with("line", line_id.as_str())
+                    .with("shipped", *quantity)
+                    .with("ordered", ordered_quantity),
+                );
             }
         }
 
@@ -528,11 +539,14 @@ fn check_shipment(
         if let Some(line_id) = &line_id
             && !ordered.contains_key(line_id)
         {
-            errors.push(FieldError::new(
-                format!("{line_path}.line_id"),
-                "shipment.unknown_line",
-                format!("line {line_id} is not in the order"),
-            ));
+            errors.push(
+                FieldError::new(
+                    format!("{line_path}.line_id"),
+                    "shipment.unknown_line",
+                    format!("line {line_id} is not in the order"),
+                )
+                .with("line", line_id.as_str()),
+            );
         }
         if let (Some(line_id), Some(quantity)) = (line_id, quantity) {
             lines.push(ShipmentLine { line_id, quantity });

@@ -217,6 +217,7 @@ impl ReasonCode {
                 "reason.unknown",
                 format!("unknown reason '{value}'"),
             )
+            .with("reason", value)
         };
         let mut parts = value.split('.');
         let root = parts.next().ok_or_else(invalid)?;
@@ -306,7 +307,8 @@ impl ReasonTaxonomy {
                 "code",
                 "reason.unknown_parent",
                 format!("unknown parent '{parent}'"),
-            ));
+            )
+            .with("parent", parent.as_str()));
         }
         if self.contains(&reason.code) {
             return Err(FieldError::new(
@@ -333,7 +335,8 @@ impl ReasonTaxonomy {
                 "reason",
                 "reason.unknown",
                 format!("unknown reason '{value}'"),
-            ))
+            )
+            .with("reason", value))
         }
     }
 }

@@ -25,7 +25,8 @@ impl<const MAX: usize> Text<MAX> {
                 "",
                 "text.too_long",
                 format!("must be at most {MAX} characters"),
-            ));
+            )
+            .with("max", MAX as i64));
         }
         if trimmed
             .chars()

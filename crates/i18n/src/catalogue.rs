@@ -1,42 +1,71 @@
-//! The interface's words, in French and English, from Fluent catalogues
-//! (`crates/server/locales/{fr,en}.ftl`), embedded in the binary.
+//! The catalogues: per language, three Fluent files embedded in the binary —
+//! `ui.ftl` (the pages' words), `problems.ftl` (one message per error code, and
+//! the titles of HTTP statuses) and `eligibility.ftl` (why a line can or cannot
+//! be returned) — loaded into one bundle per language.
 //!
-//! Templates never hold a sentence: they name a message (`ui.t("inbox-title")`)
-//! and the catalogue of the page's language gives it, with Fluent's plural
-//! rules for counts (`ui.tn("cases-count", n)`: French says « 0 dossier »,
-//! English "0 cases"). Tests check that both catalogues parse, hold the same
-//! messages, and hold every message the templates and the code name.
+//! Code never holds a sentence: it names a message (`ui.t("inbox-title")`,
+//! a problem's code) and passes its variables; the catalogue of the reader's
+//! language gives the words, with Fluent's plural rules for counts (French
+//! says « 0 dossier », English "0 cases"). Tests check that every file parses,
+//! that both languages hold the same messages with the same variables, and
+//! that every message formats.
 
 use crate::Lang;
+use amiable_domain::validation::Arg;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::OnceLock;
 
-pub const FR_SOURCE: &str = include_str!("../locales/fr.ftl");
-pub const EN_SOURCE: &str = include_str!("../locales/en.ftl");
+/// Every catalogue file: its language, its name and its text.
+pub const SOURCES: &[(Lang, &str, &str)] = &[
+    (Lang::En, "en/ui.ftl", include_str!("../locales/en/ui.ftl")),
+    (
+        Lang::En,
+        "en/problems.ftl",
+        include_str!("../locales/en/problems.ftl"),
+    ),
+    (
+        Lang::En,
+        "en/eligibility.ftl",
+        include_str!("../locales/en/eligibility.ftl"),
+    ),
+    (Lang::Fr, "fr/ui.ftl", include_str!("../locales/fr/ui.ftl")),
+    (
+        Lang::Fr,
+        "fr/problems.ftl",
+        include_str!("../locales/fr/problems.ftl"),
+    ),
+    (
+        Lang::Fr,
+        "fr/eligibility.ftl",
+        include_str!("../locales/fr/eligibility.ftl"),
+    ),
+];
 
 struct Catalogues {
     fr: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
 }
 
-fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
-    let locale = tag.parse().unwrap_or_default();
+fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let locale = lang.as_str().parse().unwrap_or_default();
     let mut bundle = FluentBundle::new_concurrent(vec![locale]);
     // No Unicode isolation marks around arguments: the pages are left-to-right only,
     // and invisible characters would break copy-paste of amounts and numbers.
     bundle.set_use_isolating(false);
-    // The catalogues are part of the binary; `catalogues_parse` fails on any error,
-    // so a broken entry never ships. Whatever parsed is still used.
-    let resource = match FluentResource::try_new(source.to_owned()) {
-        Ok(resource) => resource,
-        Err((resource, errors)) => {
-            tracing::error!(?errors, tag, "interface catalogue has syntax errors");
-            resource
+    for (_, file, source) in SOURCES.iter().filter(|(l, _, _)| *l == lang) {
+        // The catalogues are part of the binary; `catalogues_parse` fails on any error,
+        // so a broken entry never ships. Whatever parsed is still used.
+        let resource = match FluentResource::try_new((*source).to_owned()) {
+            Ok(resource) => resource,
+            Err((resource, errors)) => {
+                tracing::error!(?errors, file, "catalogue has syntax errors");
+                resource
+            }
+        };
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!(?errors, file, "catalogue has duplicate messages");
         }
-    };
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!(?errors, tag, "interface catalogue has duplicate messages");
     }
     bundle
 }
@@ -44,8 +73,8 @@ fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
 fn catalogues() -> &'static Catalogues {
     static CATALOGUES: OnceLock<Catalogues> = OnceLock::new();
     CATALOGUES.get_or_init(|| Catalogues {
-        fr: bundle("fr", FR_SOURCE),
-        en: bundle("en", EN_SOURCE),
+        fr: bundle(Lang::Fr),
+        en: bundle(Lang::En),
     })
 }
 
@@ -66,13 +95,13 @@ pub fn has(lang: Lang, key: &str) -> bool {
 pub fn message(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
     let bundle = of(lang);
     let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-        tracing::warn!(key, lang = lang.as_str(), "missing interface message");
+        tracing::warn!(key, lang = lang.as_str(), "missing message");
         return key.to_owned();
     };
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, args, &mut errors);
     if !errors.is_empty() {
-        tracing::warn!(key, ?errors, "interface message formatted with errors");
+        tracing::warn!(key, ?errors, "message formatted with errors");
     }
     text.into_owned()
 }
@@ -96,64 +125,158 @@ pub fn message_count(lang: Lang, key: &str, n: i64, args: &[(&str, &str)]) -> St
     message(lang, key, Some(&fluent))
 }
 
+/// A value of the domain as the language writes it: an amount with its
+/// currency (`12,50 €`, `€12.50`), a date in digits (`03/12/2026`, `2026-12-03`).
+pub fn arg_text(lang: Lang, arg: &Arg) -> String {
+    match arg {
+        Arg::Text(text) => text.clone(),
+        Arg::Number(n) => n.to_string(),
+        Arg::Money(money) => crate::format::money(lang, money),
+        Arg::Date(date) => match lang {
+            Lang::Fr => date.strftime("%d/%m/%Y").to_string(),
+            Lang::En => date.strftime("%Y-%m-%d").to_string(),
+        },
+    }
+}
+
+/// The message `id` in `lang` with the domain's values, or `None` when the
+/// message is missing or names a variable `args` does not give (the caller
+/// then has a text of its own to fall back on).
+pub fn render(lang: Lang, id: &str, args: &[(&'static str, Arg)]) -> Option<String> {
+    let bundle = of(lang);
+    let pattern = bundle.get_message(id).and_then(|m| m.value())?;
+    let mut fluent = FluentArgs::new();
+    for (name, value) in args {
+        match value {
+            // Numbers stay numbers: plural rules select on them.
+            Arg::Number(n) => fluent.set(*name, FluentValue::from(*n)),
+            other => fluent.set(*name, FluentValue::from(arg_text(lang, other))),
+        }
+    }
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(&fluent), &mut errors);
+    if errors.is_empty() {
+        Some(text.into_owned())
+    } else {
+        tracing::warn!(id, ?errors, "message lacks a variable");
+        None
+    }
+}
+
 /// The ids of the messages of a catalogue source, in order.
 pub fn message_ids(source: &str) -> Vec<String> {
-    source
-        .lines()
-        .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
-        .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim().to_owned()))
-        .collect()
+    messages(source).into_iter().map(|(id, _)| id).collect()
+}
+
+/// The messages of a catalogue source with the text of each (its value and
+/// variants, on one or several lines).
+fn messages(source: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in source.lines() {
+        let starts = line.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        match (starts, line.split_once('=')) {
+            (true, Some((id, rest))) => out.push((id.trim().to_owned(), rest.to_owned())),
+            _ if line.starts_with(' ') => {
+                if let Some((_, text)) = out.last_mut() {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The variables (`$name`) a message's text names.
+#[cfg(test)]
+fn variables(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if !name.is_empty() {
+            names.insert(name);
+        }
+    }
+    names
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn sources_of(lang: Lang) -> impl Iterator<Item = &'static str> {
+        SOURCES
+            .iter()
+            .filter(move |(l, _, _)| *l == lang)
+            .map(|(_, _, source)| *source)
+    }
+
+    /// Each language's messages, with the variables each names.
+    fn catalogue(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
+        sources_of(lang)
+            .flat_map(messages)
+            .map(|(id, text)| (id, variables(&text)))
+            .collect()
+    }
 
     #[test]
     fn catalogues_parse() {
-        for (tag, source) in [("fr", FR_SOURCE), ("en", EN_SOURCE)] {
-            if let Err((_, errors)) = FluentResource::try_new(source.to_owned()) {
-                panic!("{tag}.ftl does not parse: {errors:?}");
+        for (lang, file, source) in SOURCES {
+            if let Err((_, errors)) = FluentResource::try_new((*source).to_owned()) {
+                panic!("{file} does not parse: {errors:?}");
             }
-            let mut bundle = FluentBundle::new_concurrent(vec![tag.parse().unwrap()]);
-            let resource = FluentResource::try_new(source.to_owned()).unwrap();
-            bundle
-                .add_resource(resource)
-                .unwrap_or_else(|e| panic!("{tag}.ftl has duplicates: {e:?}"));
+            let mut bundle = FluentBundle::new_concurrent(vec![lang.as_str().parse().unwrap()]);
+            for other in sources_of(*lang) {
+                bundle
+                    .add_resource(FluentResource::try_new(other.to_owned()).unwrap())
+                    .unwrap_or_else(|e| panic!("{file}: duplicates across files: {e:?}"));
+            }
         }
     }
 
     #[test]
-    fn every_message_exists_in_both_languages() {
-        let fr: BTreeSet<_> = message_ids(FR_SOURCE).into_iter().collect();
-        let en: BTreeSet<_> = message_ids(EN_SOURCE).into_iter().collect();
-        let only_fr: Vec<_> = fr.difference(&en).collect();
-        let only_en: Vec<_> = en.difference(&fr).collect();
+    fn every_message_exists_in_both_languages_with_the_same_variables() {
+        let fr = catalogue(Lang::Fr);
+        let en = catalogue(Lang::En);
+        let only_fr: Vec<_> = fr.keys().filter(|k| !en.contains_key(*k)).collect();
+        let only_en: Vec<_> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
         assert!(
             only_fr.is_empty() && only_en.is_empty(),
-            "only in fr.ftl: {only_fr:?}; only in en.ftl: {only_en:?}"
+            "only in French: {only_fr:?}; only in English: {only_en:?}"
         );
-        assert!(fr.len() > 100, "the catalogues hold the interface");
+        let different: Vec<_> = fr
+            .iter()
+            .filter(|(id, vars)| en.get(*id) != Some(vars))
+            .map(|(id, vars)| format!("{id}: fr {vars:?}, en {:?}", en[id]))
+            .collect();
+        assert!(different.is_empty(), "variables differ: {different:#?}");
+        assert!(
+            fr.len() > 300,
+            "the catalogues hold the interface and the errors"
+        );
     }
 
     #[test]
     fn messages_format_without_errors() {
-        let mut args = FluentArgs::new();
-        for name in [
-            "n", "name", "date", "amount", "when", "shop", "order", "rma", "count", "stage",
-            "article", "until", "percent", "email", "who", "days", "what", "total", "version",
-            "status", "kind", "reason", "size", "limit", "party", "number",
-        ] {
-            args.set(name, FluentValue::from("x"));
-        }
-        args.set("n", FluentValue::from(2));
         for lang in Lang::ALL {
-            let source = match lang {
-                Lang::Fr => FR_SOURCE,
-                Lang::En => EN_SOURCE,
-            };
-            for id in message_ids(source) {
+            for (id, vars) in catalogue(lang) {
+                let mut args = FluentArgs::new();
+                for name in &vars {
+                    args.set(name.clone(), FluentValue::from("x"));
+                }
+                // Counts are numbers (plural rules), as are a few others.
+                for number in ["n", "max", "min", "seconds", "refund_id"] {
+                    if vars.contains(number) {
+                        args.set(number, FluentValue::from(2));
+                    }
+                }
                 let bundle = of(lang);
                 let pattern = bundle.get_message(&id).and_then(|m| m.value());
                 let pattern = pattern.unwrap_or_else(|| panic!("{id} has no value"));
@@ -163,6 +286,41 @@ mod tests {
                 assert!(!text.trim().is_empty(), "{}: {id} is empty", lang.as_str());
             }
         }
+    }
+
+    #[test]
+    fn rendering_formats_the_domain_values_per_language() {
+        use amiable_domain::money::{Currency, Money};
+        let args = [(
+            "refundable",
+            Arg::Money(Money::new(1250, Currency::parse("EUR").unwrap())),
+        )];
+        assert_eq!(
+            render(Lang::En, "problem-refund-exceeds_refundable", &args).unwrap(),
+            "Only €12.50 remains refundable on this order."
+        );
+        assert_eq!(
+            render(Lang::Fr, "problem-refund-exceeds_refundable", &args).unwrap(),
+            "Il ne reste que 12,50\u{a0}€ remboursables sur cette commande."
+        );
+        // A variable not given: no half-rendered text, the caller falls back.
+        assert_eq!(
+            render(Lang::Fr, "problem-refund-exceeds_refundable", &[]),
+            None
+        );
+        let until = [
+            ("until", Arg::Date(jiff::civil::date(2026, 12, 3))),
+            ("article", Arg::Text("C. conso L221-18".into())),
+        ];
+        assert_eq!(
+            render(Lang::En, "eligibility-statute-until", &until).unwrap(),
+            "Returnable until 2026-12-03 under the statutory withdrawal right (C. conso L221-18)."
+        );
+        assert!(
+            render(Lang::Fr, "eligibility-statute-until", &until)
+                .unwrap()
+                .contains("03/12/2026")
+        );
     }
 
     #[test]

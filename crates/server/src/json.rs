@@ -138,6 +138,7 @@ fn malformed(error: &serde_json::Error) -> Problem {
         "request.malformed_json",
         format!("malformed JSON: {error}"),
     )
+    .with("error", error.to_string())
 }
 
 /// serde_json appends " at line L column C"; the field path says more.

@@ -21,7 +21,7 @@ use amiable_app::{App, AppConfig, Ports};
 use amiable_store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use std::path::PathBuf;
@@ -136,7 +136,8 @@ impl AppState {
     }
 }
 
-/// Problem documents in the requester's language (`Accept-Language`).
+/// The request's language (`Accept-Language`), for the problem documents made while
+/// answering it: each is written once, in it (see `problem::LANG`).
 async fn localise(request: Request, next: Next) -> Response {
     let lang = i18n::negotiate(
         request
@@ -144,29 +145,7 @@ async fn localise(request: Request, next: Next) -> Response {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == problem::PROBLEM_JSON);
-    if !is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
-        return Problem::internal().into_response();
-    };
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, axum::body::Body::from(bytes));
-    };
-    i18n::translate_problem(&mut value, lang);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(lang.as_str()),
-    );
-    let body = serde_json::to_vec(&value).unwrap_or_default();
-    Response::from_parts(parts, axum::body::Body::from(body))
+    problem::LANG.scope(lang, next.run(request)).await
 }
 
 /// Cuts a request off after [`REQUEST_TIMEOUT`] with a 503 problem document.

@@ -2,52 +2,69 @@
 //! document (`application/problem+json`) with a stable `code` and, when
 //! fields are at fault, per-field `errors`. Internal errors are logged with
 //! their cause and answered with a generic 500 that leaks nothing.
+//!
+//! A problem carries its code and the values its message names; its words
+//! come from the catalogues (`amiable_i18n`), rendered once, when the answer
+//! is made, in the language the request negotiated ([`LANG`], set by the
+//! `localise` layer). The English text a problem is built with is what logs
+//! say, and the text of last resort.
 
 use amiable_domain::validation::{Arg, FieldError, ValidationErrors};
+use amiable_i18n::Lang;
 use amiable_store::{CommandError, StoreError};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-#[derive(Debug, Clone, Serialize)]
+tokio::task_local! {
+    /// The language of the request being answered (the `localise` layer sets it).
+    pub static LANG: Lang;
+}
+
+/// The language of the request being answered, English outside one.
+pub fn current_lang() -> Lang {
+    LANG.try_with(|lang| *lang).unwrap_or_default()
+}
+
+/// A field at fault.
+#[derive(Debug, Clone)]
 pub struct ProblemField {
     pub field: String,
     pub code: String,
+    /// In English.
     pub message: String,
-    /// The values the message names, for its translation.
-    #[serde(skip)]
+    /// The values the message names.
     pub args: Vec<(&'static str, Arg)>,
 }
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize)]
+impl ProblemField {
+    /// The message in `lang`: the catalogue's, else the English one.
+    pub fn text(&self, lang: Lang) -> String {
+        amiable_i18n::problem(lang, &self.code, &self.args).unwrap_or_else(|| self.message.clone())
+    }
+}
+
+/// An RFC 9457 problem document, before it is written in a language.
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
     pub status: u16,
-    pub detail: String,
     pub code: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// In English: what logs say, and the text of last resort.
+    pub detail: String,
+    /// The values the message names.
+    pub args: Vec<(&'static str, Arg)>,
     pub errors: Vec<ProblemField>,
     /// Extra members, e.g. the current version on a conflict.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    pub extra: Option<Map<String, Value>>,
     /// Seconds for the `Retry-After` header of a 429.
-    #[serde(skip)]
     pub retry_after: Option<u64>,
-    /// The values the message names, for its translation.
-    #[serde(skip)]
-    pub args: Vec<(&'static str, Arg)>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Problem {
-            kind: format!("urn:amiable:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             code: code.to_owned(),
@@ -56,6 +73,12 @@ impl Problem {
             retry_after: None,
             args: Vec::new(),
         }
+    }
+
+    /// Names `value` as `name` for the message.
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
     }
 
     pub fn with_fields(mut self, errors: impl IntoIterator<Item = FieldError>) -> Self {
@@ -71,32 +94,52 @@ impl Problem {
         self
     }
 
-    pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
+    pub fn with_extra(mut self, key: &str, value: Value) -> Self {
         self.extra
             .get_or_insert_with(Default::default)
             .insert(key.to_owned(), value);
         self
     }
 
+    /// The message in `lang`: the catalogue's for the code, else the English detail.
+    pub fn text(&self, lang: Lang) -> String {
+        amiable_i18n::problem(lang, &self.code, &self.args).unwrap_or_else(|| self.detail.clone())
+    }
+
+    /// The document in `lang`.
+    pub fn document(&self, lang: Lang) -> Value {
+        let mut document = Map::new();
+        document.insert(
+            "type".into(),
+            format!("urn:amiable:problem:{}", self.code).into(),
+        );
+        document.insert(
+            "title".into(),
+            amiable_i18n::title(lang, self.status).into(),
+        );
+        document.insert("status".into(), self.status.into());
+        document.insert("detail".into(), self.text(lang).into());
+        document.insert("code".into(), self.code.clone().into());
+        if !self.errors.is_empty() {
+            let errors: Vec<Value> = self
+                .errors
+                .iter()
+                .map(|e| json!({ "field": e.field, "code": e.code, "message": e.text(lang) }))
+                .collect();
+            document.insert("errors".into(), errors.into());
+        }
+        for (key, value) in self.extra.iter().flatten() {
+            document.insert(key.clone(), value.clone());
+        }
+        Value::Object(document)
+    }
+
     pub fn validation(errors: ValidationErrors) -> Self {
-        let detail = match errors.0.as_slice() {
-            [one] => format!("{}: {}", one.field, one.message),
-            many => format!("{} fields are invalid", many.len()),
-        };
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation.failed",
-            detail,
-        )
-        .with_fields(errors.0)
+        amiable_app::Error::validation(errors).into()
     }
 
     pub fn not_found(what: &str) -> Self {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            &format!("{what}.not_found"),
-            format!("no such {what}"),
-        )
+        amiable_app::Error::not_found(what).into()
     }
 
     /// 401: no credential, or one that is not valid.
@@ -106,33 +149,19 @@ impl Problem {
 
     /// 403: the principal may not do this.
     pub fn forbidden() -> Self {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "auth.forbidden",
-            "your role does not allow this action",
-        )
+        amiable_app::Error::forbidden().into()
     }
 
     /// 429 with the time until the next attempt is allowed.
     pub fn rate_limited(retry_after: std::time::Duration) -> Self {
-        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        let mut problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many attempts; try again in {seconds} s"),
-        )
-        .with_extra("retry_after", seconds.into());
-        problem.retry_after = Some(seconds);
-        problem
+        amiable_app::Error::rate_limited(retry_after).into()
     }
 
     /// A 400 for query parameters, with the offending fields.
     pub fn bad_query(errors: ValidationErrors) -> Self {
         let mut problem = Problem::validation(errors);
         problem.status = 400;
-        problem.title = "Bad Request".into();
         problem.code = "query.invalid".into();
-        problem.kind = "urn:amiable:problem:query.invalid".into();
         problem
     }
 
@@ -143,19 +172,25 @@ impl Problem {
     }
 
     pub fn internal() -> Self {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "an internal error occurred; it has been logged",
-        )
+        amiable_app::Error::internal().into()
     }
 }
 
 impl IntoResponse for Problem {
+    /// Written once, in the request's language.
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        let lang = current_lang();
+        let body = serde_json::to_vec(&self.document(lang)).unwrap_or_default();
+        let mut response = (
+            status,
+            [
+                (header::CONTENT_TYPE, PROBLEM_JSON),
+                (header::CONTENT_LANGUAGE, lang.as_str()),
+            ],
+            body,
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

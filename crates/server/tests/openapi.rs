@@ -193,7 +193,7 @@ fn the_problem_schema_names_every_member_of_real_problems() {
         Problem::not_found("case").with_extra("max_bytes", 10.into()),
     ];
     for problem in problems {
-        let value = serde_json::to_value(&problem).unwrap();
+        let value = problem.document(amiable_server::i18n::Lang::Fr);
         for key in value.as_object().unwrap().keys() {
             assert!(
                 properties.contains_key(key),

@@ -95,6 +95,7 @@ impl Store {
                         amiable_domain::law::RULES_PACKS.join(", ")
                     ),
                 )
+                .with("known", amiable_domain::law::RULES_PACKS.join(", "))
                 .into(),
             ));
         }

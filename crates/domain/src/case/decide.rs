@@ -79,6 +79,14 @@ impl Rejection {
         }
     }
 
+    /// The same rejection, naming `value` as `name` for its message (a field's refusal only).
+    pub fn with(self, name: &'static str, value: impl Into<crate::validation::Arg>) -> Self {
+        match self {
+            Rejection::Invalid(error) => Rejection::Invalid(error.with(name, value)),
+            other => other,
+        }
+    }
+
     /// The values the rejection's message names, by the catalogue's variable names.
     pub fn args(&self) -> Vec<(&'static str, crate::validation::Arg)> {
         use crate::validation::Arg;

@@ -56,7 +56,8 @@ pub(super) fn check_amount(
             &format!("{field}.currency"),
             "money.currency_mismatch",
             format!("must be in {}, the order's currency", order_total.currency),
-        ));
+        )
+        .with("currency", order_total.currency.code()));
     }
     if !amount.is_positive() {
         return Err(invalid(
@@ -70,7 +71,8 @@ pub(super) fn check_amount(
             &format!("{field}.amount_minor"),
             "case.amount_exceeds_order",
             format!("must not exceed the order total of {order_total}"),
-        ));
+        )
+        .with("total", *order_total));
     }
     Ok(())
 }

@@ -144,7 +144,8 @@ pub(super) fn open(
             "reason",
             "reason.unknown",
             format!("unknown reason '{reason}'"),
-        ));
+        )
+        .with("reason", reason.as_str()));
     }
     if *kind == CaseKind::Return && items.is_empty() {
         return Err(invalid(
@@ -162,6 +163,7 @@ pub(super) fn open(
                 "case.unknown_line",
                 format!("line {} is not in the order", item.line_id),
             )
+            .with("line", item.line_id.as_str())
         })?;
         if !seen.insert(&item.line_id) {
             return Err(invalid(
@@ -175,7 +177,8 @@ pub(super) fn open(
                 &format!("{field}.quantity"),
                 "case.quantity_exceeds_order",
                 format!("{} ordered", line.quantity.get()),
-            ));
+            )
+            .with("ordered", line.quantity.get()));
         }
         if let Some(line_reason) = &item.reason
             && !ctx.taxonomy.contains(line_reason)
@@ -184,7 +187,8 @@ pub(super) fn open(
                 &format!("{field}.reason"),
                 "reason.unknown",
                 format!("unknown reason '{line_reason}'"),
-            ));
+            )
+            .with("reason", line_reason.as_str()));
         }
     }
     let order_total = order

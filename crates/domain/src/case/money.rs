@@ -236,7 +236,8 @@ pub(super) fn check_money(
             &format!("{field}.currency"),
             "money.currency_mismatch",
             format!("must be in {}, the order's currency", ledger.currency()),
-        ));
+        )
+        .with("currency", ledger.currency().code()));
     }
     if !amount.is_positive() {
         return Err(invalid(
@@ -261,7 +262,8 @@ pub(super) fn check_deductions(
                 &format!("{field}.currency"),
                 "money.currency_mismatch",
                 format!("must be in {currency}, the order's currency"),
-            ));
+            )
+            .with("currency", currency.code()));
         }
         if !deduction.amount.is_positive() {
             return Err(invalid(
@@ -291,12 +293,14 @@ fn check_ledger(
                     &format!("{field}.amount_minor"),
                     "refund.exceeds_refundable",
                     format!("only {refundable} remains refundable on this order"),
-                ),
+                )
+                .with("refundable", refundable),
                 LedgerError::Currency => invalid(
                     &format!("{field}.currency"),
                     "money.currency_mismatch",
                     "must be in the order's currency",
-                ),
+                )
+                .with("currency", ledger.currency().code()),
                 LedgerError::NotPositive => invalid(
                     &format!("{field}.amount_minor"),
                     "money.not_positive",
@@ -494,7 +498,8 @@ fn check_case_ceiling(state: &CaseState, amount: &Money, field: &str) -> Result<
                 "this case can give back {} more",
                 Money::new(remaining.max(0), amount.currency)
             ),
-        ));
+        )
+        .with("remaining", Money::new(remaining.max(0), amount.currency)));
     }
     Ok(())
 }
@@ -543,7 +548,8 @@ fn pending_refund<'s>(
             "refund_id",
             "refund.not_pending",
             format!("refund {refund_id} is not waiting for the gateway"),
-        ));
+        )
+        .with("refund_id", refund_id));
     };
     // A refund executed by a payment gateway is settled or failed by that gateway
     // only; a person records the outcome of refunds made outside amiable (`manual`).
@@ -552,7 +558,9 @@ fn pending_refund<'s>(
             "refund_id",
             "refund.gateway_owned",
             format!("refund {refund_id} is executed by {}", pending.gateway),
-        ));
+        )
+        .with("refund_id", refund_id)
+        .with("gateway", pending.gateway.as_str()));
     }
     Ok(pending)
 }
@@ -622,7 +630,8 @@ pub(super) fn decide(
                     "deductions",
                     "return.deductions_exceed_value",
                     format!("deductions exceed the {suggested} the case calls for"),
-                ));
+                )
+                .with("value", suggested));
             }
             let amount = match amount {
                 Some(amount) => *amount,
@@ -838,7 +847,8 @@ pub(super) fn decide(
                         &format!("{field}.quantity"),
                         "exchange.quantity_exceeds_return",
                         format!("at most {old_quantity}"),
-                    ));
+                    )
+                    .with("max", old_quantity));
                 }
                 let overflow = || {
                     invalid(
@@ -904,7 +914,8 @@ pub(super) fn decide(
                         "the order's compensation would exceed the {} paid",
                         ledger.captured
                     ),
-                ));
+                )
+                .with("captured", ledger.captured));
             }
             let mut events = vec![CaseEvent::from(MoneyEvent::CompensationRecorded {
                 kind: *kind,

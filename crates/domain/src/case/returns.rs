@@ -321,6 +321,7 @@ pub(super) fn open_return(
                 "case.unknown_line",
                 "not in the order",
             )
+            .with("line", item.line_id.as_str())
         })?;
         let verdict = returns.line(&item.line_id).ok_or_else(|| {
             invalid(
@@ -328,6 +329,7 @@ pub(super) fn open_return(
                 "case.unknown_line",
                 "not in the order",
             )
+            .with("line", item.line_id.as_str())
         })?;
         // A faulty item goes back under the legal guarantee of conformity, not the
         // withdrawal right: two years from delivery, whatever the policy or the flags.
@@ -382,12 +384,25 @@ pub(super) fn open_return(
                             .unwrap_or_default(),
                         exception.article
                     ),
+                )
+                .with("basis", "exception")
+                .with(
+                    "exception",
+                    format!(
+                        "{}, {}",
+                        serde_json::to_value(exception.flag)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        exception.article
+                    ),
                 ),
                 _ if verdict.until.is_none() && !order_delivered(order, &item.line_id) => invalid(
                     &format!("{field}.line_id"),
                     "return.not_returnable",
                     "this item cannot be returned under the merchant's policy",
-                ),
+                )
+                .with("basis", "policy"),
                 _ => invalid(
                     &format!("{field}.line_id"),
                     "return.window_closed",
@@ -451,6 +466,16 @@ pub(super) fn open_return(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        )
+        .with(
+            "allowed",
+            returns
+                .policy
+                .allowed_resolutions
+                .iter()
+                .map(|k| k.code())
+                .collect::<Vec<_>>()
+                .join(", "),
         ));
     }
     // The whole order withdrawn from: the original standard delivery is refunded too (L221-24).
@@ -548,7 +573,8 @@ fn check_quantity(
                 "return.quantity_exceeds_returnable"
             },
             format!("at most {} can still be returned", ceiling - taken),
-        ));
+        )
+        .with("max", ceiling - taken));
     }
     Ok(item.quantity)
 }
@@ -853,7 +879,8 @@ pub(super) fn decide(
                         &format!("{field}.deductions"),
                         "return.deductions_exceed_value",
                         "deductions exceed what came back",
-                    ));
+                    )
+                    .with("value", Money::new(value, unit_price.currency)));
                 }
                 if line.compliant && !line.deductions.is_empty() {
                     return Err(invalid(
@@ -900,7 +927,8 @@ fn check_lines<'a>(
                 &format!("{field}.quantity"),
                 "return.received_exceeds_returned",
                 format!("{} were to come back", line.quantity.get()),
-            ));
+            )
+            .with("max", line.quantity.get()));
         }
     }
     if !any {

@@ -17,13 +17,14 @@ pub use amiable_app::DEFAULT_MAX_UPLOAD;
 /// gets its 413 rather than a connection reset; beyond it the connection is cut.
 pub const DRAIN_ALLOWANCE: usize = 64 * 1024 * 1024;
 
-fn multipart_problem(error: MultipartError) -> Problem {
+fn multipart_problem(error: MultipartError, max: usize) -> Problem {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "attachment.too_large",
             "the file is over the upload limit",
         )
+        .with("limit", human_size(max))
     } else {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -96,13 +97,19 @@ pub async fn upload(
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
     let mut visibility = Visibility::Public;
     let mut expected_field = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_problem)? {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_problem(e, max))?
+    {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
             "file" => {
                 let filename = field.file_name().map(str::to_owned);
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_problem)? {
+                while let Some(chunk) =
+                    field.chunk().await.map_err(|e| multipart_problem(e, max))?
+                {
                     if bytes.len() + chunk.len() > max {
                         // Read the rest and throw it away (up to the route's limit): a client
                         // still sending would otherwise see a reset instead of this answer.
@@ -115,6 +122,7 @@ pub async fn upload(
                             "attachment.too_large",
                             format!("files are limited to {}", human_size(max)),
                         )
+                        .with("limit", human_size(max))
                         .with_extra("max_bytes", max.into()));
                     }
                     bytes.extend_from_slice(&chunk);
@@ -122,13 +130,13 @@ pub async fn upload(
                 file = Some((filename, bytes));
             }
             "visibility" => {
-                let text = field.text().await.map_err(multipart_problem)?;
+                let text = field.text().await.map_err(|e| multipart_problem(e, max))?;
                 visibility = Visibility::parse(text.trim()).ok_or_else(|| {
                     Problem::field("visibility", "field.unknown_value", "public or internal")
                 })?;
             }
             "expected_version" => {
-                let text = field.text().await.map_err(multipart_problem)?;
+                let text = field.text().await.map_err(|e| multipart_problem(e, max))?;
                 expected_field = Some(text.trim().parse::<i64>().map_err(|_| {
                     Problem::field(
                         "expected_version",

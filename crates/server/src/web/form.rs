@@ -336,8 +336,7 @@ impl Errors {
         let message = if error.code == "text.empty" {
             super::i18n::message(lang, empty_key, None)
         } else {
-            crate::i18n::problem_message(error.code, lang)
-                .map(str::to_owned)
+            crate::i18n::problem(lang, error.code, &error.args)
                 .unwrap_or_else(|| error.message.clone())
         };
         self.add(field, message);
@@ -356,13 +355,8 @@ impl Errors {
         field_of: impl Fn(&str) -> Option<String>,
     ) -> Self {
         let mut errors = Errors::default();
-        let message = |code: &str, fallback: &str| {
-            crate::i18n::problem_message(code, lang)
-                .map(str::to_owned)
-                .unwrap_or_else(|| fallback.to_owned())
-        };
         for field in &problem.errors {
-            let text = message(&field.code, &field.message);
+            let text = field.text(lang);
             match field_of(&field.field) {
                 Some(name) => errors.add(&name, text),
                 None => errors.add_general(text),
@@ -372,7 +366,7 @@ impl Errors {
             let top = if problem.code == "case.version_conflict" {
                 super::i18n::message(lang, "error-conflict-body", None)
             } else {
-                message(&problem.code, &problem.detail)
+                problem.text(lang)
             };
             if problem.errors.is_empty()
                 || !errors.fields.iter().any(|(_, m)| *m == top) && !errors.general.contains(&top)

@@ -13,8 +13,8 @@ pub mod assets;
 pub mod buyer;
 pub mod console;
 pub mod form;
-pub mod format;
 pub use amiable_i18n as i18n;
+pub use amiable_i18n::format;
 #[cfg(test)]
 mod catalogue_tests;
 pub mod operator;
@@ -431,7 +431,7 @@ async fn page_errors(request: Request, next: Next) -> Response {
     };
     let detail = page
         .detail
-        .map(|code| crate::i18n::problem_message(&code, lang).map_or(code, str::to_owned));
+        .map(|code| crate::i18n::problem(lang, &code, &[]).unwrap_or(code));
     let template = ErrorTemplate {
         title: ui.t(page.title),
         body: ui.t(page.body),

@@ -266,9 +266,7 @@ fn policy_of(ui: &Ui, form: &Form) -> Result<ReturnPolicy, Errors> {
         let mut errors = Errors::default();
         for e in invalid.0 {
             let field = field_of(&e.field);
-            let message = crate::i18n::problem_message(e.code, ui.lang)
-                .map(str::to_owned)
-                .unwrap_or(e.message);
+            let message = crate::i18n::problem(ui.lang, e.code, &e.args).unwrap_or(e.message);
             errors.add(&field, message);
         }
         return Err(errors);

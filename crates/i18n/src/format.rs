@@ -6,7 +6,7 @@
 //! Instants are shown in the marketplace's time zone (Europe/Paris), the
 //! zone every legal deadline is computed in.
 
-use crate::i18n::Lang;
+use crate::Lang;
 use amiable_domain::money::{Currency, Money};
 use jiff::civil::Date;
 use jiff::{Timestamp, tz::TimeZone};

@@ -1,0 +1,13 @@
+## amiable — ce que chaque ligne d’une commande peut encore obtenir, et pourquoi
+## (la réponse d’éligibilité de l’API et la page de commande de l’acheteur).
+## `$until` est une date, `$article` l’article du Code de la consommation.
+
+eligibility-exception = Non retournable : exception au droit de rétractation ({ $exception }).
+eligibility-returned = Déjà retourné en totalité.
+eligibility-over = Le délai de retour est dépassé.
+eligibility-policy-until = Retournable jusqu’au { $until } selon la politique du vendeur, plus généreuse que la loi.
+eligibility-policy = Retournable selon la politique du vendeur.
+eligibility-also-withdrawal = Jusqu’au { $until }, c’est aussi le droit de rétractation ({ $article }) : sans frais de reprise.
+eligibility-statute-until = Retournable jusqu’au { $until } au titre du droit de rétractation ({ $article }).
+eligibility-statute-from-delivery = Retournable : le délai de rétractation courra à compter de la livraison ({ $article }).
+eligibility-overridden = La politique du vendeur, moins favorable, est écartée par la loi.
