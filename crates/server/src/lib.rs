@@ -172,14 +172,14 @@ async fn metrics_endpoint(State(state): State<AppState>) -> Response {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.inner.config.max_upload_bytes + api::attachments::DRAIN_ALLOWANCE;
-    let api =
-        api::routes(upload_limit).layer(from_fn_with_state(state.clone(), idempotency::middleware));
+    let api = Router::from(api::routes(upload_limit))
+        .layer(from_fn_with_state(state.clone(), idempotency::middleware));
     Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))
         .route("/metrics", axum::routing::get(metrics_endpoint))
         .route("/api/docs", axum::routing::get(openapi::reference_page))
-        .nest("/api/v1", api)
+        .merge(api)
         .merge(web::routes(upload_limit))
         .route_layer(from_fn_with_state(state.inner.metrics.clone(), metrics::track))
         .fallback(|request: Request| async move {

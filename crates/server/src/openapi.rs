@@ -13,7 +13,7 @@
 
 mod reference;
 
-use crate::api::{self, access, attachments, cases, orders, returns};
+use crate::api;
 use amiable_domain::case::{CaseKind, CaseStatus, Stage, Visibility};
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::reason::ReasonCode;
@@ -26,6 +26,7 @@ use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 
 /// Where the API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
@@ -57,59 +58,6 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
 #[openapi(
     info(title = "amiable API", description = DESCRIPTION),
     servers((url = "/")),
-    paths(
-        access::login,
-        access::logout,
-        access::me,
-        access::buyer_access,
-        document,
-        access::merchants,
-        access::list_users,
-        access::create_user,
-        access::list_api_keys,
-        access::create_api_key,
-        access::revoke_api_key,
-        orders::upsert,
-        orders::list,
-        orders::bulk,
-        orders::get,
-        orders::buyer_link,
-        cases::open,
-        cases::list,
-        cases::get,
-        cases::post_message,
-        cases::add_note,
-        attachments::upload,
-        attachments::download,
-        cases::propose_offer,
-        cases::accept_offer,
-        cases::decline_offer,
-        cases::escalate,
-        cases::record_decision,
-        cases::resolve,
-        cases::reopen,
-        cases::close,
-        cases::cancel,
-        returns::get_policy,
-        returns::put_policy,
-        returns::get_minimum,
-        returns::put_minimum,
-        returns::eligibility,
-        returns::ledger,
-        returns::authorise_doc,
-        returns::refuse_doc,
-        returns::label_doc,
-        returns::download_label,
-        returns::scan_doc,
-        returns::receive_doc,
-        returns::inspect_doc,
-        returns::refund_doc,
-        returns::settle_doc,
-        returns::fail_doc,
-        returns::credit_doc,
-        returns::exchange_doc,
-        returns::compensation_doc,
-    ),
     components(
         schemas(
             ProblemDocument, ProblemFieldDocument, MerchantList, UserList, ApiKeyList,
@@ -122,7 +70,7 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
             AttachmentFile,
         ),
     ),
-    modifiers(&SecuritySchemes, &IdempotencyKeys, &OptionalBodies),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Staff sessions (email and password, then a cookie), and who the credentials belong to."),
         (name = "buyer", description = "Buyers reach their order with its number and their email, without an account."),
@@ -135,9 +83,16 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
 )]
 pub struct ApiDoc;
 
-/// The document as built from the annotations.
+/// The document, built from the annotations of the handlers [`api::routes`]
+/// lists (the paths) and of [`ApiDoc`] (the rest); then what applies to many
+/// operations at once (the `Idempotency-Key` header, optional bodies).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = OpenApiRouter::<crate::AppState>::with_openapi(ApiDoc::openapi())
+        .merge(api::routes(0))
+        .into_openapi();
+    IdempotencyKeys.modify(&mut document);
+    OptionalBodies.modify(&mut document);
+    document
 }
 
 /// The document as served: pretty JSON with every object's keys sorted, so
@@ -248,7 +203,7 @@ pub struct ProblemFieldDocument {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct MerchantList {
-    items: Vec<access::MerchantView>,
+    items: Vec<api::access::MerchantView>,
 }
 
 /// Staff users.
@@ -323,11 +278,23 @@ struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for route in api::ROUTES
+        let authenticated = |id: Option<&String>| {
+            api::ACTIONS
+                .iter()
+                .any(|(known, action)| Some(*known) == id.map(String::as_str) && action.is_some())
+        };
+        let posts: Vec<String> = openapi
+            .paths
+            .paths
             .iter()
-            .filter(|r| r.method == "POST" && r.action.is_some())
-        {
-            let path = format!("{API_PREFIX}{}", route.path);
+            .filter(|(_, item)| {
+                item.post
+                    .as_ref()
+                    .is_some_and(|o| authenticated(o.operation_id.as_ref()))
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in posts {
             let Some(operation) = openapi
                 .paths
                 .paths

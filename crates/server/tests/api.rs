@@ -2071,7 +2071,7 @@ async fn mutated_bodies_never_cause_a_server_error() {
                 Target::Top(_) => None,
             })
             .collect();
-        for route in amiable_server::api::ROUTES {
+        for route in amiable_server::api::route_table() {
             let json_command = route.method == "POST"
                 && route.path.starts_with("/cases/{case_id}/")
                 && route.path != "/cases/{case_id}/attachments";

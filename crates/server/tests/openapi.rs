@@ -6,7 +6,7 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test -p amiable-server --test openapi` and
 //! review the diff of `tests/snapshots/openapi.json`.
 
-use amiable_server::api::ROUTES;
+use amiable_server::api::{ACTIONS, route_table};
 use amiable_server::openapi::{API_PREFIX, document_json};
 use amiable_server::problem::Problem;
 use amiable_server::{AppState, ServerConfig, serve};
@@ -76,7 +76,27 @@ fn the_document_is_openapi_3_1_and_describes_every_route_and_no_other() {
             .map(|method| (method.to_uppercase(), path.clone()))
         })
         .collect();
-    let routed: BTreeSet<(String, String)> = ROUTES
+    // Every operation names its action (or none, for the public ones), and every
+    // entry of the table names an operation.
+    let table = route_table();
+    let unknown: Vec<_> = table
+        .iter()
+        .filter(|r| r.operation_id.starts_with('?'))
+        .map(|r| format!("{} {} ({})", r.method, r.path, &r.operation_id[1..]))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "operations without an entry in api::ACTIONS: {unknown:?}"
+    );
+    let stale: Vec<_> = ACTIONS
+        .iter()
+        .filter(|(id, _)| !table.iter().any(|r| r.operation_id == *id))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ACTIONS names no such operation: {stale:?}"
+    );
+    let routed: BTreeSet<(String, String)> = table
         .iter()
         .map(|r| (r.method.to_owned(), format!("{API_PREFIX}{}", r.path)))
         .collect();
@@ -117,7 +137,8 @@ fn every_operation_is_complete_and_every_reference_resolves() {
                     .as_object()
                     .is_some_and(|r| !r.is_empty())
             );
-            let route = ROUTES.iter().find(|r| {
+            let table = route_table();
+            let route = table.iter().find(|r| {
                 format!("{API_PREFIX}{}", r.path) == *path && r.method.eq_ignore_ascii_case(method)
             });
             if route.is_some_and(|r| r.action.is_some()) {
@@ -259,7 +280,7 @@ async fn the_document_and_the_reference_page_are_served() {
     let page = response.text().await.unwrap();
     assert!(page.starts_with("<!doctype html>"));
     assert!(page.contains("<html lang=\"en\">"));
-    for route in ROUTES {
+    for route in route_table() {
         let path = format!("{API_PREFIX}{}", route.path);
         assert!(
             page.contains(&format!("<code>{path}</code>")),

@@ -15,8 +15,8 @@ pub mod returns;
 use crate::AppState;
 use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, Resource};
-use axum::Router;
-use axum::routing::{MethodRouter, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 // Access is the use-case layer's: these answer `amiable_app::Error`, which becomes a
 // problem document (404 out of reach, 403 for the role) through `?`.
@@ -35,225 +35,163 @@ pub async fn list_scope(
         .await?)
 }
 
-/// One route of the API: method, path, and the action it performs
-/// (`None` for routes that need no authentication).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One operation of the API: its method and path (under `/api/v1`), its
+/// operation id, and the action it performs (`None`: it needs no
+/// authentication).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
-    pub method: &'static str,
-    pub path: &'static str,
+    pub method: String,
+    pub path: String,
+    pub operation_id: String,
     pub action: Option<Action>,
 }
 
-const fn route(method: &'static str, path: &'static str, action: Action) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        action: Some(action),
-    }
-}
-
-const fn public(method: &'static str, path: &'static str) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        action: None,
-    }
-}
-
-/// Every route under `/api/v1`. The router below is built from the same
-/// handlers; `routes_match_the_table` checks the two agree.
-pub const ROUTES: &[RouteSpec] = &[
-    public("POST", "/auth/login"),
-    public("POST", "/auth/logout"),
-    public("GET", "/auth/me"),
-    public("POST", "/buyer/access"),
-    public("GET", "/openapi.json"),
-    route("GET", "/merchants", Action::ListMerchants),
-    route("GET", "/users", Action::ManageUsers),
-    route("POST", "/users", Action::ManageUsers),
-    route("GET", "/api-keys", Action::ManageApiKeys),
-    route("POST", "/api-keys", Action::ManageApiKeys),
-    route("POST", "/api-keys/{key_id}/revoke", Action::ManageApiKeys),
-    route("POST", "/orders", Action::WriteOrders),
-    route("GET", "/orders", Action::ListOrders),
-    route("POST", "/orders/bulk", Action::WriteOrders),
-    route("GET", "/orders/{order_id}", Action::ReadOrder),
-    route(
-        "POST",
-        "/orders/{order_id}/buyer-link",
-        Action::CreateBuyerLink,
-    ),
-    route("POST", "/cases", Action::OpenCase),
-    route("GET", "/cases", Action::ListCases),
-    route("GET", "/cases/{case_id}", Action::ReadCase),
-    route("POST", "/cases/{case_id}/messages", Action::PostMessage),
-    route("POST", "/cases/{case_id}/notes", Action::AddNote),
-    route("POST", "/cases/{case_id}/attachments", Action::AttachFile),
-    route(
-        "GET",
-        "/cases/{case_id}/attachments/{sha256}",
-        Action::ReadCase,
-    ),
-    route("POST", "/cases/{case_id}/offers", Action::ProposeOffer),
-    route(
-        "POST",
-        "/cases/{case_id}/offers/{offer_id}/accept",
-        Action::AnswerOffer,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/offers/{offer_id}/decline",
-        Action::AnswerOffer,
-    ),
-    route("POST", "/cases/{case_id}/escalate", Action::Escalate),
-    route("POST", "/cases/{case_id}/decision", Action::RecordDecision),
-    route("POST", "/cases/{case_id}/resolve", Action::Resolve),
-    route("POST", "/cases/{case_id}/reopen", Action::Reopen),
-    route("POST", "/cases/{case_id}/close", Action::Close),
-    route("POST", "/cases/{case_id}/cancel", Action::Cancel),
-    route(
-        "GET",
-        "/merchants/{merchant_id}/return-policy",
-        Action::ReadPolicy,
-    ),
-    route(
-        "POST",
-        "/merchants/{merchant_id}/return-policy",
-        Action::ManagePolicy,
-    ),
-    route("GET", "/return-policy/minimum", Action::ReadPolicy),
-    route("POST", "/return-policy/minimum", Action::ManagePolicy),
-    route("GET", "/orders/{order_id}/eligibility", Action::ReadOrder),
-    route("GET", "/orders/{order_id}/ledger", Action::ReadOrder),
-    route(
-        "POST",
-        "/cases/{case_id}/return/authorise",
-        Action::HandleReturn,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/return/refuse",
-        Action::HandleReturn,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/return/label",
-        Action::HandleReturn,
-    ),
-    route("GET", "/cases/{case_id}/return/label", Action::ReadCase),
-    route(
-        "POST",
-        "/cases/{case_id}/return/tracking",
-        Action::HandleReturn,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/return/receive",
-        Action::HandleReturn,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/return/inspect",
-        Action::HandleReturn,
-    ),
-    route("POST", "/cases/{case_id}/refunds", Action::MoveMoney),
-    route(
-        "POST",
-        "/cases/{case_id}/refunds/{refund_id}/settle",
-        Action::MoveMoney,
-    ),
-    route(
-        "POST",
-        "/cases/{case_id}/refunds/{refund_id}/fail",
-        Action::MoveMoney,
-    ),
-    route("POST", "/cases/{case_id}/store-credit", Action::MoveMoney),
-    route("POST", "/cases/{case_id}/exchange", Action::MoveMoney),
-    route("POST", "/cases/{case_id}/compensation", Action::MoveMoney),
+/// Who may call each operation, by operation id: the action it performs, or
+/// `None` for the few that need no authentication. An operation's method and
+/// path are written once, in its handler's `#[utoipa::path]`; [`routes`] lists
+/// the handlers. Tests check that every operation has its entry here (and its
+/// row in the authorisation matrix), so none can skip the access policy.
+pub const ACTIONS: &[(&str, Option<Action>)] = &[
+    ("login", None),
+    ("logout", None),
+    ("me", None),
+    ("buyer_access", None),
+    ("openapi_document", None),
+    ("merchants", Some(Action::ListMerchants)),
+    ("list_users", Some(Action::ManageUsers)),
+    ("create_user", Some(Action::ManageUsers)),
+    ("list_api_keys", Some(Action::ManageApiKeys)),
+    ("create_api_key", Some(Action::ManageApiKeys)),
+    ("revoke_api_key", Some(Action::ManageApiKeys)),
+    ("upsert_order", Some(Action::WriteOrders)),
+    ("list_orders", Some(Action::ListOrders)),
+    ("upsert_orders", Some(Action::WriteOrders)),
+    ("get_order", Some(Action::ReadOrder)),
+    ("create_buyer_link", Some(Action::CreateBuyerLink)),
+    ("open_case", Some(Action::OpenCase)),
+    ("list_cases", Some(Action::ListCases)),
+    ("get_case", Some(Action::ReadCase)),
+    ("post_message", Some(Action::PostMessage)),
+    ("add_note", Some(Action::AddNote)),
+    ("upload_attachment", Some(Action::AttachFile)),
+    ("download_attachment", Some(Action::ReadCase)),
+    ("propose_offer", Some(Action::ProposeOffer)),
+    ("accept_offer", Some(Action::AnswerOffer)),
+    ("decline_offer", Some(Action::AnswerOffer)),
+    ("escalate_case", Some(Action::Escalate)),
+    ("record_decision", Some(Action::RecordDecision)),
+    ("resolve_case", Some(Action::Resolve)),
+    ("reopen_case", Some(Action::Reopen)),
+    ("close_case", Some(Action::Close)),
+    ("cancel_case", Some(Action::Cancel)),
+    ("get_return_policy", Some(Action::ReadPolicy)),
+    ("publish_return_policy", Some(Action::ManagePolicy)),
+    ("get_minimum_policy", Some(Action::ReadPolicy)),
+    ("publish_minimum_policy", Some(Action::ManagePolicy)),
+    ("order_eligibility", Some(Action::ReadOrder)),
+    ("order_ledger", Some(Action::ReadOrder)),
+    ("authorise_return", Some(Action::HandleReturn)),
+    ("refuse_return", Some(Action::HandleReturn)),
+    ("issue_label", Some(Action::HandleReturn)),
+    ("download_label", Some(Action::ReadCase)),
+    ("record_parcel_scan", Some(Action::HandleReturn)),
+    ("receive_return", Some(Action::HandleReturn)),
+    ("inspect_return", Some(Action::HandleReturn)),
+    ("refund", Some(Action::MoveMoney)),
+    ("settle_refund", Some(Action::MoveMoney)),
+    ("fail_refund", Some(Action::MoveMoney)),
+    ("issue_store_credit", Some(Action::MoveMoney)),
+    ("record_exchange", Some(Action::MoveMoney)),
+    ("compensate", Some(Action::MoveMoney)),
 ];
 
-fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
+/// The handlers of the API, each at the method and path of its `#[utoipa::path]`:
+/// the router and the OpenAPI document come from this one list.
+pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     use cases as c;
-    match (method, path) {
-        ("POST", "/auth/login") => post(access::login),
-        ("POST", "/auth/logout") => post(access::logout),
-        ("GET", "/auth/me") => get(access::me),
-        ("POST", "/buyer/access") => post(access::buyer_access),
-        ("GET", "/openapi.json") => get(crate::openapi::document),
-        ("GET", "/merchants") => get(access::merchants),
-        ("GET", "/users") => get(access::list_users),
-        ("POST", "/users") => post(access::create_user),
-        ("GET", "/api-keys") => get(access::list_api_keys),
-        ("POST", "/api-keys") => post(access::create_api_key),
-        ("POST", "/api-keys/{key_id}/revoke") => post(access::revoke_api_key),
-        ("POST", "/orders") => post(orders::upsert),
-        ("GET", "/orders") => get(orders::list),
-        ("POST", "/orders/bulk") => post(orders::bulk),
-        ("GET", "/orders/{order_id}") => get(orders::get),
-        ("POST", "/orders/{order_id}/buyer-link") => post(orders::buyer_link),
-        ("POST", "/cases") => post(c::open),
-        ("GET", "/cases") => get(c::list),
-        ("GET", "/cases/{case_id}") => get(c::get),
-        ("POST", "/cases/{case_id}/messages") => post(c::post_message),
-        ("POST", "/cases/{case_id}/notes") => post(c::add_note),
-        ("POST", "/cases/{case_id}/attachments") => post(attachments::upload),
-        ("GET", "/cases/{case_id}/attachments/{sha256}") => get(attachments::download),
-        ("POST", "/cases/{case_id}/offers") => post(c::propose_offer),
-        ("POST", "/cases/{case_id}/offers/{offer_id}/accept") => post(c::accept_offer),
-        ("POST", "/cases/{case_id}/offers/{offer_id}/decline") => post(c::decline_offer),
-        ("POST", "/cases/{case_id}/escalate") => post(c::escalate),
-        ("POST", "/cases/{case_id}/decision") => post(c::record_decision),
-        ("POST", "/cases/{case_id}/resolve") => post(c::resolve),
-        ("POST", "/cases/{case_id}/reopen") => post(c::reopen),
-        ("POST", "/cases/{case_id}/close") => post(c::close),
-        ("POST", "/cases/{case_id}/cancel") => post(c::cancel),
-        ("GET", "/merchants/{merchant_id}/return-policy") => get(returns::get_policy),
-        ("POST", "/merchants/{merchant_id}/return-policy") => post(returns::put_policy),
-        ("GET", "/return-policy/minimum") => get(returns::get_minimum),
-        ("POST", "/return-policy/minimum") => post(returns::put_minimum),
-        ("GET", "/orders/{order_id}/eligibility") => get(returns::eligibility),
-        ("GET", "/orders/{order_id}/ledger") => get(returns::ledger),
-        ("POST", "/cases/{case_id}/return/authorise") => post(returns::authorise),
-        ("POST", "/cases/{case_id}/return/refuse") => post(returns::refuse),
-        ("POST", "/cases/{case_id}/return/label") => post(returns::issue_label),
-        ("GET", "/cases/{case_id}/return/label") => get(returns::download_label),
-        ("POST", "/cases/{case_id}/return/tracking") => post(returns::scan),
-        ("POST", "/cases/{case_id}/return/receive") => post(returns::receive),
-        ("POST", "/cases/{case_id}/return/inspect") => post(returns::inspect),
-        ("POST", "/cases/{case_id}/refunds") => post(returns::refund),
-        ("POST", "/cases/{case_id}/refunds/{refund_id}/settle") => post(returns::settle_refund),
-        ("POST", "/cases/{case_id}/refunds/{refund_id}/fail") => post(returns::fail_refund),
-        ("POST", "/cases/{case_id}/store-credit") => post(returns::store_credit),
-        ("POST", "/cases/{case_id}/exchange") => post(returns::exchange),
-        ("POST", "/cases/{case_id}/compensation") => post(returns::compensation),
-        (method, path) => unreachable!("route {method} {path} has no handler"),
-    }
+    // Uploads may be larger than a JSON body.
+    let (schemas, paths, upload) = routes!(attachments::upload);
+    let upload = upload.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
+    OpenApiRouter::new()
+        .routes(routes!(access::login))
+        .routes(routes!(access::logout))
+        .routes(routes!(access::me))
+        .routes(routes!(access::buyer_access))
+        .routes(routes!(crate::openapi::document))
+        .routes(routes!(access::merchants))
+        .routes(routes!(access::list_users, access::create_user))
+        .routes(routes!(access::list_api_keys, access::create_api_key))
+        .routes(routes!(access::revoke_api_key))
+        .routes(routes!(orders::upsert, orders::list))
+        .routes(routes!(orders::bulk))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::buyer_link))
+        .routes(routes!(c::open, c::list))
+        .routes(routes!(c::get))
+        .routes(routes!(c::post_message))
+        .routes(routes!(c::add_note))
+        .routes((schemas, paths, upload))
+        .routes(routes!(attachments::download))
+        .routes(routes!(c::propose_offer))
+        .routes(routes!(c::accept_offer))
+        .routes(routes!(c::decline_offer))
+        .routes(routes!(c::escalate))
+        .routes(routes!(c::record_decision))
+        .routes(routes!(c::resolve))
+        .routes(routes!(c::reopen))
+        .routes(routes!(c::close))
+        .routes(routes!(c::cancel))
+        .routes(routes!(returns::get_policy, returns::put_policy))
+        .routes(routes!(returns::get_minimum, returns::put_minimum))
+        .routes(routes!(returns::eligibility))
+        .routes(routes!(returns::ledger))
+        .routes(routes!(returns::authorise))
+        .routes(routes!(returns::refuse))
+        .routes(routes!(returns::issue_label, returns::download_label))
+        .routes(routes!(returns::scan))
+        .routes(routes!(returns::receive))
+        .routes(routes!(returns::inspect))
+        .routes(routes!(returns::refund))
+        .routes(routes!(returns::settle_refund))
+        .routes(routes!(returns::fail_refund))
+        .routes(routes!(returns::store_credit))
+        .routes(routes!(returns::exchange))
+        .routes(routes!(returns::compensation))
 }
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    let mut router = Router::new();
-    // Routes sharing a path are merged into one method router.
-    let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
-    paths.dedup();
-    let mut seen = std::collections::HashSet::new();
-    for path in paths {
-        if !seen.insert(path) {
-            continue;
-        }
-        let mut methods: Option<MethodRouter<AppState>> = None;
-        for spec in ROUTES.iter().filter(|r| r.path == path) {
-            let mut next = handler(spec.method, spec.path);
-            if spec.action == Some(Action::AttachFile) {
-                next = next.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
-            }
-            methods = Some(match methods {
-                Some(existing) => existing.merge(next),
-                None => next,
+/// Every operation with its method, path and action, from the OpenAPI document
+/// (where the paths are) and [`ACTIONS`] (where the actions are). An operation
+/// without an entry in `ACTIONS` is listed with `action: None` and a `?` in its
+/// id, which the tests refuse.
+pub fn route_table() -> Vec<RouteSpec> {
+    let document = crate::openapi::openapi();
+    let mut table = Vec::new();
+    for (path, item) in document.paths.paths.iter() {
+        let methods = [
+            ("GET", item.get.as_ref()),
+            ("POST", item.post.as_ref()),
+            ("PUT", item.put.as_ref()),
+            ("DELETE", item.delete.as_ref()),
+            ("PATCH", item.patch.as_ref()),
+        ];
+        for (method, operation) in methods {
+            let Some(operation) = operation else { continue };
+            let id = operation.operation_id.clone().unwrap_or_default();
+            let known = ACTIONS.iter().find(|(known, _)| *known == id);
+            table.push(RouteSpec {
+                method: method.to_owned(),
+                path: path
+                    .strip_prefix(crate::openapi::API_PREFIX)
+                    .unwrap_or(path)
+                    .to_owned(),
+                operation_id: if known.is_some() {
+                    id
+                } else {
+                    format!("?{id}")
+                },
+                action: known.and_then(|(_, action)| *action),
             });
         }
-        if let Some(methods) = methods {
-            router = router.route(path, methods);
-        }
     }
-    router
+    table
 }

@@ -289,8 +289,9 @@ pub struct AuthoriseBody {
     pub expected_version: Option<i64>,
 }
 
-macro_rules! case_command_doc {
-    ($name:ident, $method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty, refund) => {
+/// The OpenAPI operation of a case command of the returns and money API, on its handler.
+macro_rules! case_command {
+    ($method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty, refund; $item:item) => {
         #[utoipa::path(
             $method,
             path = $path,
@@ -314,10 +315,9 @@ macro_rules! case_command_doc {
                 (status = 422, response = crate::openapi::UnprocessableEntity),
             ),
         )]
-        #[allow(dead_code)]
-        fn $name() {}
+        $item
     };
-    ($name:ident, $method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty) => {
+    ($method:ident, $path:literal, $op:literal, $summary:literal, $description:literal, $body:ty; $item:item) => {
         #[utoipa::path(
             $method,
             path = $path,
@@ -338,21 +338,17 @@ macro_rules! case_command_doc {
                 (status = 422, response = crate::openapi::UnprocessableEntity),
             ),
         )]
-        #[allow(dead_code)]
-        fn $name() {}
+        $item
     };
 }
 
-case_command_doc!(
-    authorise_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/authorise",
     "authorise_return",
     "Authorise a return",
     "Issues the RMA number; then, unless the buyer keeps the items, books the prepaid label and attaches it (the answer includes `label_issued`).",
-    AuthoriseBody
-);
-
+    AuthoriseBody;
 /// `POST /api/v1/cases/{case_id}/return/authorise`.
 pub async fn authorise(
     State(state): State<AppState>,
@@ -369,6 +365,7 @@ pub async fn authorise(
         .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -379,16 +376,13 @@ pub struct RefuseBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    refuse_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/refuse",
     "refuse_return",
     "Refuse a return",
     "Refuses with a stated ground (before authorisation, or after inspection); the case is resolved as a refusal, which the buyer can escalate.",
-    RefuseBody
-);
-
+    RefuseBody;
 /// `POST /api/v1/cases/{case_id}/return/refuse`.
 pub async fn refuse(
     State(state): State<AppState>,
@@ -411,6 +405,7 @@ pub async fn refuse(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -425,16 +420,13 @@ pub struct LabelBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    label_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/label",
     "issue_label",
     "Issue (or reissue) the prepaid label",
     "Books the return with the carrier, renders the PDF (Code 128 RMA barcode and QR code), stores it as a public attachment of the case and records `label_issued`. For an authorised return without a label, or whose label expired.",
-    LabelBody
-);
-
+    LabelBody;
 /// `POST /api/v1/cases/{case_id}/return/label`.
 pub async fn issue_label(
     State(state): State<AppState>,
@@ -457,6 +449,7 @@ pub async fn issue_label(
         .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -532,16 +525,13 @@ pub struct ScanBody {
     pub carrier_event_id: Option<Label>,
 }
 
-case_command_doc!(
-    scan_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/tracking",
     "record_parcel_scan",
     "Push a carrier tracking event",
     "In transit, out for delivery, delivered, exception or lost. The first scan is the proof of shipment that ends the merchant's right to hold the refund (C. conso L221-24).",
-    ScanBody
-);
-
+    ScanBody;
 /// `POST /api/v1/cases/{case_id}/return/tracking`.
 pub async fn scan(
     State(state): State<AppState>,
@@ -567,6 +557,7 @@ pub async fn scan(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -576,16 +567,13 @@ pub struct ReceiveBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    receive_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/receive",
     "receive_return",
     "Record what came back",
     "Per line: the quantity received and its condition (`new`, `like_new`, `used`, `damaged`).",
-    ReceiveBody
-);
-
+    ReceiveBody;
 /// `POST /api/v1/cases/{case_id}/return/receive`.
 pub async fn receive(
     State(state): State<AppState>,
@@ -606,6 +594,7 @@ pub async fn receive(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -615,16 +604,13 @@ pub struct InspectBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    inspect_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/return/inspect",
     "inspect_return",
     "Record the inspection",
     "Per received line: compliant, or not with itemised deductions (each at most what came back is worth).",
-    InspectBody
-);
-
+    InspectBody;
 /// `POST /api/v1/cases/{case_id}/return/inspect`.
 pub async fn inspect(
     State(state): State<AppState>,
@@ -645,6 +631,7 @@ pub async fn inspect(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 // ------------------------------------------------------------------- money
 
@@ -654,16 +641,13 @@ fn yes() -> bool {
     true
 }
 
-case_command_doc!(
-    refund_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/refunds",
     "refund",
     "Refund to the original payment",
     "Records the refund (never more than what remains refundable on the order, `refund.exceeds_refundable`), executes it through the payment gateway and records its settlement. A refund after the legal deadline (C. conso L221-24) carries the L242-4 surcharge due. Send an `Idempotency-Key`.",
-    RefundBody
-);
-
+    RefundBody;
 /// `POST /api/v1/cases/{case_id}/refunds`.
 pub async fn refund(
     State(state): State<AppState>,
@@ -680,6 +664,7 @@ pub async fn refund(
         .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -689,17 +674,6 @@ pub struct SettleBody {
     #[serde(default)]
     pub expected_version: Option<i64>,
 }
-
-case_command_doc!(
-    settle_doc,
-    post,
-    "/api/v1/cases/{case_id}/refunds/{refund_id}/settle",
-    "settle_refund",
-    "Record that a pending refund was paid",
-    "For refunds made outside amiable: the provider's reference.",
-    SettleBody,
-    refund
-);
 
 fn parse_refund_id(raw: &str) -> Result<u32, Problem> {
     raw.parse::<u32>()
@@ -733,6 +707,14 @@ async fn refund_outcome(
     Ok(command_response(StatusCode::OK, &outcome))
 }
 
+case_command!(
+    post,
+    "/api/v1/cases/{case_id}/refunds/{refund_id}/settle",
+    "settle_refund",
+    "Record that a pending refund was paid",
+    "For refunds made outside amiable: the provider's reference.",
+    SettleBody,
+    refund;
 /// `POST /api/v1/cases/{case_id}/refunds/{refund_id}/settle`.
 pub async fn settle_refund(
     State(state): State<AppState>,
@@ -756,6 +738,7 @@ pub async fn settle_refund(
     )
     .await
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -766,17 +749,14 @@ pub struct FailBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    fail_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/refunds/{refund_id}/fail",
     "fail_refund",
     "Record that a pending refund failed",
     "Releases the amount in the order's ledger.",
     FailBody,
-    refund
-);
-
+    refund;
 /// `POST /api/v1/cases/{case_id}/refunds/{refund_id}/fail`.
 pub async fn fail_refund(
     State(state): State<AppState>,
@@ -800,6 +780,7 @@ pub async fn fail_refund(
     )
     .await
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -816,16 +797,13 @@ pub struct StoreCreditBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    credit_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/store-credit",
     "issue_store_credit",
     "Issue store credit (avoir)",
     "In place of a refund (it counts against what remains refundable), with the policy's bonus on top unless `bonus_percent` says otherwise.",
-    StoreCreditBody
-);
-
+    StoreCreditBody;
 /// `POST /api/v1/cases/{case_id}/store-credit`.
 pub async fn store_credit(
     State(state): State<AppState>,
@@ -850,6 +828,7 @@ pub async fn store_credit(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -859,16 +838,13 @@ pub struct ExchangeBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    exchange_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/exchange",
     "record_exchange",
     "Exchange for another item",
     "Per returned line, what is sent instead. A price difference is owed by the buyer (recorded in the ledger) or refunded to them (a refund is recorded).",
-    ExchangeBody
-);
-
+    ExchangeBody;
 /// `POST /api/v1/cases/{case_id}/exchange`.
 pub async fn exchange(
     State(state): State<AppState>,
@@ -885,6 +861,7 @@ pub async fn exchange(
         .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -900,16 +877,13 @@ pub struct CompensationBody {
     pub expected_version: Option<i64>,
 }
 
-case_command_doc!(
-    compensation_doc,
+case_command!(
     post,
     "/api/v1/cases/{case_id}/compensation",
     "compensate",
     "Give a goodwill gesture (geste commercial)",
     "A voucher, a shipping refund or a gift, recorded in the order's ledger.",
-    CompensationBody
-);
-
+    CompensationBody;
 /// `POST /api/v1/cases/{case_id}/compensation`.
 pub async fn compensation(
     State(state): State<AppState>,
@@ -935,3 +909,4 @@ pub async fn compensation(
     .await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
+);

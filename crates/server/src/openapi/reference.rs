@@ -11,7 +11,7 @@
 //! markup they carry is added; the template inserts those with `|safe`.
 
 use super::API_PREFIX;
-use crate::api::ROUTES;
+use crate::api::ACTIONS;
 use askama::Template;
 use serde_json::Value;
 use std::fmt::{self, Write};
@@ -704,7 +704,7 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The operations as (tag, path, method, operation), in the route table's order.
+    /// The operations as (tag, path, method, operation), in the order of [`ACTIONS`].
     fn operations(&self) -> Vec<(&'a str, &'a str, &'static str, &'a Value)> {
         let mut found = Vec::new();
         for (path, item) in self
@@ -724,16 +724,14 @@ impl<'a> Page<'a> {
                 }
             }
         }
-        let position = |path: &str, method: &str| {
-            ROUTES
+        let position = |operation: &Value| {
+            let id = operation.get("operationId").and_then(Value::as_str);
+            ACTIONS
                 .iter()
-                .position(|r| {
-                    r.method.eq_ignore_ascii_case(method)
-                        && path.strip_prefix(API_PREFIX) == Some(r.path)
-                })
+                .position(|(known, _)| Some(*known) == id)
                 .unwrap_or(usize::MAX)
         };
-        found.sort_by_key(|(_, path, method, _)| position(path, method));
+        found.sort_by_key(|(_, _, _, operation)| position(operation));
         found
     }
 
