@@ -117,10 +117,14 @@ fn spec(
         rma: progress.and_then(|r| r.rma.clone()).unwrap_or_default(),
         tracking_number: label.tracking_number.as_str().to_owned(),
         carrier_name: label.carrier.as_str().to_owned(),
-        service: match language {
-            Language::Fr => "Retour prépayé".to_owned(),
-            Language::En => "Prepaid return".to_owned(),
-        },
+        service: amiable_i18n::message(
+            match language {
+                Language::Fr => amiable_i18n::Lang::Fr,
+                Language::En => amiable_i18n::Lang::En,
+            },
+            "label-service",
+            None,
+        ),
         from: sender(order),
         to,
         weight_grams: label.weight_grams,

@@ -1,6 +1,6 @@
 //! The catalogues: per language, three Fluent files embedded in the binary —
 //! `ui.ftl` (the pages' words), `problems.ftl` (one message per error code, and
-//! the titles of HTTP statuses) and `eligibility.ftl` (why a line can or cannot
+//! the titles of HTTP statuses) and `returns.ftl` (why a line can or cannot
 //! be returned) — loaded into one bundle per language.
 //!
 //! Code never holds a sentence: it names a message (`ui.t("inbox-title")`,
@@ -26,8 +26,8 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::En,
-        "en/eligibility.ftl",
-        include_str!("../locales/en/eligibility.ftl"),
+        "en/returns.ftl",
+        include_str!("../locales/en/returns.ftl"),
     ),
     (Lang::Fr, "fr/ui.ftl", include_str!("../locales/fr/ui.ftl")),
     (
@@ -37,8 +37,8 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Fr,
-        "fr/eligibility.ftl",
-        include_str!("../locales/fr/eligibility.ftl"),
+        "fr/returns.ftl",
+        include_str!("../locales/fr/returns.ftl"),
     ),
 ];
 

@@ -1,4 +1,4 @@
-## amiable — what each line of an order can still get, and why (the eligibility
+## amiable — returns: what each line of an order can still get, and why (the eligibility
 ## answer of the API and the buyer's order page). `$until` is a date, `$article`
 ## the article of the Consumer Code that grants the right.
 
@@ -11,3 +11,6 @@ eligibility-also-withdrawal = Until { $until }, it is also the statutory withdra
 eligibility-statute-until = Returnable until { $until } under the statutory withdrawal right ({ $article }).
 eligibility-statute-from-delivery = Returnable: the withdrawal period will run from delivery ({ $article }).
 eligibility-overridden = The merchant's less generous policy is overridden by the law.
+
+## The service printed under the carrier on a return label.
+label-service = Prepaid return

@@ -1,4 +1,4 @@
-## amiable — ce que chaque ligne d’une commande peut encore obtenir, et pourquoi
+## amiable — les retours : ce que chaque ligne d’une commande peut encore obtenir, et pourquoi
 ## (la réponse d’éligibilité de l’API et la page de commande de l’acheteur).
 ## `$until` est une date, `$article` l’article du Code de la consommation.
 
@@ -11,3 +11,6 @@ eligibility-also-withdrawal = Jusqu’au { $until }, c’est aussi le droit de r
 eligibility-statute-until = Retournable jusqu’au { $until } au titre du droit de rétractation ({ $article }).
 eligibility-statute-from-delivery = Retournable : le délai de rétractation courra à compter de la livraison ({ $article }).
 eligibility-overridden = La politique du vendeur, moins favorable, est écartée par la loi.
+
+## The service printed under the carrier on a return label.
+label-service = Retour prépayé
