@@ -179,6 +179,9 @@ enum OperatorCommand {
         /// Display name
         #[arg(long)]
         name: String,
+        /// The law its cases are decided under (deadlines, calendar, periods); set once
+        #[arg(long, value_name = "CODE", default_value = "fr", value_parser = clap::builder::PossibleValuesParser::new(amiable_domain::law::RULES_PACKS))]
+        rules_pack: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -444,15 +447,21 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                 return Ok(std::process::ExitCode::from(1));
             }
         }
-        Commands::Operator(OperatorCommand::Add { slug, name, data }) => {
+        Commands::Operator(OperatorCommand::Add {
+            slug,
+            name,
+            rules_pack,
+            data,
+        }) => {
             let store = open(&data.resolve(&file)?).await?;
             let slug = Slug::parse(&slug).map_err(|e| anyhow::anyhow!("--slug: {}", e.message))?;
             let operator = store
-                .create_operator(
+                .create_operator_under(
                     OperatorId::from_bytes(random_bytes()),
                     &slug,
                     &name,
                     &serde_json::json!({}),
+                    &rules_pack,
                 )
                 .await?;
             println!("operator {} created: {}", operator.slug, operator.id);
