@@ -113,7 +113,9 @@ dataset="$target/amiable-dataset"
 # do not drift as the post scenario appends messages. The data goes through the
 # real command path, so later code reads it as long as the event schema is the
 # same (new migrations are applied to it below); --regenerate forces a rebuild.
+# The generator's own source is part of the fingerprint: a change in its stories regenerates.
 fingerprint="event-schema-$(grep -o 'EVENT_SCHEMA_VERSION: i64 = [0-9]*' crates/domain/src/case/event.rs | grep -o '[0-9]*$')"
+fingerprint+="-generator-$(sha256sum crates/bench/src/bin/amiable-dataset.rs | cut -c1-12)"
 stale() { # manifest
     [[ $regenerate -eq 1 || ! -s "$1" || "$(cat "$1.fingerprint" 2>/dev/null)" != "$fingerprint" ]]
 }
