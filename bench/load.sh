@@ -12,8 +12,16 @@
 #   bench/load.sh                                   # SQLite, 1,000,000 cases, 30 s per scenario
 #   bench/load.sh --cases 100000 --duration 10      # a quicker run
 #   bench/load.sh --postgres postgres://postgres@127.0.0.1:5432/postgres
+#   bench/load.sh --smoke --no-build                # CI: 3,000 cases, 3 s per scenario, no figures
+#
+# Exits 1 when a probe or any wrk request got a non-2xx answer, when wrk printed no
+# result, when the server died, or when --verify finds a broken chain.
 #
 # Options:
+#   --smoke               a quick check that the benchmark works, for CI: a fresh 3,000-case
+#                         dataset in a temporary directory (or temporary PostgreSQL databases),
+#                         never the cache, 3 s per scenario at 16 connections, a free port,
+#                         --verify; socket errors fail it too. Other options still apply.
 #   --cases N             cases in the dataset [1000000]
 #   --duration S          seconds per scenario [30]
 #   --connections C       wrk connections [64]
@@ -21,7 +29,7 @@
 #                         loop, mean latency = connections / throughput, so p99 ≤ 10 ms at 64
 #                         connections needs more than 6,400 req/s
 #   --threads T           wrk threads [2]
-#   --port P              port of the server [18080]
+#   --port P              port of the server; 0 picks a free one [18080]
 #   --scenarios LIST      any of "post inbox case", in order ["post inbox case"]
 #   --inbox-query Q       query after merchant_id= for (b) [status=open&sort=last_activity&limit=25]
 #   --server-workers N    tokio worker threads of the server (TOKIO_WORKER_THREADS) [tokio's default]
@@ -38,13 +46,14 @@
 # The dataset for 1,000,000 cases takes ~4 GB on SQLite and several minutes to generate.
 
 set -euo pipefail
+trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
-cases=1000000
-duration=30
-connections=64
+cases=""
+duration=""
+connections=""
 read_connections=""
 threads=2
-port=18080
+port=""
 scenarios="post inbox case"
 inbox_query="status=open&sort=last_activity&limit=25"
 server_workers=""
@@ -55,6 +64,7 @@ build=1
 auth=1
 verify=0
 keep=0
+smoke=0
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -74,19 +84,63 @@ while [[ $# -gt 0 ]]; do
         --no-auth) auth=0; shift ;;
         --verify) verify=1; shift ;;
         --keep) keep=1; shift ;;
+        --smoke) smoke=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
+dataset_args=()
+if [[ $smoke -eq 1 ]]; then
+    : "${cases:=3000}" "${duration:=3}" "${connections:=16}" "${port:=0}"
+    verify=1
+    regenerate=1
+    # A few long cases and a sample that fits the open cases of a small dataset.
+    dataset_args=(--long-cases 30 --sample 300)
+fi
+: "${cases:=1000000}" "${duration:=30}" "${connections:=64}" "${port:=18080}"
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bench_dir="${AMIABLE_BENCH_DIR:-/tmp/amiable-bench}"
 target="${CARGO_TARGET_DIR:-$root/target}/release"
-mkdir -p "$bench_dir"
 
 log() { printf '\n== %s\n' "$*" >&2; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
+
+# Whatever happens from here on, the server is stopped, the served copy dropped (unless
+# --keep) and a smoke run's temporary directory and databases removed.
+server=""
+server_log=""
+drop_copy() { :; }
+drop_smoke() { :; }
+stop_server() {
+    if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+}
+cleanup() {
+    local status=$?
+    stop_server
+    if [[ $status -ne 0 && -n "$server_log" && -s "$server_log" ]]; then
+        echo "--- server log (last 40 lines): $server_log" >&2
+        tail -n 40 "$server_log" >&2
+    fi
+    if [[ $keep -eq 0 ]]; then drop_copy || true; fi
+    drop_smoke || true
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ $smoke -eq 1 ]]; then
+    bench_dir="$(mktemp -d "${TMPDIR:-/tmp}/amiable-load-smoke.XXXXXX")"
+    drop_smoke() { rm -rf "$bench_dir"; }
+else
+    bench_dir="${AMIABLE_BENCH_DIR:-/tmp/amiable-bench}"
+    mkdir -p "$bench_dir"
+fi
 
 # --- tools -------------------------------------------------------------------
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -113,7 +167,9 @@ dataset="$target/amiable-dataset"
 # do not drift as the post scenario appends messages. The data goes through the
 # real command path, so later code reads it as long as the event schema is the
 # same (new migrations are applied to it below); --regenerate forces a rebuild.
+# The generator's own source is part of the fingerprint: a change in its stories regenerates.
 fingerprint="event-schema-$(grep -o 'EVENT_SCHEMA_VERSION: i64 = [0-9]*' crates/domain/src/case/event.rs | grep -o '[0-9]*$')"
+fingerprint+="-generator-$(sha256sum crates/bench/src/bin/amiable-dataset.rs | cut -c1-12)"
 stale() { # manifest
     [[ $regenerate -eq 1 || ! -s "$1" || "$(cat "$1.fingerprint" 2>/dev/null)" != "$fingerprint" ]]
 }
@@ -124,7 +180,7 @@ if [[ -z "$postgres" ]]; then
     if stale "$manifest" || [[ ! -s "$pristine" ]]; then
         log "generating $cases cases (SQLite)"
         rm -f "$pristine" "$pristine-wal" "$pristine-shm" "$manifest"
-        run "$dataset" --database-url "$pristine" --cases "$cases" --manifest "$manifest" >&2
+        run "$dataset" --database-url "$pristine" --cases "$cases" --manifest "$manifest" "${dataset_args[@]}" >&2
         echo "$fingerprint" >"$manifest.fingerprint"
     fi
     # Migrations added since the dataset was made run once here, not on every copy.
@@ -145,13 +201,21 @@ else
     run_db="amiable_bench_run"
     manifest="$bench_dir/postgres-$cases.manifest.json"
     psql_admin() { psql "$postgres" -v ON_ERROR_STOP=1 -qAt "$@"; }
+    if [[ $smoke -eq 1 ]]; then
+        pristine_db="amiable_bench_smoke_$$"
+        run_db="amiable_bench_smoke_run_$$"
+        drop_smoke() {
+            psql_admin -c "DROP DATABASE IF EXISTS $run_db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $pristine_db WITH (FORCE)" || true
+            rm -rf "$bench_dir"
+        }
+    fi
     exists=$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$pristine_db'")
     if stale "$manifest" || [[ -z "$exists" ]]; then
         log "generating $cases cases (PostgreSQL, database $pristine_db)"
         psql_admin -c "DROP DATABASE IF EXISTS $pristine_db"
         psql_admin -c "CREATE DATABASE $pristine_db"
         rm -f "$manifest"
-        run "$dataset" --database-url "$base/$pristine_db" --cases "$cases" --manifest "$manifest" >&2
+        run "$dataset" --database-url "$base/$pristine_db" --cases "$cases" --manifest "$manifest" "${dataset_args[@]}" >&2
         run "$amiable" migrate --database-url "$base/$pristine_db" >/dev/null
         psql "$base/$pristine_db" -qc "VACUUM ANALYZE"
         echo "$fingerprint" >"$manifest.fingerprint"
@@ -191,23 +255,16 @@ log "starting the server"
 printf '$ %s %s serve --listen 127.0.0.1:%s --database-url %s\n' "${serve_env[*]:-}" "$amiable" "$port" "$url" >&2
 env "${serve_env[@]}" "$amiable" serve --listen "127.0.0.1:$port" --database-url "$url" >"$server_log" 2>&1 &
 server=$!
-stop_server() {
-    if kill -0 "$server" 2>/dev/null; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-    fi
-}
-finish() {
-    stop_server
-    if [[ $keep -eq 0 ]]; then drop_copy || true; fi
-}
-trap finish EXIT
+# The address it prints (port 0 picks a free one), then its readiness.
+base=""
 for _ in $(seq 1 600); do
-    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    kill -0 "$server" 2>/dev/null || { cat "$server_log" >&2; echo "the server exited" >&2; exit 1; }
+    base="$(grep -o 'listening on http://[0-9.:]*' "$server_log" | head -n1 | sed 's/listening on //' || true)"
+    [[ -n "$base" ]] && curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+    kill -0 "$server" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
     sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the server never became ready" >&2; exit 1; }
+[[ -n "$base" ]] && curl -fsS "$base/readyz" >/dev/null || { echo "the server never became ready" >&2; exit 1; }
+log "serving on $base"
 
 status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$server/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
@@ -216,6 +273,7 @@ hz=$(getconf CLK_TCK)
 # --- scenarios ---------------------------------------------------------------
 export AMIABLE_BENCH_LUA="$root/bench/wrk" AMIABLE_BENCH_KEY="$key" AMIABLE_BENCH_QUERY="$inbox_query"
 rows=()
+failures=()
 for scenario in $scenarios; do
     case "$scenario" in
         post) script=post_message.lua; ids="$ids_dir/sample_cases"; label="(a) post a message"; target_text="≥ 10,000 req/s, p99 ≤ 20 ms" ;;
@@ -229,23 +287,28 @@ for scenario in $scenarios; do
     # One probe request first, so a broken route shows its answer instead of a table of errors.
     probe_id=$(head -n1 "$ids")
     case "$scenario" in
-        post) probe=(-X POST -H 'Content-Type: application/json' --data '{"body":"Sonde du benchmark"}' "http://127.0.0.1:$port/api/v1/cases/$probe_id/messages") ;;
-        inbox) probe=("http://127.0.0.1:$port/api/v1/cases?merchant_id=$probe_id&$inbox_query") ;;
-        case) probe=("http://127.0.0.1:$port/api/v1/cases/$probe_id") ;;
+        post) probe=(-X POST -H 'Content-Type: application/json' --data '{"body":"Sonde du benchmark"}' "$base/api/v1/cases/$probe_id/messages") ;;
+        inbox) probe=("$base/api/v1/cases?merchant_id=$probe_id&$inbox_query") ;;
+        case) probe=("$base/api/v1/cases/$probe_id") ;;
     esac
     [[ -n "$key" ]] && probe=(-H "Authorization: Bearer $key" "${probe[@]}")
     code=$(curl -s -o "$bench_dir/probe.json" -w '%{http_code}' "${probe[@]}")
     if [[ "$code" != 2* ]]; then
-        echo "warning: probe answered $code: $(head -c 300 "$bench_dir/probe.json")" >&2
+        echo "error: probe answered $code: $(head -c 300 "$bench_dir/probe.json")" >&2
+        failures+=("$scenario: the probe answered $code")
     fi
     cpu_before=$(cpu_ticks)
-    output=$(AMIABLE_BENCH_IDS="$ids" run wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "bench/wrk/$script" "http://127.0.0.1:$port")
+    output=$(AMIABLE_BENCH_IDS="$ids" run wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "bench/wrk/$script" "$base")
+    kill -0 "$server" 2>/dev/null || { echo "$output" >&2; echo "the server died during $scenario" >&2; exit 1; }
     cpu_after=$(cpu_ticks)
     echo "$output" >&2
-    result=$(grep '^RESULT ' <<<"$output")
+    result=$(grep '^RESULT ' <<<"$output") || { echo "wrk printed no RESULT line for $scenario" >&2; exit 1; }
     field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$result"; }
     ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
     socket_errors=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+    # wrk counts answers of 400 and above as errors.status: each one is a failed request.
+    [[ "$(field non2xx)" -eq 0 ]] || failures+=("$scenario: $(field non2xx) non-2xx answers")
+    [[ $smoke -eq 0 || $socket_errors -eq 0 ]] || failures+=("$scenario: $socket_errors socket errors")
     cpu=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$hz" -v s="$(field seconds)" 'BEGIN { printf "%.0f %%", 100 * t / hz / s }')
     rows+=("| $label, $conns connections | $(field rps | awk '{ printf "%\047.0f", $1 }') | $(ms "$(field p50_us)") | $(ms "$(field p99_us)") | $(ms "$(field max_us)") | $(field non2xx) | $socket_errors | $cpu | $(($(status_kb VmHWM) / 1024)) MB | $target_text |")
 done
@@ -258,8 +321,6 @@ if [[ $verify -eq 1 ]]; then
     log "verifying every hash chain after the run"
     run "$amiable" verify --database-url "$url" | tail -n 3 >&2
 fi
-finish
-trap - EXIT
 
 # --- report ------------------------------------------------------------------
 cat <<EOF
@@ -273,5 +334,9 @@ printf '%s\n' "${rows[@]}"
 cat <<EOF
 
 Server RSS at the end: $rss_now MB; peak (VmHWM): $peak MB (target ≤ 300 MB).
-Server log: $server_log
+Server log: $server_log$([[ $smoke -eq 1 ]] && echo " (removed: smoke run)")
 EOF
+if [[ ${#failures[@]} -gt 0 ]]; then
+    printf 'FAILED: %s\n' "${failures[@]}" >&2
+    exit 1
+fi

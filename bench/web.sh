@@ -12,15 +12,24 @@
 #
 #   bench/web.sh                       # 15 s per page, 16 connections
 #   bench/web.sh --duration 5 --connections 4
+#   bench/web.sh --smoke --no-build    # CI: 3 s per page, 8 connections, no figures
 #
-# Options: --duration S [15], --connections C [16], --threads T [2], --no-build.
+# Each page is fetched once with curl first and must answer 200 (a lost session would
+# answer a redirect, which wrk does not count as an error). Exits 1 when a page did not,
+# when wrk counted any answer of 400 or above or printed no result, or when the demo died.
+#
+# Options: --duration S [15], --connections C [16], --threads T [2], --no-build,
+# --smoke (3 s per page, 8 connections unless given; socket errors fail it too).
 set -euo pipefail
-duration=15
-connections=16
+trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+duration=""
+connections=""
 threads=2
 build=1
+smoke=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --smoke) smoke=1; shift ;;
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
@@ -29,22 +38,45 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+if [[ $smoke == 1 ]]; then
+    : "${duration:=3}" "${connections:=8}"
+fi
+: "${duration:=15}" "${connections:=16}"
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 2; }
 target="${CARGO_TARGET_DIR:-target}"
-if [[ $build == 1 ]]; then cargo build --release --locked --bin amiable; fi
+if [[ $build == 1 ]]; then cargo build --release --locked -p amiable --bin amiable; fi
 bin="$target/release/amiable"
-work="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+[[ -x "$bin" ]] || { echo "missing $bin (build it or drop --no-build)" >&2; exit 1; }
+work="$(mktemp -d "${TMPDIR:-/tmp}/amiable-web-bench.XXXXXX")"
+server=""
+cleanup() {
+    local status=$?
+    if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+    if [[ $status -ne 0 && -s "$work/demo.log" ]]; then
+        echo "--- demo log (last 40 lines)" >&2
+        tail -n 40 "$work/demo.log" >&2
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 "$bin" demo --listen 127.0.0.1:0 --data-dir "$work/data" > "$work/demo.log" 2>&1 &
 server=$!
+base=""
 for _ in $(seq 1 120); do
     base="$(grep -o 'listening on http://[0-9.:]*' "$work/demo.log" | head -n1 | sed 's/listening on //' || true)"
     [[ -n "$base" ]] && break
+    kill -0 "$server" 2>/dev/null || { echo "the demo exited" >&2; exit 1; }
     sleep 0.5
 done
-[[ -n "$base" ]] || { cat "$work/demo.log"; exit 1; }
+[[ -n "$base" ]] || { echo "the demo never printed its address" >&2; exit 1; }
 key=amk_de00000000000002_demo-merchant-key
 # A staff session: the login form's token comes with its cookie.
 jar="$work/staff.jar"
@@ -69,6 +101,7 @@ run() { # name paths cookie
         wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/pages.lua "$base" | grep '^RESULT' \
         | sed "s/^RESULT/$1/"
 }
+failures=()
 echo "amiable demo at $base — wrk -t$threads -c$connections -d${duration}s"
 echo
 echo "| page | req/s | p50 ms | p99 ms | non-2xx |"
@@ -76,12 +109,20 @@ echo "|---|---|---|---|---|"
 for spec in "lookup:$work/lookup.txt:" "order:$work/order.txt:$buyer_cookie" "inbox:$work/inbox.txt:$staff_cookie" \
             "inbox-q:$work/inbox-q.txt:$staff_cookie" "case:$work/cases.txt:$staff_cookie"; do
     IFS=: read -r name paths cookie <<<"$spec"
-    line="$(run "$name" "$paths" "$cookie")"
-    rps="$(grep -o 'rps=[0-9.]*' <<<"$line" | cut -d= -f2)"
-    p50="$(grep -o 'p50_us=[0-9]*' <<<"$line" | cut -d= -f2)"
-    p99="$(grep -o 'p99_us=[0-9]*' <<<"$line" | cut -d= -f2)"
-    bad="$(grep -o 'non2xx=[0-9]*' <<<"$line" | cut -d= -f2)"
-    printf '| %s | %.0f | %.1f | %.1f | %s |\n' "$name" "$rps" "$(bc -l <<<"$p50/1000")" "$(bc -l <<<"$p99/1000")" "$bad"
+    # The page as wrk will ask for it: a 200, not a redirect to the login or an error.
+    cookie_header=()
+    [[ -z "$cookie" ]] || cookie_header=(-H "Cookie: $cookie")
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: text/html' "${cookie_header[@]}" "$base$(head -n1 "$paths")")"
+    [[ "$code" == 200 ]] || failures+=("$name: $(head -n1 "$paths") answered $code")
+    line="$(run "$name" "$paths" "$cookie")" || { echo "wrk printed no result for $name" >&2; exit 1; }
+    kill -0 "$server" 2>/dev/null || { echo "the demo died during $name" >&2; exit 1; }
+    field() { grep -o " $1=[0-9.]*" <<<"$line" | cut -d= -f2; }
+    bad="$(field non2xx)"
+    sockets=$(( $(field connect) + $(field read) + $(field write) + $(field timeout) ))
+    [[ "$bad" -eq 0 ]] || failures+=("$name: $bad answers of 400 or above")
+    [[ $smoke == 0 || $sockets -eq 0 ]] || failures+=("$name: $sockets socket errors")
+    awk -v n="$name" -v rps="$(field rps)" -v p50="$(field p50_us)" -v p99="$(field p99_us)" -v bad="$bad" \
+        'BEGIN { printf "| %s | %.0f | %.1f | %.1f | %s |\n", n, rps, p50 / 1000, p99 / 1000, bad }'
 done
 echo
 # What a first visit downloads (compressed or not: amiable serves identity; a proxy may gzip).
@@ -90,3 +131,7 @@ css="$(curl -s -o /dev/null -w '%{size_download}' "$base/assets/app.css")"
 js="$(curl -s -o /dev/null -w '%{size_download}' "$base/assets/app.js")"
 htmx="$(curl -s -o /dev/null -w '%{size_download}' "$base/assets/htmx.min.js")"
 echo "First visit of the inbox: HTML $page B + app.css $css B + app.js $js B + htmx $htmx B = $((page + css + js + htmx)) B (no fonts, no images but the icon)"
+if [[ ${#failures[@]} -gt 0 ]]; then
+    printf 'FAILED: %s\n' "${failures[@]}" >&2
+    exit 1
+fi

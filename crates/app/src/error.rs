@@ -51,7 +51,8 @@ pub struct Error {
     /// The fields at fault, each with its own code.
     pub fields: Vec<FieldError>,
     /// Members for machines, such as the current version on a conflict.
-    pub extra: Map<String, Value>,
+    /// Boxed: rare, and it keeps `Result<T, Error>` small on the happy path.
+    pub extra: Option<Box<Map<String, Value>>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -64,7 +65,7 @@ impl Error {
             message: message.into(),
             args: Vec::new(),
             fields: Vec::new(),
-            extra: Map::new(),
+            extra: None,
         }
     }
 
@@ -80,7 +81,9 @@ impl Error {
     }
 
     pub fn with_extra(mut self, key: &str, value: Value) -> Self {
-        self.extra.insert(key.to_owned(), value);
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value);
         self
     }
 

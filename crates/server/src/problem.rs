@@ -228,9 +228,7 @@ impl From<amiable_app::Error> for Problem {
         if let Kind::RateLimited { retry_after_secs } = error.kind {
             problem.retry_after = Some(retry_after_secs);
         }
-        if !error.extra.is_empty() {
-            problem.extra = Some(error.extra);
-        }
+        problem.extra = error.extra.map(|extra| *extra);
         problem
     }
 }

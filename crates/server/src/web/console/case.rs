@@ -514,7 +514,7 @@ fn refund_rows(ui: &Ui, data: &shared::CaseData) -> Vec<(u32, String, bool)> {
             );
             if let Some(late) = &r.late {
                 text.push_str(" — ");
-                text.push_str(&crate::web::timeline::late_text(&ui, late));
+                text.push_str(&crate::web::timeline::late_text(ui, late));
             }
             (
                 r.refund_id,
@@ -533,7 +533,7 @@ fn offer_rows(ui: &Ui, data: &shared::CaseData) -> Vec<(u32, String, String, boo
         .map(|o| {
             (
                 o.offer_id,
-                resolution_text(&ui, &o.terms),
+                resolution_text(ui, &o.terms),
                 ui.ta2(
                     "offer-between",
                     "who",

@@ -176,8 +176,8 @@ async fn propose_or_resolve(a: &Acting<'_>, action: &str) -> Result<&'static str
         errors.add("kind", ui.t("error-choice"));
     }
     let needs_amount = kind.is_some_and(|k| k.requires_amount());
-    let amount = amount_field(&ui, form, "amount", currency, needs_amount, &mut errors);
-    let note = optional_label(&ui, form, "note", &mut errors);
+    let amount = amount_field(ui, form, "amount", currency, needs_amount, &mut errors);
+    let note = optional_label(ui, form, "note", &mut errors);
     let message = match form.text("message") {
         "" => None,
         text => match Body::parse(text) {
@@ -189,7 +189,7 @@ async fn propose_or_resolve(a: &Acting<'_>, action: &str) -> Result<&'static str
         },
     };
     if amount.is_some() {
-        confirmed(&ui, form, &mut errors);
+        confirmed(ui, form, &mut errors);
     }
     check(errors)?;
     let Some(kind) = kind else {
@@ -236,7 +236,7 @@ async fn answer_offer(a: &Acting<'_>, action: &str) -> Result<&'static str, Fail
         .await?;
         Ok("offer-accepted-staff")
     } else {
-        let reason = optional_label(&ui, form, "reason", &mut errors);
+        let reason = optional_label(ui, form, "reason", &mut errors);
         check(errors)?;
         run(
             Action::AnswerOffer,
@@ -252,7 +252,7 @@ async fn submit_escalate(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
-    let reason = label_field(&ui, form, "reason", &mut errors);
+    let reason = label_field(ui, form, "reason", &mut errors);
     check(errors)?;
     let to = Stage::parse(form.text("to"));
     run(
@@ -281,15 +281,15 @@ async fn submit_decision(a: &Acting<'_>) -> Result<&'static str, Failure> {
         errors.add("kind", ui.t("error-choice"));
     }
     let amount = amount_field(
-        &ui,
+        ui,
         form,
         "amount",
         currency,
         kind.is_some_and(|k| k.requires_amount()),
         &mut errors,
     );
-    let rationale = label_field(&ui, form, "rationale", &mut errors);
-    confirmed(&ui, form, &mut errors);
+    let rationale = label_field(ui, form, "rationale", &mut errors);
+    confirmed(ui, form, &mut errors);
     check(errors)?;
     let (Some(outcome), Some(kind), Some(rationale)) = (outcome, kind, rationale) else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
@@ -319,7 +319,7 @@ async fn submit_reopen(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
-    let reason = label_field(&ui, form, "reason", &mut errors);
+    let reason = label_field(ui, form, "reason", &mut errors);
     check(errors)?;
     let Some(reason) = reason else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
@@ -343,7 +343,7 @@ async fn submit_cancel(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
-    let reason = label_field(&ui, form, "reason", &mut errors);
+    let reason = label_field(ui, form, "reason", &mut errors);
     check(errors)?;
     let Some(reason) = reason else {
         return Err(Failure::Invalid(Invalid(Errors::default())));

@@ -73,7 +73,7 @@ async fn write(a: &Acting<'_>, action: &str) -> Result<&'static str, Failure> {
     }
     // Files are checked before the text is written: all of it goes in, or nothing.
     if !submission.uploads.is_empty() {
-        let order = record_order(state, &record).await?;
+        let order = record_order(state, record).await?;
         let possible = shared::possible(state, principal, &record.state, &order).await?;
         if !possible.contains(&Possible::AttachFile) {
             // The page offers no file field then: the message goes to the form's top.

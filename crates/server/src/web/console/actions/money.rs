@@ -119,10 +119,10 @@ async fn submit_refund(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let currency = a.currency;
     let mut errors = Errors::default();
-    let amount = amount_field(&ui, form, "amount", currency, false, &mut errors);
-    let deductions = deductions(&ui, form, "deduction_", currency, &mut errors);
-    let reference = optional_label(&ui, form, "reference", &mut errors);
-    confirmed(&ui, form, &mut errors);
+    let amount = amount_field(ui, form, "amount", currency, false, &mut errors);
+    let deductions = deductions(ui, form, "deduction_", currency, &mut errors);
+    let reference = optional_label(ui, form, "reference", &mut errors);
+    confirmed(ui, form, &mut errors);
     check(errors)?;
     state
         .app()
@@ -151,7 +151,7 @@ async fn settle_or_fail(a: &Acting<'_>, action: &str) -> Result<&'static str, Fa
         .text("refund_id")
         .parse()
         .map_err(|_| WebError::not_found())?;
-    let text = label_field(&ui, form, "reference", &mut errors);
+    let text = label_field(ui, form, "reference", &mut errors);
     check(errors)?;
     let Some(text) = text else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
@@ -181,7 +181,7 @@ async fn submit_store_credit(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let currency = a.currency;
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
-    let amount = amount_field(&ui, form, "amount", currency, false, &mut errors);
+    let amount = amount_field(ui, form, "amount", currency, false, &mut errors);
     let bonus = match form.text("bonus_percent") {
         "" => None,
         text => match text.parse::<u8>() {
@@ -192,7 +192,7 @@ async fn submit_store_credit(a: &Acting<'_>) -> Result<&'static str, Failure> {
             }
         },
     };
-    confirmed(&ui, form, &mut errors);
+    confirmed(ui, form, &mut errors);
     check(errors)?;
     run(
         Action::MoveMoney,
@@ -216,7 +216,7 @@ async fn submit_exchange(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let record = &a.record;
     let currency = a.currency;
     let mut errors = Errors::default();
-    let order = record_order(state, &record).await?;
+    let order = record_order(state, record).await?;
     let mut lines = Vec::new();
     // A return's lines, or the items of another kind of case.
     let exchangeable: Vec<(amiable_domain::ids::LineId, amiable_domain::order::Quantity)> =
@@ -238,10 +238,10 @@ async fn submit_exchange(a: &Acting<'_>) -> Result<&'static str, Failure> {
         if !form.checked(&format!("exchange_{index}")) {
             continue;
         }
-        let sku = label_field(&ui, form, &format!("sku_{index}"), &mut errors);
-        let title = label_field(&ui, form, &format!("title_{index}"), &mut errors);
+        let sku = label_field(ui, form, &format!("sku_{index}"), &mut errors);
+        let title = label_field(ui, form, &format!("title_{index}"), &mut errors);
         let price = amount_field(
-            &ui,
+            ui,
             form,
             &format!("price_{index}"),
             currency,
@@ -261,7 +261,7 @@ async fn submit_exchange(a: &Acting<'_>) -> Result<&'static str, Failure> {
     if lines.is_empty() && !errors.any() {
         errors.add_general(ui.t("exchange-choose"));
     }
-    confirmed(&ui, form, &mut errors);
+    confirmed(ui, form, &mut errors);
     check(errors)?;
     state
         .app()
@@ -280,9 +280,9 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
     if kind.is_none() {
         errors.add("kind", ui.t("error-choice"));
     }
-    let amount = amount_field(&ui, form, "amount", currency, true, &mut errors);
-    let note = optional_label(&ui, form, "note", &mut errors);
-    confirmed(&ui, form, &mut errors);
+    let amount = amount_field(ui, form, "amount", currency, true, &mut errors);
+    let note = optional_label(ui, form, "note", &mut errors);
+    confirmed(ui, form, &mut errors);
     check(errors)?;
     let (Some(kind), Some(amount)) = (kind, amount) else {
         return Err(Failure::Invalid(Invalid(Errors::default())));

@@ -129,7 +129,7 @@ async fn submit_refuse(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
-    let ground = label_field(&ui, form, "ground", &mut errors);
+    let ground = label_field(ui, form, "ground", &mut errors);
     check(errors)?;
     let Some(ground) = ground else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
@@ -187,7 +187,7 @@ async fn submit_scan(a: &Acting<'_>) -> Result<&'static str, Failure> {
     if status.is_none() {
         errors.add("status", ui.t("error-choice"));
     }
-    let location = optional_label(&ui, form, "location", &mut errors);
+    let location = optional_label(ui, form, "location", &mut errors);
     check(errors)?;
     let Some(status) = status else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
@@ -213,7 +213,7 @@ async fn submit_receive(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
     let progress = record.state.returns.as_ref();
-    let order = record_order(state, &record).await?;
+    let order = record_order(state, record).await?;
     let mut lines = Vec::new();
     for line in progress.map(|p| p.lines.as_slice()).unwrap_or_default() {
         let index = index_of(&order, line.line_id.as_str());
@@ -234,7 +234,7 @@ async fn submit_receive(a: &Acting<'_>) -> Result<&'static str, Failure> {
             line_id: line.line_id.clone(),
             quantity,
             condition,
-            note: optional_label(&ui, form, &format!("note_{index}"), &mut errors),
+            note: optional_label(ui, form, &format!("note_{index}"), &mut errors),
         });
     }
     check(errors)?;
@@ -255,7 +255,7 @@ async fn submit_inspect(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
     let progress = record.state.returns.as_ref();
-    let order = record_order(state, &record).await?;
+    let order = record_order(state, record).await?;
     let mut lines = Vec::new();
     for line in progress.map(|p| p.received.as_slice()).unwrap_or_default() {
         let index = index_of(&order, line.line_id.as_str());
@@ -263,8 +263,8 @@ async fn submit_inspect(a: &Acting<'_>) -> Result<&'static str, Failure> {
         let mut deductions = Vec::new();
         let (label_name, amount_name) = (format!("dlabel_{index}"), format!("damount_{index}"));
         if !form.text(&label_name).is_empty() || !form.text(&amount_name).is_empty() {
-            let label = label_field(&ui, form, &label_name, &mut errors);
-            let amount = amount_field(&ui, form, &amount_name, currency, true, &mut errors);
+            let label = label_field(ui, form, &label_name, &mut errors);
+            let amount = amount_field(ui, form, &amount_name, currency, true, &mut errors);
             if let (Some(label), Some(amount)) = (label, amount) {
                 deductions.push(Deduction { label, amount });
             }

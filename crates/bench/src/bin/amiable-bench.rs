@@ -474,6 +474,9 @@ async fn run(options: Options) -> anyhow::Result<()> {
         if report.is_ok() { "OK" } else { "BROKEN" }
     );
     store.close().await;
+    if !report.is_ok() {
+        anyhow::bail!("verify found {} problem(s)", report.problems.len());
+    }
     Ok(())
 }
 
