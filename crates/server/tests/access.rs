@@ -9,7 +9,7 @@ use amiable_domain::ids::OrderId;
 use amiable_server::auth::BuyerClaims;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Reply, Who, World, worlds, worlds_with};
+use common::{Reply, Who, World, png, worlds, worlds_with};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -1098,5 +1098,53 @@ async fn a_merchant_agent_mints_a_buyer_link_for_one_order() {
             )
             .await;
         assert_eq!(reply.status, 403, "{}", reply.body);
+    }
+}
+
+/// A buyer's view of a case shows no trace of internal notes or files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_view_hides_internal_counters() {
+    for world in worlds().await {
+        let order = world.order_at(world.merchant_id, "HIDE-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order).await);
+        let case_id = world.case_on(&order, &buyer).await;
+        let before = world.get(&format!("/api/v1/cases/{case_id}"), &buyer).await;
+        let note = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/notes"),
+                &Who::MerchantAgent,
+                &json!({"body": "interne"}),
+            )
+            .await;
+        assert_eq!(note.status, 200);
+        let form = reqwest::multipart::Form::new()
+            .text("visibility", "internal")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(png()).file_name("x.png"),
+            );
+        let file = World::send(
+            world
+                .request(
+                    "POST",
+                    &format!("/api/v1/cases/{case_id}/attachments"),
+                    &Who::MerchantAgent,
+                )
+                .multipart(form),
+        )
+        .await;
+        assert_eq!(file.status, 201);
+        let after = world.get(&format!("/api/v1/cases/{case_id}"), &buyer).await;
+        assert_eq!(after.body["case"]["internal_notes"], 0, "{}", world.name);
+        assert_eq!(after.body["case"]["attachments"], 0);
+        assert_eq!(
+            after.body["case"]["last_activity_at"],
+            before.body["case"]["last_activity_at"]
+        );
+        let staff = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
+        assert_eq!(staff.body["case"]["internal_notes"], 1);
+        assert_eq!(staff.body["case"]["attachments"], 1);
     }
 }

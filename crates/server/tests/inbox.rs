@@ -1067,3 +1067,31 @@ async fn bulk_imports_are_all_or_nothing() {
         assert_eq!(read.body["order"]["merchant_id"], json!(world.merchant_id));
     }
 }
+
+/// The exact stored email always finds its order, whatever the backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_search_finds_the_stored_spelling_on_every_backend() {
+    for world in worlds().await {
+        let mut body = World::order_body(Some(world.merchant_id), "ELO-1");
+        body["order"]["buyer"]["email"] = json!("Élodie.Martin@Exemple.FR");
+        let reply = world.post("/api/v1/orders", &Who::OperatorKey, &body).await;
+        assert_eq!(reply.status, 201);
+        let stored = reply.body["order"]["buyer"]["email"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for q in [stored.as_str(), "Élodie.Martin@exemple.fr"] {
+            let url = format!(
+                "/api/v1/orders?buyer_email={}",
+                q.replace('@', "%40").replace('É', "%C3%89")
+            );
+            let found = world.get(&url, &Who::OperatorKey).await;
+            assert_eq!(
+                found.body["items"].as_array().unwrap().len(),
+                1,
+                "{}: {q}",
+                world.name
+            );
+        }
+    }
+}

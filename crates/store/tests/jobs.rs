@@ -190,3 +190,82 @@ async fn two_workers_racing_take_each_job_exactly_once() {
         assert_eq!(t.store.pending_jobs().await.unwrap(), 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_worker_died_on_its_last_attempt_is_dead_not_stuck() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let now = Timestamp::now();
+        let job = NewJob {
+            kind: "k".into(),
+            payload: serde_json::json!({}),
+            case_id: None,
+            due_at: now,
+            max_attempts: 1,
+        };
+        let id = store.enqueue_job(&job).await.unwrap();
+        assert_eq!(
+            store
+                .claim_jobs("w1", 5, SignedDuration::from_secs(10), now)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let tomorrow = now + SignedDuration::from_hours(24);
+        assert!(
+            store
+                .claim_jobs("w2", 5, SignedDuration::from_secs(10), tomorrow)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.job_status(id).await.unwrap().unwrap().0,
+            "dead",
+            "{}",
+            t.name
+        );
+        assert_eq!(store.pending_jobs().await.unwrap(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescheduling_needs_the_lease_and_gives_a_fresh_job() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let now = Timestamp::now();
+        let job = NewJob {
+            kind: "k".into(),
+            payload: serde_json::json!({}),
+            case_id: None,
+            due_at: now,
+            max_attempts: 2,
+        };
+        let id = store.enqueue_job(&job).await.unwrap();
+        store
+            .claim_jobs("w1", 5, SignedDuration::from_secs(10), now)
+            .await
+            .unwrap();
+        let later = now + SignedDuration::from_hours(1);
+        assert!(
+            !store
+                .reschedule_job(id, "someone-else", later)
+                .await
+                .unwrap()
+        );
+        assert!(store.reschedule_job(id, "w1", later).await.unwrap());
+        assert!(
+            store
+                .claim_jobs("w1", 5, SignedDuration::from_secs(10), now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = store
+            .claim_jobs("w2", 5, SignedDuration::from_secs(10), later)
+            .await
+            .unwrap();
+        assert_eq!((again.len(), again[0].attempts), (1, 1), "{}", t.name);
+    }
+}

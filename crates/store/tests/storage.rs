@@ -710,3 +710,69 @@ async fn each_operator_decides_under_its_own_rules_pack() {
         }
     }
 }
+
+/// `verify` on a database that is being written to reports no false tampering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_during_writes_raises_no_false_alarm() {
+    for t in test_stores().await {
+        let store = t.store.clone();
+        let (_, cases) = order_with_cases(&store, 20).await;
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..1500 {
+                    store
+                        .execute(request(
+                            cases[i % cases.len()],
+                            None,
+                            message("Suivi"),
+                            merchant(),
+                        ))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        for _ in 0..5 {
+            let report = store.verify().await.unwrap();
+            assert!(report.is_ok(), "{}: {:?}", t.name, report.problems);
+        }
+        writer.await.unwrap();
+        assert!(store.verify().await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_sees_tampered_inbox_columns_order_counters_and_unreadable_rows() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let tenant = tenant(store).await;
+        let order_id = order(store, &tenant, "CMD-1").await;
+        let a = open_case(store, order_id).await.case_id;
+        let b = open_case(store, order_id).await.case_id;
+        store
+            .raw_execute(format!(
+                "UPDATE cases SET status = 'closed' WHERE id = '{a}'"
+            ))
+            .await
+            .unwrap();
+        store
+            .raw_execute(format!(
+                "UPDATE cases SET state = 'not json' WHERE id = '{b}'"
+            ))
+            .await
+            .unwrap();
+        store
+            .raw_execute(format!(
+                "UPDATE orders SET total_cases = 99 WHERE id = '{order_id}'"
+            ))
+            .await
+            .unwrap();
+        let report = store.verify().await.unwrap();
+        let said = |needle: &str| report.problems.iter().any(|p| p.problem.contains(needle));
+        assert!(said("(status)"), "{}: {:?}", t.name, report.problems);
+        assert!(said("unreadable"), "{:?}", report.problems);
+        assert!(said(&format!("order {order_id}")), "{:?}", report.problems);
+        assert_eq!(report.problems.len(), 3);
+    }
+}
