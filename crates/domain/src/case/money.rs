@@ -604,352 +604,437 @@ pub(super) fn decide(
     command: &MoneyCommand,
     ctx: &Context<'_>,
 ) -> Result<Vec<CaseEvent>, Rejection> {
-    let party = ctx.actor.party();
     let name = command.name();
-    let events = match command {
+    match command {
         MoneyCommand::Refund {
             amount,
             deductions,
             gateway,
             resolve,
-        } => {
-            require_party(name, party, &[Merchant, Operator, System])?;
-            money_status(name, state)?;
-            refund_stage(name, state)?;
-            let ledger = ledger(ctx)?;
-            let total_deducted = check_deductions(deductions, ledger.currency(), "deductions")?;
-            let (suggested, mut itemised) = match &state.returns {
-                Some(progress) => progress
-                    .suggested_refund()
-                    .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?,
-                None => (state.claimed.unwrap_or(state.order_total), Vec::new()),
-            };
-            // Deductions come out of what the case is worth, never more.
-            if total_deducted > suggested.amount_minor.max(0) {
-                return Err(invalid(
-                    "deductions",
-                    "return.deductions_exceed_value",
-                    format!("deductions exceed the {suggested} the case calls for"),
-                )
-                .with("value", suggested));
-            }
-            let amount = match amount {
-                Some(amount) => *amount,
-                // What the case calls for, less what it already gave back.
-                None => Money::new(
-                    suggested.amount_minor - total_deducted - given_back(state),
-                    suggested.currency,
-                ),
-            };
-            check_money(&amount, ledger, "amount")?;
-            check_case_ceiling(state, &amount, "amount")?;
-            itemised.extend(deductions.iter().cloned());
-            let late = lateness(state, amount, ctx, None);
-            let mut events = vec![CaseEvent::from(MoneyEvent::RefundRecorded {
-                refund_id: state.refunds.len() as u32 + 1,
-                amount,
-                deductions: itemised.clone(),
-                gateway: gateway.clone(),
-                late,
-            })];
-            check_ledger(state, ledger, &events, "amount")?;
-            if *resolve && state.status == Open {
-                // At least what the case calls for, with nothing kept back: a full refund.
-                let full = itemised.is_empty() && amount.amount_minor >= suggested.amount_minor;
-                let kind = match (state.returns.is_some(), full) {
-                    (true, true) => ResolutionKind::ReturnAndRefund,
-                    (false, true) if amount == state.order_total => ResolutionKind::FullRefund,
-                    _ => ResolutionKind::PartialRefund,
-                };
-                let amount =
-                    (amount.amount_minor <= state.order_total.amount_minor).then_some(amount);
-                events.push(CaseEvent::from(LifecycleEvent::Resolved {
-                    resolution: resolved(kind, amount),
-                }));
-            }
-            events
-        }
+        } => refund(state, ctx, name, amount, deductions, gateway, *resolve),
         MoneyCommand::SettleRefund {
             refund_id,
             reference,
-        } => {
-            let pending = pending_refund(name, state, party, *refund_id)?;
-            // What counts is the day the buyer is paid: a refund recorded on time
-            // but paid after the deadline is late.
-            // Recomputed on the day of payment; recorded only when it adds to what the
-            // refund already carried (the ledger owes the difference).
-            let surcharge = |late: Option<&LateRefund>| match late.map(|l| l.surcharge) {
-                Some(Surcharge::Percent { amount, .. }) => amount.amount_minor,
-                _ => 0,
-            };
-            let late = lateness(state, pending.amount, ctx, Some(*refund_id)).filter(|now| {
-                pending.late.is_none() || surcharge(Some(now)) > surcharge(pending.late.as_ref())
-            });
-            vec![CaseEvent::from(MoneyEvent::RefundSettled {
-                refund_id: *refund_id,
-                reference: reference.clone(),
-                late,
-            })]
-        }
+        } => settle_refund(state, ctx, name, *refund_id, reference),
         MoneyCommand::FailRefund { refund_id, error } => {
-            pending_refund(name, state, party, *refund_id)?;
-            vec![CaseEvent::from(MoneyEvent::RefundFailed {
-                refund_id: *refund_id,
-                error: error.clone(),
-            })]
+            fail_refund(state, ctx, name, *refund_id, error)
         }
         MoneyCommand::IssueStoreCredit {
             amount,
             bonus_percent,
             resolve,
-        } => {
-            require_party(name, party, &[Merchant, Operator])?;
-            money_status(name, state)?;
-            refund_stage(name, state)?;
-            let ledger = ledger(ctx)?;
-            let amount = match (amount, &state.returns) {
-                (Some(amount), _) => *amount,
-                (None, Some(progress)) => {
-                    let suggested = progress
-                        .suggested_refund()
-                        .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?
-                        .0;
-                    Money::new(
-                        suggested.amount_minor - given_back(state),
-                        suggested.currency,
-                    )
-                }
-                (None, None) => {
-                    return Err(invalid(
-                        "amount",
-                        "resolution.amount_required",
-                        "this resolution needs an amount",
-                    ));
-                }
-            };
-            check_money(&amount, ledger, "amount")?;
-            check_case_ceiling(state, &amount, "amount")?;
-            let percent = bonus_percent
-                .or(state
-                    .returns
-                    .as_ref()
-                    .and_then(|r| r.store_credit_bonus_percent))
-                .unwrap_or(0);
-            if percent > 100 {
-                return Err(invalid(
-                    "bonus_percent",
-                    "resolution.bonus_too_large",
-                    "must be between 0 and 100",
-                ));
-            }
-            let bonus = Money::new(
-                i64::try_from((i128::from(amount.amount_minor) * i128::from(percent)) / 100)
-                    .unwrap_or(0),
-                amount.currency,
-            );
-            // Under the withdrawal right the refund is by the means of payment used, unless
-            // the buyer expressly agrees to another (C. conso L221-24): their preference or an
-            // accepted offer says so.
-            if let Some(progress) = &state.returns {
-                let withdrawal = progress.lines.iter().any(|l| l.basis != "policy");
-                let agreed = progress.preferred == Some(ResolutionKind::StoreCredit)
-                    || state.offers.iter().any(|o| {
-                        o.status == OfferStatus::Accepted
-                            && o.terms.kind == ResolutionKind::StoreCredit
-                    });
-                if withdrawal && !agreed {
-                    return Err(invalid(
-                        "amount",
-                        "return.buyer_consent_required",
-                        "a withdrawal is refunded by the original means of payment unless the buyer chose store credit",
-                    ));
-                }
-            }
-            let mut events = vec![CaseEvent::from(MoneyEvent::StoreCreditIssued {
-                amount,
-                bonus,
-            })];
-            check_ledger(state, ledger, &events, "amount")?;
-            if *resolve && state.status == Open {
-                let mut resolution = resolved(ResolutionKind::StoreCredit, Some(amount));
-                resolution.bonus_percent = (percent > 0).then_some(percent);
-                events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
-            }
-            events
-        }
+        } => issue_store_credit(state, ctx, name, amount, bonus_percent, *resolve),
         MoneyCommand::RecordExchange { lines, gateway } => {
-            require_party(name, party, &[Merchant, Operator])?;
-            money_status(name, state)?;
-            if given_back(state) > 0 {
-                return Err(invalid(
-                    "lines",
-                    "exchange.after_money_moved",
-                    "this case already gave money or goods back",
-                ));
-            }
-            refund_stage(name, state)?;
-            let ledger = ledger(ctx)?;
-            if let Some(progress) = &state.returns {
-                let withdrawal = progress.lines.iter().any(|l| l.basis != "policy");
-                let agreed = progress.preferred == Some(ResolutionKind::Exchange)
-                    || state.offers.iter().any(|o| {
-                        o.status == OfferStatus::Accepted
-                            && o.terms.kind == ResolutionKind::Exchange
-                    });
-                if withdrawal && !agreed {
-                    return Err(invalid(
-                        "lines",
-                        "return.buyer_consent_required",
-                        "a withdrawal is refunded unless the buyer chose an exchange",
-                    ));
-                }
-            }
-            if lines.is_empty() {
-                return Err(invalid(
-                    "lines",
-                    "exchange.lines_required",
-                    "name what is sent in exchange",
-                ));
-            }
-            let mut difference: i64 = 0;
-            let mut seen = std::collections::BTreeSet::new();
-            for (index, line) in lines.iter().enumerate() {
-                let field = format!("lines[{index}]");
-                check_money(&line.unit_price, ledger, &format!("{field}.unit_price"))?;
-                if !seen.insert(&line.line_id) {
-                    return Err(invalid(
-                        &format!("{field}.line_id"),
-                        "case.duplicate_line",
-                        "each line appears once",
-                    ));
-                }
-                let returned = match &state.returns {
-                    Some(progress) => progress
-                        .lines
-                        .iter()
-                        .find(|l| l.line_id == line.line_id)
-                        .map(|l| (l.unit_price, l.quantity.get())),
-                    None => state
-                        .items
-                        .iter()
-                        .find(|i| i.line_id == line.line_id)
-                        .map(|_| (line.unit_price, line.quantity.get())),
-                };
-                let Some((old_price, old_quantity)) = returned else {
-                    return Err(invalid(
-                        &format!("{field}.line_id"),
-                        "return.line_not_in_return",
-                        "this line is not in the case",
-                    ));
-                };
-                if line.quantity.get() > old_quantity {
-                    return Err(invalid(
-                        &format!("{field}.quantity"),
-                        "exchange.quantity_exceeds_return",
-                        format!("at most {old_quantity}"),
-                    )
-                    .with("max", old_quantity));
-                }
-                let overflow = || {
-                    invalid(
-                        &format!("{field}.unit_price"),
-                        "money.overflow",
-                        "amounts overflow",
-                    )
-                };
-                let quantity = i64::from(line.quantity.get());
-                let new_value = line
-                    .unit_price
-                    .amount_minor
-                    .checked_mul(quantity)
-                    .ok_or_else(overflow)?;
-                let old_value = old_price
-                    .amount_minor
-                    .checked_mul(quantity)
-                    .ok_or_else(overflow)?;
-                difference = new_value
-                    .checked_sub(old_value)
-                    .and_then(|d| difference.checked_add(d))
-                    .ok_or_else(overflow)?;
-            }
-            let difference = Money::new(difference, ledger.currency());
-            let mut events = vec![CaseEvent::from(MoneyEvent::ExchangeRecorded {
-                lines: lines.clone(),
-                difference,
-            })];
-            if difference.amount_minor < 0 {
-                events.push(CaseEvent::from(MoneyEvent::RefundRecorded {
-                    refund_id: state.refunds.len() as u32 + 1,
-                    amount: Money::new(-difference.amount_minor, difference.currency),
-                    deductions: Vec::new(),
-                    gateway: gateway.clone(),
-                    late: None,
-                }));
-            }
-            check_ledger(state, ledger, &events, "lines")?;
-            if state.status == Open {
-                events.push(CaseEvent::from(LifecycleEvent::Resolved {
-                    resolution: resolved(ResolutionKind::Exchange, None),
-                }));
-            }
-            events
+            record_exchange(state, ctx, name, lines, gateway)
         }
         MoneyCommand::Compensate {
             kind,
             amount,
             note,
             resolve,
-        } => {
-            require_party(name, party, &[Merchant, Operator])?;
-            require_status(name, state, &[Open, CaseStatus::Resolved])?;
-            let ledger = ledger(ctx)?;
-            check_money(amount, ledger, "amount")?;
-            // A gesture is bounded: all of an order's compensation at most what the buyer paid.
-            if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor
-            {
-                return Err(invalid(
-                    "amount.amount_minor",
-                    "compensation.exceeds_order",
-                    format!(
-                        "the order's compensation would exceed the {} paid",
-                        ledger.captured
-                    ),
-                )
-                .with("captured", ledger.captured));
-            }
-            let mut events = vec![CaseEvent::from(MoneyEvent::CompensationRecorded {
-                kind: *kind,
-                amount: *amount,
-                note: note.clone(),
-            })];
-            check_ledger(state, ledger, &events, "amount")?;
-            if *resolve && state.status == Open {
-                let mut resolution = resolved(ResolutionKind::Goodwill, Some(*amount));
-                resolution.goodwill = Some(*kind);
-                resolution.note = note.clone();
-                events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
-            }
-            events
+        } => compensate(state, ctx, name, kind, amount, note, *resolve),
+        MoneyCommand::SendReminder { topic } => send_reminder(state, ctx, name, topic),
+    }
+}
+
+/// Refund records the refund; with `resolve`, it also resolves the case: in full when
+/// nothing is kept back of what the case calls for.
+fn refund(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    amount: &Option<Money>,
+    deductions: &[Deduction],
+    gateway: &Label,
+    resolve: bool,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[Merchant, Operator, System])?;
+    money_status(name, state)?;
+    refund_stage(name, state)?;
+    let ledger = ledger(ctx)?;
+    let total_deducted = check_deductions(deductions, ledger.currency(), "deductions")?;
+    let (suggested, mut itemised) = match &state.returns {
+        Some(progress) => progress
+            .suggested_refund()
+            .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?,
+        None => (state.claimed.unwrap_or(state.order_total), Vec::new()),
+    };
+    // Deductions come out of what the case is worth, never more.
+    if total_deducted > suggested.amount_minor.max(0) {
+        return Err(invalid(
+            "deductions",
+            "return.deductions_exceed_value",
+            format!("deductions exceed the {suggested} the case calls for"),
+        )
+        .with("value", suggested));
+    }
+    let amount = match amount {
+        Some(amount) => *amount,
+        // What the case calls for, less what it already gave back.
+        None => Money::new(
+            suggested.amount_minor - total_deducted - given_back(state),
+            suggested.currency,
+        ),
+    };
+    check_money(&amount, ledger, "amount")?;
+    check_case_ceiling(state, &amount, "amount")?;
+    itemised.extend(deductions.iter().cloned());
+    let late = lateness(state, amount, ctx, None);
+    let mut events = vec![CaseEvent::from(MoneyEvent::RefundRecorded {
+        refund_id: state.refunds.len() as u32 + 1,
+        amount,
+        deductions: itemised.clone(),
+        gateway: gateway.clone(),
+        late,
+    })];
+    check_ledger(state, ledger, &events, "amount")?;
+    if resolve && state.status == Open {
+        // At least what the case calls for, with nothing kept back: a full refund.
+        let full = itemised.is_empty() && amount.amount_minor >= suggested.amount_minor;
+        let kind = match (state.returns.is_some(), full) {
+            (true, true) => ResolutionKind::ReturnAndRefund,
+            (false, true) if amount == state.order_total => ResolutionKind::FullRefund,
+            _ => ResolutionKind::PartialRefund,
+        };
+        let amount = (amount.amount_minor <= state.order_total.amount_minor).then_some(amount);
+        events.push(CaseEvent::from(LifecycleEvent::Resolved {
+            resolution: resolved(kind, amount),
+        }));
+    }
+    Ok(events)
+}
+
+/// The gateway paid a pending refund.
+fn settle_refund(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    refund_id: u32,
+    reference: &Label,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    let pending = pending_refund(name, state, party, refund_id)?;
+    // What counts is the day the buyer is paid: a refund recorded on time
+    // but paid after the deadline is late.
+    // Recomputed on the day of payment; recorded only when it adds to what the
+    // refund already carried (the ledger owes the difference).
+    let surcharge = |late: Option<&LateRefund>| match late.map(|l| l.surcharge) {
+        Some(Surcharge::Percent { amount, .. }) => amount.amount_minor,
+        _ => 0,
+    };
+    let late = lateness(state, pending.amount, ctx, Some(refund_id)).filter(|now| {
+        pending.late.is_none() || surcharge(Some(now)) > surcharge(pending.late.as_ref())
+    });
+    Ok(vec![CaseEvent::from(MoneyEvent::RefundSettled {
+        refund_id,
+        reference: reference.clone(),
+        late,
+    })])
+}
+
+/// The gateway could not pay a pending refund.
+fn fail_refund(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    refund_id: u32,
+    error: &Label,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    pending_refund(name, state, party, refund_id)?;
+    Ok(vec![CaseEvent::from(MoneyEvent::RefundFailed {
+        refund_id,
+        error: error.clone(),
+    })])
+}
+
+/// Store credit instead of a refund, with the policy's bonus.
+fn issue_store_credit(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    amount: &Option<Money>,
+    bonus_percent: &Option<u8>,
+    resolve: bool,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[Merchant, Operator])?;
+    money_status(name, state)?;
+    refund_stage(name, state)?;
+    let ledger = ledger(ctx)?;
+    let amount = match (amount, &state.returns) {
+        (Some(amount), _) => *amount,
+        (None, Some(progress)) => {
+            let suggested = progress
+                .suggested_refund()
+                .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?
+                .0;
+            Money::new(
+                suggested.amount_minor - given_back(state),
+                suggested.currency,
+            )
         }
-        MoneyCommand::SendReminder { topic } => {
-            require_party(name, party, &[System])?;
-            require_status(name, state, &[Open])?;
-            let progress = state.returns.as_ref().ok_or_else(|| {
-                invalid("case_id", "return.not_a_return", "this case has no return")
-            })?;
-            let due_by = progress.refund_due_by.ok_or_else(|| {
-                invalid("topic", "reminder.nothing_due", "no legal refund deadline")
-            })?;
-            if progress.reminders.contains(topic) || state.refunded() > 0 {
-                return Ok(Vec::new());
-            }
-            vec![CaseEvent::from(MoneyEvent::ReminderSent {
-                topic: *topic,
-                due_by,
-            })]
+        (None, None) => {
+            return Err(invalid(
+                "amount",
+                "resolution.amount_required",
+                "this resolution needs an amount",
+            ));
         }
     };
+    check_money(&amount, ledger, "amount")?;
+    check_case_ceiling(state, &amount, "amount")?;
+    let percent = bonus_percent
+        .or(state
+            .returns
+            .as_ref()
+            .and_then(|r| r.store_credit_bonus_percent))
+        .unwrap_or(0);
+    if percent > 100 {
+        return Err(invalid(
+            "bonus_percent",
+            "resolution.bonus_too_large",
+            "must be between 0 and 100",
+        ));
+    }
+    let bonus = Money::new(
+        i64::try_from((i128::from(amount.amount_minor) * i128::from(percent)) / 100).unwrap_or(0),
+        amount.currency,
+    );
+    // C. conso L221-24: store credit for a withdrawal only with the buyer's consent.
+    if withdrawal_without_consent(state, ResolutionKind::StoreCredit) {
+        return Err(invalid(
+            "amount",
+            "return.buyer_consent_required",
+            "a withdrawal is refunded by the original means of payment unless the buyer chose store credit",
+        ));
+    }
+    let mut events = vec![CaseEvent::from(MoneyEvent::StoreCreditIssued {
+        amount,
+        bonus,
+    })];
+    check_ledger(state, ledger, &events, "amount")?;
+    if resolve && state.status == Open {
+        let mut resolution = resolved(ResolutionKind::StoreCredit, Some(amount));
+        resolution.bonus_percent = (percent > 0).then_some(percent);
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    }
     Ok(events)
+}
+
+/// Goods sent in exchange; a price difference owed to the buyer is refunded.
+fn record_exchange(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    lines: &[ExchangeLine],
+    gateway: &Label,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[Merchant, Operator])?;
+    money_status(name, state)?;
+    if given_back(state) > 0 {
+        return Err(invalid(
+            "lines",
+            "exchange.after_money_moved",
+            "this case already gave money or goods back",
+        ));
+    }
+    refund_stage(name, state)?;
+    let ledger = ledger(ctx)?;
+    // C. conso L221-24: an exchange for a withdrawal only with the buyer's consent.
+    if withdrawal_without_consent(state, ResolutionKind::Exchange) {
+        return Err(invalid(
+            "lines",
+            "return.buyer_consent_required",
+            "a withdrawal is refunded unless the buyer chose an exchange",
+        ));
+    }
+    if lines.is_empty() {
+        return Err(invalid(
+            "lines",
+            "exchange.lines_required",
+            "name what is sent in exchange",
+        ));
+    }
+    let difference = exchange_difference(state, lines, ledger)?;
+    let mut events = vec![CaseEvent::from(MoneyEvent::ExchangeRecorded {
+        lines: lines.to_vec(),
+        difference,
+    })];
+    if difference.amount_minor < 0 {
+        events.push(CaseEvent::from(MoneyEvent::RefundRecorded {
+            refund_id: state.refunds.len() as u32 + 1,
+            amount: Money::new(-difference.amount_minor, difference.currency),
+            deductions: Vec::new(),
+            gateway: gateway.clone(),
+            late: None,
+        }));
+    }
+    check_ledger(state, ledger, &events, "lines")?;
+    if state.status == Open {
+        events.push(CaseEvent::from(LifecycleEvent::Resolved {
+            resolution: resolved(ResolutionKind::Exchange, None),
+        }));
+    }
+    Ok(events)
+}
+
+/// Under the withdrawal right the buyer is refunded by the means of payment they used,
+/// unless they expressly agree to something else (C. conso L221-24): their preference
+/// on the return, or an offer of that kind they accepted.
+fn withdrawal_without_consent(state: &CaseState, kind: ResolutionKind) -> bool {
+    let Some(progress) = &state.returns else {
+        return false;
+    };
+    let withdrawal = progress.lines.iter().any(|l| l.basis != "policy");
+    let agreed = progress.preferred == Some(kind)
+        || state
+            .offers
+            .iter()
+            .any(|o| o.status == OfferStatus::Accepted && o.terms.kind == kind);
+    withdrawal && !agreed
+}
+
+/// What the goods sent in exchange are worth over the goods that came back, line by line:
+/// negative when the buyer is owed the difference. Each line is in the case, once, for at
+/// most the quantity returned.
+fn exchange_difference(
+    state: &CaseState,
+    lines: &[ExchangeLine],
+    ledger: &OrderLedger,
+) -> Result<Money, Rejection> {
+    let mut difference: i64 = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, line) in lines.iter().enumerate() {
+        let field = format!("lines[{index}]");
+        check_money(&line.unit_price, ledger, &format!("{field}.unit_price"))?;
+        if !seen.insert(&line.line_id) {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "case.duplicate_line",
+                "each line appears once",
+            ));
+        }
+        let returned = match &state.returns {
+            Some(progress) => progress
+                .lines
+                .iter()
+                .find(|l| l.line_id == line.line_id)
+                .map(|l| (l.unit_price, l.quantity.get())),
+            None => state
+                .items
+                .iter()
+                .find(|i| i.line_id == line.line_id)
+                .map(|_| (line.unit_price, line.quantity.get())),
+        };
+        let Some((old_price, old_quantity)) = returned else {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "return.line_not_in_return",
+                "this line is not in the case",
+            ));
+        };
+        if line.quantity.get() > old_quantity {
+            return Err(invalid(
+                &format!("{field}.quantity"),
+                "exchange.quantity_exceeds_return",
+                format!("at most {old_quantity}"),
+            )
+            .with("max", old_quantity));
+        }
+        let overflow = || {
+            invalid(
+                &format!("{field}.unit_price"),
+                "money.overflow",
+                "amounts overflow",
+            )
+        };
+        let quantity = i64::from(line.quantity.get());
+        let new_value = line
+            .unit_price
+            .amount_minor
+            .checked_mul(quantity)
+            .ok_or_else(overflow)?;
+        let old_value = old_price
+            .amount_minor
+            .checked_mul(quantity)
+            .ok_or_else(overflow)?;
+        difference = new_value
+            .checked_sub(old_value)
+            .and_then(|d| difference.checked_add(d))
+            .ok_or_else(overflow)?;
+    }
+    Ok(Money::new(difference, ledger.currency()))
+}
+
+/// A goodwill gesture.
+fn compensate(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    kind: &GoodwillKind,
+    amount: &Money,
+    note: &Option<Label>,
+    resolve: bool,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[Merchant, Operator])?;
+    require_status(name, state, &[Open, CaseStatus::Resolved])?;
+    let ledger = ledger(ctx)?;
+    check_money(amount, ledger, "amount")?;
+    // A gesture is bounded: all of an order's compensation at most what the buyer paid.
+    if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor {
+        return Err(invalid(
+            "amount.amount_minor",
+            "compensation.exceeds_order",
+            format!(
+                "the order's compensation would exceed the {} paid",
+                ledger.captured
+            ),
+        )
+        .with("captured", ledger.captured));
+    }
+    let mut events = vec![CaseEvent::from(MoneyEvent::CompensationRecorded {
+        kind: *kind,
+        amount: *amount,
+        note: note.clone(),
+    })];
+    check_ledger(state, ledger, &events, "amount")?;
+    if resolve && state.status == Open {
+        let mut resolution = resolved(ResolutionKind::Goodwill, Some(*amount));
+        resolution.goodwill = Some(*kind);
+        resolution.note = note.clone();
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    }
+    Ok(events)
+}
+
+/// The reminder of the legal refund deadline, sent once per topic.
+fn send_reminder(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    topic: &ReminderTopic,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[System])?;
+    require_status(name, state, &[Open])?;
+    let progress = state
+        .returns
+        .as_ref()
+        .ok_or_else(|| invalid("case_id", "return.not_a_return", "this case has no return"))?;
+    let due_by = progress
+        .refund_due_by
+        .ok_or_else(|| invalid("topic", "reminder.nothing_due", "no legal refund deadline"))?;
+    if progress.reminders.contains(topic) || state.refunded() > 0 {
+        return Ok(Vec::new());
+    }
+    Ok(vec![CaseEvent::from(MoneyEvent::ReminderSent {
+        topic: *topic,
+        due_by,
+    })])
 }
 
 pub(super) fn evolve(state: &mut CaseState, event: &MoneyEvent, at: Timestamp) {
@@ -1012,7 +1097,7 @@ pub(super) fn evolve(state: &mut CaseState, event: &MoneyEvent, at: Timestamp) {
         }
         MoneyEvent::ExchangeRecorded { lines, difference } => {
             state.exchange = Some(ExchangeRecord {
-                lines: lines.clone(),
+                lines: lines.to_vec(),
                 difference: *difference,
             });
         }

@@ -11,9 +11,11 @@ use super::money::check_deductions;
 use super::state::CaseState;
 use crate::law::refund::refund_due;
 use crate::money::{Money, MoneyError};
-use crate::order::Order;
+use crate::order::{Order, OrderLine};
 use crate::reason::ReasonCode;
-use crate::returns::{Basis, ReturnContext, ReturnShipping, rma_for};
+use crate::returns::{
+    Basis, LineEligibility, ReturnContext, ReturnPolicy, ReturnShipping, rma_for,
+};
 use crate::text::Label;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -315,100 +317,31 @@ pub(super) fn open_return(
     let mut conformity_return = false;
     for (index, item) in items.iter().enumerate() {
         let field = format!("items[{index}]");
-        let line = order.line(&item.line_id).ok_or_else(|| {
+        let unknown = || {
             invalid(
                 &format!("{field}.line_id"),
                 "case.unknown_line",
                 "not in the order",
             )
             .with("line", item.line_id.as_str())
-        })?;
-        let verdict = returns.line(&item.line_id).ok_or_else(|| {
-            invalid(
-                &format!("{field}.line_id"),
-                "case.unknown_line",
-                "not in the order",
-            )
-            .with("line", item.line_id.as_str())
-        })?;
-        // A faulty item goes back under the legal guarantee of conformity, not the
-        // withdrawal right: two years from delivery, whatever the policy or the flags.
+        };
+        let line = order.line(&item.line_id).ok_or_else(unknown)?;
+        let verdict = returns.line(&item.line_id).ok_or_else(unknown)?;
         let line_reason = item.reason.as_ref().unwrap_or(reason);
+        // A faulty item goes back under the legal guarantee of conformity, not the
+        // withdrawal right.
         if is_conformity(line_reason) {
-            let quantity = check_quantity(order, returns, item, line, &field)?;
-            let delivered = delivered_on(order, &item.line_id, ctx);
-            let Some(delivered) = delivered else {
-                return Err(invalid(
-                    &format!("{field}.line_id"),
-                    "return.not_delivered",
-                    "the guarantee of conformity starts at delivery",
-                ));
-            };
-            let flags: Vec<_> = line.flags.iter().copied().collect();
-            let covered = crate::law::conformity::guarantee(delivered, &flags, &ctx.law.conformity)
-                .filter(|g| today <= g.until);
-            let Some(covered) = covered else {
-                return Err(invalid(
-                    &format!("{field}.line_id"),
-                    "return.guarantee_expired",
-                    "the legal guarantee of conformity (2 years from delivery) is over",
-                ));
-            };
+            lines.push(conformity_line(
+                order, returns, item, line, &field, today, ctx,
+            )?);
             conformity_return = true;
             // Within the 14 days, the buyer also holds the withdrawal right, which needs no
             // reason: its refund deadline applies too (L221-18, L221-24).
-            if verdict.withdrawal {
-                withdrawal = true;
-            }
-            lines.push(ReturnLine {
-                line_id: item.line_id.clone(),
-                quantity,
-                unit_price: line.unit_price,
-                until: Some(covered.until),
-                basis: "C. conso L217-3".to_owned(),
-                restocking_fee: None,
-                returnless: false,
-            });
+            withdrawal |= verdict.withdrawal;
             continue;
         }
         if !verdict.eligible {
-            return Err(match (verdict.exception, verdict.basis) {
-                (Some(exception), _) => invalid(
-                    &format!("{field}.line_id"),
-                    "return.not_returnable",
-                    format!(
-                        "this item cannot be returned ({}, {})",
-                        serde_json::to_value(exception.flag)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        exception.article
-                    ),
-                )
-                .with("basis", "exception")
-                .with(
-                    "exception",
-                    format!(
-                        "{}, {}",
-                        serde_json::to_value(exception.flag)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        exception.article
-                    ),
-                ),
-                _ if verdict.until.is_none() && !order_delivered(order, &item.line_id) => invalid(
-                    &format!("{field}.line_id"),
-                    "return.not_returnable",
-                    "this item cannot be returned under the merchant's policy",
-                )
-                .with("basis", "policy"),
-                _ => invalid(
-                    &format!("{field}.line_id"),
-                    "return.window_closed",
-                    "the return period for this item is over",
-                ),
-            });
+            return Err(not_returnable(order, item, verdict, &field));
         }
         check_quantity(order, returns, item, line, &field)?;
         // While the statutory period runs, the return is a withdrawal whatever the
@@ -424,22 +357,7 @@ pub(super) fn open_return(
             }
             _ => "policy".to_owned(),
         };
-        let restocking_fee = match verdict.restocking_fee {
-            Some(crate::returns::RestockingFee::Amount { amount }) => Some(amount),
-            Some(crate::returns::RestockingFee::Percent { percent }) => {
-                let value = line
-                    .unit_price
-                    .checked_mul(i64::from(item.quantity.get()))
-                    .map_err(|_| invalid("items", "money.overflow", "amounts overflow"))?;
-                let fee = (i128::from(value.amount_minor) * i128::from(percent) + 50) / 100;
-                Some(Money::new(
-                    i64::try_from(fee).unwrap_or(i64::MAX),
-                    value.currency,
-                ))
-            }
-            None => None,
-        }
-        .filter(|fee| fee.is_positive());
+        let restocking_fee = restocking_fee(verdict, line, item)?;
         lines.push(ReturnLine {
             line_id: item.line_id.clone(),
             quantity: item.quantity,
@@ -450,34 +368,7 @@ pub(super) fn open_return(
             returnless: verdict.returnless,
         });
     }
-    if let Some(kind) = &preferred
-        && !returns.policy.allowed_resolutions.contains(kind)
-    {
-        return Err(invalid(
-            "preferred_resolution",
-            "return.resolution_not_allowed",
-            format!(
-                "the merchant offers: {}",
-                returns
-                    .policy
-                    .allowed_resolutions
-                    .iter()
-                    .map(|k| k.code())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-        .with(
-            "allowed",
-            returns
-                .policy
-                .allowed_resolutions
-                .iter()
-                .map(|k| k.code())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ));
-    }
+    check_preferred(preferred.as_ref(), &returns.policy)?;
     // The whole order withdrawn from: the original standard delivery is refunded too (L221-24).
     let whole_order = order.lines.iter().all(|line| {
         lines
@@ -516,30 +407,168 @@ pub(super) fn open_return(
         allowed_resolutions: returns.policy.allowed_resolutions.clone(),
         store_credit_bonus_percent: returns.policy.store_credit_bonus_percent,
     })];
-    if let Some(auto) = &returns.policy.auto_approve {
-        let value: i64 = lines
-            .iter()
-            .map(|l| {
-                l.unit_price
-                    .amount_minor
-                    .saturating_mul(i64::from(l.quantity.get()))
-            })
-            .sum();
-        let small_enough = auto
-            .max_amount
-            .is_none_or(|max| max.currency == order.currency && value <= max.amount_minor);
-        let not_flagged = auto
-            .max_recent_returns
-            .is_none_or(|max| returns.recent_returns < max);
-        if small_enough && not_flagged {
-            events.push(CaseEvent::from(ReturnEvent::ReturnAuthorised {
-                rma: rma_for(&returns.case_id),
-                returnless: lines.iter().all(|l| l.returnless),
-                automatic: true,
-            }));
-        }
-    }
+    events.extend(automatic_authorisation(returns, order, &lines).map(CaseEvent::from));
     Ok(events)
+}
+
+/// A faulty line goes back under the legal guarantee of conformity (C. conso L217-3):
+/// two years from delivery, whatever the policy or the flags.
+fn conformity_line(
+    order: &Order,
+    returns: &ReturnContext,
+    item: &CaseItem,
+    line: &OrderLine,
+    field: &str,
+    today: Date,
+    ctx: &Context<'_>,
+) -> Result<ReturnLine, Rejection> {
+    let quantity = check_quantity(order, returns, item, line, field)?;
+    let delivered = delivered_on(order, &item.line_id, ctx);
+    let Some(delivered) = delivered else {
+        return Err(invalid(
+            &format!("{field}.line_id"),
+            "return.not_delivered",
+            "the guarantee of conformity starts at delivery",
+        ));
+    };
+    let flags: Vec<_> = line.flags.iter().copied().collect();
+    let covered = crate::law::conformity::guarantee(delivered, &flags, &ctx.law.conformity)
+        .filter(|g| today <= g.until);
+    let Some(covered) = covered else {
+        return Err(invalid(
+            &format!("{field}.line_id"),
+            "return.guarantee_expired",
+            "the legal guarantee of conformity (2 years from delivery) is over",
+        ));
+    };
+    Ok(ReturnLine {
+        line_id: item.line_id.clone(),
+        quantity,
+        unit_price: line.unit_price,
+        until: Some(covered.until),
+        basis: "C. conso L217-3".to_owned(),
+        restocking_fee: None,
+        returnless: false,
+    })
+}
+
+/// Why a line the buyer asked to return cannot go back: an exception of the law, the
+/// merchant's policy before delivery, or a period that is over.
+fn not_returnable(
+    order: &Order,
+    item: &CaseItem,
+    verdict: &LineEligibility,
+    field: &str,
+) -> Rejection {
+    let line_id = format!("{field}.line_id");
+    match (verdict.exception, verdict.basis) {
+        (Some(exception), _) => {
+            let exception = format!(
+                "{}, {}",
+                serde_json::to_value(exception.flag)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                exception.article
+            );
+            invalid(
+                &line_id,
+                "return.not_returnable",
+                format!("this item cannot be returned ({exception})"),
+            )
+            .with("basis", "exception")
+            .with("exception", exception)
+        }
+        _ if verdict.until.is_none() && !order_delivered(order, &item.line_id) => invalid(
+            &line_id,
+            "return.not_returnable",
+            "this item cannot be returned under the merchant's policy",
+        )
+        .with("basis", "policy"),
+        _ => invalid(
+            &line_id,
+            "return.window_closed",
+            "the return period for this item is over",
+        ),
+    }
+}
+
+/// The policy's restocking fee on a line, a fixed amount or a share of its value
+/// (rounded half up); none when it comes to nothing.
+fn restocking_fee(
+    verdict: &LineEligibility,
+    line: &OrderLine,
+    item: &CaseItem,
+) -> Result<Option<Money>, Rejection> {
+    Ok(match verdict.restocking_fee {
+        Some(crate::returns::RestockingFee::Amount { amount }) => Some(amount),
+        Some(crate::returns::RestockingFee::Percent { percent }) => {
+            let value = line
+                .unit_price
+                .checked_mul(i64::from(item.quantity.get()))
+                .map_err(|_| invalid("items", "money.overflow", "amounts overflow"))?;
+            let fee = (i128::from(value.amount_minor) * i128::from(percent) + 50) / 100;
+            Some(Money::new(
+                i64::try_from(fee).unwrap_or(i64::MAX),
+                value.currency,
+            ))
+        }
+        None => None,
+    }
+    .filter(|fee| fee.is_positive()))
+}
+
+/// The buyer's preferred resolution is one the merchant offers.
+fn check_preferred(
+    preferred: Option<&ResolutionKind>,
+    policy: &ReturnPolicy,
+) -> Result<(), Rejection> {
+    let Some(kind) = preferred else {
+        return Ok(());
+    };
+    if policy.allowed_resolutions.contains(kind) {
+        return Ok(());
+    }
+    let allowed = policy
+        .allowed_resolutions
+        .iter()
+        .map(|k| k.code())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(invalid(
+        "preferred_resolution",
+        "return.resolution_not_allowed",
+        format!("the merchant offers: {allowed}"),
+    )
+    .with("allowed", allowed))
+}
+
+/// The policy authorises small returns from buyers who do not return often by itself.
+fn automatic_authorisation(
+    returns: &ReturnContext,
+    order: &Order,
+    lines: &[ReturnLine],
+) -> Option<ReturnEvent> {
+    let auto = returns.policy.auto_approve.as_ref()?;
+    let value: i64 = lines
+        .iter()
+        .map(|l| {
+            l.unit_price
+                .amount_minor
+                .saturating_mul(i64::from(l.quantity.get()))
+        })
+        .sum();
+    let small_enough = auto
+        .max_amount
+        .is_none_or(|max| max.currency == order.currency && value <= max.amount_minor);
+    let not_flagged = auto
+        .max_recent_returns
+        .is_none_or(|max| returns.recent_returns < max);
+    (small_enough && not_flagged).then(|| ReturnEvent::ReturnAuthorised {
+        rma: rma_for(&returns.case_id),
+        returnless: lines.iter().all(|l| l.returnless),
+        automatic: true,
+    })
 }
 
 /// The quantity asked for, against what was delivered and what other returns took.
@@ -686,40 +715,7 @@ pub(super) fn decide(
         ReturnCommand::IssueLabel { label } => {
             require_party(name, party, &[Merchant, Operator, System])?;
             require_status(name, state, &[Open])?;
-            let progress = state.returns.as_ref();
-            if progress.is_some_and(|p| p.stage == ReturnStage::Requested || p.rma.is_none()) {
-                return Err(invalid(
-                    "rma",
-                    "label.return_not_authorised",
-                    "a label is issued for an authorised return",
-                ));
-            }
-            return_stage(
-                name,
-                state,
-                &[ReturnStage::Authorised, ReturnStage::LabelExpired],
-            )?;
-            if progress.is_some_and(|p| p.returnless) {
-                return Err(invalid(
-                    "rma",
-                    "label.returnless",
-                    "the buyer keeps the items: no label",
-                ));
-            }
-            if label.expires_at <= ctx.now {
-                return Err(invalid(
-                    "expires_at",
-                    "label.expired",
-                    "a label expires in the future",
-                ));
-            }
-            if label.parcel_count == 0 || label.weight_grams == 0 {
-                return Err(invalid(
-                    "parcel_count",
-                    "label.invalid_parcel",
-                    "at least one parcel, of some weight",
-                ));
-            }
+            check_label(state, ctx, name, label)?;
             ReturnEvent::LabelIssued {
                 label: label.clone(),
             }
@@ -747,51 +743,19 @@ pub(super) fn decide(
             scanned_at,
             location,
             carrier_event_id,
-        } => {
-            require_party(name, party, &[Merchant, Operator, System, Provider])?;
-            require_status(name, state, &[Open, CaseStatus::Resolved])?;
-            return_stage(
-                name,
-                state,
-                &[
-                    ReturnStage::LabelIssued,
-                    ReturnStage::LabelExpired,
-                    ReturnStage::InTransit,
-                    ReturnStage::Delivered,
-                    ReturnStage::Lost,
-                    ReturnStage::Received,
-                    ReturnStage::Inspected,
-                ],
-            )?;
-            let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
-            if let Some(id) = carrier_event_id
-                && progress
-                    .carrier_events
-                    .iter()
-                    .any(|seen| seen == id.as_str())
-            {
-                // The carrier pushed the same event again: recorded once.
-                return Ok(Vec::new());
-            }
-            if *scanned_at
-                > ctx
-                    .now
-                    .saturating_add(jiff::SignedDuration::from_hours(1))
-                    .unwrap_or(ctx.now)
-            {
-                return Err(invalid(
-                    "scanned_at",
-                    "tracking.in_the_future",
-                    "a scan cannot be in the future",
-                ));
-            }
-            ReturnEvent::ParcelScanned {
-                status: *status,
-                scanned_at: *scanned_at,
-                location: location.clone(),
-                carrier_event_id: carrier_event_id.clone(),
-            }
-        }
+        } => match record_parcel_scan(
+            state,
+            ctx,
+            name,
+            *status,
+            *scanned_at,
+            location,
+            carrier_event_id,
+        )? {
+            Some(event) => event,
+            // The carrier pushed the same event again: recorded once.
+            None => return Ok(Vec::new()),
+        },
         ReturnCommand::ReceiveReturn { lines } => {
             require_party(name, party, &[Merchant, Operator])?;
             require_status(name, state, &[Open])?;
@@ -836,66 +800,173 @@ pub(super) fn decide(
                     "name at least one line",
                 ));
             }
-            let mut seen = std::collections::BTreeSet::new();
-            for (index, line) in lines.iter().enumerate() {
-                let field = format!("lines[{index}]");
-                let Some(received) = progress.received.iter().find(|r| r.line_id == line.line_id)
-                else {
-                    return Err(invalid(
-                        &format!("{field}.line_id"),
-                        "return.line_not_received",
-                        "this line was not received",
-                    ));
-                };
-                if !seen.insert(&line.line_id) {
-                    return Err(invalid(
-                        &format!("{field}.line_id"),
-                        "case.duplicate_line",
-                        "each line appears once",
-                    ));
-                }
-                let returned = progress
-                    .lines
-                    .iter()
-                    .find(|l| l.line_id == line.line_id)
-                    .map(|l| l.unit_price);
-                let Some(unit_price) = returned else {
-                    return Err(invalid(
-                        &format!("{field}.line_id"),
-                        "return.line_not_in_return",
-                        "this line is not in the return",
-                    ));
-                };
-                let total = check_deductions(
-                    &line.deductions,
-                    unit_price.currency,
-                    &format!("{field}.deductions"),
-                )?;
-                let value = unit_price
-                    .amount_minor
-                    .saturating_mul(i64::from(received.quantity));
-                if total > value {
-                    return Err(invalid(
-                        &format!("{field}.deductions"),
-                        "return.deductions_exceed_value",
-                        "deductions exceed what came back",
-                    )
-                    .with("value", Money::new(value, unit_price.currency)));
-                }
-                if line.compliant && !line.deductions.is_empty() {
-                    return Err(invalid(
-                        &format!("{field}.deductions"),
-                        "return.deductions_on_compliant",
-                        "a compliant line has no deductions",
-                    ));
-                }
-            }
+            check_inspection(progress, lines)?;
             ReturnEvent::ReturnInspected {
                 lines: lines.clone(),
             }
         }
     };
     Ok(vec![event.into()])
+}
+
+/// A label is issued for an authorised return that has goods to send back, and is
+/// valid from now on for at least one parcel of some weight.
+fn check_label(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    label: &ReturnLabel,
+) -> Result<(), Rejection> {
+    let progress = state.returns.as_ref();
+    if progress.is_some_and(|p| p.stage == ReturnStage::Requested || p.rma.is_none()) {
+        return Err(invalid(
+            "rma",
+            "label.return_not_authorised",
+            "a label is issued for an authorised return",
+        ));
+    }
+    return_stage(
+        name,
+        state,
+        &[ReturnStage::Authorised, ReturnStage::LabelExpired],
+    )?;
+    if progress.is_some_and(|p| p.returnless) {
+        return Err(invalid(
+            "rma",
+            "label.returnless",
+            "the buyer keeps the items: no label",
+        ));
+    }
+    if label.expires_at <= ctx.now {
+        return Err(invalid(
+            "expires_at",
+            "label.expired",
+            "a label expires in the future",
+        ));
+    }
+    if label.parcel_count == 0 || label.weight_grams == 0 {
+        return Err(invalid(
+            "parcel_count",
+            "label.invalid_parcel",
+            "at least one parcel, of some weight",
+        ));
+    }
+    Ok(())
+}
+
+/// A carrier's scan of the return parcel; `None` when the carrier sent that event before.
+fn record_parcel_scan(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    status: ParcelStatus,
+    scanned_at: Timestamp,
+    location: &Option<Label>,
+    carrier_event_id: &Option<Label>,
+) -> Result<Option<ReturnEvent>, Rejection> {
+    let party = ctx.actor.party();
+    require_party(name, party, &[Merchant, Operator, System, Provider])?;
+    require_status(name, state, &[Open, CaseStatus::Resolved])?;
+    return_stage(
+        name,
+        state,
+        &[
+            ReturnStage::LabelIssued,
+            ReturnStage::LabelExpired,
+            ReturnStage::InTransit,
+            ReturnStage::Delivered,
+            ReturnStage::Lost,
+            ReturnStage::Received,
+            ReturnStage::Inspected,
+        ],
+    )?;
+    let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+    if let Some(id) = carrier_event_id
+        && progress
+            .carrier_events
+            .iter()
+            .any(|seen| seen == id.as_str())
+    {
+        // The carrier pushed the same event again: recorded once.
+        return Ok(None);
+    }
+    if scanned_at
+        > ctx
+            .now
+            .saturating_add(jiff::SignedDuration::from_hours(1))
+            .unwrap_or(ctx.now)
+    {
+        return Err(invalid(
+            "scanned_at",
+            "tracking.in_the_future",
+            "a scan cannot be in the future",
+        ));
+    }
+    Ok(Some(ReturnEvent::ParcelScanned {
+        status,
+        scanned_at,
+        location: location.clone(),
+        carrier_event_id: carrier_event_id.clone(),
+    }))
+}
+
+/// Each inspected line was received and is in the return, once; its deductions, in the
+/// line's currency, never exceed what came back, and a compliant line has none.
+fn check_inspection(progress: &ReturnProgress, lines: &[InspectedLine]) -> Result<(), Rejection> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, line) in lines.iter().enumerate() {
+        let field = format!("lines[{index}]");
+        let Some(received) = progress.received.iter().find(|r| r.line_id == line.line_id) else {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "return.line_not_received",
+                "this line was not received",
+            ));
+        };
+        if !seen.insert(&line.line_id) {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "case.duplicate_line",
+                "each line appears once",
+            ));
+        }
+        let returned = progress
+            .lines
+            .iter()
+            .find(|l| l.line_id == line.line_id)
+            .map(|l| l.unit_price);
+        let Some(unit_price) = returned else {
+            return Err(invalid(
+                &format!("{field}.line_id"),
+                "return.line_not_in_return",
+                "this line is not in the return",
+            ));
+        };
+        let total = check_deductions(
+            &line.deductions,
+            unit_price.currency,
+            &format!("{field}.deductions"),
+        )?;
+        let value = unit_price
+            .amount_minor
+            .saturating_mul(i64::from(received.quantity));
+        if total > value {
+            return Err(invalid(
+                &format!("{field}.deductions"),
+                "return.deductions_exceed_value",
+                "deductions exceed what came back",
+            )
+            .with("value", Money::new(value, unit_price.currency)));
+        }
+        if line.compliant && !line.deductions.is_empty() {
+            return Err(invalid(
+                &format!("{field}.deductions"),
+                "return.deductions_on_compliant",
+                "a compliant line has no deductions",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_lines<'a>(
