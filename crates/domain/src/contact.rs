@@ -52,7 +52,7 @@ impl Email {
 impl TryFrom<String> for Email {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Email::parse(&value)
+        Email::parse(&value).map_err(crate::validation::refused)
     }
 }
 
@@ -99,7 +99,7 @@ impl Phone {
 impl TryFrom<String> for Phone {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Phone::parse(&value)
+        Phone::parse(&value).map_err(crate::validation::refused)
     }
 }
 

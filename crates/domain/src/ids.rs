@@ -110,7 +110,7 @@ macro_rules! key_id {
         impl TryFrom<String> for $name {
             type Error = FieldError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
+                Self::parse(&value).map_err(crate::validation::refused)
             }
         }
 

@@ -97,7 +97,7 @@ impl Currency {
 impl TryFrom<String> for Currency {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Currency::parse(&value)
+        Currency::parse(&value).map_err(crate::validation::refused)
     }
 }
 

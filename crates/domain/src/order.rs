@@ -51,7 +51,7 @@ impl Quantity {
 impl TryFrom<i64> for Quantity {
     type Error = FieldError;
     fn try_from(value: i64) -> Result<Self, Self::Error> {
-        Quantity::new(value)
+        Quantity::new(value).map_err(crate::validation::refused)
     }
 }
 

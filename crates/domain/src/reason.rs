@@ -262,7 +262,7 @@ impl ReasonCode {
 impl TryFrom<String> for ReasonCode {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        ReasonCode::parse(&value)
+        ReasonCode::parse(&value).map_err(crate::validation::refused)
     }
 }
 

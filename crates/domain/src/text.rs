@@ -49,7 +49,7 @@ impl<const MAX: usize> Text<MAX> {
 impl<const MAX: usize> TryFrom<String> for Text<MAX> {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+        Self::parse(&value).map_err(crate::validation::refused)
     }
 }
 

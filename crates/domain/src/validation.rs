@@ -1,6 +1,7 @@
 //! Field-level validation errors shared by every checking constructor.
 
 use serde::Serialize;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// A value a message about an error names: the interface formats it in the
@@ -109,6 +110,33 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+thread_local! {
+    static READING: Cell<bool> = const { Cell::new(false) };
+    static REFUSED: RefCell<Option<FieldError>> = const { RefCell::new(None) };
+}
+
+/// Runs a deserialisation and hands back, with its result, the last refusal a checking
+/// constructor made on this thread meanwhile (see [`refused`]).
+///
+/// serde turns a constructor's error into text (`de::Error::custom`): the code survives in
+/// the text, the values the message names do not. The JSON adapter reads through this so
+/// that it can still say "unknown reason: item_damaged" in the reader's language.
+pub fn reading<T>(run: impl FnOnce() -> T) -> (T, Option<FieldError>) {
+    let outer = READING.with(|reading| reading.replace(true));
+    let result = run();
+    READING.with(|reading| reading.set(outer));
+    (result, REFUSED.with(|refused| refused.borrow_mut().take()))
+}
+
+/// How the `TryFrom` conversions serde calls refuse a value: unchanged, and remembered for
+/// [`reading`] when one is running on this thread (nowhere else: no cost, no state).
+pub(crate) fn refused(error: FieldError) -> FieldError {
+    if READING.with(Cell::get) {
+        REFUSED.with(|refused| *refused.borrow_mut() = Some(error.clone()));
+    }
+    error
+}
 
 /// Several field errors collected while checking one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -106,7 +106,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJsonBody<T>
 /// Parses JSON, reporting the path of the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let (value, refused) = amiable_domain::validation::reading(|| {
+        serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+    });
+    let value = value.map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         match inner.classify() {
@@ -118,12 +121,21 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
                 let raw = strip_position(&inner.to_string());
                 let code = field_code(&raw);
                 let message = constructor_message(&raw, code);
-                Problem::new(
+                // The constructor's own refusal, when it is the one serde reported: it names
+                // the values its message needs in the reader's language.
+                let args = refused
+                    .filter(|refusal| refusal.code == code)
+                    .map(|refusal| refusal.args)
+                    .unwrap_or_default();
+                let mut problem = Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     code,
                     format!("{field}: {message}"),
-                )
-                .with_fields([FieldError::new(field, code, message)])
+                );
+                problem.args = args.clone();
+                let mut error = FieldError::new(field, code, message);
+                error.args = args;
+                problem.with_fields([error])
             }
         }
     })?;

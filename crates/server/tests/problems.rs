@@ -192,3 +192,54 @@ async fn problems_speak_the_requesters_language() {
         );
     }
 }
+
+/// A checking constructor refuses a value while the JSON is read (serde turns its refusal
+/// into text): the message still names the value, in the reader's language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_met_while_reading_json_name_their_values_in_both_languages() {
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "PB-READ").await;
+        let cases = [
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "item_damaged",
+                       "description": "x"}),
+                "reason",
+                "reason.unknown",
+                "item_damaged",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received",
+                       "description": "x", "claimed": {"amount_minor": 100, "currency": "EUX"}}),
+                "claimed.currency",
+                "currency.unknown",
+                "EUX",
+            ),
+            (
+                json!({"order_id": order_id, "kind": "incident", "reason": "not_received",
+                       "description": "x", "items": [{"line_id": "1", "quantity": 20000}]}),
+                "items[0].quantity",
+                "quantity.too_large",
+                "10",
+            ),
+        ];
+        for (body, field, code, named) in cases {
+            let english = in_language(&world, "/api/v1/cases", &body, Some("en")).await;
+            let french = in_language(&world, "/api/v1/cases", &body, Some("fr")).await;
+            for (lang, reply) in [("en", &english), ("fr", &french)] {
+                assert_eq!(reply.status, 422, "{}", reply.body);
+                assert_eq!(reply.body["code"], code, "{}", reply.body);
+                let error = &reply.body["errors"][0];
+                assert_eq!(error["field"], field, "{}", reply.body);
+                assert_eq!(error["code"], code);
+                let message = error["message"].as_str().unwrap();
+                assert!(message.contains(named), "{lang}: {message}");
+                let detail = reply.body["detail"].as_str().unwrap();
+                assert!(detail.contains(named), "{lang}: {detail}");
+            }
+            assert_ne!(
+                english.body["errors"][0]["message"], french.body["errors"][0]["message"],
+                "{code} is not translated"
+            );
+        }
+    }
+}
