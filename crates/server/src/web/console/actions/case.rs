@@ -57,113 +57,68 @@ const CANCEL: ActionForm = ActionForm {
     guarded: false,
 };
 
-/// `POST /console/cases/{case_id}/do/offer`.
-pub(in crate::web::console) async fn offer(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &OFFER, &submission).await?;
-    let done = propose_or_resolve(&a, "offer").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/offer`.
+    offer,
+    OFFER,
+    |a| propose_or_resolve(&a, "offer")
+);
 
-/// `POST /console/cases/{case_id}/do/resolve`.
-pub(in crate::web::console) async fn resolve(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &RESOLVE, &submission).await?;
-    let done = propose_or_resolve(&a, "resolve").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/resolve`.
+    resolve,
+    RESOLVE,
+    |a| propose_or_resolve(&a, "resolve")
+);
 
-/// `POST /console/cases/{case_id}/do/accept`.
-pub(in crate::web::console) async fn accept(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &ACCEPT, &submission).await?;
-    let done = answer_offer(&a, "accept").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/accept`.
+    accept,
+    ACCEPT,
+    |a| answer_offer(&a, "accept")
+);
 
-/// `POST /console/cases/{case_id}/do/decline`.
-pub(in crate::web::console) async fn decline(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &DECLINE, &submission).await?;
-    let done = answer_offer(&a, "decline").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/decline`.
+    decline,
+    DECLINE,
+    |a| answer_offer(&a, "decline")
+);
 
-/// `POST /console/cases/{case_id}/do/escalate`.
-pub(in crate::web::console) async fn escalate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &ESCALATE, &submission).await?;
-    let done = submit_escalate(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/escalate`.
+    escalate,
+    ESCALATE,
+    |a| submit_escalate(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/decision`.
-pub(in crate::web::console) async fn decision(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &DECISION, &submission).await?;
-    let done = submit_decision(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/decision`.
+    decision,
+    DECISION,
+    |a| submit_decision(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/reopen`.
-pub(in crate::web::console) async fn reopen(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &REOPEN, &submission).await?;
-    let done = submit_reopen(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/reopen`.
+    reopen,
+    REOPEN,
+    |a| submit_reopen(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/close`.
-pub(in crate::web::console) async fn close(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &CLOSE, &submission).await?;
-    let done = submit_close(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/close`.
+    close,
+    CLOSE,
+    |a| submit_close(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/cancel`.
-pub(in crate::web::console) async fn cancel(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &CANCEL, &submission).await?;
-    let done = submit_cancel(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/cancel`.
+    cancel,
+    CANCEL,
+    |a| submit_cancel(&a)
+);
 
 async fn propose_or_resolve(a: &Acting<'_>, action: &str) -> Result<&'static str, Failure> {
     let ui = &a.ui;

@@ -14,29 +14,19 @@ const NOTE: ActionForm = ActionForm {
     guarded: false,
 };
 
-/// `POST /console/cases/{case_id}/do/message`.
-pub(in crate::web::console) async fn message(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &MESSAGE, &submission).await?;
-    let done = write(&a, "message").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/message`.
+    message,
+    MESSAGE,
+    |a| write(&a, "message")
+);
 
-/// `POST /console/cases/{case_id}/do/note`.
-pub(in crate::web::console) async fn note(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &NOTE, &submission).await?;
-    let done = write(&a, "note").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/note`.
+    note,
+    NOTE,
+    |a| write(&a, "note")
+);
 
 async fn write(a: &Acting<'_>, action: &str) -> Result<&'static str, Failure> {
     let state = a.state;

@@ -3,6 +3,26 @@
 //! case's call; a refusal shows the case page again with the messages beside
 //! the fields of that form.
 
+/// One action of the case page: `POST /console/cases/{case_id}/do/<name>`. Each
+/// handler starts the action (the staff session and its CSRF token, the case, the
+/// form's fields), runs its submission and answers: the case page again, or the form
+/// with its errors.
+macro_rules! action {
+    ($(#[$doc:meta])* $handler:ident, $form:expr, |$a:ident| $run:expr) => {
+        $(#[$doc])*
+        pub(in crate::web::console) async fn $handler(
+            State(state): State<AppState>,
+            ctx: Ctx,
+            Path(case_id): Path<String>,
+            MultipartForm(submission): MultipartForm,
+        ) -> Result<Response, WebError> {
+            let $a = Acting::start(&state, &ctx, &case_id, &$form, &submission).await?;
+            let done = $run.await;
+            $a.finish(done).await
+        }
+    };
+}
+
 mod case;
 mod conversation;
 mod money;

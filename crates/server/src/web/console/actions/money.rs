@@ -38,77 +38,47 @@ const COMPENSATE: ActionForm = ActionForm {
     guarded: true,
 };
 
-/// `POST /console/cases/{case_id}/do/refund`.
-pub(in crate::web::console) async fn refund(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &REFUND, &submission).await?;
-    let done = submit_refund(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/refund`.
+    refund,
+    REFUND,
+    |a| submit_refund(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/settle`.
-pub(in crate::web::console) async fn settle(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &SETTLE, &submission).await?;
-    let done = settle_or_fail(&a, "settle").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/settle`.
+    settle,
+    SETTLE,
+    |a| settle_or_fail(&a, "settle")
+);
 
-/// `POST /console/cases/{case_id}/do/fail`.
-pub(in crate::web::console) async fn fail(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &FAIL, &submission).await?;
-    let done = settle_or_fail(&a, "fail").await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/fail`.
+    fail,
+    FAIL,
+    |a| settle_or_fail(&a, "fail")
+);
 
-/// `POST /console/cases/{case_id}/do/store-credit`.
-pub(in crate::web::console) async fn store_credit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &STORE_CREDIT, &submission).await?;
-    let done = submit_store_credit(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/store-credit`.
+    store_credit,
+    STORE_CREDIT,
+    |a| submit_store_credit(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/exchange`.
-pub(in crate::web::console) async fn exchange(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &EXCHANGE, &submission).await?;
-    let done = submit_exchange(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/exchange`.
+    exchange,
+    EXCHANGE,
+    |a| submit_exchange(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/compensate`.
-pub(in crate::web::console) async fn compensate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &COMPENSATE, &submission).await?;
-    let done = submit_compensate(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/compensate`.
+    compensate,
+    COMPENSATE,
+    |a| submit_compensate(&a)
+);
 
 async fn submit_refund(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let state = a.state;

@@ -39,77 +39,47 @@ const INSPECT: ActionForm = ActionForm {
     guarded: false,
 };
 
-/// `POST /console/cases/{case_id}/do/authorise`.
-pub(in crate::web::console) async fn authorise(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &AUTHORISE, &submission).await?;
-    let done = submit_authorise(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/authorise`.
+    authorise,
+    AUTHORISE,
+    |a| submit_authorise(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/refuse`.
-pub(in crate::web::console) async fn refuse(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &REFUSE, &submission).await?;
-    let done = submit_refuse(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/refuse`.
+    refuse,
+    REFUSE,
+    |a| submit_refuse(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/label`.
-pub(in crate::web::console) async fn label(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &LABEL, &submission).await?;
-    let done = submit_label(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/label`.
+    label,
+    LABEL,
+    |a| submit_label(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/scan`.
-pub(in crate::web::console) async fn scan(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &SCAN, &submission).await?;
-    let done = submit_scan(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/scan`.
+    scan,
+    SCAN,
+    |a| submit_scan(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/receive`.
-pub(in crate::web::console) async fn receive(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &RECEIVE, &submission).await?;
-    let done = submit_receive(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/receive`.
+    receive,
+    RECEIVE,
+    |a| submit_receive(&a)
+);
 
-/// `POST /console/cases/{case_id}/do/inspect`.
-pub(in crate::web::console) async fn inspect(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(case_id): Path<String>,
-    MultipartForm(submission): MultipartForm,
-) -> Result<Response, WebError> {
-    let a = Acting::start(&state, &ctx, &case_id, &INSPECT, &submission).await?;
-    let done = submit_inspect(&a).await;
-    a.finish(done).await
-}
+action!(
+    /// `POST /console/cases/{case_id}/do/inspect`.
+    inspect,
+    INSPECT,
+    |a| submit_inspect(&a)
+);
 
 async fn submit_authorise(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let state = a.state;
