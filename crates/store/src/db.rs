@@ -153,6 +153,8 @@ pub struct DatabaseConfig {
     pub automation: Automation,
     /// Apply pending migrations when connecting.
     pub migrate: bool,
+    /// SQLite: the WAL size beyond which the writer empties it between two batches.
+    pub sqlite_wal_limit: u64,
 }
 
 impl DatabaseConfig {
@@ -164,6 +166,7 @@ impl DatabaseConfig {
             max_connections: 8,
             automation: Automation::default(),
             migrate: true,
+            sqlite_wal_limit: crate::writer::WAL_LIMIT,
         }
     }
 
@@ -322,7 +325,12 @@ impl Store {
             migrate(&db).await?;
         }
         let packs = Arc::new(crate::writer::RulesPacks::default());
-        let writer = Writer::start(db.clone(), config.automation, packs.clone());
+        let writer = Writer::start(
+            db.clone(),
+            config.automation,
+            packs.clone(),
+            config.sqlite_wal_limit,
+        );
         Ok(Store {
             db,
             writer: Arc::new(writer),

@@ -105,3 +105,67 @@ async fn a_second_writer_on_the_same_sqlite_file_is_not_answered_from_stale_memo
     assert_eq!(third.unwrap().version, 4);
     assert!(first.verify().await.unwrap().is_ok());
 }
+
+/// SQLite: a writer that never pauses still gets its WAL started over once the frames
+/// in use pass the limit (SQLite alone only starts it over in a pause, and the file grew
+/// without end), and nothing written is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_sqlite_writer_keeps_starting_its_wal_over() {
+    let (mut config, dir) = amiable_store::testing::sqlite_config();
+    config.sqlite_wal_limit = 512 * 1024;
+    let store = std::sync::Arc::new(Store::connect(&config).await.unwrap());
+    let wal = dir.path().join("amiable.db-wal");
+    // The WAL header's checkpoint sequence number: SQLite adds one each time it starts
+    // the WAL over from its beginning.
+    let restarts = || {
+        std::fs::read(&wal)
+            .ok()
+            .filter(|header| header.len() >= 16)
+            .map(|header| u32::from_be_bytes([header[12], header[13], header[14], header[15]]))
+    };
+    let tenant = tenant(&store).await;
+    let order_id = order(&store, &tenant, "CMD-1").await;
+    let mut cases = Vec::new();
+    for _ in 0..16 {
+        cases.push(open_case(&store, order_id).await.case_id);
+    }
+    let opened = store.verify().await.unwrap().events;
+    // 16 clients post without a pause for 4 s.
+    let start = std::time::Instant::now();
+    let deadline = start + std::time::Duration::from_secs(4);
+    let mut clients = Vec::new();
+    for case_id in cases.clone() {
+        let store = store.clone();
+        clients.push(tokio::spawn(async move {
+            let mut version = 1;
+            while std::time::Instant::now() < deadline {
+                let text = format!("Message {version} : {}", "x".repeat(2000));
+                version = store
+                    .execute(request(case_id, Some(version), message(&text), merchant()))
+                    .await
+                    .unwrap()
+                    .version;
+            }
+            version
+        }));
+    }
+    // Once they are under way, the sequence numbers the WAL goes through.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut seen = std::collections::BTreeSet::new();
+    while std::time::Instant::now() < deadline {
+        seen.extend(restarts());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut written = 0;
+    for client in clients {
+        written += client.await.unwrap() - 1;
+    }
+    assert!(
+        seen.len() >= 2,
+        "the WAL was never started over during {written} messages ({} bytes)",
+        std::fs::metadata(&wal).map_or(0, |m| m.len())
+    );
+    let report = store.verify().await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.events, opened + written as u64);
+}
