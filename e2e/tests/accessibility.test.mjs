@@ -111,7 +111,7 @@ test('buyer: case page with the label', async () => {
   assert.equal(await buyer.getByRole('link', { name: "Télécharger l'étiquette (A6)" }).count(), 1);
   await assertAccessible(buyer, 'the buyer case page');
   // The escalation form opened.
-  await buyer.locator('summary', { hasText: /^Faire appel à / }).click();
+  await buyer.locator('summary', { hasText: /^Faire appel au / }).click();
   await assertAccessible(buyer, 'the buyer case page with the escalation form open');
   assertNoProblems(buyer);
 });

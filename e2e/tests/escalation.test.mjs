@@ -27,9 +27,9 @@ test('an operator steps into a case the buyer escalated', async (t) => {
   const message = 'Bonjour, la plateforme prend le relais : nous demandons à la boutique de vous répondre sous 48 heures.';
 
   await t.test('the buyer asks the platform to step in', async () => {
-    const details = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel à / }) });
+    const details = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel au / }) });
     assert.equal(await details.count(), 1, 'the buyer should be offered to call the platform in');
-    assert.equal(squash(await details.locator('summary').innerText()), 'Faire appel à Le Marché des Créateurs');
+    assert.equal(squash(await details.locator('summary').innerText()), 'Faire appel au Marché des Créateurs');
     await details.locator('summary').click();
     assert.match(squash(await details.innerText()), /peut intervenir comme médiateur entre vous/);
     await details.locator('input[name=reason]').fill(reason);
@@ -38,7 +38,7 @@ test('an operator steps into a case the buyer escalated', async (t) => {
     assert.equal(await notice(buyer), "Votre demande d'intervention est transmise à la plateforme.");
     assert.match(await mainText(buyer), new RegExp(reason));
     // What is offered next is the following stage: a decision of the platform (arbitration).
-    const next = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Demander une décision à / }) });
+    const next = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Demander une décision au Marché des Créateurs$/ }) });
     assert.equal(await next.count(), 1, 'the next step is a decision of the platform');
     assert.match(squash(await next.textContent()), /sa décision s'impose à la boutique/);
     // The message form now speaks to both.

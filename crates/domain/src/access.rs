@@ -366,6 +366,8 @@ fn permits(profile: Profile, action: Action) -> bool {
     match profile {
         // An offer is answered by the party it was made to, never on its behalf.
         OperatorAdmin => !matches!(action, AnswerOffer),
+        // The mediator decides; the money moves by the merchant's hand (or the
+        // marketplace's admin), never the mediator's.
         Mediator => !matches!(
             action,
             WriteOrders
@@ -374,6 +376,7 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | CreateBuyerLink
                 | AnswerOffer
                 | ManagePolicy
+                | MoveMoney
         ),
         OperatorIntegration => !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer),
         MerchantAdmin => !matches!(action, RecordDecision),
@@ -506,6 +509,23 @@ mod tests {
         );
         assert_eq!(authorize(&mediator, Action::RecordDecision, &res), Ok(()));
         assert_eq!(mediator.actor(), Actor::OperatorUser { id: "d".into() });
+    }
+
+    #[test]
+    fn a_mediator_decides_but_never_moves_money() {
+        let (op, m1, _, o1, _) = ids();
+        let res = Resource::order(op, m1, o1);
+        let mediator = Principal::Staff {
+            user_id: "d".into(),
+            operator_id: op,
+            merchant_id: None,
+            role: Role::Mediator,
+        };
+        assert_eq!(
+            authorize(&mediator, Action::MoveMoney, &res),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(authorize(&mediator, Action::RecordDecision, &res), Ok(()));
     }
 
     #[test]

@@ -374,12 +374,30 @@ impl Order {
                     shipments,
                     shipping_address: input.shipping_address.clone(),
                 };
-                if order.total().is_err() {
+                let Ok(total) = order.total() else {
                     return Err(FieldError::new(
                         "lines",
                         "money.overflow",
                         "the order total overflows",
                     )
+                    .into());
+                };
+                // Every refund is bounded by what was captured: a capture above what the
+                // order is worth (its lines and delivery) would let its cases give back
+                // more than was sold.
+                if let Some(payment) = &order.payment
+                    && payment.captured.amount_minor > total.amount_minor
+                {
+                    return Err(FieldError::new(
+                        "payment.captured_minor",
+                        "payment.exceeds_order_total",
+                        format!(
+                            "the capture ({}) is more than the order's total ({total}: lines and delivery)",
+                            payment.captured
+                        ),
+                    )
+                    .with("captured", payment.captured)
+                    .with("total", total)
                     .into());
                 }
                 Ok(order)

@@ -53,6 +53,25 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     // No Unicode isolation marks around arguments: the pages are left-to-right only,
     // and invisible characters would break copy-paste of amounts and numbers.
     bundle.set_use_isolating(false);
+    // A($name), DE($name): a shop's or a marketplace's name after « à » or « de », with the
+    // contraction French wants (« au Marché des Créateurs », « d'Électron Libre »).
+    for (function, preposition) in [("A", Preposition::A), ("DE", Preposition::De)] {
+        let added = bundle.add_function(function, move |positional, _named| {
+            let name = match positional.first() {
+                Some(FluentValue::String(name)) => name.to_string(),
+                Some(FluentValue::Number(number)) => number.as_string().into_owned(),
+                _ => String::new(),
+            };
+            FluentValue::String(std::borrow::Cow::Owned(with_preposition(
+                lang,
+                preposition,
+                &name,
+            )))
+        });
+        if let Err(error) = added {
+            tracing::error!(?error, function, "catalogue function not added");
+        }
+    }
     for (_, file, source) in SOURCES.iter().filter(|(l, _, _)| *l == lang) {
         // The catalogues are part of the binary; `catalogues_parse` fails on any error,
         // so a broken entry never ships. Whatever parsed is still used.
@@ -68,6 +87,68 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
         }
     }
     bundle
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Preposition {
+    A,
+    De,
+}
+
+/// `name` after « à » or « de » (French) or "to" / "of" (English), contracted with the
+/// name's own article: « à » + « Le Marché » is « au Marché », « de » + « Les Jardins »
+/// is « des Jardins », « de » + « Électron Libre » is « d'Électron Libre ».
+fn with_preposition(lang: Lang, preposition: Preposition, name: &str) -> String {
+    let name = name.trim();
+    if lang == Lang::En {
+        let word = match preposition {
+            Preposition::A => "to",
+            Preposition::De => "of",
+        };
+        return format!("{word} {name}");
+    }
+    let article = |prefix: &str| {
+        name.get(..prefix.len())
+            .filter(|head| head.eq_ignore_ascii_case(prefix))
+            .map(|_| &name[prefix.len()..])
+    };
+    if let Some(rest) = article("le ") {
+        return match preposition {
+            Preposition::A => format!("au {rest}"),
+            Preposition::De => format!("du {rest}"),
+        };
+    }
+    if let Some(rest) = article("les ") {
+        return match preposition {
+            Preposition::A => format!("aux {rest}"),
+            Preposition::De => format!("des {rest}"),
+        };
+    }
+    if let Some(rest) = article("la ") {
+        return match preposition {
+            Preposition::A => format!("à la {rest}"),
+            Preposition::De => format!("de la {rest}"),
+        };
+    }
+    let elided = article("l'").or_else(|| {
+        name.strip_prefix("L\u{2019}")
+            .or_else(|| name.strip_prefix("l\u{2019}"))
+    });
+    if let Some(rest) = elided {
+        return match preposition {
+            Preposition::A => format!("à l'{rest}"),
+            Preposition::De => format!("de l'{rest}"),
+        };
+    }
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouyAEIOUYàâäéèêëîïôöùûüÀÂÄÉÈÊËÎÏÔÖÙÛÜ".contains(c));
+    match preposition {
+        Preposition::A => format!("à {name}"),
+        Preposition::De if vowel => format!("d'{name}"),
+        Preposition::De => format!("de {name}"),
+    }
 }
 
 fn catalogues() -> &'static Catalogues {
@@ -224,6 +305,46 @@ mod tests {
             .flat_map(messages)
             .map(|(id, text)| (id, variables(&text)))
             .collect()
+    }
+
+    #[test]
+    fn names_after_a_and_de_are_contracted_as_french_wants() {
+        let name = |key: &str, value: &str| {
+            let mut args = FluentArgs::new();
+            args.set("name", FluentValue::from(value));
+            message(Lang::Fr, key, Some(&args))
+        };
+        assert_eq!(
+            name("escalate-title", "Le Marché des Créateurs"),
+            "Faire appel au Marché des Créateurs"
+        );
+        assert_eq!(
+            name("escalate-title-arbitration", "Les Jardins de Marie"),
+            "Demander une décision aux Jardins de Marie"
+        );
+        assert_eq!(name("escalate-title", "La Halle"), "Faire appel à la Halle");
+        assert_eq!(
+            name("escalate-title", "Maison Colette"),
+            "Faire appel à Maison Colette"
+        );
+        assert!(
+            name("escalate-intro-external", "Le Marché des Créateurs")
+                .starts_with("Si la décision du Marché des Créateurs ne vous convient pas")
+        );
+        assert!(
+            name("escalate-intro-external", "Électron Libre")
+                .starts_with("Si la décision d'Électron Libre ne")
+        );
+        assert!(
+            name("escalate-intro-external", "L\u{2019}Atelier")
+                .starts_with("Si la décision de l'Atelier ne")
+        );
+        let mut args = FluentArgs::new();
+        args.set("name", FluentValue::from("Le Marché des Créateurs"));
+        assert_eq!(
+            message(Lang::En, "escalate-title", Some(&args)),
+            "Ask Le Marché des Créateurs to step in"
+        );
     }
 
     #[test]

@@ -95,20 +95,20 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/cases/{case_id}/return/tracking", "YYYYYYN"),
     ("POST", "/cases/{case_id}/return/receive", "YYYYYYN"),
     ("POST", "/cases/{case_id}/return/inspect", "YYYYYYN"),
-    ("POST", "/cases/{case_id}/refunds", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/refunds", "YNYYYYN"),
     (
         "POST",
         "/cases/{case_id}/refunds/{refund_id}/settle",
-        "YYYYYYN",
+        "YNYYYYN",
     ),
     (
         "POST",
         "/cases/{case_id}/refunds/{refund_id}/fail",
-        "YYYYYYN",
+        "YNYYYYN",
     ),
-    ("POST", "/cases/{case_id}/store-credit", "YYYYYYN"),
-    ("POST", "/cases/{case_id}/exchange", "YYYYYYN"),
-    ("POST", "/cases/{case_id}/compensation", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/store-credit", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/exchange", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/compensation", "YNYYYYN"),
 ];
 
 /// What a cell expects of the caller's own resource.

@@ -307,6 +307,9 @@ async fn a_buyer_finds_an_order_and_cannot_reach_another() {
         assert_eq!(wrong_email.status, unknown.status);
         assert_eq!(wrong_email.status, 404);
         assert!(wrong_email.has("Aucune commande ne correspond"));
+        // A search that found nothing is not a form that could not be saved.
+        assert!(wrong_email.has("pas pu retrouver votre commande"));
+        assert!(!wrong_email.has("Votre envoi"));
         assert_eq!(
             wrong_email.text.replace("CMD-WEB-1", "CMD-NOPE"),
             unknown.text,
@@ -1181,6 +1184,16 @@ async fn the_policy_editor_previews_publishes_and_keeps_the_minimum() {
         let refused = merchant.post("/console/policy", &bad_refs).await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("Saisissez un nombre entier"));
+        // Below zero: the field says what it wants, not that the number is not one.
+        bad[1].1 = "-3".to_owned();
+        let bad_refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = merchant.post("/console/policy", &bad_refs).await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused.has("Saisissez un nombre positif ou nul"),
+            "{}",
+            refused.text
+        );
     }
 }
 

@@ -110,6 +110,7 @@ problem-line-unknown_flag = Unknown line flag. Use personalised, perishable, sea
 problem-quantity-not_positive = The quantity must be at least 1.
 problem-quantity-too_large = The quantity must be at most { $max }.
 problem-payment-unknown_provider = Unknown payment provider. Use paypal, stripe, card, bank_transfer or other.
+problem-payment-exceeds_order_total = The amount captured ({ $captured }) is more than the order’s total ({ $total }, items and delivery included).
 problem-shipment-no_lines = A shipment needs at least one line.
 problem-shipment-unknown_line = This shipment refers to line { $line }, which is not in the order.
 problem-shipment-more_than_ordered = Line { $line }: { $shipped } shipped but { $ordered } ordered.

@@ -9,9 +9,12 @@ footer-api = API reference
 footer-keys = Shortcuts: / search, j / k move, o open
 optional = (optional)
 back = Back
+back-to-order = Back to the order
 internal = Internal
 open-file = Open the file
 form-errors-title = We could not save this:
+lookup-errors-title = We could not find your order:
+login-errors-title = We could not sign you in:
 time-ago = { $when } ago
 deadline-in = in { $when }
 deadline-overdue = { $when } overdue
@@ -396,6 +399,7 @@ save = Save
 until = until { $date }
 error-required = This field is required.
 error-number = Enter a whole number.
+error-number-negative = Enter a number of zero or more.
 error-weight = The weight goes from 1 g to 70,000 g.
 error-parcels = From 1 to 20 parcels.
 error-percent = A percentage from 0 to 100.
@@ -521,7 +525,17 @@ ledger-refundable = Still refundable
 settle-reference = Payment reference
 settle-submit = Mark as paid
 offers-title = Offers
-offer-between = from { $who } to { $party }
+offer-between = from { $who ->
+        [buyer] the customer
+        [merchant] the shop
+        [operator] the marketplace
+       *[other] { $who }
+    } to { $party ->
+        [buyer] the customer
+        [merchant] the shop
+        [operator] the marketplace
+       *[other] { $party }
+    }
 offer-answered = answered
 actions-title = Actions
 actions-none = Nothing can be done by you on this case for now.

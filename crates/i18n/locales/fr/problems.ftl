@@ -110,6 +110,7 @@ problem-line-unknown_flag = Caractéristique de ligne inconnue. Utilisez persona
 problem-quantity-not_positive = La quantité doit être d’au moins 1.
 problem-quantity-too_large = La quantité ne peut dépasser { $max }.
 problem-payment-unknown_provider = Prestataire de paiement inconnu. Utilisez paypal, stripe, card, bank_transfer ou other.
+problem-payment-exceeds_order_total = Le montant encaissé ({ $captured }) dépasse le total de la commande ({ $total }, articles et livraison compris).
 problem-shipment-no_lines = Une expédition doit comporter au moins une ligne.
 problem-shipment-unknown_line = Cette expédition mentionne la ligne { $line }, absente de la commande.
 problem-shipment-more_than_ordered = Ligne { $line } : { $shipped } expédiés pour { $ordered } commandés.

@@ -10,9 +10,12 @@ footer-api = Référence de l'API
 footer-keys = Raccourcis : / rechercher, j / k naviguer, o ouvrir
 optional = (facultatif)
 back = Retour
+back-to-order = Retour à la commande
 internal = Interne
 open-file = Ouvrir le fichier
 form-errors-title = Votre envoi n'a pas pu être enregistré :
+lookup-errors-title = Nous n'avons pas pu retrouver votre commande :
+login-errors-title = Connexion impossible :
 time-ago = il y a { $when }
 deadline-in = dans { $when }
 deadline-overdue = en retard de { $when }
@@ -220,12 +223,12 @@ message-label = Votre message
 message-send = Envoyer
 message-empty = Écrivez votre message.
 notice-message-sent = Votre message est envoyé.
-escalate-title = Faire appel à { $name }
+escalate-title = Faire appel { A($name) }
 escalate-intro = Si la réponse de la boutique ne vous convient pas, { $name } peut intervenir comme médiateur entre vous.
-escalate-title-arbitration = Demander une décision à { $name }
+escalate-title-arbitration = Demander une décision { A($name) }
 escalate-intro-arbitration = Si la médiation n'aboutit pas, { $name } peut trancher le litige : sa décision s'impose à la boutique dans le cadre de la place de marché.
 escalate-title-external = Saisir le médiateur de la consommation
-escalate-intro-external = Si la décision de { $name } ne vous convient pas, vous pouvez porter le litige devant le médiateur de la consommation, gratuitement.
+escalate-intro-external = Si la décision { DE($name) } ne vous convient pas, vous pouvez porter le litige devant le médiateur de la consommation, gratuitement.
 message-title-mediation = Écrire à la boutique et à la plateforme
 escalate-reason = Pourquoi demandez-vous l'intervention de la plateforme ?
 escalate-why = Dites en quelques mots pourquoi.
@@ -322,7 +325,7 @@ status-open = En cours
 status-resolved = Réglé
 status-closed = Clos
 status-cancelled = Annulé
-stage-negotiation = Échange avec la boutique
+stage-negotiation = Avec la boutique
 stage-mediation = Médiation
 stage-arbitration = Arbitrage
 stage-external = Recours externe
@@ -397,6 +400,7 @@ save = Enregistrer
 until = jusqu'au { $date }
 error-required = Ce champ est obligatoire.
 error-number = Saisissez un nombre entier.
+error-number-negative = Saisissez un nombre positif ou nul.
 error-weight = Le poids va de 1 g à 70 000 g.
 error-parcels = De 1 à 20 colis.
 error-percent = Un pourcentage de 0 à 100.
@@ -522,7 +526,17 @@ ledger-refundable = Encore remboursable
 settle-reference = Référence du paiement
 settle-submit = Marquer comme payé
 offers-title = Propositions
-offer-between = de { $who } à { $party }
+offer-between = { $who ->
+        [buyer] du client
+        [merchant] de la boutique
+        [operator] de la plateforme
+       *[other] de { $who }
+    } { $party ->
+        [buyer] au client
+        [merchant] à la boutique
+        [operator] à la plateforme
+       *[other] à { $party }
+    }
 offer-answered = répondue
 actions-title = Actions
 actions-none = Aucune action n'est possible pour vous sur ce dossier pour l'instant.

@@ -310,7 +310,7 @@ async fn lookup(
         operators: operator_choices(&state).await?,
         operator,
         known: known_orders(&state, &ctx).await,
-        errors,
+        errors: errors.titled("lookup-errors-title"),
         ui,
     };
     Ok(ctx.render_status(status, &page))

@@ -267,9 +267,23 @@ impl FromRequest<AppState> for MultipartForm {
 pub struct Errors {
     fields: Vec<(String, String)>,
     general: Vec<String>,
+    /// The catalogue key of the summary's title, when "could not be saved" would not fit
+    /// (a search that found nothing, a sign-in refused).
+    title: Option<&'static str>,
 }
 
 impl Errors {
+    /// The same errors, summed up under the message `key`.
+    pub fn titled(mut self, key: &'static str) -> Self {
+        self.title = Some(key);
+        self
+    }
+
+    /// The catalogue key of the summary's title.
+    pub fn title_key(&self) -> &'static str {
+        self.title.unwrap_or("form-errors-title")
+    }
+
     /// The message beside `field`, if any.
     pub fn of(&self, field: &str) -> Option<&str> {
         self.fields

@@ -177,6 +177,11 @@ fn number<T: std::str::FromStr>(
         "" => None,
         text => match text.parse() {
             Ok(n) => Some(n),
+            // The fields are counts of days, percents and amounts: never below zero.
+            Err(_) if text.trim().starts_with('-') => {
+                errors.add(field, ui.t("error-number-negative"));
+                None
+            }
             Err(_) => {
                 errors.add(field, ui.t("error-number"));
                 None

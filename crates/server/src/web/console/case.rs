@@ -534,13 +534,7 @@ fn offer_rows(ui: &Ui, data: &shared::CaseData) -> Vec<(u32, String, String, boo
             (
                 o.offer_id,
                 resolution_text(ui, &o.terms),
-                ui.ta2(
-                    "offer-between",
-                    "who",
-                    ui.label("party", o.by.code()),
-                    "party",
-                    ui.label("party", o.to.code()),
-                ),
+                ui.ta2("offer-between", "who", o.by.code(), "party", o.to.code()),
                 o.status == OfferStatus::Pending,
             )
         })

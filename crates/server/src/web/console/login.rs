@@ -89,7 +89,7 @@ pub(super) async fn login(
             ui,
             email,
             next,
-            errors,
+            errors: errors.titled("login-errors-title"),
         },
     ))
 }
