@@ -1062,7 +1062,8 @@ fn table() -> Vec<Row> {
                 P::Compensate,
             ]),
         ),
-        // Store credit agreed in an offer: resolved, but the money is still owed.
+        // Store credit agreed in an offer: open and the merchant's move until it is issued
+        // (never "settled" before); no other terms, no label, no cancelling meanwhile.
         row(
             "store credit offer accepted",
             credit_offer_accepted,
@@ -1075,8 +1076,6 @@ fn table() -> Vec<Row> {
                 P::IssueStoreCredit,
                 P::Compensate,
                 P::Escalate,
-                P::Reopen,
-                P::Close,
             ]),
         ),
         // Offers are answered by the party they were made to.

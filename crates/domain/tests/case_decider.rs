@@ -10,8 +10,8 @@ use amiable_domain::Timestamp;
 use amiable_domain::case::{
     Actor, AttachmentRef, CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, CloseReason,
     Command, Context, Decision, DecisionOutcome, EVENT_SCHEMA_VERSION, EventDecodeError,
-    GoodwillKind, OfferStatus, Party, RecordedEvent, Rejection, Resolution, ResolutionKind, Stage,
-    Visibility, decide,
+    GoodwillKind, OfferStatus, Party, RecordedEvent, Rejection, Resolution, ResolutionKind,
+    ResponseTimes, Stage, Visibility, decide, next_deadline,
 };
 use amiable_domain::case::{
     ConversationCommand, ConversationEvent, EscalationCommand, EscalationEvent, LifecycleCommand,
@@ -1120,18 +1120,71 @@ fn offer_terms_are_checked() {
 // accept_offer
 // ---------------------------------------------------------------------------
 
+/// Terms that call for money are not a settlement: the case stays open, the merchant's
+/// move, with the terms awaiting payment within 14 days (C. conso L221-24).
 #[test]
-fn accepting_resolves_the_case_with_the_offer_terms() {
+fn accepting_terms_that_call_for_money_leaves_the_case_awaiting_payment() {
     let state = given(with_merchant_offer())
         .when(buyer(), accept(1))
         .then(vec![CaseEvent::Escalation(
             EscalationEvent::OfferAccepted { offer_id: 1 },
         )]);
-    assert_eq!(state.status, CaseStatus::Resolved);
-    assert_eq!(state.resolution, Some(partial_refund(2000)));
-    assert_eq!(state.resolved_at, Some(minutes(2)));
+    assert_eq!(state.status, CaseStatus::Open);
+    assert_eq!(state.resolution, None);
+    let awaiting = state.awaiting_payment.clone().expect("awaiting payment");
+    assert_eq!(awaiting.terms, partial_refund(2000));
+    assert_eq!(awaiting.by, Party::Merchant);
+    assert_eq!(awaiting.since, minutes(2));
+    assert_eq!(
+        awaiting.due,
+        minutes(2) + jiff::SignedDuration::from_hours(24 * 14)
+    );
     assert_eq!(state.offers[0].status, OfferStatus::Accepted);
     assert_eq!(state.pending_offer(), None);
+    assert_eq!(state.waiting_on, Some(Party::Merchant));
+    // It stays in the merchant's inbox, with the payment's due date as its deadline.
+    assert_eq!(
+        next_deadline(&state, &ResponseTimes::default()),
+        Some(awaiting.due)
+    );
+    // Nothing else is settled meanwhile: no new terms, no resolution, no cancelling.
+    let mut history = with_merchant_offer();
+    history.push((
+        buyer(),
+        CaseEvent::Escalation(EscalationEvent::OfferAccepted { offer_id: 1 }),
+    ));
+    nothing_else_while_awaiting(history);
+}
+
+/// What may not happen while agreed terms await their payment.
+fn nothing_else_while_awaiting(history: Vec<(Actor, CaseEvent)>) {
+    for (actor, command) in [
+        (merchant(), propose(partial_refund(1000))),
+        (merchant(), resolve(simple(ResolutionKind::FullRefund))),
+        (buyer(), resolve(simple(ResolutionKind::Withdrawn))),
+        (merchant(), cancel()),
+    ] {
+        given(history.clone())
+            .when(actor, command)
+            .then_rejected("case.payment_awaited");
+    }
+}
+
+#[test]
+fn accepting_terms_without_money_resolves_at_once() {
+    let mut history = vec![(buyer(), opened(CaseKind::Incident, Stage::Negotiation))];
+    history.push((
+        merchant(),
+        offer_proposed(1, Party::Buyer, simple(ResolutionKind::Repair)),
+    ));
+    let state = given(history)
+        .when(buyer(), accept(1))
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::OfferAccepted { offer_id: 1 },
+        )]);
+    assert_eq!(state.status, CaseStatus::Resolved);
+    assert_eq!(state.resolution, Some(simple(ResolutionKind::Repair)));
+    assert_eq!(state.awaiting_payment, None);
     assert_eq!(state.waiting_on, None);
 }
 
@@ -1147,7 +1200,10 @@ fn merchant_accepts_the_buyer_counter_offer() {
         .then(vec![CaseEvent::Escalation(
             EscalationEvent::OfferAccepted { offer_id: 2 },
         )]);
-    assert_eq!(state.resolution, Some(partial_refund(4000)));
+    assert_eq!(
+        state.awaiting_payment.map(|a| a.terms),
+        Some(partial_refund(4000))
+    );
     assert_eq!(state.offers[0].status, OfferStatus::Superseded);
     assert_eq!(state.offers[1].status, OfferStatus::Accepted);
 }
@@ -1183,7 +1239,7 @@ fn operator_cannot_accept_an_offer() {
 }
 
 #[test]
-fn accepting_on_a_resolved_case_is_rejected() {
+fn accepting_an_accepted_offer_again_is_rejected() {
     let mut history = with_merchant_offer();
     history.push((
         buyer(),
@@ -1191,7 +1247,7 @@ fn accepting_on_a_resolved_case_is_rejected() {
     ));
     given(history)
         .when(buyer(), accept(1))
-        .then_rejected("case.invalid_status");
+        .then_rejected("offer.not_pending");
 }
 
 // ---------------------------------------------------------------------------
@@ -1381,10 +1437,44 @@ fn operator_decides_in_arbitration() {
                 decision: ruling.clone(),
             },
         )]);
+    // A decision that calls for money is paid by the merchant, never "settled" before.
+    assert_eq!(state.status, CaseStatus::Open);
+    assert_eq!(state.decision.as_ref(), Some(&ruling));
+    assert_eq!(state.resolution, None);
+    assert_eq!(
+        state.awaiting_payment.as_ref().map(|a| &a.terms),
+        Some(&partial_refund(5000))
+    );
+    assert_eq!(state.waiting_on, Some(Party::Merchant));
+    let mut history = open_at_stage(Stage::Arbitration);
+    history.push((
+        operator(),
+        CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision: ruling }),
+    ));
+    nothing_else_while_awaiting(history.clone());
+    // The mediator cannot take another decision over it meanwhile.
+    let again = decision(
+        DecisionOutcome::MerchantFavoured,
+        simple(ResolutionKind::Refusal),
+    );
+    given(history)
+        .when(operator(), record_decision(again))
+        .then_rejected("case.payment_awaited");
+}
+
+#[test]
+fn a_decision_that_moves_no_money_settles_at_once() {
+    let ruling = decision(
+        DecisionOutcome::BuyerFavoured,
+        simple(ResolutionKind::Repair),
+    );
+    let state = given(open_at_stage(Stage::Arbitration))
+        .when(operator(), record_decision(ruling.clone()))
+        .then(vec![CaseEvent::Escalation(
+            EscalationEvent::DecisionRecorded { decision: ruling },
+        )]);
     assert_eq!(state.status, CaseStatus::Resolved);
-    assert_eq!(state.decision, Some(ruling));
-    assert_eq!(state.resolution, Some(partial_refund(5000)));
-    assert_eq!(state.waiting_on, None);
+    assert_eq!(state.awaiting_payment, None);
 }
 
 #[test]
@@ -1838,6 +1928,24 @@ mod properties {
     use proptest::sample::select;
     use proptest::test_runner::{Config, TestCaseError};
 
+    /// After terms were agreed or decided: settled with them when they move no money,
+    /// otherwise open and awaiting their payment by the merchant.
+    fn agreed(after: &CaseState, terms: &Resolution) -> Result<(), TestCaseError> {
+        match &after.awaiting_payment {
+            Some(awaiting) => {
+                prop_assert_eq!(after.status, CaseStatus::Open);
+                prop_assert_eq!(&awaiting.terms, terms);
+                prop_assert_eq!(after.waiting_on, Some(Party::Merchant));
+                prop_assert!(after.resolution.is_none());
+            }
+            None => {
+                prop_assert_eq!(after.status, CaseStatus::Resolved);
+                prop_assert_eq!(after.resolution.as_ref(), Some(terms));
+            }
+        }
+        Ok(())
+    }
+
     /// Who sends a command: one of the five parties.
     fn actor(index: usize) -> Actor {
         match index % 5 {
@@ -2081,8 +2189,7 @@ mod properties {
             Command::Escalation(EscalationCommand::AcceptOffer { offer_id }) => {
                 let offer = &after.offers[*offer_id as usize - 1];
                 prop_assert_eq!(offer.status, OfferStatus::Accepted);
-                prop_assert_eq!(after.status, CaseStatus::Resolved);
-                prop_assert_eq!(after.resolution.as_ref(), Some(&offer.terms));
+                agreed(after, &offer.terms)?;
             }
             Command::Escalation(EscalationCommand::DeclineOffer { offer_id, .. }) => {
                 let offer = &after.offers[*offer_id as usize - 1];
@@ -2096,9 +2203,8 @@ mod properties {
                 prop_assert!(after.pending_offer().is_none());
             }
             Command::Escalation(EscalationCommand::RecordDecision { decision }) => {
-                prop_assert_eq!(after.status, CaseStatus::Resolved);
                 prop_assert_eq!(after.decision.as_ref(), Some(decision));
-                prop_assert_eq!(after.resolution.as_ref(), Some(&decision.resolution));
+                agreed(after, &decision.resolution)?;
             }
             Command::Lifecycle(LifecycleCommand::Resolve { resolution }) => {
                 prop_assert_eq!(after.status, CaseStatus::Resolved);

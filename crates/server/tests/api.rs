@@ -787,6 +787,158 @@ async fn activity_after_resolution_postpones_the_auto_close() {
     }
 }
 
+/// A binding decision, or an accepted offer, that calls for money is not a settlement:
+/// the case stays open and in the merchant's inbox, awaiting the payment by a named party
+/// with a due date, until the refund is recorded through the ledger and the gateway. The
+/// mediator decides but cannot pay.
+#[tokio::test]
+async fn a_decision_or_an_agreement_that_calls_for_money_is_settled_only_once_paid() {
+    for world in worlds().await {
+        // A binding decision: full refund in the buyer's favour.
+        let order_id = world.order_at(world.merchant_id, "CMD-DECIDE-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let command = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
+        let reply = world
+            .post(
+                &command("escalate"),
+                &Who::OperatorAdmin,
+                &json!({"to": "arbitration", "reason": "Pas d'accord"}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = world
+            .post(
+                &command("decision"),
+                &Who::Mediator,
+                &json!({"decision": {"outcome": "buyer_favoured", "resolution": {"kind": "full_refund"},
+                                     "rationale": "Colis arrivé endommagé, photos à l'appui"}}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await
+            .body;
+        assert_eq!(case["case"]["status"], "open", "{case}");
+        assert_eq!(case["case"]["resolution"], Value::Null);
+        assert_eq!(
+            case["case"]["awaiting_payment"]["terms"]["kind"],
+            "full_refund"
+        );
+        assert_eq!(case["case"]["awaiting_payment"]["by"], "merchant");
+        assert_eq!(case["case"]["waiting_on"], "merchant");
+        let due = case["case"]["awaiting_payment"]["due"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(case["next_deadline_at"].as_str(), Some(due.as_str()));
+        // Still in the merchant's inbox of open cases.
+        let inbox = world
+            .get("/api/v1/cases?status=open&limit=200", &Who::MerchantAgent)
+            .await
+            .body;
+        assert!(
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["case_id"] == case_id.as_str()),
+            "{inbox}"
+        );
+        // Nobody settles it another way meanwhile.
+        let reply = world
+            .post(
+                &command("resolve"),
+                &Who::MerchantAgent,
+                &json!({"resolution": {"kind": "full_refund"}}),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, code(&reply)),
+            (422, Some("case.payment_awaited"))
+        );
+        // The mediator may not pay.
+        let reply = world
+            .post(&command("refunds"), &Who::Mediator, &json!({}))
+            .await;
+        assert_eq!(reply.status, 403, "{}", reply.body);
+        // The merchant pays what was decided: what the case calls for (the claim, or
+        // the order), through the gateway; the case is then settled as decided.
+        let reply = world
+            .post(&command("refunds"), &Who::MerchantAgent, &json!({}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await
+            .body;
+        assert_eq!(case["case"]["status"], "resolved", "{case}");
+        assert_eq!(case["case"]["resolution"]["kind"], "full_refund");
+        assert_eq!(case["case"]["awaiting_payment"], Value::Null);
+        let refunded: i64 = case["case"]["refunds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["amount"]["amount_minor"].as_i64().unwrap())
+            .sum();
+        assert_eq!(refunded, 11480, "the whole order was refunded: {case}");
+
+        // A partial refund offered by the shop and accepted by the buyer.
+        let order_id = world.order_at(world.merchant_id, "CMD-AGREE-1").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let command = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
+        let reply = world
+            .post(
+                &command("offers"),
+                &Who::MerchantAgent,
+                &json!({"terms": {"kind": "partial_refund",
+                                  "amount": {"amount_minor": 1500, "currency": "EUR"}}}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = world
+            .post(&command("offers/1/accept"), &buyer, &json!({}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &buyer)
+            .await
+            .body;
+        assert_eq!(case["case"]["status"], "open", "{case}");
+        assert_eq!(
+            case["case"]["awaiting_payment"]["terms"]["amount"]["amount_minor"],
+            1500
+        );
+        // Paid in two parts: settled with the second.
+        let part = |minor: i64| json!({"amount": {"amount_minor": minor, "currency": "EUR"}});
+        let reply = world
+            .post(&command("refunds"), &Who::MerchantAgent, &part(1000))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await
+            .body;
+        assert_eq!(
+            case["case"]["status"], "open",
+            "half paid is not paid: {case}"
+        );
+        let reply = world
+            .post(&command("refunds"), &Who::MerchantAgent, &json!({}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let case = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await
+            .body;
+        assert_eq!(case["case"]["status"], "resolved", "{case}");
+        assert_eq!(case["case"]["resolution"]["kind"], "partial_refund");
+        assert_eq!(case["case"]["refunds"][1]["amount"]["amount_minor"], 500);
+    }
+}
+
 /// A capture above what the order is worth is refused: refunds are bounded by the
 /// capture, so three cases on a 114,80 € order must never give back 300 €.
 #[tokio::test]

@@ -118,8 +118,9 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
             .await
             .unwrap();
         assert_eq!(reply.version, 2);
+        // Terms that move no money settle the case when accepted.
         let offer = Command::Escalation(EscalationCommand::ProposeOffer {
-            terms: Resolution::simple(ResolutionKind::ReturnAndRefund),
+            terms: Resolution::simple(ResolutionKind::Repair),
             message: None,
         });
         store
@@ -179,10 +180,7 @@ async fn a_case_timeline_is_appended_chained_and_projected() {
             (rows[0].status, rows[0].kind, rows[0].version),
             (CaseStatus::Resolved, CaseKind::Incident, 4)
         );
-        assert_eq!(
-            rows[0].resolution_kind.as_deref(),
-            Some("return_and_refund")
-        );
+        assert_eq!(rows[0].resolution_kind.as_deref(), Some("repair"));
 
         // Resolving scheduled the auto-close timer in the same transaction.
         let jobs = store.case_jobs(&case_id.to_string()).await.unwrap();

@@ -27,7 +27,7 @@ mod lifecycle;
 mod plots;
 
 /// The most events a demo case has.
-pub(crate) const MAX_EVENTS: usize = 10;
+pub(crate) const MAX_EVENTS: usize = 18;
 
 /// One command of a case, at its instant.
 pub(crate) struct Step {
@@ -122,6 +122,10 @@ struct Story<'a> {
     now: i64,
     steps: Vec<Step>,
     offers: u32,
+    /// The terms of each offer made, by offer id − 1.
+    offered: Vec<Resolution>,
+    /// What agreed or decided terms already gave back (minor units): later terms owe only more.
+    given: i64,
     case_id: CaseId,
     /// The return's authorisation number (derived from the case id, as the decider does).
     rma: String,
@@ -203,6 +207,8 @@ impl<'a> Story<'a> {
             now: start,
             steps: Vec::new(),
             offers: 0,
+            offered: Vec::new(),
+            given: 0,
             case_id,
             rma: rma_for(&case_id),
             open_events: 1,
@@ -335,6 +341,7 @@ impl<'a> Story<'a> {
         text: Option<String>,
     ) -> Result<u32> {
         let message = text.map(body).transpose()?;
+        self.offered.push(terms.clone());
         self.act(
             who,
             hours,
@@ -345,13 +352,64 @@ impl<'a> Story<'a> {
         Ok(self.offers)
     }
 
+    /// An offer accepted; what it agreed in money is then paid by the shop.
     fn accept(&mut self, who: Who, hours: (i64, i64), offer_id: u32) -> Result<()> {
         self.act(
             who,
             hours,
             Command::Escalation(EscalationCommand::AcceptOffer { offer_id }),
             false,
-        )
+        )?;
+        let terms = self
+            .offered
+            .get(offer_id as usize - 1)
+            .cloned()
+            .ok_or_else(|| anyhow!("offer {offer_id} was never made"))?;
+        self.pay(&terms)
+    }
+
+    /// Terms agreed or decided that call for money leave the case awaiting payment (the
+    /// decider keeps it open): the shop pays within a day or two, through the gateway.
+    fn pay(&mut self, terms: &Resolution) -> Result<()> {
+        // As the decider judges it: terms that give back no more than was already given
+        // settle at once.
+        if terms.kind.is_refund() || terms.kind == ResolutionKind::StoreCredit {
+            let owed = terms.amount.map_or(self.order.total, |a| a.amount_minor);
+            if owed <= self.given {
+                return Ok(());
+            }
+            self.given = owed;
+        }
+        let command = match terms.kind {
+            ResolutionKind::FullRefund
+            | ResolutionKind::PartialRefund
+            | ResolutionKind::ReturnAndRefund => MoneyCommand::Refund {
+                amount: None,
+                deductions: Vec::new(),
+                gateway: label("manual".to_owned())?,
+                resolve: true,
+            },
+            ResolutionKind::StoreCredit => MoneyCommand::IssueStoreCredit {
+                amount: None,
+                bonus_percent: terms.bonus_percent,
+                resolve: true,
+            },
+            ResolutionKind::Goodwill => MoneyCommand::Compensate {
+                kind: terms.goodwill.unwrap_or(GoodwillKind::Voucher),
+                amount: terms
+                    .amount
+                    .ok_or_else(|| anyhow!("a gesture without an amount"))?,
+                note: None,
+                resolve: true,
+            },
+            _ => return Ok(()),
+        };
+        let refund = matches!(command, MoneyCommand::Refund { .. });
+        self.act(Who::Shop, (1, 30), Command::Money(command), false)?;
+        if refund {
+            self.settle_refund()?;
+        }
+        Ok(())
     }
 
     fn decline(&mut self, who: Who, hours: (i64, i64), offer_id: u32, why: String) -> Result<()> {
@@ -380,17 +438,34 @@ impl<'a> Story<'a> {
         resolution: Resolution,
         rationale: String,
     ) -> Result<()> {
+        // A decision cannot impose store credit on a return (a withdrawal is refunded by
+        // the means of payment used unless the buyer chooses otherwise, L221-24).
+        let resolution =
+            if self.kind() == CaseKind::Return && resolution.kind == ResolutionKind::StoreCredit {
+                terms(
+                    ResolutionKind::PartialRefund,
+                    resolution.amount.map(|a| a.amount_minor),
+                )
+            } else {
+                resolution
+            };
         let decision = Decision {
             outcome,
             resolution,
             rationale: label(rationale)?,
         };
+        let terms = decision.resolution.clone();
         self.act(
             who,
             hours,
             Command::Escalation(EscalationCommand::RecordDecision { decision }),
             false,
-        )
+        )?;
+        // A provider's decision moves the money itself (a chargeback).
+        if who == Who::Provider {
+            return Ok(());
+        }
+        self.pay(&terms)
     }
 
     fn resolve(&mut self, who: Who, hours: (i64, i64), resolution: Resolution) -> Result<()> {
@@ -490,7 +565,8 @@ impl<'a> Story<'a> {
         if self.order.shipping > 0 && self.rng.bool() {
             goodwill(GoodwillKind::ShippingRefund, self.order.shipping)
         } else {
-            let amount = 500 * self.rng.i64(1..4);
+            // Never more than the order was worth: a gesture is paid from it.
+            let amount = (500 * self.rng.i64(1..4)).min(self.order.total);
             goodwill(GoodwillKind::Voucher, amount)
         }
     }
@@ -790,8 +866,9 @@ mod tests {
                         returns: Some(&returns),
                     };
                     let events = decide(state.as_ref(), &command, &ctx).unwrap_or_else(|e| {
+                        let names: Vec<_> = plan.steps.iter().map(|s| s.command.name()).collect();
                         panic!(
-                            "{context}: step {} '{}' refused: {e}",
+                            "{context}: step {} '{}' refused: {e}; steps {names:?}",
                             index + 1,
                             step.command.name()
                         )

@@ -108,6 +108,8 @@ pub const NOT_NOW: &[&str] = &[
     "resolution.buyer_can_only_withdraw",
     "resolution.only_buyer_withdraws",
     "resolution.refusal_reserved_to_arbiter",
+    // Agreed or decided terms wait for their payment: nothing else until then.
+    "case.payment_awaited",
 ];
 
 /// Refusals of a refund or credit *without an amount* that mean there is nothing to

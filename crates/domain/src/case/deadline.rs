@@ -55,6 +55,10 @@ pub fn next_deadline(state: &CaseState, times: &ResponseTimes) -> Option<Timesta
     if state.status != CaseStatus::Open {
         return None;
     }
+    // Agreed or decided terms: the merchant pays within the payment delay.
+    if let Some(awaiting) = &state.awaiting_payment {
+        return Some(awaiting.due);
+    }
     let hours = times.hours_for(state.waiting_on?, state.stage)?;
     state
         .waiting_since

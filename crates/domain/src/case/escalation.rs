@@ -125,6 +125,7 @@ pub(super) fn decide(
         EscalationCommand::ProposeOffer { terms, message } => {
             require_party(name, party, &[Buyer, Merchant, Operator])?;
             require_status(name, state, &[Open])?;
+            require_nothing_awaited(state)?;
             if party == Operator && state.stage < Stage::Mediation {
                 return Err(invalid(
                     "stage",
@@ -208,8 +209,26 @@ pub(super) fn decide(
                     });
                 }
             }
+            // The operator's decision awaiting its payment stands; the terms of an accepted
+            // offer may still be overruled by the arbiter, and an outside body (a payment
+            // provider) may decide otherwise.
+            if state.decision.is_some() && party == Operator {
+                require_nothing_awaited(state)?;
+            }
             check_terms(&decision.resolution, state, "decision.resolution")?;
             check_outcome(decision)?;
+            // C. conso L221-24: a withdrawal is refunded by the means of payment used; store
+            // credit or an exchange only with the buyer's consent, which no decision gives.
+            let kind = decision.resolution.kind;
+            if matches!(kind, ResolutionKind::StoreCredit | ResolutionKind::Exchange)
+                && super::money::withdrawal_without_consent(state, kind)
+            {
+                return Err(invalid(
+                    "decision.resolution.kind",
+                    "return.buyer_consent_required",
+                    "a withdrawal is refunded by the original means of payment unless the buyer chose otherwise",
+                ));
+            }
             EscalationEvent::DecisionRecorded {
                 decision: decision.clone(),
             }
@@ -246,7 +265,7 @@ pub(super) fn evolve(
             if let Some(offer) = state.offers.iter_mut().find(|o| o.offer_id == *offer_id) {
                 offer.status = OfferStatus::Accepted;
                 let terms = offer.terms.clone();
-                state.resolve(terms, at);
+                state.agree(terms, at);
             }
         }
         EscalationEvent::OfferDeclined { offer_id, .. } => {
@@ -273,8 +292,26 @@ pub(super) fn evolve(
         }
         EscalationEvent::DecisionRecorded { decision } => {
             state.decision = Some(decision.clone());
-            state.resolve(decision.resolution.clone(), at);
+            if party == Provider {
+                // A payment provider's decision moves the money itself (a chargeback, a
+                // claim decided by PayPal): nothing is left for the merchant to pay here.
+                state.resolve(decision.resolution.clone(), at);
+            } else {
+                state.agree(decision.resolution.clone(), at);
+            }
         }
+    }
+}
+
+/// Terms agreed or decided that await their payment leave no room for other terms.
+pub(super) fn require_nothing_awaited(state: &CaseState) -> Result<(), Rejection> {
+    match &state.awaiting_payment {
+        Some(_) => Err(invalid(
+            "resolution",
+            "case.payment_awaited",
+            "the agreed terms await payment: carry them out with a money command",
+        )),
+        None => Ok(()),
     }
 }
 

@@ -102,11 +102,13 @@ pub(super) fn check_terms(
                     "no amount for this resolution",
                 ));
             }
+            // Refunds and gestures are paid from what the order was worth (a gesture that
+            // could never be paid must not be agreed); store credit may go beyond it.
             check_amount(
                 amount,
                 &state.order_total,
                 &format!("{field}.amount"),
-                terms.kind.is_refund(),
+                terms.kind.is_refund() || terms.kind == ResolutionKind::Goodwill,
             )?;
         }
         (None, false) => {}

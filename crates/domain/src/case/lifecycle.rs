@@ -264,6 +264,8 @@ pub(super) fn decide(
                     "in arbitration, only the arbiter can refuse the claim",
                 ));
             }
+            // Agreed or decided terms are carried out by money commands.
+            super::escalation::require_nothing_awaited(state)?;
             check_terms(resolution, state, "resolution")?;
             // On a return, money is moved by its own commands, which the ledger checks, and a
             // refusal goes through `refuse_return` (with its stage rules).
@@ -328,6 +330,8 @@ pub(super) fn decide(
         LifecycleCommand::Cancel { reason } => {
             require_party(name, party, &[Buyer, Merchant, Operator, Provider, System])?;
             require_status(name, state, &[Open])?;
+            // Agreed or decided terms are paid, not cancelled.
+            super::escalation::require_nothing_awaited(state)?;
             if party == Provider && state.kind != CaseKind::PaymentDispute {
                 return Err(Rejection::PartyNotAllowed {
                     command: name,

@@ -46,7 +46,7 @@ pub use lifecycle::{LifecycleCommand, LifecycleEvent};
 pub use model::*;
 pub use money::{
     CompensationRecord, ExchangeRecord, MoneyCommand, MoneyEvent, RefundRecord, StoreCreditRecord,
-    ledger_entries,
+    ledger_entries, money_suggestion,
 };
 pub use returns::{ParcelScan, ReturnCommand, ReturnEvent, ReturnProgress};
-pub use state::{CaseState, Offer, OfferStatus};
+pub use state::{AwaitingPayment, CaseState, Offer, OfferStatus, PAYMENT_DAYS};

@@ -401,7 +401,7 @@ fn case_value(state: &CaseState) -> Money {
         // What was claimed, or more when an accepted offer or a decision awarded more;
         // never beyond the order.
         None => {
-            let agreed = state.resolution.as_ref().and_then(|r| match r.kind {
+            let agreed = agreed_terms(state).and_then(|r| match r.kind {
                 ResolutionKind::FullRefund => Some(state.order_total.amount_minor),
                 _ => r.amount.map(|a| a.amount_minor),
             });
@@ -445,9 +445,107 @@ fn given_back(state: &CaseState) -> i64 {
         .saturating_add(exchanged)
 }
 
+/// The terms agreed or decided: those awaiting payment, or those the case was resolved with.
+fn agreed_terms(state: &CaseState) -> Option<&Resolution> {
+    state
+        .awaiting_payment
+        .as_ref()
+        .map(|a| &a.terms)
+        .or(state.resolution.as_ref())
+}
+
+/// What the case calls for when nothing says how much: the return's lines (less fees), or
+/// what was claimed, or the whole order.
+fn suggestion(state: &CaseState) -> Result<(Money, Vec<Deduction>), Rejection> {
+    match &state.returns {
+        Some(progress) => progress
+            .suggested_refund()
+            .map_err(|_| invalid("amount", "money.overflow", "amounts overflow")),
+        None => Ok((state.claimed.unwrap_or(state.order_total), Vec::new())),
+    }
+}
+
+/// What `terms` give the buyer in money (minor units): their amount, or for a full refund
+/// what the case calls for — never more than the case can give back; `None` for terms that
+/// move no money.
+fn owed_by(state: &CaseState, terms: &Resolution) -> Option<i64> {
+    use ResolutionKind as K;
+    let ceiling = case_value(state).amount_minor;
+    match terms.kind {
+        K::FullRefund | K::ReturnAndRefund => Some(
+            match terms.amount {
+                Some(amount) => amount.amount_minor,
+                None => suggestion(state).map_or(0, |(m, _)| m.amount_minor),
+            }
+            .min(ceiling),
+        ),
+        K::PartialRefund | K::StoreCredit => terms.amount.map(|a| a.amount_minor.min(ceiling)),
+        // A gesture is bounded by the order, not by the case (check_ledger).
+        K::Goodwill => terms.amount.map(|a| a.amount_minor),
+        _ => None,
+    }
+}
+
+/// Whether agreed or decided `terms` wait for money (or goods) the case has not given yet.
+pub(super) fn calls_for_payment(state: &CaseState, terms: &Resolution) -> bool {
+    use ResolutionKind as K;
+    match terms.kind {
+        K::FullRefund | K::ReturnAndRefund | K::PartialRefund | K::StoreCredit => {
+            owed_by(state, terms).is_some_and(|owed| owed > given_back(state))
+        }
+        K::Goodwill => owed_by(state, terms).is_some_and(|owed| owed > 0),
+        // An exchange is goods sent back on a return; a replacement or a repair outside a
+        // return has no command of its own yet and settles as before.
+        K::Exchange => state.returns.is_some() && state.exchange.is_none(),
+        K::Replacement | K::Repair | K::Refusal | K::Withdrawn => false,
+    }
+}
+
+/// The terms awaiting payment that a payment of `kinds` completes, with `paying` more
+/// (minor units) given back: the case is then resolved with them.
+fn completes(state: &CaseState, kinds: &[ResolutionKind], paying: i64) -> Option<Resolution> {
+    let awaiting = state.awaiting_payment.as_ref()?;
+    if !kinds.contains(&awaiting.terms.kind) {
+        return None;
+    }
+    let owed = owed_by(state, &awaiting.terms).unwrap_or(0);
+    let given = match awaiting.terms.kind {
+        ResolutionKind::Goodwill => state
+            .compensations
+            .iter()
+            .map(|c| c.amount.amount_minor)
+            .fold(0, i64::saturating_add),
+        _ => given_back(state),
+    };
+    (given.saturating_add(paying) >= owed).then(|| awaiting.terms.clone())
+}
+
+/// What a refund or store credit without an amount gives now: what the case calls for (the
+/// terms awaiting payment, the return's lines less fees, the claim, or the whole order) less
+/// what it already gave back. The forms suggest it.
+pub fn money_suggestion(state: &CaseState) -> Option<Money> {
+    let (suggested, _) = suggestion(state).ok()?;
+    let owed = state
+        .awaiting_payment
+        .as_ref()
+        .and_then(|a| owed_by(state, &a.terms))
+        .unwrap_or(suggested.amount_minor);
+    Some(Money::new(
+        owed.saturating_sub(given_back(state)).max(0),
+        suggested.currency,
+    ))
+}
+
+/// What is still owed under the terms awaiting payment, when they name an amount of money.
+fn still_owed(state: &CaseState) -> Option<i64> {
+    let awaiting = state.awaiting_payment.as_ref()?;
+    let owed = owed_by(state, &awaiting.terms)?;
+    Some(owed.saturating_sub(given_back(state)).max(0))
+}
+
 /// The amount a resolution agreed to give back (`None`: nothing in money).
 fn agreed_amount(state: &CaseState) -> Option<i64> {
-    let resolution = state.resolution.as_ref()?;
+    let resolution = agreed_terms(state)?;
     match resolution.kind {
         ResolutionKind::FullRefund | ResolutionKind::ReturnAndRefund | ResolutionKind::Exchange => {
             Some(
@@ -476,6 +574,9 @@ fn money_status(command: &'static str, state: &CaseState) -> Result<(), Rejectio
 /// A case resolved (or closed) with money terms — an accepted offer, a decision, a refund
 /// that then failed — that has not given back what was agreed: money commands still run.
 fn agreed_not_paid(state: &CaseState) -> bool {
+    if state.awaiting_payment.is_some() {
+        return true;
+    }
     matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed)
         && agreed_amount(state).is_some_and(|agreed| given_back(state) < agreed)
         && !(state.exchange.is_some()
@@ -654,12 +755,14 @@ fn refund(
     refund_stage(name, state)?;
     let ledger = ledger(ctx)?;
     let total_deducted = check_deductions(deductions, ledger.currency(), "deductions")?;
-    let (suggested, mut itemised) = match &state.returns {
-        Some(progress) => progress
-            .suggested_refund()
-            .map_err(|_| invalid("amount", "money.overflow", "amounts overflow"))?,
-        None => (state.claimed.unwrap_or(state.order_total), Vec::new()),
-    };
+    let (mut suggested, mut itemised) = suggestion(state)?;
+    // Terms awaiting payment say what the case calls for.
+    if let Some(awaiting) = &state.awaiting_payment
+        && let Some(owed) = owed_by(state, &awaiting.terms)
+        && awaiting.terms.kind.is_refund()
+    {
+        suggested = Money::new(owed, suggested.currency);
+    }
     // Deductions come out of what the case is worth, never more.
     if total_deducted > suggested.amount_minor.max(0) {
         return Err(invalid(
@@ -689,7 +792,15 @@ fn refund(
         late,
     })];
     check_ledger(state, ledger, &events, "amount")?;
-    if resolve && state.status == Open {
+    let kinds = [
+        ResolutionKind::FullRefund,
+        ResolutionKind::PartialRefund,
+        ResolutionKind::ReturnAndRefund,
+    ];
+    if let Some(resolution) = completes(state, &kinds, amount.amount_minor) {
+        // The agreed or decided refund is paid (recorded with the gateway): settled as agreed.
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    } else if resolve && state.status == Open && state.awaiting_payment.is_none() {
         // At least what the case calls for, with nothing kept back: a full refund.
         let full = itemised.is_empty() && amount.amount_minor >= suggested.amount_minor;
         let kind = match (state.returns.is_some(), full) {
@@ -775,17 +886,26 @@ fn issue_store_credit(
                 suggested.currency,
             )
         }
-        (None, None) => {
-            return Err(invalid(
-                "amount",
-                "resolution.amount_required",
-                "this resolution needs an amount",
-            ));
-        }
+        (None, None) => match still_owed(state) {
+            Some(owed) if owed > 0 => Money::new(owed, state.order_total.currency),
+            _ => {
+                return Err(invalid(
+                    "amount",
+                    "resolution.amount_required",
+                    "this resolution needs an amount",
+                ));
+            }
+        },
     };
     check_money(&amount, ledger, "amount")?;
     check_case_ceiling(state, &amount, "amount")?;
+    let agreed_bonus = state
+        .awaiting_payment
+        .as_ref()
+        .filter(|a| a.terms.kind == ResolutionKind::StoreCredit)
+        .and_then(|a| a.terms.bonus_percent);
     let percent = bonus_percent
+        .or(agreed_bonus)
         .or(state
             .returns
             .as_ref()
@@ -815,7 +935,10 @@ fn issue_store_credit(
         bonus,
     })];
     check_ledger(state, ledger, &events, "amount")?;
-    if resolve && state.status == Open {
+    if let Some(resolution) = completes(state, &[ResolutionKind::StoreCredit], amount.amount_minor)
+    {
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    } else if resolve && state.status == Open && state.awaiting_payment.is_none() {
         let mut resolution = resolved(ResolutionKind::StoreCredit, Some(amount));
         resolution.bonus_percent = (percent > 0).then_some(percent);
         events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
@@ -842,6 +965,13 @@ fn record_exchange(
         ));
     }
     refund_stage(name, state)?;
+    if state
+        .awaiting_payment
+        .as_ref()
+        .is_some_and(|a| a.terms.kind != ResolutionKind::Exchange)
+    {
+        return Err(super::escalation::require_nothing_awaited(state).unwrap_err());
+    }
     let ledger = ledger(ctx)?;
     // C. conso L221-24: an exchange for a withdrawal only with the buyer's consent.
     if withdrawal_without_consent(state, ResolutionKind::Exchange) {
@@ -873,7 +1003,9 @@ fn record_exchange(
         }));
     }
     check_ledger(state, ledger, &events, "lines")?;
-    if state.status == Open {
+    if let Some(resolution) = completes(state, &[ResolutionKind::Exchange], 0) {
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    } else if state.status == Open {
         events.push(CaseEvent::from(LifecycleEvent::Resolved {
             resolution: resolved(ResolutionKind::Exchange, None),
         }));
@@ -884,7 +1016,7 @@ fn record_exchange(
 /// Under the withdrawal right the buyer is refunded by the means of payment they used,
 /// unless they expressly agree to something else (C. conso L221-24): their preference
 /// on the return, or an offer of that kind they accepted.
-fn withdrawal_without_consent(state: &CaseState, kind: ResolutionKind) -> bool {
+pub(super) fn withdrawal_without_consent(state: &CaseState, kind: ResolutionKind) -> bool {
     let Some(progress) = &state.returns else {
         return false;
     };
@@ -1002,7 +1134,9 @@ fn compensate(
         note: note.clone(),
     })];
     check_ledger(state, ledger, &events, "amount")?;
-    if resolve && state.status == Open {
+    if let Some(resolution) = completes(state, &[ResolutionKind::Goodwill], amount.amount_minor) {
+        events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
+    } else if resolve && state.status == Open && state.awaiting_payment.is_none() {
         let mut resolution = resolved(ResolutionKind::Goodwill, Some(*amount));
         resolution.goodwill = Some(*kind);
         resolution.note = note.clone();

@@ -671,6 +671,24 @@ pub(super) fn return_stage(
     }
 }
 
+/// Terms agreed or decided that leave the goods with the buyer (a partial refund, store
+/// credit, a gesture, a refund without return) leave nothing to authorise or send back:
+/// no label for a parcel that will never move. A refund or an exchange against the
+/// goods still wants them back.
+fn goods_still_expected(state: &CaseState) -> Result<(), Rejection> {
+    match &state.awaiting_payment {
+        Some(awaiting)
+            if !matches!(
+                awaiting.terms.kind,
+                ResolutionKind::ReturnAndRefund | ResolutionKind::Exchange
+            ) =>
+        {
+            super::escalation::require_nothing_awaited(state)
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn decide(
     state: &CaseState,
     command: &ReturnCommand,
@@ -682,6 +700,7 @@ pub(super) fn decide(
         ReturnCommand::AuthoriseReturn { returnless } => {
             require_party(name, party, &[Merchant, Operator])?;
             require_status(name, state, &[Open])?;
+            goods_still_expected(state)?;
             return_stage(name, state, &[ReturnStage::Requested])?;
             ReturnEvent::ReturnAuthorised {
                 rma: rma_for(&state.case_id),
@@ -692,6 +711,8 @@ pub(super) fn decide(
         ReturnCommand::RefuseReturn { ground } => {
             require_party(name, party, &[Merchant, Operator])?;
             require_status(name, state, &[Open])?;
+            // Terms agreed or decided are paid, not refused.
+            super::escalation::require_nothing_awaited(state)?;
             if state.given_back() > 0 || state.exchange.is_some() {
                 return Err(invalid(
                     "case_id",
@@ -715,6 +736,7 @@ pub(super) fn decide(
         ReturnCommand::IssueLabel { label } => {
             require_party(name, party, &[Merchant, Operator, System])?;
             require_status(name, state, &[Open])?;
+            goods_still_expected(state)?;
             check_label(state, ctx, name, label)?;
             ReturnEvent::LabelIssued {
                 label: label.clone(),

@@ -88,14 +88,39 @@ pub struct CaseState {
     /// The exchange recorded on this case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeRecord>,
+    /// Terms agreed (an accepted offer) or decided (a binding decision) that call for money
+    /// the case has not given yet: the case stays open, the merchant's move, until a money
+    /// command carries them out — it is never "settled" before the money is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_payment: Option<AwaitingPayment>,
 }
+
+/// What a case waits for once terms calling for money were agreed or decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AwaitingPayment {
+    /// The terms to carry out (refund, partial refund, store credit, goodwill, exchange).
+    pub terms: Resolution,
+    /// Who pays: the merchant (the mediator decides, never moves money).
+    pub by: Party,
+    /// When the terms were agreed or decided.
+    pub since: Timestamp,
+    /// By when the payment is expected: 14 days, the delay the law gives a trader to
+    /// refund a withdrawal (C. conso L221-24) or a cancelled late delivery (L216-7),
+    /// which amiable applies to every agreed payment.
+    pub due: Timestamp,
+}
+
+/// The days a merchant has to carry out agreed or decided terms (C. conso L221-24, L216-7).
+pub const PAYMENT_DAYS: i64 = 14;
 
 impl CaseState {
     /// The shape of the stored snapshot of a case's state (the `cases.state` column).
     /// Bump it when a change to [`CaseState`] would make an older snapshot read
     /// wrongly; the store then rebuilds such snapshots from the log, which is the
     /// source of truth, instead of trusting them.
-    pub const SNAPSHOT_VERSION: i64 = 1;
+    /// 2: terms calling for money keep the case open until paid (`awaiting_payment`).
+    pub const SNAPSHOT_VERSION: i64 = 2;
 
     /// Folds one event. `state` is `None` before the case is opened.
     ///
@@ -160,6 +185,7 @@ impl CaseState {
                     store_credit: None,
                     compensations: Vec::new(),
                     exchange: None,
+                    awaiting_payment: None,
                 });
             }
             (None, _) => return None,
@@ -202,6 +228,27 @@ impl CaseState {
         self.resolution = Some(resolution);
         self.resolved_at = Some(at);
         self.waiting_on = None;
+        self.awaiting_payment = None;
+    }
+
+    /// Terms agreed or decided: settled at once when they call for no money (or the money
+    /// was already given), otherwise the case waits for the merchant to pay.
+    pub(super) fn agree(&mut self, terms: Resolution, at: Timestamp) {
+        if !money::calls_for_payment(self, &terms) {
+            self.resolve(terms, at);
+            return;
+        }
+        self.settle_pending(OfferStatus::Lapsed);
+        let due = at
+            .checked_add(jiff::SignedDuration::from_hours(24 * PAYMENT_DAYS))
+            .unwrap_or(at);
+        self.awaiting_payment = Some(AwaitingPayment {
+            terms,
+            by: Party::Merchant,
+            since: at,
+            due,
+        });
+        self.waiting_on = Some(Party::Merchant);
     }
 
     pub(super) fn settle_pending(&mut self, outcome: OfferStatus) {
@@ -255,11 +302,17 @@ impl CaseState {
         if self.decision.is_some() && self.stage < Stage::Arbitration {
             return Some("decisions exist only from arbitration on");
         }
-        if let Some(decision) = &self.decision
-            && (self.status == CaseStatus::Open
-                || self.resolution.as_ref() != Some(&decision.resolution))
-        {
-            return Some("a standing decision is what resolved the case");
+        if let Some(decision) = &self.decision {
+            let awaited = self.status == CaseStatus::Open
+                && self.awaiting_payment.as_ref().map(|a| &a.terms) == Some(&decision.resolution);
+            let resolved = self.status != CaseStatus::Open
+                && self.resolution.as_ref() == Some(&decision.resolution);
+            if !(awaited || resolved) {
+                return Some("a standing decision awaits its payment or is what resolved the case");
+            }
+        }
+        if self.awaiting_payment.is_some() && self.status != CaseStatus::Open {
+            return Some("only an open case awaits a payment");
         }
         if self.last_activity_at < self.opened_at {
             return Some("last activity is never before opening");

@@ -163,6 +163,7 @@ problem-address-lines_invalid = An address has one to three lines.
 problem-address-name_invalid = The name on the address is empty or too long.
 problem-address-postal_code_invalid = The postal code is missing or too long.
 problem-case-money_moved = Money was refunded on this case: resolve it instead of cancelling it.
+problem-case-payment_awaited = The agreed terms await payment: carry them out (refund, store credit, goodwill or exchange) before any other outcome.
 problem-case-preferred_only_for_returns = Only a return names a preferred resolution.
 problem-exchange-lines_required = Name what is sent in exchange.
 problem-exchange-quantity_exceeds_return = At most { $max } can be exchanged: that many were returned.

@@ -163,6 +163,7 @@ problem-address-lines_invalid = Une adresse compte une à trois lignes.
 problem-address-name_invalid = Le nom de l’adresse est vide ou trop long.
 problem-address-postal_code_invalid = Le code postal est absent ou trop long.
 problem-case-money_moved = Un remboursement a été effectué sur ce dossier : clôturez-le plutôt que de l’annuler.
+problem-case-payment_awaited = Les termes convenus attendent leur paiement : exécutez-les (remboursement, avoir, geste commercial ou échange) avant toute autre issue.
 problem-case-preferred_only_for_returns = Seul un retour indique une solution souhaitée.
 problem-exchange-lines_required = Indiquez ce qui est envoyé en échange.
 problem-exchange-quantity_exceeds_return = Au plus { $max } peuvent être échangés : c’est le nombre d’articles retournés.

@@ -1225,6 +1225,11 @@ fn steps(ui: &Ui, data: &CaseData) -> Vec<Step> {
         ReturnStage::Inspected => 5,
     };
     let settled = matches!(data.state.status, CaseStatus::Resolved | CaseStatus::Closed);
+    // Settled before any parcel left (a partial refund, store credit or a gesture while the
+    // buyer keeps the goods): no ticks for steps that were never taken.
+    if settled && reached < 3 && !progress.returnless {
+        return Vec::new();
+    }
     let reached = if settled { 6 } else { reached };
     let mut names = vec![
         "step-requested",
@@ -1295,6 +1300,17 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
             return (text, false);
         }
         CaseStatus::Open => {}
+    }
+    // Terms agreed or decided: what is owed, by whom, by when — not "settled" yet.
+    if let Some(awaiting) = &state.awaiting_payment {
+        let text = ui.ta2(
+            "next-awaiting-payment",
+            "what",
+            resolution_text(ui, &awaiting.terms),
+            "date",
+            ui.day_of(&awaiting.due),
+        );
+        return (text, false);
     }
     if state
         .offers
@@ -1432,8 +1448,14 @@ async fn case_view(
             ui.label("kind", data.state.kind.code()),
             ui.reason(data.state.reason.as_str())
         ),
-        status: ui.label("status", data.state.status.code()),
-        status_code: data.state.status.code(),
+        status: match &data.state.awaiting_payment {
+            Some(_) => ui.t("status-awaiting-payment"),
+            None => ui.label("status", data.state.status.code()),
+        },
+        status_code: match &data.state.awaiting_payment {
+            Some(_) => "awaiting-payment",
+            None => data.state.status.code(),
+        },
         stage: if data.state.stage == Stage::Negotiation {
             String::new()
         } else {

@@ -377,7 +377,7 @@ impl Story<'_> {
     }
 
     /// The payment gateway confirms the refund a minute later.
-    fn settle_refund(&mut self) -> Result<()> {
+    pub(super) fn settle_refund(&mut self) -> Result<()> {
         let refund_id = self
             .steps
             .iter()

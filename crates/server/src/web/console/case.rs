@@ -242,11 +242,27 @@ pub(super) async fn case_view(
             ui.label("kind", data.state.kind.code()),
             ui.reason(data.state.reason.as_str())
         ),
-        status: ui.label("status", data.state.status.code()),
-        status_code: data.state.status.code(),
+        status: match &data.state.awaiting_payment {
+            Some(_) => ui.t("status-awaiting-payment"),
+            None => ui.label("status", data.state.status.code()),
+        },
+        status_code: match &data.state.awaiting_payment {
+            Some(_) => "awaiting-payment",
+            None => data.state.status.code(),
+        },
         stage: ui.label("stage", data.state.stage.code()),
         stage_code: data.state.stage.code(),
-        waiting: data.state.waiting_on.map(|p| ui.label("waiting", p.code())),
+        // Terms agreed or decided: who pays what, by when.
+        waiting: match &data.state.awaiting_payment {
+            Some(awaiting) => Some(ui.ta2(
+                "awaiting-payment-by",
+                "date",
+                ui.day_of(&awaiting.due),
+                "what",
+                resolution_text(&ui, &awaiting.terms),
+            )),
+            None => data.state.waiting_on.map(|p| ui.label("waiting", p.code())),
+        },
         deadline: if data.state.status == CaseStatus::Open {
             data.next_deadline
         } else {
@@ -297,7 +313,16 @@ pub(super) async fn case_view(
             .collect(),
         lines,
         ledger: ledger_rows,
-        refundable_input: refundable.map(|r| ui.money_input(&r)).unwrap_or_default(),
+        // What this case calls for (never more than the order can still give back).
+        refundable_input: refundable
+            .map(
+                |r| match amiable_domain::case::money_suggestion(&data.state) {
+                    Some(s) if s.currency == r.currency && s.amount_minor < r.amount_minor => s,
+                    _ => r,
+                },
+            )
+            .map(|r| ui.money_input(&r))
+            .unwrap_or_default(),
         refundable: refundable.map(|r| ui.money(&r)),
         currency: currency.code().to_owned(),
         return_facts,
