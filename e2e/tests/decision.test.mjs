@@ -43,7 +43,7 @@ test('a decision for a refund waits for the shop to pay it', async (t) => {
     const response = await act(mediator, "Rendre une décision d'arbitrage", async (form) => {
       await form.locator('select[name=outcome]').selectOption('buyer_favoured');
       await form.locator('select[name=kind]').selectOption('full_refund');
-      await form.locator('input[name=rationale]').fill('Les photos montrent un article déchiré à la livraison.');
+      await form.locator('textarea[name=rationale]').fill('Les photos montrent un article déchiré à la livraison.\n\nLa boutique rembourse la commande.');
       await form.locator('input[name=confirm]').check();
     });
     assert.equal(response.status(), 200);

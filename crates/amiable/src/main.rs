@@ -705,18 +705,23 @@ async fn serve(
     file: &FileConfig,
     demo: Option<(&demo::DemoSummary, &str)>,
 ) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
     let mut server = amiable_server::ServerConfig::new(&settings.data_dir);
-    server.public_url = file.public_url.clone();
+    // Links that leave the browser (a label's QR code, a buyer's access link) need an
+    // absolute address: the configured one, or the address served on.
+    server.public_url = file
+        .public_url
+        .clone()
+        .or_else(|| Some(format!("http://{local}")));
     if let Some(mib) = file.max_upload_mib {
         server.max_upload_bytes = mib.saturating_mul(1024 * 1024);
     }
     let state = AppState::new(store.clone(), server)
         .await
         .context("preparing the server")?;
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))?;
-    let local = listener.local_addr()?;
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(amiable_app::jobs::run(
         store.clone(),

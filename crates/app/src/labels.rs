@@ -111,7 +111,8 @@ fn spec(
     let qr_payload = if base.is_empty() {
         format!("amiable:case:{}", case.case_id)
     } else {
-        format!("{base}/suivi/cases/{}", case.case_id)
+        // The buyer's page of the return (`/suivi/dossier/{id}`): a phone opens it.
+        format!("{base}/suivi/dossier/{}", case.case_id)
     };
     LabelSpec {
         rma: progress.and_then(|r| r.rma.clone()).unwrap_or_default(),

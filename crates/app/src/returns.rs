@@ -357,6 +357,7 @@ impl App {
             .as_ref()
             .and_then(|r| r.label.clone())
             .ok_or_else(|| Error::not_found("label"))?;
+        let a4 = size == Some("a4");
         let bytes = match size {
             None | Some("a6") => self
                 .blobs()
@@ -373,9 +374,16 @@ impl App {
                 ));
             }
         };
-        Ok(LabelPdf {
-            bytes,
-            filename: label.attachment.filename.as_str().to_owned(),
-        })
+        // The two files get distinct names: "etiquette-retour-RMA.pdf" and "…-a4.pdf".
+        let recorded = label.attachment.filename.as_str();
+        let filename = if a4 {
+            match recorded.strip_suffix(".pdf") {
+                Some(stem) => format!("{stem}-a4.pdf"),
+                None => format!("{recorded}-a4.pdf"),
+            }
+        } else {
+            recorded.to_owned()
+        };
+        Ok(LabelPdf { bytes, filename })
     }
 }

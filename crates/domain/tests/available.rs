@@ -623,7 +623,7 @@ fn decided() -> Log {
             decision: Decision {
                 outcome: DecisionOutcome::MerchantFavoured,
                 resolution: refusal("Article porté"),
-                rationale: label("Photos"),
+                rationale: body("Photos"),
             },
         }),
         "2026-11-09T13:00:00Z",
@@ -1950,7 +1950,7 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             decision: Decision {
                 outcome,
                 resolution: terms,
-                rationale: label("Vu les photos"),
+                rationale: body("Vu les photos"),
             },
         }));
     }
@@ -2183,13 +2183,13 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                 Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(K::Refusal, None),
-                    rationale: label("r"),
+                    rationale: body("r"),
                 }
             } else {
                 Decision {
                     outcome: DecisionOutcome::Split,
                     resolution: resolution(K::PartialRefund, Some(amount)),
-                    rationale: label("r"),
+                    rationale: body("r"),
                 }
             },
         }),

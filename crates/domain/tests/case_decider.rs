@@ -217,7 +217,7 @@ fn decision(outcome: DecisionOutcome, resolution: Resolution) -> Decision {
     Decision {
         outcome,
         resolution,
-        rationale: label("Photos show transport damage"),
+        rationale: body("Photos show transport damage"),
     }
 }
 

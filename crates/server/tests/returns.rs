@@ -15,7 +15,7 @@
 mod common;
 
 use amiable_domain::ids::MerchantId;
-use common::{Reply, Who, World, worlds};
+use common::{Reply, Who, World, worlds, worlds_with};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -420,6 +420,24 @@ async fn a_return_and_refund_runs_from_request_to_settled_refund() {
         let (status, _, a4) = download_label(&world, &case_id, "?size=a4", &buyer).await;
         assert_eq!(status, 200);
         assert!(a4.starts_with(b"%PDF") && a4 != a6);
+        // Two files, two names.
+        let disposition = |query: &str| {
+            let request = world.request(
+                "GET",
+                &format!("/api/v1/cases/{case_id}/return/label{query}"),
+                &buyer,
+            );
+            async move {
+                let response = request.send().await.unwrap();
+                response.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let (a6_name, a4_name) = (disposition("").await, disposition("?size=a4").await);
+        assert!(a6_name.ends_with(&format!("{rma}.pdf\"")), "{a6_name}");
+        assert!(a4_name.ends_with(&format!("{rma}-a4.pdf\"")), "{a4_name}");
         let (status, _, _) = download_label(&world, &case_id, "?size=a3", &buyer).await;
         assert_eq!(status, 422);
 
@@ -1931,7 +1949,8 @@ async fn the_label_the_buyer_downloads_scans_back_to_the_rma() {
         }
         eprintln!("skipped: pdftoppm/zbarimg not installed ({missing} is missing)");
     }
-    for world in worlds().await {
+    let public = "https://litiges.exemple.fr";
+    for world in worlds_with(|config| config.public_url = Some(public.to_owned())).await {
         let order_id = world.order_at(world.merchant_id, "RET-LABEL").await;
         set_return_address(&world).await;
         let case_id = open_pulls(&world, &order_id, 1, None).await;
@@ -1990,7 +2009,13 @@ async fn the_label_the_buyer_downloads_scans_back_to_the_rma() {
             "zbarimg",
             &["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", png],
         );
-        assert!(qr.trim_end().ends_with(&case_id), "{qr}");
+        // The QR code opens the return's page for the buyer, on a phone.
+        assert_eq!(
+            qr.trim_end(),
+            format!("{public}/suivi/dossier/{case_id}"),
+            "{}",
+            world.name
+        );
     }
 }
 

@@ -452,7 +452,7 @@ impl<'a> Story<'a> {
         let decision = Decision {
             outcome,
             resolution,
-            rationale: label(rationale)?,
+            rationale: body(rationale)?,
         };
         let terms = decision.resolution.clone();
         self.act(

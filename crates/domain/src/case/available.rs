@@ -366,7 +366,7 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                 decision: Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(ResolutionKind::Refusal),
-                    rationale: label("x"),
+                    rationale: body("x"),
                 },
             }),
         ),

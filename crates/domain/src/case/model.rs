@@ -4,7 +4,7 @@ use crate::ids::LineId;
 use crate::money::Money;
 use crate::order::Quantity;
 use crate::reason::ReasonCode;
-use crate::text::Label;
+use crate::text::{Body, Label};
 use serde::{Deserialize, Serialize};
 
 macro_rules! string_enum {
@@ -252,7 +252,8 @@ impl Resolution {
 pub struct Decision {
     pub outcome: DecisionOutcome,
     pub resolution: Resolution,
-    pub rationale: Label,
+    /// The grounds, as long as a decision needs (paragraphs; up to 10,000 characters).
+    pub rationale: Body,
 }
 
 /// A file attached to a case. The bytes live in content-addressed storage;

@@ -180,7 +180,8 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             ui.ta("timeline-escalated", "stage", ui.label("stage", to.code()))
         }
         CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) => {
-            details.push(decision.rationale.as_str().to_owned());
+            // The grounds, paragraphs kept, as a message is shown.
+            body = Some(decision.rationale.as_str().to_owned());
             ui.ta2(
                 "timeline-decision",
                 "what",
@@ -382,11 +383,27 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             ui.date(due_by),
         ),
     };
+    // A step amiable took by itself within someone's command (a return the policy
+    // authorises as it is asked for) is amiable's, not the person's who asked.
+    let automatic = matches!(
+        &stored.event,
+        CaseEvent::Returns(ReturnEvent::ReturnAuthorised {
+            automatic: true,
+            ..
+        })
+    );
+    let actor = if automatic {
+        Actor::System {
+            id: "policy".to_owned(),
+        }
+    } else {
+        stored.actor.clone()
+    };
     Entry {
         seq: stored.seq,
         at: stored.recorded_at,
-        party: party_of(&stored.actor).code(),
-        who: who(ui, &stored.actor, viewer),
+        party: party_of(&actor).code(),
+        who: who(ui, &actor, viewer),
         title,
         details,
         body,

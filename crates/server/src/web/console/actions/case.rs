@@ -243,7 +243,7 @@ async fn submit_decision(a: &Acting<'_>) -> Result<&'static str, Failure> {
         kind.is_some_and(|k| k.requires_amount()),
         &mut errors,
     );
-    let rationale = label_field(ui, form, "rationale", &mut errors);
+    let rationale = body_field(ui, form, "rationale", &mut errors);
     confirmed(ui, form, &mut errors);
     check(errors)?;
     let (Some(outcome), Some(kind), Some(rationale)) = (outcome, kind, rationale) else {

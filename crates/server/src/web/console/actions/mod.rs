@@ -224,6 +224,22 @@ fn label_field(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option
     }
 }
 
+/// A text of several paragraphs (a decision's grounds).
+fn body_field(
+    ui: &Ui,
+    form: &Form,
+    field: &str,
+    errors: &mut Errors,
+) -> Option<amiable_domain::text::Body> {
+    match amiable_domain::text::Body::parse(form.text(field)) {
+        Ok(body) => Some(body),
+        Err(e) => {
+            errors.add_text(field, &e, ui.lang, "error-required");
+            None
+        }
+    }
+}
+
 fn optional_label(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option<Label> {
     if form.text(field).is_empty() {
         None
