@@ -83,6 +83,22 @@ test('an operator steps into a case the buyer escalated', async (t) => {
     assert.equal(await operator.locator('#results tr[data-href]').count(), 0);
   });
 
+  await t.test('a case is found by the buyer’s surname, part of the order number, or the RMA', async () => {
+    const found = async (q) => {
+      await visit(operator, `${base}/console?status=all&q=${encodeURIComponent(q)}`);
+      return operator.locator('#results tr[data-href]').evaluateAll((rs) => rs.map((r) => r.dataset.href));
+    };
+    // The surname (any letter case), narrowed by a word of the order number.
+    assert.deepEqual(await found('MARTIN médiation'), [`/console/cases/${caseId}`]);
+    assert.deepEqual(await found('e2e-mediation'), [`/console/cases/${caseId}`]);
+    // The return's authorisation number, as printed on the label.
+    // (Two jumpers are over the shop's automatic limit: the marketplace authorises the return.)
+    const { case: state } = await api(base, OPERATOR_KEY, 'POST', `/cases/${caseId}/return/authorise`, {});
+    assert.ok(state.returns.rma, 'the return has its RMA number');
+    assert.deepEqual(await found(state.returns.rma), [`/console/cases/${caseId}`]);
+    assert.deepEqual(await found(state.returns.rma.toLowerCase()), [`/console/cases/${caseId}`]);
+  });
+
   await t.test('the operator writes to the buyer', async () => {
     await visit(operator, `${base}/console/cases/${caseId}`);
     await operator.fill('#reply-body', message);

@@ -458,11 +458,13 @@ async fn every_inbox_filter_selects_exactly_its_cases() {
             assert_eq!(set(ids(&reply)), want, "deadline_before={before}");
         }
 
-        // q: an order number (exact), or a buyer email in any letter case.
+        // q: an order number, or the beginning of one; a buyer email in any letter case.
         let reply = list(format!("q={}", number(5))).await;
         assert_eq!(set(ids(&reply)), expected(&fx, |c| c.order == 5));
         assert!(!ids(&reply).is_empty());
         let reply = list("q=INB-0".into()).await;
+        assert_eq!(set(ids(&reply)), expected(&fx, |c| c.order < 10));
+        let reply = list("q=INB-X".into()).await;
         assert!(ids(&reply).is_empty(), "{}", reply.body);
         for q in [
             "jeanne.dupont@exemple.fr",
@@ -1094,4 +1096,111 @@ async fn an_email_search_finds_the_stored_spelling_on_every_backend() {
             );
         }
     }
+}
+
+/// What a person remembers of a case finds it: part of the order number, the buyer's
+/// surname without its accent, the RMA printed on the label, the case number printed on
+/// every page — in any letter case; and the buyer's lookup takes the order number in any
+/// letter case too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_found_by_any_part_of_what_identifies_it() {
+    for world in worlds().await {
+        let mut body = World::order_body(Some(world.merchant_id), "MDC-2026-005143");
+        body["order"]["buyer"]["name"] = json!("Hélène Lefèvre");
+        body["order"]["buyer"]["email"] = json!("helene.lefevre@exemple.fr");
+        let reply = world.post("/api/v1/orders", &Who::OperatorKey, &body).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let order_id = reply.body["order"]["id"].as_str().unwrap().to_owned();
+        let other = world.order_at(world.merchant_id, "MDC-2026-009999").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        let decoy = world.case_on(&other, &Who::OperatorKey).await;
+        // A return, authorised: it has an RMA number.
+        let reply = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                        "items": [{"line_id": "1", "quantity": 1}], "description": "Trop grand."}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let return_id = reply.body["case_id"].as_str().unwrap().to_owned();
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{return_id}/return/authorise"),
+                &Who::MerchantAgent,
+                &json!({}),
+            )
+            .await;
+        let rma = match reply.body["case"]["returns"]["rma"].as_str() {
+            Some(rma) => rma.to_owned(),
+            None => panic!("{}: no RMA: {}", world.name, reply.body),
+        };
+        let find = |q: String| {
+            let world = &world;
+            async move {
+                let reply = world
+                    .get(
+                        &format!("/api/v1/cases?limit=200&q={}", urlencode(&q)),
+                        &Who::MerchantAgent,
+                    )
+                    .await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                let mut found = ids(&reply);
+                found.sort();
+                found
+            }
+        };
+        let mut both = vec![case_id.clone(), return_id.clone()];
+        both.sort();
+        for q in [
+            "005143",
+            "5143",
+            "mdc-2026-005143",
+            "MDC-2026-0051",
+            "lefevre",
+            "Lefèvre",
+            "LEFEV",
+            "helene lefevre",
+            "Hélène",
+            "helene.lefevre@",
+        ] {
+            assert_eq!(find(q.to_owned()).await, both, "{}: q={q}", world.name);
+        }
+        assert_eq!(find(rma.clone()).await, vec![return_id.clone()], "q={rma}");
+        assert_eq!(
+            find(rma.to_lowercase().replace("rma-", "")).await,
+            vec![return_id.clone()]
+        );
+        let short = case_id[..8].to_uppercase();
+        assert_eq!(
+            find(short.clone()).await,
+            vec![case_id.clone()],
+            "q={short}"
+        );
+        assert_eq!(find("hélène dupont".to_owned()).await, Vec::<String>::new());
+        assert!(!find("009999".to_owned()).await.contains(&case_id));
+        assert!(find("009999".to_owned()).await.contains(&decoy));
+
+        // The buyer's lookup: the order number in any letter case.
+        let reply = world
+            .post(
+                "/api/v1/buyer/access",
+                &Who::Anonymous,
+                &json!({"operator": "marche", "order_number": "mdc-2026-005143",
+                        "email": "Helene.Lefevre@exemple.fr"}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}: {}", world.name, reply.body);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -250,6 +250,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_rules_and_snapshots.sql"),
         postgres: include_str!("../migrations/postgres/0007_rules_and_snapshots.sql"),
     },
+    Migration {
+        version: 8,
+        name: "search",
+        sqlite: include_str!("../migrations/sqlite/0008_search.sql"),
+        postgres: include_str!("../migrations/postgres/0008_search.sql"),
+    },
 ];
 
 impl Store {
@@ -366,6 +372,68 @@ impl Store {
     }
 }
 
+/// The search terms of every case already stored (schema 8), a page at a time.
+async fn backfill_search(tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    use crate::rows::RowExt;
+    let mut after = String::new();
+    let mut cases = 0usize;
+    loop {
+        let rows: Vec<(String, String, Vec<String>)> = with_tx!(&mut *tx, conn => {
+            sqlx::query(
+                "SELECT c.id, c.operator_id, c.order_external_id, c.buyer_email, o.buyer_name, c.state
+                 FROM cases c JOIN orders o ON o.id = c.order_id WHERE c.id > $1 ORDER BY c.id LIMIT 500",
+            )
+            .bind(&after)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| -> Result<_, StoreError> {
+                let id = row.text("id")?;
+                let case_id = amiable_domain::ids::CaseId::parse(&id).map_err(StoreError::corrupt)?;
+                let mut terms = crate::search::case_terms(
+                    case_id,
+                    &row.text("order_external_id")?,
+                    &row.text("buyer_email")?,
+                    &row.text("buyer_name")?,
+                );
+                // The RMA, when the return was authorised, is in the state snapshot.
+                let state: serde_json::Value =
+                    serde_json::from_str(&row.text("state")?).unwrap_or_default();
+                if let Some(rma) = state["returns"]["rma"].as_str() {
+                    terms.extend(crate::search::rma_terms(rma));
+                }
+                Ok((id, row.text("operator_id")?, terms))
+            })
+            .collect::<Result<_, _>>()?
+        });
+        let Some((last, _, _)) = rows.last() else {
+            break;
+        };
+        after = last.clone();
+        cases += rows.len();
+        let flat: Vec<(&String, &String, &String)> = rows
+            .iter()
+            .flat_map(|(id, operator, terms)| terms.iter().map(move |t| (operator, t, id)))
+            .collect();
+        for chunk in flat.chunks(64) {
+            with_tx!(&mut *tx, conn, DB => {
+                let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO case_search (operator_id, term, case_id) ");
+                insert.push_values(chunk, |mut row, (operator, term, id)| {
+                    row.push_bind((*operator).clone())
+                        .push_bind((*term).clone())
+                        .push_bind((*id).clone());
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *conn).await?;
+            });
+        }
+    }
+    if cases > 0 {
+        tracing::info!(cases, "search terms written for the cases already stored");
+    }
+    Ok(())
+}
+
 async fn migrate(db: &Db) -> Result<usize, StoreError> {
     let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
     let mut applied = 0;
@@ -395,8 +463,18 @@ async fn migrate(db: &Db) -> Result<usize, StoreError> {
             Backend::Postgres => migration.postgres,
         };
         let now = crate::to_micros(jiff::Timestamp::now());
+        if migration.name == "search" {
+            // The table is new: the cases already stored get their terms in the same
+            // transaction, so the schema is never there without them.
+            with_tx!(&mut tx, conn => {
+                sqlx::raw_sql(sql).execute(&mut *conn).await?;
+            });
+            backfill_search(&mut tx).await?;
+        }
         with_tx!(&mut tx, conn => {
-            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+            if migration.name != "search" {
+                sqlx::raw_sql(sql).execute(&mut *conn).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(migration.version)
                 .bind(migration.name)

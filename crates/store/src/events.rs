@@ -364,14 +364,25 @@ impl Store {
                 query.push(" AND next_deadline_at < ").push_bind(crate::to_micros(before));
             }
             if let Some(search) = &filter.search {
-                let search = search.trim();
-                query
-                    .push(" AND (order_external_id = ")
-                    .push_bind(search.to_owned())
-                    // lower() on both sides: the same folding whatever the backend.
-                    .push(" OR lower(buyer_email) = lower(")
-                    .push_bind(search.to_owned())
-                    .push("))");
+                // Each word begins one of the case's terms (crate::search): a range of
+                // the (operator_id, term) key per word.
+                let words = crate::search::words(search);
+                if words.is_empty() {
+                    // Nothing to look for (only punctuation): nothing is found.
+                    query.push(" AND 1 = 0");
+                }
+                for word in words {
+                    query.push(" AND id IN (SELECT case_id FROM case_search WHERE ");
+                    if let Some(id) = filter.operator_id {
+                        query.push("operator_id = ").push_bind(id.to_string()).push(" AND ");
+                    }
+                    query
+                        .push("term >= ")
+                        .push_bind(word.clone())
+                        .push(" AND term < ")
+                        .push_bind(crate::search::upper_bound(&word))
+                        .push(")");
+                }
             }
             let column = match filter.sort {
                 CaseSort::LastActivity => "last_activity_at",

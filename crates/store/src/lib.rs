@@ -17,6 +17,7 @@ mod jobs;
 mod orders;
 mod returns;
 mod rows;
+pub mod search;
 mod snapshot;
 mod tenants;
 pub mod testing;

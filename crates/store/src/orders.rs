@@ -135,7 +135,7 @@ impl Store {
         external_id: &str,
     ) -> Result<Vec<OrderSummary>, StoreError> {
         crate::db::with_pool!(&self.db, pool => {
-            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE operator_id = $1 AND external_id = $2 ORDER BY id")
+            sqlx::query("SELECT id, operator_id, merchant_id, external_id, buyer_email, buyer_name, placed_at, currency, total_minor, snapshot, created_at, updated_at, open_cases, total_cases FROM orders WHERE operator_id = $1 AND lower(external_id) = lower($2) ORDER BY id")
                 .bind(operator_id.to_string()).bind(external_id).fetch_all(pool).await?
                 .iter().map(summary_from).collect()
         })
@@ -150,7 +150,11 @@ impl Store {
                 query.push(" AND merchant_id = ").push_bind(id.to_string());
             }
             if let Some(number) = &filter.external_id {
-                query.push(" AND external_id = ").push_bind(number.clone());
+                // In any case: « mdc-2026-005143 » is « MDC-2026-005143 » (orders_by_number_folded).
+                query
+                    .push(" AND lower(external_id) = lower(")
+                    .push_bind(number.clone())
+                    .push(")");
             }
             if let Some(email) = &filter.buyer_email {
                 query

@@ -774,3 +774,45 @@ async fn verify_sees_tampered_inbox_columns_order_counters_and_unreadable_rows()
         assert_eq!(report.problems.len(), 3);
     }
 }
+
+/// Schema 8 brings the search terms: the cases stored before it get theirs when it is
+/// applied, in the same transaction (here: the schema taken back to 7, then migrated).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_stored_before_the_search_schema_are_found_after_it() {
+    for t in test_stores().await {
+        let store = &t.store;
+        let tenant = tenant(store).await;
+        let order_id = order(store, &tenant, "CMD-ANCIEN-000042").await;
+        let case_id = open_case(store, order_id).await.case_id;
+        let search = |q: &str| CaseFilter {
+            operator_id: Some(tenant.operator_id),
+            search: Some(q.to_owned()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(store.cases(&search("000042")).await.unwrap().len(), 1);
+        // Back to schema 7: no search table, no record of schema 8.
+        for sql in [
+            "DROP TABLE case_search",
+            "DROP INDEX orders_by_number_folded",
+            "DELETE FROM schema_migrations WHERE version = 8",
+        ] {
+            store.raw_execute(sql.to_owned()).await.unwrap();
+        }
+        assert_eq!(store.migrate().await.unwrap(), 1, "{}", t.name);
+        for q in [
+            "42",
+            "cmd-ancien",
+            "CMD-ANCIEN-000042",
+            &case_id.to_string()[..8],
+        ] {
+            let found = store.cases(&search(q)).await.unwrap();
+            assert_eq!(
+                found.iter().map(|c| c.case_id).collect::<Vec<_>>(),
+                vec![case_id],
+                "{}: q={q}",
+                t.name
+            );
+        }
+    }
+}

@@ -334,7 +334,7 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         ("stage" = Option<Stage>, Query, description = "Only cases at this stage."),
         ("reason" = Option<ReasonCode>, Query, description = "Only cases with this reason or one of its sub-reasons (`damaged_in_transit` matches `damaged_in_transit.packaging`)."),
         ("deadline_before" = Option<Timestamp>, Query, description = "Only cases whose next deadline is before this instant (RFC 3339, e.g. `2026-11-22T12:00:00Z`)."),
-        ("q" = Option<String>, Query, description = "Only cases whose order number is exactly this, or whose buyer email is this (in any case). 1 to 320 characters."),
+        ("q" = Option<String>, Query, description = "Search: each word (up to 6) begins one of what identifies the case — its number (full or the 8 characters printed on the pages), the order number or any part of it (`005143`, `mdc-2026-005143`), the buyer's email or name, the return's RMA number. In any case and without accents (`helene` finds « Hélène »). 1 to 320 characters."),
         ("sort" = Option<String>, Query, description = "`last_activity` (default, most recent first) or `deadline` (nearest first)."),
         ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, with the same `sort`."),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 200 (default 50).", minimum = 1, maximum = 200),

@@ -20,8 +20,8 @@ use crate::rows::RowExt;
 use amiable_domain::canonical::to_canonical_json;
 use amiable_domain::case::automation::{Automation, ScheduledJob, scheduled_jobs};
 use amiable_domain::case::{
-    Actor, CaseState, CaseStatus, Command, EVENT_SCHEMA_VERSION, RecordedEvent, decide,
-    ledger_entries,
+    Actor, CaseEvent, CaseState, CaseStatus, Command, EVENT_SCHEMA_VERSION, LifecycleEvent,
+    RecordedEvent, ReturnEvent, decide, ledger_entries,
 };
 use amiable_domain::ids::{CaseId, OrderId};
 use amiable_domain::law::LawPack;
@@ -396,6 +396,8 @@ struct Pending {
     ledgers_changed: Vec<OrderId>,
     /// Ledger rows: order, case, seq, position, entry, recorded at.
     ledger_rows: Vec<(OrderId, CaseId, i64, i64, LedgerEntry, Timestamp)>,
+    /// Search terms the batch's events bring: operator, term, case.
+    search: Vec<(String, String, String)>,
 }
 
 async fn try_batch(
@@ -637,6 +639,26 @@ async fn apply(
     for event in &stored {
         pending.events.push(event.clone());
         pending.actors.push(actor_text.clone());
+        // What the case will be found by (crate::search).
+        let terms = match (&event.event, &inputs.order) {
+            (CaseEvent::Lifecycle(LifecycleEvent::Opened { .. }), Some(order)) => {
+                crate::search::case_terms(
+                    case_id,
+                    order.external_id.as_str(),
+                    order.buyer.email.as_str(),
+                    order.buyer.name.as_str(),
+                )
+            }
+            (CaseEvent::Returns(ReturnEvent::ReturnAuthorised { rma, .. }), _) => {
+                crate::search::rma_terms(rma)
+            }
+            _ => Vec::new(),
+        };
+        for term in terms {
+            pending
+                .search
+                .push((state.operator_id.to_string(), term, case_id.to_string()));
+        }
     }
     for (position, (seq, entry)) in entry_seqs.into_iter().enumerate() {
         pending

@@ -1,0 +1,158 @@
+//! Finding a case by what people remember of it: the order number or any part of it
+//! ("005143", "mdc-2026-005143"), the buyer's email or name (« Hélène » as « helene »),
+//! the return's RMA number, the case number printed on every page. Each case gets its
+//! search terms (folded: lower case, no accents) in `case_search`, written with the events
+//! that bring them (the opening, the return's authorisation); a query matches a case when
+//! each of its words is the beginning of one of the case's terms — an index range scan on
+//! `(operator_id, term)` on both databases.
+
+use amiable_domain::ids::CaseId;
+
+/// The most words a search takes (more narrows nothing a person types).
+pub const MAX_WORDS: usize = 6;
+
+/// Lower case without accents: « Hélène Lefèvre-Dubœuf » → « helene lefevre-duboeuf ».
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => out.push('a'),
+            'ç' | 'ć' | 'č' => out.push('c'),
+            'ď' | 'đ' => out.push('d'),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => out.push('i'),
+            'ł' => out.push('l'),
+            'ñ' | 'ń' | 'ň' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => out.push('o'),
+            'ř' => out.push('r'),
+            'ś' | 'š' | 'ş' => out.push('s'),
+            'ť' | 'ţ' => out.push('t'),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => out.push('u'),
+            'ý' | 'ÿ' => out.push('y'),
+            'ź' | 'ż' | 'ž' => out.push('z'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            '\u{2019}' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The words of a search, folded, split where the terms are (spaces, hyphens, dots, @…),
+/// so that « e2e-mediation » or « dupont@ » find what they begin (at most [`MAX_WORDS`]).
+pub fn words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = fold(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words.dedup();
+    words.truncate(MAX_WORDS);
+    words
+}
+
+/// The terms a text is found by: the whole (folded), each of its alphanumeric parts, and
+/// a number's parts without their leading zeros (« 005143 » is also « 5143 »).
+fn terms_of(text: &str, out: &mut Vec<String>) {
+    let whole = fold(text.trim());
+    if whole.is_empty() {
+        return;
+    }
+    for part in whole.split(|c: char| !c.is_alphanumeric()) {
+        if part.is_empty() {
+            continue;
+        }
+        out.push(part.to_owned());
+        let trimmed = part.trim_start_matches('0');
+        if trimmed.len() != part.len() && !trimmed.is_empty() {
+            out.push(trimmed.to_owned());
+        }
+    }
+    out.push(whole);
+}
+
+/// What a newly opened case is found by: its number (the full id and the short one
+/// printed on the pages), the order's number, the buyer's email and name.
+pub fn case_terms(case_id: CaseId, order_number: &str, email: &str, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let id = case_id.to_string();
+    out.push(id.clone());
+    out.push(id[..8].to_owned());
+    terms_of(order_number, &mut out);
+    terms_of(email, &mut out);
+    if let Some((local, _)) = email.split_once('@') {
+        terms_of(local, &mut out);
+    }
+    terms_of(name, &mut out);
+    dedup(out)
+}
+
+/// What a return is found by once authorised: its RMA number (« RMA-Y7Q8LMW5 »).
+pub fn rma_terms(rma: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    terms_of(rma, &mut out);
+    dedup(out)
+}
+
+fn dedup(mut terms: Vec<String>) -> Vec<String> {
+    // Terms longer than this are never typed; they only weigh on the index.
+    terms.retain(|t| t.len() <= 200);
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// The end of the index range of the terms beginning with `word`.
+pub(crate) fn upper_bound(word: &str) -> String {
+    format!("{word}\u{10FFFF}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_and_accents() {
+        assert_eq!(fold("Hélène LEFÈVRE-Dubœuf"), "helene lefevre-duboeuf");
+        assert_eq!(fold("Ørsted Ñandú"), "orsted nandu");
+    }
+
+    #[test]
+    fn a_case_is_found_by_each_part_of_what_identifies_it() {
+        let id = CaseId::parse("bb46c77a-c4db-419e-ae04-b6739b12bb6e").unwrap();
+        let terms = case_terms(
+            id,
+            "MDC-2026-005143",
+            "Anais.Gauthier@exemple.fr",
+            "Anaïs Gauthier",
+        );
+        for expected in [
+            "bb46c77a",
+            "bb46c77a-c4db-419e-ae04-b6739b12bb6e",
+            "mdc-2026-005143",
+            "005143",
+            "5143",
+            "2026",
+            "anais.gauthier@exemple.fr",
+            "anais",
+            "gauthier",
+            "anais gauthier",
+        ] {
+            assert!(
+                terms.iter().any(|t| t == expected),
+                "{expected} in {terms:?}"
+            );
+        }
+        assert_eq!(
+            rma_terms("RMA-Y7Q8LMW5"),
+            ["rma", "rma-y7q8lmw5", "y7q8lmw5"]
+        );
+        assert_eq!(words("  Anaïs   GAUTHIER "), ["anais", "gauthier"]);
+        assert_eq!(words("MDC-2026-005143"), ["005143", "2026", "mdc"]);
+        assert_eq!(words("anais.gauthier@"), ["anais", "gauthier"]);
+        assert!(words(" -- ").is_empty());
+    }
+}
