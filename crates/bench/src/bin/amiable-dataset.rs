@@ -893,7 +893,7 @@ impl Generator {
                             merchant_user.clone(),
                             when,
                             Command::Escalation(EscalationCommand::ProposeOffer {
-                                terms,
+                                terms: terms.clone(),
                                 message: Some(body("Nous vous proposons la solution suivante.")),
                             }),
                         ));
@@ -903,6 +903,46 @@ impl Generator {
                             when,
                             Command::Escalation(EscalationCommand::AcceptOffer { offer_id: 1 }),
                         ));
+                        // Terms that give money wait for it: the shop pays what it agreed
+                        // (a refund through the gateway, or the voucher), which settles the case.
+                        let payment = match terms.kind {
+                            ResolutionKind::PartialRefund | ResolutionKind::FullRefund => {
+                                Some(MoneyCommand::Refund {
+                                    amount: None,
+                                    deductions: Vec::new(),
+                                    gateway: label(GATEWAY),
+                                    resolve: true,
+                                })
+                            }
+                            ResolutionKind::Goodwill => Some(MoneyCommand::Compensate {
+                                kind: GoodwillKind::Voucher,
+                                amount: terms.amount.unwrap_or(money(1000)),
+                                note: None,
+                                resolve: true,
+                            }),
+                            _ => None,
+                        };
+                        if let Some(payment) = payment {
+                            let refund = matches!(payment, MoneyCommand::Refund { .. });
+                            let when = next(&mut rng, HOUR, 2 * DAY);
+                            commands.push((merchant_user.clone(), when, Command::Money(payment)));
+                            if refund {
+                                let when = next(&mut rng, MINUTE, 3 * MINUTE);
+                                commands.push((
+                                    Actor::System {
+                                        id: format!("gateway:{GATEWAY}"),
+                                    },
+                                    when,
+                                    Command::Money(MoneyCommand::SettleRefund {
+                                        refund_id: 1,
+                                        reference: label(&format!(
+                                            "{GATEWAY}-{}-1",
+                                            &case_id.to_string()[..8]
+                                        )),
+                                    }),
+                                ));
+                            }
+                        }
                     }
                     Some(resolution) => commands.push((
                         merchant_user.clone(),
