@@ -90,7 +90,7 @@ test('an operator steps into a case the buyer escalated', async (t) => {
     };
     // The surname (any letter case), narrowed by a word of the order number.
     assert.deepEqual(await found('MARTIN médiation'), [`/console/cases/${caseId}`]);
-    assert.deepEqual(await found('e2e-mediation'), [`/console/cases/${caseId}`]);
+    assert.deepEqual(await found('cmd-e2e-mediation'), [`/console/cases/${caseId}`]);
     // The return's authorisation number, as printed on the label.
     // (Two jumpers are over the shop's automatic limit: the marketplace authorises the return.)
     const { case: state } = await api(base, OPERATOR_KEY, 'POST', `/cases/${caseId}/return/authorise`, {});

@@ -378,9 +378,9 @@ async fn backfill_search(tx: &mut Tx<'_>) -> Result<(), StoreError> {
     let mut after = String::new();
     let mut cases = 0usize;
     loop {
-        let rows: Vec<(String, String, Vec<String>)> = with_tx!(&mut *tx, conn => {
+        let rows: Vec<(String, (String, String), Vec<String>)> = with_tx!(&mut *tx, conn => {
             sqlx::query(
-                "SELECT c.id, c.operator_id, c.order_external_id, c.buyer_email, o.buyer_name, c.state
+                "SELECT c.id, c.operator_id, c.merchant_id, c.order_external_id, c.buyer_email, o.buyer_name, c.state
                  FROM cases c JOIN orders o ON o.id = c.order_id WHERE c.id > $1 ORDER BY c.id LIMIT 500",
             )
             .bind(&after)
@@ -402,7 +402,7 @@ async fn backfill_search(tx: &mut Tx<'_>) -> Result<(), StoreError> {
                 if let Some(rma) = state["returns"]["rma"].as_str() {
                     terms.extend(crate::search::rma_terms(rma));
                 }
-                Ok((id, row.text("operator_id")?, terms))
+                Ok((id, (row.text("operator_id")?, row.text("merchant_id")?), terms))
             })
             .collect::<Result<_, _>>()?
         });
@@ -411,15 +411,16 @@ async fn backfill_search(tx: &mut Tx<'_>) -> Result<(), StoreError> {
         };
         after = last.clone();
         cases += rows.len();
-        let flat: Vec<(&String, &String, &String)> = rows
+        let flat: Vec<(&(String, String), &String, &String)> = rows
             .iter()
             .flat_map(|(id, operator, terms)| terms.iter().map(move |t| (operator, t, id)))
             .collect();
         for chunk in flat.chunks(64) {
             with_tx!(&mut *tx, conn, DB => {
-                let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO case_search (operator_id, term, case_id) ");
-                insert.push_values(chunk, |mut row, (operator, term, id)| {
-                    row.push_bind((*operator).clone())
+                let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO case_search (operator_id, merchant_id, term, case_id) ");
+                insert.push_values(chunk, |mut row, ((operator, merchant), term, id)| {
+                    row.push_bind(operator.clone())
+                        .push_bind(merchant.clone())
                         .push_bind((*term).clone())
                         .push_bind((*id).clone());
                 });

@@ -373,7 +373,10 @@ impl Store {
                 }
                 for word in words {
                     query.push(" AND id IN (SELECT case_id FROM case_search WHERE ");
-                    if let Some(id) = filter.operator_id {
+                    // A shop's own terms when the list is a shop's (case_search_by_merchant).
+                    if let Some(id) = filter.merchant_id {
+                        query.push("merchant_id = ").push_bind(id.to_string()).push(" AND ");
+                    } else if let Some(id) = filter.operator_id {
                         query.push("operator_id = ").push_bind(id.to_string()).push(" AND ");
                     }
                     query

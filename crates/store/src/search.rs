@@ -40,14 +40,11 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-/// The words of a search, folded, split where the terms are (spaces, hyphens, dots, @…),
-/// so that « e2e-mediation » or « dupont@ » find what they begin (at most [`MAX_WORDS`]).
+/// The words of a search, folded, split at spaces (at most [`MAX_WORDS`]). A word keeps its
+/// punctuation: « inb-05 » begins the order number « INB-05 », never a case whose number
+/// begins with « 05 » on an order « INB-… ».
 pub fn words(query: &str) -> Vec<String> {
-    let mut words: Vec<String> = fold(query)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut words: Vec<String> = fold(query).split_whitespace().map(str::to_owned).collect();
     words.sort();
     words.dedup();
     words.truncate(MAX_WORDS);
@@ -151,8 +148,11 @@ mod tests {
             ["rma", "rma-y7q8lmw5", "y7q8lmw5"]
         );
         assert_eq!(words("  Anaïs   GAUTHIER "), ["anais", "gauthier"]);
-        assert_eq!(words("MDC-2026-005143"), ["005143", "2026", "mdc"]);
-        assert_eq!(words("anais.gauthier@"), ["anais", "gauthier"]);
-        assert!(words(" -- ").is_empty());
+        assert_eq!(words("MDC-2026-005143"), ["mdc-2026-005143"]);
+        assert_eq!(
+            words("Gauthier anais.gauthier@"),
+            ["anais.gauthier@", "gauthier"]
+        );
+        assert!(words("   ").is_empty());
     }
 }

@@ -871,7 +871,8 @@ impl Generator {
                         ..Resolution::simple(ResolutionKind::PartialRefund)
                     }),
                     (_, 35..45) => Some(Resolution {
-                        amount: Some(money(1000)),
+                        // A gesture is paid from what the order was worth.
+                        amount: Some(money(1000.min(line.unit_price))),
                         goodwill: Some(GoodwillKind::Voucher),
                         ..Resolution::simple(ResolutionKind::Goodwill)
                     }),
@@ -916,7 +917,7 @@ impl Generator {
                             }
                             ResolutionKind::Goodwill => Some(MoneyCommand::Compensate {
                                 kind: GoodwillKind::Voucher,
-                                amount: terms.amount.unwrap_or(money(1000)),
+                                amount: terms.amount.unwrap_or(money(1000.min(line.unit_price))),
                                 note: None,
                                 resolve: true,
                             }),

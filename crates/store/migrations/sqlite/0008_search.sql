@@ -5,10 +5,13 @@
 -- already stored get their terms when the server first starts on this schema.
 CREATE TABLE case_search (
     operator_id TEXT NOT NULL,
+    merchant_id TEXT NOT NULL,
     term        TEXT NOT NULL,
     case_id     TEXT NOT NULL,
     PRIMARY KEY (operator_id, term, case_id)
 );
+-- A shop's search (the usual one) reads only its own terms.
+CREATE INDEX case_search_by_merchant ON case_search (merchant_id, term);
 
 -- The buyer's lookup and the order list find an order number in any case (« mdc-2026-005143 »).
 CREATE INDEX orders_by_number_folded ON orders (operator_id, lower(external_id));

@@ -178,9 +178,10 @@ pub(super) async fn flush(
             insert.build().execute(&mut *conn).await?;
         }
         for chunk in pow2_chunks(&pending.search) {
-            let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO case_search (operator_id, term, case_id) ");
-            insert.push_values(chunk, |mut row, (operator_id, term, case_id)| {
+            let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO case_search (operator_id, merchant_id, term, case_id) ");
+            insert.push_values(chunk, |mut row, (operator_id, merchant_id, term, case_id)| {
                 row.push_bind(operator_id.clone())
+                    .push_bind(merchant_id.clone())
                     .push_bind(term.clone())
                     .push_bind(case_id.clone());
             });

@@ -396,8 +396,8 @@ struct Pending {
     ledgers_changed: Vec<OrderId>,
     /// Ledger rows: order, case, seq, position, entry, recorded at.
     ledger_rows: Vec<(OrderId, CaseId, i64, i64, LedgerEntry, Timestamp)>,
-    /// Search terms the batch's events bring: operator, term, case.
-    search: Vec<(String, String, String)>,
+    /// Search terms the batch's events bring: operator, merchant, term, case.
+    search: Vec<(String, String, String, String)>,
 }
 
 async fn try_batch(
@@ -655,9 +655,12 @@ async fn apply(
             _ => Vec::new(),
         };
         for term in terms {
-            pending
-                .search
-                .push((state.operator_id.to_string(), term, case_id.to_string()));
+            pending.search.push((
+                state.operator_id.to_string(),
+                state.merchant_id.to_string(),
+                term,
+                case_id.to_string(),
+            ));
         }
     }
     for (position, (seq, entry)) in entry_seqs.into_iter().enumerate() {
