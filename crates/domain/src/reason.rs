@@ -96,7 +96,7 @@ impl BuiltinReason {
             Self::NotAsDescribed => "Non conforme à la description",
             Self::WrongItem => "Article erroné",
             Self::MissingItems => "Article manquant",
-            Self::ChangedMind => "Rétractation",
+            Self::ChangedMind => "Changement d'avis (rétractation)",
             Self::Unauthorised => "Paiement non autorisé",
             Self::DuplicateCharge => "Paiement en double",
             Self::IncorrectAmount => "Montant incorrect",

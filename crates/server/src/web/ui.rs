@@ -379,7 +379,11 @@ mod tests {
 
     #[test]
     fn reasons_have_labels() {
-        assert_eq!(reason_label(Lang::Fr, "changed_mind"), "Rétractation");
+        // Words a buyer uses, with the legal term beside them.
+        assert_eq!(
+            reason_label(Lang::Fr, "changed_mind"),
+            "Changement d'avis (rétractation)"
+        );
         assert_eq!(
             reason_label(Lang::En, "damaged_in_transit.packaging"),
             "Damaged in transit — packaging"
