@@ -88,6 +88,7 @@ fn why(
     exception: Option<&str>,
     overridden: bool,
     returnable: u32,
+    sealed: bool,
 ) -> String {
     use amiable_domain::validation::Arg;
     let say = |id: &str, args: &[(&'static str, Arg)]| {
@@ -137,6 +138,10 @@ fn why(
     }
     if overridden && verdict.basis != Some(Basis::Policy) {
         sentences.push(say("eligibility-overridden", &[]));
+    }
+    // C. conso L221-28 5°: sealed goods unsealed after delivery are not returnable for hygiene.
+    if sealed {
+        sentences.push(say("eligibility-if-sealed", &[]));
     }
     sentences.join(" ")
 }
@@ -211,7 +216,14 @@ impl App {
                             )
                         })
                         .map(|g| g.until),
-                    why: why(lang, verdict, exception.as_deref(), overridden, returnable),
+                    why: why(
+                        lang,
+                        verdict,
+                        exception.as_deref(),
+                        overridden,
+                        returnable,
+                        line.has(amiable_domain::order::LineFlag::SealedHygiene),
+                    ),
                 })
             })
             .collect();

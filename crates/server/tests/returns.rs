@@ -2547,3 +2547,29 @@ async fn buyers_cannot_move_money_and_other_merchants_see_nothing() {
         }
     }
 }
+
+/// A sealed hygiene product is returnable only while still sealed (C. conso L221-28 5°):
+/// the answer says so, in the API and on the buyer's order page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_hygiene_line_is_returnable_only_if_still_sealed() {
+    for world in worlds().await {
+        let mut body = World::order_body(Some(world.merchant_id), "RET-SCELLE");
+        body["order"]["lines"][1]["flags"] = json!(["sealed_hygiene"]);
+        let order_id = create_order(&world, &body).await;
+        let answer = eligibility(&world, &order_id, &Who::OperatorAdmin).await;
+        let sealed = line(&answer, "2");
+        assert_eq!(sealed["eligible"], true, "{answer}");
+        assert!(
+            sealed["why"]
+                .as_str()
+                .unwrap()
+                .ends_with("Provided it has not been unsealed (C. conso L221-28 5°)."),
+            "{sealed}"
+        );
+        let other = line(&answer, "1");
+        assert!(
+            !other["why"].as_str().unwrap().contains("unsealed"),
+            "{other}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ eligibility-also-withdrawal = Until { $until }, it is also the statutory withdra
 eligibility-statute-until = Returnable until { $until } under the statutory withdrawal right ({ $article }).
 eligibility-statute-from-delivery = Returnable: the withdrawal period will run from delivery ({ $article }).
 eligibility-overridden = The merchant's less generous policy is overridden by the law.
+eligibility-if-sealed = Provided it has not been unsealed (C. conso L221-28 5°).
 
 ## The service printed under the carrier on a return label.
 label-service = Prepaid return

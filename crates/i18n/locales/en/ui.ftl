@@ -98,6 +98,7 @@ why-policy-open = Returnable under the shop's policy.
 why-statute-until = Returnable until { $date } under the statutory right of withdrawal ({ $article }).
 why-not-delivered = Returnable: the withdrawal period will start on delivery ({ $article }).
 why-overridden = The shop's less generous policy is overridden by the law.
+why-if-sealed = Provided its seal is unbroken: once unsealed it cannot be taken back, for hygiene reasons.
 why-already-returned = Already part of a return request.
 why-window-closed = The return period is over.
 why-guarantee = If it is faulty, the legal guarantee of conformity covers you until { $date } (French Consumer Code L217-3): report a problem.

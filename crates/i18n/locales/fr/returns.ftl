@@ -11,6 +11,7 @@ eligibility-also-withdrawal = Jusqu’au { $until }, c’est aussi le droit de r
 eligibility-statute-until = Retournable jusqu’au { $until } au titre du droit de rétractation ({ $article }).
 eligibility-statute-from-delivery = Retournable : le délai de rétractation courra à compter de la livraison ({ $article }).
 eligibility-overridden = La politique du vendeur, moins favorable, est écartée par la loi.
+eligibility-if-sealed = À condition qu’il n’ait pas été descellé (C. conso L221-28 5°).
 
 ## The service printed under the carrier on a return label.
 label-service = Retour prépayé

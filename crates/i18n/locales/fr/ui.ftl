@@ -99,6 +99,7 @@ why-policy-open = Retournable selon la politique de la boutique.
 why-statute-until = Retournable jusqu'au { $date } au titre du droit de rétractation ({ $article }).
 why-not-delivered = Retournable : le délai de rétractation commencera à la livraison ({ $article }).
 why-overridden = La politique de la boutique, moins favorable, est écartée par la loi.
+why-if-sealed = À condition que l'emballage scellé n'ait pas été ouvert : descellé, il n'est plus repris pour des raisons d'hygiène.
 why-already-returned = Déjà inclus dans une demande de retour.
 why-window-closed = Le délai de retour est dépassé.
 why-guarantee = En cas de défaut, la garantie légale de conformité vous couvre jusqu'au { $date } (C. conso L217-3) : signalez un problème.

@@ -375,7 +375,16 @@ fn line_views(ui: &Ui, order: &Order, answer: &EligibilityAnswer) -> Vec<LineVie
                 .iter()
                 .find(|a| a.line_id == line.line_id.as_str());
             let (eligible, returnable, why, terms) = match found {
-                Some(a) => (a.eligible, a.returnable_quantity, why(ui, a), terms(ui, a)),
+                Some(a) => (
+                    a.eligible,
+                    a.returnable_quantity,
+                    why(
+                        ui,
+                        a,
+                        line.has(amiable_domain::order::LineFlag::SealedHygiene),
+                    ),
+                    terms(ui, a),
+                ),
                 None => (false, 0, vec![ui.t("why-unknown")], Vec::new()),
             };
             LineView {
@@ -398,7 +407,7 @@ fn flag_label(ui: &Ui, exception: &str) -> (String, String) {
     (ui.label("flag", flag), ui.law(article))
 }
 
-fn why(ui: &Ui, line: &LineAnswer) -> Vec<String> {
+fn why(ui: &Ui, line: &LineAnswer, sealed: bool) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(exception) = &line.exception {
         let (what, article) = flag_label(ui, exception);
@@ -427,6 +436,10 @@ fn why(ui: &Ui, line: &LineAnswer) -> Vec<String> {
         }
         if line.policy_overridden_by_law {
             out.push(ui.t("why-overridden"));
+        }
+        // Sealed for hygiene: returnable only while still sealed (C. conso L221-28 5°).
+        if sealed {
+            out.push(ui.t("why-if-sealed"));
         }
     } else if line.ordered > 0
         && line.returnable_quantity == 0
