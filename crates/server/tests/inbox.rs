@@ -1204,3 +1204,52 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// A return asked for on the buyer's portal claims no amount: the inbox shows what its lines
+/// are worth, and an incident the amount it claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_shows_what_each_case_is_about_in_money() {
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "CMD-MONTANT").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let reply = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                        "items": [{"line_id": "1", "quantity": 2}], "description": "Trop petits."}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let return_id = reply.body["case_id"].as_str().unwrap().to_owned();
+        let reply = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": order_id, "kind": "incident", "reason": "missing_items",
+                        "items": [{"line_id": "2", "quantity": 1}], "description": "La bougie manque.",
+                        "claimed": {"amount_minor": 1990, "currency": "EUR"}}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let incident_id = reply.body["case_id"].as_str().unwrap().to_owned();
+        let list = world
+            .get("/api/v1/cases?q=CMD-MONTANT", &Who::MerchantAgent)
+            .await;
+        let amount = |id: &str| {
+            list.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["case_id"] == id)
+                .map(|c| (c["amount_minor"].clone(), c["claimed_minor"].clone()))
+        };
+        assert_eq!(
+            amount(&return_id),
+            Some((json!(9000), Value::Null)),
+            "{}",
+            list.body
+        );
+        assert_eq!(amount(&incident_id), Some((json!(1990), json!(1990))));
+    }
+}

@@ -52,6 +52,9 @@ pub struct CaseSummary {
     pub stage: Stage,
     pub reason: String,
     pub claimed_minor: Option<i64>,
+    /// What the case is about in money: the amount claimed, or for a return the price of
+    /// the lines sent back.
+    pub amount_minor: Option<i64>,
     pub currency: String,
     pub waiting_on: Option<String>,
     pub resolution_kind: Option<String>,
@@ -152,6 +155,7 @@ fn summary_from(row: &impl RowExt) -> Result<CaseSummary, StoreError> {
         stage: known("stage", Stage::parse(&row.text("stage")?))?,
         reason: row.text("reason")?,
         claimed_minor: row.opt_int("claimed_minor")?,
+        amount_minor: row.opt_int("amount_minor")?,
         currency: row.text("currency")?,
         waiting_on: row.opt_text("waiting_on")?,
         resolution_kind: row.opt_text("resolution_kind")?,
@@ -329,7 +333,7 @@ impl Store {
             // Every column but the state snapshot (about 1 KB a row), which a list never shows.
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT id, operator_id, merchant_id, order_external_id, buyer_email, kind, status, stage, reason,
-                        claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
+                        claimed_minor, amount_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
                         next_deadline_at, version
                  FROM cases WHERE 1 = 1",
             );

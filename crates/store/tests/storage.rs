@@ -795,6 +795,7 @@ async fn cases_stored_before_the_search_schema_are_found_after_it() {
         for sql in [
             "DROP TABLE case_search",
             "DROP INDEX orders_by_number_folded",
+            "ALTER TABLE cases DROP COLUMN amount_minor",
             "DELETE FROM schema_migrations WHERE version = 8",
         ] {
             store.raw_execute(sql.to_owned()).await.unwrap();

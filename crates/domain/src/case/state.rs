@@ -271,6 +271,25 @@ impl CaseState {
         }
     }
 
+    /// What the case is about in money, for the inbox: the amount claimed, or for a return
+    /// the price of the lines sent back.
+    pub fn amount_at_stake(&self) -> Option<Money> {
+        if let Some(claimed) = self.claimed {
+            return Some(claimed);
+        }
+        let progress = self.returns.as_ref()?;
+        let total = progress
+            .lines
+            .iter()
+            .map(|l| {
+                l.unit_price
+                    .amount_minor
+                    .saturating_mul(i64::from(l.quantity.get()))
+            })
+            .fold(0i64, i64::saturating_add);
+        Some(Money::new(total, self.order_total.currency))
+    }
+
     pub fn pending_offer(&self) -> Option<&Offer> {
         self.offers
             .iter()

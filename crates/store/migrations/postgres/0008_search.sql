@@ -15,3 +15,8 @@ CREATE INDEX case_search_by_merchant ON case_search (merchant_id, term);
 
 -- The buyer's lookup and the order list find an order number in any case (« mdc-2026-005143 »).
 CREATE INDEX orders_by_number_folded ON orders (operator_id, lower(external_id));
+
+-- What a case is about in money, for the inbox: the amount claimed, or for a return the price
+-- of the lines sent back (a return asked for on the buyer's portal claims no amount).
+ALTER TABLE cases ADD COLUMN amount_minor BIGINT;
+UPDATE cases SET amount_minor = claimed_minor;

@@ -75,7 +75,7 @@ pub(super) async fn flush(
             let mut upsert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
                                     claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state,
-                                    next_deadline_at, first_response_at, snapshot_version) ",
+                                    next_deadline_at, first_response_at, snapshot_version, amount_minor) ",
             );
             upsert.push_values(chunk, |mut row, (loaded, state_text)| {
                 let state = &loaded.state;
@@ -100,14 +100,16 @@ pub(super) async fn flush(
                     .push_bind(state_text.clone())
                     .push_bind(next_deadline(state, &ResponseTimes::default()).map(crate::to_micros))
                     .push_bind(state.merchant_first_response_at.map(crate::to_micros))
-                    .push_bind(CaseState::SNAPSHOT_VERSION);
+                    .push_bind(CaseState::SNAPSHOT_VERSION)
+                    .push_bind(state.amount_at_stake().map(|m| m.amount_minor));
             });
             // Never move a projection backwards: a stale writer updates nothing and the count check fails.
             upsert.push(
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, waiting_on = excluded.waiting_on,
                    resolution_kind = excluded.resolution_kind, last_activity_at = excluded.last_activity_at, version = excluded.version,
                    last_hash = excluded.last_hash, state = excluded.state, next_deadline_at = excluded.next_deadline_at,
-                   first_response_at = excluded.first_response_at, snapshot_version = excluded.snapshot_version
+                   first_response_at = excluded.first_response_at, snapshot_version = excluded.snapshot_version,
+                   amount_minor = excluded.amount_minor
                  WHERE cases.version < excluded.version",
             );
             let written = upsert.build().execute(&mut *conn).await?.rows_affected();

@@ -204,7 +204,7 @@ pub async fn inbox_rows(
             } else {
                 None
             },
-            claimed: c.claimed_minor.map(|m| ui.minor(m, &c.currency)),
+            claimed: c.amount_minor.map(|m| ui.minor(m, &c.currency)),
         })
         .collect();
     Ok((rows, next))
