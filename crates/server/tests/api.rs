@@ -17,6 +17,14 @@ use serde_json::{Value, json};
 
 const NIL: &str = "00000000-0000-4000-8000-000000000000";
 
+/// A case as the merchant's agent reads it.
+async fn case_of(world: &World, case_id: &str) -> Value {
+    world
+        .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+        .await
+        .body
+}
+
 fn random_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -816,10 +824,7 @@ async fn a_decision_or_an_agreement_that_calls_for_money_is_settled_only_once_pa
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        let case = world
-            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
-            .await
-            .body;
+        let case = case_of(&world, &case_id).await;
         assert_eq!(case["case"]["status"], "open", "{case}");
         assert_eq!(case["case"]["resolution"], Value::Null);
         assert_eq!(
@@ -869,10 +874,7 @@ async fn a_decision_or_an_agreement_that_calls_for_money_is_settled_only_once_pa
             .post(&command("refunds"), &Who::MerchantAgent, &json!({}))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        let case = world
-            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
-            .await
-            .body;
+        let case = case_of(&world, &case_id).await;
         assert_eq!(case["case"]["status"], "resolved", "{case}");
         assert_eq!(case["case"]["resolution"]["kind"], "full_refund");
         assert_eq!(case["case"]["awaiting_payment"], Value::Null);
@@ -917,10 +919,7 @@ async fn a_decision_or_an_agreement_that_calls_for_money_is_settled_only_once_pa
             .post(&command("refunds"), &Who::MerchantAgent, &part(1000))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        let case = world
-            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
-            .await
-            .body;
+        let case = case_of(&world, &case_id).await;
         assert_eq!(
             case["case"]["status"], "open",
             "half paid is not paid: {case}"
@@ -929,10 +928,7 @@ async fn a_decision_or_an_agreement_that_calls_for_money_is_settled_only_once_pa
             .post(&command("refunds"), &Who::MerchantAgent, &json!({}))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        let case = world
-            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
-            .await
-            .body;
+        let case = case_of(&world, &case_id).await;
         assert_eq!(case["case"]["status"], "resolved", "{case}");
         assert_eq!(case["case"]["resolution"]["kind"], "partial_refund");
         assert_eq!(case["case"]["refunds"][1]["amount"]["amount_minor"], 500);

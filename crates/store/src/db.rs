@@ -464,18 +464,15 @@ async fn migrate(db: &Db) -> Result<usize, StoreError> {
             Backend::Postgres => migration.postgres,
         };
         let now = crate::to_micros(jiff::Timestamp::now());
+        with_tx!(&mut tx, conn => {
+            sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        });
         if migration.name == "search" {
             // The table is new: the cases already stored get their terms in the same
             // transaction, so the schema is never there without them.
-            with_tx!(&mut tx, conn => {
-                sqlx::raw_sql(sql).execute(&mut *conn).await?;
-            });
             backfill_search(&mut tx).await?;
         }
         with_tx!(&mut tx, conn => {
-            if migration.name != "search" {
-                sqlx::raw_sql(sql).execute(&mut *conn).await?;
-            }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(migration.version)
                 .bind(migration.name)

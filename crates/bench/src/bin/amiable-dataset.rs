@@ -295,6 +295,19 @@ fn ascii_fold(text: &str) -> String {
 /// The payment gateway of the refunds: refunds made outside amiable and recorded here, as
 /// the server's gateway does (`amiable serve` settles them at once as `gateway:manual`).
 const GATEWAY: &str = "manual";
+
+/// The payment gateway confirming a case's first refund.
+fn gateway_settles(case_id: CaseId) -> (Actor, Command) {
+    (
+        Actor::System {
+            id: format!("gateway:{GATEWAY}"),
+        },
+        Command::Money(MoneyCommand::SettleRefund {
+            refund_id: 1,
+            reference: label(&format!("{GATEWAY}-{}-1", &case_id.to_string()[..8])),
+        }),
+    )
+}
 const MINUTE: i64 = 60;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
@@ -840,16 +853,8 @@ impl Generator {
                 if refunded {
                     // The payment gateway confirms the refund a minute or two later.
                     let when = next(&mut rng, MINUTE, 3 * MINUTE);
-                    commands.push((
-                        Actor::System {
-                            id: format!("gateway:{GATEWAY}"),
-                        },
-                        when,
-                        Command::Money(MoneyCommand::SettleRefund {
-                            refund_id: 1,
-                            reference: label(&format!("{GATEWAY}-{}-1", &case_id.to_string()[..8])),
-                        }),
-                    ));
+                    let (gateway, settle) = gateway_settles(case_id);
+                    commands.push((gateway, when, settle));
                 }
             }
             (Fate::Resolved | Fate::Closed, None) => {
@@ -929,19 +934,8 @@ impl Generator {
                             commands.push((merchant_user.clone(), when, Command::Money(payment)));
                             if refund {
                                 let when = next(&mut rng, MINUTE, 3 * MINUTE);
-                                commands.push((
-                                    Actor::System {
-                                        id: format!("gateway:{GATEWAY}"),
-                                    },
-                                    when,
-                                    Command::Money(MoneyCommand::SettleRefund {
-                                        refund_id: 1,
-                                        reference: label(&format!(
-                                            "{GATEWAY}-{}-1",
-                                            &case_id.to_string()[..8]
-                                        )),
-                                    }),
-                                ));
+                                let (gateway, settle) = gateway_settles(case_id);
+                                commands.push((gateway, when, settle));
                             }
                         }
                     }

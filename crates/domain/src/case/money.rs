@@ -386,17 +386,11 @@ fn ledger<'a>(ctx: &Context<'a>) -> Result<&'a OrderLedger, Rejection> {
 fn case_value(state: &CaseState) -> Money {
     match &state.returns {
         Some(progress) => {
-            let lines: i64 = progress
-                .lines
-                .iter()
-                .map(|l| {
-                    l.unit_price
-                        .amount_minor
-                        .saturating_mul(i64::from(l.quantity.get()))
-                })
-                .fold(0i64, i64::saturating_add);
             let shipping = progress.original_shipping.map_or(0, |m| m.amount_minor);
-            Money::new(lines.saturating_add(shipping), state.order_total.currency)
+            Money::new(
+                progress.lines_value().saturating_add(shipping),
+                state.order_total.currency,
+            )
         }
         // What was claimed, or more when an accepted offer or a decision awarded more;
         // never beyond the order.
@@ -965,12 +959,13 @@ fn record_exchange(
         ));
     }
     refund_stage(name, state)?;
+    // Terms awaiting payment other than an exchange are paid as agreed, not exchanged.
     if state
         .awaiting_payment
         .as_ref()
         .is_some_and(|a| a.terms.kind != ResolutionKind::Exchange)
     {
-        return Err(super::escalation::require_nothing_awaited(state).unwrap_err());
+        super::escalation::require_nothing_awaited(state)?;
     }
     let ledger = ledger(ctx)?;
     // C. conso L221-24: an exchange for a withdrawal only with the buyer's consent.

@@ -246,6 +246,18 @@ impl ReturnProgress {
     /// (or was asked for, when nothing is to come back), less restocking fees
     /// and inspection deductions, plus the original delivery costs when the
     /// whole order was withdrawn from. Deductions are itemised.
+    /// What the lines sent back are worth at their price (minor units, saturating).
+    pub fn lines_value(&self) -> i64 {
+        self.lines
+            .iter()
+            .map(|l| {
+                l.unit_price
+                    .amount_minor
+                    .saturating_mul(i64::from(l.quantity.get()))
+            })
+            .fold(0i64, i64::saturating_add)
+    }
+
     pub fn suggested_refund(&self) -> Result<(Money, Vec<Deduction>), MoneyError> {
         let currency = self
             .lines

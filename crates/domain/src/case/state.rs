@@ -278,16 +278,10 @@ impl CaseState {
             return Some(claimed);
         }
         let progress = self.returns.as_ref()?;
-        let total = progress
-            .lines
-            .iter()
-            .map(|l| {
-                l.unit_price
-                    .amount_minor
-                    .saturating_mul(i64::from(l.quantity.get()))
-            })
-            .fold(0i64, i64::saturating_add);
-        Some(Money::new(total, self.order_total.currency))
+        Some(Money::new(
+            progress.lines_value(),
+            self.order_total.currency,
+        ))
     }
 
     pub fn pending_offer(&self) -> Option<&Offer> {
