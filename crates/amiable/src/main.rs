@@ -190,6 +190,18 @@ enum OperatorCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Show an operator's settings (contact, time zone, language, consumer mediator) as JSON,
+    /// or replace them with a JSON document (the body of `PUT /api/v1/settings`).
+    Settings {
+        /// The operator's slug (optional when there is only one)
+        #[arg(long)]
+        operator: Option<String>,
+        /// A JSON file with the new settings (`-` reads standard input); without it, show them
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +225,22 @@ enum MerchantCommand {
         /// The operator's slug
         #[arg(long)]
         operator: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Show a merchant's settings (return address, contact, time zone, language, withdrawal
+    /// notices) as JSON, or replace them with a JSON document (the body of
+    /// `PUT /api/v1/merchants/{id}/settings`).
+    Settings {
+        /// The operator's slug (optional when there is only one)
+        #[arg(long)]
+        operator: Option<String>,
+        /// The merchant's slug
+        #[arg(long)]
+        slug: String,
+        /// A JSON file with the new settings (`-` reads standard input); without it, show them
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -503,6 +531,60 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             }
             store.close().await;
         }
+        Commands::Operator(OperatorCommand::Settings {
+            operator,
+            set,
+            data,
+        }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            let of = amiable_store::SettingsOf::Operator(operator_id);
+            let shown = match set {
+                Some(path) => {
+                    let settings: amiable_domain::settings::OperatorSettings =
+                        read_document(&path)?;
+                    let settings = settings.checked().map_err(refusal)?;
+                    edit_settings(&store, of, |stored| settings.write_into(stored)).await?;
+                    serde_json::to_value(&settings)?
+                }
+                None => {
+                    let operator = store.operator(operator_id).await?.context("no operator")?;
+                    serde_json::to_value(amiable_domain::settings::OperatorSettings::read(
+                        &operator.settings,
+                    ))?
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+            store.close().await;
+        }
+        Commands::Merchant(MerchantCommand::Settings {
+            operator,
+            slug,
+            set,
+            data,
+        }) => {
+            let store = open(&data.resolve(&file)?).await?;
+            let operator_id = pick_operator(&store, operator.as_deref()).await?;
+            let merchant = store
+                .merchant_by_slug(operator_id, &slug)
+                .await?
+                .with_context(|| format!("no merchant '{slug}'"))?;
+            let of = amiable_store::SettingsOf::Merchant(merchant.id);
+            let shown = match set {
+                Some(path) => {
+                    let settings: amiable_domain::settings::MerchantSettings =
+                        read_document(&path)?;
+                    let settings = settings.checked().map_err(refusal)?;
+                    edit_settings(&store, of, |stored| settings.write_into(stored)).await?;
+                    serde_json::to_value(&settings)?
+                }
+                None => serde_json::to_value(amiable_domain::settings::MerchantSettings::read(
+                    &merchant.settings,
+                ))?,
+            };
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+            store.close().await;
+        }
         Commands::User(UserCommand::Add {
             email,
             name,
@@ -678,6 +760,42 @@ fn read_password() -> anyhow::Result<String> {
 
 fn random_bytes() -> [u8; 16] {
     *uuid::Uuid::new_v4().as_bytes()
+}
+
+/// A JSON document from a file, or from standard input for `-`.
+fn read_document<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a settings document", path.display()))
+}
+
+/// Every refused field, one per line.
+fn refusal(errors: amiable_domain::validation::ValidationErrors) -> anyhow::Error {
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|e| format!("{}: {} ({})", e.field, e.message, e.code))
+        .collect();
+    anyhow::anyhow!("the settings are refused:\n{}", lines.join("\n"))
+}
+
+async fn edit_settings(
+    store: &Store,
+    of: amiable_store::SettingsOf,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> anyhow::Result<()> {
+    store
+        .edit_settings(of, |stored| {
+            edit(stored);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .await?
+        .map_err(|never| match never {})?;
+    Ok(())
 }
 
 async fn pick_operator(store: &Store, slug: Option<&str>) -> anyhow::Result<OperatorId> {

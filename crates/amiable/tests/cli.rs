@@ -35,6 +35,8 @@ fn every_command_has_help() {
         vec!["import", "orders", "--help"],
         vec!["operator", "add", "--help"],
         vec!["merchant", "list", "--help"],
+        vec!["merchant", "settings", "--help"],
+        vec!["operator", "settings", "--help"],
     ] {
         let output = run(amiable().args(&args));
         assert!(output.status.success(), "{args:?}");
@@ -272,6 +274,52 @@ fn tenants_and_an_import_from_the_command_line() {
         .args(["merchant", "list", "--operator", "ma-boutique"])
         .args(data));
     assert_eq!(text(&listed.stdout).lines().count(), merchants.len());
+
+    // A shop's settings: refused with each field named, then set from standard input, shown back.
+    let shop = merchants.iter().next().unwrap();
+    let settings = |input: &str| {
+        let mut child = amiable()
+            .args(["merchant", "settings", "--slug", shop, "--set", "-"])
+            .args(data)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = settings(
+        r#"{"return_address": {"lines": ["1 rue Haute"], "postal_code": "", "city": "Lyon", "country": "FR"}, "time_zone": "Mars/Olympus"}"#,
+    );
+    assert!(!refused.status.success());
+    let why = text(&refused.stderr);
+    assert!(
+        why.contains("return_address.postal_code") && why.contains("time_zone"),
+        "{why}"
+    );
+    let saved = settings(
+        r#"{"return_address": {"lines": ["1 rue Haute"], "postal_code": "69001", "city": "Lyon", "country": "FR"}, "language": "en"}"#,
+    );
+    assert!(saved.status.success(), "{}", text(&saved.stderr));
+    let shown = run(amiable()
+        .args(["merchant", "settings", "--slug", shop])
+        .args(data));
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["return_address"]["postal_code"], "69001");
+    assert_eq!(shown["language"], "en");
+    let marketplace = run(amiable().args(["operator", "settings"]).args(data));
+    assert!(
+        marketplace.status.success(),
+        "{}",
+        text(&marketplace.stderr)
+    );
+    assert_eq!(text(&marketplace.stdout).trim(), "{}");
 
     let imported = run(amiable()
         .args([

@@ -141,6 +141,8 @@ struct Inner {
     owners: OwnerCache,
     /// Which operator each merchant belongs to (never changes).
     merchant_operators: Mutex<HashMap<MerchantId, OperatorId>>,
+    /// The time zone each tenant's staff see times in, remembered for a short while.
+    zones: settings::ZoneCache,
     login_limiter: rate_limit::RateLimiter,
     lookup_limiter: rate_limit::RateLimiter,
 }
@@ -178,6 +180,7 @@ impl App {
                 api_keys: auth::ApiKeyCache::default(),
                 owners: OwnerCache::default(),
                 merchant_operators: Mutex::default(),
+                zones: settings::ZoneCache::default(),
                 blobs: BlobStore::new(config.attachments_dir.clone()),
                 login_limiter: rate_limit::RateLimiter::new(
                     "login",

@@ -4,8 +4,10 @@
 use crate::access::{allow, allow_referenced, allow_role};
 use crate::{App, Error};
 use amiable_domain::access::{Action, Principal, Resource};
+use amiable_domain::contact::Locale;
 use amiable_domain::ids::{MerchantId, OrderId};
 use amiable_domain::order::{Order, OrderInput};
+use amiable_domain::settings::default_language;
 use amiable_domain::validation::{FieldError, ValidationErrors};
 use amiable_store::{OrderSummary, StoreError, UpsertOutcome};
 
@@ -22,6 +24,18 @@ fn prefixed(error: StoreError, prefix: &str) -> Error {
             Error::validation(errors)
         }
         other => other.into(),
+    }
+}
+
+/// Gives a buyer imported without a language the shop's.
+fn speaks(input: &mut OrderInput, language: Locale) {
+    if input
+        .buyer
+        .locale
+        .as_deref()
+        .is_none_or(|l| l.trim().is_empty())
+    {
+        input.buyer.locale = Some(language.code().to_owned());
     }
 }
 
@@ -56,6 +70,22 @@ impl App {
         Ok(merchant.id)
     }
 
+    /// The language of the merchant's buyers when an order names none: the
+    /// merchant's setting, else the marketplace's, else French.
+    async fn buyers_language(&self, merchant_id: MerchantId) -> Result<Locale, Error> {
+        let merchant = self
+            .store()
+            .merchant(merchant_id)
+            .await?
+            .ok_or_else(|| Error::not_found("merchant"))?;
+        let operator = self
+            .store()
+            .operator(merchant.operator_id)
+            .await?
+            .ok_or_else(|| Error::not_found("operator"))?;
+        Ok(default_language(&merchant.settings, &operator.settings))
+    }
+
     /// Creates or replaces one order; says whether it was created.
     pub async fn upsert_order(
         &self,
@@ -64,12 +94,15 @@ impl App {
         input: &OrderInput,
     ) -> Result<(OrderSummary, bool), Error> {
         let merchant_id = self.order_merchant(principal, merchant_id).await?;
+        let mut input = input.clone();
+        let language = self.buyers_language(merchant_id).await?;
+        speaks(&mut input, language);
         let outcome = self
             .store()
             .upsert_order(
                 principal.operator_id(),
                 merchant_id,
-                input,
+                &input,
                 OrderId::from_bytes(self.random_id()),
             )
             .await
@@ -91,6 +124,11 @@ impl App {
         inputs: Vec<OrderInput>,
     ) -> Result<Vec<UpsertOutcome>, Error> {
         let merchant_id = self.order_merchant(principal, merchant_id).await?;
+        let mut inputs = inputs;
+        let language = self.buyers_language(merchant_id).await?;
+        for input in &mut inputs {
+            speaks(input, language);
+        }
         if inputs.is_empty() || inputs.len() > MAX_BULK_ORDERS {
             return Err(Error::field(
                 FieldError::new(

@@ -1,90 +1,181 @@
-//! The marketplace's settings that the law asks for: the consumer mediator
-//! the buyer is told of (C. conso L616-1: its name and website, on the site
-//! and in the terms of sale).
+//! The settings of a merchant and of its marketplace (see
+//! [`amiable_domain::settings`]): read by whoever works in their reach,
+//! changed by their administrators and integrations, checked field by field,
+//! written in one transaction that leaves the settings other parts own.
 
-use crate::access::allow;
+use crate::access::{allow, allow_role};
 use crate::{App, Error};
 use amiable_domain::access::{Action, Principal, Resource};
-use amiable_domain::contact::Email;
-use amiable_domain::validation::{FieldError, ValidationErrors};
+use amiable_domain::ids::MerchantId;
+use amiable_domain::settings::{Mediator, MerchantSettings, OperatorSettings};
+use amiable_store::SettingsOf;
+use jiff::tz::TimeZone;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-/// The consumer mediator of a marketplace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mediator {
-    pub name: String,
-    pub website: String,
-    /// Optional.
-    pub email: String,
-}
+/// How long a node remembers a tenant's time zone. A change made on this node
+/// is seen at once; one made on another node within this time.
+const ZONE_TTL: Duration = Duration::from_secs(30);
 
-impl Mediator {
-    /// Checks the fields: a name, a web address, and an email when one is given.
-    pub fn check(&self) -> Result<(), Error> {
-        let mut errors = ValidationErrors::default();
-        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "name",
-                "mediator.name_required",
-                "name the mediator (at most 200 characters)",
-            ));
+type Tenant = (amiable_domain::ids::OperatorId, Option<MerchantId>);
+
+/// The zones looked up lately, by tenant.
+#[derive(Default)]
+pub(crate) struct ZoneCache(Mutex<HashMap<Tenant, (Option<TimeZone>, Instant)>>);
+
+impl ZoneCache {
+    fn get(&self, tenant: &Tenant) -> Option<Option<TimeZone>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(tenant)
+            .filter(|(_, at)| at.elapsed() < ZONE_TTL)
+            .map(|(zone, _)| zone.clone())
+    }
+
+    fn put(&self, tenant: Tenant, zone: Option<TimeZone>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= 10_000 {
+            map.clear();
         }
-        let website = &self.website;
-        if !(website.starts_with("https://") || website.starts_with("http://"))
-            || website.len() > 300
-            || website.contains(char::is_whitespace)
-        {
-            errors.push(FieldError::new(
-                "website",
-                "mediator.website_invalid",
-                "a web address starting with https://",
-            ));
-        }
-        if !self.email.is_empty() && Email::parse(&self.email).is_err() {
-            errors.push(FieldError::new(
-                "email",
-                "mediator.email_invalid",
-                "an email address, or nothing",
-            ));
-        }
-        errors.into_result().map_err(Error::validation)
+        map.insert(tenant, (zone, Instant::now()));
+    }
+
+    fn forget(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
 impl App {
-    /// Sets the consumer mediator of the caller's marketplace (its administrators only).
-    pub async fn set_mediator(
+    /// The time zone a tenant's staff see times in: the merchant's setting,
+    /// else the marketplace's; `None` when neither names one.
+    pub async fn staff_zone(
         &self,
-        principal: &Principal,
-        mediator: &Mediator,
-    ) -> Result<(), Error> {
-        if principal.merchant_id().is_some() {
-            return Err(Error::forbidden());
+        operator_id: amiable_domain::ids::OperatorId,
+        merchant_id: Option<MerchantId>,
+    ) -> Result<Option<TimeZone>, Error> {
+        let tenant = (operator_id, merchant_id);
+        if let Some(zone) = self.inner.zones.get(&tenant) {
+            return Ok(zone);
         }
-        let operator_id = principal.operator_id();
-        allow(
-            principal,
-            Action::ManagePolicy,
-            &Resource::operator(operator_id),
-            "operator",
-        )?;
-        mediator.check()?;
         let operator = self
             .store()
             .operator(operator_id)
             .await?
             .ok_or_else(|| Error::not_found("operator"))?;
-        let mut settings = operator.settings.clone();
-        if !settings.is_object() {
-            settings = serde_json::json!({});
-        }
-        let mut entry = serde_json::json!({ "name": mediator.name, "website": mediator.website });
-        if !mediator.email.is_empty() {
-            entry["email"] = serde_json::Value::String(mediator.email.clone());
-        }
-        settings["mediator"] = entry;
+        let merchant = match merchant_id {
+            Some(id) => self.store().merchant(id).await?.map(|m| m.settings),
+            None => None,
+        };
+        let zone = amiable_domain::settings::zone_of(merchant.as_ref(), &operator.settings);
+        self.inner.zones.put(tenant, zone.clone());
+        Ok(zone)
+    }
+
+    /// A merchant's settings.
+    pub async fn merchant_settings(
+        &self,
+        principal: &Principal,
+        merchant_id: MerchantId,
+    ) -> Result<MerchantSettings, Error> {
+        allow_role(principal, Action::ReadSettings)?;
+        let resource = self.merchant_resource(merchant_id).await?;
+        allow(principal, Action::ReadSettings, &resource, "merchant")?;
+        let merchant = self
+            .store()
+            .merchant(merchant_id)
+            .await?
+            .ok_or_else(|| Error::not_found("merchant"))?;
+        Ok(MerchantSettings::read(&merchant.settings))
+    }
+
+    /// Replaces a merchant's settings (every field of [`MerchantSettings`]; an absent one is unset).
+    pub async fn set_merchant_settings(
+        &self,
+        principal: &Principal,
+        merchant_id: MerchantId,
+        settings: MerchantSettings,
+    ) -> Result<MerchantSettings, Error> {
+        allow_role(principal, Action::ManageSettings)?;
+        let resource = self.merchant_resource(merchant_id).await?;
+        allow(principal, Action::ManageSettings, &resource, "merchant")?;
+        let settings = settings.checked().map_err(Error::validation)?;
         self.store()
-            .update_operator_settings(operator_id, &settings)
-            .await?;
+            .edit_settings(SettingsOf::Merchant(merchant_id), |stored| {
+                settings.write_into(stored);
+                Ok::<(), Error>(())
+            })
+            .await??;
+        self.inner.zones.forget();
+        Ok(settings)
+    }
+
+    /// The caller's marketplace's settings (its own people and integrations).
+    pub async fn operator_settings(
+        &self,
+        principal: &Principal,
+    ) -> Result<OperatorSettings, Error> {
+        let operator_id = operator_side(principal)?;
+        allow(
+            principal,
+            Action::ReadSettings,
+            &Resource::operator(operator_id),
+            "operator",
+        )?;
+        let operator = self
+            .store()
+            .operator(operator_id)
+            .await?
+            .ok_or_else(|| Error::not_found("operator"))?;
+        Ok(OperatorSettings::read(&operator.settings))
+    }
+
+    /// Replaces the caller's marketplace's settings (every field; an absent one is unset).
+    pub async fn set_operator_settings(
+        &self,
+        principal: &Principal,
+        settings: OperatorSettings,
+    ) -> Result<OperatorSettings, Error> {
+        let operator_id = operator_side(principal)?;
+        allow(
+            principal,
+            Action::ManageSettings,
+            &Resource::operator(operator_id),
+            "operator",
+        )?;
+        let settings = settings.checked().map_err(Error::validation)?;
+        self.store()
+            .edit_settings(SettingsOf::Operator(operator_id), |stored| {
+                settings.write_into(stored);
+                Ok::<(), Error>(())
+            })
+            .await??;
+        self.inner.zones.forget();
+        Ok(settings)
+    }
+
+    /// Sets only the consumer mediator of the caller's marketplace (C. conso L616-1),
+    /// leaving its other settings as they are, in one transaction.
+    pub async fn set_mediator(
+        &self,
+        principal: &Principal,
+        mediator: Mediator,
+    ) -> Result<(), Error> {
+        let operator_id = operator_side(principal)?;
+        allow(
+            principal,
+            Action::ManageSettings,
+            &Resource::operator(operator_id),
+            "operator",
+        )?;
+        self.store()
+            .edit_settings(SettingsOf::Operator(operator_id), |stored| {
+                let mut settings = OperatorSettings::read(stored);
+                settings.mediator = Some(mediator);
+                let settings = settings.checked().map_err(Error::validation)?;
+                settings.write_into(stored);
+                Ok::<(), Error>(())
+            })
+            .await??;
         Ok(())
     }
 
@@ -92,4 +183,10 @@ impl App {
     pub async fn sign_out(&self, token_hash: &str) -> Result<(), Error> {
         Ok(self.store().delete_session(token_hash).await?)
     }
+}
+
+/// The caller's marketplace: its own people reach its settings; a merchant's
+/// or a buyer's never do (out of reach: `operator.not_found`, as for the minimum policy).
+fn operator_side(principal: &Principal) -> Result<amiable_domain::ids::OperatorId, Error> {
+    Ok(principal.operator_id())
 }

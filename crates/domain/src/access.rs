@@ -255,6 +255,10 @@ pub enum Action {
     ReadPolicy,
     /// Publish a new version of a return policy.
     ManagePolicy,
+    /// Read a merchant's or the marketplace's settings (addresses, contact, zone, language).
+    ReadSettings,
+    /// Change them.
+    ManageSettings,
 }
 
 impl Action {
@@ -285,6 +289,8 @@ impl Action {
         Action::MoveMoney,
         Action::ReadPolicy,
         Action::ManagePolicy,
+        Action::ReadSettings,
+        Action::ManageSettings,
     ];
 }
 
@@ -376,6 +382,7 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | CreateBuyerLink
                 | AnswerOffer
                 | ManagePolicy
+                | ManageSettings
                 | MoveMoney
         ),
         OperatorIntegration => !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer),
@@ -383,7 +390,12 @@ fn permits(profile: Profile, action: Action) -> bool {
         MerchantIntegration => !matches!(action, RecordDecision | ManageUsers | ManageApiKeys),
         MerchantAgent => !matches!(
             action,
-            RecordDecision | WriteOrders | ManageUsers | ManageApiKeys | ManagePolicy
+            RecordDecision
+                | WriteOrders
+                | ManageUsers
+                | ManageApiKeys
+                | ManagePolicy
+                | ManageSettings
         ),
         // A buyer resolves only by withdrawing; the decider checks the kind.
         Buyer => matches!(

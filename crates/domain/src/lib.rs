@@ -20,6 +20,7 @@ mod openapi;
 pub mod order;
 pub mod reason;
 pub mod returns;
+pub mod settings;
 pub mod sniff;
 pub mod text;
 pub mod timeline;

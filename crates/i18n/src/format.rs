@@ -263,7 +263,12 @@ pub fn zone() -> TimeZone {
 
 /// `3 déc. 2026 à 14:05` / `3 Dec 2026, 14:05`, in the marketplace's zone.
 pub fn datetime(lang: Lang, at: Timestamp) -> String {
-    let zoned = at.to_zoned(zone());
+    datetime_in(lang, at, &zone())
+}
+
+/// The same, in `zone` (a shop's own time zone).
+pub fn datetime_in(lang: Lang, at: Timestamp, zone: &TimeZone) -> String {
+    let zoned = at.to_zoned(zone.clone());
     let day = date_short(lang, zoned.date());
     let time = format!("{:02}:{:02}", zoned.hour(), zoned.minute());
     match lang {

@@ -78,6 +78,7 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
         (name = "cases", description = "Cases on orders: the inbox, the timeline, and one operation per command."),
         (name = "attachments", description = "Images and PDF files on a case's timeline."),
         (name = "admin", description = "Merchants, staff users and API keys."),
+        (name = "settings", description = "A merchant's and the marketplace's settings: return address, contact, time zone, language, withdrawal notices, consumer mediator."),
         (name = "meta", description = "This description of the API."),
     ),
 )]

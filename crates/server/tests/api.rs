@@ -1295,13 +1295,8 @@ async fn give_return_address(world: &World) {
     let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
                                              "postal_code": "75011", "city": "Paris", "country": "FR"}});
     world
-        .store
-        .raw_execute(format!(
-            "UPDATE merchants SET settings = '{settings}' WHERE id = '{}'",
-            world.merchant_id
-        ))
-        .await
-        .unwrap();
+        .set_merchant_settings(world.merchant_id, &settings)
+        .await;
 }
 
 async fn path_of(world: &World, target: Target, seq: &mut usize) -> String {

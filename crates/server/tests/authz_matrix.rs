@@ -86,6 +86,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // The operator's minimum: beyond a merchant's reach, and a buyer's.
     ("GET", "/return-policy/minimum", "YY--Y--"),
     ("POST", "/return-policy/minimum", "YN--Y--"),
+    ("GET", "/merchants/{merchant_id}/settings", "YYYYYYN"),
+    ("PUT", "/merchants/{merchant_id}/settings", "YNYNYYN"),
+    ("GET", "/settings", "YY--Y--"),
+    ("PUT", "/settings", "YN--Y--"),
     ("GET", "/orders/{order_id}/eligibility", "YYYYYYY"),
     ("GET", "/orders/{order_id}/ledger", "YYYYYYY"),
     ("POST", "/cases/{case_id}/return/authorise", "YYYYYYN"),
@@ -135,6 +139,7 @@ const NO_FOREIGN: &[&str] = &[
     "/users",
     "/api-keys",
     "/return-policy/minimum",
+    "/settings",
 ];
 
 #[test]
@@ -333,13 +338,7 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
 async fn give_return_address(world: &World, merchant: MerchantId) {
     let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
                                              "postal_code": "75011", "city": "Paris", "country": "FR"}});
-    world
-        .store
-        .raw_execute(format!(
-            "UPDATE merchants SET settings = '{settings}' WHERE id = '{merchant}'"
-        ))
-        .await
-        .unwrap();
+    world.set_merchant_settings(merchant, &settings).await;
 }
 
 /// A policy at least as generous as the law (and so as the minimum below).
@@ -579,6 +578,18 @@ async fn prepare(
             generous_policy(),
         ),
         ("GET", "/return-policy/minimum") => plain("/return-policy/minimum".into()),
+        ("GET", "/merchants/{merchant_id}/settings") => {
+            plain(format!("/merchants/{merchant}/settings"))
+        }
+        ("PUT", "/merchants/{merchant_id}/settings") => with(
+            format!("/merchants/{merchant}/settings"),
+            json!({"return_address": {"lines": ["3 rue des Lilas"], "postal_code": "69002", "city": "Lyon", "country": "FR"}}),
+        ),
+        ("GET", "/settings") => plain("/settings".into()),
+        ("PUT", "/settings") => with(
+            "/settings".into(),
+            json!({"time_zone": "Europe/Paris", "language": "fr"}),
+        ),
         ("POST", "/return-policy/minimum") => {
             with("/return-policy/minimum".into(), minimum_policy())
         }

@@ -82,20 +82,12 @@ async fn create_order(world: &World, body: &Value) -> String {
     reply.body["order"]["id"].as_str().unwrap().to_owned()
 }
 
-/// Gives the merchant a return address (merchant setting `return_address`), so
-/// that labels can be issued. There is no API for merchant settings yet.
+/// Replaces a merchant's settings through the settings API, as the operator.
 async fn set_settings(world: &World, merchant_id: MerchantId, settings: &Value) {
-    let text = settings.to_string().replace('\'', "''");
-    let done = world
-        .store
-        .raw_execute(format!(
-            "UPDATE merchants SET settings = '{text}' WHERE id = '{merchant_id}'"
-        ))
-        .await
-        .unwrap();
-    assert_eq!(done, 1);
+    world.set_merchant_settings(merchant_id, settings).await;
 }
 
+/// Gives the merchant a return address, so that labels can be issued.
 async fn set_return_address(world: &World) {
     set_settings(
         world,

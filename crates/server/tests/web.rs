@@ -185,20 +185,13 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Gives the merchant a return address, so labels can be issued (no API for merchant settings yet).
+/// Gives the merchant a return address, so labels can be issued.
 async fn return_address(world: &World) {
     let settings = json!({"return_address": {"name": "Atelier – Retours", "lines": ["12 rue de l’Église"],
                                              "postal_code": "69002", "city": "Lyon", "country": "FR"}});
-    let done = world
-        .store
-        .raw_execute(format!(
-            "UPDATE merchants SET settings = '{}' WHERE id = '{}'",
-            settings.to_string().replace('\'', "''"),
-            world.merchant_id
-        ))
-        .await
-        .unwrap();
-    assert_eq!(done, 1);
+    world
+        .set_merchant_settings(world.merchant_id, &settings)
+        .await;
 }
 
 /// An order of the test merchant: two jumpers at 45 € and a personalised candle.
@@ -1746,5 +1739,140 @@ async fn an_expired_session_comes_back_to_the_page_and_uploads_wait_for_credenti
         assert_eq!(upload.status, 303);
         assert_eq!(upload.location.as_deref(), Some("/suivi?acces=expire"));
         assert_eq!(case_count(&world, &order_id).await, 1);
+    }
+}
+
+/// The first timeline entry's `<time datetime="…">…</time>`: the instant and what it shows.
+fn first_time(page: &Page) -> (jiff::Timestamp, String) {
+    let entry = page
+        .text
+        .find("class=\"entry-head\"")
+        .expect("a timeline entry");
+    let start = entry + page.text[entry..].find("<time datetime=\"").unwrap() + 16;
+    let rest = &page.text[start..];
+    let (iso, rest) = rest.split_once("\">").unwrap();
+    let shown = rest.split_once("</time>").unwrap().0;
+    (iso.parse().unwrap(), shown.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shops_and_the_marketplace_keep_their_settings_in_the_console() {
+    for world in worlds().await {
+        let mut admin = Browser::staff(&world, "merchant_admin");
+        let settings = admin.get("/console/settings").await;
+        assert!(
+            settings.has("href=\"/console/settings/shop\""),
+            "{}",
+            world.name
+        );
+        let page = admin.get("/console/settings/shop").await;
+        assert_eq!(page.status, 200, "{}: {}", world.name, page.text);
+        assert!(page.has("Adresse de retour") && page.has("Adresse des rétractations"));
+        let csrf = page.csrf();
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("return_name", "Atelier – Retours"),
+            ("return_line1", "12 rue de l’Église"),
+            ("return_postal_code", ""),
+            ("return_city", "Lyon"),
+            ("return_country", "FR"),
+            ("contact_email", "bonjour@atelier.example"),
+            ("contact_phone", "04 72 00 00 00"),
+            ("contact_hours", "du mardi au samedi"),
+            ("time_zone", "Europe/Lyon"),
+            ("language", "fr"),
+            ("notice_line1", "3 place Bellecour"),
+            ("notice_postal_code", "69002"),
+            ("notice_city", "Lyon"),
+            ("notice_country", "FR"),
+        ];
+        // Refused beside each field, the form kept as typed, nothing saved.
+        let refused = admin.post("/console/settings/shop", &fields).await;
+        assert_eq!(refused.status, 422, "{}: {}", world.name, refused.text);
+        assert!(
+            refused.has("id=\"return_postal_code-error\"")
+                && refused.has("id=\"time_zone-error\"")
+                && refused.has("value=\"du mardi au samedi\""),
+            "{}",
+            refused.text
+        );
+        let api = format!("/api/v1/merchants/{}/settings", world.merchant_id);
+        assert_eq!(world.get(&api, &Who::MerchantAdmin).await.body, json!({}));
+        fields[3] = ("return_postal_code", "69002");
+        fields[9] = ("time_zone", "America/Martinique");
+        let saved = admin.post("/console/settings/shop", &fields).await;
+        assert_eq!(saved.status, 303, "{}", saved.text);
+        let back = admin.get(saved.location.as_deref().unwrap()).await;
+        assert!(back.has("Réglages enregistrés") && back.has("value=\"69002\""));
+        let stored = world.get(&api, &Who::MerchantAdmin).await.body;
+        assert_eq!(stored["return_address"]["postal_code"], "69002");
+        assert_eq!(stored["withdrawal_notice"]["address"]["city"], "Lyon");
+        assert_eq!(stored["contact"]["phone"], "04 72 00 00 00");
+
+        // The shop's staff see times in the shop's zone.
+        let order_id = world.order_at(world.merchant_id, "CMD-ZONE").await;
+        let case_id = world.case_on(&order_id, &Who::MerchantAdmin).await;
+        let case = admin.get(&format!("/console/cases/{case_id}")).await;
+        let (at, shown) = first_time(&case);
+        let local = at.to_zoned(jiff::tz::TimeZone::get("America/Martinique").unwrap());
+        assert!(
+            shown.contains(&format!("{:02}:{:02}", local.hour(), local.minute())),
+            "{}: {shown} is not {at} in Martinique",
+            world.name
+        );
+
+        // An agent reads them, and may not change them.
+        let mut agent = Browser::staff(&world, "merchant_agent");
+        let read = agent.get("/console/settings/shop").await;
+        assert_eq!(read.status, 200);
+        assert!(read.has("Seuls les administrateurs") && read.has("readonly"));
+        let csrf = read.csrf();
+        fields[0] = ("csrf", csrf.as_str());
+        assert_eq!(
+            agent.post("/console/settings/shop", &fields).await.status,
+            403
+        );
+
+        // The operator reaches each shop's from the shop's page, and its own.
+        let mut operator = Browser::staff(&world, "operator_admin");
+        let shop = operator
+            .get(&format!("/console/merchants/{}", world.merchant_id))
+            .await;
+        assert!(shop.has(&format!(
+            "/console/settings/shop?merchant={}",
+            world.merchant_id
+        )));
+        let page = operator
+            .get(&format!(
+                "/console/settings/shop?merchant={}",
+                world.merchant_id
+            ))
+            .await;
+        assert!(page.has("value=\"3 place Bellecour\""));
+        let page = operator.get("/console/settings/marketplace").await;
+        assert_eq!(page.status, 200);
+        let csrf = page.csrf();
+        let saved = operator
+            .post(
+                "/console/settings/marketplace",
+                &[
+                    ("csrf", &csrf),
+                    ("contact_email", "mediation@marche.example"),
+                    ("contact_phone", ""),
+                    ("contact_hours", ""),
+                    ("time_zone", "Europe/Paris"),
+                    ("language", "en"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.text);
+        let marketplace = world
+            .get("/api/v1/settings", &Who::OperatorAdmin)
+            .await
+            .body;
+        assert_eq!(marketplace["language"], "en");
+        assert_eq!(marketplace["contact"]["email"], "mediation@marche.example");
+        // A shop's people never see the marketplace's.
+        assert_eq!(admin.get("/console/settings/marketplace").await.status, 404);
     }
 }

@@ -35,7 +35,7 @@ pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};
 pub use returns::{EffectivePolicy, LedgerRow, PolicyScope, StoredPolicy, captured};
-pub use tenants::{Merchant, Operator};
+pub use tenants::{Merchant, Operator, SettingsOf};
 pub use writer::{CommandOutcome, CommandRequest};
 
 /// Microseconds since the epoch: how instants are stored.

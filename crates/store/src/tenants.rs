@@ -1,6 +1,6 @@
 //! Operators (tenants) and their merchants.
 
-use crate::db::{Store, with_pool};
+use crate::db::{Store, with_pool, with_tx};
 use crate::error::StoreError;
 use crate::rows::{RowExt, instant, parse_json};
 use amiable_domain::ids::{MerchantId, OperatorId, Slug};
@@ -61,7 +61,67 @@ fn duplicate_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
+/// Whose settings [`Store::edit_settings`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsOf {
+    Operator(OperatorId),
+    Merchant(MerchantId),
+}
+
 impl Store {
+    /// Changes an operator's or a merchant's settings in one transaction: read
+    /// (locked), `edit`, write back. Nothing another writer changed in between
+    /// is lost (the row is locked for the read: `FOR UPDATE` on PostgreSQL,
+    /// the write lock on SQLite). `edit` may refuse, and then nothing changes.
+    pub async fn edit_settings<E>(
+        &self,
+        of: SettingsOf,
+        edit: impl FnOnce(&mut Value) -> Result<(), E>,
+    ) -> Result<Result<Value, E>, StoreError> {
+        // Static statements (no SQL built from text): one per table and backend.
+        let postgres = self.db.backend() == crate::db::Backend::Postgres;
+        let (id, what, select, update) = match of {
+            SettingsOf::Operator(id) => (
+                id.to_string(),
+                "operator",
+                if postgres {
+                    "SELECT settings FROM operators WHERE id = $1 FOR UPDATE"
+                } else {
+                    "SELECT settings FROM operators WHERE id = $1"
+                },
+                "UPDATE operators SET settings = $2 WHERE id = $1",
+            ),
+            SettingsOf::Merchant(id) => (
+                id.to_string(),
+                "merchant",
+                if postgres {
+                    "SELECT settings FROM merchants WHERE id = $1 FOR UPDATE"
+                } else {
+                    "SELECT settings FROM merchants WHERE id = $1"
+                },
+                "UPDATE merchants SET settings = $2 WHERE id = $1",
+            ),
+        };
+        let mut tx = self.db.begin().await?;
+        let current: Option<String> = with_tx!(&mut tx, conn => {
+            sqlx::query_scalar(select).bind(&id).fetch_optional(&mut *conn).await?
+        });
+        let Some(current) = current else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound(what));
+        };
+        let mut settings = parse_json(&current, "settings")?;
+        if let Err(refusal) = edit(&mut settings) {
+            tx.rollback().await?;
+            return Ok(Err(refusal));
+        }
+        with_tx!(&mut tx, conn => {
+            sqlx::query(update).bind(&id).bind(settings.to_string()).execute(&mut *conn).await?;
+        });
+        tx.commit().await?;
+        Ok(Ok(settings))
+    }
+
     /// Creates an operator under the French rules pack.
     pub async fn create_operator(
         &self,

@@ -123,8 +123,11 @@ pub(crate) fn operator_settings() -> Value {
     json!({
         "description": "Le Marché des Créateurs réunit des boutiques françaises indépendantes : mode, maison, high-tech reconditionné et produits de Provence.",
         "website": "https://marche-des-createurs.example",
-        "support_email": "mediation@marche-des-createurs.example",
-        "locale": "fr",
+        "contact": {
+            "email": "mediation@marche-des-createurs.example",
+            "hours": "du lundi au vendredi, de 9 h à 18 h"
+        },
+        "language": "fr",
         "time_zone": "Europe/Paris",
         "currency": "EUR",
         "mediator": {
@@ -422,6 +425,18 @@ impl MerchantSpec {
             },
             "agents": agents,
             "return_address": self.return_address(),
+            "time_zone": "Europe/Paris",
+            "language": "fr",
+            "withdrawal_notice": {
+                "address": {
+                    "name": self.name,
+                    "lines": self.return_lines,
+                    "postal_code": self.return_postal_code,
+                    "city": self.city,
+                    "country": "FR",
+                },
+                "email": self.email,
+            },
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod cases;
 pub mod orders;
 pub mod returns;
+pub mod settings;
 
 use crate::AppState;
 use crate::problem::Problem;
@@ -88,6 +89,10 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("publish_return_policy", Some(Action::ManagePolicy)),
     ("get_minimum_policy", Some(Action::ReadPolicy)),
     ("publish_minimum_policy", Some(Action::ManagePolicy)),
+    ("get_merchant_settings", Some(Action::ReadSettings)),
+    ("put_merchant_settings", Some(Action::ManageSettings)),
+    ("get_operator_settings", Some(Action::ReadSettings)),
+    ("put_operator_settings", Some(Action::ManageSettings)),
     ("order_eligibility", Some(Action::ReadOrder)),
     ("order_ledger", Some(Action::ReadOrder)),
     ("authorise_return", Some(Action::HandleReturn)),
@@ -143,6 +148,8 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(c::cancel))
         .routes(routes!(returns::get_policy, returns::put_policy))
         .routes(routes!(returns::get_minimum, returns::put_minimum))
+        .routes(routes!(settings::get_merchant, settings::put_merchant))
+        .routes(routes!(settings::get_operator, settings::put_operator))
         .routes(routes!(returns::eligibility))
         .routes(routes!(returns::ledger))
         .routes(routes!(returns::authorise))

@@ -504,6 +504,33 @@ struct OrderPage {
     cases: Vec<CaseRow>,
     can_return: bool,
     mediator: Option<Mediator>,
+    /// How to reach the shop (its setting), when it gave one.
+    contact: Option<ContactView>,
+}
+
+/// A shop's contact for its buyers, with the phone as a `tel:` link wants it.
+struct ContactView {
+    email: Option<String>,
+    phone: Option<String>,
+    tel: String,
+    hours: Option<String>,
+}
+
+impl ContactView {
+    fn of(contact: amiable_domain::settings::Contact) -> ContactView {
+        ContactView {
+            tel: contact
+                .phone
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect(),
+            email: contact.email,
+            phone: contact.phone,
+            hours: contact.hours,
+        }
+    }
 }
 
 async fn order_cases(state: &AppState, ui: &Ui, order: &Order) -> Result<Vec<CaseRow>, WebError> {
@@ -588,10 +615,17 @@ async fn order_page(
     let answer = state.app().eligibility(&order, ctx.lang).await?;
     let lines = line_views(&ui, &order, &answer);
     let operator = operator_of(&state, &order).await?;
+    let merchant = state.store().merchant(order.merchant_id).await?;
+    let contact = merchant.as_ref().and_then(|m| {
+        amiable_domain::settings::MerchantSettings::read(&m.settings)
+            .contact
+            .map(ContactView::of)
+    });
     let page = OrderPage {
         order_id: order.id.to_string(),
         number: order.external_id.as_str().to_owned(),
-        shop: shop_name(&state, &order).await?,
+        shop: merchant.map(|m| m.name).unwrap_or_default(),
+        contact,
         placed: ui.day_of(&order.placed_at),
         total: order.total().map(|t| ui.money(&t)).unwrap_or_default(),
         delivery: delivery_lines(&ui, &order),
@@ -1797,33 +1831,79 @@ async fn file(
 
 // ---------------------------------------------------------- withdrawal
 
+/// A seller as the model withdrawal form addresses it: its name, postal
+/// address and email (annex to C. conso R221-1).
+pub struct SellerView {
+    pub name: String,
+    pub address: Vec<String>,
+    pub email: Option<String>,
+}
+
+impl SellerView {
+    fn of(merchant: &amiable_store::Merchant) -> SellerView {
+        let settings = amiable_domain::settings::MerchantSettings::read(&merchant.settings);
+        let notice = settings.withdrawal_notice;
+        let address = notice
+            .as_ref()
+            .filter(|n| n.address.check("address").is_ok())
+            .map(|n| {
+                let a = &n.address;
+                let mut lines: Vec<String> = a.name.iter().cloned().collect();
+                lines.extend(a.lines.iter().cloned());
+                lines.push(format!("{} {}", a.postal_code, a.city));
+                if a.country != "FR" {
+                    lines.push(a.country.clone());
+                }
+                lines
+            })
+            .unwrap_or_default();
+        // The notice's email, else the contact the shop gives its buyers.
+        let email = notice
+            .and_then(|n| n.email)
+            .or_else(|| settings.contact.and_then(|c| c.email));
+        SellerView {
+            name: merchant.name.clone(),
+            address,
+            email,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "buyer/withdrawal.html")]
 struct WithdrawalPage {
     ui: Ui,
-    operator_name: String,
     mediator: Option<Mediator>,
-    support_email: Option<String>,
+    /// The sellers of the visitor's orders (none without an order: the form says where to find them).
+    sellers: Vec<SellerView>,
 }
 
 /// `GET /suivi/retractation`: the withdrawal right and its model form (C. conso
-/// L221-5 and annex to R221-1), and the consumer mediator (L616-1).
+/// L221-5 and annex to R221-1), addressed to the seller of the visitor's orders,
+/// and the consumer mediator (L616-1).
 async fn withdrawal_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     // The marketplace of the visitor's order, when they have one; otherwise the one hosted
     // here (the first, when there are several: the page names it).
     let operators = state.store().operators().await?;
-    let mine = accesses(&state, &ctx).first().map(|(_, c)| c.operator_id);
+    let mine = accesses(&state, &ctx);
     let operator = operators
         .iter()
-        .find(|o| Some(o.id) == mine)
+        .find(|o| mine.first().is_some_and(|(_, c)| c.operator_id == o.id))
         .or(operators.first());
+    let mut sellers: Vec<SellerView> = Vec::new();
+    let mut seen = Vec::new();
+    for (_, claims) in &mine {
+        if seen.contains(&claims.merchant_id) {
+            continue;
+        }
+        seen.push(claims.merchant_id);
+        if let Some(merchant) = state.store().merchant(claims.merchant_id).await? {
+            sellers.push(SellerView::of(&merchant));
+        }
+    }
     let page = WithdrawalPage {
-        operator_name: operator.map(|o| o.name.clone()).unwrap_or_default(),
         mediator: operator.and_then(shared::mediator),
-        support_email: operator
-            .and_then(|o| o.settings.get("support_email"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned),
+        sellers,
         ui: ctx.ui(),
     };
     Ok(ctx.render(&page))

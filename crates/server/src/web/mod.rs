@@ -20,6 +20,7 @@ mod catalogue_tests;
 pub mod operator;
 pub mod policy;
 pub mod shared;
+pub mod tenant_settings;
 pub mod timeline;
 pub mod ui;
 
@@ -56,6 +57,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(buyer::routes(upload_limit))
         .merge(console::routes(upload_limit))
         .merge(operator::routes())
+        .merge(tenant_settings::routes())
         .merge(policy::routes())
         .layer(axum::middleware::from_fn(page_errors))
 }
@@ -145,6 +147,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// The staff session, when signed in.
     pub staff: Option<SessionAuth>,
+    /// The zone a staff member sees times in (their shop's or marketplace's setting).
+    pub zone: Option<jiff::tz::TimeZone>,
     /// The token forms must send back.
     pub form_token: String,
     /// A form token minted for this visitor, to set as a cookie on the answer.
@@ -162,6 +166,15 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let headers = parts.headers.clone();
         let staff = session_of(state, &headers).await?;
+        let zone = match &staff {
+            Some(session) => {
+                state
+                    .app()
+                    .staff_zone(session.user.operator_id, session.user.merchant_id)
+                    .await?
+            }
+            None => None,
+        };
         let lang = match (cookie(&headers, LANG_COOKIE), &staff) {
             (Some("fr"), _) => Lang::Fr,
             (Some("en"), _) => Lang::En,
@@ -195,6 +208,7 @@ impl FromRequestParts<AppState> for Ctx {
             path,
             headers,
             staff,
+            zone,
             form_token,
             new_form_cookie,
         })

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ScoreRow {
     pub href: String,
     pub policy_href: String,
+    pub settings_href: String,
     pub name: String,
     pub orders: i64,
     pub open: i64,
@@ -74,6 +75,7 @@ async fn score_rows(
         .map(|c| ScoreRow {
             href: format!("/console/merchants/{}", c.merchant_id),
             policy_href: format!("/console/policy?merchant={}", c.merchant_id),
+            settings_href: format!("/console/settings/shop?merchant={}", c.merchant_id),
             name: merchants
                 .iter()
                 .find(|m| m.id == c.merchant_id)
@@ -375,18 +377,18 @@ async fn save_mediator(
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
-    let mediator = amiable_app::settings::Mediator {
+    let mediator = amiable_domain::settings::Mediator {
         name: form.text("name").to_owned(),
         website: form.text("website").to_owned(),
-        email: form.text("email").to_owned(),
+        email: Some(form.text("email").to_owned()).filter(|e| !e.is_empty()),
     };
-    match state.app().set_mediator(&principal, &mediator).await {
+    match state.app().set_mediator(&principal, mediator).await {
         Ok(()) => {}
         Err(error) if error.kind == amiable_app::Kind::Invalid => {
             let errors = Errors::from_problem(&Problem::from(error), ctx.lang, |path| {
                 Some(match path {
-                    "email" => "mediator-email".to_owned(),
-                    other => other.to_owned(),
+                    "mediator.email" => "mediator-email".to_owned(),
+                    other => other.trim_start_matches("mediator.").to_owned(),
                 })
             });
             return settings_page(

@@ -35,6 +35,8 @@ pub struct Ui {
     pub path: String,
     pub staff: Option<StaffView>,
     pub now: Timestamp,
+    /// The zone times are shown in: the staff's shop's or marketplace's, else the rules pack's.
+    pub zone: jiff::tz::TimeZone,
     /// A confirmation to show at the top of the page (already in the page's language).
     pub notice: Option<String>,
     /// The operator's own reasons (sub-codes with their labels), once known.
@@ -54,6 +56,7 @@ impl Ui {
                 role: s.user.role,
             }),
             now: Timestamp::now(),
+            zone: ctx.zone.clone().unwrap_or_else(format::zone),
             notice,
             custom_reasons: Vec::new(),
         }
@@ -67,6 +70,7 @@ impl Ui {
             path: path.to_owned(),
             staff: None,
             now: Timestamp::now(),
+            zone: format::zone(),
             notice: None,
             custom_reasons: Vec::new(),
         }
@@ -160,12 +164,12 @@ impl Ui {
     }
 
     pub fn datetime(&self, at: &Timestamp) -> String {
-        format::datetime(self.lang, *at)
+        format::datetime_in(self.lang, *at, &self.zone)
     }
 
-    /// The calendar day of an instant in the marketplace's zone.
+    /// The calendar day of an instant in the page's zone.
     pub fn day_of(&self, at: &Timestamp) -> String {
-        format::date_short(self.lang, at.to_zoned(format::zone()).date())
+        format::date_short(self.lang, at.to_zoned(self.zone.clone()).date())
     }
 
     pub fn iso(&self, at: &Timestamp) -> String {

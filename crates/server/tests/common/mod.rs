@@ -373,6 +373,32 @@ impl World {
         body
     }
 
+    /// Replaces a merchant's settings through the settings API (as its operator's admin).
+    pub async fn set_merchant_settings(&self, merchant_id: MerchantId, settings: &Value) {
+        let who = if self
+            .store
+            .merchant(merchant_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .operator_id
+            == self.operator_id
+        {
+            Who::OperatorAdmin
+        } else {
+            Who::OtherOperatorAdmin
+        };
+        let saved = self
+            .call(
+                "PUT",
+                &format!("/api/v1/merchants/{merchant_id}/settings"),
+                &who,
+                Some(settings),
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}: {}", self.name, saved.body);
+    }
+
     /// Creates an order at `merchant_id` with the operator's key; returns its id.
     pub async fn order_at(&self, merchant_id: MerchantId, external_id: &str) -> String {
         let who = if self
