@@ -6,7 +6,8 @@ use crate::cases::is_public;
 use crate::{App, Error, Kind};
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{
-    AttachmentRef, CaseEvent, Command, ConversationCommand, ConversationEvent, Visibility,
+    AttachmentRef, CaseEvent, Command, ConversationCommand, ConversationEvent, DeclaredShipment,
+    ReturnCommand, ReturnEvent, Visibility,
 };
 use amiable_domain::ids::CaseId;
 use amiable_domain::sniff::{Sniffed, sniff};
@@ -46,6 +47,18 @@ pub fn clean_filename(raw: Option<&str>, extension: &str) -> String {
     } else {
         base.chars().take(200).collect()
     }
+}
+
+/// The deposit receipt of a declared shipment.
+pub enum Receipt<'a> {
+    None,
+    /// A file already on the case's timeline.
+    Known(&'a str),
+    /// A new file.
+    New {
+        filename: Option<&'a str>,
+        bytes: &'a [u8],
+    },
 }
 
 /// A file of a case, as recorded and as stored.
@@ -99,6 +112,71 @@ impl App {
         Ok(self.store().execute(request).await?)
     }
 
+    /// Records a return parcel the buyer sent at their own cost (carrier, tracking
+    /// number, when, and the deposit receipt): the proof of shipment that ends the
+    /// refund hold of C. conso L221-24. The receipt is a new file (stored before the
+    /// event names it) or one already on the case's timeline, by its SHA-256.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn declare_shipment(
+        &self,
+        principal: &Principal,
+        case_id: CaseId,
+        expected: Option<i64>,
+        carrier: Label,
+        tracking_number: Label,
+        shipped_at: Option<jiff::Timestamp>,
+        receipt: Receipt<'_>,
+    ) -> Result<CommandOutcome, Error> {
+        self.allow_on_case(principal, Action::ShipReturn, case_id)
+            .await?;
+        let receipt = match receipt {
+            Receipt::None => None,
+            Receipt::Known(sha256) => Some(
+                self.case_file(principal, case_id, sha256)
+                    .await
+                    .map_err(|_| {
+                        Error::invalid_field(
+                            "receipt_sha256",
+                            "attachment.not_found",
+                            "no file with this SHA-256 on the case: upload it first",
+                        )
+                    })?
+                    .attachment,
+            ),
+            Receipt::New { filename, bytes } => {
+                let sniffed = check_upload(bytes)?;
+                let blob = self.blobs().put(bytes).await.map_err(|error| {
+                    Error::internal_because("cannot store an attachment", error)
+                })?;
+                let label = |text: String| {
+                    Label::parse(&text).map_err(|e| Error::validation(e.at("receipt").into()))
+                };
+                Some(AttachmentRef {
+                    sha256: blob.sha256,
+                    filename: label(clean_filename(filename, sniffed.extension))?,
+                    content_type: label(sniffed.content_type.to_owned())?,
+                    size_bytes: blob.size_bytes,
+                })
+            }
+        };
+        let request = CommandRequest {
+            case_id,
+            expected_version: expected,
+            command: Command::Returns(ReturnCommand::DeclareShipment {
+                shipment: DeclaredShipment {
+                    carrier,
+                    tracking_number,
+                    shipped_at: shipped_at.unwrap_or_else(jiff::Timestamp::now),
+                    receipt,
+                },
+            }),
+            actor: principal.actor(),
+            order_id: None,
+            at: None,
+        };
+        Ok(self.store().execute(request).await?)
+    }
+
     /// A file of the case's timeline, to whoever may see the entry that added it:
     /// internal files are for staff only.
     pub async fn case_file(
@@ -119,6 +197,11 @@ impl App {
                 CaseEvent::Conversation(ConversationEvent::AttachmentAdded {
                     attachment, ..
                 }) if attachment.sha256 == sha256 => Some(attachment.clone()),
+                CaseEvent::Returns(ReturnEvent::ShipmentDeclared { shipment }) => shipment
+                    .receipt
+                    .as_ref()
+                    .filter(|r| r.sha256 == sha256)
+                    .cloned(),
                 _ => None,
             })
             .ok_or_else(|| Error::not_found("attachment"))?;

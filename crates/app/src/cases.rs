@@ -76,11 +76,14 @@ pub fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
     case.attachments = timeline
         .iter()
         .filter(|e| {
-            matches!(
+            (matches!(
                 e.event,
                 CaseEvent::Conversation(ConversationEvent::AttachmentAdded { .. })
                     | CaseEvent::Returns(ReturnEvent::LabelIssued { .. })
-            ) && is_public(&e.event)
+            ) || matches!(
+                &e.event,
+                CaseEvent::Returns(ReturnEvent::ShipmentDeclared { shipment }) if shipment.receipt.is_some()
+            )) && is_public(&e.event)
         })
         .count() as u32;
     // Reminders to the merchant about its own deadline are staff business.

@@ -259,14 +259,16 @@ impl App {
         Ok(order)
     }
 
-    /// After an authorisation: the label, unless the buyer keeps the items or no address is set.
+    /// After an authorisation: the prepaid label, when the merchant pays the return
+    /// (a buyer who pays sends the parcel their own way and declares it), unless the
+    /// buyer keeps the items or no address is set. Staff may still issue one by hand.
     pub async fn label_after_authorisation(&self, outcome: CommandOutcome) -> CommandOutcome {
-        let needs_label = outcome
-            .state
-            .returns
-            .as_ref()
-            .is_some_and(|r| r.rma.is_some() && !r.returnless && r.label.is_none())
-            && outcome.state.status == CaseStatus::Open;
+        let needs_label = outcome.state.returns.as_ref().is_some_and(|r| {
+            r.rma.is_some()
+                && !r.returnless
+                && r.label.is_none()
+                && r.return_shipping == amiable_domain::returns::ReturnShipping::Merchant
+        }) && outcome.state.status == CaseStatus::Open;
         if !needs_label {
             return outcome;
         }

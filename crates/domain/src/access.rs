@@ -249,6 +249,8 @@ pub enum Action {
     ManageApiKeys,
     /// Authorise or refuse a return, issue its label, record carrier scans, receipt and inspection.
     HandleReturn,
+    /// Declare a return parcel sent without a prepaid label (the buyer's proof of shipment).
+    ShipReturn,
     /// Refund, issue store credit, record an exchange or a compensation.
     MoveMoney,
     /// Read return policies and their versions.
@@ -286,6 +288,7 @@ impl Action {
         Action::ManageUsers,
         Action::ManageApiKeys,
         Action::HandleReturn,
+        Action::ShipReturn,
         Action::MoveMoney,
         Action::ReadPolicy,
         Action::ManagePolicy,
@@ -412,6 +415,7 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | Resolve
                 | Reopen
                 | Cancel
+                | ShipReturn
         ),
     }
 }

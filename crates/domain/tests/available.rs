@@ -868,6 +868,7 @@ fn table() -> Vec<Row> {
                 P::AddNote,
                 P::AttachFile,
                 P::IssueLabel,
+                P::DeclareShipment,
                 P::ReceiveReturn,
                 P::Refund,
                 P::Compensate,
@@ -877,7 +878,21 @@ fn table() -> Vec<Row> {
                 P::Cancel,
             ]),
         ),
-        row("authorised", authorised, buyer, Exactly(BUYER_OPEN)),
+        // The buyer who sends the parcel their own way declares it.
+        row(
+            "authorised",
+            authorised,
+            buyer,
+            Exactly(&[
+                P::PostMessage,
+                P::AttachFile,
+                P::DeclareShipment,
+                P::ProposeOffer,
+                P::Escalate,
+                P::Resolve,
+                P::Cancel,
+            ]),
+        ),
         // Returnless: no label, nothing to receive, the refund is due.
         row(
             "returnless",
@@ -905,6 +920,7 @@ fn table() -> Vec<Row> {
                 P::AddNote,
                 P::AttachFile,
                 P::RecordParcelScan,
+                P::DeclareShipment,
                 P::ReceiveReturn,
                 P::Refund,
                 P::Compensate,
@@ -950,6 +966,7 @@ fn table() -> Vec<Row> {
                 P::AttachFile,
                 P::IssueLabel,
                 P::RecordParcelScan,
+                P::DeclareShipment,
                 P::ReceiveReturn,
                 P::Refund,
                 P::Compensate,
@@ -1409,6 +1426,7 @@ fn the_list_follows_the_page_order() {
             P::AddNote,
             P::AttachFile,
             P::IssueLabel,
+            P::DeclareShipment,
             P::ReceiveReturn,
             P::Refund,
             P::Compensate,
@@ -1840,6 +1858,7 @@ fn possible_of(command: &Command) -> Option<Possible> {
         Command::Returns(ReturnCommand::RefuseReturn { .. }) => P::RefuseReturn,
         Command::Returns(ReturnCommand::IssueLabel { .. }) => P::IssueLabel,
         Command::Returns(ReturnCommand::RecordParcelScan { .. }) => P::RecordParcelScan,
+        Command::Returns(ReturnCommand::DeclareShipment { .. }) => P::DeclareShipment,
         Command::Returns(ReturnCommand::ReceiveReturn { .. }) => P::ReceiveReturn,
         Command::Returns(ReturnCommand::InspectReturn { .. }) => P::InspectReturn,
         Command::Money(MoneyCommand::Refund { .. }) => P::Refund,
@@ -1895,6 +1914,14 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
         Command::Returns(ReturnCommand::AuthoriseReturn { returnless: true }),
         Command::Returns(ReturnCommand::RefuseReturn {
             ground: label("Porté"),
+        }),
+        Command::Returns(ReturnCommand::DeclareShipment {
+            shipment: amiable_domain::case::DeclaredShipment {
+                carrier: label("Mondial Relay"),
+                tracking_number: label("MR1"),
+                shipped_at: now,
+                receipt: Some(attachment()),
+            },
         }),
         Command::Returns(ReturnCommand::IssueLabel {
             label: return_label(now),

@@ -1194,6 +1194,12 @@ async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) 
             )
             .await;
         assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+        // The buyer pays this return (statutory policy): no label comes by itself; the shop issues one.
+        assert_eq!(reply.body["case"]["returns"]["stage"], "authorised");
+        let reply = world
+            .post(&path("label"), &Who::MerchantAgent, &json!({}))
+            .await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
         assert_eq!(
             reply.body["case"]["returns"]["stage"], "label_issued",
             "fixture {setup:?}: {}",
@@ -1936,6 +1942,30 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
                 ("empty location", replaced(&scan, "/location", json!(""))),
             ],
             valid: scan,
+        },
+        Endpoint {
+            target: Target::Case("/return/shipment", Setup::ReturnAuthorised),
+            who: Who::MerchantAgent,
+            valid: json!({"carrier": "Mondial Relay", "tracking_number": "MR123",
+                          "shipped_at": (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2)).round(jiff::Unit::Second).unwrap().to_string()}),
+            required: &["/carrier", "/tracking_number"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "empty carrier",
+                    json!({"carrier": " ", "tracking_number": "MR1"}),
+                ),
+                (
+                    "sent tomorrow",
+                    json!({"carrier": "DPD", "tracking_number": "1", "shipped_at": tomorrow.to_string()}),
+                ),
+                (
+                    "unknown receipt",
+                    json!({"carrier": "DPD", "tracking_number": "1", "receipt_sha256": "00"}),
+                ),
+            ],
         },
         Endpoint {
             target: Target::Case("/return/receive", Setup::ReturnLabelled),

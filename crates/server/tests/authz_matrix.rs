@@ -97,6 +97,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/cases/{case_id}/return/label", "YYYYYYN"),
     ("GET", "/cases/{case_id}/return/label", "YYYYYYY"),
     ("POST", "/cases/{case_id}/return/tracking", "YYYYYYN"),
+    ("POST", "/cases/{case_id}/return/shipment", "YYYYYYY"),
     ("POST", "/cases/{case_id}/return/receive", "YYYYYYN"),
     ("POST", "/cases/{case_id}/return/inspect", "YYYYYYN"),
     ("POST", "/cases/{case_id}/refunds", "YNYYYYN"),
@@ -631,6 +632,13 @@ async fn prepare(
                 format!("/cases/{case_id}/return/tracking"),
                 json!({"status": "in_transit", "scanned_at": scanned_at.to_string(),
                        "location": "Paris PFC"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/return/shipment") => {
+            let case_id = return_case(world, order_id, ReturnAt::Authorised).await;
+            with(
+                format!("/cases/{case_id}/return/shipment"),
+                json!({"carrier": "Mondial Relay", "tracking_number": "MR123456"}),
             )
         }
         ("POST", "/cases/{case_id}/return/receive") => {

@@ -316,6 +316,14 @@ async fn download_label(
     (status, content_type, bytes)
 }
 
+/// Issues the return's prepaid label by hand: under the statutory policy the buyer pays
+/// the return, so none comes with the authorisation.
+async fn issue_label(world: &World, case_id: &str, who: &Who) -> Reply {
+    let labelled = done(world, case_id, "return/label", who, json!({})).await;
+    assert_eq!(labelled.body["case"]["returns"]["stage"], "label_issued");
+    labelled
+}
+
 /// Authorises, receives `quantity` pulls in `condition` and inspects them as compliant.
 async fn authorise_receive_inspect(world: &World, case_id: &str, quantity: u32) {
     done(
@@ -380,7 +388,8 @@ async fn a_return_and_refund_runs_from_request_to_settled_refund() {
         // Not the whole order: the original delivery is not part of the refund.
         assert!(returns.get("original_shipping").is_none(), "{returns}");
 
-        // Authorised: the RMA number, then the prepaid label at once.
+        // Authorised: the RMA number. The buyer pays this return (statutory policy), so no
+        // prepaid label comes by itself; the shop chooses to issue one.
         let authorised = done(
             &world,
             &case_id,
@@ -389,7 +398,10 @@ async fn a_return_and_refund_runs_from_request_to_settled_refund() {
             json!({}),
         )
         .await;
-        assert_eq!(types(&authorised), ["return_authorised", "label_issued"]);
+        assert_eq!(types(&authorised), ["return_authorised"]);
+        assert_eq!(authorised.body["case"]["returns"]["stage"], "authorised");
+        let authorised = issue_label(&world, &case_id, &Who::MerchantAgent).await;
+        assert_eq!(types(&authorised), ["label_issued"]);
         let returns = &authorised.body["case"]["returns"];
         assert_eq!(returns["stage"], "label_issued");
         let rma = returns["rma"].as_str().unwrap();
@@ -1203,7 +1215,8 @@ async fn the_buyer_cancels_before_shipping() {
             json!({}),
         )
         .await;
-        assert_eq!(authorised.body["case"]["returns"]["stage"], "label_issued");
+        assert_eq!(authorised.body["case"]["returns"]["stage"], "authorised");
+        issue_label(&world, &case_id, &Who::MerchantAgent).await;
 
         let cancelled = done(
             &world,
@@ -1290,6 +1303,7 @@ async fn a_lost_parcel_is_refunded() {
             json!({}),
         )
         .await;
+        issue_label(&world, &case_id, &Who::MerchantAgent).await;
         done(
             &world,
             &case_id,
@@ -1954,6 +1968,7 @@ async fn the_label_the_buyer_downloads_scans_back_to_the_rma() {
             json!({}),
         )
         .await;
+        issue_label(&world, &case_id, &Who::MerchantAgent).await;
         let rma = authorised.body["case"]["returns"]["rma"]
             .as_str()
             .unwrap()
@@ -2442,6 +2457,7 @@ async fn buyers_cannot_move_money_and_other_merchants_see_nothing() {
             json!({}),
         )
         .await;
+        issue_label(&world, &case_id, &Who::MerchantAgent).await;
         let before = snapshot(&world, Some(&case_id), &order_id).await;
         for (path, body) in [
             ("return/tracking", scan("delivered", 5, "EVT-BUYER")),
@@ -2484,6 +2500,21 @@ async fn buyers_cannot_move_money_and_other_merchants_see_nothing() {
             json!({}),
         )
         .await;
+        if world
+            .get(&format!("/api/v1/cases/{their_case}"), &Who::OperatorAdmin)
+            .await
+            .body["case"]["returns"]["stage"]
+            == "authorised"
+        {
+            on_case(
+                &world,
+                &their_case,
+                "return/label",
+                &Who::OperatorAdmin,
+                json!({}),
+            )
+            .await;
+        }
         let before = snapshot(&world, Some(&their_case), &theirs).await;
         for who in [
             Who::MerchantAdmin,
@@ -2563,5 +2594,133 @@ async fn a_sealed_hygiene_line_is_returnable_only_if_still_sealed() {
             !other["why"].as_str().unwrap().contains("unsealed"),
             "{other}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_who_pays_their_return_declares_the_parcel_and_the_hold_ends() {
+    for world in worlds().await {
+        // The statutory policy: the buyer pays the return, no label is issued.
+        let order_id = world.order_at(world.merchant_id, "RET-SELF").await;
+        let case_id = open_pulls(&world, &order_id, 1, None).await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let early = on_case(
+            &world,
+            &case_id,
+            "return/shipment",
+            &buyer,
+            json!({"carrier": "Mondial Relay", "tracking_number": "MR1"}),
+        )
+        .await;
+        assert_eq!(early.status, 409, "{}: {}", world.name, early.body);
+        assert_eq!(early.body["code"], "return.invalid_stage");
+        let authorised = done(
+            &world,
+            &case_id,
+            "return/authorise",
+            &Who::MerchantAgent,
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            authorised.body["case"]["returns"]["return_shipping"],
+            "buyer"
+        );
+        assert!(authorised.body["case"]["returns"]["shipped_at"].is_null());
+
+        // The receipt, uploaded first; a file that is not on the case is refused by name.
+        let upload = World::send(
+            world
+                .request(
+                    "POST",
+                    &format!("/api/v1/cases/{case_id}/attachments"),
+                    &buyer,
+                )
+                .multipart(reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(common::png()).file_name("recu.png"),
+                )),
+        )
+        .await;
+        assert_eq!(upload.status, 201, "{}", upload.body);
+        let sha = upload.body["events"][0]["data"]["attachment"]["sha256"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", upload.body))
+            .to_owned();
+        let unknown = on_case(
+            &world,
+            &case_id,
+            "return/shipment",
+            &buyer,
+            json!({"carrier": "Mondial Relay", "tracking_number": "MR1", "receipt_sha256": "ab".repeat(32)}),
+        )
+        .await;
+        assert_eq!(unknown.status, 422);
+        assert_eq!(unknown.body["errors"][0]["field"], "receipt_sha256");
+        let future = on_case(
+            &world,
+            &case_id,
+            "return/shipment",
+            &buyer,
+            json!({"carrier": "Mondial Relay", "tracking_number": "MR1",
+                   "shipped_at": (Timestamp::now() + SignedDuration::from_hours(30)).round(jiff::Unit::Second).unwrap().to_string()}),
+        )
+        .await;
+        assert_eq!(future.status, 422);
+        assert_eq!(future.body["errors"][0]["field"], "shipped_at");
+
+        let sent = days_ago(1);
+        let declared = done(
+            &world,
+            &case_id,
+            "return/shipment",
+            &buyer,
+            json!({"carrier": "Mondial Relay", "tracking_number": "MR123456789",
+                   "shipped_at": sent, "receipt_sha256": sha}),
+        )
+        .await;
+        assert_eq!(types(&declared), ["shipment_declared"]);
+        let returns = &declared.body["case"]["returns"];
+        assert_eq!(returns["stage"], "in_transit");
+        // The buyer's proof of shipment: the refund can no longer be held (L221-24).
+        assert_eq!(returns["shipped_at"], json!(sent));
+        assert_eq!(returns["declared"]["tracking_number"], "MR123456789");
+        assert_eq!(returns["declared"]["receipt"]["sha256"], json!(sha));
+        // Once.
+        let again = on_case(
+            &world,
+            &case_id,
+            "return/shipment",
+            &buyer,
+            json!({"carrier": "Colissimo", "tracking_number": "6A2"}),
+        )
+        .await;
+        assert_eq!(again.status, 422, "{}", again.body);
+        assert_eq!(
+            again.body["errors"][0]["code"],
+            "return.shipment_already_known"
+        );
+        // The receipt stays readable to the buyer and the shop.
+        for who in [&buyer, &Who::MerchantAgent] {
+            let file = world
+                .request(
+                    "GET",
+                    &format!("/api/v1/cases/{case_id}/attachments/{sha}"),
+                    who,
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(file.status(), 200);
+        }
+        // The shop receives the parcel as it would one with a label.
+        done(
+            &world,
+            &case_id,
+            "return/receive",
+            &Who::MerchantAgent,
+            json!({"lines": [{"line_id": "1", "quantity": 1, "condition": "new"}]}),
+        )
+        .await;
     }
 }

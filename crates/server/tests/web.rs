@@ -601,6 +601,21 @@ async fn the_merchant_runs_a_return_to_its_refund_in_the_console() {
         assert_eq!(done.status, 303, "{}", done.text);
         let page = staff.follow(&done).await;
         assert!(page.has("Retour accepté."));
+        // The buyer pays this return (statutory policy): the shop chooses to send a label.
+        assert!(!page.has("Étiquette de retour émise"), "{}", world.name);
+        let done = staff
+            .post(
+                &act("label"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &page.version()),
+                    ("weight_grams", "800"),
+                    ("parcel_count", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.text);
+        let page = staff.follow(&done).await;
         assert!(page.has("Étiquette de retour émise"), "{}", world.name);
         // The buyer downloads the label.
         let label = buyer
@@ -1874,5 +1889,105 @@ async fn shops_and_the_marketplace_keep_their_settings_in_the_console() {
         assert_eq!(marketplace["contact"]["email"], "mediation@marche.example");
         // A shop's people never see the marketplace's.
         assert_eq!(admin.get("/console/settings/marketplace").await.status, 404);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_who_sends_the_parcel_themselves_says_so_on_the_case_page() {
+    for world in worlds().await {
+        return_address(&world).await;
+        let order_id = world.order_at(world.merchant_id, "CMD-SELF").await;
+        let token = world.buyer_token(&order_id).await;
+        let opened = world
+            .post(
+                "/api/v1/cases",
+                &Who::Buyer(token),
+                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                        "items": [{"line_id": "1", "quantity": 1}], "description": "Trop grand."}),
+            )
+            .await;
+        assert_eq!(opened.status, 201, "{}", opened.body);
+        let case_id = opened.body["case_id"].as_str().unwrap().to_owned();
+        let authorised = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/return/authorise"),
+                &Who::MerchantAgent,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(authorised.status, 200, "{}", authorised.body);
+        let rma = authorised.body["case"]["returns"]["rma"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let mut buyer = Browser::new(&world);
+        buyer_of(&mut buyer, "CMD-SELF", "claire.martin@exemple.fr").await;
+        let path = format!("/suivi/dossier/{case_id}");
+        let page = buyer.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.has("Vous renvoyez le colis vous-même")
+                && page.has("12 rue de l’Église")
+                && page.has(&rma)
+                && page.has("envoyez le colis à vos frais"),
+            "{}: {}",
+            world.name,
+            page.text
+        );
+        let csrf = page.csrf();
+        let action = format!("{path}/envoi");
+        let refused = buyer
+            .post_multipart(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("carrier", "Mondial Relay"),
+                    ("tracking_number", ""),
+                    ("shipped_on", "2999-01-01"),
+                ],
+                vec![],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(
+            refused.has("id=\"tracking_number-error\"")
+                && refused.has("id=\"shipped_on-error\"")
+                && refused.has("value=\"Mondial Relay\""),
+            "{}",
+            refused.text
+        );
+        let today = jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .date()
+            .to_string();
+        let sent = buyer
+            .post_multipart(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("carrier", "Mondial Relay"),
+                    ("tracking_number", "MR-998877"),
+                    ("shipped_on", &today),
+                ],
+                vec![("receipt", "recu.png", png())],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.text);
+        let page = buyer.follow(&sent).await;
+        assert!(
+            page.has("Envoi enregistré")
+                && page.has("Colis envoyé par le client")
+                && page.has("MR-998877")
+                && page.has("recu.png")
+                && !page.has("Vous renvoyez le colis vous-même"),
+            "{}",
+            page.text
+        );
+        let state = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::MerchantAgent)
+            .await;
+        assert_eq!(state.body["case"]["returns"]["stage"], "in_transit");
+        assert!(state.body["case"]["returns"]["shipped_at"].is_string());
     }
 }

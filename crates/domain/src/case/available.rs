@@ -39,6 +39,7 @@ pub enum Possible {
     RefuseReturn,
     IssueLabel,
     RecordParcelScan,
+    DeclareShipment,
     ReceiveReturn,
     InspectReturn,
     Refund,
@@ -58,6 +59,7 @@ const ORDER: &[Possible] = &[
     Possible::RefuseReturn,
     Possible::IssueLabel,
     Possible::RecordParcelScan,
+    Possible::DeclareShipment,
     Possible::ReceiveReturn,
     Possible::InspectReturn,
     Possible::Refund,
@@ -90,6 +92,7 @@ pub const NOT_NOW: &[&str] = &[
     "label.not_expired",
     "exchange.after_money_moved",
     "return.returnless",
+    "return.shipment_already_known",
     "refund.exceeds_refundable",
     "refund.exceeds_case_value",
     "refund.gateway_owned",
@@ -298,6 +301,17 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                 scanned_at: ctx.now,
                 location: None,
                 carrier_event_id: None,
+            }),
+        ),
+        (
+            Possible::DeclareShipment,
+            Command::Returns(ReturnCommand::DeclareShipment {
+                shipment: super::returns::DeclaredShipment {
+                    carrier: label("Colissimo"),
+                    tracking_number: label("0"),
+                    shipped_at: ctx.now,
+                    receipt: None,
+                },
             }),
         ),
         (

@@ -128,7 +128,7 @@ pub(super) fn evolve(state: &mut CaseState, event: &ConversationEvent, party: Pa
     }
 }
 
-fn check_attachment(attachment: &AttachmentRef) -> Result<(), Rejection> {
+pub(super) fn check_attachment(attachment: &AttachmentRef) -> Result<(), Rejection> {
     let hex_ok = attachment.sha256.len() == 64
         && attachment
             .sha256

@@ -48,5 +48,5 @@ pub use money::{
     CompensationRecord, ExchangeRecord, MoneyCommand, MoneyEvent, RefundRecord, StoreCreditRecord,
     ledger_entries, money_suggestion,
 };
-pub use returns::{ParcelScan, ReturnCommand, ReturnEvent, ReturnProgress};
+pub use returns::{DeclaredShipment, ParcelScan, ReturnCommand, ReturnEvent, ReturnProgress};
 pub use state::{AwaitingPayment, CaseState, Offer, OfferStatus, PAYMENT_DAYS};

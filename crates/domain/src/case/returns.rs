@@ -51,6 +51,26 @@ pub enum ReturnCommand {
     InspectReturn {
         lines: Vec<InspectedLine>,
     },
+    /// The buyer says they sent the parcel themselves (no prepaid label): the
+    /// carrier, the tracking number, when, and a photo of the deposit receipt.
+    DeclareShipment {
+        shipment: DeclaredShipment,
+    },
+}
+
+/// A return parcel the buyer sent at their own cost, as they declare it: their
+/// proof of shipment (C. conso L221-24: the merchant may hold the refund until
+/// the goods are back *or the buyer proves having sent them*, whichever is first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeclaredShipment {
+    pub carrier: Label,
+    pub tracking_number: Label,
+    pub shipped_at: Timestamp,
+    /// The photo or PDF of the deposit receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub receipt: Option<AttachmentRef>,
 }
 
 impl ReturnCommand {
@@ -62,6 +82,7 @@ impl ReturnCommand {
         "record_parcel_scan",
         "receive_return",
         "inspect_return",
+        "declare_shipment",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -73,6 +94,7 @@ impl ReturnCommand {
             ReturnCommand::RecordParcelScan { .. } => "record_parcel_scan",
             ReturnCommand::ReceiveReturn { .. } => "receive_return",
             ReturnCommand::InspectReturn { .. } => "inspect_return",
+            ReturnCommand::DeclareShipment { .. } => "declare_shipment",
         }
     }
 }
@@ -128,6 +150,10 @@ pub enum ReturnEvent {
     ReturnInspected {
         lines: Vec<InspectedLine>,
     },
+    /// The buyer's own proof of shipment.
+    ShipmentDeclared {
+        shipment: DeclaredShipment,
+    },
 }
 
 impl ReturnEvent {
@@ -140,6 +166,7 @@ impl ReturnEvent {
         "parcel_scanned",
         "return_received",
         "return_inspected",
+        "shipment_declared",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -152,6 +179,7 @@ impl ReturnEvent {
             ReturnEvent::ParcelScanned { .. } => "parcel_scanned",
             ReturnEvent::ReturnReceived { .. } => "return_received",
             ReturnEvent::ReturnInspected { .. } => "return_inspected",
+            ReturnEvent::ShipmentDeclared { .. } => "shipment_declared",
         }
     }
 }
@@ -194,9 +222,12 @@ pub struct ReturnProgress {
     /// Carrier event ids already recorded (a pushed event is recorded once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub carrier_events: Vec<String>,
-    /// The first carrier scan: the proof of shipment (L221-24).
+    /// The first carrier scan or the buyer's declared shipment: the proof of shipment (L221-24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipped_at: Option<Timestamp>,
+    /// The parcel the buyer says they sent themselves (no prepaid label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<DeclaredShipment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub received: Vec<ReceivedLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -839,8 +870,67 @@ pub(super) fn decide(
                 lines: lines.clone(),
             }
         }
+        ReturnCommand::DeclareShipment { shipment } => {
+            declare_shipment(state, ctx, name, shipment)?;
+            ReturnEvent::ShipmentDeclared {
+                shipment: shipment.clone(),
+            }
+        }
     };
     Ok(vec![event.into()])
+}
+
+/// The buyer (or the shop on their behalf) declares a parcel sent without a
+/// label of ours: once, for an authorised return with goods to send back, never
+/// dated in the future.
+fn declare_shipment(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    shipment: &DeclaredShipment,
+) -> Result<(), Rejection> {
+    require_party(name, ctx.actor.party(), &[Party::Buyer, Merchant, Operator])?;
+    require_status(name, state, &[Open])?;
+    goods_still_expected(state)?;
+    let progress = state.returns.as_ref().ok_or(Rejection::NotOpened)?;
+    if progress.declared.is_some() || progress.shipped_at.is_some() {
+        return Err(invalid(
+            "tracking_number",
+            "return.shipment_already_known",
+            "the parcel's shipment is already on record",
+        ));
+    }
+    return_stage(
+        name,
+        state,
+        &[
+            ReturnStage::Authorised,
+            ReturnStage::LabelIssued,
+            ReturnStage::LabelExpired,
+        ],
+    )?;
+    if progress.returnless {
+        return Err(invalid(
+            "tracking_number",
+            "return.returnless",
+            "the buyer keeps the items: nothing to send",
+        ));
+    }
+    let tolerance = ctx
+        .now
+        .saturating_add(jiff::SignedDuration::from_hours(1))
+        .unwrap_or(ctx.now);
+    if shipment.shipped_at > tolerance {
+        return Err(invalid(
+            "shipped_at",
+            "tracking.in_the_future",
+            "a parcel cannot be sent in the future",
+        ));
+    }
+    if let Some(receipt) = &shipment.receipt {
+        super::conversation::check_attachment(receipt)?;
+    }
+    Ok(())
 }
 
 /// A label is issued for an authorised return that has goods to send back, and is
@@ -1073,6 +1163,7 @@ pub(super) fn evolve(state: &mut CaseState, event: &ReturnEvent, at: Timestamp) 
                 last_scan: None,
                 carrier_events: Vec::new(),
                 shipped_at: None,
+                declared: None,
                 received: Vec::new(),
                 received_at: None,
                 inspected: Vec::new(),
@@ -1171,6 +1262,20 @@ pub(super) fn evolve(state: &mut CaseState, event: &ReturnEvent, at: Timestamp) 
                     }
                 }
             }
+        }
+        ReturnEvent::ShipmentDeclared { shipment } => {
+            if let Some(r) = &mut state.returns {
+                r.stage = ReturnStage::InTransit;
+                if r.shipped_at.is_none_or(|first| shipment.shipped_at < first) {
+                    // The buyer's proof of shipment ends the refund hold (L221-24).
+                    r.shipped_at = Some(shipment.shipped_at);
+                }
+                r.declared = Some(shipment.clone());
+            }
+            if shipment.receipt.is_some() {
+                state.attachments += 1;
+            }
+            state.waiting_on = Some(Party::Merchant);
         }
         ReturnEvent::ReturnReceived { lines } => {
             if let Some(r) = &mut state.returns {

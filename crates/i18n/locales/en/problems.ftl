@@ -162,6 +162,7 @@ problem-address-line_invalid = An address line is empty or too long.
 problem-address-lines_invalid = An address has one to three lines.
 problem-address-name_invalid = The name on the address is empty or too long.
 problem-address-postal_code_invalid = The postal code is missing or too long.
+problem-return-shipment_already_known = The parcel's shipment is already on record.
 problem-settings-hours_invalid = Opening hours are 1 to 200 characters.
 problem-settings-contact_empty = Give an email address, a phone number or both.
 problem-settings-time_zone_unknown = This time zone is unknown: choose one from the list, such as Europe/Paris.

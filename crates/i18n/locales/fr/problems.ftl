@@ -162,6 +162,7 @@ problem-address-line_invalid = Une ligne d’adresse est vide ou trop longue.
 problem-address-lines_invalid = Une adresse compte une à trois lignes.
 problem-address-name_invalid = Le nom de l’adresse est vide ou trop long.
 problem-address-postal_code_invalid = Le code postal est absent ou trop long.
+problem-return-shipment_already_known = L’envoi du colis est déjà enregistré.
 problem-settings-hours_invalid = Les horaires comptent de 1 à 200 caractères.
 problem-settings-contact_empty = Donnez une adresse e-mail, un numéro de téléphone ou les deux.
 problem-settings-time_zone_unknown = Ce fuseau horaire est inconnu : choisissez-en un de la liste, par exemple Europe/Paris.

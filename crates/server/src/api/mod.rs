@@ -101,6 +101,7 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("download_label", Some(Action::ReadCase)),
     ("record_parcel_scan", Some(Action::HandleReturn)),
     ("receive_return", Some(Action::HandleReturn)),
+    ("declare_shipment", Some(Action::ShipReturn)),
     ("inspect_return", Some(Action::HandleReturn)),
     ("refund", Some(Action::MoveMoney)),
     ("settle_refund", Some(Action::MoveMoney)),
@@ -156,6 +157,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(returns::refuse))
         .routes(routes!(returns::issue_label, returns::download_label))
         .routes(routes!(returns::scan))
+        .routes(routes!(returns::declare_shipment))
         .routes(routes!(returns::receive))
         .routes(routes!(returns::inspect))
         .routes(routes!(returns::refund))

@@ -561,6 +561,59 @@ pub async fn scan(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ShipmentBody {
+    /// The carrier the buyer chose, e.g. `Colissimo`.
+    pub carrier: Label,
+    pub tracking_number: Label,
+    /// When the parcel was dropped off; now when absent. Never in the future.
+    #[serde(default)]
+    pub shipped_at: Option<Timestamp>,
+    /// The deposit receipt: a file uploaded to the case before (`POST /cases/{case_id}/attachments`), by its SHA-256.
+    #[serde(default)]
+    pub receipt_sha256: Option<String>,
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+case_command!(
+    post,
+    "/api/v1/cases/{case_id}/return/shipment",
+    "declare_shipment",
+    "Declare a parcel the buyer sent themselves",
+    "For a return the buyer sends at their own cost (no prepaid label): the carrier, the tracking number, when, and the deposit receipt. The first proof of shipment ends the merchant's right to hold the refund (C. conso L221-24), as a carrier scan does; it is recorded once (`return.shipment_already_known` after).",
+    ShipmentBody;
+/// `POST /api/v1/cases/{case_id}/return/shipment`.
+pub async fn declare_shipment(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ShipmentBody>,
+) -> Result<Response, Problem> {
+    let case_id = parse_case_id(&case_id)?;
+    let expected = expected_version_of(&headers, body.expected_version)?;
+    let receipt = match body.receipt_sha256.as_deref() {
+        Some(sha) => amiable_app::attachments::Receipt::Known(sha),
+        None => amiable_app::attachments::Receipt::None,
+    };
+    let outcome = state
+        .app()
+        .declare_shipment(
+            &principal,
+            case_id,
+            expected,
+            body.carrier,
+            body.tracking_number,
+            body.shipped_at,
+            receipt,
+        )
+        .await?;
+    Ok(command_response(StatusCode::OK, &outcome))
+}
+);
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReceiveBody {
     pub lines: Vec<ReceivedLine>,
     #[serde(default)]

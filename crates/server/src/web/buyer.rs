@@ -67,6 +67,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             "/suivi/dossier/{case_id}/offre/{offer_id}/{answer}",
             post(answer_offer),
         )
+        .route(
+            "/suivi/dossier/{case_id}/envoi",
+            post(declare_shipment).layer(uploads),
+        )
         .route("/suivi/dossier/{case_id}/escalader", post(escalate))
         .route("/suivi/dossier/{case_id}/annuler", post(cancel))
         .route("/suivi/dossier/{case_id}/etiquette", get(label))
@@ -1237,6 +1241,13 @@ struct CasePage {
     can_message: bool,
     can_escalate: bool,
     can_cancel: bool,
+    /// The buyer sends the parcel themselves (no label of ours): they may declare it.
+    can_ship: bool,
+    ship: Form,
+    ship_errors: Errors,
+    today: String,
+    /// Where the parcel goes, for a buyer who sends it themselves.
+    ship_to: Vec<String>,
     escalate_title: &'static str,
     escalate_intro: &'static str,
     operator_name: String,
@@ -1370,6 +1381,11 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
         let text = match progress.stage {
             ReturnStage::Requested => by("next-return-review"),
             ReturnStage::Authorised if progress.returnless => ui.t("next-returnless"),
+            ReturnStage::Authorised
+                if progress.return_shipping == amiable_domain::returns::ReturnShipping::Buyer =>
+            {
+                return (ui.t("next-send-yourself"), true);
+            }
             ReturnStage::Authorised => ui.t("next-label-coming"),
             ReturnStage::LabelIssued => {
                 let until = progress
@@ -1524,6 +1540,23 @@ async fn case_view(
         can_message: data.can(Possible::PostMessage),
         can_escalate: data.can(Possible::Escalate),
         can_cancel: data.can(Possible::Cancel),
+        can_ship: data.can(Possible::DeclareShipment)
+            && progress.is_some_and(|p| p.stage != ReturnStage::LabelIssued),
+        ship: forms.ship,
+        ship_errors: forms.ship_errors,
+        today: ui.now.to_zoned(super::format::zone()).date().to_string(),
+        ship_to: amiable_domain::settings::MerchantSettings::read(&data.merchant.settings)
+            .return_address
+            .map(|a| {
+                let mut lines: Vec<String> = a.name.into_iter().collect();
+                lines.extend(a.lines);
+                lines.push(format!("{} {}", a.postal_code, a.city));
+                if a.country != "FR" {
+                    lines.push(a.country);
+                }
+                lines
+            })
+            .unwrap_or_default(),
         escalate_title,
         escalate_intro,
         operator_name: data.operator.name.clone(),
@@ -1549,6 +1582,8 @@ struct CaseForms {
     escalate_reason: String,
     escalate_errors: Errors,
     action_errors: Errors,
+    ship: Form,
+    ship_errors: Errors,
 }
 
 /// `GET /suivi/dossier/{case_id}`.
@@ -1575,6 +1610,122 @@ async fn refused(
 
 fn back(case_id: CaseId, notice: &str) -> Response {
     redirect(&format!("/suivi/dossier/{case_id}?fait={notice}"))
+}
+
+/// `POST /suivi/dossier/{case_id}/envoi`: the buyer sent the parcel themselves —
+/// carrier, tracking number, the day, and a photo of the deposit receipt. Their
+/// proof of shipment ends the refund hold (C. conso L221-24).
+async fn declare_shipment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(case_id): Path<String>,
+    MultipartForm(submission): MultipartForm,
+) -> Result<Response, WebError> {
+    let (case_id, buyer) = buyer_of_case(&state, &ctx, &case_id).await?;
+    let form = &submission.form;
+    ctx.check_csrf(form)?;
+    let ui = ctx.ui();
+    let mut errors = Errors::default();
+    let mut text = |field: &str| match Label::parse(form.text(field)) {
+        Ok(label) => Some(label),
+        Err(e) => {
+            errors.add_text(field, &e, ui.lang, "error-required");
+            None
+        }
+    };
+    let carrier = text("carrier");
+    let tracking = text("tracking_number");
+    // The day the parcel was dropped off, in the buyer's zone: now when it is today,
+    // else midday of that day (never in the future).
+    let now = jiff::Timestamp::now();
+    let zone = super::format::zone();
+    let shipped_at = match form.text("shipped_on").parse::<jiff::civil::Date>() {
+        Ok(day) if day == now.to_zoned(zone.clone()).date() => Some(now),
+        Ok(day) if day < now.to_zoned(zone.clone()).date() => day
+            .at(12, 0, 0, 0)
+            .to_zoned(zone)
+            .ok()
+            .map(|z| z.timestamp()),
+        Ok(_) => {
+            errors.add("shipped_on", ui.t("ship-date-future"));
+            None
+        }
+        Err(_) => {
+            errors.add("shipped_on", ui.t("ship-date-invalid"));
+            None
+        }
+    };
+    let receipts: Vec<&Upload> = submission
+        .uploads
+        .iter()
+        .filter(|u| !u.bytes.is_empty())
+        .collect();
+    if receipts.len() > 1 || submission.too_many {
+        errors.add("receipt", ui.t("ship-one-receipt"));
+    }
+    if let Some(upload) = receipts.first()
+        && amiable_domain::sniff::sniff(&upload.bytes).is_none()
+    {
+        errors.add(
+            "receipt",
+            ui.ta(
+                "photos-wrong-type",
+                "name",
+                upload.filename.as_deref().unwrap_or("?"),
+            ),
+        );
+    }
+    let forms = |errors: Errors| CaseForms {
+        ship: form.clone(),
+        ship_errors: errors,
+        ..CaseForms::default()
+    };
+    let (Some(carrier), Some(tracking), Some(shipped_at)) = (carrier, tracking, shipped_at) else {
+        return refused(&state, &ctx, &buyer, case_id, forms(errors)).await;
+    };
+    if errors.any() {
+        return refused(&state, &ctx, &buyer, case_id, forms(errors)).await;
+    }
+    let receipt = match receipts.first() {
+        Some(upload) => amiable_app::attachments::Receipt::New {
+            filename: upload.filename.as_deref(),
+            bytes: &upload.bytes,
+        },
+        None => amiable_app::attachments::Receipt::None,
+    };
+    match state
+        .app()
+        .declare_shipment(
+            &buyer,
+            case_id,
+            form.version()?,
+            carrier,
+            tracking,
+            Some(shipped_at),
+            receipt,
+        )
+        .await
+        .map_err(Problem::from)
+    {
+        Ok(_) => Ok(back(case_id, "shipment-declared")),
+        Err(problem) => {
+            let problem_errors = Errors::from_problem(&problem, ctx.lang, |path| {
+                Some(
+                    match path {
+                        "shipped_at" => "shipped_on",
+                        "receipt" | "file" => "receipt",
+                        "carrier" => "carrier",
+                        _ => "tracking_number",
+                    }
+                    .to_owned(),
+                )
+            });
+            if problem.status >= 500 || problem.status == 404 || problem.status == 403 {
+                return Err(problem.into());
+            }
+            refused(&state, &ctx, &buyer, case_id, forms(problem_errors)).await
+        }
+    }
 }
 
 /// `POST /suivi/dossier/{case_id}/message`: a message, with photos.

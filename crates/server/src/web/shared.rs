@@ -151,6 +151,7 @@ pub fn action_of(possible: Possible) -> Action {
         | Possible::RecordParcelScan
         | Possible::ReceiveReturn
         | Possible::InspectReturn => Action::HandleReturn,
+        Possible::DeclareShipment => Action::ShipReturn,
         Possible::Refund
         | Possible::SettleRefund(_)
         | Possible::FailRefund(_)

@@ -274,6 +274,29 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                 },
             )
         }
+        CaseEvent::Returns(ReturnEvent::ShipmentDeclared { shipment }) => {
+            details.push(ui.ta2(
+                "timeline-label-detail",
+                "what",
+                shipment.carrier.as_str(),
+                "number",
+                shipment.tracking_number.as_str(),
+            ));
+            details.push(ui.ta(
+                "timeline-shipped-on",
+                "date",
+                ui.day_of(&shipment.shipped_at),
+            ));
+            if let Some(receipt) = &shipment.receipt {
+                file = Some(FileView {
+                    sha256: receipt.sha256.clone(),
+                    filename: receipt.filename.as_str().to_owned(),
+                    content_type: receipt.content_type.as_str().to_owned(),
+                    size_bytes: receipt.size_bytes,
+                });
+            }
+            ui.t("timeline-shipment-declared")
+        }
         CaseEvent::Returns(ReturnEvent::ReturnReceived { lines }) => {
             for line in lines {
                 details.push(ui.ta2(

@@ -198,6 +198,7 @@ fn possible_name(possible: Possible) -> &'static str {
         Possible::RefuseReturn => "refuse",
         Possible::IssueLabel => "label",
         Possible::RecordParcelScan => "scan",
+        Possible::DeclareShipment => "shipment",
         Possible::ReceiveReturn => "receive",
         Possible::InspectReturn => "inspect",
         Possible::Refund => "refund",
