@@ -22,6 +22,8 @@ pub struct LineAnswer {
     pub line_id: String,
     pub title: String,
     pub ordered: u32,
+    /// Where the line is: `not_shipped`, `shipped` (on its way) or `delivered`.
+    pub shipping: String,
     /// Units not already in another return.
     pub returnable_quantity: u32,
     pub eligible: bool,
@@ -112,6 +114,10 @@ fn why(
     if returnable == 0 {
         return say("eligibility-returned", &[]);
     }
+    // Not shipped: withdrawing cancels it; nothing to send back (L221-18, L221-24).
+    if !verdict.shipped {
+        return say("eligibility-not-shipped", &[]);
+    }
     let mut sentences = Vec::new();
     match (verdict.basis, verdict.until) {
         (Some(Basis::Policy), Some(until)) => {
@@ -180,6 +186,12 @@ impl App {
                     line_id: line.line_id.to_string(),
                     title: line.title.as_str().to_owned(),
                     ordered: line.quantity.get(),
+                    shipping: match order.line_shipping(&line.line_id) {
+                        amiable_domain::order::LineShipping::NotShipped => "not_shipped",
+                        amiable_domain::order::LineShipping::Shipped { .. } => "shipped",
+                        amiable_domain::order::LineShipping::Delivered { .. } => "delivered",
+                    }
+                    .to_owned(),
                     returnable_quantity: if verdict.eligible { returnable } else { 0 },
                     eligible: verdict.eligible && returnable > 0,
                     until: verdict.until,

@@ -212,9 +212,73 @@ pub struct Order {
     pub shipping_address: Option<crate::contact::PostalAddress>,
 }
 
+/// Where one line of an order is on its way to the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LineShipping {
+    /// In no shipment yet.
+    NotShipped,
+    /// In a shipment not delivered yet (all or part of its quantity).
+    Shipped { at: Option<Timestamp> },
+    /// Every unit shipped was delivered; `partial` when some units are in no shipment yet.
+    Delivered { at: Timestamp, partial: bool },
+}
+
+/// Days to deliver when the seller named no date (C. conso L216-1, second paragraph).
+pub const DEFAULT_DELIVERY_DAYS: i64 = 30;
+
 impl Order {
     pub fn line(&self, line_id: &LineId) -> Option<&OrderLine> {
         self.lines.iter().find(|l| &l.line_id == line_id)
+    }
+
+    /// Where `line_id` is: not shipped, shipped, or delivered (its last parcel).
+    pub fn line_shipping(&self, line_id: &LineId) -> LineShipping {
+        let ordered = self.line(line_id).map_or(0, |l| l.quantity.get());
+        let mut shipped = 0u32;
+        let mut first_sent: Option<Timestamp> = None;
+        let mut last_delivered: Option<Timestamp> = None;
+        let mut undelivered = false;
+        for shipment in &self.shipments {
+            let quantity: u32 = shipment
+                .lines
+                .iter()
+                .filter(|l| &l.line_id == line_id)
+                .map(|l| l.quantity.get())
+                .sum();
+            if quantity == 0 {
+                continue;
+            }
+            shipped = shipped.saturating_add(quantity);
+            if let Some(at) = shipment.shipped_at {
+                first_sent = Some(first_sent.map_or(at, |f| f.min(at)));
+            }
+            match shipment.delivered_at {
+                Some(at) => last_delivered = Some(last_delivered.map_or(at, |l| l.max(at))),
+                None => undelivered = true,
+            }
+        }
+        match (shipped, last_delivered) {
+            (0, _) => LineShipping::NotShipped,
+            (_, Some(at)) if !undelivered => LineShipping::Delivered {
+                at,
+                partial: shipped < ordered,
+            },
+            _ => LineShipping::Shipped { at: first_sent },
+        }
+    }
+
+    /// Whether any unit of the line is in a shipment.
+    pub fn line_shipped(&self, line_id: &LineId) -> bool {
+        self.line_shipping(line_id) != LineShipping::NotShipped
+    }
+
+    /// The instant delivery is due when the seller named no date: 30 days after the
+    /// order (C. conso L216-1). Past it, a line not delivered is late (L216-6).
+    pub fn delivery_due(&self) -> Timestamp {
+        self.placed_at
+            .saturating_add(jiff::SignedDuration::from_hours(24 * DEFAULT_DELIVERY_DAYS))
+            .unwrap_or(self.placed_at)
     }
 
     /// Goods plus shipping.

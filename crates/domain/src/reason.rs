@@ -284,6 +284,22 @@ pub struct CustomReason {
     pub code: ReasonCode,
     pub label_fr: String,
     pub label_en: String,
+    /// The product categories the reason fits (« Batterie défectueuse » for
+    /// electronics, not for socks); empty: every category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+}
+
+impl CustomReason {
+    /// Whether the reason fits a product of `category` (letter case and accents aside).
+    pub fn fits(&self, category: &str) -> bool {
+        self.categories.is_empty() || {
+            let wanted = crate::text::fold(category);
+            self.categories
+                .iter()
+                .any(|c| crate::text::fold(c) == wanted)
+        }
+    }
 }
 
 /// The reasons one operator accepts: the built-ins plus its own.
@@ -373,6 +389,7 @@ mod tests {
     fn custom_codes_hang_under_known_parents() {
         let mut taxonomy = ReasonTaxonomy::default();
         let custom = |code: &str| CustomReason {
+            categories: Vec::new(),
             code: ReasonCode::parse(code).unwrap(),
             label_fr: "Batterie".into(),
             label_en: "Battery".into(),

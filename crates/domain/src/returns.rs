@@ -276,6 +276,9 @@ pub enum Basis {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineEligibility {
     pub line_id: LineId,
+    /// Some of the line is in a shipment (or it is digital): otherwise a withdrawal
+    /// cancels it, with nothing to send back.
+    pub shipped: bool,
     pub eligible: bool,
     /// The last day to ask (inclusive); `None` while the goods are not received
     /// (the withdrawal right is open from the order on) or when not eligible.
@@ -310,11 +313,15 @@ pub fn eligibility(
     calendar: &BusinessCalendar,
 ) -> Vec<LineEligibility> {
     let rules = WithdrawalRules::default();
-    // The last item is the last parcel of the order: while a parcel is on its way the
-    // period has not started. Lines that are never shipped (digital content, a cancelled
-    // unit) do not hold it back.
+    // The last item is the last parcel of the order: while a parcel is on its way, or
+    // goods of the order are not shipped yet, the period has not started (C. conso
+    // L221-18: from the receipt of the last good). Digital content is never shipped and
+    // does not hold it back.
     let in_transit = order.shipments.iter().any(|s| s.delivered_at.is_none());
-    let receipts: Vec<Date> = if in_transit {
+    let unshipped = order.lines.iter().any(|l| {
+        !l.flags.contains(&crate::order::LineFlag::Digital) && !order.line_shipped(&l.line_id)
+    });
+    let receipts: Vec<Date> = if in_transit || unshipped {
         Vec::new()
     } else {
         order
@@ -399,8 +406,13 @@ pub fn eligibility(
                     .and_then(|total| total.checked_cmp(&limit).ok())
                     == Some(std::cmp::Ordering::Less)
             });
+            // A physical line in no shipment has nothing to send back: withdrawing from it
+            // before delivery cancels it (L221-18: the right runs from the contract).
+            let shipped = line.flags.contains(&crate::order::LineFlag::Digital)
+                || order.line_shipped(&line.line_id);
             LineEligibility {
                 line_id: line.line_id.clone(),
+                shipped,
                 eligible,
                 until: if eligible { until } else { None },
                 basis,
@@ -414,7 +426,7 @@ pub fn eligibility(
                 } else {
                     None
                 },
-                returnless: eligible && returnless,
+                returnless: eligible && (returnless || !shipped),
                 withdrawal: statute_open,
                 withdrawal_until: if statute_open {
                     statute_until.map(|(d, _)| d)

@@ -785,6 +785,7 @@ fn zipper_taxonomy() -> ReasonTaxonomy {
     let mut taxonomy = ReasonTaxonomy::default();
     taxonomy
         .add(CustomReason {
+            categories: Vec::new(),
             code: reason("defective.zipper"),
             label_fr: "Fermeture éclair cassée".into(),
             label_en: "Broken zipper".into(),

@@ -2724,3 +2724,105 @@ async fn a_buyer_who_pays_their_return_declares_the_parcel_and_the_hold_ends() {
         .await;
     }
 }
+
+/// An order whose candle (line 2) is in no parcel yet; placed `days` ago.
+async fn partly_shipped(world: &World, number: &str, days: i64) -> String {
+    let mut body = World::order_body(Some(world.merchant_id), number);
+    body["order"]["placed_at"] = json!(days_ago(days));
+    body["order"]["shipments"][0]["lines"] = json!([{"line_id": "1", "quantity": 2}]);
+    // A plain candle, not made to order (so the withdrawal right applies to it).
+    body["order"]["lines"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("flags");
+    create_order(world, &body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_never_shipped_is_cancelled_not_returned() {
+    for world in worlds().await {
+        set_return_address(&world).await;
+        let order_id = partly_shipped(&world, "RET-UNSHIPPED", 7).await;
+        let answer = eligibility(&world, &order_id, &Who::OperatorAdmin).await;
+        let pulls = line(&answer, "1");
+        let candle = line(&answer, "2");
+        assert_eq!(pulls["shipping"], "delivered", "{answer}");
+        assert_eq!(candle["shipping"], "not_shipped");
+        // The last good is not received: the 14 days have not started (L221-18).
+        assert!(
+            pulls["until"].is_null() && candle["until"].is_null(),
+            "{answer}"
+        );
+        assert_eq!(candle["returnless"], true);
+        assert!(
+            candle["why"].as_str().unwrap().contains("L221-24"),
+            "{candle}"
+        );
+
+        // Withdrawing from it before delivery cancels it: no authorisation to wait
+        // for, no label, nothing to send back; the refund is due within 14 days.
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let opened = open(
+            &world,
+            &order_id,
+            &buyer,
+            json!([{"line_id": "2", "quantity": 1}]),
+            None,
+        )
+        .await;
+        assert_eq!(opened.status, 201, "{}: {}", world.name, opened.body);
+        assert_eq!(
+            types(&opened),
+            ["opened", "return_requested", "return_authorised"]
+        );
+        let returns = &opened.body["case"]["returns"];
+        assert_eq!(returns["returnless"], true);
+        assert_eq!(returns["automatic"], true);
+        assert!(returns["refund_due_by"].is_string());
+        assert!(returns.get("label").is_none(), "{returns}");
+        let case_id = opened.body["case_id"].as_str().unwrap().to_owned();
+        let refunded = done(&world, &case_id, "refunds", &Who::MerchantAdmin, json!({})).await;
+        assert_eq!(refunded.body["case"]["refunds"][0]["amount"], eur(1990));
+
+        // A delivery problem is reported on what was shipped: the candle can only be late,
+        // and only once delivery was due (30 days, L216-1).
+        let incident = |reason: &str| {
+            json!({"order_id": order_id, "kind": "incident", "reason": reason,
+                   "items": [{"line_id": "2", "quantity": 1}], "description": "Rien reçu."})
+        };
+        let damaged = world
+            .post("/api/v1/cases", &buyer, &incident("damaged_in_transit"))
+            .await;
+        assert_eq!(damaged.status, 422, "{}", damaged.body);
+        assert_eq!(damaged.body["errors"][0]["code"], "case.line_not_shipped");
+        assert_eq!(damaged.body["errors"][0]["field"], "items[0].line_id");
+        let early = world
+            .post("/api/v1/cases", &buyer, &incident("late_delivery"))
+            .await;
+        assert_eq!(early.status, 422, "{}", early.body);
+        assert_eq!(early.body["errors"][0]["code"], "delivery.not_yet_due");
+        // The pulls, delivered, may be reported damaged.
+        let pulls_damaged = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": order_id, "kind": "incident", "reason": "damaged_in_transit",
+                        "items": [{"line_id": "1", "quantity": 1}], "description": "Troué."}),
+            )
+            .await;
+        assert_eq!(pulls_damaged.status, 201, "{}", pulls_damaged.body);
+
+        // Forty days on, still not shipped: late (L216-6), reported as such.
+        let old = partly_shipped(&world, "RET-UNSHIPPED-OLD", 40).await;
+        let buyer = Who::Buyer(world.buyer_token(&old).await);
+        let late = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": old, "kind": "incident", "reason": "late_delivery",
+                        "items": [{"line_id": "2", "quantity": 1}], "description": "Toujours rien."}),
+            )
+            .await;
+        assert_eq!(late.status, 201, "{}", late.body);
+    }
+}

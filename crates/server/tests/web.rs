@@ -1991,3 +1991,128 @@ async fn a_buyer_who_sends_the_parcel_themselves_says_so_on_the_case_page() {
         assert!(state.body["case"]["returns"]["shipped_at"].is_string());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_shipped_order_shows_each_line_and_cancels_what_never_left() {
+    for world in worlds().await {
+        // The operator's own reasons, each for the products it fits.
+        let reasons = json!([
+            {"code": "defective.battery", "label_fr": "Batterie défectueuse", "label_en": "Faulty battery",
+             "categories": ["informatique", "audio"]},
+            {"code": "defective.stitching", "label_fr": "Couture défaite", "label_en": "Seam coming apart",
+             "categories": ["Vetements"]}
+        ]);
+        world
+            .store
+            .raw_execute(format!(
+                "UPDATE operators SET settings = '{}' WHERE id = '{}'",
+                json!({"reasons": reasons}).to_string().replace('\'', "''"),
+                world.operator_id
+            ))
+            .await
+            .unwrap();
+        // Pulls delivered; a plain candle in no parcel yet.
+        let mut body = World::order_body(Some(world.merchant_id), "CMD-PARTIAL");
+        body["order"]["shipments"][0]["lines"] = json!([{"line_id": "1", "quantity": 2}]);
+        body["order"]["lines"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("flags");
+        let created = world.post("/api/v1/orders", &Who::OperatorKey, &body).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let order_id = created.body["order"]["id"].as_str().unwrap().to_owned();
+
+        let mut buyer = Browser::new(&world);
+        let path = buyer_of(&mut buyer, "CMD-PARTIAL", "claire.martin@exemple.fr").await;
+        let page = buyer.get(&path).await;
+        assert_eq!(page.status, 200);
+        // Each line says where it is; the order is not « livrée » as a whole.
+        assert!(
+            page.has("Un article n&#39;est pas encore expédié")
+                || page.has("Un article n'est pas encore expédié"),
+            "{}: {}",
+            world.name,
+            page.text
+        );
+        assert!(page.has("livré le") && page.has("pas encore expédié"));
+        assert!(!page.has("Livrée par"));
+        // One sentence per line; the articles on demand.
+        assert!(page.has("vous pouvez l&#39;annuler") || page.has("vous pouvez l'annuler"));
+        assert!(page.has("<details class=\"why small\"><summary>Pourquoi ?</summary>"));
+        let verdicts = page.text.matches("class=\"verdict").count();
+        assert_eq!(verdicts, 2, "one sentence per line");
+
+        // The return form: the candle can only be withdrawn from; the pulls get the
+        // reasons that fit clothes (the seam, not the battery).
+        let form = buyer
+            .get(&format!("/suivi/commande/{order_id}/retour"))
+            .await;
+        let select = |index: usize| {
+            let start = form
+                .text
+                .find(&format!("name=\"reason_{index}\""))
+                .unwrap_or_else(|| panic!("reason_{index} in {}", form.text));
+            let end = start + form.text[start..].find("</select>").unwrap();
+            form.text[start..end].to_owned()
+        };
+        let pulls = select(0);
+        assert!(pulls.contains("defective.stitching") && !pulls.contains("defective.battery"));
+        assert!(pulls.contains("value=\"other\""));
+        let candle = select(1);
+        assert!(
+            candle.contains("changed_mind") && !candle.contains("defective"),
+            "{candle}"
+        );
+        // A reason the line is not offered is refused beside it.
+        let csrf = form.csrf();
+        let refused = buyer
+            .post_multipart(
+                &format!("/suivi/commande/{order_id}/retour"),
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "p1"),
+                    ("qty_0", "1"),
+                    ("reason_0", "defective.battery"),
+                ],
+                vec![],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(refused.has("id=\"reason_0-error\""));
+        // Cancelling the candle: nothing to send back, no label, refunded within 14 days.
+        let sent = buyer
+            .post_multipart(
+                &format!("/suivi/commande/{order_id}/retour"),
+                &[
+                    ("csrf", &csrf),
+                    ("submission", "p2"),
+                    ("qty_1", "1"),
+                    ("reason_1", "changed_mind"),
+                ],
+                vec![],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.text);
+        let case = buyer.follow(&sent).await;
+        assert!(!case.has("Imprimez l"), "{}", case.text);
+        let cases = world
+            .get(
+                &format!("/api/v1/cases?order_id={order_id}"),
+                &Who::OperatorAdmin,
+            )
+            .await;
+        let case_id = cases.body["items"][0]["case_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let state = world
+            .get(&format!("/api/v1/cases/{case_id}"), &Who::OperatorAdmin)
+            .await;
+        assert_eq!(
+            state.body["case"]["returns"]["returnless"], true,
+            "{}",
+            state.body
+        );
+        assert!(state.body["case"]["returns"]["refund_due_by"].is_string());
+    }
+}

@@ -11,34 +11,7 @@ use amiable_domain::ids::CaseId;
 /// The most words a search takes (more narrows nothing a person types).
 pub const MAX_WORDS: usize = 6;
 
-/// Lower case without accents: « Hélène Lefèvre-Dubœuf » → « helene lefevre-duboeuf ».
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => out.push('a'),
-            'ç' | 'ć' | 'č' => out.push('c'),
-            'ď' | 'đ' => out.push('d'),
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => out.push('e'),
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => out.push('i'),
-            'ł' => out.push('l'),
-            'ñ' | 'ń' | 'ň' => out.push('n'),
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => out.push('o'),
-            'ř' => out.push('r'),
-            'ś' | 'š' | 'ş' => out.push('s'),
-            'ť' | 'ţ' => out.push('t'),
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => out.push('u'),
-            'ý' | 'ÿ' => out.push('y'),
-            'ź' | 'ż' | 'ž' => out.push('z'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            'ß' => out.push_str("ss"),
-            '\u{2019}' => out.push('\''),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use amiable_domain::text::fold;
 
 /// The words of a search, folded, split at spaces (at most [`MAX_WORDS`]). A word keeps its
 /// punctuation: « inb-05 » begins the order number « INB-05 », never a case whose number

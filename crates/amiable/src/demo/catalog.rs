@@ -111,10 +111,106 @@ pub(crate) const CUSTOM_REASONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The product categories each operator reason fits (the others fit every product):
+/// a buyer returning socks is not offered « Batterie défectueuse ».
+const REASON_CATEGORIES: &[(&str, &[&str])] = &[
+    ("defective.battery", HIGH_TECH),
+    (
+        "defective.screen",
+        &[
+            "informatique",
+            "tablettes et liseuses",
+            "téléphonie",
+            "objets connectés",
+        ],
+    ),
+    ("defective.stitching", TEXTILE),
+    (
+        "not_as_described.colour",
+        &[
+            "vêtements",
+            "accessoires",
+            "maillots de bain",
+            "chaussures",
+            "seconde main",
+            "linge de maison",
+            "décoration",
+            "bijoux",
+        ],
+    ),
+    (
+        "not_as_described.material",
+        &[
+            "vêtements",
+            "accessoires",
+            "maillots de bain",
+            "chaussures",
+            "seconde main",
+            "linge de maison",
+            "décoration",
+            "mobilier",
+            "art de la table",
+        ],
+    ),
+    ("not_as_described.size", SIZED),
+    ("changed_mind.size_exchange", SIZED),
+    ("wrong_item.variant", SIZED),
+    (
+        "damaged_in_transit.broken",
+        &[
+            "décoration",
+            "art de la table",
+            "luminaires",
+            "mobilier",
+            "informatique",
+            "audio",
+            "tablettes et liseuses",
+            "téléphonie",
+            "objets connectés",
+            "parfums",
+            "cosmétiques",
+            "épicerie fine",
+        ],
+    ),
+    (
+        "damaged_in_transit.cold_chain",
+        &["crèmerie", "épicerie fine"],
+    ),
+    ("missing_items.accessory", HIGH_TECH),
+];
+const HIGH_TECH: &[&str] = &[
+    "informatique",
+    "audio",
+    "accessoires high-tech",
+    "tablettes et liseuses",
+    "téléphonie",
+    "objets connectés",
+];
+const TEXTILE: &[&str] = &[
+    "vêtements",
+    "accessoires",
+    "maillots de bain",
+    "chaussures",
+    "seconde main",
+    "linge de maison",
+];
+const SIZED: &[&str] = &[
+    "vêtements",
+    "maillots de bain",
+    "chaussures",
+    "seconde main",
+];
+
 pub(crate) fn operator_settings() -> Value {
     let reasons: Vec<Value> = CUSTOM_REASONS
         .iter()
-        .map(|(code, fr, en)| json!({ "code": code, "label_fr": fr, "label_en": en }))
+        .map(|(code, fr, en)| {
+            let mut reason = json!({ "code": code, "label_fr": fr, "label_en": en });
+            if let Some((_, categories)) = REASON_CATEGORIES.iter().find(|(c, _)| c == code) {
+                reason["categories"] = json!(categories);
+            }
+            reason
+        })
         .collect();
     let mediators: Vec<Value> = MEDIATORS
         .iter()

@@ -104,6 +104,49 @@ impl LifecycleEvent {
 
 /// Opens a case (there is no state yet): `Opened`, and for a return the
 /// return's own events.
+/// A problem with goods received is reported on a line that was shipped; a line never
+/// shipped can only be late, and only once its delivery was due (C. conso L216-1: 30
+/// days from the order when no date was agreed; then L216-6 and L216-7).
+fn check_shipped(
+    order: &crate::order::Order,
+    item: &CaseItem,
+    reason: &crate::reason::ReasonCode,
+    field: &str,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    use crate::reason::BuiltinReason as R;
+    let digital = order
+        .line(&item.line_id)
+        .is_some_and(|l| l.flags.contains(&crate::order::LineFlag::Digital));
+    if digital || order.line_shipped(&item.line_id) {
+        return Ok(());
+    }
+    match reason.root() {
+        R::NotReceived | R::LateDelivery => {
+            let due = order.delivery_due();
+            if ctx.now < due {
+                let day = ctx.law.date_of(due);
+                return Err(invalid(
+                    &format!("{field}.line_id"),
+                    "delivery.not_yet_due",
+                    format!("this item is not shipped yet; its delivery is due by {day}"),
+                )
+                .with("date", crate::validation::Arg::Date(day)));
+            }
+            Ok(())
+        }
+        R::DamagedInTransit | R::MissingItems | R::WrongItem | R::Defective | R::NotAsDescribed => {
+            Err(invalid(
+                &format!("{field}.line_id"),
+                "case.line_not_shipped",
+                "this item was not shipped yet: report a late delivery instead",
+            )
+            .with("line", item.line_id.as_str()))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn open(
     command: &LifecycleCommand,
     ctx: &Context<'_>,
@@ -189,6 +232,15 @@ pub(super) fn open(
                 format!("unknown reason '{line_reason}'"),
             )
             .with("reason", line_reason.as_str()));
+        }
+        if *kind == CaseKind::Incident {
+            check_shipped(
+                order,
+                item,
+                item.reason.as_ref().unwrap_or(reason),
+                &field,
+                ctx,
+            )?;
         }
     }
     let order_total = order

@@ -450,7 +450,23 @@ pub(super) fn open_return(
         allowed_resolutions: returns.policy.allowed_resolutions.clone(),
         store_credit_bonus_percent: returns.policy.store_credit_bonus_percent,
     })];
-    events.extend(automatic_authorisation(returns, order, &lines).map(CaseEvent::from));
+    // Nothing of it was shipped: withdrawing before delivery cancels the lines. There is
+    // nothing to authorise or send back; the refund is due within 14 days (L221-24).
+    let cancellation = !lines.is_empty()
+        && lines.iter().all(|l| {
+            returns
+                .line(&l.line_id)
+                .is_some_and(|verdict| !verdict.shipped)
+        });
+    if cancellation {
+        events.push(CaseEvent::from(ReturnEvent::ReturnAuthorised {
+            rma: rma_for(&returns.case_id),
+            returnless: true,
+            automatic: true,
+        }));
+    } else {
+        events.extend(automatic_authorisation(returns, order, &lines).map(CaseEvent::from));
+    }
     Ok(events)
 }
 

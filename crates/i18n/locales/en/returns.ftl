@@ -4,6 +4,7 @@
 
 eligibility-exception = Not returnable: an exception to the withdrawal right ({ $exception }).
 eligibility-returned = Already returned in full.
+eligibility-not-shipped = Not shipped yet: withdrawing cancels the item, with nothing to send back; it is refunded within 14 days (French Consumer Code L221-18 and L221-24).
 eligibility-over = The return period is over.
 eligibility-policy-until = Returnable until { $until } under the merchant's policy, more generous than the law.
 eligibility-policy = Returnable under the merchant's policy.

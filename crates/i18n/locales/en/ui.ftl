@@ -78,9 +78,13 @@ orders-intro = Several shops have an order with this number and your address. Ch
 order-title = Order { $number }
 order-placed = From { $shop }, placed on { $date }
 order-total = total { $amount }
-order-delivered = Delivered by { $what } on { $date }
-order-shipped = Shipped by { $what } on { $date }, not delivered yet
+order-delivered = { $what } parcel delivered on { $date }
+order-shipped = { $what } parcel shipped on { $date }, not delivered yet
 order-not-shipped = Not shipped yet
+order-lines-waiting = { $n ->
+    [one] One item is not shipped yet
+   *[other] { $n } items are not shipped yet
+}
 order-start-return = Return items
 order-report = Report a problem
 order-cases = Your requests
@@ -90,6 +94,19 @@ order-quantity = { $n ->
     [one] { $n } item
    *[other] { $n } items
 }
+line-not-shipped = not shipped yet
+line-shipped = shipped on { $date }, on its way
+line-shipped-undated = shipped, on its way
+line-delivered = delivered on { $date }
+line-partly-delivered = partly delivered on { $date }, the rest not shipped yet
+verdict-not-returnable = Not returnable.
+verdict-cancel = Not shipped yet: you can cancel it, with nothing to send back.
+verdict-until = Returnable until { $date }.
+verdict-until-delivery = Returnable: the 14 days start once the whole order is delivered.
+verdict-if-sealed = Only if it has not been unsealed.
+why-summary = Why?
+why-not-shipped = Before delivery you may withdraw (French Consumer Code L221-18): the item is cancelled and refunded within 14 days (L221-24). If it is shipped meanwhile, you may refuse the parcel.
+terms-cancel = Cancellation: nothing to send back.
 why-unknown = We cannot tell yet whether this item can be returned.
 why-exception = Not returnable: { $what } ({ $article }).
 why-policy-until = Returnable until { $date }, under the shop's policy, more generous than the law.

@@ -4,6 +4,7 @@
 
 eligibility-exception = Non retournable : exception au droit de rétractation ({ $exception }).
 eligibility-returned = Déjà retourné en totalité.
+eligibility-not-shipped = Pas encore expédié : le retirer de la commande annule l’article, sans rien renvoyer ; il est remboursé dans les 14 jours (C. conso L221-18 et L221-24).
 eligibility-over = Le délai de retour est dépassé.
 eligibility-policy-until = Retournable jusqu’au { $until } selon la politique du vendeur, plus généreuse que la loi.
 eligibility-policy = Retournable selon la politique du vendeur.

@@ -79,9 +79,13 @@ orders-intro = Plusieurs boutiques ont une commande à ce numéro et à votre ad
 order-title = Commande { $number }
 order-placed = Chez { $shop }, passée le { $date }
 order-total = total { $amount }
-order-delivered = Livrée par { $what } le { $date }
-order-shipped = Expédiée par { $what } le { $date }, pas encore livrée
+order-delivered = Colis { $what } livré le { $date }
+order-shipped = Colis { $what } expédié le { $date }, pas encore livré
 order-not-shipped = Pas encore expédiée
+order-lines-waiting = { $n ->
+    [one] Un article n'est pas encore expédié
+   *[other] { $n } articles ne sont pas encore expédiés
+}
 order-start-return = Retourner des articles
 order-report = Signaler un problème
 order-cases = Vos demandes
@@ -91,6 +95,19 @@ order-quantity = { $n ->
     [one] { $n } article
    *[other] { $n } articles
 }
+line-not-shipped = pas encore expédié
+line-shipped = expédié le { $date }, en route
+line-shipped-undated = expédié, en route
+line-delivered = livré le { $date }
+line-partly-delivered = en partie livré le { $date }, le reste pas encore expédié
+verdict-not-returnable = Non retournable.
+verdict-cancel = Pas encore expédié : vous pouvez l'annuler, sans rien renvoyer.
+verdict-until = Retournable jusqu'au { $date }.
+verdict-until-delivery = Retournable : le délai de 14 jours commencera quand toute la commande sera livrée.
+verdict-if-sealed = Seulement s'il n'a pas été descellé.
+why-summary = Pourquoi ?
+why-not-shipped = Avant la livraison, vous pouvez vous rétracter (C. conso L221-18) : l'article est annulé et remboursé dans les 14 jours (L221-24). S'il part entre-temps, vous pourrez refuser le colis.
+terms-cancel = Annulation : rien à renvoyer.
 why-unknown = Nous ne pouvons pas dire pour l'instant si cet article peut être retourné.
 why-exception = Non retournable : { $what } ({ $article }).
 why-policy-until = Retournable jusqu'au { $date }, selon la politique de la boutique, plus généreuse que la loi.

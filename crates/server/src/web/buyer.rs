@@ -361,10 +361,16 @@ pub struct LineView {
     pub unit_price: String,
     pub returnable: u32,
     pub eligible: bool,
-    /// Why, in the page's language (one or more sentences).
+    /// The line's own way to the buyer: delivered, on its way, not shipped.
+    pub shipping: String,
+    /// The answer in one sentence, without articles.
+    pub verdict: String,
+    /// Why, with the law's articles, shown on demand (one or more sentences).
     pub why: Vec<String>,
     /// Fees and conditions (who pays the return, restocking fee, keep the item).
     pub terms: Vec<String>,
+    /// The reasons the buyer may give for it (on the return form).
+    pub reasons: Vec<ReasonChoice>,
 }
 
 /// The eligibility answer in sentences built from its fields.
@@ -378,18 +384,16 @@ fn line_views(ui: &Ui, order: &Order, answer: &EligibilityAnswer) -> Vec<LineVie
                 .lines
                 .iter()
                 .find(|a| a.line_id == line.line_id.as_str());
-            let (eligible, returnable, why, terms) = match found {
+            let sealed = line.has(amiable_domain::order::LineFlag::SealedHygiene);
+            let (eligible, returnable, verdict, why, terms) = match found {
                 Some(a) => (
                     a.eligible,
                     a.returnable_quantity,
-                    why(
-                        ui,
-                        a,
-                        line.has(amiable_domain::order::LineFlag::SealedHygiene),
-                    ),
+                    verdict(ui, a, sealed),
+                    why(ui, a, sealed),
                     terms(ui, a),
                 ),
-                None => (false, 0, vec![ui.t("why-unknown")], Vec::new()),
+                None => (false, 0, ui.t("why-unknown"), Vec::new(), Vec::new()),
             };
             LineView {
                 index,
@@ -399,8 +403,11 @@ fn line_views(ui: &Ui, order: &Order, answer: &EligibilityAnswer) -> Vec<LineVie
                 unit_price: ui.money(&line.unit_price),
                 returnable,
                 eligible,
+                shipping: line_shipping(ui, order, &line.line_id),
+                verdict,
                 why,
                 terms,
+                reasons: Vec::new(),
             }
         })
         .collect()
@@ -411,9 +418,56 @@ fn flag_label(ui: &Ui, exception: &str) -> (String, String) {
     (ui.label("flag", flag), ui.law(article))
 }
 
+/// Where one line is, in words: « Livré le 3 déc. », « Expédié le 2 déc., en route »…
+fn line_shipping(ui: &Ui, order: &Order, line_id: &amiable_domain::ids::LineId) -> String {
+    use amiable_domain::order::LineShipping;
+    match order.line_shipping(line_id) {
+        LineShipping::NotShipped => ui.t("line-not-shipped"),
+        LineShipping::Shipped { at: Some(at) } => ui.ta("line-shipped", "date", ui.day_of(&at)),
+        LineShipping::Shipped { at: None } => ui.t("line-shipped-undated"),
+        LineShipping::Delivered { at, partial: false } => {
+            ui.ta("line-delivered", "date", ui.day_of(&at))
+        }
+        LineShipping::Delivered { at, partial: true } => {
+            ui.ta("line-partly-delivered", "date", ui.day_of(&at))
+        }
+    }
+}
+
+/// The answer for a line in one sentence, without the law's articles (those are
+/// in [`why`], shown on demand).
+fn verdict(ui: &Ui, line: &LineAnswer, sealed: bool) -> String {
+    let sentence = if line.exception.is_some() {
+        ui.t("verdict-not-returnable")
+    } else if line.eligible && line.shipping == "not_shipped" {
+        ui.t("verdict-cancel")
+    } else if line.eligible {
+        match line.until {
+            Some(until) => ui.ta("verdict-until", "date", ui.date(&until)),
+            None => ui.t("verdict-until-delivery"),
+        }
+    } else if line.ordered > 0
+        && line.returnable_quantity == 0
+        && line
+            .until
+            .is_some_and(|u| u >= ui.now.to_zoned(super::format::zone()).date())
+    {
+        ui.t("why-already-returned")
+    } else {
+        ui.t("why-window-closed")
+    };
+    if sealed && line.eligible {
+        format!("{sentence} {}", ui.t("verdict-if-sealed"))
+    } else {
+        sentence
+    }
+}
+
 fn why(ui: &Ui, line: &LineAnswer, sealed: bool) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(exception) = &line.exception {
+    if line.eligible && line.shipping == "not_shipped" {
+        out.push(ui.t("why-not-shipped"));
+    } else if let Some(exception) = &line.exception {
         let (what, article) = flag_label(ui, exception);
         out.push(ui.ta2("why-exception", "what", what, "article", article));
     } else if line.eligible {
@@ -466,7 +520,9 @@ fn terms(ui: &Ui, line: &LineAnswer) -> Vec<String> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if line.returnless {
+    if line.shipping == "not_shipped" {
+        out.push(ui.t("terms-cancel"));
+    } else if line.returnless {
         out.push(ui.t("terms-returnless"));
     } else if line.return_shipping == "merchant" {
         out.push(ui.t("terms-free-return"));
@@ -584,6 +640,20 @@ fn delivery_lines(ui: &Ui, order: &Order) -> Vec<String> {
             ),
             (None, None) => ui.t("order-not-shipped"),
         })
+        .chain({
+            // Lines in no parcel yet: the order is not wholly on its way.
+            let waiting: u32 = order
+                .lines
+                .iter()
+                .filter(|l| {
+                    !l.has(amiable_domain::order::LineFlag::Digital)
+                        && !order.line_shipped(&l.line_id)
+                })
+                .map(|l| l.quantity.get())
+                .sum();
+            (waiting > 0 && !order.shipments.is_empty())
+                .then(|| ui.tn("order-lines-waiting", waiting))
+        })
         .collect()
 }
 
@@ -644,6 +714,28 @@ async fn order_page(
 
 // ------------------------------------------------------------ return form
 
+/// The reasons a buyer may give for returning one line: a line not shipped yet can only
+/// be withdrawn from (it is cancelled); the operator's own reasons only where they fit the
+/// product's category.
+fn line_reasons(
+    ui: &Ui,
+    taxonomy: &ReasonTaxonomy,
+    order: &Order,
+    line_id: &str,
+) -> Vec<ReasonChoice> {
+    let Some(line) = order.lines.iter().find(|l| l.line_id.as_str() == line_id) else {
+        return Vec::new();
+    };
+    let roots: &[BuiltinReason] = if order.line_shipped(&line.line_id)
+        || line.has(amiable_domain::order::LineFlag::Digital)
+    {
+        RETURN_REASONS
+    } else {
+        &[BuiltinReason::ChangedMind]
+    };
+    reason_choices(ui, taxonomy, roots, &[line.category.as_str()])
+}
+
 /// A reason the buyer may pick, with its label.
 pub struct ReasonChoice {
     pub code: String,
@@ -670,11 +762,13 @@ const PROBLEM_REASONS: &[BuiltinReason] = &[
     BuiltinReason::Other,
 ];
 
-/// The built-in reasons and the operator's own below them, in the page's language.
+/// The built-in reasons and the operator's own below them, in the page's language: of
+/// the operator's, those that fit one of `categories` (all when `categories` is empty).
 fn reason_choices(
     ui: &Ui,
     taxonomy: &ReasonTaxonomy,
     roots: &[BuiltinReason],
+    categories: &[&str],
 ) -> Vec<ReasonChoice> {
     let mut out = Vec::new();
     for root in roots {
@@ -683,7 +777,8 @@ fn reason_choices(
             label: reason_label(ui.lang, root.code()),
         });
         for custom in &taxonomy.custom {
-            if custom.code.root() == *root {
+            let fits = categories.is_empty() || categories.iter().any(|c| custom.fits(c));
+            if custom.code.root() == *root && fits {
                 out.push(ReasonChoice {
                     code: custom.code.as_str().to_owned(),
                     label: format!(
@@ -738,7 +833,6 @@ struct ReturnPage {
     number: String,
     shop: String,
     lines: Vec<LineView>,
-    reasons: Vec<ReasonChoice>,
     resolutions: Vec<ResolutionChoice>,
     condition_rules: Option<String>,
     form: Form,
@@ -817,8 +911,13 @@ async fn return_form(
         order_id: order.id.to_string(),
         number: order.external_id.as_str().to_owned(),
         shop: shop_name(state, order).await?,
-        lines: line_views(&ui, order, &answer),
-        reasons: reason_choices(&ui, &taxonomy, RETURN_REASONS),
+        lines: line_views(&ui, order, &answer)
+            .into_iter()
+            .map(|mut view| {
+                view.reasons = line_reasons(&ui, &taxonomy, order, &view.line_id);
+                view
+            })
+            .collect(),
         resolutions: resolution_choices(&ui, &answer),
         condition_rules: answer.condition_rules.clone(),
         form,
@@ -911,9 +1010,11 @@ async fn start_return(
             },
         };
         let reason_field = format!("reason_{index}");
-        let reason = match taxonomy.resolve(form.text(&reason_field)) {
-            Ok(reason) => reason,
-            Err(_) => {
+        let offered = line_reasons(&ui, &taxonomy, &order, line.line_id.as_str());
+        let chosen = form.text(&reason_field);
+        let reason = match taxonomy.resolve(chosen) {
+            Ok(reason) if offered.iter().any(|r| r.code == chosen) => reason,
+            _ => {
                 errors.add(&reason_field, ui.t("error-reason"));
                 continue;
             }
@@ -1048,7 +1149,16 @@ async fn problem_form(
         number: order.external_id.as_str().to_owned(),
         shop: shop_name(state, order).await?,
         lines: line_views(&ui, order, &answer),
-        reasons: reason_choices(&ui, &taxonomy, PROBLEM_REASONS),
+        reasons: reason_choices(
+            &ui,
+            &taxonomy,
+            PROBLEM_REASONS,
+            &order
+                .lines
+                .iter()
+                .map(|l| l.category.as_str())
+                .collect::<Vec<_>>(),
+        ),
         form,
         errors,
         submission,
