@@ -70,7 +70,7 @@ test('the portal and the console in English', async (t) => {
     assert.match(text, new RegExp(`placed on ${placed} · total €206\\.90`));
     assert.match(text, /2 items · €89\.00/);
     assert.match(text, /1 item · €24\.00/);
-    assert.match(text, new RegExp(`Delivered by Colissimo on ${shortDay(order.shipments[0].delivered_at, EN)}`));
+    assert.match(text, new RegExp(`Colissimo parcel delivered on ${shortDay(order.shipments[0].delivered_at, EN)}`));
     assert.equal(await buyer.getByRole('link', { name: 'Return items' }).count(), 1);
     assert.doesNotMatch(text, /Retourner|Signaler|,00 €/);
   });

@@ -322,7 +322,8 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             let settings = data.resolve(&file)?;
             let address = config::listen_address(listen.as_deref(), &file)?;
             let store = open(&settings).await?;
-            serve(store, address, &settings, &file, None).await?;
+            let listener = bind(address).await?;
+            serve(store, listener, &settings, &file, None).await?;
         }
         Commands::Demo {
             seed,
@@ -363,7 +364,17 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             };
             let anchor = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
             let attachments = settings.data_dir.join("attachments");
-            let summary = demo::seed(&store, seed, anchor, &attachments)
+            // Bound before seeding: the labels' QR codes carry the address buyers open.
+            let listener = match no_serve {
+                true => None,
+                false => Some(bind(address).await?),
+            };
+            let public_url = match (&file.public_url, &listener) {
+                (Some(url), _) => url.trim_end_matches('/').to_owned(),
+                (None, Some(listener)) => format!("http://{}", listener.local_addr()?),
+                (None, None) => format!("http://{address}"),
+            };
+            let summary = demo::seed(&store, seed, anchor, &attachments, &public_url)
                 .await
                 .context("seeding the demo")?;
             eprintln!(
@@ -376,17 +387,17 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
                 summary.returns,
                 summary.events
             );
-            if no_serve {
-                store.close().await;
-            } else {
+            if let Some(listener) = listener {
                 serve(
                     store,
-                    address,
+                    listener,
                     &settings,
                     &file,
                     Some((&summary, settings.database.url.as_str())),
                 )
                 .await?;
+            } else {
+                store.close().await;
             }
         }
         Commands::Migrate { data } => {
@@ -816,16 +827,19 @@ async fn pick_operator(store: &Store, slug: Option<&str>) -> anyhow::Result<Oper
     }
 }
 
+async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))
+}
+
 async fn serve(
     store: Store,
-    address: std::net::SocketAddr,
+    listener: tokio::net::TcpListener,
     settings: &Settings,
     file: &FileConfig,
     demo: Option<(&demo::DemoSummary, &str)>,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
     let mut server = amiable_server::ServerConfig::new(&settings.data_dir);
     // Links that leave the browser (a label's QR code, a buyer's access link) need an

@@ -50,9 +50,15 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
     for TestStore { store, name, .. } in test_stores().await {
         let started = std::time::Instant::now();
         let attachments = tempfile::tempdir().unwrap();
-        let summary = demo::seed(&store, SEED, anchor(), attachments.path())
-            .await
-            .unwrap();
+        let summary = demo::seed(
+            &store,
+            SEED,
+            anchor(),
+            attachments.path(),
+            "http://127.0.0.1:8080",
+        )
+        .await
+        .unwrap();
         eprintln!("{name}: seeded in {:.2} s", started.elapsed().as_secs_f64());
 
         assert!(summary.merchants.len() >= 3, "{name}");
@@ -150,9 +156,15 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
         // The same seed into a fresh store of the same backend gives the same cases and timelines.
         let twin = fresh_store(name).await;
         let twin_attachments = tempfile::tempdir().unwrap();
-        demo::seed(&twin.store, SEED, anchor(), twin_attachments.path())
-            .await
-            .unwrap();
+        demo::seed(
+            &twin.store,
+            SEED,
+            anchor(),
+            twin_attachments.path(),
+            "http://127.0.0.1:8080",
+        )
+        .await
+        .unwrap();
         assert_eq!(
             fingerprint(&store).await,
             fingerprint(&twin.store).await,

@@ -62,6 +62,7 @@ pub(crate) fn render(
     case_id: CaseId,
     casting: &Casting,
     return_label: &ReturnLabel,
+    public_url: &str,
 ) -> Result<Vec<u8>> {
     let spec = order.merchant();
     let to: PostalAddress = serde_json::from_value(spec.return_address())
@@ -114,7 +115,11 @@ pub(crate) fn render(
         issued_on: date(return_label.issued_at),
         expires_on: date(return_label.expires_at),
         items,
-        qr_payload: format!("amiable:case:{case_id}"),
+        // The buyer's page of the return: a phone scanning the label opens it.
+        qr_payload: format!(
+            "{}/suivi/dossier/{case_id}",
+            public_url.trim_end_matches('/')
+        ),
         language,
     };
     amiable_labels::render(&content, PageSize::A6).map_err(|e| anyhow!("rendering a label: {e}"))

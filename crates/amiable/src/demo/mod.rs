@@ -62,6 +62,7 @@ pub async fn seed(
     seed: u64,
     anchor: jiff::Timestamp,
     attachments: &Path,
+    public_url: &str,
 ) -> Result<DemoSummary> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let clock = clock::Clock::paris()?;
@@ -115,7 +116,7 @@ pub async fn seed(
             .context("storing the demo orders")?;
     }
 
-    let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders)?;
+    let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders, public_url)?;
     let cases = plans.len();
     let returns = plans
         .iter()

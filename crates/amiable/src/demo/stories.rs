@@ -655,6 +655,7 @@ pub(crate) fn plan(
     anchor: i64,
     buyers: &[Buyer],
     orders: &[DemoOrder],
+    public_url: &str,
 ) -> Result<Vec<CasePlan>> {
     let castings = super::cases::cast(rng, anchor, orders)?;
     let mut loyalty = vec![0usize; buyers.len()];
@@ -732,7 +733,7 @@ pub(crate) fn plan(
                 label: return_label,
             }) = &step.command
             {
-                let pdf = super::labels::render(order, case_id, casting, return_label)
+                let pdf = super::labels::render(order, case_id, casting, return_label, public_url)
                     .with_context(|| format!("the return label of the {label}"))?;
                 step.pdf = Some(pdf);
             }
@@ -806,7 +807,15 @@ mod tests {
             let (buyers, orders) =
                 crate::demo::orders::generate(&mut rng, &clock, anchor, operator, &merchants, 560)
                     .unwrap();
-            let plans = plan(&mut rng, &clock, anchor, &buyers, &orders).unwrap();
+            let plans = plan(
+                &mut rng,
+                &clock,
+                anchor,
+                &buyers,
+                &orders,
+                "http://127.0.0.1:8080",
+            )
+            .unwrap();
             assert!(plans.len() >= 100);
             let mut stages = std::collections::BTreeSet::new();
             let mut late = 0;
