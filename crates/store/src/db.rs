@@ -197,6 +197,9 @@ pub struct Store {
     pub(crate) events_appended: Arc<std::sync::atomic::AtomicU64>,
     /// Each operator's rules pack, shared with the writer lanes.
     pub(crate) packs: Arc<crate::writer::RulesPacks>,
+    /// Up to how many matches a search gathers, then lists, before walking the inbox
+    /// ([`crate::search::GATHER_AT_MOST`], [`crate::search::LIST_AT_MOST`]).
+    pub(crate) search_limits: (i64, i64),
 }
 
 struct Migration {
@@ -256,9 +259,22 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_search.sql"),
         postgres: include_str!("../migrations/postgres/0008_search.sql"),
     },
+    Migration {
+        version: 9,
+        name: "search_by_case",
+        sqlite: include_str!("../migrations/sqlite/0009_search_by_case.sql"),
+        postgres: include_str!("../migrations/postgres/0009_search_by_case.sql"),
+    },
 ];
 
 impl Store {
+    /// Sets up to how many matches a search gathers, then lists, before it walks the
+    /// inbox: the plans find the same cases; tests run each on small data.
+    pub fn tune_search(&mut self, gather_at_most: i64, list_at_most: i64) {
+        let gather = gather_at_most.max(0);
+        self.search_limits = (gather, list_at_most.max(gather));
+    }
+
     pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
         let db = if config.is_postgres() {
             let mut options = PgConnectOptions::from_str(&config.url)
@@ -342,6 +358,7 @@ impl Store {
             writer: Arc::new(writer),
             automation: config.automation,
             events_appended: Arc::default(),
+            search_limits: (crate::search::GATHER_AT_MOST, crate::search::LIST_AT_MOST),
             packs,
         })
     }

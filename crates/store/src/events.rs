@@ -329,14 +329,37 @@ impl Store {
     /// One page of the case list. Only the filters given become SQL
     /// conditions, so each query shape can use its index.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let plan = match &filter.search {
+            Some(search) => Some(self.search_plan(filter, search).await?),
+            None => None,
+        };
         with_pool!(&self.db, pool => {
             // Every column but the state snapshot (about 1 KB a row), which a list never shows.
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT id, operator_id, merchant_id, order_external_id, buyer_email, kind, status, stage, reason,
                         claimed_minor, amount_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
                         next_deadline_at, version
-                 FROM cases WHERE 1 = 1",
+                 FROM ",
             );
+            match plan.as_ref().map(|p| &p.driver) {
+                // A rare word: its matches first (CROSS JOIN keeps that order on SQLite),
+                // then each match's row by primary key.
+                Some(crate::search::Driver::Gather(word)) => {
+                    query.push("(SELECT DISTINCT case_id FROM case_search WHERE ");
+                    push_scope(&mut query, filter);
+                    push_range(&mut query, "term", word);
+                    query.push(") AS matched CROSS JOIN cases WHERE cases.id = matched.case_id");
+                }
+                Some(crate::search::Driver::List(word)) => {
+                    query.push("cases WHERE id IN (SELECT case_id FROM case_search WHERE ");
+                    push_scope(&mut query, filter);
+                    push_range(&mut query, "term", word);
+                    query.push(")");
+                }
+                Some(crate::search::Driver::Walk) | None => {
+                    query.push("cases WHERE 1 = 1");
+                }
+            }
             if let Some(id) = filter.operator_id {
                 query.push(" AND operator_id = ").push_bind(id.to_string());
             }
@@ -367,28 +390,17 @@ impl Store {
             if let Some(before) = filter.deadline_before {
                 query.push(" AND next_deadline_at < ").push_bind(crate::to_micros(before));
             }
-            if let Some(search) = &filter.search {
-                // Each word begins one of the case's terms (crate::search): a range of
-                // the (operator_id, term) key per word.
-                let words = crate::search::words(search);
-                if words.is_empty() {
+            if let Some(plan) = &plan {
+                // Each word begins one of the case's terms (crate::search). The driving word
+                // is already joined; the others are checked on each case by its own terms.
+                if plan.words.is_empty() {
                     // Nothing to look for (only punctuation): nothing is found.
                     query.push(" AND 1 = 0");
                 }
-                for word in words {
-                    query.push(" AND id IN (SELECT case_id FROM case_search WHERE ");
-                    // A shop's own terms when the list is a shop's (case_search_by_merchant).
-                    if let Some(id) = filter.merchant_id {
-                        query.push("merchant_id = ").push_bind(id.to_string()).push(" AND ");
-                    } else if let Some(id) = filter.operator_id {
-                        query.push("operator_id = ").push_bind(id.to_string()).push(" AND ");
-                    }
-                    query
-                        .push("term >= ")
-                        .push_bind(word.clone())
-                        .push(" AND term < ")
-                        .push_bind(crate::search::upper_bound(&word))
-                        .push(")");
+                for word in plan.words.iter().filter(|w| Some(*w) != plan.leading()) {
+                    query.push(" AND EXISTS (SELECT 1 FROM case_search AS s WHERE s.case_id = cases.id AND ");
+                    push_range(&mut query, "s.term", word);
+                    query.push(")");
                 }
             }
             let column = match filter.sort {
@@ -429,6 +441,39 @@ impl Store {
                 .map(summary_from)
                 .collect()
         })
+    }
+
+    /// How a search runs: each word's matches are counted, up to the listing limit (an
+    /// index range read, stopped there); the rarest word leads by the plan its count calls
+    /// for (`crate::search::Driver`).
+    async fn search_plan(
+        &self,
+        filter: &CaseFilter,
+        search: &str,
+    ) -> Result<crate::search::Plan, StoreError> {
+        let (gather, list) = self.search_limits;
+        let words = crate::search::words(search);
+        let mut rarest: Option<(i64, String)> = None;
+        for word in &words {
+            let count: i64 = with_pool!(&self.db, pool => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE ",
+                );
+                push_scope(&mut query, filter);
+                push_range(&mut query, "term", word);
+                query.push(" LIMIT ").push_bind(list + 1).push(") AS few");
+                query.build_query_scalar().fetch_one(pool).await?
+            });
+            if rarest.as_ref().is_none_or(|(least, _)| count < *least) {
+                rarest = Some((count, word.clone()));
+            }
+        }
+        let driver = match rarest {
+            Some((count, word)) if count <= gather => crate::search::Driver::Gather(word),
+            Some((count, word)) if count <= list => crate::search::Driver::List(word),
+            _ => crate::search::Driver::Walk,
+        };
+        Ok(crate::search::Plan { words, driver })
     }
 
     /// The operator, merchant and order of a case (what access control needs).
@@ -747,4 +792,35 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The search terms a list may use: a shop's own when the list is a shop's
+/// (`case_search_by_merchant`), else the marketplace's (the primary key).
+fn push_scope<DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<DB>, filter: &CaseFilter)
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if let Some(id) = filter.merchant_id {
+        query
+            .push("merchant_id = ")
+            .push_bind(id.to_string())
+            .push(" AND ");
+    } else if let Some(id) = filter.operator_id {
+        query
+            .push("operator_id = ")
+            .push_bind(id.to_string())
+            .push(" AND ");
+    }
+}
+
+/// `column` begins with `word`: a range of the byte-ordered index.
+fn push_range<DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<DB>, column: &str, word: &str)
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query
+        .push(format!("{column} >= "))
+        .push_bind(word.to_owned())
+        .push(format!(" AND {column} < "))
+        .push_bind(crate::search::upper_bound(word));
 }

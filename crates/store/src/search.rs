@@ -75,6 +75,45 @@ fn dedup(mut terms: Vec<String>) -> Vec<String> {
     terms
 }
 
+/// Up to this many matches of its rarest word, a search starts from them: a few index
+/// reads and primary-key lookups, then a sort of that handful.
+pub const GATHER_AT_MOST: i64 = 100;
+
+/// Up to this many, the rarest word's matches are a list each case of the inbox is checked
+/// against, in the inbox's order; beyond, a word so common is checked on each case by the
+/// case's own terms (`case_search_by_case`), and a page fills after a page's worth of rows.
+/// Measured on the 100,000-case dataset (docs/PERFORMANCE.md): each plan is the fastest in
+/// its own range, and the three find the same cases in the same order.
+pub const LIST_AT_MOST: i64 = 1000;
+
+/// How a search runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub words: Vec<String>,
+    pub driver: Driver,
+}
+
+/// Which word leads a search, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Driver {
+    /// Start from this word's matches (at most [`GATHER_AT_MOST`]).
+    Gather(String),
+    /// Check the inbox's cases against this word's matches (at most [`LIST_AT_MOST`]).
+    List(String),
+    /// Every word is common: walk the inbox and check each case's terms.
+    Walk,
+}
+
+impl Plan {
+    /// The word already applied by the driver, if any (the others are checked per case).
+    pub fn leading(&self) -> Option<&String> {
+        match &self.driver {
+            Driver::Gather(word) | Driver::List(word) => Some(word),
+            Driver::Walk => None,
+        }
+    }
+}
+
 /// The end of the index range of the terms beginning with `word`.
 pub(crate) fn upper_bound(word: &str) -> String {
     format!("{word}\u{10FFFF}")

@@ -796,11 +796,11 @@ async fn cases_stored_before_the_search_schema_are_found_after_it() {
             "DROP TABLE case_search",
             "DROP INDEX orders_by_number_folded",
             "ALTER TABLE cases DROP COLUMN amount_minor",
-            "DELETE FROM schema_migrations WHERE version = 8",
+            "DELETE FROM schema_migrations WHERE version IN (8, 9)",
         ] {
             store.raw_execute(sql.to_owned()).await.unwrap();
         }
-        assert_eq!(store.migrate().await.unwrap(), 1, "{}", t.name);
+        assert_eq!(store.migrate().await.unwrap(), 2, "{}", t.name);
         for q in [
             "42",
             "cmd-ancien",
@@ -815,5 +815,57 @@ async fn cases_stored_before_the_search_schema_are_found_after_it() {
                 t.name
             );
         }
+    }
+}
+
+/// A search finds the same cases whether it starts from its rarest word's matches or walks
+/// the inbox checking each case's terms (the plan for words many cases have), in the
+/// list's order, page after page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_search_plans_find_the_same_cases_in_the_same_order() {
+    for t in test_stores().await {
+        let mut store = t.store.clone();
+        let tenant = tenant(&store).await;
+        let mut opened = Vec::new();
+        for i in 0..12 {
+            let order_id = order(&store, &tenant, &format!("CMD-PLAN-{i:04}")).await;
+            opened.push(open_case(&store, order_id).await.case_id);
+        }
+        let search = |q: &str, after: Option<amiable_store::CaseCursor>| CaseFilter {
+            operator_id: Some(tenant.operator_id),
+            search: Some(q.to_owned()),
+            limit: 5,
+            after,
+            ..Default::default()
+        };
+        let mut answers = Vec::new();
+        // Gather, list, walk.
+        for (gather, list) in [(1000, 1000), (0, 1000), (0, 0)] {
+            store.tune_search(gather, list);
+            let mut all = Vec::new();
+            for q in ["cmd-plan", "plan 000", "cmd 0011", "nothing-like-it"] {
+                let mut pages = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = store.cases(&search(q, after)).await.unwrap();
+                    if page.is_empty() {
+                        break;
+                    }
+                    after = page
+                        .last()
+                        .and_then(|c| c.cursor(amiable_store::CaseSort::LastActivity));
+                    pages.extend(page.into_iter().map(|c| c.case_id));
+                }
+                all.push((q, pages));
+            }
+            answers.push(all);
+        }
+        assert_eq!(answers[0], answers[1], "{}", t.name);
+        assert_eq!(answers[0], answers[2], "{}", t.name);
+        assert_eq!(answers[0][0].1.len(), 12, "{}", t.name);
+        // « 000 » begins 0000 to 0009, not 0010 or 0011.
+        assert_eq!(answers[0][1].1.len(), 10, "{}: « plan 000 »", t.name);
+        assert_eq!(answers[0][2].1.len(), 1, "{}", t.name);
+        assert!(answers[0][3].1.is_empty());
     }
 }
