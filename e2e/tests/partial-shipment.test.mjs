@@ -101,7 +101,7 @@ test('an order shipped in part', async (t) => {
     await submit(buyer, buyer.getByRole('button', { name: "J’ai envoyé mon colis" }));
     assert.equal(await notice(buyer), 'Envoi enregistré : la boutique est prévenue.');
     const after = await mainText(buyer);
-    assert.match(after, /Colis envoyé par le client/);
+    assert.match(after, /Vous avez envoyé le colis/);
     assert.match(after, /MR-45127788/);
     assert.match(after, /Votre colis est en route vers la boutique\./);
     const state = await api(base, OPERATOR_KEY, 'GET', `/cases/${caseId}`);

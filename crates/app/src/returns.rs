@@ -26,6 +26,8 @@ pub struct LineAnswer {
     pub shipping: String,
     /// Units not already in another return.
     pub returnable_quantity: u32,
+    /// Units already in a return (asked for, not refused or cancelled).
+    pub in_returns: u32,
     pub eligible: bool,
     /// The last day to ask (Europe/Paris); `null` when the period has not started (not delivered).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
@@ -193,6 +195,7 @@ impl App {
                     }
                     .to_owned(),
                     returnable_quantity: if verdict.eligible { returnable } else { 0 },
+                    in_returns: taken,
                     eligible: verdict.eligible && returnable > 0,
                     until: verdict.until,
                     basis: verdict.basis.map(|b| match b {

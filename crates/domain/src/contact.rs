@@ -238,11 +238,15 @@ impl PostalAddress {
                 "1 to 100 printable characters",
             ));
         }
-        if !printable(&self.postal_code, 16) {
+        // A French postal code is five digits (La Poste's « code postal »).
+        let french_code = self.country != "FR"
+            || (self.postal_code.trim().len() == 5
+                && self.postal_code.trim().chars().all(|c| c.is_ascii_digit()));
+        if !printable(&self.postal_code, 16) || !french_code {
             errors.push(FieldError::new(
                 format!("{field}.postal_code"),
                 "address.postal_code_invalid",
-                "1 to 16 characters",
+                "1 to 16 characters; five digits in France",
             ));
         }
         if !printable(&self.city, 100) {

@@ -252,7 +252,13 @@ pub fn date_short(lang: Lang, date: Date) -> String {
         Lang::Fr => &MONTHS_FR_SHORT,
         Lang::En => &MONTHS_EN_SHORT,
     };
-    format!("{} {} {}", date.day(), names[month(date)], date.year())
+    // « 1er déc. 2026 »: the first of the month is an ordinal in French.
+    let day = if lang == Lang::Fr && date.day() == 1 {
+        "1er".to_owned()
+    } else {
+        date.day().to_string()
+    };
+    format!("{day} {} {}", names[month(date)], date.year())
 }
 
 /// The zone instants are shown in: the default rules pack's (Europe/Paris).

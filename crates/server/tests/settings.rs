@@ -100,6 +100,8 @@ async fn every_faulty_field_is_named_and_nothing_is_written() {
         let before = world.get(&path, &Who::MerchantAdmin).await.body;
         let mut bad = shop_settings();
         bad["return_address"]["postal_code"] = json!("");
+        // Five digits in France.
+        bad["withdrawal_notice"]["address"]["postal_code"] = json!("123");
         bad["return_address"]["country"] = json!("France");
         bad["contact"]["phone"] = json!("12");
         bad["time_zone"] = json!("Europe/Lyon");
@@ -125,6 +127,10 @@ async fn every_faulty_field_is_named_and_nothing_is_written() {
             ("contact.phone", "phone.invalid"),
             ("time_zone", "settings.time_zone_unknown"),
             ("withdrawal_notice.address.lines", "address.lines_invalid"),
+            (
+                "withdrawal_notice.address.postal_code",
+                "address.postal_code_invalid",
+            ),
             ("withdrawal_notice.email", "settings.email_invalid"),
         ] {
             assert!(

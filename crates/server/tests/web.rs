@@ -1935,6 +1935,8 @@ async fn a_buyer_who_sends_the_parcel_themselves_says_so_on_the_case_page() {
             world.name,
             page.text
         );
+        // No label step for a parcel the buyer sends their own way.
+        assert!(!page.has(">Étiquette</li>"), "{}", page.text);
         let csrf = page.csrf();
         let action = format!("{path}/envoi");
         let refused = buyer
@@ -1977,7 +1979,7 @@ async fn a_buyer_who_sends_the_parcel_themselves_says_so_on_the_case_page() {
         let page = buyer.follow(&sent).await;
         assert!(
             page.has("Envoi enregistré")
-                && page.has("Colis envoyé par le client")
+                && page.has("Vous avez envoyé le colis")
                 && page.has("MR-998877")
                 && page.has("recu.png")
                 && !page.has("Vous renvoyez le colis vous-même"),
@@ -2095,6 +2097,17 @@ async fn a_partly_shipped_order_shows_each_line_and_cancels_what_never_left() {
         assert_eq!(sent.status, 303, "{}", sent.text);
         let case = buyer.follow(&sent).await;
         assert!(!case.has("Imprimez l"), "{}", case.text);
+        assert!(
+            case.has("Annulé avant l&#39;expédition") || case.has("Annulé avant l'expédition"),
+            "{}",
+            case.text
+        );
+        assert!(case.has("Annulation avant expédition demandée"));
+        assert!(!case.has("le client garde l"));
+        // The order page says the tablecloth's cancellation is asked for, not that time ran out.
+        let page = buyer.get(&path).await;
+        assert!(page.has("Annulation demandée"), "{}", page.text);
+        assert!(!page.has("Le délai de retour est dépassé"));
         let cases = world
             .get(
                 &format!("/api/v1/cases?order_id={order_id}"),

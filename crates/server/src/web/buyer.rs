@@ -439,6 +439,13 @@ fn line_shipping(ui: &Ui, order: &Order, line_id: &amiable_domain::ids::LineId) 
 fn verdict(ui: &Ui, line: &LineAnswer, sealed: bool) -> String {
     let sentence = if line.exception.is_some() {
         ui.t("verdict-not-returnable")
+    } else if line.ordered > 0 && line.in_returns >= line.ordered {
+        // Everything of it is in a request already: say so, whatever the period.
+        if line.shipping == "not_shipped" {
+            ui.t("verdict-cancel-asked")
+        } else {
+            ui.t("why-already-returned")
+        }
     } else if line.eligible && line.shipping == "not_shipped" {
         ui.t("verdict-cancel")
     } else if line.eligible {
@@ -465,6 +472,10 @@ fn verdict(ui: &Ui, line: &LineAnswer, sealed: bool) -> String {
 
 fn why(ui: &Ui, line: &LineAnswer, sealed: bool) -> Vec<String> {
     let mut out = Vec::new();
+    if line.exception.is_none() && line.ordered > 0 && line.in_returns >= line.ordered {
+        // Nothing more to explain than the request itself, on the case's page.
+        return out;
+    }
     if line.eligible && line.shipping == "not_shipped" {
         out.push(ui.t("why-not-shipped"));
     } else if let Some(exception) = &line.exception {
@@ -1399,37 +1410,44 @@ fn steps(ui: &Ui, data: &CaseData) -> Vec<Step> {
         return Vec::new();
     }
     let reached = if settled { 6 } else { reached };
-    let mut names = vec![
-        "step-requested",
-        "step-authorised",
-        "step-label",
-        "step-shipped",
-        "step-received",
-        "step-inspected",
-        "step-settled",
+    // Each step with its place in the full path (0 requested … 6 settled). A returnless
+    // return skips the parcel; a buyer who sends it their own way has no label step.
+    let own_shipping = progress.label.is_none()
+        && progress.labels_issued == 0
+        && progress.return_shipping == amiable_domain::returns::ReturnShipping::Buyer;
+    let all: [(usize, &str); 7] = [
+        (0, "step-requested"),
+        (1, "step-authorised"),
+        (2, "step-label"),
+        (3, "step-shipped"),
+        (4, "step-received"),
+        (5, "step-inspected"),
+        (6, "step-settled"),
     ];
-    if progress.returnless {
-        names = vec!["step-requested", "step-authorised", "step-settled"];
-    }
-    let position = |i: usize| -> usize {
-        if progress.returnless {
-            match i {
-                0 => 0,
-                1 => 1,
-                _ => 6,
+    let names: Vec<(usize, &str)> = all
+        .into_iter()
+        .filter(|(place, _)| {
+            if progress.returnless {
+                matches!(place, 0 | 1 | 6)
+            } else {
+                !(own_shipping && *place == 2)
             }
-        } else {
-            i
-        }
+        })
+        .collect();
+    // The label step skipped: a return authorised waits for the parcel.
+    let reached = if own_shipping && reached == 1 && !progress.returnless {
+        3
+    } else {
+        reached
     };
     names
         .iter()
-        .enumerate()
-        .map(|(i, key)| Step {
+        .map(|(place, key)| (*place, key))
+        .map(|(place, key)| Step {
             label: ui.t(key),
-            state: if position(i) < reached || (settled && position(i) == 6) {
+            state: if place < reached || (settled && place == 6) {
                 "done"
-            } else if position(i) == reached {
+            } else if place == reached {
                 "current"
             } else {
                 "todo"
@@ -1490,6 +1508,19 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
     if let Some(progress) = &state.returns {
         let text = match progress.stage {
             ReturnStage::Requested => by("next-return-review"),
+            // Nothing of it was shipped: cancelled before delivery, refunded (L221-24).
+            ReturnStage::Authorised
+                if progress.returnless
+                    && progress
+                        .lines
+                        .iter()
+                        .all(|l| !data.order.line_shipped(&l.line_id)) =>
+            {
+                match progress.refund_due_by {
+                    Some(due) => ui.ta("next-unshipped-by", "date", ui.date(&due)),
+                    None => ui.t("next-unshipped"),
+                }
+            }
             ReturnStage::Authorised if progress.returnless => ui.t("next-returnless"),
             ReturnStage::Authorised
                 if progress.return_shipping == amiable_domain::returns::ReturnShipping::Buyer =>
@@ -2109,7 +2140,13 @@ impl SellerView {
             .filter(|n| n.address.check("address").is_ok())
             .map(|n| {
                 let a = &n.address;
-                let mut lines: Vec<String> = a.name.iter().cloned().collect();
+                // The addressee, unless it is the shop's name said again.
+                let mut lines: Vec<String> = a
+                    .name
+                    .iter()
+                    .filter(|name| name.trim() != merchant.name.trim())
+                    .cloned()
+                    .collect();
                 lines.extend(a.lines.iter().cloned());
                 lines.push(format!("{} {}", a.postal_code, a.city));
                 if a.country != "FR" {

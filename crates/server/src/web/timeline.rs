@@ -84,13 +84,28 @@ pub fn entries(
     order: Option<&Order>,
     viewer: Party,
 ) -> Vec<Entry> {
+    // A return of lines never shipped is a cancellation: its authorisation says so.
+    let cancellation = order.is_some_and(|order| {
+        events.iter().any(|e| match &e.event {
+            CaseEvent::Returns(ReturnEvent::ReturnRequested { lines, .. }) => {
+                lines.iter().all(|l| !order.line_shipped(&l.line_id))
+            }
+            _ => false,
+        })
+    });
     events
         .iter()
-        .map(|event| entry(ui, event, order, viewer))
+        .map(|event| entry(ui, event, order, viewer, cancellation))
         .collect()
 }
 
-fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) -> Entry {
+fn entry(
+    ui: &Ui,
+    stored: &StoredEvent,
+    order: Option<&Order>,
+    viewer: Party,
+    cancellation: bool,
+) -> Entry {
     let mut details = Vec::new();
     let mut body = None;
     let mut file = None;
@@ -216,24 +231,41 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
             for line in lines {
                 details.push(item(line.line_id.as_str(), line.quantity.get()));
             }
-            details.push(ui.label(
-                "shipping",
-                match return_shipping {
-                    amiable_domain::returns::ReturnShipping::Buyer => "buyer",
-                    amiable_domain::returns::ReturnShipping::Merchant => "merchant",
-                },
-            ));
+            // Nothing of it was shipped: a cancellation, with nothing to send back.
+            let cancellation = order.is_some_and(|order| {
+                lines.iter().all(|l| {
+                    !order.line_shipped(&l.line_id)
+                        && !order
+                            .line(&l.line_id)
+                            .is_some_and(|o| o.has(amiable_domain::order::LineFlag::Digital))
+                })
+            });
+            if !cancellation {
+                details.push(ui.label(
+                    "shipping",
+                    match return_shipping {
+                        amiable_domain::returns::ReturnShipping::Buyer => "buyer",
+                        amiable_domain::returns::ReturnShipping::Merchant => "merchant",
+                    },
+                ));
+            }
             if let Some(due) = refund_due_by {
                 details.push(ui.ta("timeline-refund-due", "date", ui.date(due)));
             }
-            ui.t("timeline-return-requested")
+            if cancellation {
+                ui.t("timeline-cancellation-requested")
+            } else {
+                ui.t("timeline-return-requested")
+            }
         }
         CaseEvent::Returns(ReturnEvent::ReturnAuthorised {
             rma,
             returnless,
             automatic,
         }) => {
-            if *returnless {
+            if *returnless && cancellation {
+                details.push(ui.t("timeline-cancelled-unshipped"));
+            } else if *returnless {
                 details.push(ui.t("timeline-returnless"));
             }
             if *automatic {
@@ -295,7 +327,11 @@ fn entry(ui: &Ui, stored: &StoredEvent, order: Option<&Order>, viewer: Party) ->
                     size_bytes: receipt.size_bytes,
                 });
             }
-            ui.t("timeline-shipment-declared")
+            if viewer == Party::Buyer {
+                ui.t("timeline-shipment-declared-you")
+            } else {
+                ui.t("timeline-shipment-declared")
+            }
         }
         CaseEvent::Returns(ReturnEvent::ReturnReceived { lines }) => {
             for line in lines {
