@@ -101,7 +101,7 @@ test('the return form keeps what was typed when it is refused', async () => {
   assert.equal(response.status(), 422);
   assert.equal(page.url(), `${base}/suivi/commande/${mine.id}/retour`);
   const summary = page.locator('#form-errors[role=alert]');
-  assert.match(squash(await summary.innerText()), /Votre envoi n'a pas pu être enregistré/);
+  assert.match(squash(await summary.innerText()), /Ce formulaire n'a pas pu être enregistré/);
   const message = 'Choisissez au moins un article à retourner.';
   assert.equal(squash(await summary.locator('li').innerText()), message);
   // The summary links to the field, and the field says the same thing beside it.

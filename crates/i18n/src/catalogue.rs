@@ -184,7 +184,29 @@ pub fn message(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
     if !errors.is_empty() {
         tracing::warn!(key, ?errors, "message formatted with errors");
     }
-    text.into_owned()
+    typeset(lang, text.into_owned())
+}
+
+/// French typography, whatever the catalogue's author typed: a no-break space before
+/// « : ; ? ! » and inside « », and none inside « C. conso » or before its article, so
+/// that no line starts with a colon or splits a reference (« C. conso L221-18 »).
+pub fn typeset(lang: Lang, text: String) -> String {
+    if lang != Lang::Fr || !text.contains([' ', '«']) {
+        return text;
+    }
+    const NBSP: char = '\u{a0}';
+    let mut out = String::with_capacity(text.len() + 8);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        match c {
+            ' ' if matches!(next, Some(':' | ';' | '?' | '!' | '»')) => out.push(NBSP),
+            ' ' if prev == Some('«') => out.push(NBSP),
+            _ => out.push(c),
+        }
+    }
+    out.replace("C. conso ", "C.\u{a0}conso\u{a0}")
 }
 
 /// `message` with string arguments.
@@ -237,7 +259,7 @@ pub fn render(lang: Lang, id: &str, args: &[(&'static str, Arg)]) -> Option<Stri
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, Some(&fluent), &mut errors);
     if errors.is_empty() {
-        Some(text.into_owned())
+        Some(typeset(lang, text.into_owned()))
     } else {
         tracing::warn!(id, ?errors, "message lacks a variable");
         None
@@ -291,6 +313,29 @@ fn variables(text: &str) -> std::collections::BTreeSet<String> {
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn french_pages_keep_colons_and_references_with_their_words() {
+        let nb = '\u{a0}';
+        assert_eq!(
+            typeset(
+                Lang::Fr,
+                "Adresse de retour : « 12 rue » ; vraiment ? (C. conso L221-18)".into()
+            ),
+            format!(
+                "Adresse de retour{nb}: «{nb}12 rue{nb}»{nb}; vraiment{nb}? (C.{nb}conso{nb}L221-18)"
+            )
+        );
+        // Already right, or English: untouched.
+        assert_eq!(
+            typeset(Lang::Fr, format!("déjà{nb}: bien")),
+            format!("déjà{nb}: bien")
+        );
+        assert_eq!(typeset(Lang::En, "Note : x".into()), "Note : x");
+        // Every French page message comes out typeset.
+        let text = message(Lang::Fr, "ship-to", None);
+        assert!(text.ends_with(&format!("{nb}:")), "{text:?}");
+    }
 
     fn sources_of(lang: Lang) -> impl Iterator<Item = &'static str> {
         SOURCES

@@ -193,6 +193,18 @@ async fn run(options: Options) -> anyhow::Result<()> {
             unit_price_minor: 4990,
             flags: vec![],
         }],
+        // Delivered: a damaged parcel is reported on what was shipped.
+        shipments: vec![amiable_domain::order::ShipmentInput {
+            shipment_id: None,
+            carrier: "Colissimo".into(),
+            tracking_number: None,
+            shipped_at: Some("2026-11-03T09:00:00Z".into()),
+            delivered_at: Some("2026-11-05T12:00:00Z".into()),
+            lines: vec![amiable_domain::order::ShipmentLineInput {
+                line_id: "1".into(),
+                quantity: 1,
+            }],
+        }],
         ..Default::default()
     };
     let order_id = store
