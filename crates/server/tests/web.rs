@@ -2109,6 +2109,12 @@ async fn a_partly_shipped_order_shows_each_line_and_cancels_what_never_left() {
         // The order page says the tablecloth's cancellation is asked for, not that time ran out.
         let page = buyer.get(&path).await;
         assert!(page.has("Annulation demandée"), "{}", page.text);
+        // The request names what it is about.
+        assert!(
+            page.has("<div class=\"small\">Bougie</div>"),
+            "{}",
+            page.text
+        );
         assert!(!page.has("Le délai de retour est dépassé"));
         let cases = world
             .get(

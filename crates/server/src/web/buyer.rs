@@ -556,6 +556,8 @@ fn terms(ui: &Ui, line: &LineAnswer) -> Vec<String> {
 pub struct CaseRow {
     pub href: String,
     pub title: String,
+    /// The items it names, by their titles (empty when none).
+    pub items: String,
     pub status: String,
     pub status_code: &'static str,
     pub opened: String,
@@ -614,20 +616,33 @@ async fn order_cases(state: &AppState, ui: &Ui, order: &Order) -> Result<Vec<Cas
             ..CaseFilter::default()
         })
         .await?;
-    Ok(cases
-        .into_iter()
-        .map(|c| CaseRow {
+    let mut rows = Vec::with_capacity(cases.len());
+    for c in cases {
+        // What the case is about, so that two requests on one order read apart.
+        let items: Vec<String> = match state.store().case(c.case_id).await? {
+            Some(record) => record
+                .state
+                .items
+                .iter()
+                .filter_map(|item| order.line(&item.line_id))
+                .map(|line| line.title.as_str().to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        rows.push(CaseRow {
             href: format!("/suivi/dossier/{}", c.case_id),
             title: format!(
                 "{} — {}",
                 ui.label("kind", c.kind.code()),
                 ui.reason(&c.reason)
             ),
+            items: items.join(", "),
             status: ui.label("status", c.status.code()),
             status_code: c.status.code(),
             opened: ui.day_of(&c.opened_at),
-        })
-        .collect())
+        });
+    }
+    Ok(rows)
 }
 
 fn delivery_lines(ui: &Ui, order: &Order) -> Vec<String> {
