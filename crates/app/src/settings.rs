@@ -99,13 +99,11 @@ impl App {
         let resource = self.merchant_resource(merchant_id).await?;
         allow(principal, Action::ManageSettings, &resource, "merchant")?;
         let settings = settings.checked().map_err(Error::validation)?;
-        self.store()
-            .edit_settings(SettingsOf::Merchant(merchant_id), |stored| {
-                settings.write_into(stored);
-                Ok::<(), Error>(())
-            })
-            .await??;
-        self.inner.zones.forget();
+        self.edit(SettingsOf::Merchant(merchant_id), |stored| {
+            settings.write_into(stored);
+            Ok(())
+        })
+        .await?;
         Ok(settings)
     }
 
@@ -143,13 +141,11 @@ impl App {
             "operator",
         )?;
         let settings = settings.checked().map_err(Error::validation)?;
-        self.store()
-            .edit_settings(SettingsOf::Operator(operator_id), |stored| {
-                settings.write_into(stored);
-                Ok::<(), Error>(())
-            })
-            .await??;
-        self.inner.zones.forget();
+        self.edit(SettingsOf::Operator(operator_id), |stored| {
+            settings.write_into(stored);
+            Ok(())
+        })
+        .await?;
         Ok(settings)
     }
 
@@ -167,15 +163,25 @@ impl App {
             &Resource::operator(operator_id),
             "operator",
         )?;
-        self.store()
-            .edit_settings(SettingsOf::Operator(operator_id), |stored| {
-                let mut settings = OperatorSettings::read(stored);
-                settings.mediator = Some(mediator);
-                let settings = settings.checked().map_err(Error::validation)?;
-                settings.write_into(stored);
-                Ok::<(), Error>(())
-            })
-            .await??;
+        self.edit(SettingsOf::Operator(operator_id), |stored| {
+            let mut settings = OperatorSettings::read(stored);
+            settings.mediator = Some(mediator);
+            let settings = settings.checked().map_err(Error::validation)?;
+            settings.write_into(stored);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes stored settings in one transaction (`edit` may refuse: nothing is
+    /// written), then forgets the time zones this node remembers.
+    async fn edit(
+        &self,
+        of: SettingsOf,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.store().edit_settings(of, edit).await??;
+        self.inner.zones.forget();
         Ok(())
     }
 
