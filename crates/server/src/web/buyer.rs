@@ -1703,15 +1703,7 @@ async fn case_view(
         today: ui.now.to_zoned(super::format::zone()).date().to_string(),
         ship_to: amiable_domain::settings::MerchantSettings::read(&data.merchant.settings)
             .return_address
-            .map(|a| {
-                let mut lines: Vec<String> = a.name.into_iter().collect();
-                lines.extend(a.lines);
-                lines.push(format!("{} {}", a.postal_code, a.city));
-                if a.country != "FR" {
-                    lines.push(a.country);
-                }
-                lines
-            })
+            .map(|a| address_lines(&a, None))
             .unwrap_or_default(),
         escalate_title,
         escalate_intro,
@@ -2138,6 +2130,23 @@ async fn file(
 
 // ---------------------------------------------------------- withdrawal
 
+/// A postal address as printed, line by line: the addressee (unless it is `known`, the
+/// name already said), the street lines, « 69002 Lyon », and the country outside France.
+fn address_lines(a: &amiable_domain::contact::PostalAddress, known: Option<&str>) -> Vec<String> {
+    let mut lines: Vec<String> = a
+        .name
+        .iter()
+        .filter(|name| known.is_none_or(|k| name.trim() != k.trim()))
+        .cloned()
+        .collect();
+    lines.extend(a.lines.iter().cloned());
+    lines.push(format!("{} {}", a.postal_code, a.city));
+    if a.country != "FR" {
+        lines.push(a.country.clone());
+    }
+    lines
+}
+
 /// A seller as the model withdrawal form addresses it: its name, postal
 /// address and email (annex to C. conso R221-1).
 pub struct SellerView {
@@ -2153,22 +2162,8 @@ impl SellerView {
         let address = notice
             .as_ref()
             .filter(|n| n.address.check("address").is_ok())
-            .map(|n| {
-                let a = &n.address;
-                // The addressee, unless it is the shop's name said again.
-                let mut lines: Vec<String> = a
-                    .name
-                    .iter()
-                    .filter(|name| name.trim() != merchant.name.trim())
-                    .cloned()
-                    .collect();
-                lines.extend(a.lines.iter().cloned());
-                lines.push(format!("{} {}", a.postal_code, a.city));
-                if a.country != "FR" {
-                    lines.push(a.country.clone());
-                }
-                lines
-            })
+            // The addressee, unless it is the shop's name said again.
+            .map(|n| address_lines(&n.address, Some(&merchant.name)))
             .unwrap_or_default();
         // The notice's email, else the contact the shop gives its buyers.
         let email = notice

@@ -144,51 +144,48 @@ async fn save_shop(
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
     let merchant_id = shop_of(&principal, Some(form.text("merchant")))?;
-    let settings = match merchant_settings_of(&form, ctx.lang) {
-        Ok(settings) => settings,
-        Err(errors) => {
-            return render_shop(
-                &state,
-                &ctx,
-                &principal,
-                merchant_id,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    match state
-        .app()
-        .set_merchant_settings(&principal, merchant_id, settings)
-        .await
-    {
-        Ok(_) => {
-            let back = match principal.merchant_id() {
-                Some(_) => "/console/settings/shop?fait=settings-saved".to_owned(),
-                None => {
-                    format!("/console/settings/shop?merchant={merchant_id}&fait=settings-saved")
-                }
-            };
-            Ok(redirect(&back))
-        }
-        Err(error) if error.kind == amiable_app::Kind::Invalid => {
-            let errors =
-                Errors::from_problem(&Problem::from(error), ctx.lang, |path| Some(field_of(path)));
-            render_shop(
-                &state,
-                &ctx,
-                &principal,
-                merchant_id,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+    let errors = match merchant_settings_of(&form, ctx.lang) {
+        Err(errors) => errors,
+        Ok(settings) => match state
+            .app()
+            .set_merchant_settings(&principal, merchant_id, settings)
             .await
-        }
-        Err(error) => Err(error.into()),
+        {
+            Ok(_) => {
+                let back = match principal.merchant_id() {
+                    Some(_) => "/console/settings/shop?fait=settings-saved".to_owned(),
+                    None => {
+                        format!("/console/settings/shop?merchant={merchant_id}&fait=settings-saved")
+                    }
+                };
+                return Ok(redirect(&back));
+            }
+            Err(error) => refusal(error, &ctx)?,
+        },
+    };
+    render_shop(
+        &state,
+        &ctx,
+        &principal,
+        merchant_id,
+        form,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// A refused change, as errors beside the form's fields; anything but a refusal of
+/// the input is the error page.
+fn refusal(error: amiable_app::Error, ctx: &Ctx) -> Result<Errors, WebError> {
+    if error.kind != amiable_app::Kind::Invalid {
+        return Err(error.into());
     }
+    Ok(Errors::from_problem(
+        &Problem::from(error),
+        ctx.lang,
+        |path| Some(field_of(path)),
+    ))
 }
 
 async fn marketplace_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
@@ -244,43 +241,30 @@ async fn save_marketplace(
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
     let current = state.app().operator_settings(&principal).await?;
-    let settings = match operator_settings_of(&form, ctx.lang, current) {
-        Ok(settings) => settings,
-        Err(errors) => {
-            return render_marketplace(
-                &state,
-                &ctx,
-                &principal,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    match state
-        .app()
-        .set_operator_settings(&principal, settings)
-        .await
-    {
-        Ok(_) => Ok(redirect(
-            "/console/settings/marketplace?fait=settings-saved",
-        )),
-        Err(error) if error.kind == amiable_app::Kind::Invalid => {
-            let errors =
-                Errors::from_problem(&Problem::from(error), ctx.lang, |path| Some(field_of(path)));
-            render_marketplace(
-                &state,
-                &ctx,
-                &principal,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+    let errors = match operator_settings_of(&form, ctx.lang, current) {
+        Err(errors) => errors,
+        Ok(settings) => match state
+            .app()
+            .set_operator_settings(&principal, settings)
             .await
-        }
-        Err(error) => Err(error.into()),
-    }
+        {
+            Ok(_) => {
+                return Ok(redirect(
+                    "/console/settings/marketplace?fait=settings-saved",
+                ));
+            }
+            Err(error) => refusal(error, &ctx)?,
+        },
+    };
+    render_marketplace(
+        &state,
+        &ctx,
+        &principal,
+        form,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// The form's field for an API path: `return_address.lines[1]` → `return_line2`.
