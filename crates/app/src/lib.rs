@@ -34,6 +34,7 @@ mod error;
 pub mod jobs;
 mod labels;
 pub mod money;
+pub mod notifications;
 pub mod orders;
 pub mod policies;
 pub mod ports;
@@ -71,6 +72,8 @@ pub struct AppConfig {
     pub login_rate: (u32, u32),
     /// Buyer order lookups per IP: burst, then per minute.
     pub lookup_rate: (u32, u32),
+    /// How notifications leave (sender, reply domain, webhook targets).
+    pub notify: notifications::NotifyConfig,
 }
 
 impl AppConfig {
@@ -81,6 +84,7 @@ impl AppConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD,
             login_rate: (10, 10),
             lookup_rate: (10, 10),
+            notify: notifications::NotifyConfig::default(),
         }
     }
 }
@@ -92,6 +96,12 @@ pub struct Ports {
     pub carrier: Arc<dyn Carrier>,
     /// Executes refunds.
     pub gateway: Arc<dyn PaymentGateway>,
+    /// Sends emails.
+    pub mailer: Arc<dyn ports::messaging::Mailer>,
+    /// Sends text messages.
+    pub sms: Arc<dyn ports::messaging::SmsGateway>,
+    /// Calls webhook endpoints.
+    pub webhooks: Arc<dyn ports::messaging::WebhookClient>,
 }
 
 impl Default for Ports {
@@ -101,6 +111,9 @@ impl Default for Ports {
         Ports {
             carrier: Arc::new(LocalCarrier),
             gateway: Arc::new(RecordingGateway::default()),
+            mailer: Arc::new(ports::messaging::Mailbox),
+            sms: Arc::new(ports::messaging::SmsLog::default()),
+            webhooks: Arc::new(ports::messaging::NoWebhooks),
         }
     }
 }
@@ -137,6 +150,8 @@ struct Inner {
     ports: Ports,
     blobs: BlobStore,
     buyer_tokens: auth::BuyerTokens,
+    /// The key reply addresses are signed with (shared by every node).
+    reply_key: [u8; 32],
     api_keys: auth::ApiKeyCache,
     owners: OwnerCache,
     /// Which operator each merchant belongs to (never changes).
@@ -174,9 +189,11 @@ impl App {
             .ok_or_else(|| {
                 amiable_store::StoreError::corrupt("secrets.buyer_token_key is not 32 bytes")
             })?;
+        let reply_key = Self::shared_key(&store, "reply_token_key").await?;
         Ok(App {
             inner: Arc::new(Inner {
                 buyer_tokens: auth::BuyerTokens::new(key),
+                reply_key,
                 api_keys: auth::ApiKeyCache::default(),
                 owners: OwnerCache::default(),
                 merchant_operators: Mutex::default(),
@@ -226,6 +243,23 @@ impl App {
 
     pub(crate) fn api_keys(&self) -> &auth::ApiKeyCache {
         &self.inner.api_keys
+    }
+
+    /// A 32-byte key every node shares, created on first use.
+    async fn shared_key(store: &Store, name: &str) -> Result<[u8; 32], amiable_store::StoreError> {
+        use base64::Engine;
+        let encoded = store
+            .secret(name, || {
+                base64::engine::general_purpose::STANDARD.encode(auth::random_bytes())
+            })
+            .await?;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| {
+                amiable_store::StoreError::corrupt(format!("secrets.{name} is not 32 bytes"))
+            })
     }
 
     /// The public base URL without a trailing slash ("" when not configured).

@@ -155,6 +155,14 @@ key_id!(
     Slug, "slug", 64
 );
 
+impl CaseId {
+    /// A short reference for people (subjects, SMS, the inbox): the id's first 8
+    /// characters, upper-case.
+    pub fn short(&self) -> String {
+        self.to_string()[..8].to_uppercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

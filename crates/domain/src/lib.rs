@@ -12,15 +12,18 @@ pub mod canonical;
 pub mod case;
 pub mod contact;
 pub mod ids;
+pub mod inbound_text;
 pub mod law;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod order;
 pub mod reason;
 pub mod returns;
 pub mod settings;
+pub mod sms;
 pub mod sniff;
 pub mod text;
 pub mod timeline;

@@ -29,6 +29,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         "en/returns.ftl",
         include_str!("../locales/en/returns.ftl"),
     ),
+    (
+        Lang::En,
+        "en/notifications.ftl",
+        include_str!("../locales/en/notifications.ftl"),
+    ),
     (Lang::Fr, "fr/ui.ftl", include_str!("../locales/fr/ui.ftl")),
     (
         Lang::Fr,
@@ -39,6 +44,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::Fr,
         "fr/returns.ftl",
         include_str!("../locales/fr/returns.ftl"),
+    ),
+    (
+        Lang::Fr,
+        "fr/notifications.ftl",
+        include_str!("../locales/fr/notifications.ftl"),
     ),
 ];
 

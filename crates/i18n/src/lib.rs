@@ -1,6 +1,6 @@
 //! The words of amiable, in French and English: one translation system for
 //! the web pages, the problem documents of the API and the explanations the
-//! use cases give (and, next, notifications). Messages live in Fluent
+//! use cases give and the notifications. Messages live in Fluent
 //! catalogues (`locales/<language>/*.ftl`) embedded in the binary; code names a
 //! message by its id and passes its variables — the domain's values, which
 //! [`format`] writes as each language does — and the reader's language picks

@@ -265,6 +265,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_search_by_case.sql"),
         postgres: include_str!("../migrations/postgres/0009_search_by_case.sql"),
     },
+    Migration {
+        version: 10,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0010_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0010_notifications.sql"),
+    },
 ];
 
 impl Store {

@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod idempotency;
 mod jobs;
+mod notifications;
 mod orders;
 mod returns;
 mod rows;
@@ -21,6 +22,7 @@ pub mod search;
 mod snapshot;
 mod tenants;
 pub mod testing;
+mod webhooks;
 mod writer;
 
 pub use access::{ApiKey, NewUser, Session, User};
@@ -33,9 +35,13 @@ pub use events::{
 };
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
+pub use notifications::{
+    Attempt, Delivery, DeliveryFailure, DeliveryFilter, InboundRecord, NewDelivery, OutboxRow,
+};
 pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};
 pub use returns::{EffectivePolicy, LedgerRow, PolicyScope, StoredPolicy, captured};
 pub use tenants::{Merchant, Operator, SettingsOf};
+pub use webhooks::{WebhookEndpoint, WebhookSecret};
 pub use writer::{CommandOutcome, CommandRequest};
 
 /// Microseconds since the epoch: how instants are stored.

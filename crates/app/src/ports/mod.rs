@@ -5,4 +5,5 @@
 //! local stand-ins here are what the demo and the tests use.
 
 pub mod carrier;
+pub mod messaging;
 pub mod payments;

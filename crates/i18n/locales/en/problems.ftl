@@ -224,3 +224,16 @@ problem-return-guarantee_expired = The legal guarantee of conformity (2 years fr
 problem-refund-gateway_owned = Refund { $refund_id } is executed by { $gateway }: only the gateway settles or fails it.
 problem-exchange-after_money_moved = This case already gave money or goods back: no exchange now.
 problem-resolution-use_refuse_return = Refuse a return with the refusal of the return, stating its ground.
+
+# Notifications and webhooks
+problem-delivery-not_found = This message cannot be found.
+problem-webhook-not_found = This webhook endpoint cannot be found.
+problem-phone-invalid_e164 = This phone number is not valid: write it in international form, e.g. +33612345678.
+problem-phone-required_for_sms = Give a phone number to receive text messages.
+problem-webhook-too_many = At most { $max } webhook endpoints.
+problem-webhook-unknown_event_type = This event type does not exist (see GET /api/v1/webhooks/event-types).
+problem-webhook-url_scheme = The address must start with https://.
+problem-webhook-url_invalid = This address is not valid.
+problem-webhook-url_private = This address is private, local or internal: a webhook cannot call it.
+problem-webhook-description_too_long = The description cannot be longer than 200 characters.
+problem-mail-too_large = An inbound email cannot be larger than 25 MiB.

@@ -224,3 +224,16 @@ problem-return-guarantee_expired = La garantie légale de conformité (2 ans à 
 problem-refund-gateway_owned = Le remboursement { $refund_id } est exécuté par { $gateway } : lui seul le confirme ou le déclare en échec.
 problem-exchange-after_money_moved = Ce dossier a déjà donné lieu à un remboursement ou un échange : plus d’échange possible.
 problem-resolution-use_refuse_return = Refusez un retour par le refus du retour, motif à l’appui.
+
+# Notifications and webhooks
+problem-delivery-not_found = Ce message est introuvable.
+problem-webhook-not_found = Ce point de terminaison de webhook est introuvable.
+problem-phone-invalid_e164 = Ce numéro de téléphone n’est pas valide : écrivez-le au format international, par exemple +33612345678.
+problem-phone-required_for_sms = Indiquez un numéro de téléphone pour recevoir des SMS.
+problem-webhook-too_many = Pas plus de { $max } points de terminaison de webhook.
+problem-webhook-unknown_event_type = Ce type d’événement n’existe pas (voir GET /api/v1/webhooks/event-types).
+problem-webhook-url_scheme = L’adresse doit commencer par https://.
+problem-webhook-url_invalid = Cette adresse n’est pas valide.
+problem-webhook-url_private = Cette adresse est privée, locale ou interne : un webhook ne peut pas l’appeler.
+problem-webhook-description_too_long = La description ne peut pas dépasser 200 caractères.
+problem-mail-too_large = Un e-mail entrant ne peut pas dépasser 25 Mio.

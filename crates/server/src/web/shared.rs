@@ -189,7 +189,7 @@ pub fn mediator(operator: &Operator) -> Option<Mediator> {
 
 /// A short id for people: the case id's first 8 characters, upper-case.
 pub fn short_id(case_id: &CaseId) -> String {
-    case_id.to_string()[..8].to_uppercase()
+    case_id.short()
 }
 
 /// `?format=a6|a4` of a label download (A6 when absent).

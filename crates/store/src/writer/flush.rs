@@ -168,6 +168,20 @@ pub(super) async fn flush(
             .await?;
         }
         let created_at = crate::to_micros(Timestamp::now());
+        // The transactional outbox: every event is owed to its audience (notifications,
+        // webhooks); the dispatcher reads these rows after the commit.
+        for chunk in pow2_chunks(&rows) {
+            let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO outbox (case_id, seq, operator_id, merchant_id, created_at) ");
+            insert.push_values(chunk, |mut row, (event, _)| {
+                let state = &cache.cases[&event.case_id].state;
+                row.push_bind(event.case_id.to_string())
+                    .push_bind(event.seq)
+                    .push_bind(state.operator_id.to_string())
+                    .push_bind(state.merchant_id.to_string())
+                    .push_bind(created_at);
+            });
+            insert.build().execute(&mut *conn).await?;
+        }
         for chunk in pow2_chunks(&pending.jobs) {
             let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO jobs (kind, payload, case_id, due_at, created_at) ");
             insert.push_values(chunk, |mut row, (case_id, job)| {

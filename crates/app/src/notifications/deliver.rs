@@ -1,0 +1,181 @@
+//! Deliveries leave through their port; the outcome is recorded with the
+//! attempt: sent, tried again later (exponential back-off with jitter), or a
+//! dead letter after the last attempt.
+
+use super::{Notifier, inbound, webhooks};
+use crate::App;
+use crate::ports::messaging::{OutgoingEmail, OutgoingSms, SendError, Sent};
+use amiable_store::{Attempt, Delivery, DeliveryFailure, StoreError};
+use jiff::{SignedDuration, Timestamp};
+
+/// The wait before attempt `attempt + 1` of an email or a text message: 30 s
+/// doubled each time, at most 6 h, ± 20 % so that a burst that failed together
+/// does not come back together.
+pub fn message_backoff(attempt: i64, jitter: f64) -> SignedDuration {
+    let exponent = attempt.clamp(1, 20) - 1;
+    let base = (30i64 << exponent.min(10)).min(6 * 3600);
+    spread(base, 0.2, jitter)
+}
+
+/// `seconds` ± `fraction`, by `jitter` in [0, 1).
+pub(super) fn spread(seconds: i64, fraction: f64, jitter: f64) -> SignedDuration {
+    let factor = 1.0 + fraction * (2.0 * jitter.clamp(0.0, 1.0) - 1.0);
+    SignedDuration::from_millis((seconds as f64 * 1000.0 * factor) as i64)
+}
+
+impl Notifier {
+    /// Sends one claimed delivery and records what came of it.
+    pub(super) async fn deliver(&self, app: &App, delivery: Delivery) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let result = match delivery.channel.as_str() {
+            "email" => {
+                let email = self.email(app, &delivery);
+                app.inner.ports.mailer.send(&email).await
+            }
+            "sms" => {
+                let sms = OutgoingSms {
+                    to: delivery.recipient.clone(),
+                    body: delivery.body_text.clone(),
+                    idempotency_key: delivery.idem_key.clone(),
+                };
+                app.inner.ports.sms.send(&sms).await
+            }
+            "webhook" => webhooks::send(self, app, &delivery).await,
+            other => Err(SendError::permanent(format!("unknown channel '{other}'"))),
+        };
+        let attempt = |ok: bool, status_code: Option<u16>, detail: Option<String>| Attempt {
+            delivery_id: delivery.id,
+            attempt: delivery.attempts,
+            at: Timestamp::now(),
+            ok,
+            status_code: status_code.map(i64::from),
+            detail,
+            duration_ms: started.elapsed().as_millis() as i64,
+        };
+        match result {
+            Ok(Sent {
+                transport,
+                status_code,
+                detail,
+            }) => {
+                let recorded = app
+                    .store()
+                    .delivery_sent(
+                        &delivery,
+                        &self.worker_id,
+                        &transport,
+                        &attempt(true, status_code, detail),
+                    )
+                    .await?;
+                if !recorded {
+                    tracing::warn!(
+                        delivery = delivery.id,
+                        "lost the lease before recording a delivery as sent"
+                    );
+                }
+                if delivery.channel == "webhook" {
+                    webhooks::succeeded(app, &delivery).await?;
+                }
+            }
+            Err(error) => {
+                let now = Timestamp::now();
+                let jitter = fastrand::f64();
+                let wait = if delivery.channel == "webhook" {
+                    webhooks::backoff(delivery.attempts, jitter)
+                } else {
+                    message_backoff(delivery.attempts, jitter)
+                };
+                let give_up = matches!(error, SendError::Permanent { .. } | SendError::Gone);
+                let failure = app
+                    .store()
+                    .delivery_failed(
+                        &delivery,
+                        &self.worker_id,
+                        &attempt(false, error.status_code(), Some(error.to_string())),
+                        now.saturating_add(wait).unwrap_or(now),
+                        give_up,
+                    )
+                    .await?;
+                match failure {
+                    DeliveryFailure::Dead => tracing::warn!(
+                        delivery = delivery.id,
+                        channel = delivery.channel,
+                        %error,
+                        "delivery failed for good: a dead letter"
+                    ),
+                    DeliveryFailure::Retry => tracing::info!(
+                        delivery = delivery.id,
+                        channel = delivery.channel,
+                        %error,
+                        retry_in_s = wait.as_secs(),
+                        "delivery failed; will try again"
+                    ),
+                    DeliveryFailure::LeaseLost => {}
+                }
+                if delivery.channel == "webhook" {
+                    webhooks::failed(app, &delivery, &error).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The email of a delivery: the shop's name as sender, a reply address carrying
+    /// the signed reply token, the deterministic `Message-ID`, and the headers that
+    /// keep auto-responders from answering.
+    fn email(&self, app: &App, delivery: &Delivery) -> OutgoingEmail {
+        let reply_domain = self
+            .config
+            .reply_domain
+            .clone()
+            .unwrap_or_else(|| self.mail_domain().to_owned());
+        let token = inbound::reply_token(app, delivery.id);
+        let mut headers = vec![
+            // RFC 3834: an automatic message; auto-responders must not answer it.
+            ("Auto-Submitted".to_owned(), "auto-generated".to_owned()),
+            ("X-Auto-Response-Suppress".to_owned(), "All".to_owned()),
+        ];
+        if let Some(case_id) = delivery.case_id {
+            // One thread per case in the recipient's mail client.
+            let thread = self.message_id(&format!("thread:{case_id}:{}", delivery.recipient_key));
+            headers.push(("References".to_owned(), thread));
+            headers.push(("X-Amiable-Case".to_owned(), case_id.to_string()));
+        }
+        OutgoingEmail {
+            from_name: delivery.sender_name.clone(),
+            from_address: self.config.from_address.clone(),
+            to: delivery.recipient.clone(),
+            reply_to: format!("reply+{token}@{reply_domain}"),
+            subject: delivery.subject.clone(),
+            text: delivery.body_text.clone(),
+            html: delivery.body_html.clone(),
+            message_id: delivery.message_id.clone(),
+            headers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_from_thirty_seconds_up_to_six_hours_with_jitter() {
+        assert_eq!(message_backoff(1, 0.5), SignedDuration::from_secs(30));
+        assert_eq!(message_backoff(2, 0.5), SignedDuration::from_secs(60));
+        assert_eq!(message_backoff(5, 0.5), SignedDuration::from_secs(480));
+        assert_eq!(
+            message_backoff(15, 0.5),
+            SignedDuration::from_secs(6 * 3600)
+        );
+        assert_eq!(message_backoff(1, 0.0), SignedDuration::from_secs(24));
+        assert!(message_backoff(1, 0.999) > SignedDuration::from_secs(35));
+        let total: i64 = (1..super::super::MESSAGE_ATTEMPTS)
+            .map(|a| message_backoff(a, 0.5).as_secs())
+            .sum();
+        assert!(
+            total > 3 * 3600,
+            "ten attempts span hours, not seconds: {total}"
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! From the outbox to deliveries: for each event owed to its audience, who
+//! could hear of it (the buyer, the merchant's staff, the marketplace's staff,
+//! with their preferences), what the domain decides they hear, in their words;
+//! and the webhook endpoints subscribed to the event. Planned in one
+//! transaction with the outbox row's removal, each delivery under its
+//! idempotency key.
+
+use super::render::{self, Vars};
+use super::{Notifier, PREFERENCES_PATH, buyer_subject, user_subject, webhooks};
+use crate::App;
+use amiable_domain::access::Role;
+use amiable_domain::case::{
+    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, LifecycleEvent, MoneyEvent,
+    ResponseTimes, ReturnEvent, next_deadline,
+};
+use amiable_domain::contact::{Email, Locale};
+use amiable_domain::notify::{self, Audience, Channel, Preferences, Recipient, Topic};
+use amiable_domain::order::{Order, PaymentProvider};
+use amiable_domain::sms::E164;
+use amiable_i18n::{self as catalogue, Lang, format};
+use amiable_store::{NewDelivery, OutboxRow, StoreError, StoredEvent};
+use jiff::{SignedDuration, Timestamp};
+
+/// Attempts for an email or a text message before it is a dead letter.
+pub const MESSAGE_ATTEMPTS: i64 = 10;
+
+/// How long a buyer's link in an email opens the portal.
+const LINK_TTL: SignedDuration = SignedDuration::from_hours(24 * 60);
+
+/// What the messages of one case need to know.
+struct Facts {
+    state: CaseState,
+    buyer_email: String,
+    order: Option<Order>,
+    shop: String,
+    operator: String,
+}
+
+pub(super) fn lang(locale: Locale) -> Lang {
+    match locale {
+        Locale::Fr => Lang::Fr,
+        Locale::En => Lang::En,
+    }
+}
+
+fn locale_of(code: &str) -> Locale {
+    Locale::parse(code).unwrap_or_default()
+}
+
+impl Notifier {
+    /// Plans the deliveries of one outbox row; false when another worker took it.
+    pub(super) async fn dispatch(&self, app: &App, row: &OutboxRow) -> Result<bool, StoreError> {
+        let deliveries = self.plan(app, row).await?;
+        Ok(app
+            .store()
+            .plan_deliveries(Some((row.id, &self.worker_id)), &deliveries)
+            .await?
+            .is_some())
+    }
+
+    async fn plan(&self, app: &App, row: &OutboxRow) -> Result<Vec<NewDelivery>, StoreError> {
+        let store = app.store();
+        let (Some(event), Some(record)) = (
+            store.event(row.case_id, row.seq).await?,
+            store.case(row.case_id).await?,
+        ) else {
+            return Ok(Vec::new());
+        };
+        let previous = if row.seq > 1 {
+            store.event(row.case_id, row.seq - 1).await?
+        } else {
+            None
+        };
+        let order = store.order(record.state.order_id).await?.map(|o| o.order);
+        let shop = store
+            .merchant(record.state.merchant_id)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_default();
+        let operator = store
+            .operator(record.state.operator_id)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let facts = Facts {
+            state: record.state,
+            buyer_email: record.buyer_email,
+            order,
+            shop,
+            operator,
+        };
+        let mut deliveries = Vec::new();
+        let topics = notify::topics(
+            &event.event,
+            &event.actor,
+            previous.as_ref().map(|p| &p.event),
+        );
+        if !topics.is_empty() {
+            let recipients = self.recipients(app, &facts, &topics).await?;
+            let notifications = notify::decide(
+                &event.event,
+                &event.actor,
+                previous.as_ref().map(|p| &p.event),
+                &recipients,
+            );
+            for notification in notifications {
+                let recipient = &recipients[notification.recipient];
+                if let Some(delivery) = self.message(
+                    app,
+                    &event,
+                    &facts,
+                    notification.topic,
+                    recipient,
+                    notification.channel,
+                ) {
+                    deliveries.push(delivery);
+                }
+            }
+        }
+        deliveries.extend(webhooks::plan(self, app, &event, &facts.state).await?);
+        Ok(deliveries)
+    }
+
+    /// The buyer, and the staff of each audience the topics are for.
+    async fn recipients(
+        &self,
+        app: &App,
+        facts: &Facts,
+        topics: &[Topic],
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let store = app.store();
+        let state = &facts.state;
+        let wants = |audience| topics.iter().any(|t| t.audience() == audience);
+        let mut recipients = Vec::new();
+        if wants(Audience::Buyer) {
+            let subject = buyer_subject(state.operator_id, &facts.buyer_email);
+            let (preferences, phone) = self.preferences_of(app, &subject).await?;
+            let order_phone = facts
+                .order
+                .as_ref()
+                .and_then(|o| o.buyer.phone.as_ref())
+                .and_then(|p| E164::parse(p.as_str(), "FR").ok());
+            recipients.push(Recipient {
+                audience: Audience::Buyer,
+                key: "buyer".into(),
+                email: Email::parse(&facts.buyer_email).ok(),
+                phone: phone.or(order_phone),
+                language: facts
+                    .order
+                    .as_ref()
+                    .map(|o| o.buyer.locale)
+                    .unwrap_or_default(),
+                preferences,
+            });
+        }
+        let staff_audiences = [Audience::Merchant, Audience::Operator];
+        if staff_audiences.iter().any(|a| wants(*a)) {
+            for user in store.users(state.operator_id, None).await? {
+                if user.disabled_at.is_some() {
+                    continue;
+                }
+                let audience = match user.role {
+                    Role::MerchantAdmin | Role::MerchantAgent
+                        if user.merchant_id == Some(state.merchant_id) =>
+                    {
+                        Audience::Merchant
+                    }
+                    Role::OperatorAdmin | Role::Mediator if user.merchant_id.is_none() => {
+                        Audience::Operator
+                    }
+                    _ => continue,
+                };
+                if !wants(audience) {
+                    continue;
+                }
+                let (preferences, _) = self.preferences_of(app, &user_subject(&user.id)).await?;
+                recipients.push(Recipient {
+                    audience,
+                    key: user.id.clone(),
+                    email: Email::parse(&user.email).ok(),
+                    phone: None,
+                    language: locale_of(&user.locale),
+                    preferences,
+                });
+            }
+        }
+        Ok(recipients)
+    }
+
+    pub(super) async fn preferences_of(
+        &self,
+        app: &App,
+        subject: &str,
+    ) -> Result<(Preferences, Option<E164>), StoreError> {
+        Ok(match app.store().notification_preferences(subject).await? {
+            Some((json, phone)) => (
+                serde_json::from_str(&json).unwrap_or_default(),
+                phone.and_then(|p| E164::parse(&p, "FR").ok()),
+            ),
+            None => (Preferences::default(), None),
+        })
+    }
+
+    /// One email or text message, rendered.
+    fn message(
+        &self,
+        app: &App,
+        event: &StoredEvent,
+        facts: &Facts,
+        topic: Topic,
+        recipient: &Recipient,
+        channel: Channel,
+    ) -> Option<NewDelivery> {
+        let lang = lang(recipient.language);
+        let buyer_side = recipient.audience == Audience::Buyer;
+        let link = if buyer_side {
+            facts.order.as_ref().map(|order| {
+                let access = app.buyer_access(order, LINK_TTL);
+                format!(
+                    "{}&dossier={}",
+                    self.absolute(&access.link),
+                    facts.state.case_id
+                )
+            })?
+        } else {
+            self.absolute(&format!("/console/cases/{}", facts.state.case_id))
+        };
+        let mut vars: Vars = vec![
+            ("name", self.name_of(recipient, facts)),
+            ("shop", facts.shop.clone()),
+            ("case", facts.state.case_id.short()),
+            (
+                "order",
+                facts
+                    .order
+                    .as_ref()
+                    .map(|o| o.external_id.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            ("link", link),
+            (
+                "preferences",
+                self.absolute(if buyer_side {
+                    PREFERENCES_PATH
+                } else {
+                    "/console/preferences"
+                }),
+            ),
+        ];
+        vars.extend(self.topic_vars(topic, lang, event, facts));
+        let rendered = match render::render(topic, lang, &vars) {
+            Ok(rendered) => rendered,
+            Err(error) => {
+                tracing::error!(%error, "notification not rendered");
+                return None;
+            }
+        };
+        let (address, subject, text, html) = match channel {
+            Channel::Email => (
+                recipient.email.as_ref()?.as_str().to_owned(),
+                rendered.subject,
+                rendered.text,
+                Some(rendered.html),
+            ),
+            Channel::Sms => (
+                recipient.phone.as_ref()?.as_str().to_owned(),
+                rendered.subject,
+                rendered.sms?,
+                None,
+            ),
+            Channel::Webhook => return None,
+        };
+        let idem_key = format!(
+            "{}:{}:{}:{}:{}",
+            event.case_id,
+            event.seq,
+            channel.code(),
+            recipient.key,
+            topic.code()
+        );
+        Some(NewDelivery {
+            message_id: self.message_id(&idem_key),
+            idem_key,
+            operator_id: facts.state.operator_id.to_string(),
+            merchant_id: Some(facts.state.merchant_id.to_string()),
+            case_id: Some(event.case_id),
+            seq: Some(event.seq),
+            channel: channel.code().into(),
+            topic: topic.code().into(),
+            audience: match recipient.audience {
+                Audience::Buyer => "buyer",
+                Audience::Merchant => "merchant",
+                Audience::Operator => "operator",
+            }
+            .into(),
+            recipient: address,
+            recipient_key: recipient.key.clone(),
+            language: lang.as_str().into(),
+            sender_name: if recipient.audience == Audience::Operator {
+                facts.operator.clone()
+            } else {
+                facts.shop.clone()
+            },
+            subject,
+            body_text: text,
+            body_html: html,
+            max_attempts: MESSAGE_ATTEMPTS,
+            due_at: Timestamp::now(),
+        })
+    }
+
+    fn name_of(&self, recipient: &Recipient, facts: &Facts) -> String {
+        match recipient.audience {
+            Audience::Buyer => facts
+                .order
+                .as_ref()
+                .map(|o| o.buyer.name.as_str().to_owned())
+                .unwrap_or_default(),
+            Audience::Merchant | Audience::Operator => recipient
+                .email
+                .as_ref()
+                .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The variables of `topic` for this event.
+    fn topic_vars(&self, topic: Topic, lang: Lang, event: &StoredEvent, facts: &Facts) -> Vars {
+        let ui = |id: &str| catalogue::message(lang, id, None);
+        let state = &facts.state;
+        let buyer = facts
+            .order
+            .as_ref()
+            .map(|o| o.buyer.name.as_str().to_owned())
+            .unwrap_or_else(|| facts.buyer_email.clone());
+        let kind = ui(&format!("kind-{}", state.kind.code())).to_lowercase();
+        let stage = ui(&format!("stage-{}", state.stage.code())).to_lowercase();
+        let resolution = |kind: amiable_domain::case::ResolutionKind| {
+            ui(&format!("resolution-{}", kind.code())).to_lowercase()
+        };
+        let mut vars: Vars = Vec::new();
+        let mut put = |name: &'static str, value: String| vars.push((name, value));
+        match topic {
+            Topic::CaseOpened => {
+                put("kind", kind);
+                let due = next_deadline(state, &ResponseTimes::default())
+                    .unwrap_or(event.recorded_at)
+                    .to_zoned(format::zone())
+                    .date();
+                put("due", format::date(lang, due));
+            }
+            Topic::MessageToBuyer | Topic::BuyerMessage => {
+                if let CaseEvent::Conversation(ConversationEvent::MessagePosted { body }) =
+                    &event.event
+                {
+                    put("message", body.as_str().to_owned());
+                }
+                put(
+                    "author",
+                    match event.actor {
+                        Actor::OperatorUser { .. } => facts.operator.clone(),
+                        _ => facts.shop.clone(),
+                    },
+                );
+                put("buyer", buyer);
+            }
+            Topic::OfferToBuyer => {
+                if let CaseEvent::Escalation(EscalationEvent::OfferProposed { terms, .. }) =
+                    &event.event
+                {
+                    let mut offer = resolution(terms.kind);
+                    if let Some(amount) = &terms.amount {
+                        offer = format!("{offer} ({})", format::money(lang, amount));
+                    }
+                    put("offer", offer);
+                }
+            }
+            Topic::ReturnAuthorised => {
+                let progress = state.returns.as_ref();
+                put(
+                    "rma",
+                    progress.and_then(|p| p.rma.clone()).unwrap_or_default(),
+                );
+                let instructions = match progress {
+                    Some(p) if p.returnless => "notify-instructions-returnless",
+                    Some(p) if p.label.is_some() => "notify-instructions-label",
+                    Some(p)
+                        if p.return_shipping == amiable_domain::returns::ReturnShipping::Buyer =>
+                    {
+                        "notify-instructions-ship"
+                    }
+                    _ => "notify-instructions-wait",
+                };
+                put("instructions", ui(instructions));
+            }
+            Topic::ReturnRefused => {
+                if let CaseEvent::Returns(ReturnEvent::ReturnRefused { ground }) = &event.event {
+                    put("ground", ground.as_str().to_owned());
+                }
+            }
+            Topic::LabelReady => {
+                if let CaseEvent::Returns(ReturnEvent::LabelIssued { label }) = &event.event {
+                    put(
+                        "expires",
+                        format::date(lang, label.expires_at.to_zoned(format::zone()).date()),
+                    );
+                }
+            }
+            Topic::RefundMade => {
+                if let CaseEvent::Money(MoneyEvent::RefundSettled { refund_id, .. }) = &event.event
+                {
+                    if let Some(refund) = state.refunds.iter().find(|r| r.refund_id == *refund_id) {
+                        put("amount", format::money(lang, &refund.amount));
+                    }
+                }
+                let card = facts
+                    .order
+                    .as_ref()
+                    .and_then(|o| o.payment.as_ref())
+                    .is_some_and(|p| {
+                        matches!(p.provider, PaymentProvider::Card | PaymentProvider::Stripe)
+                    });
+                put(
+                    "method",
+                    ui(if card {
+                        "notify-method-card"
+                    } else {
+                        "notify-method-payment"
+                    }),
+                );
+                put(
+                    "arrives",
+                    ui(if card {
+                        "notify-arrives-card"
+                    } else {
+                        "notify-arrives-other"
+                    }),
+                );
+            }
+            Topic::EscalationAccepted | Topic::CaseEscalated | Topic::EscalationToHandle => {
+                put("stage", stage);
+                put("merchant", facts.shop.clone());
+            }
+            Topic::DecisionToBuyer | Topic::DecisionToMerchant => {
+                if let CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) =
+                    &event.event
+                {
+                    put("outcome", resolution(decision.resolution.kind));
+                    put("grounds", decision.rationale.as_str().to_owned());
+                }
+            }
+            Topic::CaseResolved => {
+                if let CaseEvent::Lifecycle(LifecycleEvent::Resolved { resolution: r }) =
+                    &event.event
+                {
+                    put("outcome", resolution(r.kind));
+                }
+                put(
+                    "survey",
+                    self.absolute(&format!("/suivi/dossier/{}#avis", state.case_id)),
+                );
+            }
+            Topic::NewCase => {
+                put("kind", kind);
+                let reason = format!("reason-{}", state.reason.as_str());
+                put(
+                    "reason",
+                    if catalogue::has(lang, &reason) {
+                        ui(&reason)
+                    } else {
+                        state.reason.as_str().to_owned()
+                    },
+                );
+                put("buyer", buyer);
+            }
+            Topic::OfferAnswered => put("buyer", buyer),
+            Topic::ReturnShipped => {
+                if let CaseEvent::Returns(ReturnEvent::ShipmentDeclared { shipment }) = &event.event
+                {
+                    put("carrier", shipment.carrier.as_str().to_owned());
+                    put("tracking", shipment.tracking_number.as_str().to_owned());
+                }
+                put("buyer", buyer);
+            }
+            Topic::LabelExpired | Topic::ParcelReceived => {}
+        }
+        // Whatever the event did not say stays visible as an ellipsis, never a hole.
+        for name in render::variables(topic) {
+            if !vars.iter().any(|(n, _)| n == name) {
+                vars.push((name, "…".into()));
+            }
+        }
+        vars
+    }
+}

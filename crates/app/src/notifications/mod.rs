@@ -1,0 +1,392 @@
+//! Notifications: every party hears what happened, by email, text message and
+//! signed webhooks — decided in the domain ([`amiable_domain::notify`]),
+//! owed in the event's own transaction (the outbox), delivered here.
+//!
+//! The worker ([`App::run_notifications`]) does two things in turn:
+//! 1. **dispatch**: claims outbox rows under a lease, decides and renders each
+//!    event's deliveries, plans them (idempotency key per event, channel and
+//!    recipient) and deletes the row, in one transaction;
+//! 2. **deliver**: claims due deliveries under a lease and hands each to its
+//!    port (SMTP, SMS provider, HTTP), then marks it sent, or schedules the next
+//!    attempt with exponential back-off and jitter, or — after the last — makes
+//!    it a dead letter that the operator's console can send again.
+//!
+//! Nothing here blocks a case command: a server that is down only delays the
+//! messages, and a crash between sending and recording re-sends with the same
+//! `Message-ID` (for webhooks, the same `webhook-id`), which receivers use to
+//! drop the double.
+
+mod deliver;
+mod dispatch;
+pub mod inbound;
+pub mod render;
+pub mod webhooks;
+
+use crate::access::allow;
+use crate::{App, Error};
+use amiable_domain::access::{Action, Principal, Reach, Resource};
+use amiable_domain::ids::{MerchantId, OperatorId};
+use amiable_domain::notify::Preferences;
+use amiable_domain::sms::E164;
+use amiable_store::{Attempt, Delivery, DeliveryFilter, StoreError};
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+pub use dispatch::MESSAGE_ATTEMPTS;
+
+/// Where a buyer sets what they receive.
+pub const PREFERENCES_PATH: &str = "/suivi/preferences";
+
+/// How long claimed rows are ours before another worker may take them.
+const LEASE: SignedDuration = SignedDuration::from_secs(60);
+/// Rows claimed at once.
+const BATCH: i64 = 100;
+/// Deliveries sent at the same time by one worker.
+const PARALLEL: usize = 8;
+
+/// How notifications leave this installation.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// The sender's address (the shop's name is the display name).
+    pub from_address: String,
+    /// The domain of reply addresses (`reply+<token>@<domain>`); the sender's
+    /// domain when unset. Its mail must reach `POST /inbound/mail` or `amiable mail receive`.
+    pub reply_domain: Option<String>,
+    /// Allow webhook endpoints on private, loopback and link-local addresses.
+    pub webhooks_allow_private: bool,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            from_address: "notifications@amiable.localhost".into(),
+            reply_domain: None,
+            webhooks_allow_private: false,
+        }
+    }
+}
+
+/// One worker's view of the notification machinery.
+pub struct Notifier {
+    worker_id: String,
+    config: NotifyConfig,
+    public_url: String,
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Outbox rows turned into deliveries.
+    pub dispatched: usize,
+    /// Deliveries attempted.
+    pub attempted: usize,
+}
+
+/// The preferences subject of a buyer: per marketplace and email address.
+pub fn buyer_subject(operator_id: OperatorId, email: &str) -> String {
+    format!("buyer:{operator_id}:{}", email.trim().to_lowercase())
+}
+
+/// The preferences subject of a staff user.
+pub fn user_subject(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+impl Notifier {
+    fn new(app: &App, worker_id: &str) -> Self {
+        let public_url = match app.public_url() {
+            "" => "http://localhost:8080".to_owned(),
+            url => url.to_owned(),
+        };
+        Notifier {
+            worker_id: worker_id.to_owned(),
+            config: app.inner.config.notify.clone(),
+            public_url,
+        }
+    }
+
+    /// `path` on the public address (links in emails must be absolute).
+    fn absolute(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.public_url)
+        }
+    }
+
+    fn mail_domain(&self) -> &str {
+        self.config
+            .from_address
+            .rsplit_once('@')
+            .map(|(_, domain)| domain)
+            .unwrap_or("amiable.localhost")
+    }
+
+    /// The same delivery always has the same `Message-ID`.
+    fn message_id(&self, idem_key: &str) -> String {
+        let digest = Sha256::digest(idem_key.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("<{hex}@{}>", self.mail_domain())
+    }
+
+    async fn pass(&self, app: &App) -> Result<Pass, StoreError> {
+        let now = Timestamp::now();
+        let mut pass = Pass::default();
+        for row in app
+            .store()
+            .claim_outbox(&self.worker_id, BATCH, LEASE, now)
+            .await?
+        {
+            if self.dispatch(app, &row).await? {
+                pass.dispatched += 1;
+            }
+        }
+        let due = app
+            .store()
+            .claim_deliveries(&self.worker_id, BATCH, LEASE, Timestamp::now())
+            .await?;
+        pass.attempted = due.len();
+        let mut running = tokio::task::JoinSet::new();
+        for delivery in due {
+            while running.len() >= PARALLEL {
+                running.join_next().await;
+            }
+            let app = app.clone();
+            let worker = Notifier {
+                worker_id: self.worker_id.clone(),
+                config: self.config.clone(),
+                public_url: self.public_url.clone(),
+            };
+            running.spawn(async move {
+                if let Err(error) = worker.deliver(&app, delivery).await {
+                    tracing::error!(%error, "cannot record a delivery's outcome");
+                }
+            });
+        }
+        while running.join_next().await.is_some() {}
+        Ok(pass)
+    }
+}
+
+impl App {
+    /// Runs the notification worker until `stop` is set: dispatches the outbox and
+    /// delivers what is due, polling every `interval` when idle.
+    pub async fn run_notifications(
+        &self,
+        worker_id: String,
+        interval: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        if let Err(errors) = render::check_templates() {
+            for error in errors {
+                tracing::error!(%error, "notification template refused");
+            }
+        }
+        let notifier = Notifier::new(self, &worker_id);
+        loop {
+            let idle = match notifier.pass(self).await {
+                Ok(pass) => pass.dispatched == 0 && pass.attempted == 0,
+                Err(error) => {
+                    tracing::error!(%error, "notification worker pass failed");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+    }
+
+    /// One pass of the worker (tests, the command line): dispatches and delivers what is due.
+    pub async fn notify_pass(&self, worker_id: &str) -> Result<Pass, Error> {
+        Ok(Notifier::new(self, worker_id).pass(self).await?)
+    }
+
+    /// Passes until nothing is due now (tests, the command line).
+    pub async fn notify_until_idle(&self, worker_id: &str) -> Result<Pass, Error> {
+        let notifier = Notifier::new(self, worker_id);
+        let mut total = Pass::default();
+        loop {
+            let pass = notifier.pass(self).await?;
+            if pass.dispatched == 0 && pass.attempted == 0 {
+                return Ok(total);
+            }
+            total.dispatched += pass.dispatched;
+            total.attempted += pass.attempted;
+        }
+    }
+
+    /// The deliveries in the caller's reach, newest first (the sent-mail page,
+    /// the dead letters). Merchant staff see their shop's, not those to the marketplace.
+    pub async fn deliveries(
+        &self,
+        principal: &Principal,
+        mut filter: DeliveryFilter,
+    ) -> Result<Vec<Delivery>, Error> {
+        let (operator_id, merchant_id) = staff_reach(principal)?;
+        allow(
+            principal,
+            Action::ReadSettings,
+            &tenant_resource(operator_id, merchant_id),
+            "delivery",
+        )?;
+        filter.operator_id = Some(operator_id);
+        if let Some(merchant_id) = merchant_id {
+            filter.merchant_id = Some(merchant_id.to_string());
+        }
+        let mut found = self.store().deliveries(&filter).await?;
+        if merchant_id.is_some() {
+            found.retain(|d| d.audience != "operator");
+        }
+        Ok(found)
+    }
+
+    /// One delivery in the caller's reach, with its attempts.
+    pub async fn delivery(
+        &self,
+        principal: &Principal,
+        id: i64,
+    ) -> Result<(Delivery, Vec<Attempt>), Error> {
+        let delivery = self
+            .delivery_in_reach(principal, id, Action::ReadSettings)
+            .await?;
+        let attempts = self.store().delivery_attempts(id).await?;
+        Ok((delivery, attempts))
+    }
+
+    /// "Send again": a dead (or already sent) delivery goes back to the queue with
+    /// fresh attempts. Administrators of its tenant only.
+    pub async fn resend_delivery(&self, principal: &Principal, id: i64) -> Result<Delivery, Error> {
+        self.delivery_in_reach(principal, id, Action::ManageSettings)
+            .await?;
+        self.store()
+            .resend_delivery(id, MESSAGE_ATTEMPTS, Timestamp::now())
+            .await?;
+        tracing::info!(delivery = id, "delivery queued again");
+        self.store()
+            .delivery(id)
+            .await?
+            .ok_or_else(|| Error::not_found("delivery"))
+    }
+
+    async fn delivery_in_reach(
+        &self,
+        principal: &Principal,
+        id: i64,
+        action: Action,
+    ) -> Result<Delivery, Error> {
+        let (operator_id, merchant_id) = staff_reach(principal)?;
+        let delivery = self
+            .store()
+            .delivery(id)
+            .await?
+            .filter(|d| d.operator_id == operator_id.to_string())
+            .filter(|d| {
+                merchant_id.is_none_or(|m| {
+                    d.merchant_id.as_deref() == Some(m.to_string().as_str())
+                        && d.audience != "operator"
+                })
+            })
+            .ok_or_else(|| Error::not_found("delivery"))?;
+        allow(
+            principal,
+            action,
+            &tenant_resource(operator_id, merchant_id),
+            "delivery",
+        )?;
+        Ok(delivery)
+    }
+
+    /// What a buyer chose to receive about their orders on this marketplace.
+    pub async fn buyer_preferences(
+        &self,
+        operator_id: OperatorId,
+        email: &str,
+    ) -> Result<(Preferences, Option<E164>), Error> {
+        let notifier = Notifier::new(self, "preferences");
+        Ok(notifier
+            .preferences_of(self, &buyer_subject(operator_id, email))
+            .await?)
+    }
+
+    /// Saves a buyer's choices; a phone number is needed for text messages.
+    pub async fn set_buyer_preferences(
+        &self,
+        operator_id: OperatorId,
+        email: &str,
+        preferences: Preferences,
+        phone: Option<&str>,
+    ) -> Result<(Preferences, Option<E164>), Error> {
+        let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(raw) => Some(E164::parse(raw, "FR").map_err(Error::field)?),
+            None => None,
+        };
+        if preferences.sms && phone.is_none() {
+            return Err(Error::invalid_field(
+                "phone",
+                "phone.required_for_sms",
+                "a phone number is needed to receive text messages",
+            ));
+        }
+        let json = serde_json::to_string(&preferences)
+            .map_err(|e| Error::internal_because("preferences", e))?;
+        self.store()
+            .set_notification_preferences(
+                &buyer_subject(operator_id, email),
+                &json,
+                phone.as_ref().map(E164::as_str),
+            )
+            .await?;
+        Ok((preferences, phone))
+    }
+
+    /// A staff user's own choices.
+    pub async fn staff_preferences(&self, user_id: &str) -> Result<Preferences, Error> {
+        let notifier = Notifier::new(self, "preferences");
+        Ok(notifier
+            .preferences_of(self, &user_subject(user_id))
+            .await?
+            .0)
+    }
+
+    pub async fn set_staff_preferences(
+        &self,
+        user_id: &str,
+        preferences: Preferences,
+    ) -> Result<Preferences, Error> {
+        let json = serde_json::to_string(&preferences)
+            .map_err(|e| Error::internal_because("preferences", e))?;
+        self.store()
+            .set_notification_preferences(&user_subject(user_id), &json, None)
+            .await?;
+        Ok(preferences)
+    }
+}
+
+/// The tenant a staff principal works for: (operator, merchant when a shop's staff).
+pub(crate) fn staff_reach(
+    principal: &Principal,
+) -> Result<(OperatorId, Option<MerchantId>), Error> {
+    match principal.reach() {
+        Reach::Operator(operator) => Ok((operator, None)),
+        Reach::Merchant(operator, merchant) => Ok((operator, Some(merchant))),
+        Reach::Order(..) => Err(Error::forbidden()),
+    }
+}
+
+pub(crate) fn tenant_resource(
+    operator_id: OperatorId,
+    merchant_id: Option<MerchantId>,
+) -> Resource {
+    match merchant_id {
+        Some(merchant_id) => Resource::merchant(operator_id, merchant_id),
+        None => Resource::operator(operator_id),
+    }
+}

@@ -1,0 +1,331 @@
+//! Who hears of what: the pure decision of notifications.
+//!
+//! An event of a case concerns some of its parties ([`topics`]): the buyer
+//! hears that a message arrived, the merchant's staff that a new case was
+//! opened, the marketplace's staff that an escalation awaits them. [`decide`]
+//! turns one event, the person who caused it and the people who could hear of
+//! it (with their preferences) into notifications — one per recipient and
+//! channel. It is pure, like the case decider: the store writes the event and
+//! its outbox row in one transaction, and the dispatcher asks this function
+//! what to deliver.
+//!
+//! The buyer may opt out of every message that is not needed to settle the
+//! case ([`Topic::required`]); what is needed always goes by email.
+
+use crate::case::{Actor, CaseEvent, ConversationEvent, Party, Stage};
+use crate::case::{EscalationEvent, LifecycleEvent, MoneyEvent, ReturnEvent};
+use crate::contact::{Email, Locale};
+use crate::sms::E164;
+use serde::{Deserialize, Serialize};
+
+/// The people a notification goes to, by their part in the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The buyer of the order.
+    Buyer,
+    /// The merchant's staff (admins and agents).
+    Merchant,
+    /// The marketplace's staff (admins and mediators).
+    Operator,
+}
+
+/// How a notification travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+    /// A signed HTTP POST to a subscribed endpoint (shop platforms, back offices).
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Webhook];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
+macro_rules! topics {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal, $audience:ident, required: $required:literal, sms: $sms:literal;)+) => {
+        /// What a notification tells. Each topic is one template (`notify-<code>-…` in
+        /// `notifications.ftl`) and is meant for one audience.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Topic { $($(#[$doc])* $variant),+ }
+
+        impl Topic {
+            pub const ALL: &'static [Topic] = &[$(Topic::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Topic::$variant => $code),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<Topic> {
+                match code { $($code => Some(Topic::$variant),)+ _ => None }
+            }
+
+            /// Who the topic is written for.
+            pub fn audience(self) -> Audience {
+                match self { $(Topic::$variant => Audience::$audience),+ }
+            }
+
+            /// Needed to settle the case: a buyer cannot opt out of it (a question to
+            /// answer, an offer to accept, a label to use, a decision to know).
+            pub fn required(self) -> bool {
+                match self { $(Topic::$variant => $required),+ }
+            }
+
+            /// Worth a text message too, for a buyer who asked for them.
+            pub fn by_sms(self) -> bool {
+                match self { $(Topic::$variant => $sms),+ }
+            }
+        }
+    };
+}
+
+topics! {
+    /// The buyer's request is registered: what happens next and by when.
+    CaseOpened => "case_opened", Buyer, required: true, sms: false;
+    /// The merchant or the marketplace wrote to the buyer.
+    MessageToBuyer => "message_to_buyer", Buyer, required: true, sms: true;
+    /// An offer awaits the buyer's answer.
+    OfferToBuyer => "offer_to_buyer", Buyer, required: true, sms: true;
+    /// The return is accepted (with the label when there is one).
+    ReturnAuthorised => "return_authorised", Buyer, required: true, sms: true;
+    /// The return is refused, with its ground.
+    ReturnRefused => "return_refused", Buyer, required: true, sms: false;
+    /// A prepaid label is ready to print.
+    LabelReady => "label_ready", Buyer, required: true, sms: true;
+    /// The label is no longer valid: ask for another.
+    LabelExpired => "label_expired", Buyer, required: true, sms: false;
+    /// The returned parcel arrived at the merchant's.
+    ParcelReceived => "parcel_received", Buyer, required: false, sms: true;
+    /// Money went back to the buyer: how much, how, when it arrives.
+    RefundMade => "refund_made", Buyer, required: false, sms: true;
+    /// The marketplace took up the case.
+    EscalationAccepted => "escalation_accepted", Buyer, required: false, sms: false;
+    /// A binding decision, with its grounds.
+    DecisionToBuyer => "decision_to_buyer", Buyer, required: true, sms: false;
+    /// The case is settled; with the satisfaction survey's link.
+    CaseResolved => "case_resolved", Buyer, required: false, sms: false;
+    /// A new case for the merchant.
+    NewCase => "new_case", Merchant, required: false, sms: false;
+    /// The buyer wrote.
+    BuyerMessage => "buyer_message", Merchant, required: false, sms: false;
+    /// The buyer answered an offer (or an offer awaits the merchant's answer).
+    OfferAnswered => "offer_answered", Merchant, required: false, sms: false;
+    /// The case climbed the ladder.
+    CaseEscalated => "case_escalated", Merchant, required: false, sms: false;
+    /// A binding decision the merchant must carry out.
+    DecisionToMerchant => "decision_to_merchant", Merchant, required: false, sms: false;
+    /// The buyer says the parcel left.
+    ReturnShipped => "return_shipped", Merchant, required: false, sms: false;
+    /// An escalation awaits the marketplace: mediation or a decision to take.
+    EscalationToHandle => "escalation_to_handle", Operator, required: false, sms: false;
+}
+
+/// What a person chose to receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preferences {
+    /// Emails (messages needed to settle a case are sent whatever this says).
+    pub email: bool,
+    /// Text messages for the steps of a return, a message, an offer (a phone number is needed).
+    pub sms: bool,
+    /// The messages not needed to settle the case: parcel received, refund made,
+    /// escalation accepted, case resolved and the satisfaction survey.
+    pub updates: bool,
+    /// Staff: one email a day listing new cases and buyers' messages instead of one each.
+    pub daily_digest: bool,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            email: true,
+            sms: false,
+            updates: true,
+            daily_digest: false,
+        }
+    }
+}
+
+/// Someone who could hear of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub audience: Audience,
+    /// Who it is, stably: `buyer` or a staff user's id. Part of the idempotency key.
+    pub key: String,
+    pub email: Option<Email>,
+    pub phone: Option<E164>,
+    pub language: Locale,
+    pub preferences: Preferences,
+}
+
+/// One message to deliver: a topic, to the recipient at `recipient` (an index
+/// into the slice given to [`decide`]), through a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notification {
+    pub topic: Topic,
+    pub recipient: usize,
+    pub channel: Channel,
+}
+
+/// The topics an event raises, given who caused it and the event just before it
+/// on the case (a label issued with the authorisation travels in its message).
+/// Nobody hears of their own doing; internal notes and internal files raise nothing.
+pub fn topics(event: &CaseEvent, actor: &Actor, previous: Option<&CaseEvent>) -> Vec<Topic> {
+    let by = actor.party();
+    let by_buyer = by == Party::Buyer;
+    let mut topics = Vec::new();
+    match event {
+        CaseEvent::Lifecycle(event) => match event {
+            LifecycleEvent::Opened { .. } => {
+                topics.push(Topic::CaseOpened);
+                if by != Party::Merchant {
+                    topics.push(Topic::NewCase);
+                }
+            }
+            LifecycleEvent::Resolved { .. } => topics.push(Topic::CaseResolved),
+            LifecycleEvent::Reopened { .. }
+            | LifecycleEvent::Closed { .. }
+            | LifecycleEvent::Cancelled { .. } => {}
+        },
+        CaseEvent::Conversation(event) => match event {
+            ConversationEvent::MessagePosted { .. } if by_buyer => topics.push(Topic::BuyerMessage),
+            ConversationEvent::MessagePosted { .. } => topics.push(Topic::MessageToBuyer),
+            ConversationEvent::NoteAdded { .. } | ConversationEvent::AttachmentAdded { .. } => {}
+        },
+        CaseEvent::Escalation(event) => match event {
+            EscalationEvent::OfferProposed { to, .. } => match to {
+                Party::Buyer => topics.push(Topic::OfferToBuyer),
+                Party::Merchant => topics.push(Topic::OfferAnswered),
+                _ => {}
+            },
+            EscalationEvent::OfferAccepted { .. } | EscalationEvent::OfferDeclined { .. } => {
+                if by_buyer {
+                    topics.push(Topic::OfferAnswered);
+                }
+            }
+            EscalationEvent::Escalated { to, .. } => {
+                topics.push(Topic::EscalationAccepted);
+                topics.push(Topic::CaseEscalated);
+                if matches!(to, Stage::Mediation | Stage::Arbitration) {
+                    topics.push(Topic::EscalationToHandle);
+                }
+            }
+            EscalationEvent::DecisionRecorded { .. } => {
+                topics.push(Topic::DecisionToBuyer);
+                topics.push(Topic::DecisionToMerchant);
+            }
+        },
+        CaseEvent::Returns(event) => match event {
+            ReturnEvent::ReturnAuthorised { .. } => topics.push(Topic::ReturnAuthorised),
+            ReturnEvent::ReturnRefused { .. } => topics.push(Topic::ReturnRefused),
+            // The first label travels with the authorisation's message when both come
+            // at once; a label issued later (or a new one) is its own message.
+            ReturnEvent::LabelIssued { .. } => {
+                if !matches!(
+                    previous,
+                    Some(CaseEvent::Returns(ReturnEvent::ReturnAuthorised { .. }))
+                ) {
+                    topics.push(Topic::LabelReady)
+                }
+            }
+            ReturnEvent::LabelExpired {} => topics.push(Topic::LabelExpired),
+            ReturnEvent::ReturnReceived { .. } => topics.push(Topic::ParcelReceived),
+            ReturnEvent::ShipmentDeclared { .. } => topics.push(Topic::ReturnShipped),
+            ReturnEvent::ReturnRequested { .. }
+            | ReturnEvent::ParcelScanned { .. }
+            | ReturnEvent::ReturnInspected { .. } => {}
+        },
+        CaseEvent::Money(event) => match event {
+            MoneyEvent::RefundSettled { .. } => topics.push(Topic::RefundMade),
+            MoneyEvent::RefundRecorded { .. }
+            | MoneyEvent::RefundFailed { .. }
+            | MoneyEvent::StoreCreditIssued { .. }
+            | MoneyEvent::ExchangeRecorded { .. }
+            | MoneyEvent::CompensationRecorded { .. }
+            | MoneyEvent::ReminderSent { .. } => {}
+        },
+    }
+    // A case opened by the buyer does not need "escalation accepted" echoed to the
+    // party who escalated; a merchant escalating is told nothing either.
+    topics.retain(|topic| match topic.audience() {
+        Audience::Buyer => !(by_buyer && *topic == Topic::EscalationAccepted),
+        Audience::Merchant => by != Party::Merchant,
+        Audience::Operator => by != Party::Operator,
+    });
+    topics
+}
+
+/// The notifications one event makes: each topic it raises, to each recipient of
+/// the topic's audience, through each channel the recipient accepts.
+pub fn decide(
+    event: &CaseEvent,
+    actor: &Actor,
+    previous: Option<&CaseEvent>,
+    recipients: &[Recipient],
+) -> Vec<Notification> {
+    let mut notifications = Vec::new();
+    for topic in topics(event, actor, previous) {
+        for (index, recipient) in recipients.iter().enumerate() {
+            if recipient.audience != topic.audience() || is_actor(recipient, actor) {
+                continue;
+            }
+            for channel in channels(topic, recipient) {
+                notifications.push(Notification {
+                    topic,
+                    recipient: index,
+                    channel,
+                });
+            }
+        }
+    }
+    notifications
+}
+
+/// The channels `recipient` hears of `topic` through.
+pub fn channels(topic: Topic, recipient: &Recipient) -> Vec<Channel> {
+    let prefs = recipient.preferences;
+    let mut channels = Vec::new();
+    let wanted = topic.required() || prefs.updates;
+    let in_digest = prefs.daily_digest && digested(topic);
+    if recipient.email.is_some() && wanted && (topic.required() || prefs.email) && !in_digest {
+        channels.push(Channel::Email);
+    }
+    if recipient.audience == Audience::Buyer
+        && topic.by_sms()
+        && prefs.sms
+        && wanted
+        && recipient.phone.is_some()
+    {
+        channels.push(Channel::Sms);
+    }
+    channels
+}
+
+fn is_actor(recipient: &Recipient, actor: &Actor) -> bool {
+    match actor {
+        Actor::Buyer => recipient.audience == Audience::Buyer,
+        Actor::MerchantUser { id } | Actor::OperatorUser { id } => recipient.key == *id,
+        Actor::System { .. } | Actor::Provider { .. } => false,
+    }
+}
+
+/// The topics a staff member's daily digest gathers (instead of one email each).
+pub fn digested(topic: Topic) -> bool {
+    topic.audience() != Audience::Buyer && !topic.required()
+}

@@ -1,0 +1,144 @@
+# Notifications: what amiable sends by email and SMS. One message per topic and part:
+# notify-<topic>-subject, -body (plain text; blank lines separate paragraphs), -sms.
+# Every topic receives: $name (the recipient), $shop (the shop), $case (the case's number),
+# $order (the order's number), $link (the link back to the case). Extra variables are
+# named in the comment above each topic; the catalogue tests render every one.
+
+notify-greeting = Hello { $name },
+notify-link = See your case: { $link }
+notify-staff-link = Open the case: { $link }
+notify-reply-hint = You can reply to this email: your answer is added to the case.
+notify-signature = The { $shop } team
+notify-footer = This email is about your order { $order } ({ $shop }). Your notification preferences: { $preferences }
+notify-staff-footer = You receive this email as a member of the { $shop } team. Your preferences: { $preferences }
+
+# $kind: what the case is about; $due: by when the shop answers
+notify-case_opened-subject = [Case { $case }] We have received your request
+notify-case_opened-body =
+    Your request about order { $order } is registered as case { $case } ({ $kind }).
+
+    { $shop } will answer by { $due } at the latest. You will hear from us by email at every step.
+notify-case_opened-sms = { $shop }: request { $case } registered. Answer by { $due }. { $link }
+
+# $message: what was written; $author: who wrote it
+notify-message_to_buyer-subject = [Case { $case }] New message from { $author }
+notify-message_to_buyer-body =
+    { $author } wrote about your case { $case }:
+
+    { $message }
+notify-message_to_buyer-sms = { $shop }: new message on your case { $case }. { $link }
+
+# $offer: the terms offered
+notify-offer_to_buyer-subject = [Case { $case }] An offer awaits you
+notify-offer_to_buyer-body =
+    { $shop } offers you: { $offer }.
+
+    You can accept or decline it from your case.
+notify-offer_to_buyer-sms = { $shop } offers you: { $offer }. Answer at { $link }
+
+# $rma: the return number; $instructions: what to do next
+notify-return_authorised-subject = [Case { $case }] Your return is accepted
+notify-return_authorised-body =
+    Your return is accepted (return number { $rma }).
+
+    { $instructions }
+notify-return_authorised-sms = { $shop }: return { $rma } accepted. { $link }
+notify-instructions-label = Your prepaid return label is ready: print it from your case and stick it on the parcel.
+notify-instructions-ship = Send the items to the address shown on your case, then declare the shipment (carrier and tracking number).
+notify-instructions-returnless = You have nothing to send back: keep the items.
+notify-instructions-wait = You will receive the instructions to send the items back in a next message.
+
+# $ground: why
+notify-return_refused-subject = [Case { $case }] Your return request is not accepted
+notify-return_refused-body =
+    { $shop } does not accept this return, on this ground: { $ground }
+
+    If you disagree, reply to this email or ask the marketplace to step in from your case.
+
+# $expires: the last day it can be used
+notify-label_ready-subject = [Case { $case }] Your return label is ready
+notify-label_ready-body =
+    Your prepaid return label is ready. Print it from your case; it is valid until { $expires }.
+notify-label_ready-sms = { $shop }: return label ready, valid until { $expires }. { $link }
+
+notify-label_expired-subject = [Case { $case }] Your return label has expired
+notify-label_expired-body =
+    The return label of your case { $case } is no longer valid. Reply to this email to ask for a new one.
+
+notify-parcel_received-subject = [Case { $case }] We have received your parcel
+notify-parcel_received-body =
+    { $shop } has received your return parcel. The items will be checked, then you will be refunded.
+notify-parcel_received-sms = { $shop }: return parcel received. { $link }
+
+# $amount: how much; $method: how; $arrives: when it reaches the buyer
+notify-refund_made-subject = [Case { $case }] Refund of { $amount } made
+notify-refund_made-body =
+    { $shop } has refunded you { $amount } ({ $method }).
+
+    { $arrives }
+notify-refund_made-sms = { $shop }: refund of { $amount } made. { $link }
+notify-arrives-card = Depending on your bank, the money shows on your account within 3 to 5 working days.
+notify-arrives-other = The money reaches you within your payment method's usual time.
+
+# $stage: where the case now is
+notify-escalation_accepted-subject = [Case { $case }] The marketplace takes up your case
+notify-escalation_accepted-body =
+    Your case { $case } moves to { $stage }. The marketplace is looking into it and will keep you informed.
+
+# $outcome: the decision; $grounds: its reasons
+notify-decision_to_buyer-subject = [Case { $case }] Decision on your case
+notify-decision_to_buyer-body =
+    A decision was taken on your case { $case }: { $outcome }.
+
+    Grounds:
+    { $grounds }
+
+# $survey: the satisfaction survey's link
+notify-case_resolved-subject = [Case { $case }] Your case is settled
+notify-case_resolved-body =
+    Your case { $case } is settled: { $outcome }.
+
+    Your opinion helps us do better. How was your request handled? { $survey }
+
+# $kind, $reason: what the case is about; $buyer: the buyer's name
+notify-new_case-subject = [Case { $case }] New case: { $kind }, order { $order }
+notify-new_case-body =
+    { $buyer } opened a case ({ $kind }, reason: { $reason }) on order { $order }.
+
+notify-buyer_message-subject = [Case { $case }] Message from { $buyer }
+notify-buyer_message-body =
+    { $buyer } wrote on case { $case }:
+
+    { $message }
+
+notify-offer_answered-subject = [Case { $case }] An offer was answered
+notify-offer_answered-body =
+    { $buyer } answered the offer of case { $case }.
+
+notify-case_escalated-subject = [Case { $case }] Case passed to the marketplace
+notify-case_escalated-body =
+    Case { $case } moves to { $stage }. The marketplace will look into it; you can answer from the case.
+
+notify-decision_to_merchant-subject = [Case { $case }] Decision to carry out
+notify-decision_to_merchant-body =
+    The marketplace decided: { $outcome }.
+
+    Grounds:
+    { $grounds }
+
+# $carrier, $tracking: how the parcel travels
+notify-return_shipped-subject = [Case { $case }] Return parcel on its way
+notify-return_shipped-body =
+    { $buyer } dropped off the return parcel ({ $carrier }, tracking { $tracking }).
+
+# $merchant: the shop involved
+notify-escalation_to_handle-subject = [Case { $case }] { $stage } to handle: { $merchant }
+notify-escalation_to_handle-body =
+    Case { $case } ({ $merchant }, order { $order }) awaits the marketplace: { $stage }.
+
+notify-method-card = to your card
+notify-method-payment = to your payment method
+
+# $url: the endpoint; $reason: why; $shop: its owner
+notify-webhook_disabled-subject = Webhook disabled: { $url }
+notify-webhook_disabled-body = The endpoint { $url } of { $shop } was disabled ({ $reason }). Enable it again through the API (PATCH /api/v1/webhooks/…) once fixed, then replay the missed messages (POST …/replay).

@@ -1,0 +1,144 @@
+# Notifications: what amiable sends by email and SMS. One message per topic and part:
+# notify-<topic>-subject, -body (plain text; blank lines separate paragraphs), -sms.
+# Every topic receives: $name (the recipient), $shop (the shop), $case (the case's number),
+# $order (the order's number), $link (the link back to the case). Extra variables are
+# named in the comment above each topic; the catalogue tests render every one.
+
+notify-greeting = Bonjour { $name },
+notify-link = Voir votre dossier : { $link }
+notify-staff-link = Ouvrir le dossier : { $link }
+notify-reply-hint = Vous pouvez répondre directement à cet e-mail : votre réponse sera ajoutée au dossier.
+notify-signature = L'équipe { $shop }
+notify-footer = Cet e-mail concerne votre commande { $order } ({ $shop }). Vos préférences de notification : { $preferences }
+notify-staff-footer = Vous recevez cet e-mail en tant que membre de l'équipe de { $shop }. Vos préférences : { $preferences }
+
+# $kind: what the case is about; $due: by when the shop answers
+notify-case_opened-subject = [Dossier { $case }] Nous avons bien reçu votre demande
+notify-case_opened-body =
+    Votre demande concernant la commande { $order } est enregistrée sous le numéro { $case } ({ $kind }).
+
+    { $shop } vous répondra au plus tard le { $due }. Vous serez prévenu(e) par e-mail à chaque étape.
+notify-case_opened-sms = { $shop } : demande { $case } enregistrée. Réponse au plus tard le { $due }. { $link }
+
+# $message: what was written; $author: who wrote it
+notify-message_to_buyer-subject = [Dossier { $case }] Nouveau message de { $author }
+notify-message_to_buyer-body =
+    { $author } vous a écrit au sujet de votre dossier { $case } :
+
+    { $message }
+notify-message_to_buyer-sms = { $shop } : nouveau message sur votre dossier { $case }. { $link }
+
+# $offer: the terms offered
+notify-offer_to_buyer-subject = [Dossier { $case }] Une proposition vous attend
+notify-offer_to_buyer-body =
+    { $shop } vous propose : { $offer }.
+
+    Vous pouvez l'accepter ou la refuser depuis votre dossier.
+notify-offer_to_buyer-sms = { $shop } vous propose : { $offer }. Répondez sur { $link }
+
+# $rma: the return number; $instructions: what to do next
+notify-return_authorised-subject = [Dossier { $case }] Votre retour est accepté
+notify-return_authorised-body =
+    Votre retour est accepté (numéro de retour { $rma }).
+
+    { $instructions }
+notify-return_authorised-sms = { $shop } : retour { $rma } accepté. { $link }
+notify-instructions-label = Votre étiquette de retour prépayée est prête : imprimez-la depuis votre dossier et collez-la sur le colis.
+notify-instructions-ship = Renvoyez les articles à l'adresse indiquée dans votre dossier, puis déclarez l'envoi (transporteur et numéro de suivi).
+notify-instructions-returnless = Vous n'avez rien à renvoyer : vous gardez les articles.
+notify-instructions-wait = Vous recevrez les instructions de renvoi dans un prochain message.
+
+# $ground: why
+notify-return_refused-subject = [Dossier { $case }] Votre demande de retour n'est pas acceptée
+notify-return_refused-body =
+    { $shop } n'accepte pas ce retour, pour le motif suivant : { $ground }
+
+    Si vous n'êtes pas d'accord, vous pouvez répondre à cet e-mail ou demander l'intervention de la place de marché depuis votre dossier.
+
+# $expires: the last day it can be used
+notify-label_ready-subject = [Dossier { $case }] Votre étiquette de retour est prête
+notify-label_ready-body =
+    Votre étiquette de retour prépayée est prête. Imprimez-la depuis votre dossier ; elle est valable jusqu'au { $expires }.
+notify-label_ready-sms = { $shop } : étiquette de retour prête, valable jusqu'au { $expires }. { $link }
+
+notify-label_expired-subject = [Dossier { $case }] Votre étiquette de retour a expiré
+notify-label_expired-body =
+    L'étiquette de retour de votre dossier { $case } n'est plus valable. Répondez à cet e-mail pour en demander une nouvelle.
+
+notify-parcel_received-subject = [Dossier { $case }] Nous avons reçu votre colis
+notify-parcel_received-body =
+    { $shop } a reçu votre colis retour. Les articles vont être vérifiés, puis vous serez remboursé(e).
+notify-parcel_received-sms = { $shop } : colis retour reçu. { $link }
+
+# $amount: how much; $method: how; $arrives: when it reaches the buyer
+notify-refund_made-subject = [Dossier { $case }] Remboursement de { $amount } effectué
+notify-refund_made-body =
+    { $shop } vous a remboursé { $amount } ({ $method }).
+
+    { $arrives }
+notify-refund_made-sms = { $shop } : remboursement de { $amount } effectué. { $link }
+notify-arrives-card = Selon votre banque, la somme apparaît sur votre compte sous 3 à 5 jours ouvrés.
+notify-arrives-other = La somme vous parvient selon les délais habituels de votre moyen de paiement.
+
+# $stage: where the case now is
+notify-escalation_accepted-subject = [Dossier { $case }] La place de marché prend en charge votre dossier
+notify-escalation_accepted-body =
+    Votre dossier { $case } passe en { $stage }. La place de marché l'examine et vous tiendra informé(e).
+
+# $outcome: the decision; $grounds: its reasons
+notify-decision_to_buyer-subject = [Dossier { $case }] Décision sur votre dossier
+notify-decision_to_buyer-body =
+    Une décision a été prise sur votre dossier { $case } : { $outcome }.
+
+    Motifs :
+    { $grounds }
+
+# $survey: the satisfaction survey's link
+notify-case_resolved-subject = [Dossier { $case }] Votre dossier est réglé
+notify-case_resolved-body =
+    Votre dossier { $case } est réglé : { $outcome }.
+
+    Votre avis nous aide à mieux faire. Comment s'est passé le règlement de votre demande ? { $survey }
+
+# $kind, $reason: what the case is about; $buyer: the buyer's name
+notify-new_case-subject = [Dossier { $case }] Nouveau dossier : { $kind }, commande { $order }
+notify-new_case-body =
+    { $buyer } a ouvert un dossier ({ $kind }, motif : { $reason }) sur la commande { $order }.
+
+notify-buyer_message-subject = [Dossier { $case }] Message de { $buyer }
+notify-buyer_message-body =
+    { $buyer } a écrit sur le dossier { $case } :
+
+    { $message }
+
+notify-offer_answered-subject = [Dossier { $case }] Réponse à une proposition
+notify-offer_answered-body =
+    { $buyer } a répondu à la proposition du dossier { $case }.
+
+notify-case_escalated-subject = [Dossier { $case }] Dossier transmis à la place de marché
+notify-case_escalated-body =
+    Le dossier { $case } passe en { $stage }. La place de marché va l'examiner ; vous pourrez y répondre depuis le dossier.
+
+notify-decision_to_merchant-subject = [Dossier { $case }] Décision à appliquer
+notify-decision_to_merchant-body =
+    La place de marché a décidé : { $outcome }.
+
+    Motifs :
+    { $grounds }
+
+# $carrier, $tracking: how the parcel travels
+notify-return_shipped-subject = [Dossier { $case }] Colis retour en route
+notify-return_shipped-body =
+    { $buyer } a déposé le colis retour ({ $carrier }, suivi { $tracking }).
+
+# $merchant: the shop involved
+notify-escalation_to_handle-subject = [Dossier { $case }] { $stage } à mener : { $merchant }
+notify-escalation_to_handle-body =
+    Le dossier { $case } ({ $merchant }, commande { $order }) attend la place de marché : { $stage }.
+
+notify-method-card = sur votre carte bancaire
+notify-method-payment = sur votre moyen de paiement
+
+# $url: the endpoint; $reason: why; $shop: its owner
+notify-webhook_disabled-subject = Webhook désactivé : { $url }
+notify-webhook_disabled-body = Le point de terminaison { $url } de { $shop } a été désactivé ({ $reason }). Réactivez-le depuis l'API (PATCH /api/v1/webhooks/…) une fois corrigé, puis renvoyez les messages manqués (POST …/replay).
