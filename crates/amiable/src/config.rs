@@ -31,6 +31,21 @@ pub struct FileConfig {
     pub max_upload_mib: Option<usize>,
     /// Pooled database connections for reads and short writes (default 8).
     pub db_connections: Option<u32>,
+    /// The SMTP server notifications leave through: smtp://host:25, smtp://user:pass@host:587?tls=required
+    /// (STARTTLS), smtps://user:pass@host:465. Unset: emails are kept in amiable (the sent-mail page).
+    pub smtp_url: Option<String>,
+    /// The sender address of notifications (the shop's name is shown as the sender's name).
+    pub mail_from: Option<String>,
+    /// The domain of reply addresses (reply+token@domain); the sender's domain when unset.
+    pub reply_domain: Option<String>,
+    /// Allow webhook endpoints on private, loopback and link-local addresses (tests, intranets).
+    pub webhooks_allow_private: Option<bool>,
+    /// Text messages through Twilio: account SID, auth token, sender (number, sender id or MG… service).
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    /// Twilio's API address (a stand-in's in tests) [default: https://api.twilio.com].
+    pub twilio_base_url: Option<String>,
 }
 
 impl FileConfig {
@@ -106,6 +121,81 @@ impl DataArgs {
             auto_close_after: jiff::SignedDuration::from_hours(i64::from(auto_close_days) * 24),
         };
         Ok(Settings { data_dir, database })
+    }
+}
+
+/// How notifications leave: each key from the environment (`AMIABLE_SMTP_URL`,
+/// `AMIABLE_MAIL_FROM`, `AMIABLE_REPLY_DOMAIN`, `AMIABLE_WEBHOOKS_ALLOW_PRIVATE`,
+/// `AMIABLE_TWILIO_*`) or else the file.
+#[derive(Debug, Clone, Default)]
+pub struct Messaging {
+    pub smtp_url: Option<String>,
+    pub notify: amiable_app::notifications::NotifyConfig,
+    pub twilio: Option<(String, String, String, String)>,
+}
+
+impl Messaging {
+    pub fn resolve(file: &FileConfig) -> anyhow::Result<Messaging> {
+        let pick = |env: &str, value: &Option<String>| {
+            std::env::var(env)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| value.clone())
+        };
+        let mut notify = amiable_app::notifications::NotifyConfig::default();
+        if let Some(from) = pick("AMIABLE_MAIL_FROM", &file.mail_from) {
+            amiable_domain::contact::Email::parse(&from)
+                .map_err(|e| anyhow::anyhow!("mail_from: {}", e.message))?;
+            notify.from_address = from;
+        }
+        notify.reply_domain = pick("AMIABLE_REPLY_DOMAIN", &file.reply_domain);
+        notify.webhooks_allow_private = match std::env::var("AMIABLE_WEBHOOKS_ALLOW_PRIVATE") {
+            Ok(value) => matches!(value.as_str(), "1" | "true" | "yes"),
+            Err(_) => file.webhooks_allow_private.unwrap_or(false),
+        };
+        let twilio = match (
+            pick("AMIABLE_TWILIO_ACCOUNT_SID", &file.twilio_account_sid),
+            pick("AMIABLE_TWILIO_AUTH_TOKEN", &file.twilio_auth_token),
+            pick("AMIABLE_TWILIO_FROM", &file.twilio_from),
+        ) {
+            (Some(sid), Some(token), Some(from)) => Some((
+                pick("AMIABLE_TWILIO_BASE_URL", &file.twilio_base_url)
+                    .unwrap_or_else(|| "https://api.twilio.com".into()),
+                sid,
+                token,
+                from,
+            )),
+            (None, None, None) => None,
+            _ => anyhow::bail!("Twilio needs twilio_account_sid, twilio_auth_token and twilio_from together"),
+        };
+        Ok(Messaging {
+            smtp_url: pick("AMIABLE_SMTP_URL", &file.smtp_url),
+            notify,
+            twilio,
+        })
+    }
+
+    /// The ports: SMTP or the built-in mailbox, Twilio or the SMS log, the HTTP client.
+    pub fn ports(&self) -> anyhow::Result<amiable_app::Ports> {
+        use amiable_connectors::{http, sms, smtp};
+        use std::sync::Arc;
+        let mut ports = amiable_app::Ports::default();
+        if let Some(url) = &self.smtp_url {
+            ports.mailer = Arc::new(smtp::SmtpMailer::new(url).map_err(anyhow::Error::msg)?);
+        }
+        if let Some((base_url, account_sid, auth_token, from)) = &self.twilio {
+            ports.sms = Arc::new(
+                sms::TwilioSms::new(sms::TwilioConfig {
+                    base_url: base_url.clone(),
+                    account_sid: account_sid.clone(),
+                    auth_token: auth_token.clone(),
+                    from: from.clone(),
+                })
+                .map_err(anyhow::Error::msg)?,
+            );
+        }
+        ports.webhooks = Arc::new(http::HttpWebhooks::new().map_err(anyhow::Error::msg)?);
+        Ok(ports)
     }
 }
 

@@ -86,6 +86,19 @@ enum Commands {
     /// Manage API keys for integrations.
     #[command(subcommand, name = "apikey")]
     ApiKey(ApiKeyCommand),
+    /// Inbound mail: replies to notifications.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Read one email (raw MIME) from standard input and post it on its case, as a
+    /// Postfix pipe does (`amiable mail receive < message.eml`); prints what became of it.
+    Receive {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -736,6 +749,26 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             }
             store.close().await;
         }
+        Commands::Mail(MailCommand::Receive { data }) => {
+            use std::io::Read as _;
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .take(amiable_app::notifications::inbound::MAX_INBOUND_BYTES as u64 + 1)
+                .read_to_end(&mut raw)
+                .context("reading the email from standard input")?;
+            let settings = data.resolve(&file)?;
+            let store = open(&settings).await?;
+            let mut config = amiable_app::AppConfig::new(&settings.data_dir);
+            config.public_url = file.public_url.clone();
+            config.notify = config::Messaging::resolve(&file)?.notify;
+            let app = amiable_app::App::new(store.clone(), config, amiable_app::Ports::default()).await?;
+            let received = app
+                .receive_mail(&raw)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            store.close().await;
+            println!("{}", serde_json::to_string(&received)?);
+        }
         Commands::ApiKey(ApiKeyCommand::Revoke { id, data }) => {
             let store = open(&data.resolve(&file)?).await?;
             if !store.revoke_api_key(&id).await? {
@@ -851,9 +884,15 @@ async fn serve(
     if let Some(mib) = file.max_upload_mib {
         server.max_upload_bytes = mib.saturating_mul(1024 * 1024);
     }
-    let state = AppState::new(store.clone(), server)
+    let messaging = config::Messaging::resolve(file)?;
+    server.notify = messaging.notify.clone();
+    let state = AppState::with_ports(store.clone(), server, messaging.ports()?)
         .await
         .context("preparing the server")?;
+    match &messaging.smtp_url {
+        Some(url) => tracing::info!(smtp = %redact(url), "notifications leave through SMTP"),
+        None => tracing::info!("no SMTP server configured: emails are kept in the console's sent mail"),
+    }
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(amiable_app::jobs::run(
         store.clone(),
@@ -862,6 +901,18 @@ async fn serve(
         Duration::from_secs(5),
         stop_signal,
     ));
+    let notifier = {
+        let app = state.app().clone();
+        let stop = stop_worker.subscribe();
+        tokio::spawn(async move {
+            app.run_notifications(
+                format!("notifier-{}", uuid::Uuid::new_v4()),
+                Duration::from_millis(250),
+                stop,
+            )
+            .await
+        })
+    };
     let url = format!("http://{local}");
     println!("amiable is listening on {url}");
     if let Some((summary, database)) = demo {
@@ -870,6 +921,7 @@ async fn serve(
     amiable_server::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = notifier.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub login_rate: (u32, u32),
     /// Buyer order lookups per IP: burst, then per minute.
     pub lookup_rate: (u32, u32),
+    /// How notifications leave (sender, reply domain, webhook targets).
+    pub notify: amiable_app::notifications::NotifyConfig,
 }
 
 impl ServerConfig {
@@ -61,6 +63,7 @@ impl ServerConfig {
             max_upload_bytes: app.max_upload_bytes,
             login_rate: app.login_rate,
             lookup_rate: app.lookup_rate,
+            notify: app.notify,
         }
     }
 
@@ -72,6 +75,7 @@ impl ServerConfig {
             max_upload_bytes: self.max_upload_bytes,
             login_rate: self.login_rate,
             lookup_rate: self.lookup_rate,
+            notify: self.notify.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod attachments;
 pub mod cases;
+pub mod notifications;
 pub mod orders;
 pub mod returns;
 pub mod settings;
@@ -109,6 +110,15 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("issue_store_credit", Some(Action::MoveMoney)),
     ("record_exchange", Some(Action::MoveMoney)),
     ("compensate", Some(Action::MoveMoney)),
+    ("list_deliveries", Some(Action::ReadSettings)),
+    ("resend_delivery", Some(Action::ManageSettings)),
+    ("webhook_event_types", None),
+    ("list_webhooks", Some(Action::ReadSettings)),
+    ("create_webhook", Some(Action::ManageSettings)),
+    ("update_webhook", Some(Action::ManageSettings)),
+    ("webhook_deliveries", Some(Action::ReadSettings)),
+    ("replay_webhooks", Some(Action::ManageSettings)),
+    ("receive_mail", Some(Action::ManageSettings)),
 ];
 
 /// The handlers of the API, each at the method and path of its `#[utoipa::path]`:
@@ -118,6 +128,10 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     // Uploads may be larger than a JSON body.
     let (schemas, paths, upload) = routes!(attachments::upload);
     let upload = upload.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
+    let (mail_schemas, mail_paths, mail) = routes!(notifications::receive_mail);
+    let mail = mail.layer(axum::extract::DefaultBodyLimit::max(
+        amiable_app::notifications::inbound::MAX_INBOUND_BYTES,
+    ));
     OpenApiRouter::new()
         .routes(routes!(access::login))
         .routes(routes!(access::logout))
@@ -166,6 +180,14 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(returns::store_credit))
         .routes(routes!(returns::exchange))
         .routes(routes!(returns::compensation))
+        .routes(routes!(notifications::list_deliveries))
+        .routes(routes!(notifications::resend_delivery))
+        .routes(routes!(notifications::webhook_event_types))
+        .routes(routes!(notifications::list_webhooks, notifications::create_webhook))
+        .routes(routes!(notifications::update_webhook))
+        .routes(routes!(notifications::webhook_deliveries))
+        .routes(routes!(notifications::replay_webhooks))
+        .routes((mail_schemas, mail_paths, mail))
 }
 
 /// Every operation with its method, path and action, from the OpenAPI document
