@@ -166,7 +166,9 @@ impl Messaging {
                 from,
             )),
             (None, None, None) => None,
-            _ => anyhow::bail!("Twilio needs twilio_account_sid, twilio_auth_token and twilio_from together"),
+            _ => anyhow::bail!(
+                "Twilio needs twilio_account_sid, twilio_auth_token and twilio_from together"
+            ),
         };
         Ok(Messaging {
             smtp_url: pick("AMIABLE_SMTP_URL", &file.smtp_url),

@@ -761,7 +761,8 @@ async fn run(command: Commands, file: FileConfig) -> anyhow::Result<std::process
             let mut config = amiable_app::AppConfig::new(&settings.data_dir);
             config.public_url = file.public_url.clone();
             config.notify = config::Messaging::resolve(&file)?.notify;
-            let app = amiable_app::App::new(store.clone(), config, amiable_app::Ports::default()).await?;
+            let app =
+                amiable_app::App::new(store.clone(), config, amiable_app::Ports::default()).await?;
             let received = app
                 .receive_mail(&raw)
                 .await
@@ -891,7 +892,9 @@ async fn serve(
         .context("preparing the server")?;
     match &messaging.smtp_url {
         Some(url) => tracing::info!(smtp = %redact(url), "notifications leave through SMTP"),
-        None => tracing::info!("no SMTP server configured: emails are kept in the console's sent mail"),
+        None => {
+            tracing::info!("no SMTP server configured: emails are kept in the console's sent mail")
+        }
     }
     let (stop_worker, stop_signal) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(amiable_app::jobs::run(

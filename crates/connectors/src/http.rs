@@ -39,10 +39,16 @@ fn host_port(url: &str) -> Option<(String, u16)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let default = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
     if let Some(v6) = authority.strip_prefix('[') {
         let (host, rest) = v6.split_once(']')?;
-        let port = rest.strip_prefix(':').map_or(Some(default), |p| p.parse().ok())?;
+        let port = rest
+            .strip_prefix(':')
+            .map_or(Some(default), |p| p.parse().ok())?;
         return Some((host.to_owned(), port));
     }
     match authority.rsplit_once(':') {
@@ -114,9 +120,18 @@ mod tests {
 
     #[test]
     fn host_and_port_of_urls() {
-        assert_eq!(host_port("https://example.com/hook"), Some(("example.com".into(), 443)));
-        assert_eq!(host_port("http://127.0.0.1:8080/x?y"), Some(("127.0.0.1".into(), 8080)));
-        assert_eq!(host_port("https://u:p@[::1]:9000/"), Some(("::1".into(), 9000)));
+        assert_eq!(
+            host_port("https://example.com/hook"),
+            Some(("example.com".into(), 443))
+        );
+        assert_eq!(
+            host_port("http://127.0.0.1:8080/x?y"),
+            Some(("127.0.0.1".into(), 8080))
+        );
+        assert_eq!(
+            host_port("https://u:p@[::1]:9000/"),
+            Some(("::1".into(), 9000))
+        );
         assert_eq!(host_port("nope"), None);
     }
 }

@@ -24,7 +24,11 @@ impl SmtpMailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP URL: {e}"))?
             .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(8).idle_timeout(Duration::from_secs(60)))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(8)
+                    .idle_timeout(Duration::from_secs(60)),
+            )
             .build();
         Ok(SmtpMailer { transport })
     }
@@ -74,9 +78,15 @@ impl Mailer for SmtpMailer {
                     let status_code = error.status().map(u16::from);
                     let detail = error.to_string();
                     Err(if error.is_permanent() {
-                        SendError::Permanent { status_code, detail }
+                        SendError::Permanent {
+                            status_code,
+                            detail,
+                        }
                     } else {
-                        SendError::Temporary { status_code, detail }
+                        SendError::Temporary {
+                            status_code,
+                            detail,
+                        }
                     })
                 }
             }

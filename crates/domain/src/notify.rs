@@ -282,7 +282,9 @@ pub fn decide(
     let mut notifications = Vec::new();
     for topic in topics(event, actor, previous) {
         for (index, recipient) in recipients.iter().enumerate() {
-            if recipient.audience != topic.audience() || is_actor(recipient, actor) {
+            // The acknowledgement of a request goes to the one who made it.
+            let own_doing = is_actor(recipient, actor) && topic != Topic::CaseOpened;
+            if recipient.audience != topic.audience() || own_doing {
                 continue;
             }
             for channel in channels(topic, recipient) {

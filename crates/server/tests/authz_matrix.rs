@@ -90,6 +90,17 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("PUT", "/merchants/{merchant_id}/settings", "YNYNYYN"),
     ("GET", "/settings", "YY--Y--"),
     ("PUT", "/settings", "YN--Y--"),
+    // Notifications: read by the staff in reach, managed by their administrators and keys.
+    ("GET", "/deliveries", "YYYYYYN"),
+    ("POST", "/deliveries/{delivery_id}/resend", "YNYNYYN"),
+    ("GET", "/webhooks/event-types", PUBLIC),
+    ("GET", "/webhooks", "YYYYYYN"),
+    ("POST", "/webhooks", "YNYNYYN"),
+    ("PATCH", "/webhooks/{endpoint_id}", "YNYNYYN"),
+    ("GET", "/webhooks/{endpoint_id}/deliveries", "YYYYYYN"),
+    ("POST", "/webhooks/{endpoint_id}/replay", "YNYNYYN"),
+    // Inbound mail is the installation's: the marketplace's administrators and keys.
+    ("POST", "/inbound/mail", "YN--Y--"),
     ("GET", "/orders/{order_id}/eligibility", "YYYYYYY"),
     ("GET", "/orders/{order_id}/ledger", "YYYYYYY"),
     ("POST", "/cases/{case_id}/return/authorise", "YYYYYYN"),
@@ -141,6 +152,9 @@ const NO_FOREIGN: &[&str] = &[
     "/api-keys",
     "/return-policy/minimum",
     "/settings",
+    "/deliveries",
+    "/webhooks",
+    "/inbound/mail",
 ];
 
 #[test]
@@ -692,8 +706,116 @@ async fn prepare(
             format!("/cases/{}/compensation", fresh_case().await),
             json!({"kind": "voucher", "amount": euros(500), "note": "Pour le retard"}),
         ),
+        ("GET", "/deliveries") => plain("/deliveries?status=sent".into()),
+        ("POST", "/deliveries/{delivery_id}/resend") => plain(format!(
+            "/deliveries/{}/resend",
+            delivery_of(world, merchant, seq).await
+        )),
+        ("GET", "/webhooks") => plain("/webhooks".into()),
+        ("POST", "/webhooks") => with(
+            "/webhooks".into(),
+            json!({"url": format!("https://hooks.example.com/{seq}"), "merchant_id": merchant}),
+        ),
+        ("PATCH", "/webhooks/{endpoint_id}") => with(
+            format!("/webhooks/{}", endpoint_of(world, merchant).await),
+            json!({"url": "https://hooks.example.com/changed", "event_types": ["case.opened"]}),
+        ),
+        ("GET", "/webhooks/{endpoint_id}/deliveries") => plain(format!(
+            "/webhooks/{}/deliveries",
+            endpoint_of(world, merchant).await
+        )),
+        ("POST", "/webhooks/{endpoint_id}/replay") => with(
+            format!("/webhooks/{}/replay", endpoint_of(world, merchant).await),
+            json!({"since": "2026-01-01T00:00:00Z"}),
+        ),
+        ("POST", "/inbound/mail") => plain("/inbound/mail".into()),
         (method, path) => panic!("no fixture for {method} {path}"),
     }
+}
+
+/// A webhook endpoint of `merchant`, made in its store.
+async fn endpoint_of(world: &World, merchant: MerchantId) -> String {
+    let operator_id = world
+        .store
+        .merchant(merchant)
+        .await
+        .unwrap()
+        .unwrap()
+        .operator_id;
+    let now = Timestamp::now();
+    let endpoint = amiable_store::WebhookEndpoint {
+        id: format!("ep_{}", uuid::Uuid::new_v4().simple()),
+        operator_id,
+        merchant_id: Some(merchant),
+        url: "https://hooks.example.com/amiable".into(),
+        description: String::new(),
+        event_types: Vec::new(),
+        secrets: vec![amiable_store::WebhookSecret {
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            created_at: now,
+            expires_at: None,
+        }],
+        status: "enabled".into(),
+        disabled_reason: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    };
+    world
+        .store
+        .create_webhook_endpoint(&endpoint)
+        .await
+        .unwrap();
+    endpoint.id
+}
+
+/// A sent email to a buyer of `merchant`, planned in its store.
+async fn delivery_of(world: &World, merchant: MerchantId, seq: usize) -> i64 {
+    let operator_id = world
+        .store
+        .merchant(merchant)
+        .await
+        .unwrap()
+        .unwrap()
+        .operator_id;
+    let key = format!("matrix:{merchant}:{seq}");
+    world
+        .store
+        .plan_deliveries(
+            None,
+            &[amiable_store::NewDelivery {
+                idem_key: key.clone(),
+                operator_id: operator_id.to_string(),
+                merchant_id: Some(merchant.to_string()),
+                case_id: None,
+                seq: None,
+                channel: "email".into(),
+                topic: "case_opened".into(),
+                audience: "buyer".into(),
+                recipient: "buyer@example.com".into(),
+                recipient_key: "buyer".into(),
+                language: "fr".into(),
+                sender_name: "Atelier".into(),
+                subject: "[Dossier X] Test".into(),
+                body_text: "Bonjour".into(),
+                body_html: None,
+                message_id: format!("<{seq}@amiable.localhost>"),
+                max_attempts: 1,
+                due_at: Timestamp::now(),
+            }],
+        )
+        .await
+        .unwrap();
+    let found = world
+        .store
+        .deliveries(&amiable_store::DeliveryFilter {
+            merchant_id: Some(merchant.to_string()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    found[0].id
 }
 
 async fn send(world: &World, method: &str, prepared: Prepared, who: &Who) -> common::Reply {

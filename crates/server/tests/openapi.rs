@@ -249,7 +249,10 @@ async fn spawn_app() -> (String, tempfile::TempDir) {
 #[tokio::test]
 async fn the_document_and_the_reference_page_are_served() {
     let (base, _dir) = spawn_app().await;
-    let client = reqwest::Client::new();
+    let client = {
+        amiable_connectors::install_crypto_provider();
+        reqwest::Client::new()
+    };
 
     let response = client
         .get(format!("{base}/api/v1/openapi.json"))

@@ -57,10 +57,13 @@ impl<'a> Browser<'a> {
     fn new(world: &'a World) -> Self {
         Browser {
             world,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: {
+                amiable_connectors::install_crypto_provider();
+                reqwest::Client::builder()
+            }
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
             cookies: BTreeMap::new(),
             lang: "fr-FR,fr;q=0.9",
         }

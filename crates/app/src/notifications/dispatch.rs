@@ -462,15 +462,13 @@ impl Notifier {
             }
             Topic::NewCase => {
                 put("kind", kind);
-                let reason = format!("reason-{}", state.reason.as_str());
-                put(
-                    "reason",
-                    if catalogue::has(lang, &reason) {
-                        ui(&reason)
-                    } else {
-                        state.reason.as_str().to_owned()
-                    },
-                );
+                let code = state.reason.as_str();
+                let reason = match amiable_domain::reason::BuiltinReason::from_code(code) {
+                    Some(builtin) if lang == Lang::Fr => builtin.label_fr().to_lowercase(),
+                    Some(builtin) => builtin.label_en().to_lowercase(),
+                    None => code.replace(['_', '.'], " "),
+                };
+                put("reason", reason);
                 put("buyer", buyer);
             }
             Topic::OfferAnswered => put("buyer", buyer),

@@ -183,7 +183,10 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list_deliveries))
         .routes(routes!(notifications::resend_delivery))
         .routes(routes!(notifications::webhook_event_types))
-        .routes(routes!(notifications::list_webhooks, notifications::create_webhook))
+        .routes(routes!(
+            notifications::list_webhooks,
+            notifications::create_webhook
+        ))
         .routes(routes!(notifications::update_webhook))
         .routes(routes!(notifications::webhook_deliveries))
         .routes(routes!(notifications::replay_webhooks))

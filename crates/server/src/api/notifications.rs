@@ -80,8 +80,16 @@ pub async fn list_deliveries(
     Auth(principal): Auth,
     Query(query): Query<DeliveryQuery>,
 ) -> Result<Json<DeliveryList>, Problem> {
-    check_choice("status", query.status.as_deref(), &["pending", "sent", "dead", "cancelled"])?;
-    check_choice("channel", query.channel.as_deref(), &["email", "sms", "webhook"])?;
+    check_choice(
+        "status",
+        query.status.as_deref(),
+        &["pending", "sent", "dead", "cancelled"],
+    )?;
+    check_choice(
+        "channel",
+        query.channel.as_deref(),
+        &["email", "sms", "webhook"],
+    )?;
     let case_id = match query.case_id.as_deref() {
         Some(raw) => Some(
             amiable_domain::ids::CaseId::parse(raw)
@@ -129,7 +137,9 @@ pub async fn resend_delivery(
     Auth(principal): Auth,
     Path(delivery_id): Path<i64>,
 ) -> Result<Json<Delivery>, Problem> {
-    Ok(Json(state.app().resend_delivery(&principal, delivery_id).await?))
+    Ok(Json(
+        state.app().resend_delivery(&principal, delivery_id).await?,
+    ))
 }
 
 /// Every event type an endpoint may subscribe to.
@@ -201,7 +211,10 @@ pub async fn create_webhook(
     Auth(principal): Auth,
     JsonBody(input): JsonBody<EndpointInput>,
 ) -> Result<(StatusCode, Json<EndpointView>), Problem> {
-    let created = state.app().create_webhook_endpoint(&principal, input).await?;
+    let created = state
+        .app()
+        .create_webhook_endpoint(&principal, input)
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -148,6 +148,16 @@ pub async fn worlds() -> Vec<World> {
 }
 
 pub async fn worlds_with(tune: impl Fn(&mut ServerConfig)) -> Vec<World> {
+    worlds_with_ports(tune, amiable_app::Ports::default).await
+}
+
+/// Worlds whose app uses these adapters of the ports (a real HTTP client, SMTP…).
+pub async fn worlds_with_ports(
+    tune: impl Fn(&mut ServerConfig),
+    ports: impl Fn() -> amiable_app::Ports,
+) -> Vec<World> {
+    // The workspace builds reqwest with rustls and no crypto provider (see amiable-connectors).
+    amiable_connectors::install_crypto_provider();
     let mut worlds = Vec::new();
     for db in test_stores().await {
         let store = db.store.clone();
@@ -235,7 +245,9 @@ pub async fn worlds_with(tune: impl Fn(&mut ServerConfig)) -> Vec<World> {
         let files = tempfile::tempdir().unwrap();
         let mut config = config_for(&files).await;
         tune(&mut config);
-        let state = AppState::new(store.clone(), config).await.unwrap();
+        let state = AppState::with_ports(store.clone(), config, ports())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(serve(listener, state.clone(), std::future::pending()));
