@@ -408,10 +408,9 @@ impl Notifier {
             }
             Topic::RefundMade => {
                 if let CaseEvent::Money(MoneyEvent::RefundSettled { refund_id, .. }) = &event.event
+                    && let Some(refund) = state.refunds.iter().find(|r| r.refund_id == *refund_id)
                 {
-                    if let Some(refund) = state.refunds.iter().find(|r| r.refund_id == *refund_id) {
-                        put("amount", format::money(lang, &refund.amount));
-                    }
+                    put("amount", format::money(lang, &refund.amount));
                 }
                 let card = facts
                     .order

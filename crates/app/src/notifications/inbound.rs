@@ -169,10 +169,10 @@ impl App {
             let detail = format!("from {:?}, sent to {}", record.sender, delivery.recipient);
             return self.dropped(record, "wrong_sender", &detail).await;
         }
-        if let Some(id) = &record.message_id {
-            if self.store().inbound_mail_posted(id).await? {
-                return self.dropped(record, "duplicate", "already posted").await;
-            }
+        if let Some(id) = &record.message_id
+            && self.store().inbound_mail_posted(id).await?
+        {
+            return self.dropped(record, "duplicate", "already posted").await;
         }
         let principal = match self.replier(&delivery).await? {
             Some(principal) => principal,

@@ -195,15 +195,7 @@ pub fn escape(text: &str) -> String {
 pub fn sample(topic: Topic, lang: Lang) -> Vars {
     let fr = lang == Lang::Fr;
     let mut vars: Vars = vec![
-        (
-            "name",
-            if fr {
-                "Camille Martin"
-            } else {
-                "Camille Martin"
-            }
-            .into(),
-        ),
+        ("name", "Camille Martin".into()),
         ("shop", "Atelier Lumière".into()),
         ("case", "A7K-3F2".into()),
         ("order", "CMD-10482".into()),

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod buyer;
 pub mod console;
 pub mod form;
+pub mod mail;
 pub use amiable_i18n as i18n;
 pub use amiable_i18n::format;
 #[cfg(test)]
@@ -59,6 +60,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(operator::routes())
         .merge(tenant_settings::routes())
         .merge(policy::routes())
+        .merge(mail::routes())
         .layer(axum::middleware::from_fn(page_errors))
 }
 

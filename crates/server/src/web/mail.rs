@@ -1,0 +1,208 @@
+//! The console's mail: every email, text message and webhook call amiable
+//! planned (with no SMTP server configured — the demo — this is the mailbox
+//! where they are kept), the dead letters with their error and "send again",
+//! and a preview of every template in both languages with sample data.
+
+use super::console::staff;
+use super::form::FormBody;
+use super::ui::Ui;
+use super::{Ctx, WebError, redirect};
+use crate::AppState;
+use amiable_app::notifications::render;
+use amiable_domain::access::{Action, Resource, authorize};
+use amiable_domain::notify::Topic;
+use amiable_i18n::Lang;
+use amiable_store::{Attempt, Delivery, DeliveryFilter};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/mail", get(list))
+        .route("/console/mail/{id}", get(one))
+        .route("/console/mail/{id}/html", get(html))
+        .route("/console/mail/{id}/resend", post(resend))
+        .route("/console/mail/preview/{topic}/{lang}", get(preview))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    statut: Option<String>,
+    canal: Option<String>,
+    avant: Option<i64>,
+}
+
+const PAGE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "console/mail.html")]
+struct MailPage {
+    ui: Ui,
+    rows: Vec<Delivery>,
+    status: String,
+    next: Option<String>,
+    counts: Vec<(String, i64)>,
+    topics: Vec<&'static str>,
+}
+
+/// `GET /console/mail[?statut=dead&canal=email]`.
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let (principal, _) = staff(&ctx)?;
+    let status = query
+        .statut
+        .filter(|s| ["pending", "sent", "dead", "cancelled"].contains(&s.as_str()));
+    let channel = query
+        .canal
+        .filter(|c| ["email", "sms", "webhook"].contains(&c.as_str()));
+    let rows = state
+        .app()
+        .deliveries(
+            &principal,
+            DeliveryFilter {
+                status: status.clone(),
+                channel: channel.clone(),
+                before_id: query.avant,
+                limit: PAGE,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let next = (rows.len() as i64 == PAGE)
+        .then(|| rows.last())
+        .flatten()
+        .map(|last| {
+            format!(
+                "/console/mail?statut={}&canal={}&avant={}",
+                status.as_deref().unwrap_or_default(),
+                channel.as_deref().unwrap_or_default(),
+                last.id
+            )
+        });
+    let counts = if principal.merchant_id().is_none() {
+        state
+            .store()
+            .delivery_counts(principal.operator_id())
+            .await?
+    } else {
+        Vec::new()
+    };
+    let page = MailPage {
+        ui: ctx.ui(),
+        rows,
+        status: status.unwrap_or_default(),
+        next,
+        counts,
+        topics: Topic::ALL.iter().map(|t| t.code()).collect(),
+    };
+    Ok(ctx.render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "console/mail_one.html")]
+struct OnePage {
+    ui: Ui,
+    d: Delivery,
+    attempts: Vec<Attempt>,
+    may_resend: bool,
+}
+
+async fn one(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (principal, _) = staff(&ctx)?;
+    let (d, attempts) = state.app().delivery(&principal, id).await?;
+    let tenant = match principal.merchant_id() {
+        Some(m) => Resource::merchant(principal.operator_id(), m),
+        None => Resource::operator(principal.operator_id()),
+    };
+    let may_resend =
+        authorize(&principal, Action::ManageSettings, &tenant).is_ok() && d.status != "pending";
+    Ok(ctx.render(&OnePage {
+        ui: ctx.ui(),
+        d,
+        attempts,
+        may_resend,
+    }))
+}
+
+/// An HTML body, shown in a sandbox (no scripts, no forms, nothing from outside).
+fn sandboxed(html: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            ),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// `GET /console/mail/{id}/html`: the HTML part as the recipient sees it.
+async fn html(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (principal, _) = staff(&ctx)?;
+    let (d, _) = state.app().delivery(&principal, id).await?;
+    let body = d
+        .body_html
+        .unwrap_or_else(|| format!("<pre>{}</pre>", render::escape(&d.body_text)));
+    Ok(sandboxed(body))
+}
+
+/// `POST /console/mail/{id}/resend`: "send again".
+async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    FormBody(form): FormBody,
+) -> Result<Response, WebError> {
+    let (principal, _) = staff(&ctx)?;
+    ctx.check_csrf(&form)?;
+    state.app().resend_delivery(&principal, id).await?;
+    Ok(redirect(&format!("/console/mail/{id}?fait=mail-resent")))
+}
+
+/// `GET /console/mail/preview/{topic}/{fr|en}`: a template with sample data.
+async fn preview(
+    ctx: Ctx,
+    Path((topic, lang)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    staff(&ctx)?;
+    let (Some(topic), Some(lang)) = (
+        Topic::parse(&topic),
+        match lang.as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        },
+    ) else {
+        return Err(WebError::not_found());
+    };
+    let rendered = render::render(topic, lang, &render::sample(topic, lang))
+        .map_err(|_| WebError::not_found())?;
+    let page = rendered.html.replace(
+        "<body ",
+        &format!(
+            "<body data-subject=\"{}\" ",
+            render::escape(&rendered.subject)
+        ),
+    );
+    Ok(sandboxed(page))
+}
