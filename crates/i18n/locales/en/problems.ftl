@@ -237,3 +237,4 @@ problem-webhook-url_invalid = This address is not valid.
 problem-webhook-url_private = This address is private, local or internal: a webhook cannot call it.
 problem-webhook-description_too_long = The description cannot be longer than 200 characters.
 problem-mail-too_large = An inbound email cannot be larger than 25 MiB.
+problem-request-invalid_choice = This value is not one of the choices.

@@ -237,3 +237,4 @@ problem-webhook-url_invalid = Cette adresse n’est pas valide.
 problem-webhook-url_private = Cette adresse est privée, locale ou interne : un webhook ne peut pas l’appeler.
 problem-webhook-description_too_long = La description ne peut pas dépasser 200 caractères.
 problem-mail-too_large = Un e-mail entrant ne peut pas dépasser 25 Mio.
+problem-request-invalid_choice = Cette valeur n’est pas possible ici.
