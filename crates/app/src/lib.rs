@@ -169,26 +169,14 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the layer; reads (or creates) the key buyer tokens are signed with,
-    /// which every node shares.
+    /// Builds the layer; reads (or creates) the keys buyer tokens and reply addresses
+    /// are signed with, which every node shares.
     pub async fn new(
         store: Store,
         config: AppConfig,
         ports: Ports,
     ) -> Result<Self, amiable_store::StoreError> {
-        use base64::Engine;
-        let encoded = store
-            .secret("buyer_token_key", || {
-                base64::engine::general_purpose::STANDARD.encode(auth::random_bytes())
-            })
-            .await?;
-        let key: [u8; 32] = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| {
-                amiable_store::StoreError::corrupt("secrets.buyer_token_key is not 32 bytes")
-            })?;
+        let key = Self::shared_key(&store, "buyer_token_key").await?;
         let reply_key = Self::shared_key(&store, "reply_token_key").await?;
         Ok(App {
             inner: Arc::new(Inner {

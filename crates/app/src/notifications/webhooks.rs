@@ -88,7 +88,7 @@ struct Payload<'a> {
     data: Data<'a>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct Data<'a> {
     case_id: String,
     seq: i64,
@@ -139,9 +139,7 @@ pub(super) async fn plan(
     let mut body = serde_json::to_string(&Payload {
         kind: kind.clone(),
         timestamp: timestamp.clone(),
-        data: Data {
-            ..data_clone(&data)
-        },
+        data: data.clone(),
     })
     .unwrap_or_default();
     if body.len() > MAX_PAYLOAD {
@@ -186,23 +184,6 @@ pub(super) async fn plan(
             }
         })
         .collect())
-}
-
-fn data_clone<'a>(data: &Data<'a>) -> Data<'a> {
-    Data {
-        case_id: data.case_id.clone(),
-        seq: data.seq,
-        case_url: data.case_url.clone(),
-        operator_id: data.operator_id.clone(),
-        merchant_id: data.merchant_id.clone(),
-        order_id: data.order_id.clone(),
-        kind: data.kind,
-        status: data.status,
-        stage: data.stage,
-        actor: data.actor,
-        event: data.event.clone(),
-        truncated: data.truncated,
-    }
 }
 
 /// The stable `webhook-id` of a delivery: the same on every attempt, so receivers drop doubles.
