@@ -781,29 +781,26 @@ async fn delivery_of(world: &World, merchant: MerchantId, seq: usize) -> i64 {
     let key = format!("matrix:{merchant}:{seq}");
     world
         .store
-        .plan_deliveries(
-            None,
-            &[amiable_store::NewDelivery {
-                idem_key: key.clone(),
-                operator_id: operator_id.to_string(),
-                merchant_id: Some(merchant.to_string()),
-                case_id: None,
-                seq: None,
-                channel: "email".into(),
-                topic: "case_opened".into(),
-                audience: "buyer".into(),
-                recipient: "buyer@example.com".into(),
-                recipient_key: "buyer".into(),
-                language: "fr".into(),
-                sender_name: "Atelier".into(),
-                subject: "[Dossier X] Test".into(),
-                body_text: "Bonjour".into(),
-                body_html: None,
-                message_id: format!("<{seq}@amiable.localhost>"),
-                max_attempts: 1,
-                due_at: Timestamp::now(),
-            }],
-        )
+        .plan_deliveries(&[amiable_store::NewDelivery {
+            idem_key: key.clone(),
+            operator_id: operator_id.to_string(),
+            merchant_id: Some(merchant.to_string()),
+            case_id: None,
+            seq: None,
+            channel: "email".into(),
+            topic: "case_opened".into(),
+            audience: "buyer".into(),
+            recipient: "buyer@example.com".into(),
+            recipient_key: "buyer".into(),
+            language: "fr".into(),
+            sender_name: "Atelier".into(),
+            subject: "[Dossier X] Test".into(),
+            body_text: "Bonjour".into(),
+            body_html: None,
+            message_id: format!("<{seq}@amiable.localhost>"),
+            max_attempts: 1,
+            due_at: Timestamp::now(),
+        }])
         .await
         .unwrap();
     let found = world

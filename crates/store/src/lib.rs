@@ -36,7 +36,8 @@ pub use events::{
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use notifications::{
-    Attempt, Delivery, DeliveryFailure, DeliveryFilter, InboundRecord, NewDelivery, OutboxRow,
+    Attempt, AttemptOutcome, AttemptResult, Delivery, DeliveryFilter, InboundRecord, NewDelivery,
+    OutboxRow, Recorded,
 };
 pub use orders::{OrderFilter, OrderSummary, UpsertOutcome};
 pub use returns::{EffectivePolicy, LedgerRow, PolicyScope, StoredPolicy, captured};

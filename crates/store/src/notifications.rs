@@ -121,11 +121,28 @@ pub struct DeliveryFilter {
     pub limit: i64,
 }
 
-/// What a failed attempt came to.
+/// One attempt of a delivery, to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptOutcome {
+    pub attempt: Attempt,
+    pub result: AttemptResult,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptResult {
+    /// Accepted by `transport` (`smtp`, `mailbox`, `twilio`, `http`…).
+    Sent { transport: String },
+    /// Failed: tried again at `retry_at`, or a dead letter.
+    Failed { retry_at: Timestamp, dead: bool },
+}
+
+/// What an attempt came to once recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryFailure {
+pub enum Recorded {
+    Sent,
     Retry,
     Dead,
+    /// Another worker holds the delivery now: nothing was written.
     LeaseLost,
 }
 
@@ -237,72 +254,42 @@ impl Store {
         })
     }
 
-    /// Plans `deliveries` and, when `outbox_id` is given, deletes that outbox row if
-    /// `worker` still holds it — in one transaction. Deliveries already planned (same
-    /// key) are left as they are. Returns how many were new, or `None` when the lease
-    /// was lost (nothing written).
-    pub async fn plan_deliveries(
-        &self,
-        outbox_id: Option<(i64, &str)>,
-        deliveries: &[NewDelivery],
-    ) -> Result<Option<u64>, StoreError> {
+    /// Plans `deliveries` outside the outbox (an occasion of its own: an endpoint
+    /// disabled, a digest). Deliveries already planned (same key) are left as they
+    /// are. Returns how many were new.
+    pub async fn plan_deliveries(&self, deliveries: &[NewDelivery]) -> Result<u64, StoreError> {
         let mut tx = self.db.begin().await?;
-        let now = crate::to_micros(Timestamp::now());
-        let planned = with_tx!(&mut tx, conn => {
-            if let Some((id, worker)) = outbox_id {
-                let deleted = sqlx::query("DELETE FROM outbox WHERE id = $1 AND lease_owner = $2")
+        let planned = insert_deliveries(&mut tx, deliveries).await?;
+        tx.commit().await?;
+        Ok(planned)
+    }
+
+    /// Plans the deliveries of several outbox rows and deletes each row that `worker`
+    /// still holds, in one transaction: a row whose lease was lost is skipped with
+    /// its deliveries. Returns how many rows were planned.
+    pub async fn plan_outbox(
+        &self,
+        worker: &str,
+        rows: &[(i64, Vec<NewDelivery>)],
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let mut planned = 0;
+        for (id, deliveries) in rows {
+            let deleted = with_tx!(&mut tx, conn => {
+                sqlx::query("DELETE FROM outbox WHERE id = $1 AND lease_owner = $2")
                     .bind(id)
                     .bind(worker)
                     .execute(&mut *conn)
                     .await?
-                    .rows_affected();
-                if deleted == 0 {
-                    None
-                } else {
-                    Some(0u64)
-                }
-            } else {
-                Some(0)
+                    .rows_affected()
+            });
+            if deleted > 0 {
+                insert_deliveries(&mut tx, deliveries).await?;
+                planned += 1;
             }
-        });
-        let Some(mut planned) = planned else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        with_tx!(&mut tx, conn => {
-            for delivery in deliveries {
-                planned += sqlx::query(
-                    "INSERT INTO deliveries (idem_key, operator_id, merchant_id, case_id, seq, channel, topic, audience, recipient, recipient_key,
-                                             language, sender_name, subject, body_text, body_html, message_id, max_attempts, due_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-                     ON CONFLICT (idem_key) DO NOTHING",
-                )
-                .bind(&delivery.idem_key)
-                .bind(&delivery.operator_id)
-                .bind(&delivery.merchant_id)
-                .bind(delivery.case_id.map(|id| id.to_string()))
-                .bind(delivery.seq)
-                .bind(&delivery.channel)
-                .bind(&delivery.topic)
-                .bind(&delivery.audience)
-                .bind(&delivery.recipient)
-                .bind(&delivery.recipient_key)
-                .bind(&delivery.language)
-                .bind(&delivery.sender_name)
-                .bind(&delivery.subject)
-                .bind(&delivery.body_text)
-                .bind(&delivery.body_html)
-                .bind(&delivery.message_id)
-                .bind(delivery.max_attempts.max(1))
-                .bind(crate::to_micros(delivery.due_at))
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            }
-        });
+        }
         tx.commit().await?;
-        Ok(Some(planned))
+        Ok(planned)
     }
 
     /// Claims up to `limit` due deliveries for `worker` until `now + lease`, counting the attempt.
@@ -359,75 +346,71 @@ impl Store {
         Ok(deliveries)
     }
 
-    /// Records a successful attempt; false when the lease was lost (another worker has it).
-    pub async fn delivery_sent(
+    /// Records the attempts of several deliveries in one transaction: each sent, tried
+    /// again at its `retry_at`, or dead after its last attempt (or at once when it gives
+    /// up). An outcome whose lease was lost (another worker has the delivery) changes
+    /// nothing and says so.
+    pub async fn record_attempts(
         &self,
-        delivery: &Delivery,
         worker: &str,
-        transport: &str,
-        attempt: &Attempt,
-    ) -> Result<bool, StoreError> {
+        outcomes: &[AttemptOutcome],
+    ) -> Result<Vec<Recorded>, StoreError> {
         let mut tx = self.db.begin().await?;
-        let updated = with_tx!(&mut tx, conn => {
-            sqlx::query(
-                "UPDATE deliveries SET status = 'sent', transport = $3, sent_at = $4, lease_owner = NULL, lease_until = NULL, last_error = NULL
-                 WHERE id = $1 AND lease_owner = $2 AND status = 'pending'",
-            )
-            .bind(delivery.id)
-            .bind(worker)
-            .bind(transport)
-            .bind(crate::to_micros(attempt.at))
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-        });
-        if updated == 0 {
-            tx.rollback().await?;
-            return Ok(false);
+        let mut recorded = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            let attempt = &outcome.attempt;
+            let (status, updated) = match &outcome.result {
+                AttemptResult::Sent { transport } => {
+                    let updated = with_tx!(&mut tx, conn => {
+                        sqlx::query(
+                            "UPDATE deliveries SET status = 'sent', transport = $3, sent_at = $4, lease_owner = NULL, lease_until = NULL, last_error = NULL
+                             WHERE id = $1 AND lease_owner = $2 AND status = 'pending'",
+                        )
+                        .bind(attempt.delivery_id)
+                        .bind(worker)
+                        .bind(transport)
+                        .bind(crate::to_micros(attempt.at))
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected()
+                    });
+                    (Recorded::Sent, updated)
+                }
+                AttemptResult::Failed { retry_at, dead } => {
+                    let error = attempt.detail.clone().unwrap_or_default();
+                    let updated = with_tx!(&mut tx, conn => {
+                        sqlx::query(
+                            "UPDATE deliveries SET status = $3, due_at = $4, last_error = $5, lease_owner = NULL, lease_until = NULL
+                             WHERE id = $1 AND lease_owner = $2 AND status = 'pending'",
+                        )
+                        .bind(attempt.delivery_id)
+                        .bind(worker)
+                        .bind(if *dead { "dead" } else { "pending" })
+                        .bind(crate::to_micros(*retry_at))
+                        .bind(truncate(&error, 2000))
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected()
+                    });
+                    (
+                        if *dead {
+                            Recorded::Dead
+                        } else {
+                            Recorded::Retry
+                        },
+                        updated,
+                    )
+                }
+            };
+            if updated == 0 {
+                recorded.push(Recorded::LeaseLost);
+            } else {
+                insert_attempt(&mut tx, attempt).await?;
+                recorded.push(status);
+            }
         }
-        insert_attempt(&mut tx, attempt).await?;
         tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Records a failed attempt: retried at `retry_at`, or dead after the last attempt
-    /// (or at once when `give_up`).
-    pub async fn delivery_failed(
-        &self,
-        delivery: &Delivery,
-        worker: &str,
-        attempt: &Attempt,
-        retry_at: Timestamp,
-        give_up: bool,
-    ) -> Result<DeliveryFailure, StoreError> {
-        let dead = give_up || delivery.attempts >= delivery.max_attempts;
-        let error = attempt.detail.clone().unwrap_or_default();
-        let mut tx = self.db.begin().await?;
-        let updated = with_tx!(&mut tx, conn => {
-            sqlx::query(
-                "UPDATE deliveries SET status = $3, due_at = $4, last_error = $5, lease_owner = NULL, lease_until = NULL
-                 WHERE id = $1 AND lease_owner = $2 AND status = 'pending'",
-            )
-            .bind(delivery.id)
-            .bind(worker)
-            .bind(if dead { "dead" } else { "pending" })
-            .bind(crate::to_micros(retry_at))
-            .bind(truncate(&error, 2000))
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-        });
-        if updated == 0 {
-            tx.rollback().await?;
-            return Ok(DeliveryFailure::LeaseLost);
-        }
-        insert_attempt(&mut tx, attempt).await?;
-        tx.commit().await?;
-        Ok(if dead {
-            DeliveryFailure::Dead
-        } else {
-            DeliveryFailure::Retry
-        })
+        Ok(recorded)
     }
 
     /// Puts a delivery back in the queue with `attempts` more attempts ("send again");
@@ -678,6 +661,47 @@ pub struct InboundRecord {
     pub detail: Option<String>,
     pub case_id: Option<CaseId>,
     pub delivery_id: Option<i64>,
+}
+
+async fn insert_deliveries(
+    tx: &mut crate::db::Tx<'_>,
+    deliveries: &[NewDelivery],
+) -> Result<u64, StoreError> {
+    let now = crate::to_micros(Timestamp::now());
+    let mut planned = 0;
+    with_tx!(tx, conn => {
+        for delivery in deliveries {
+            planned += sqlx::query(
+                "INSERT INTO deliveries (idem_key, operator_id, merchant_id, case_id, seq, channel, topic, audience, recipient, recipient_key,
+                                         language, sender_name, subject, body_text, body_html, message_id, max_attempts, due_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                 ON CONFLICT (idem_key) DO NOTHING",
+            )
+            .bind(&delivery.idem_key)
+            .bind(&delivery.operator_id)
+            .bind(&delivery.merchant_id)
+            .bind(delivery.case_id.map(|id| id.to_string()))
+            .bind(delivery.seq)
+            .bind(&delivery.channel)
+            .bind(&delivery.topic)
+            .bind(&delivery.audience)
+            .bind(&delivery.recipient)
+            .bind(&delivery.recipient_key)
+            .bind(&delivery.language)
+            .bind(&delivery.sender_name)
+            .bind(&delivery.subject)
+            .bind(&delivery.body_text)
+            .bind(&delivery.body_html)
+            .bind(&delivery.message_id)
+            .bind(delivery.max_attempts.max(1))
+            .bind(crate::to_micros(delivery.due_at))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        }
+    });
+    Ok(planned)
 }
 
 async fn insert_attempt(tx: &mut crate::db::Tx<'_>, attempt: &Attempt) -> Result<(), StoreError> {

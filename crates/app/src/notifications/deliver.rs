@@ -5,7 +5,7 @@
 use super::{Notifier, inbound, webhooks};
 use crate::App;
 use crate::ports::messaging::{OutgoingEmail, OutgoingSms, SendError, Sent};
-use amiable_store::{Attempt, Delivery, DeliveryFailure, StoreError};
+use amiable_store::{Attempt, AttemptOutcome, AttemptResult, Delivery, Recorded, StoreError};
 use jiff::{SignedDuration, Timestamp};
 
 /// The wait before attempt `attempt + 1` of an email or a text message: 30 s
@@ -23,9 +23,17 @@ pub(super) fn spread(seconds: i64, fraction: f64, jitter: f64) -> SignedDuration
     SignedDuration::from_millis((seconds as f64 * 1000.0 * factor) as i64)
 }
 
+/// What one attempt of a delivery came to, before it is recorded.
+pub(super) struct Tried {
+    delivery: Delivery,
+    outcome: AttemptOutcome,
+    error: Option<SendError>,
+}
+
 impl Notifier {
-    /// Sends one claimed delivery and records what came of it.
-    pub(super) async fn deliver(&self, app: &App, delivery: Delivery) -> Result<(), StoreError> {
+    /// Sends one claimed delivery through its port; the outcome is recorded by
+    /// [`Notifier::record`], with others, in one transaction.
+    pub(super) async fn attempt(&self, app: &App, delivery: Delivery) -> Tried {
         let started = std::time::Instant::now();
         let result = match delivery.channel.as_str() {
             "email" => {
@@ -57,26 +65,14 @@ impl Notifier {
                 transport,
                 status_code,
                 detail,
-            }) => {
-                let recorded = app
-                    .store()
-                    .delivery_sent(
-                        &delivery,
-                        &self.worker_id,
-                        &transport,
-                        &attempt(true, status_code, detail),
-                    )
-                    .await?;
-                if !recorded {
-                    tracing::warn!(
-                        delivery = delivery.id,
-                        "lost the lease before recording a delivery as sent"
-                    );
-                }
-                if delivery.channel == "webhook" {
-                    webhooks::succeeded(app, &delivery).await?;
-                }
-            }
+            }) => Tried {
+                outcome: AttemptOutcome {
+                    attempt: attempt(true, status_code, detail),
+                    result: AttemptResult::Sent { transport },
+                },
+                delivery,
+                error: None,
+            },
             Err(error) => {
                 let now = Timestamp::now();
                 let jitter = fastrand::f64();
@@ -86,34 +82,63 @@ impl Notifier {
                     message_backoff(delivery.attempts, jitter)
                 };
                 let give_up = matches!(error, SendError::Permanent { .. } | SendError::Gone);
-                let failure = app
-                    .store()
-                    .delivery_failed(
-                        &delivery,
-                        &self.worker_id,
-                        &attempt(false, error.status_code(), Some(error.to_string())),
-                        now.saturating_add(wait).unwrap_or(now),
-                        give_up,
-                    )
-                    .await?;
-                match failure {
-                    DeliveryFailure::Dead => tracing::warn!(
-                        delivery = delivery.id,
-                        channel = delivery.channel,
-                        %error,
-                        "delivery failed for good: a dead letter"
-                    ),
-                    DeliveryFailure::Retry => tracing::info!(
-                        delivery = delivery.id,
-                        channel = delivery.channel,
-                        %error,
-                        retry_in_s = wait.as_secs(),
-                        "delivery failed; will try again"
-                    ),
-                    DeliveryFailure::LeaseLost => {}
+                Tried {
+                    outcome: AttemptOutcome {
+                        attempt: attempt(false, error.status_code(), Some(error.to_string())),
+                        result: AttemptResult::Failed {
+                            retry_at: now.saturating_add(wait).unwrap_or(now),
+                            dead: give_up || delivery.attempts >= delivery.max_attempts,
+                        },
+                    },
+                    delivery,
+                    error: Some(error),
                 }
-                if delivery.channel == "webhook" {
-                    webhooks::failed(app, &delivery, &error).await?;
+            }
+        }
+    }
+
+    /// Records attempts in one transaction, then what follows for webhooks (an
+    /// endpoint's failing streak, a `410 Gone`).
+    pub(super) async fn record(&self, app: &App, tried: Vec<Tried>) -> Result<(), StoreError> {
+        if tried.is_empty() {
+            return Ok(());
+        }
+        let outcomes: Vec<AttemptOutcome> = tried.iter().map(|t| t.outcome.clone()).collect();
+        let recorded = app
+            .store()
+            .record_attempts(&self.worker_id, &outcomes)
+            .await?;
+        for (tried, recorded) in tried.into_iter().zip(recorded) {
+            let delivery = &tried.delivery;
+            match (&tried.error, recorded) {
+                (_, Recorded::LeaseLost) => tracing::warn!(
+                    delivery = delivery.id,
+                    "lost the lease before recording a delivery's attempt"
+                ),
+                (None, _) => {
+                    if delivery.channel == "webhook" {
+                        webhooks::succeeded(app, delivery).await?;
+                    }
+                }
+                (Some(error), recorded) => {
+                    if recorded == Recorded::Dead {
+                        tracing::warn!(
+                            delivery = delivery.id,
+                            channel = delivery.channel,
+                            %error,
+                            "delivery failed for good: a dead letter"
+                        );
+                    } else {
+                        tracing::info!(
+                            delivery = delivery.id,
+                            channel = delivery.channel,
+                            %error,
+                            "delivery failed; will try again"
+                        );
+                    }
+                    if delivery.channel == "webhook" {
+                        webhooks::failed(app, delivery, error).await?;
+                    }
                 }
             }
         }

@@ -48,17 +48,12 @@ fn locale_of(code: &str) -> Locale {
 }
 
 impl Notifier {
-    /// Plans the deliveries of one outbox row; false when another worker took it.
-    pub(super) async fn dispatch(&self, app: &App, row: &OutboxRow) -> Result<bool, StoreError> {
-        let deliveries = self.plan(app, row).await?;
-        Ok(app
-            .store()
-            .plan_deliveries(Some((row.id, &self.worker_id)), &deliveries)
-            .await?
-            .is_some())
-    }
-
-    async fn plan(&self, app: &App, row: &OutboxRow) -> Result<Vec<NewDelivery>, StoreError> {
+    /// The deliveries one outbox row owes (nothing written yet).
+    pub(super) async fn plan(
+        &self,
+        app: &App,
+        row: &OutboxRow,
+    ) -> Result<Vec<NewDelivery>, StoreError> {
         let store = app.store();
         let (Some(event), Some(record)) = (
             store.event(row.case_id, row.seq).await?,

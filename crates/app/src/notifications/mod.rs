@@ -44,6 +44,8 @@ const LEASE: SignedDuration = SignedDuration::from_secs(60);
 const BATCH: i64 = 100;
 /// Deliveries sent at the same time by one worker.
 const PARALLEL: usize = 8;
+/// Attempts recorded in one transaction, at most.
+const RECORD_EVERY: usize = 32;
 
 /// How notifications leave this installation.
 #[derive(Debug, Clone)]
@@ -68,6 +70,7 @@ impl Default for NotifyConfig {
 }
 
 /// One worker's view of the notification machinery.
+#[derive(Clone)]
 pub struct Notifier {
     worker_id: String,
     config: NotifyConfig,
@@ -131,40 +134,47 @@ impl Notifier {
     }
 
     async fn pass(&self, app: &App) -> Result<Pass, StoreError> {
-        let now = Timestamp::now();
         let mut pass = Pass::default();
-        for row in app
+        // Dispatch: decide and render each claimed event, then plan them all (and
+        // delete their outbox rows) in one transaction.
+        let rows = app
             .store()
-            .claim_outbox(&self.worker_id, BATCH, LEASE, now)
-            .await?
-        {
-            if self.dispatch(app, &row).await? {
-                pass.dispatched += 1;
+            .claim_outbox(&self.worker_id, BATCH, LEASE, Timestamp::now())
+            .await?;
+        if !rows.is_empty() {
+            let mut planned = Vec::with_capacity(rows.len());
+            for row in &rows {
+                planned.push((row.id, self.plan(app, row).await?));
             }
+            pass.dispatched = app.store().plan_outbox(&self.worker_id, &planned).await?;
         }
+        // Deliver: up to PARALLEL at once; outcomes recorded together, at the latest
+        // every RECORD_EVERY of them or once nothing else is running.
         let due = app
             .store()
             .claim_deliveries(&self.worker_id, BATCH, LEASE, Timestamp::now())
             .await?;
         pass.attempted = due.len();
+        let mut due = due.into_iter();
         let mut running = tokio::task::JoinSet::new();
-        for delivery in due {
-            while running.len() >= PARALLEL {
-                running.join_next().await;
+        let mut tried = Vec::new();
+        loop {
+            while running.len() < PARALLEL {
+                let Some(delivery) = due.next() else { break };
+                let app = app.clone();
+                let worker = self.clone();
+                running.spawn(async move { worker.attempt(&app, delivery).await });
             }
-            let app = app.clone();
-            let worker = Notifier {
-                worker_id: self.worker_id.clone(),
-                config: self.config.clone(),
-                public_url: self.public_url.clone(),
-            };
-            running.spawn(async move {
-                if let Err(error) = worker.deliver(&app, delivery).await {
-                    tracing::error!(%error, "cannot record a delivery's outcome");
-                }
-            });
+            match running.join_next().await {
+                Some(Ok(one)) => tried.push(one),
+                Some(Err(error)) => tracing::error!(%error, "a delivery's task failed"),
+                None => break,
+            }
+            if tried.len() >= RECORD_EVERY || running.is_empty() {
+                self.record(app, std::mem::take(&mut tried)).await?;
+            }
         }
-        while running.join_next().await.is_some() {}
+        self.record(app, tried).await?;
         Ok(pass)
     }
 }

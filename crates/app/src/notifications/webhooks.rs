@@ -339,7 +339,7 @@ async fn tell_owner(app: &App, endpoint: &WebhookEndpoint, reason: &str) -> Resu
             due_at: Timestamp::now(),
         });
     }
-    store.plan_deliveries(None, &deliveries).await?;
+    store.plan_deliveries(&deliveries).await?;
     Ok(())
 }
 

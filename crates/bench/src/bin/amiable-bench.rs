@@ -2,10 +2,13 @@
 //!
 //! (a) one command per transaction, one client at a time;
 //! (b) many concurrent clients, batched by the group-commit writer;
-//! (c) replaying a 50-event case: the pure fold, and read-decode-fold from the database.
+//! (c) replaying a 50-event case: the pure fold, and read-decode-fold from the database;
+//! (d) return labels and lifecycles;
+//! (e) the notification outbox: the worker alone, and (b) with the worker beside it.
 //!
 //! `cargo run --release --bin amiable-bench -- [--database-url URL] [--sqlite-synchronous full|normal]
-//!  [--runtime multi|current] [--workers N] [--concurrency N] [--cases N] [--sequential N] [--concurrent N] [--rounds N]`
+//!  [--runtime multi|current] [--workers N] [--concurrency N] [--cases N] [--sequential N] [--concurrent N] [--rounds N]
+//!  [--returns N] [--outbox N]`
 //!
 //! The clients run in the same process as the store. With `--runtime multi`
 //! (the server's runtime) every reply and every new command hops between the
@@ -34,6 +37,8 @@ struct Options {
     workers: Option<usize>,
     /// Return lifecycles (open → authorise → receive → inspect → refund → settle) in (d).
     returns: usize,
+    /// Messages whose notifications (e) dispatches and delivers, per round.
+    outbox: usize,
 }
 
 fn options() -> Options {
@@ -48,6 +53,7 @@ fn options() -> Options {
         multi_thread: true,
         workers: None,
         returns: 2_000,
+        outbox: 5_000,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -70,6 +76,7 @@ fn options() -> Options {
             "--runtime" => options.multi_thread = value != "current",
             "--workers" => options.workers = Some(value.parse().expect("--workers N")),
             "--returns" => options.returns = value.parse().expect("--returns N"),
+            "--outbox" => options.outbox = value.parse().expect("--outbox N"),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -120,6 +127,48 @@ fn open_on_line_one(kind: CaseKind, reason: &str, description: &str) -> Command 
 
 fn merchant() -> Actor {
     Actor::MerchantUser { id: "bench".into() }
+}
+
+/// One round of (b): `options.concurrency` clients posting messages as fast as they can.
+async fn concurrent_round(
+    store: &Store,
+    cases: &[CaseId],
+    options: &Options,
+) -> anyhow::Result<(usize, f64, Vec<Duration>)> {
+    let per_client = options.concurrent / options.concurrency;
+    let started = Instant::now();
+    let clients: Vec<_> = (0..options.concurrency)
+        .map(|client| {
+            let store = store.clone();
+            let cases = cases.to_vec();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per_client);
+                for i in 0..per_client {
+                    let case_id = cases[(client * per_client + i) % cases.len()];
+                    let t = Instant::now();
+                    store
+                        .execute(CommandRequest {
+                            case_id,
+                            expected_version: None,
+                            command: message(i),
+                            actor: merchant(),
+                            order_id: None,
+                            at: None,
+                        })
+                        .await?;
+                    latencies.push(t.elapsed());
+                }
+                Ok::<_, anyhow::Error>(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(options.concurrent);
+    for client in clients {
+        latencies.extend(client.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok((per_client * options.concurrency, seconds, latencies))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -254,6 +303,60 @@ async fn run(options: Options) -> anyhow::Result<()> {
     println!("| measure | round | events | seconds | events/s | p50 | p99 |");
     println!("|---|---|---|---|---|---|---|");
 
+    // (e) the notification outbox, first the worker alone: every command writes its
+    // event's outbox row; the worker dispatches them (decide, render, plan deliveries)
+    // and delivers to the in-memory mailbox, with nothing else writing.
+    let app = amiable_app::App::new(
+        store.clone(),
+        amiable_app::AppConfig::new(std::env::temp_dir().join("amiable-bench")),
+        amiable_app::Ports::default(),
+    )
+    .await?;
+    let mut outbox_rates = Vec::new();
+    let mut delivery_rates = Vec::new();
+    for round in 1..=options.rounds {
+        let batch = (options.outbox / options.concurrency).max(1);
+        let writes: Vec<_> = (0..options.concurrency)
+            .map(|client| {
+                let store = store.clone();
+                let cases = cases.clone();
+                tokio::spawn(async move {
+                    for i in 0..batch {
+                        store
+                            .execute(CommandRequest {
+                                case_id: cases[(client * batch + i) % cases.len()],
+                                expected_version: None,
+                                command: message(i),
+                                actor: merchant(),
+                                order_id: None,
+                                at: None,
+                            })
+                            .await?;
+                    }
+                    Ok::<_, anyhow::Error>(())
+                })
+            })
+            .collect();
+        for write in writes {
+            write.await??;
+        }
+        let rows = store.outbox_backlog().await?;
+        let started = Instant::now();
+        let pass = app
+            .notify_until_idle("bench-worker")
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let seconds = started.elapsed().as_secs_f64();
+        outbox_rates.push(pass.dispatched as f64 / seconds);
+        delivery_rates.push(pass.attempted as f64 / seconds);
+        println!(
+            "| (e) worker alone: {rows} outbox rows → {} emails | {round} | {} | {seconds:.2} | {:.0} | — | — |",
+            pass.attempted,
+            pass.dispatched,
+            pass.dispatched as f64 / seconds
+        );
+    }
+
     // (a) one command per transaction, one after the other.
     let mut sequential_rates = Vec::new();
     for round in 1..=options.rounds {
@@ -289,40 +392,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     // (b) many concurrent clients: the writer batches them into shared transactions.
     let mut concurrent_rates = Vec::new();
     for round in 1..=options.rounds {
-        let per_client = options.concurrent / options.concurrency;
-        let started = Instant::now();
-        let clients: Vec<_> = (0..options.concurrency)
-            .map(|client| {
-                let store = store.clone();
-                let cases = cases.clone();
-                tokio::spawn(async move {
-                    let mut latencies = Vec::with_capacity(per_client);
-                    for i in 0..per_client {
-                        let case_id = cases[(client * per_client + i) % cases.len()];
-                        let t = Instant::now();
-                        store
-                            .execute(CommandRequest {
-                                case_id,
-                                expected_version: None,
-                                command: message(i),
-                                actor: merchant(),
-                                order_id: None,
-                                at: None,
-                            })
-                            .await?;
-                        latencies.push(t.elapsed());
-                    }
-                    Ok::<_, anyhow::Error>(latencies)
-                })
-            })
-            .collect();
-        let mut latencies = Vec::with_capacity(options.concurrent);
-        for client in clients {
-            latencies.extend(client.await??);
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        latencies.sort();
-        let events = per_client * options.concurrency;
+        let (events, seconds, latencies) = concurrent_round(&store, &cases, &options).await?;
         let rate = events as f64 / seconds;
         concurrent_rates.push(rate);
         println!(
@@ -333,6 +403,32 @@ async fn run(options: Options) -> anyhow::Result<()> {
         );
     }
 
+    // (e) then (b) again while the notification worker works through the backlog that
+    // (a) and (b) left beside it (their cost of writing outbox rows is inside their
+    // figures) — what a server does when the mail piles up.
+    let backlog = store.outbox_backlog().await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.run_notifications("bench-worker".into(), Duration::from_millis(50), stopped)
+                .await
+        })
+    };
+    let (events, seconds, latencies) = concurrent_round(&store, &cases, &options).await?;
+    let with_worker = events as f64 / seconds;
+    let _ = stop.send(true);
+    worker.await?;
+    let drained_during = backlog + events as i64 - store.outbox_backlog().await?;
+    println!(
+        "| (e) (b) with the notification worker draining {backlog} outbox rows beside it | 1 | {events} | {seconds:.2} | {with_worker:.0} | {:.2} ms | {:.2} ms |",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "| (e) outbox rows dispatched meanwhile | 1 | {drained_during} | {seconds:.2} | {:.0} | — | — |",
+        drained_during as f64 / seconds
+    );
     // (c) replay a 50-event case.
     let case_id = CaseId::from_bytes(random_bytes());
     let open = open_on_line_one(CaseKind::Incident, "damaged_in_transit", "Colis abîmé");
@@ -448,6 +544,18 @@ async fn run(options: Options) -> anyhow::Result<()> {
         "| (b) concurrent events/s ({} clients) | {:.0} |",
         options.concurrency,
         median(&mut concurrent_rates)
+    );
+    println!(
+        "| (e) outbox rows dispatched/s, worker alone | {:.0} |",
+        median(&mut outbox_rates)
+    );
+    println!(
+        "| (e) emails delivered/s (in-memory mailbox), worker alone | {:.0} |",
+        median(&mut delivery_rates)
+    );
+    println!(
+        "| (e) concurrent events/s with the worker beside, ÷ (b) | {:.2} |",
+        with_worker / median(&mut concurrent_rates.clone())
     );
     println!(
         "| (c) replay of a 50-event case, fold only | {:.1} µs |",

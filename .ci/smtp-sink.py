@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""A real SMTP server on loopback (aiosmtpd) that counts what it accepts.
+
+Usage: smtp-sink.py PORT LOG [--hold-at N MARKER]
+
+Every message accepted (answered 250) appends one line to LOG: its Message-ID and
+its recipients. The line is written before the 250 leaves, in the same step of the
+event loop, so a message in LOG is one the client was told was accepted.
+
+--hold-at N: the N-th message is never answered: MARKER is created and the
+server waits, in the middle of that SMTP transaction, to be killed (kill -9) —
+a server that dies under load, with messages in flight on every connection.
+"""
+
+import asyncio
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+def message_id(content: bytes) -> str:
+    head = content.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ")
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"message-id":
+            return value.strip().decode("ascii", "replace")
+    return "<no-message-id>"
+
+
+class Counter:
+    def __init__(self, log: str, hold_at: int, marker: str):
+        self.log = open(log, "a", buffering=1, encoding="utf-8")
+        self.hold_at = hold_at
+        self.marker = marker
+        self.seen = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen += 1
+        if self.hold_at and self.seen == self.hold_at:
+            with open(self.marker, "w", encoding="utf-8") as f:
+                f.write(f"holding message {self.seen}\n")
+            await asyncio.sleep(3600)
+        self.log.write(f"{message_id(envelope.content)} {','.join(envelope.rcpt_tos)}\n")
+        self.log.flush()
+        return "250 OK"
+
+
+async def main() -> None:
+    port, log = int(sys.argv[1]), sys.argv[2]
+    hold_at, marker = 0, ""
+    if len(sys.argv) >= 6 and sys.argv[3] == "--hold-at":
+        hold_at, marker = int(sys.argv[4]), sys.argv[5]
+    handler = Counter(log, hold_at, marker)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(handler, hostname="sink.localhost", data_size_limit=10 * 1024 * 1024),
+        host="127.0.0.1",
+        port=port,
+        reuse_address=True,
+    )
+    print(f"smtp sink on 127.0.0.1:{port} (pid {os.getpid()})", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
