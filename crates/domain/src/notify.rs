@@ -38,16 +38,24 @@ pub enum Channel {
     Sms,
     /// A signed HTTP POST to a subscribed endpoint (shop platforms, back offices).
     Webhook,
+    /// Held for a staff member's daily digest: one email a day lists them all.
+    Digest,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Webhook];
+    pub const ALL: [Channel; 4] = [
+        Channel::Email,
+        Channel::Sms,
+        Channel::Webhook,
+        Channel::Digest,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Channel::Email => "email",
             Channel::Sms => "sms",
             Channel::Webhook => "webhook",
+            Channel::Digest => "digest",
         }
     }
 
@@ -305,8 +313,12 @@ pub fn channels(topic: Topic, recipient: &Recipient) -> Vec<Channel> {
     let mut channels = Vec::new();
     let wanted = topic.required() || prefs.updates;
     let in_digest = prefs.daily_digest && digested(topic);
-    if recipient.email.is_some() && wanted && (topic.required() || prefs.email) && !in_digest {
-        channels.push(Channel::Email);
+    if recipient.email.is_some() && wanted && (topic.required() || prefs.email) {
+        channels.push(if in_digest {
+            Channel::Digest
+        } else {
+            Channel::Email
+        });
     }
     if recipient.audience == Audience::Buyer
         && topic.by_sms()

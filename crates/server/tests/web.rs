@@ -6,7 +6,7 @@ mod common;
 
 use amiable_domain::case::ConversationEvent;
 use common::{PASSWORD, Who, World, png, worlds};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// A browser without JavaScript: keeps cookies, never follows redirects.
@@ -2138,5 +2138,230 @@ async fn a_partly_shipped_order_shows_each_line_and_cancels_what_never_left() {
             state.body
         );
         assert!(state.body["case"]["returns"]["refund_due_by"].is_string());
+    }
+}
+
+/// The first link in `text` that contains `needle`, as a path and query on this server.
+fn link_in(text: &str, needle: &str) -> String {
+    let word = text
+        .split_whitespace()
+        .find(|w| w.contains(needle))
+        .unwrap_or_else(|| panic!("no link with {needle} in {text}"));
+    let at = word.find("/suivi").expect("a portal link");
+    word[at..].to_owned()
+}
+
+async fn emails_of(world: &World, query: &str) -> Vec<Value> {
+    let reply = world
+        .get(
+            &format!("/api/v1/deliveries?limit=500&{query}"),
+            &Who::OperatorAdmin,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emailed_links_open_the_case_and_the_preferences_where_the_buyer_chooses_what_arrives() {
+    for world in worlds().await {
+        let app = world.state.app().clone();
+        let order_id = order(&world, "CMD-WEB-PREFS", "claire@exemple.fr").await;
+        let token = world.buyer_token(&order_id).await;
+        let case_id = world.case_on(&order_id, &Who::Buyer(token)).await;
+        app.notify_until_idle("test").await.unwrap();
+        let sent = emails_of(&world, &format!("case_id={case_id}&channel=email")).await;
+        let ack = sent
+            .iter()
+            .find(|d| d["topic"] == "case_opened")
+            .expect("the acknowledgement");
+        let text = ack["body_text"].as_str().unwrap();
+
+        // The case link opens the case itself, the token out of the address bar.
+        let mut buyer = Browser::new(&world);
+        let page = buyer.get(&link_in(text, "dossier=")).await;
+        assert_eq!(page.status, 303, "{}", world.name);
+        assert_eq!(
+            page.location.as_deref(),
+            Some(format!("/suivi/dossier/{case_id}").as_str())
+        );
+        assert_eq!(buyer.follow(&page).await.status, 200);
+
+        // The footer's link opens the preferences, with the defaults.
+        let mut other = Browser::new(&world);
+        let page = other.get(&link_in(text, "page=preferences")).await;
+        assert_eq!(page.location.as_deref(), Some("/suivi/preferences"));
+        let form = other.follow(&page).await;
+        assert_eq!(form.status, 200);
+        assert!(form.has("claire@exemple.fr"), "whose preferences");
+        assert!(form.has(r#"name="email" value="1" checked"#));
+        assert!(form.has(r#"name="updates" value="1" checked"#));
+        assert!(!form.has(r#"name="sms" value="1" checked"#));
+        let csrf = form.csrf();
+
+        // Text messages without a valid number: refused beside the field, nothing saved.
+        let refused = other
+            .post(
+                "/suivi/preferences",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "1"),
+                    ("sms", "1"),
+                    ("phone", "12"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", world.name);
+        assert!(refused.has(r#"id="phone-error""#));
+        assert!(
+            refused.has(r#"name="sms" value="1" checked"#),
+            "the choice stays"
+        );
+        let operator_id = world
+            .store
+            .merchant(world.merchant_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .operator_id;
+        let (kept, phone) = app
+            .buyer_preferences(operator_id, "claire@exemple.fr")
+            .await
+            .unwrap();
+        assert!(!kept.sms && phone.is_none());
+
+        // No news beyond what settles the case, but text messages on this mobile.
+        let saved = other
+            .post(
+                "/suivi/preferences",
+                &[("csrf", &csrf), ("sms", "1"), ("phone", "06 12 34 56 78")],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        assert_eq!(
+            saved.location.as_deref(),
+            Some("/suivi/preferences?fait=preferences-saved")
+        );
+        let after = other.follow(&saved).await;
+        assert!(after.has("Vos préférences sont enregistrées"));
+        assert!(after.has(r#"value="+33612345678""#));
+        let (chosen, phone) = app
+            .buyer_preferences(operator_id, "Claire@Exemple.fr")
+            .await
+            .unwrap();
+        assert!(!chosen.email && !chosen.updates && chosen.sms);
+        assert_eq!(phone.unwrap().as_str(), "+33612345678");
+
+        // The shop writes: the message is required (email) and worth a text message.
+        let reply = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/messages"),
+                &Who::MerchantKey,
+                &json!({"body": "Nous avons bien reçu votre demande."}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        app.notify_until_idle("test").await.unwrap();
+        let all = emails_of(&world, &format!("case_id={case_id}")).await;
+        let about = |topic: &str, channel: &str| {
+            all.iter()
+                .filter(|d| d["topic"] == topic && d["channel"] == channel)
+                .count()
+        };
+        assert_eq!(about("message_to_buyer", "email"), 1, "{}", world.name);
+        assert_eq!(about("message_to_buyer", "sms"), 1, "{all:#?}");
+        let sms = all.iter().find(|d| d["channel"] == "sms").unwrap();
+        assert_eq!(sms["recipient"], "+33612345678");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_who_chose_the_daily_digest_gets_one_email_gathering_the_day() {
+    for world in worlds().await {
+        let app = world.state.app().clone();
+        let mut agent = Browser::staff(&world, "merchant_agent");
+        let page = agent.get("/console/preferences").await;
+        assert_eq!(page.status, 200, "{}", world.name);
+        assert!(page.has(r#"name="email" value="1" checked"#));
+        assert!(page.has("résumé quotidien"), "the digest is offered");
+        let saved = agent
+            .post(
+                "/console/preferences",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("email", "1"),
+                    ("daily_digest", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        assert!(
+            agent
+                .follow(&saved)
+                .await
+                .has(r#"name="daily_digest" value="1" checked"#)
+        );
+
+        let mut cases = Vec::new();
+        for number in ["CMD-DIGEST-1", "CMD-DIGEST-2"] {
+            let order_id = order(&world, number, "claire@exemple.fr").await;
+            let token = world.buyer_token(&order_id).await;
+            cases.push(world.case_on(&order_id, &Who::Buyer(token)).await);
+        }
+        app.notify_until_idle("test").await.unwrap();
+        let held = emails_of(&world, "channel=digest").await;
+        assert_eq!(held.len(), 2, "{}: {held:#?}", world.name);
+        let agent_email = held[0]["recipient"].as_str().unwrap().to_owned();
+        assert!(
+            held.iter()
+                .all(|d| d["status"] == "pending" && d["topic"] == "new_case")
+        );
+        let new_case_emails = emails_of(&world, "channel=email")
+            .await
+            .into_iter()
+            .filter(|d| d["topic"] == "new_case" && d["recipient"] == agent_email.as_str())
+            .count();
+        assert_eq!(new_case_emails, 0, "no email each for who chose the digest");
+        // Nothing leaves before 8 a.m. …
+        assert_eq!(
+            app.notify_digests("test", jiff::Timestamp::now())
+                .await
+                .unwrap(),
+            0
+        );
+        // … then one email lists both cases.
+        let tomorrow = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(25);
+        assert_eq!(app.notify_digests("test", tomorrow).await.unwrap(), 1);
+        assert_eq!(
+            app.notify_digests("test-2", tomorrow).await.unwrap(),
+            0,
+            "once"
+        );
+        app.notify_until_idle("test").await.unwrap();
+        let digests: Vec<Value> = emails_of(&world, "channel=email")
+            .await
+            .into_iter()
+            .filter(|d| d["topic"] == "daily_digest")
+            .collect();
+        assert_eq!(digests.len(), 1, "{}", world.name);
+        let digest = &digests[0];
+        assert_eq!(digest["recipient"], agent_email.as_str());
+        assert_eq!(digest["status"], "sent");
+        assert!(
+            digest["subject"]
+                .as_str()
+                .unwrap()
+                .contains("(2 notifications)")
+        );
+        let text = digest["body_text"].as_str().unwrap();
+        for case in &cases {
+            assert!(text.contains(&format!("/console/cases/{case}")), "{text}");
+        }
+        assert!(
+            emails_of(&world, "channel=digest")
+                .await
+                .iter()
+                .all(|d| d["status"] == "sent" && d["transport"] == "digest")
+        );
     }
 }

@@ -316,7 +316,7 @@ impl Store {
                 "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
                  WHERE id IN (SELECT id FROM deliveries
                               WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                                AND attempts < max_attempts
+                                AND attempts < max_attempts AND channel <> 'digest'
                               ORDER BY due_at, id LIMIT $4)
                  RETURNING {DELIVERY_COLUMNS}"
             ),
@@ -324,7 +324,7 @@ impl Store {
                 "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
                  WHERE id IN (SELECT id FROM deliveries
                               WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                                AND attempts < max_attempts
+                                AND attempts < max_attempts AND channel <> 'digest'
                               ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
                  RETURNING {DELIVERY_COLUMNS}"
             ),
@@ -344,6 +344,64 @@ impl Store {
         });
         deliveries.sort_by_key(|d| (d.due_at, d.id));
         Ok(deliveries)
+    }
+
+    /// The notifications held for daily digests whose hour has come, oldest first.
+    pub async fn due_digest_items(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries
+             WHERE status = 'pending' AND channel = 'digest' AND due_at <= $1
+             ORDER BY id LIMIT $2"
+        );
+        with_pool!(&self.db, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(crate::to_micros(now))
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(delivery_from)
+                .collect()
+        })
+    }
+
+    /// Plans the digest `email` and marks the held `items` it gathers as sent by it,
+    /// in one transaction; false (nothing written) when another worker took any of them.
+    pub async fn plan_digest(
+        &self,
+        email: &NewDelivery,
+        items: &[i64],
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin().await?;
+        if insert_deliveries(&mut tx, std::slice::from_ref(email)).await? == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let now = crate::to_micros(Timestamp::now());
+        let mut marked = 0;
+        with_tx!(&mut tx, conn => {
+            for id in items {
+                marked += sqlx::query(
+                    "UPDATE deliveries SET status = 'sent', transport = 'digest', sent_at = $2
+                     WHERE id = $1 AND status = 'pending' AND channel = 'digest'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            }
+        });
+        if marked != items.len() as u64 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Records the attempts of several deliveries in one transaction: each sent, tried

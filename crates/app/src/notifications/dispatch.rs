@@ -6,7 +6,7 @@
 //! idempotency key.
 
 use super::render::{self, Vars};
-use super::{Notifier, PREFERENCES_PATH, buyer_subject, user_subject, webhooks};
+use super::{Notifier, buyer_subject, user_subject, webhooks};
 use crate::App;
 use amiable_domain::access::Role;
 use amiable_domain::case::{
@@ -34,6 +34,8 @@ struct Facts {
     order: Option<Order>,
     shop: String,
     operator: String,
+    /// The marketplace's time zone: a daily digest leaves at 8 a.m. there.
+    time_zone: jiff::tz::TimeZone,
 }
 
 pub(super) fn lang(locale: Locale) -> Lang {
@@ -72,10 +74,17 @@ impl Notifier {
             .await?
             .map(|m| m.name)
             .unwrap_or_default();
-        let operator = store
+        let (operator, time_zone) = store
             .operator(record.state.operator_id)
             .await?
-            .map(|o| o.name)
+            .map(|o| {
+                let zone = o
+                    .settings
+                    .get("time_zone")
+                    .and_then(|z| z.as_str())
+                    .and_then(|z| jiff::tz::TimeZone::get(z).ok());
+                (o.name, zone)
+            })
             .unwrap_or_default();
         let facts = Facts {
             state: record.state,
@@ -83,6 +92,7 @@ impl Notifier {
             order,
             shop,
             operator,
+            time_zone: time_zone.unwrap_or_else(super::default_zone),
         };
         let mut deliveries = Vec::new();
         let topics = notify::topics(
@@ -208,17 +218,19 @@ impl Notifier {
     ) -> Option<NewDelivery> {
         let lang = lang(recipient.language);
         let buyer_side = recipient.audience == Audience::Buyer;
-        let link = if buyer_side {
-            facts.order.as_ref().map(|order| {
-                let access = app.buyer_access(order, LINK_TTL);
-                format!(
-                    "{}&dossier={}",
-                    self.absolute(&access.link),
-                    facts.state.case_id
-                )
-            })?
+        // A buyer's links carry a signed access: the case (or the preferences) opens
+        // without retyping the order number.
+        let (link, preferences) = if buyer_side {
+            let access = self.absolute(&app.buyer_access(facts.order.as_ref()?, LINK_TTL).link);
+            (
+                format!("{access}&dossier={}", facts.state.case_id),
+                format!("{access}&page=preferences"),
+            )
         } else {
-            self.absolute(&format!("/console/cases/{}", facts.state.case_id))
+            (
+                self.absolute(&format!("/console/cases/{}", facts.state.case_id)),
+                self.absolute("/console/preferences"),
+            )
         };
         let mut vars: Vars = vec![
             ("name", self.name_of(recipient, facts)),
@@ -233,14 +245,7 @@ impl Notifier {
                     .unwrap_or_default(),
             ),
             ("link", link),
-            (
-                "preferences",
-                self.absolute(if buyer_side {
-                    PREFERENCES_PATH
-                } else {
-                    "/console/preferences"
-                }),
-            ),
+            ("preferences", preferences),
         ];
         vars.extend(self.topic_vars(topic, lang, event, facts));
         let rendered = match render::render(topic, lang, &vars) {
@@ -251,7 +256,7 @@ impl Notifier {
             }
         };
         let (address, subject, text, html) = match channel {
-            Channel::Email => (
+            Channel::Email | Channel::Digest => (
                 recipient.email.as_ref()?.as_str().to_owned(),
                 rendered.subject,
                 rendered.text,
@@ -300,7 +305,11 @@ impl Notifier {
             body_text: text,
             body_html: html,
             max_attempts: MESSAGE_ATTEMPTS,
-            due_at: Timestamp::now(),
+            due_at: if channel == Channel::Digest {
+                super::next_digest_at(Timestamp::now(), &facts.time_zone)
+            } else {
+                Timestamp::now()
+            },
         })
     }
 

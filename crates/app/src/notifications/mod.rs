@@ -17,6 +17,7 @@
 //! drop the double.
 
 mod deliver;
+mod digest;
 mod dispatch;
 pub mod inbound;
 pub mod render;
@@ -33,10 +34,9 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
+pub use digest::DIGEST_HOUR;
+use digest::{default_zone, next_digest_at};
 pub use dispatch::MESSAGE_ATTEMPTS;
-
-/// Where a buyer sets what they receive.
-pub const PREFERENCES_PATH: &str = "/suivi/preferences";
 
 /// How long claimed rows are ours before another worker may take them.
 const LEASE: SignedDuration = SignedDuration::from_secs(60);
@@ -148,6 +148,8 @@ impl Notifier {
             }
             pass.dispatched = app.store().plan_outbox(&self.worker_id, &planned).await?;
         }
+        // The daily digests that fell due join the deliveries below.
+        pass.dispatched += self.digests(app, Timestamp::now()).await?;
         // Deliver: up to PARALLEL at once; outcomes recorded together, at the latest
         // every RECORD_EVERY of them or once nothing else is running.
         let due = app

@@ -128,6 +128,104 @@ pub fn render(topic: Topic, lang: Lang, vars: &Vars) -> Result<Rendered, Templat
     })
 }
 
+/// What a daily digest is given: `name`, `count`, `link` (the inbox), `shop` and
+/// `preferences`; its entries are (subject, link) of each notification it gathers.
+pub const DIGEST: &[&str] = &["name", "count", "link", "shop", "preferences"];
+
+/// The daily digest of a staff member: one email listing many notifications.
+pub fn digest(
+    lang: Lang,
+    vars: &Vars,
+    entries: &[(String, String)],
+) -> Result<Rendered, TemplateError> {
+    let subject = one(lang, "notify-digest-subject", vars)?;
+    let greeting = one(lang, "notify-greeting", vars)?;
+    let intro = one(lang, "notify-digest-intro", vars)?;
+    let open = one(lang, "notify-digest-open", vars)?;
+    let footer = one(lang, "notify-staff-footer", vars)?;
+    let list: String = entries
+        .iter()
+        .map(|(subject, link)| format!("- {subject}\n  {link}\n"))
+        .collect();
+    let text = format!("{greeting}\n\n{intro}\n\n{list}\n{open}\n\n-- \n{footer}\n");
+    let items: String = entries
+        .iter()
+        .map(|(subject, link)| {
+            format!(
+                "<li style=\"margin:0 0 8px\"><a href=\"{}\" style=\"color:#1d4ed8\">{}</a></li>",
+                escape(link),
+                escape(subject)
+            )
+        })
+        .collect();
+    let inbox = vars
+        .iter()
+        .find(|(name, _)| *name == "link")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head>\
+<body style=\"margin:0;padding:24px;background:#f5f5f4;font-family:-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.5;color:#1c1917\">\
+<div style=\"max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px\">\
+<p style=\"margin:0 0 16px\">{greeting}</p><p style=\"margin:0 0 16px\">{intro}</p><ul style=\"padding-left:20px;margin:0 0 16px\">{items}</ul>\
+<p style=\"margin:0\"><a href=\"{inbox}\">{open}</a></p></div>\
+<p style=\"max-width:560px;margin:16px auto 0;font-size:13px;color:#78716c\">{footer}</p></body></html>\n",
+        lang = lang.as_str(),
+        greeting = escape(&greeting),
+        intro = escape(&intro),
+        inbox = escape(inbox),
+        open = escape(
+            open.split(inbox)
+                .next()
+                .unwrap_or(&open)
+                .trim_end_matches([' ', ':', '\u{a0}'])
+        ),
+        footer = escape(&footer),
+    );
+    Ok(Rendered {
+        subject: subject.replace(['\r', '\n'], " "),
+        text,
+        html,
+        sms: None,
+    })
+}
+
+/// Sample values of a digest (the check, the console's preview).
+pub fn digest_sample(lang: Lang) -> (Vars, Vec<(String, String)>) {
+    let vars: Vars = vec![
+        ("name", "sav".into()),
+        ("count", "2".into()),
+        ("link", "https://litiges.example.fr/console".into()),
+        ("shop", "Atelier Lumière".into()),
+        (
+            "preferences",
+            "https://litiges.example.fr/console/preferences".into(),
+        ),
+    ];
+    let (first, second) = if lang == Lang::Fr {
+        (
+            "[Dossier A7K-3F2] Nouveau dossier : retour",
+            "[Dossier B2M-9Q1] Message de Camille Martin",
+        )
+    } else {
+        (
+            "[Case A7K-3F2] New case: return",
+            "[Case B2M-9Q1] Message from Camille Martin",
+        )
+    };
+    let entries = vec![
+        (
+            first.to_owned(),
+            "https://litiges.example.fr/console/cases/0190c3a2".to_owned(),
+        ),
+        (
+            second.to_owned(),
+            "https://litiges.example.fr/console/cases/0190c3a3".to_owned(),
+        ),
+    ];
+    (vars, entries)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn html(
     lang: Lang,
@@ -261,6 +359,12 @@ pub fn check_templates() -> Result<(), Vec<TemplateError>> {
             if let Err(error) = render(*topic, lang, &sample(*topic, lang)) {
                 errors.push(error);
             }
+        }
+    }
+    for lang in Lang::ALL {
+        let (vars, entries) = digest_sample(lang);
+        if let Err(error) = digest(lang, &vars, &entries) {
+            errors.push(error);
         }
     }
     if errors.is_empty() {

@@ -142,3 +142,8 @@ notify-method-payment = to your payment method
 # $url: the endpoint; $reason: why; $shop: its owner
 notify-webhook_disabled-subject = Webhook disabled: { $url }
 notify-webhook_disabled-body = The endpoint { $url } of { $shop } was disabled ({ $reason }). Enable it again through the API (PATCH /api/v1/webhooks/…) once fixed, then replay the missed messages (POST …/replay).
+
+# The daily digest of a staff member. $count: how many notifications it gathers; $link: the inbox
+notify-digest-subject = Your daily digest ({ $count } notifications)
+notify-digest-intro = As you chose, here in one email are the new cases and the buyers' messages since your last digest:
+notify-digest-open = Open the inbox: { $link }

@@ -892,3 +892,25 @@ mail-topic-case_escalated = Case escalated (shop)
 mail-topic-decision_to_merchant = Decision to carry out (shop)
 mail-topic-return_shipped = Return parcel on its way (shop)
 mail-topic-escalation_to_handle = Escalation to handle (marketplace)
+
+## Notification preferences (buyer: /suivi/preferences; staff: /console/preferences)
+prefs-title = Your notifications
+prefs-intro = What you receive, at { $email }, about your orders on { $operator }.
+prefs-what = What you want to receive
+prefs-email = Optional emails (acknowledgements, messages, offers)
+prefs-updates = News of your cases: parcel received, refund made, case resolved, satisfaction survey
+prefs-sms = Text messages at the key steps of a return, for a message or an offer
+prefs-phone = Mobile phone number
+prefs-phone-hint = Needed for text messages, e.g. +44 7700 900123 or 06 12 34 56 78 for France.
+prefs-required = The messages needed to settle a case (a decision, a request waiting for you, a refused return) are always emailed to you.
+prefs-save = Save
+prefs-back = Back to the order
+notice-preferences-saved = Your preferences are saved.
+nav-preferences = My notifications
+sprefs-title = My notifications
+sprefs-intro = What you receive by email, at { $email }.
+sprefs-email = One email for each new case, buyer message, answer to an offer and returned parcel
+sprefs-digest = Rather one email a day, at { $hour } a.m., gathering them (daily digest)
+sprefs-required = Escalations and decisions that are yours to take are always sent at once.
+mail-channel-digest = Daily digest
+prefs-link = Choose the emails and text messages you receive

@@ -142,3 +142,8 @@ notify-method-payment = sur votre moyen de paiement
 # $url: the endpoint; $reason: why; $shop: its owner
 notify-webhook_disabled-subject = Webhook désactivé : { $url }
 notify-webhook_disabled-body = Le point de terminaison { $url } de { $shop } a été désactivé ({ $reason }). Réactivez-le depuis l'API (PATCH /api/v1/webhooks/…) une fois corrigé, puis renvoyez les messages manqués (POST …/replay).
+
+# The daily digest of a staff member. $count: how many notifications it gathers; $link: the inbox
+notify-digest-subject = Votre résumé du jour ({ $count } notifications)
+notify-digest-intro = Comme vous l'avez choisi, voici en un seul e-mail les nouveaux dossiers et les messages des clients depuis votre dernier résumé :
+notify-digest-open = Ouvrir la boîte de réception : { $link }

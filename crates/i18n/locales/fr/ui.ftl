@@ -893,3 +893,25 @@ mail-topic-case_escalated = Dossier transmis (boutique)
 mail-topic-decision_to_merchant = Décision à appliquer (boutique)
 mail-topic-return_shipped = Colis retour en route (boutique)
 mail-topic-escalation_to_handle = Escalade à traiter (place de marché)
+
+## Notification preferences (buyer: /suivi/preferences; staff: /console/preferences)
+prefs-title = Vos notifications
+prefs-intro = Ce que vous recevez, à { $email }, au sujet de vos commandes sur { $operator }.
+prefs-what = Ce que vous souhaitez recevoir
+prefs-email = Les e-mails facultatifs (accusés de réception, messages, propositions)
+prefs-updates = Les nouvelles de vos dossiers : colis reçu, remboursement effectué, dossier résolu, questionnaire de satisfaction
+prefs-sms = Des SMS aux étapes importantes d'un retour, pour un message ou une proposition
+prefs-phone = Numéro de téléphone mobile
+prefs-phone-hint = Nécessaire pour les SMS, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78.
+prefs-required = Les messages indispensables au règlement d'un dossier (une décision, une demande qui vous attend, un retour refusé) vous sont toujours envoyés par e-mail.
+prefs-save = Enregistrer
+prefs-back = Retour à la commande
+notice-preferences-saved = Vos préférences sont enregistrées.
+nav-preferences = Mes notifications
+sprefs-title = Mes notifications
+sprefs-intro = Ce que vous recevez par e-mail, à { $email }.
+sprefs-email = Un e-mail pour chaque nouveau dossier, message de client, réponse à une proposition et colis retourné
+sprefs-digest = Plutôt un seul e-mail par jour, à { $hour } h, qui les rassemble (résumé quotidien)
+sprefs-required = Les escalades et les décisions qui vous reviennent vous sont toujours envoyées sans attendre.
+mail-channel-digest = Résumé quotidien
+prefs-link = Choisir les e-mails et SMS que vous recevez

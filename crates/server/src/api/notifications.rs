@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub struct DeliveryQuery {
     /// `pending`, `sent`, `dead` or `cancelled` (`dead`: the dead letters).
     pub status: Option<String>,
-    /// `email`, `sms` or `webhook`.
+    /// `email`, `sms`, `webhook` or `digest` (held for a staff member's daily digest).
     pub channel: Option<String>,
     pub case_id: Option<String>,
     /// The next page: ids below this one.
@@ -88,7 +88,7 @@ pub async fn list_deliveries(
     check_choice(
         "channel",
         query.channel.as_deref(),
-        &["email", "sms", "webhook"],
+        &["email", "sms", "webhook", "digest"],
     )?;
     let case_id = match query.case_id.as_deref() {
         Some(raw) => Some(

@@ -48,6 +48,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/suivi", get(lookup_page).post(lookup))
         .route("/suivi/commandes", get(orders_page))
         .route("/suivi/deconnexion", post(sign_out))
+        .route(
+            "/suivi/preferences",
+            get(preferences_page).post(save_preferences),
+        )
         .route("/suivi/retractation", get(withdrawal_page))
         .route("/suivi/commande/{order_id}", get(order_page))
         .route(
@@ -183,6 +187,10 @@ struct LookupPage {
 struct LookupQuery {
     token: Option<String>,
     acces: Option<String>,
+    /// With `token`: the case an emailed link opens.
+    dossier: Option<String>,
+    /// With `token`: `preferences`, for an email's footer link.
+    page: Option<String>,
 }
 
 async fn known_orders(state: &AppState, ctx: &Ctx) -> Vec<(String, String, String)> {
@@ -226,7 +234,15 @@ async fn lookup_page(
         match state.app().buyer_tokens().verify(token, Timestamp::now()) {
             Ok(claims) => {
                 // The token leaves the address bar (and the history, and Referer headers).
-                let mut response = redirect(&format!("/suivi/commande/{}", claims.order_id));
+                // An emailed link goes on to its case, or to the notification preferences.
+                let to = match (query.dossier.as_deref(), query.page.as_deref()) {
+                    (_, Some("preferences")) => "/suivi/preferences".to_owned(),
+                    (Some(case), _) if CaseId::parse(case).is_ok() => {
+                        format!("/suivi/dossier/{case}")
+                    }
+                    _ => format!("/suivi/commande/{}", claims.order_id),
+                };
+                let mut response = redirect(&to);
                 set_cookie(
                     &mut response,
                     &access_cookie(&state, &ctx, &[token.to_owned()]),
@@ -337,6 +353,114 @@ async fn orders_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         ui: ctx.ui(),
         known,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "buyer/preferences.html")]
+struct PreferencesPage {
+    ui: Ui,
+    intro: String,
+    email: bool,
+    updates: bool,
+    sms: bool,
+    phone: String,
+    back: Option<String>,
+    errors: Errors,
+}
+
+/// Whose preferences the page sets: the buyer of the newest order in the cookie
+/// (a marketplace and an email address), with the order's page to go back to.
+async fn preferences_owner(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(amiable_domain::ids::OperatorId, String, String, String), WebError> {
+    let claims = accesses(state, ctx)
+        .into_iter()
+        .map(|(_, claims)| claims)
+        .next()
+        .ok_or_else(|| WebError::Redirect("/suivi?acces=expire".to_owned()))?;
+    let order = load_order(state, claims.order_id).await?;
+    let operator = operator_of(state, &order).await?;
+    Ok((
+        claims.operator_id,
+        order.buyer.email.as_str().to_owned(),
+        operator.name,
+        format!("/suivi/commande/{}", claims.order_id),
+    ))
+}
+
+fn preferences_view(
+    ctx: &Ctx,
+    email: &str,
+    operator: &str,
+    back: String,
+    preferences: amiable_domain::notify::Preferences,
+    phone: String,
+    errors: Errors,
+) -> PreferencesPage {
+    let ui = ctx.ui();
+    PreferencesPage {
+        intro: ui.ta2("prefs-intro", "email", email, "operator", operator),
+        email: preferences.email,
+        updates: preferences.updates,
+        sms: preferences.sms,
+        phone,
+        back: Some(back),
+        errors,
+        ui,
+    }
+}
+
+/// `GET /suivi/preferences`: what the buyer receives about their orders on this marketplace.
+async fn preferences_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let (operator_id, email, operator, back) = preferences_owner(&state, &ctx).await?;
+    let (preferences, phone) = state
+        .app()
+        .buyer_preferences(operator_id, &email)
+        .await
+        .map_err(Problem::from)?;
+    let phone = phone.map(|p| p.as_str().to_owned()).unwrap_or_default();
+    Ok(ctx.render(&preferences_view(
+        &ctx,
+        &email,
+        &operator,
+        back,
+        preferences,
+        phone,
+        Errors::default(),
+    )))
+}
+
+/// `POST /suivi/preferences`: saves them; a wrong phone number stays in the form with its error.
+async fn save_preferences(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormBody(form): FormBody,
+) -> Result<Response, WebError> {
+    ctx.check_csrf(&form)?;
+    let (operator_id, email, operator, back) = preferences_owner(&state, &ctx).await?;
+    let chosen = amiable_domain::notify::Preferences {
+        email: form.checked("email"),
+        updates: form.checked("updates"),
+        sms: form.checked("sms"),
+        daily_digest: false,
+    };
+    let phone = form.text("phone").to_owned();
+    match state
+        .app()
+        .set_buyer_preferences(operator_id, &email, chosen, Some(&phone))
+        .await
+    {
+        Ok(_) => Ok(ctx.finish(redirect("/suivi/preferences?fait=preferences-saved"))),
+        Err(error) => {
+            let problem = Problem::from(error);
+            let errors = Errors::from_problem(&problem, ctx.lang, |field| {
+                (field == "phone").then(|| "phone".to_owned())
+            });
+            let page = preferences_view(&ctx, &email, &operator, back, chosen, phone, errors);
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
 }
 
 /// `POST /suivi/deconnexion`: forgets the visitor's orders.

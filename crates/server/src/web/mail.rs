@@ -28,6 +28,61 @@ pub fn routes() -> Router<AppState> {
         .route("/console/mail/{id}/html", get(html))
         .route("/console/mail/{id}/resend", post(resend))
         .route("/console/mail/preview/{topic}/{lang}", get(preview))
+        .route(
+            "/console/preferences",
+            get(preferences_page).post(save_preferences),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "console/preferences.html")]
+struct PreferencesPage {
+    ui: Ui,
+    intro: String,
+    digest_label: String,
+    email: bool,
+    daily_digest: bool,
+}
+
+/// `GET /console/preferences`: what the signed-in staff member receives by email.
+async fn preferences_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let (_, user) = staff(&ctx)?;
+    let preferences = state.app().staff_preferences(&user.id).await?;
+    let ui = ctx.ui();
+    Ok(ctx.render(&PreferencesPage {
+        intro: ui.ta("sprefs-intro", "email", &user.email),
+        digest_label: ui.ta(
+            "sprefs-digest",
+            "hour",
+            amiable_app::notifications::DIGEST_HOUR,
+        ),
+        email: preferences.email,
+        daily_digest: preferences.daily_digest,
+        ui,
+    }))
+}
+
+/// `POST /console/preferences`.
+async fn save_preferences(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormBody(form): FormBody,
+) -> Result<Response, WebError> {
+    let (_, user) = staff(&ctx)?;
+    ctx.check_csrf(&form)?;
+    let current = state.app().staff_preferences(&user.id).await?;
+    state
+        .app()
+        .set_staff_preferences(
+            &user.id,
+            amiable_domain::notify::Preferences {
+                email: form.checked("email"),
+                daily_digest: form.checked("daily_digest"),
+                ..current
+            },
+        )
+        .await?;
+    Ok(ctx.finish(redirect("/console/preferences?fait=preferences-saved")))
 }
 
 #[derive(Deserialize)]
@@ -62,7 +117,7 @@ async fn list(
         .filter(|s| ["pending", "sent", "dead", "cancelled"].contains(&s.as_str()));
     let channel = query
         .canal
-        .filter(|c| ["email", "sms", "webhook"].contains(&c.as_str()));
+        .filter(|c| ["email", "sms", "webhook", "digest"].contains(&c.as_str()));
     let rows = state
         .app()
         .deliveries(
