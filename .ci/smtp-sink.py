@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A real SMTP server on loopback (aiosmtpd) that counts what it accepts.
 
-Usage: smtp-sink.py PORT LOG [--hold-at N MARKER]
+Usage: smtp-sink.py PORT LOG [--hold-at N MARKER] [--dkim-record FILE]
 
-Every message accepted (answered 250) appends one line to LOG: its Message-ID and
-its recipients. The line is written before the 250 leaves, in the same step of the
+Every message accepted (answered 250) appends one line to LOG: its Message-ID, its
+recipients and, with --dkim-record, `dkim=pass` or `dkim=fail` — its DKIM signature
+checked by the dkimpy library against the DNS record in FILE (no DNS lookup). The line is written before the 250 leaves, in the same step of the
 event loop, so a message in LOG is one the client was told was accepted.
 
 --hold-at N: the N-th message is never answered: MARKER is created and the
@@ -29,11 +30,21 @@ def message_id(content: bytes) -> str:
 
 
 class Counter:
-    def __init__(self, log: str, hold_at: int, marker: str):
+    def __init__(self, log: str, hold_at: int, marker: str, dkim_record: bytes):
         self.log = open(log, "a", buffering=1, encoding="utf-8")
         self.hold_at = hold_at
         self.marker = marker
+        self.dkim_record = dkim_record
         self.seen = 0
+
+    def dkim(self, content: bytes) -> str:
+        if not self.dkim_record:
+            return ""
+        import dkim
+
+        record = self.dkim_record
+        ok = dkim.verify(content, dnsfunc=lambda name, timeout=5: record)
+        return " dkim=pass" if ok else " dkim=fail"
 
     async def handle_DATA(self, server, session, envelope):
         self.seen += 1
@@ -41,17 +52,23 @@ class Counter:
             with open(self.marker, "w", encoding="utf-8") as f:
                 f.write(f"holding message {self.seen}\n")
             await asyncio.sleep(3600)
-        self.log.write(f"{message_id(envelope.content)} {','.join(envelope.rcpt_tos)}\n")
+        verdict = self.dkim(envelope.original_content or envelope.content)
+        self.log.write(f"{message_id(envelope.content)} {','.join(envelope.rcpt_tos)}{verdict}\n")
         self.log.flush()
         return "250 OK"
 
 
 async def main() -> None:
-    port, log = int(sys.argv[1]), sys.argv[2]
-    hold_at, marker = 0, ""
-    if len(sys.argv) >= 6 and sys.argv[3] == "--hold-at":
-        hold_at, marker = int(sys.argv[4]), sys.argv[5]
-    handler = Counter(log, hold_at, marker)
+    args = sys.argv[1:]
+    port, log = int(args[0]), args[1]
+    hold_at, marker, record = 0, "", b""
+    if "--hold-at" in args:
+        at = args.index("--hold-at")
+        hold_at, marker = int(args[at + 1]), args[at + 2]
+    if "--dkim-record" in args:
+        with open(args[args.index("--dkim-record") + 1], "rb") as f:
+            record = f.read().strip()
+    handler = Counter(log, hold_at, marker, record)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="sink.localhost", data_size_limit=10 * 1024 * 1024),

@@ -38,6 +38,11 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     /// The domain of reply addresses (reply+token@domain); the sender's domain when unset.
     pub reply_domain: Option<String>,
+    /// DKIM: sign every email with this RSA private key (PKCS#1 PEM file), published in
+    /// DNS as `<dkim_selector>._domainkey.<dkim_domain>` (the domain defaults to mail_from's).
+    pub dkim_key_file: Option<PathBuf>,
+    pub dkim_selector: Option<String>,
+    pub dkim_domain: Option<String>,
     /// Allow webhook endpoints on private, loopback and link-local addresses (tests, intranets).
     pub webhooks_allow_private: Option<bool>,
     /// Text messages through Twilio: account SID, auth token, sender (number, sender id or MG… service).
@@ -130,6 +135,8 @@ impl DataArgs {
 #[derive(Debug, Clone, Default)]
 pub struct Messaging {
     pub smtp_url: Option<String>,
+    /// (selector, domain, private key PEM).
+    pub dkim: Option<(String, String, String)>,
     pub notify: amiable_app::notifications::NotifyConfig,
     pub twilio: Option<(String, String, String, String)>,
 }
@@ -170,7 +177,34 @@ impl Messaging {
                 "Twilio needs twilio_account_sid, twilio_auth_token and twilio_from together"
             ),
         };
+        let dkim = match (
+            pick(
+                "AMIABLE_DKIM_KEY_FILE",
+                &file.dkim_key_file.as_ref().map(|p| p.display().to_string()),
+            ),
+            pick("AMIABLE_DKIM_SELECTOR", &file.dkim_selector),
+        ) {
+            (Some(path), Some(selector)) => {
+                let pem = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the DKIM key {path}"))?;
+                let domain = pick("AMIABLE_DKIM_DOMAIN", &file.dkim_domain).unwrap_or_else(|| {
+                    notify
+                        .from_address
+                        .rsplit('@')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                });
+                // Refused at start-up, not at the first email.
+                amiable_connectors::smtp::dkim(&selector, &domain, &pem)
+                    .map_err(anyhow::Error::msg)?;
+                Some((selector, domain, pem))
+            }
+            (None, None) => None,
+            _ => anyhow::bail!("DKIM needs dkim_key_file and dkim_selector together"),
+        };
         Ok(Messaging {
+            dkim,
             smtp_url: pick("AMIABLE_SMTP_URL", &file.smtp_url),
             notify,
             twilio,
@@ -183,7 +217,13 @@ impl Messaging {
         use std::sync::Arc;
         let mut ports = amiable_app::Ports::default();
         if let Some(url) = &self.smtp_url {
-            ports.mailer = Arc::new(smtp::SmtpMailer::new(url).map_err(anyhow::Error::msg)?);
+            let dkim = match &self.dkim {
+                Some((selector, domain, pem)) => {
+                    Some(smtp::dkim(selector, domain, pem).map_err(anyhow::Error::msg)?)
+                }
+                None => None,
+            };
+            ports.mailer = Arc::new(smtp::SmtpMailer::new(url, dkim).map_err(anyhow::Error::msg)?);
         }
         if let Some((base_url, account_sid, auth_token, from)) = &self.twilio {
             ports.sms = Arc::new(
