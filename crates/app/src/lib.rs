@@ -31,6 +31,7 @@ pub mod auth;
 pub mod buyers;
 pub mod cases;
 mod error;
+pub mod feedback;
 pub mod jobs;
 mod labels;
 pub mod money;

@@ -101,6 +101,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/webhooks/{endpoint_id}/replay", "YNYNYYN"),
     // Inbound mail is the installation's: the marketplace's administrators and keys.
     ("POST", "/inbound/mail", "YN--Y--"),
+    // One's own notification preferences, like /auth/me: about the caller, never another
+    // (integrations have none: 403, tested in tests/notifications.rs).
+    ("GET", "/notification-preferences", PUBLIC),
+    ("PUT", "/notification-preferences", PUBLIC),
+    // The satisfaction question: read by all who read the case, answered by its buyer.
+    ("GET", "/cases/{case_id}/feedback", "YYYYYYY"),
+    ("PUT", "/cases/{case_id}/feedback", "NNNNNNY"),
     ("GET", "/orders/{order_id}/eligibility", "YYYYYYY"),
     ("GET", "/orders/{order_id}/ledger", "YYYYYYY"),
     ("POST", "/cases/{case_id}/return/authorise", "YYYYYYN"),
@@ -580,6 +587,25 @@ async fn prepare(
             } else {
                 plain(format!("/cases/{case_id}/close"))
             }
+        }
+        ("GET", "/cases/{case_id}/feedback") => {
+            plain(format!("/cases/{}/feedback", fresh_case().await))
+        }
+        ("PUT", "/cases/{case_id}/feedback") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::Lifecycle(LifecycleCommand::Resolve {
+                    resolution: Resolution::simple(ResolutionKind::Replacement),
+                }),
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/feedback"),
+                json!({"rating": 4, "comment": "Rapide et aimable."}),
+            )
         }
         ("POST", "/cases/{case_id}/cancel") => with(
             format!("/cases/{}/cancel", fresh_case().await),

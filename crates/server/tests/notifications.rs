@@ -350,3 +350,78 @@ fn verify_with_reference(secret: &str, id: &str, timestamp: i64, signature: &str
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "verified");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_person_sets_their_own_preferences_over_the_api() {
+    for world in worlds().await {
+        let order_id = world.order_at(world.merchant_id, "N-PREFS").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let put = |who: Who, body: Value| {
+            let world = &world;
+            async move {
+                world
+                    .call("PUT", "/api/v1/notification-preferences", &who, Some(&body))
+                    .await
+            }
+        };
+        let mine = world.get("/api/v1/notification-preferences", &buyer).await;
+        assert_eq!(mine.status, 200, "{}: {}", world.name, mine.body);
+        assert_eq!(
+            mine.body,
+            json!({"email": true, "sms": false, "updates": true, "daily_digest": false, "phone": null})
+        );
+        // A wrong number: 422 naming the field, nothing saved.
+        let wrong = put(buyer.clone(), json!({"sms": true, "phone": "12"})).await;
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        assert_eq!(wrong.body["errors"][0]["field"], "phone");
+        let digest = put(buyer.clone(), json!({"daily_digest": true})).await;
+        assert_eq!(digest.body["code"], "preferences.staff_only");
+        let unknown = put(buyer.clone(), json!({"newsletter": true})).await;
+        assert_eq!(unknown.status, 422);
+        let saved = put(
+            buyer.clone(),
+            json!({"sms": true, "phone": "+44 7700 900123", "updates": false}),
+        )
+        .await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+        assert_eq!(saved.body["phone"], "+447700900123");
+        assert_eq!(
+            world
+                .get("/api/v1/notification-preferences", &buyer)
+                .await
+                .body["updates"],
+            false
+        );
+        // Staff: their own, email only.
+        let staff = put(Who::MerchantAgent, json!({"daily_digest": true})).await;
+        assert_eq!(staff.status, 200, "{}", staff.body);
+        assert_eq!(staff.body["daily_digest"], true);
+        let sms = put(Who::MerchantAgent, json!({"sms": true})).await;
+        assert_eq!(sms.body["code"], "preferences.buyers_only");
+        assert_eq!(
+            world
+                .get("/api/v1/notification-preferences", &Who::MerchantAdmin)
+                .await
+                .body["daily_digest"],
+            false,
+            "another person's choices are their own"
+        );
+        // Integrations have none.
+        for key in [Who::OperatorKey, Who::MerchantKey] {
+            assert_eq!(
+                world
+                    .get("/api/v1/notification-preferences", &key)
+                    .await
+                    .status,
+                403
+            );
+        }
+        assert_eq!(
+            world
+                .get("/api/v1/notification-preferences", &Who::Anonymous)
+                .await
+                .status,
+            401
+        );
+    }
+}

@@ -2365,3 +2365,129 @@ async fn a_staff_member_who_chose_the_daily_digest_gets_one_email_gathering_the_
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolved_case_asks_the_buyer_how_it_went_and_staff_read_the_answer() {
+    for world in worlds().await {
+        let app = world.state.app().clone();
+        let order_id = order(&world, "CMD-WEB-AVIS", "claire@exemple.fr").await;
+        let token = world.buyer_token(&order_id).await;
+        let case_id = world.case_on(&order_id, &Who::Buyer(token.clone())).await;
+        let mut buyer = Browser::new(&world);
+        let page = buyer
+            .get(&format!("/suivi?token={token}&dossier={case_id}"))
+            .await;
+        let open = buyer.follow(&page).await;
+        assert!(
+            !open.has(r#"id="avis""#),
+            "not asked while the case is open"
+        );
+        // Not before it is settled, by the API either.
+        let early = world
+            .call(
+                "PUT",
+                &format!("/api/v1/cases/{case_id}/feedback"),
+                &Who::Buyer(token.clone()),
+                Some(&json!({"rating": 5})),
+            )
+            .await;
+        assert_eq!(early.status, 409, "{}", early.body);
+        assert_eq!(early.body["code"], "feedback.case_not_settled");
+
+        let resolved = world
+            .post(
+                &format!("/api/v1/cases/{case_id}/resolve"),
+                &Who::MerchantKey,
+                &json!({"resolution": {"kind": "replacement"}}),
+            )
+            .await;
+        assert_eq!(resolved.status, 200, "{}", resolved.body);
+        // The "case resolved" email's survey link opens the question on the case page.
+        app.notify_until_idle("test").await.unwrap();
+        let sent = emails_of(&world, &format!("case_id={case_id}&channel=email")).await;
+        let resolved_mail = sent
+            .iter()
+            .find(|d| d["topic"] == "case_resolved")
+            .expect("the buyer hears the case is resolved");
+        let survey = link_in(resolved_mail["body_text"].as_str().unwrap(), "#avis");
+        assert!(survey.contains(&format!("dossier={case_id}")), "{survey}");
+        let mut other = Browser::new(&world);
+        let page = other.get(&survey).await;
+        assert_eq!(
+            page.location.as_deref(),
+            Some(format!("/suivi/dossier/{case_id}").as_str()),
+            "the browser keeps #avis across the redirect"
+        );
+        let case_page = other.follow(&page).await;
+        assert!(case_page.has(r#"id="avis""#));
+        assert!(case_page.has("Êtes-vous satisfait"));
+        let csrf = case_page.csrf();
+
+        // No answer chosen: said beside the question, nothing saved.
+        let refused = other
+            .post(
+                &format!("/suivi/dossier/{case_id}/avis"),
+                &[("csrf", &csrf), ("comment", "Bien")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", world.name);
+        assert!(refused.has(r#"id="rating-error""#));
+        assert!(refused.has(">Bien</textarea>"), "the comment stays");
+        let none = world
+            .get(
+                &format!("/api/v1/cases/{case_id}/feedback"),
+                &Who::MerchantKey,
+            )
+            .await;
+        assert_eq!(none.body, Value::Null);
+
+        let saved = other
+            .post(
+                &format!("/suivi/dossier/{case_id}/avis"),
+                &[
+                    ("csrf", &csrf),
+                    ("rating", "4"),
+                    ("comment", "Rapide, merci."),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        let after = other.follow(&saved).await;
+        assert!(after.has("Merci pour votre avis"));
+        assert!(after.has(r#"name="rating" value="4" checked"#));
+        let read = world
+            .get(
+                &format!("/api/v1/cases/{case_id}/feedback"),
+                &Who::MerchantKey,
+            )
+            .await;
+        assert_eq!(read.status, 200);
+        assert_eq!(read.body["rating"], 4);
+        assert_eq!(read.body["comment"], "Rapide, merci.");
+        // Staff cannot answer for the buyer; the console shows the answer.
+        let forged = world
+            .call(
+                "PUT",
+                &format!("/api/v1/cases/{case_id}/feedback"),
+                &Who::MerchantKey,
+                Some(&json!({"rating": 1})),
+            )
+            .await;
+        assert_eq!(forged.status, 403);
+        let bad = world
+            .call(
+                "PUT",
+                &format!("/api/v1/cases/{case_id}/feedback"),
+                &Who::Buyer(token.clone()),
+                Some(&json!({"rating": 6})),
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert_eq!(bad.body["errors"][0]["field"], "rating");
+        let mut agent = Browser::staff(&world, "merchant_agent");
+        let console = agent.get(&format!("/console/cases/{case_id}")).await;
+        assert_eq!(console.status, 200);
+        assert!(console.has("4 sur 5"), "{}", world.name);
+        assert!(console.has("Rapide, merci."));
+    }
+}

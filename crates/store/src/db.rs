@@ -271,6 +271,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0010_notifications.sql"),
     },
+    Migration {
+        version: 11,
+        name: "feedback",
+        sqlite: include_str!("../migrations/sqlite/0011_feedback.sql"),
+        postgres: include_str!("../migrations/postgres/0011_feedback.sql"),
+    },
 ];
 
 impl Store {

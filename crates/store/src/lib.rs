@@ -12,6 +12,7 @@ mod console;
 mod db;
 mod error;
 mod events;
+mod feedback;
 mod idempotency;
 mod jobs;
 mod notifications;
@@ -33,6 +34,7 @@ pub use events::{
     CaseCursor, CaseFilter, CaseRecord, CaseSort, CaseSummary, StoredEvent, VerifyProblem,
     VerifyReport,
 };
+pub use feedback::Feedback;
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use notifications::{

@@ -244,10 +244,15 @@ impl Notifier {
                     .map(|o| o.external_id.as_str().to_owned())
                     .unwrap_or_default(),
             ),
-            ("link", link),
+            ("link", link.clone()),
             ("preferences", preferences),
         ];
         vars.extend(self.topic_vars(topic, lang, event, facts));
+        if topic == Topic::CaseResolved {
+            let survey = format!("{link}#avis");
+            vars.retain(|(name, _)| *name != "survey");
+            vars.push(("survey", survey));
+        }
         let rendered = match render::render(topic, lang, &vars) {
             Ok(rendered) => rendered,
             Err(error) => {
@@ -458,10 +463,8 @@ impl Notifier {
                 {
                     put("outcome", resolution(r.kind));
                 }
-                put(
-                    "survey",
-                    self.absolute(&format!("/suivi/dossier/{}#avis", state.case_id)),
-                );
+                // The survey is the case page's #avis, through the buyer's signed link
+                // (a redirect keeps the fragment): see `message`.
             }
             Topic::NewCase => {
                 put("kind", kind);

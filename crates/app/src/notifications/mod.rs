@@ -382,6 +382,139 @@ impl App {
     }
 }
 
+/// What someone receives, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreferencesView {
+    /// Optional emails (what is needed to settle a case is always emailed).
+    pub email: bool,
+    /// Text messages at the key steps (buyers; a phone number is needed).
+    pub sms: bool,
+    /// News not needed to settle anything: parcel received, refund made, case resolved…
+    pub updates: bool,
+    /// Staff: one email a day at 8 a.m. instead of one per new case or message.
+    pub daily_digest: bool,
+    /// The buyer's mobile number in E.164.
+    pub phone: Option<String>,
+}
+
+/// A change of preferences: the fields given replace the current ones.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesInput {
+    pub email: Option<bool>,
+    pub sms: Option<bool>,
+    pub updates: Option<bool>,
+    pub daily_digest: Option<bool>,
+    /// A mobile number (`+33612345678`, or French national `06 12 34 56 78`); `""` removes it.
+    pub phone: Option<String>,
+}
+
+fn view(preferences: Preferences, phone: Option<E164>) -> PreferencesView {
+    PreferencesView {
+        email: preferences.email,
+        sms: preferences.sms,
+        updates: preferences.updates,
+        daily_digest: preferences.daily_digest,
+        phone: phone.map(|p| p.as_str().to_owned()),
+    }
+}
+
+impl App {
+    /// The caller's own preferences: a staff member's, or a buyer's (for the
+    /// order's marketplace and email address). Integrations have none.
+    pub async fn my_preferences(&self, principal: &Principal) -> Result<PreferencesView, Error> {
+        match principal {
+            Principal::Staff { user_id, .. } => {
+                Ok(view(self.staff_preferences(user_id).await?, None))
+            }
+            Principal::Buyer {
+                operator_id,
+                order_id,
+                ..
+            } => {
+                let email = self.buyer_email(*order_id).await?;
+                let (preferences, phone) = self.buyer_preferences(*operator_id, &email).await?;
+                Ok(view(preferences, phone))
+            }
+            Principal::ApiKey { .. } => Err(Error::forbidden()),
+        }
+    }
+
+    /// Changes the caller's own preferences (see [`App::my_preferences`]).
+    pub async fn set_my_preferences(
+        &self,
+        principal: &Principal,
+        input: &PreferencesInput,
+    ) -> Result<PreferencesView, Error> {
+        let merge = |current: Preferences| Preferences {
+            email: input.email.unwrap_or(current.email),
+            sms: input.sms.unwrap_or(current.sms),
+            updates: input.updates.unwrap_or(current.updates),
+            daily_digest: input.daily_digest.unwrap_or(current.daily_digest),
+        };
+        match principal {
+            Principal::Staff { user_id, .. } => {
+                for (field, given) in [
+                    ("sms", input.sms == Some(true)),
+                    ("phone", input.phone.is_some()),
+                ] {
+                    if given {
+                        return Err(Error::invalid_field(
+                            field,
+                            "preferences.buyers_only",
+                            "text messages are for buyers; staff are told by email",
+                        ));
+                    }
+                }
+                let current = self.staff_preferences(user_id).await?;
+                Ok(view(
+                    self.set_staff_preferences(user_id, merge(current)).await?,
+                    None,
+                ))
+            }
+            Principal::Buyer {
+                operator_id,
+                order_id,
+                ..
+            } => {
+                if input.daily_digest == Some(true) {
+                    return Err(Error::invalid_field(
+                        "daily_digest",
+                        "preferences.staff_only",
+                        "the daily digest is for staff",
+                    ));
+                }
+                let email = self.buyer_email(*order_id).await?;
+                let (current, phone) = self.buyer_preferences(*operator_id, &email).await?;
+                let phone = match &input.phone {
+                    Some(given) => given.clone(),
+                    None => phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+                };
+                let (preferences, phone) = self
+                    .set_buyer_preferences(*operator_id, &email, merge(current), Some(&phone))
+                    .await?;
+                Ok(view(preferences, phone))
+            }
+            Principal::ApiKey { .. } => Err(Error::forbidden()),
+        }
+    }
+
+    async fn buyer_email(&self, order_id: amiable_domain::ids::OrderId) -> Result<String, Error> {
+        Ok(self
+            .store()
+            .order(order_id)
+            .await?
+            .ok_or_else(|| Error::not_found("order"))?
+            .order
+            .buyer
+            .email
+            .as_str()
+            .to_owned())
+    }
+}
+
 /// The tenant a staff principal works for: (operator, merchant when a shop's staff).
 pub(crate) fn staff_reach(
     principal: &Principal,

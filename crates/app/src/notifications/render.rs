@@ -336,7 +336,7 @@ pub fn sample(topic: Topic, lang: Lang) -> Vars {
             ("outcome", false) => "full refund",
             ("grounds", true) => "Le colis n'a pas été livré.",
             ("grounds", false) => "The parcel was not delivered.",
-            ("survey", _) => "https://litiges.example.fr/suivi/dossier/0190c3a2/avis",
+            ("survey", _) => "https://litiges.example.fr/suivi/dossier/0190c3a2#avis",
             ("reason", true) => "taille trop petite",
             ("reason", false) => "too small",
             ("buyer", _) => "Camille Martin",

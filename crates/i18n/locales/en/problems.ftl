@@ -238,3 +238,8 @@ problem-webhook-url_private = This address is private, local or internal: a webh
 problem-webhook-description_too_long = The description cannot be longer than 200 characters.
 problem-mail-too_large = An inbound email cannot be larger than 25 MiB.
 problem-request-invalid_choice = This value is not one of the choices.
+
+problem-feedback-rating_invalid = The rating goes from 1 to 5.
+problem-feedback-case_not_settled = A case is rated once it is resolved.
+problem-preferences-buyers_only = Text messages are for buyers: staff are told by email.
+problem-preferences-staff_only = The daily digest is for staff.

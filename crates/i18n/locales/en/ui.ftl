@@ -914,3 +914,21 @@ sprefs-digest = Rather one email a day, at { $hour } a.m., gathering them (daily
 sprefs-required = Escalations and decisions that are yours to take are always sent at once.
 mail-channel-digest = Daily digest
 prefs-link = Choose the emails and text messages you receive
+
+## The satisfaction question (buyer's case page, #avis; linked from the "case resolved" email)
+survey-title = Your opinion
+survey-question = Are you satisfied with how { $shop } settled your request?
+survey-rating-5 = Very satisfied
+survey-rating-4 = Satisfied
+survey-rating-3 = Neither satisfied nor dissatisfied
+survey-rating-2 = Dissatisfied
+survey-rating-1 = Very dissatisfied
+survey-rating-missing = Choose an answer.
+survey-comment = Tell us why
+survey-submit = Send my opinion
+survey-change = Change my opinion
+survey-thanks = Thank you, your opinion is saved. You may change it below.
+notice-feedback-saved = Thank you for your opinion.
+feedback-title = Buyer's opinion
+feedback-none = The buyer has not given their opinion yet.
+feedback-rating = { $rating } out of 5

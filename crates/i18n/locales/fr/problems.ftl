@@ -238,3 +238,8 @@ problem-webhook-url_private = Cette adresse est privée, locale ou interne : un
 problem-webhook-description_too_long = La description ne peut pas dépasser 200 caractères.
 problem-mail-too_large = Un e-mail entrant ne peut pas dépasser 25 Mio.
 problem-request-invalid_choice = Cette valeur n’est pas possible ici.
+
+problem-feedback-rating_invalid = La note va de 1 à 5.
+problem-feedback-case_not_settled = Un dossier se note une fois résolu.
+problem-preferences-buyers_only = Les SMS sont réservés aux clients : l’équipe est prévenue par e-mail.
+problem-preferences-staff_only = Le résumé quotidien est réservé à l’équipe.

@@ -915,3 +915,21 @@ sprefs-digest = Plutôt un seul e-mail par jour, à { $hour } h, qui les rassemb
 sprefs-required = Les escalades et les décisions qui vous reviennent vous sont toujours envoyées sans attendre.
 mail-channel-digest = Résumé quotidien
 prefs-link = Choisir les e-mails et SMS que vous recevez
+
+## The satisfaction question (buyer's case page, #avis; linked from the "case resolved" email)
+survey-title = Votre avis
+survey-question = Êtes-vous satisfait de la façon dont { $shop } a réglé votre demande ?
+survey-rating-5 = Très satisfait
+survey-rating-4 = Satisfait
+survey-rating-3 = Ni satisfait ni mécontent
+survey-rating-2 = Mécontent
+survey-rating-1 = Très mécontent
+survey-rating-missing = Choisissez une réponse.
+survey-comment = Dites-nous pourquoi
+survey-submit = Envoyer mon avis
+survey-change = Modifier mon avis
+survey-thanks = Merci, votre avis est enregistré. Vous pouvez le modifier ci-dessous.
+notice-feedback-saved = Merci pour votre avis.
+feedback-title = Avis du client
+feedback-none = Le client n'a pas encore donné son avis.
+feedback-rating = { $rating } sur 5

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod attachments;
 pub mod cases;
+pub mod feedback;
 pub mod notifications;
 pub mod orders;
 pub mod returns;
@@ -119,6 +120,10 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("webhook_deliveries", Some(Action::ReadSettings)),
     ("replay_webhooks", Some(Action::ManageSettings)),
     ("receive_mail", Some(Action::ManageSettings)),
+    ("get_notification_preferences", None),
+    ("set_notification_preferences", None),
+    ("get_feedback", Some(Action::ReadCase)),
+    ("give_feedback", Some(Action::ReadCase)),
 ];
 
 /// The handlers of the API, each at the method and path of its `#[utoipa::path]`:
@@ -148,6 +153,11 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(orders::buyer_link))
         .routes(routes!(c::open, c::list))
         .routes(routes!(c::get))
+        .routes(routes!(feedback::get_feedback, feedback::give_feedback))
+        .routes(routes!(
+            notifications::get_notification_preferences,
+            notifications::set_notification_preferences
+        ))
         .routes(routes!(c::post_message))
         .routes(routes!(c::add_note))
         .routes((schemas, paths, upload))

@@ -8,6 +8,7 @@ use crate::json::JsonBody;
 use crate::problem::Problem;
 use amiable_app::notifications::inbound::{MAX_INBOUND_BYTES, Received};
 use amiable_app::notifications::webhooks::{EndpointInput, EndpointView, event_types};
+use amiable_app::notifications::{PreferencesInput, PreferencesView};
 use amiable_domain::access::{Action, Resource};
 use amiable_store::{Delivery, DeliveryFilter};
 use axum::Json;
@@ -382,4 +383,53 @@ pub async fn receive_mail(
         .into());
     }
     Ok(Json(state.app().receive_mail(&body).await?))
+}
+
+/// `GET /api/v1/notification-preferences`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notification-preferences",
+    tag = "notifications",
+    operation_id = "get_notification_preferences",
+    summary = "What the caller receives",
+    description = "A staff member's own choices (a session), or a buyer's (a buyer token: for their orders on this marketplace, by email address). Integrations have none (403).",
+    security(("session" = []), ("buyerToken" = [])),
+    responses(
+        (status = 200, body = PreferencesView),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
+pub async fn get_notification_preferences(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Json<PreferencesView>, Problem> {
+    Ok(Json(state.app().my_preferences(&principal).await?))
+}
+
+/// `PUT /api/v1/notification-preferences`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/notification-preferences",
+    tag = "notifications",
+    operation_id = "set_notification_preferences",
+    summary = "Choose what the caller receives",
+    description = "The fields given replace the current ones. Buyers: `email`, `updates`, `sms` (needs `phone`, E.164 or French national; `phone.invalid_e164`, `phone.required_for_sms`). Staff: `email`, `updates`, `daily_digest`. What is needed to settle a case is emailed whatever the choice.",
+    security(("session" = []), ("buyerToken" = [])),
+    request_body = PreferencesInput,
+    responses(
+        (status = 200, body = PreferencesView),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::UnprocessableEntity),
+    ),
+)]
+pub async fn set_notification_preferences(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    JsonBody(input): JsonBody<PreferencesInput>,
+) -> Result<Json<PreferencesView>, Problem> {
+    Ok(Json(
+        state.app().set_my_preferences(&principal, &input).await?,
+    ))
 }

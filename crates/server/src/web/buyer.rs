@@ -77,6 +77,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         )
         .route("/suivi/dossier/{case_id}/escalader", post(escalate))
         .route("/suivi/dossier/{case_id}/annuler", post(cancel))
+        .route("/suivi/dossier/{case_id}/avis", post(give_feedback))
         .route("/suivi/dossier/{case_id}/etiquette", get(label))
         .route("/suivi/dossier/{case_id}/fichier/{sha256}", get(file))
 }
@@ -1479,6 +1480,13 @@ pub struct MoneyLine {
 #[template(path = "buyer/case.html")]
 struct CasePage {
     ui: Ui,
+    /// Resolved or closed: the satisfaction question is asked.
+    settled: bool,
+    survey_given: bool,
+    survey_rating: i64,
+    survey_comment: String,
+    survey_errors: Errors,
+    survey_choices: Vec<(i64, String)>,
     case_id: String,
     short_id: String,
     order_id: String,
@@ -1780,7 +1788,31 @@ async fn case_view(
         Some(Stage::External) => ("escalate-title-external", "escalate-intro-external"),
         _ => ("escalate-title", "escalate-intro"),
     };
+    let settled = matches!(data.state.status, CaseStatus::Resolved | CaseStatus::Closed);
+    let given = if settled {
+        state
+            .app()
+            .feedback(buyer, case_id)
+            .await
+            .map_err(Problem::from)?
+    } else {
+        None
+    };
+    let (survey_rating, survey_comment) = match (&forms.survey, &given) {
+        (Some((rating, comment)), _) => (*rating, comment.clone()),
+        (None, Some(f)) => (f.rating, f.comment.clone().unwrap_or_default()),
+        (None, None) => (0, String::new()),
+    };
     Ok(CasePage {
+        settled,
+        survey_given: given.is_some() && forms.survey.is_none(),
+        survey_rating,
+        survey_comment,
+        survey_errors: forms.survey_errors,
+        survey_choices: (1..=5)
+            .rev()
+            .map(|n| (n, ui.t(&format!("survey-rating-{n}"))))
+            .collect(),
         case_id: case_id.to_string(),
         short_id: shared::short_id(&case_id),
         order_id: data.order.id.to_string(),
@@ -1849,6 +1881,9 @@ async fn case_view(
 /// What the case page's forms show back after a refused submission.
 #[derive(Default)]
 struct CaseForms {
+    /// The satisfaction answer sent back (rating, comment) after a refusal.
+    survey: Option<(i64, String)>,
+    survey_errors: Errors,
     message: String,
     message_errors: Errors,
     escalate_reason: String,
@@ -2228,6 +2263,52 @@ async fn cancel(
         },
     )
     .await
+}
+
+/// `POST /suivi/dossier/{case_id}/avis`: the satisfaction answer (1–5, and why).
+async fn give_feedback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(case_id): Path<String>,
+    FormBody(form): FormBody,
+) -> Result<Response, WebError> {
+    let (case_id, buyer) = buyer_of_case(&state, &ctx, &case_id).await?;
+    ctx.check_csrf(&form)?;
+    let rating = form.text("rating").parse::<i64>().unwrap_or(0);
+    let comment = form.text("comment").to_owned();
+    let input = amiable_app::feedback::FeedbackInput {
+        rating,
+        comment: Some(comment.clone()),
+    };
+    match state.app().give_feedback(&buyer, case_id, &input).await {
+        Ok(_) => Ok(ctx.finish(redirect(&format!(
+            "/suivi/dossier/{case_id}?fait=feedback-saved#avis"
+        )))),
+        Err(error) => {
+            let problem = Problem::from(error);
+            let mut errors = Errors::from_problem(&problem, ctx.lang, |field| {
+                ["rating", "comment"]
+                    .contains(&field)
+                    .then(|| field.to_owned())
+            });
+            if problem.code == "feedback.rating_invalid" && rating == 0 {
+                errors = Errors::default();
+                errors.add("rating", ctx.ui().t("survey-rating-missing"));
+            }
+            refused(
+                &state,
+                &ctx,
+                &buyer,
+                case_id,
+                CaseForms {
+                    survey: Some((rating, comment)),
+                    survey_errors: errors,
+                    ..CaseForms::default()
+                },
+            )
+            .await
+        }
+    }
 }
 
 /// `GET /suivi/dossier/{case_id}/etiquette[?format=a4]`: the prepaid label.

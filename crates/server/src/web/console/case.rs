@@ -104,6 +104,9 @@ pub(super) struct CasePage {
     errors: Errors,
     next_stage: String,
     buyer_name_short: String,
+    /// The buyer's answer to the satisfaction question: rating in words, comment.
+    feedback: Option<(String, Option<String>)>,
+    settled: bool,
 }
 
 impl CasePage {
@@ -235,7 +238,28 @@ pub(super) async fn case_view(
     let offers = offer_rows(&ui, &data);
     let address = address_lines(order);
     let currency = order.currency;
+    let feedback = state
+        .app()
+        .feedback(principal, case_id)
+        .await
+        .map_err(crate::problem::Problem::from)?
+        .map(|f| {
+            (
+                format!(
+                    "{} — {}",
+                    ui.ta("feedback-rating", "rating", f.rating),
+                    ui.t(&format!("survey-rating-{}", f.rating))
+                ),
+                f.comment,
+            )
+        });
+    let settled = matches!(
+        data.state.status,
+        amiable_domain::case::CaseStatus::Resolved | amiable_domain::case::CaseStatus::Closed
+    );
     Ok(CasePage {
+        feedback,
+        settled,
         case_id: case_id.to_string(),
         short_id: shared::short_id(&case_id),
         title: format!(
