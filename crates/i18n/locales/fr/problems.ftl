@@ -241,5 +241,5 @@ problem-request-invalid_choice = Cette valeur n’est pas possible ici.
 
 problem-feedback-rating_invalid = La note va de 1 à 5.
 problem-feedback-case_not_settled = Un dossier se note une fois résolu.
-problem-preferences-buyers_only = Les SMS sont réservés aux clients : l’équipe est prévenue par e-mail.
+problem-preferences-buyers_only = Les SMS sont réservés aux clients : l’équipe est prévenue par e-mail.
 problem-preferences-staff_only = Le résumé quotidien est réservé à l’équipe.
