@@ -134,13 +134,13 @@ topics! {
     /// The buyer answered an offer (or an offer awaits the merchant's answer).
     OfferAnswered => "offer_answered", Merchant, required: false, sms: false;
     /// The case climbed the ladder.
-    CaseEscalated => "case_escalated", Merchant, required: false, sms: false;
+    CaseEscalated => "case_escalated", Merchant, required: true, sms: false;
     /// A binding decision the merchant must carry out.
-    DecisionToMerchant => "decision_to_merchant", Merchant, required: false, sms: false;
+    DecisionToMerchant => "decision_to_merchant", Merchant, required: true, sms: false;
     /// The buyer says the parcel left.
     ReturnShipped => "return_shipped", Merchant, required: false, sms: false;
     /// An escalation awaits the marketplace: mediation or a decision to take.
-    EscalationToHandle => "escalation_to_handle", Operator, required: false, sms: false;
+    EscalationToHandle => "escalation_to_handle", Operator, required: true, sms: false;
 }
 
 /// What a person chose to receive.
@@ -342,4 +342,239 @@ fn is_actor(recipient: &Recipient, actor: &Actor) -> bool {
 /// The topics a staff member's daily digest gathers (instead of one email each).
 pub fn digested(topic: Topic) -> bool {
     topic.audience() != Audience::Buyer && !topic.required()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Body, Label};
+
+    fn buyer(preferences: Preferences, phone: Option<&str>) -> Recipient {
+        Recipient {
+            audience: Audience::Buyer,
+            key: "buyer".into(),
+            email: Some(Email::parse("claire@exemple.fr").unwrap()),
+            phone: phone.map(|p| E164::parse(p, "FR").unwrap()),
+            language: Locale::Fr,
+            preferences,
+        }
+    }
+
+    fn staff(audience: Audience, id: &str, preferences: Preferences) -> Recipient {
+        Recipient {
+            audience,
+            key: id.into(),
+            email: Some(Email::parse(&format!("{id}@atelier.fr")).unwrap()),
+            phone: None,
+            language: Locale::En,
+            preferences,
+        }
+    }
+
+    fn message() -> CaseEvent {
+        CaseEvent::Conversation(ConversationEvent::MessagePosted {
+            body: Body::parse("Bonjour").unwrap(),
+        })
+    }
+
+    fn merchant(id: &str) -> Actor {
+        Actor::MerchantUser { id: id.into() }
+    }
+
+    /// (topic, recipient key, channel) of each notification.
+    fn heard(
+        event: &CaseEvent,
+        actor: &Actor,
+        recipients: &[Recipient],
+    ) -> Vec<(Topic, String, Channel)> {
+        decide(event, actor, None, recipients)
+            .into_iter()
+            .map(|n| (n.topic, recipients[n.recipient].key.clone(), n.channel))
+            .collect()
+    }
+
+    #[test]
+    fn the_shop_writes_the_buyer_hears_and_the_writer_does_not() {
+        let people = [
+            buyer(Preferences::default(), None),
+            staff(Audience::Merchant, "lea", Preferences::default()),
+            staff(Audience::Merchant, "sam", Preferences::default()),
+            staff(Audience::Operator, "nora", Preferences::default()),
+        ];
+        assert_eq!(
+            heard(&message(), &merchant("lea"), &people),
+            [(Topic::MessageToBuyer, "buyer".into(), Channel::Email)]
+        );
+        // The buyer writes: the shop's staff hear, the marketplace does not, the buyer neither.
+        let by_buyer = heard(&message(), &Actor::Buyer, &people);
+        assert_eq!(
+            by_buyer,
+            [
+                (Topic::BuyerMessage, "lea".into(), Channel::Email),
+                (Topic::BuyerMessage, "sam".into(), Channel::Email)
+            ]
+        );
+        // An internal note raises nothing.
+        let note = CaseEvent::Conversation(ConversationEvent::NoteAdded {
+            body: Body::parse("Cliente fidèle").unwrap(),
+        });
+        assert!(heard(&note, &merchant("lea"), &people).is_empty());
+    }
+
+    #[test]
+    fn the_one_who_asks_is_acknowledged() {
+        let people = [
+            buyer(Preferences::default(), None),
+            staff(Audience::Merchant, "lea", Preferences::default()),
+        ];
+        let topics = topics(&message(), &Actor::Buyer, None);
+        assert_eq!(topics, [Topic::BuyerMessage]);
+        let opened = CaseEvent::Lifecycle(LifecycleEvent::Opened {
+            operator_id: crate::ids::OperatorId::from_bytes([1; 16]),
+            merchant_id: crate::ids::MerchantId::from_bytes([2; 16]),
+            order_id: crate::ids::OrderId::from_bytes([3; 16]),
+            kind: crate::case::CaseKind::Incident,
+            stage: Stage::Negotiation,
+            reason: crate::reason::ReasonCode::parse("not_received").unwrap(),
+            items: Vec::new(),
+            claimed: None,
+            order_total: crate::money::Money::new(4990, crate::money::Currency::EUR),
+            description: Body::parse("Colis jamais reçu").unwrap(),
+        });
+        assert_eq!(
+            heard(&opened, &Actor::Buyer, &people),
+            [
+                (Topic::CaseOpened, "buyer".into(), Channel::Email),
+                (Topic::NewCase, "lea".into(), Channel::Email)
+            ]
+        );
+        // Opened by the shop for the buyer: the buyer is told, the shop's staff are not.
+        assert_eq!(
+            heard(&opened, &merchant("lea"), &people),
+            [(Topic::CaseOpened, "buyer".into(), Channel::Email)]
+        );
+    }
+
+    #[test]
+    fn a_buyer_who_wants_nothing_optional_still_gets_what_settles_the_case() {
+        let quiet = Preferences {
+            email: false,
+            sms: false,
+            updates: false,
+            daily_digest: false,
+        };
+        let only = buyer(quiet, None);
+        for topic in Topic::ALL
+            .iter()
+            .filter(|t| t.audience() == Audience::Buyer)
+        {
+            let channels = channels(*topic, &only);
+            if topic.required() {
+                assert_eq!(channels, [Channel::Email], "{topic:?} settles the case");
+            } else {
+                assert!(channels.is_empty(), "{topic:?} is optional");
+            }
+        }
+        // News by text message only: updates on, optional emails off.
+        let texts = buyer(
+            Preferences {
+                email: false,
+                sms: true,
+                updates: true,
+                daily_digest: false,
+            },
+            Some("06 12 34 56 78"),
+        );
+        assert_eq!(channels(Topic::RefundMade, &texts), [Channel::Sms]);
+        assert_eq!(
+            channels(Topic::MessageToBuyer, &texts),
+            [Channel::Email, Channel::Sms]
+        );
+        assert_eq!(
+            channels(Topic::CaseResolved, &texts),
+            [],
+            "not worth a text"
+        );
+        // Text messages wanted but no number: email only.
+        let no_phone = buyer(
+            Preferences {
+                sms: true,
+                ..Preferences::default()
+            },
+            None,
+        );
+        assert_eq!(channels(Topic::MessageToBuyer, &no_phone), [Channel::Email]);
+    }
+
+    #[test]
+    fn the_daily_digest_holds_what_can_wait_and_never_what_must_be_done() {
+        let digest = staff(
+            Audience::Merchant,
+            "lea",
+            Preferences {
+                daily_digest: true,
+                ..Preferences::default()
+            },
+        );
+        for topic in [
+            Topic::NewCase,
+            Topic::BuyerMessage,
+            Topic::OfferAnswered,
+            Topic::ReturnShipped,
+        ] {
+            assert_eq!(channels(topic, &digest), [Channel::Digest], "{topic:?}");
+        }
+        for topic in [Topic::CaseEscalated, Topic::DecisionToMerchant] {
+            assert_eq!(
+                channels(topic, &digest),
+                [Channel::Email],
+                "{topic:?} is for now"
+            );
+        }
+        let operator = staff(
+            Audience::Operator,
+            "nora",
+            Preferences {
+                daily_digest: true,
+                email: false,
+                ..Preferences::default()
+            },
+        );
+        assert_eq!(
+            channels(Topic::EscalationToHandle, &operator),
+            [Channel::Email]
+        );
+        // Staff never get text messages.
+        let mut with_phone = staff(
+            Audience::Merchant,
+            "sam",
+            Preferences {
+                sms: true,
+                ..Preferences::default()
+            },
+        );
+        with_phone.phone = Some(E164::parse("+33612345678", "FR").unwrap());
+        assert_eq!(channels(Topic::NewCase, &with_phone), [Channel::Email]);
+    }
+
+    #[test]
+    fn an_escalation_tells_the_buyer_the_shop_and_the_marketplace() {
+        let people = [
+            buyer(Preferences::default(), None),
+            staff(Audience::Merchant, "lea", Preferences::default()),
+            staff(Audience::Operator, "nora", Preferences::default()),
+        ];
+        let escalated = CaseEvent::Escalation(EscalationEvent::Escalated {
+            from: Stage::Negotiation,
+            to: Stage::Mediation,
+            reason: Label::parse("Pas de réponse").unwrap(),
+        });
+        let got = heard(&escalated, &Actor::Buyer, &people);
+        assert!(got.contains(&(Topic::CaseEscalated, "lea".into(), Channel::Email)));
+        assert!(got.contains(&(Topic::EscalationToHandle, "nora".into(), Channel::Email)));
+        assert!(
+            !got.iter().any(|(t, ..)| *t == Topic::EscalationAccepted),
+            "the buyer who escalated is not echoed: {got:?}"
+        );
+    }
 }
