@@ -7,8 +7,8 @@
 
 use crate::ports::payments::PaymentGateway;
 use amiable_domain::case::automation::{
-    AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, REFUND_DEADLINE_JOB, REFUND_EXECUTE_JOB,
-    auto_close,
+    AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, LABEL_REMINDER_JOB, REFUND_DEADLINE_JOB,
+    REFUND_EXECUTE_JOB, auto_close,
 };
 use amiable_domain::case::{Actor, CaseStatus, Command, ReminderTopic, ReturnStage};
 use amiable_domain::case::{LifecycleCommand, MoneyCommand, ReturnCommand};
@@ -137,6 +137,7 @@ async fn run_job(
     match job.kind.as_str() {
         AUTO_CLOSE_JOB => auto_close_case(store, job, now).await,
         LABEL_EXPIRY_JOB => expire_label(store, job, now).await,
+        LABEL_REMINDER_JOB => remind_label(store, job, now).await,
         REFUND_DEADLINE_JOB => refund_deadline(store, job, now).await,
         REFUND_EXECUTE_JOB => execute_refunds(store, gateway, job, now).await,
         other => Err(format!("unknown job kind '{other}'")),
@@ -205,6 +206,34 @@ async fn expire_label(store: &Store, job: &Job, now: Timestamp) -> Result<JobOut
         record.state.version,
         Command::Returns(ReturnCommand::ExpireLabel),
         LABEL_EXPIRY_JOB,
+    )
+    .await
+}
+
+/// Two days before a label expires, while the parcel has not left: the buyer is
+/// reminded (an event on the case, which the buyer is told of by email and SMS).
+async fn remind_label(store: &Store, job: &Job, now: Timestamp) -> Result<JobOutcome, String> {
+    let case_id = job_case(job)?;
+    let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
+        return Ok(JobOutcome::Done);
+    };
+    let state = &record.state;
+    let waiting = state.returns.as_ref().is_some_and(|p| {
+        p.stage == ReturnStage::LabelIssued
+            && p.label.as_ref().is_some_and(|l| l.expires_at > now)
+            && !p.reminders.contains(&ReminderTopic::LabelExpiring)
+    });
+    if !waiting || state.status != CaseStatus::Open {
+        return Ok(JobOutcome::Done);
+    }
+    system_command(
+        store,
+        case_id,
+        state.version,
+        Command::Money(MoneyCommand::SendReminder {
+            topic: ReminderTopic::LabelExpiring,
+        }),
+        LABEL_REMINDER_JOB,
     )
     .await
 }

@@ -12,7 +12,7 @@
 //! The buyer may opt out of every message that is not needed to settle the
 //! case ([`Topic::required`]); what is needed always goes by email.
 
-use crate::case::{Actor, CaseEvent, ConversationEvent, Party, Stage};
+use crate::case::{Actor, CaseEvent, ConversationEvent, Party, ReminderTopic, Stage};
 use crate::case::{EscalationEvent, LifecycleEvent, MoneyEvent, ReturnEvent};
 use crate::contact::{Email, Locale};
 use crate::sms::E164;
@@ -127,6 +127,8 @@ topics! {
     DecisionToBuyer => "decision_to_buyer", Buyer, required: true, sms: false;
     /// The case is settled; with the satisfaction survey's link.
     CaseResolved => "case_resolved", Buyer, required: false, sms: false;
+    /// The return label expires in two days and the parcel has not left.
+    LabelExpiring => "label_expiring", Buyer, required: true, sms: true;
     /// A new case for the merchant.
     NewCase => "new_case", Merchant, required: false, sms: false;
     /// The buyer wrote.
@@ -139,6 +141,10 @@ topics! {
     DecisionToMerchant => "decision_to_merchant", Merchant, required: true, sms: false;
     /// The buyer says the parcel left.
     ReturnShipped => "return_shipped", Merchant, required: false, sms: false;
+    /// The legal refund deadline (C. conso L221-24) is two days away.
+    RefundDue => "refund_due", Merchant, required: true, sms: false;
+    /// The legal refund deadline passed without a refund: the surcharge runs (L242-4).
+    RefundOverdue => "refund_overdue", Merchant, required: true, sms: false;
     /// An escalation awaits the marketplace: mediation or a decision to take.
     EscalationToHandle => "escalation_to_handle", Operator, required: true, sms: false;
 }
@@ -265,8 +271,12 @@ pub fn topics(event: &CaseEvent, actor: &Actor, previous: Option<&CaseEvent>) ->
             | MoneyEvent::RefundFailed { .. }
             | MoneyEvent::StoreCreditIssued { .. }
             | MoneyEvent::ExchangeRecorded { .. }
-            | MoneyEvent::CompensationRecorded { .. }
-            | MoneyEvent::ReminderSent { .. } => {}
+            | MoneyEvent::CompensationRecorded { .. } => {}
+            MoneyEvent::ReminderSent { topic, .. } => topics.push(match topic {
+                ReminderTopic::LabelExpiring => Topic::LabelExpiring,
+                ReminderTopic::RefundDue => Topic::RefundDue,
+                ReminderTopic::RefundOverdue => Topic::RefundOverdue,
+            }),
         },
     }
     // A case opened by the buyer does not need "escalation accepted" echoed to the

@@ -2826,3 +2826,100 @@ async fn a_line_never_shipped_is_cancelled_not_returned() {
         assert_eq!(late.status, 201, "{}", late.body);
     }
 }
+
+/// Two days before the label expires, a buyer whose parcel has not left is reminded —
+/// by email and, when they asked for it, by text message; once, and not after the parcel left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_is_reminded_before_the_label_expires() {
+    for world in worlds().await {
+        let app = world.state.app().clone();
+        let order_id = world.order_at(world.merchant_id, "RET-REMIND").await;
+        set_return_address(&world).await;
+        let case_id = open_pulls(&world, &order_id, 1, None).await;
+        done(
+            &world,
+            &case_id,
+            "return/authorise",
+            &Who::MerchantAgent,
+            json!({}),
+        )
+        .await;
+        let labelled = issue_label(&world, &case_id, &Who::MerchantAgent).await;
+        let expires: Timestamp = labelled.body["case"]["returns"]["label"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // The buyer asked for text messages.
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let prefs = world
+            .call(
+                "PUT",
+                "/api/v1/notification-preferences",
+                &buyer,
+                Some(&json!({"sms": true, "phone": "06 12 34 56 78"})),
+            )
+            .await;
+        assert_eq!(prefs.status, 200, "{}", prefs.body);
+        let run = |at: Timestamp| {
+            let world = &world;
+            async move {
+                amiable_app::jobs::run_due(
+                    &world.store,
+                    world.state.app().gateway().as_ref(),
+                    "w",
+                    at,
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // Three days before: nothing yet.
+        run(expires - SignedDuration::from_hours(72)).await;
+        assert_eq!(reminders_on(&world, &case_id).await, 0);
+        // Forty-seven hours before: the reminder, on the timeline with the label's last day.
+        run(expires - SignedDuration::from_hours(47)).await;
+        assert_eq!(reminders_on(&world, &case_id).await, 1, "{}", world.name);
+        app.notify_until_idle("test").await.unwrap();
+        let sent = world
+            .get(
+                &format!("/api/v1/deliveries?case_id={case_id}"),
+                &Who::OperatorAdmin,
+            )
+            .await;
+        let reminders: Vec<&Value> = sent.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["topic"] == "label_expiring")
+            .collect();
+        let channels: Vec<&str> = reminders
+            .iter()
+            .map(|d| d["channel"].as_str().unwrap())
+            .collect();
+        assert_eq!(reminders.len(), 2, "{}: {channels:?}", world.name);
+        assert!(channels.contains(&"email") && channels.contains(&"sms"));
+        let email = reminders.iter().find(|d| d["channel"] == "email").unwrap();
+        assert!(
+            email["subject"]
+                .as_str()
+                .unwrap()
+                .contains("expire bientôt")
+        );
+        // Once: the job running again changes nothing.
+        run(expires - SignedDuration::from_hours(30)).await;
+        assert_eq!(reminders_on(&world, &case_id).await, 1, "once");
+    }
+}
+
+async fn reminders_on(world: &World, case_id: &str) -> usize {
+    let reply = world
+        .get(&format!("/api/v1/cases/{case_id}"), &Who::OperatorAdmin)
+        .await;
+    reply.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "reminder_sent")
+        .count()
+}

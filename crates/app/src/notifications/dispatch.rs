@@ -487,6 +487,21 @@ impl Notifier {
                 put("buyer", buyer);
             }
             Topic::LabelExpired | Topic::ParcelReceived => {}
+            Topic::LabelExpiring | Topic::RefundDue | Topic::RefundOverdue => {
+                if let CaseEvent::Money(MoneyEvent::ReminderSent { due_by, .. }) = &event.event {
+                    put(
+                        if topic == Topic::LabelExpiring {
+                            "expires"
+                        } else {
+                            "due"
+                        },
+                        format::date(lang, *due_by),
+                    );
+                }
+                if topic != Topic::LabelExpiring {
+                    put("buyer", buyer.clone());
+                }
+            }
         }
         // Whatever the event did not say stays visible as an ellipsis, never a hole.
         for name in render::variables(topic) {

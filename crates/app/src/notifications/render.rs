@@ -27,6 +27,8 @@ pub fn variables(topic: Topic) -> &'static [&'static str] {
         Topic::ReturnRefused => &["ground"],
         Topic::LabelReady => &["expires"],
         Topic::LabelExpired | Topic::ParcelReceived => &[],
+        Topic::LabelExpiring => &["expires"],
+        Topic::RefundDue | Topic::RefundOverdue => &["due", "buyer"],
         Topic::RefundMade => &["amount", "method", "arrives"],
         Topic::EscalationAccepted | Topic::CaseEscalated => &["stage"],
         Topic::DecisionToBuyer | Topic::DecisionToMerchant => &["outcome", "grounds"],

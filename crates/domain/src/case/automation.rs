@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 pub const AUTO_CLOSE_JOB: &str = "case.auto_close";
 /// The job that marks a return label expired when its date passes.
 pub const LABEL_EXPIRY_JOB: &str = "return.label_expiry";
+/// The job that reminds the buyer to drop the parcel off before the label expires.
+pub const LABEL_REMINDER_JOB: &str = "return.label_reminder";
+/// How long before a label's expiry the buyer is reminded.
+pub const LABEL_REMINDER_BEFORE: SignedDuration = SignedDuration::from_hours(48);
 /// The jobs that remind the merchant of the legal refund deadline (L221-24),
 /// before it (`refund_due`) and the day after, when it passed (`refund_overdue`).
 pub const REFUND_DEADLINE_JOB: &str = "refund.deadline";
@@ -78,6 +82,16 @@ pub fn scheduled_jobs(
                 due_at: label.expires_at,
                 payload: json!({ "case_id": case_id }),
             });
+            // Two days before, if the label lives longer than that.
+            if let Ok(remind_at) = label.expires_at.checked_sub(LABEL_REMINDER_BEFORE)
+                && remind_at > label.issued_at
+            {
+                jobs.push(ScheduledJob {
+                    kind: LABEL_REMINDER_JOB,
+                    due_at: remind_at,
+                    payload: json!({ "case_id": case_id }),
+                });
+            }
         }
         // The refund deadline's reminders, once it can no longer be held: the goods are back
         // or proven sent, or the buyer keeps them (C. conso L221-24).

@@ -339,6 +339,9 @@ string_enum!(
         RefundDue => "refund_due",
         /// The legal refund deadline passed without a refund: the L242-4 surcharge runs.
         RefundOverdue => "refund_overdue",
+        /// The prepaid return label expires soon and the parcel has not left: the buyer
+        /// is reminded to drop it off (`due_by`: the label's last day).
+        LabelExpiring => "label_expiring",
     }
 );
 

@@ -1154,6 +1154,20 @@ fn send_reminder(
         .returns
         .as_ref()
         .ok_or_else(|| invalid("case_id", "return.not_a_return", "this case has no return"))?;
+    if *topic == ReminderTopic::LabelExpiring {
+        // Only while the label is the way back and the parcel has not left.
+        let label = match (&progress.label, progress.stage) {
+            (Some(label), ReturnStage::LabelIssued) if label.expires_at > ctx.now => label,
+            _ => return Ok(Vec::new()),
+        };
+        if progress.reminders.contains(topic) {
+            return Ok(Vec::new());
+        }
+        return Ok(vec![CaseEvent::from(MoneyEvent::ReminderSent {
+            topic: *topic,
+            due_by: ctx.law.date_of(label.expires_at),
+        })]);
+    }
     let due_by = progress
         .refund_due_by
         .ok_or_else(|| invalid("topic", "reminder.nothing_due", "no legal refund deadline"))?;

@@ -147,3 +147,17 @@ notify-webhook_disabled-body = The endpoint { $url } of { $shop } was disabled (
 notify-digest-subject = Your daily digest ({ $count } notifications)
 notify-digest-intro = As you chose, here in one email are the new cases and the buyers' messages since your last digest:
 notify-digest-open = Open the inbox: { $link }
+
+# $expires: the label's last day
+notify-label_expiring-subject = [Case { $case }] Your return label expires soon
+notify-label_expiring-body =
+    Your prepaid return label is valid until { $expires }. Remember to drop off your parcel before then; after that date you will need to ask for a new one.
+notify-label_expiring-sms = { $shop }: your return label expires on { $expires }. Drop off your parcel before then. { $link }
+
+# The legal refund deadline (French Consumer Code L221-24). $due: the last day; $buyer: who waits
+notify-refund_due-subject = [Case { $case }] Refund due by { $due }
+notify-refund_due-body =
+    The refund of { $buyer } (order { $order }) must be made by { $due } at the latest: the 14-day legal deadline (French Consumer Code, article L221-24). After that date, surcharges apply (article L242-4).
+notify-refund_overdue-subject = [Case { $case }] Refund overdue since { $due }
+notify-refund_overdue-body =
+    The refund of { $buyer } (order { $order }) was due by { $due }. The sums owed are now increased by law (French Consumer Code, article L242-4): refund without delay.

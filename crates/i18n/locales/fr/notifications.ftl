@@ -147,3 +147,17 @@ notify-webhook_disabled-body = Le point de terminaison { $url } de { $shop } a �
 notify-digest-subject = Votre résumé du jour ({ $count } notifications)
 notify-digest-intro = Comme vous l'avez choisi, voici en un seul e-mail les nouveaux dossiers et les messages des clients depuis votre dernier résumé :
 notify-digest-open = Ouvrir la boîte de réception : { $link }
+
+# $expires: the label's last day
+notify-label_expiring-subject = [Dossier { $case }] Votre étiquette de retour expire bientôt
+notify-label_expiring-body =
+    Votre étiquette de retour prépayée est valable jusqu'au { $expires }. Pensez à déposer votre colis avant cette date ; passé ce délai, il vous faudra en demander une nouvelle.
+notify-label_expiring-sms = { $shop } : votre étiquette de retour expire le { $expires }. Déposez votre colis avant. { $link }
+
+# The legal refund deadline (C. conso L221-24). $due: the last day; $buyer: who waits
+notify-refund_due-subject = [Dossier { $case }] Remboursement à effectuer avant le { $due }
+notify-refund_due-body =
+    Le remboursement de { $buyer } (commande { $order }) doit être effectué au plus tard le { $due } : c'est le délai légal de 14 jours (article L221-24 du Code de la consommation). Passé cette date, des majorations s'appliquent (article L242-4).
+notify-refund_overdue-subject = [Dossier { $case }] Remboursement en retard depuis le { $due }
+notify-refund_overdue-body =
+    Le remboursement de { $buyer } (commande { $order }) devait être effectué au plus tard le { $due }. Les sommes dues sont désormais majorées de plein droit (article L242-4 du Code de la consommation) : remboursez sans attendre.
