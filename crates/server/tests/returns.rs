@@ -2909,9 +2909,33 @@ async fn the_buyer_is_reminded_before_the_label_expires() {
         // Once: the job running again changes nothing.
         run(expires - SignedDuration::from_hours(30)).await;
         assert_eq!(reminders_on(&world, &case_id).await, 1, "once");
+
+        // A parcel already on its way: no reminder.
+        let order_id = world.order_at(world.merchant_id, "RET-REMIND-2").await;
+        let sent_case = open_pulls(&world, &order_id, 1, None).await;
+        done(
+            &world,
+            &sent_case,
+            "return/authorise",
+            &Who::MerchantAgent,
+            json!({}),
+        )
+        .await;
+        issue_label(&world, &sent_case, &Who::MerchantAgent).await;
+        done(
+            &world,
+            &sent_case,
+            "return/tracking",
+            &Who::MerchantKey,
+            scan("in_transit", 5, "EVT-R2"),
+        )
+        .await;
+        run(expires - SignedDuration::from_hours(47)).await;
+        assert_eq!(reminders_on(&world, &sent_case).await, 0, "{}", world.name);
     }
 }
 
+/// The label reminders on a case's timeline (the refund deadline's are others).
 async fn reminders_on(world: &World, case_id: &str) -> usize {
     let reply = world
         .get(&format!("/api/v1/cases/{case_id}"), &Who::OperatorAdmin)
@@ -2920,6 +2944,6 @@ async fn reminders_on(world: &World, case_id: &str) -> usize {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["type"] == "reminder_sent")
+        .filter(|e| e["type"] == "reminder_sent" && e["data"]["topic"] == "label_expiring")
         .count()
 }

@@ -129,15 +129,31 @@ fn merchant() -> Actor {
     Actor::MerchantUser { id: "bench".into() }
 }
 
-/// One round of (b): `options.concurrency` clients posting messages as fast as they can.
+/// A shop's message on `case_id`, committed.
+async fn post_message(store: &Store, case_id: CaseId, i: usize) -> anyhow::Result<()> {
+    store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: None,
+            command: message(i),
+            actor: merchant(),
+            order_id: None,
+            at: None,
+        })
+        .await?;
+    Ok(())
+}
+
+/// One round of (b): `concurrency` clients posting `total` messages as fast as they can.
 async fn concurrent_round(
     store: &Store,
     cases: &[CaseId],
-    options: &Options,
+    concurrency: usize,
+    total: usize,
 ) -> anyhow::Result<(usize, f64, Vec<Duration>)> {
-    let per_client = options.concurrent / options.concurrency;
+    let per_client = (total / concurrency).max(1);
     let started = Instant::now();
-    let clients: Vec<_> = (0..options.concurrency)
+    let clients: Vec<_> = (0..concurrency)
         .map(|client| {
             let store = store.clone();
             let cases = cases.to_vec();
@@ -146,29 +162,20 @@ async fn concurrent_round(
                 for i in 0..per_client {
                     let case_id = cases[(client * per_client + i) % cases.len()];
                     let t = Instant::now();
-                    store
-                        .execute(CommandRequest {
-                            case_id,
-                            expected_version: None,
-                            command: message(i),
-                            actor: merchant(),
-                            order_id: None,
-                            at: None,
-                        })
-                        .await?;
+                    post_message(&store, case_id, i).await?;
                     latencies.push(t.elapsed());
                 }
                 Ok::<_, anyhow::Error>(latencies)
             })
         })
         .collect();
-    let mut latencies = Vec::with_capacity(options.concurrent);
+    let mut latencies = Vec::with_capacity(total);
     for client in clients {
         latencies.extend(client.await??);
     }
     let seconds = started.elapsed().as_secs_f64();
     latencies.sort();
-    Ok((per_client * options.concurrency, seconds, latencies))
+    Ok((per_client * concurrency, seconds, latencies))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -315,31 +322,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     let mut outbox_rates = Vec::new();
     let mut delivery_rates = Vec::new();
     for round in 1..=options.rounds {
-        let batch = (options.outbox / options.concurrency).max(1);
-        let writes: Vec<_> = (0..options.concurrency)
-            .map(|client| {
-                let store = store.clone();
-                let cases = cases.clone();
-                tokio::spawn(async move {
-                    for i in 0..batch {
-                        store
-                            .execute(CommandRequest {
-                                case_id: cases[(client * batch + i) % cases.len()],
-                                expected_version: None,
-                                command: message(i),
-                                actor: merchant(),
-                                order_id: None,
-                                at: None,
-                            })
-                            .await?;
-                    }
-                    Ok::<_, anyhow::Error>(())
-                })
-            })
-            .collect();
-        for write in writes {
-            write.await??;
-        }
+        concurrent_round(&store, &cases, options.concurrency, options.outbox).await?;
         let rows = store.outbox_backlog().await?;
         let started = Instant::now();
         let pass = app
@@ -365,16 +348,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
         for i in 0..options.sequential {
             let case_id = cases[i % cases.len()];
             let t = Instant::now();
-            store
-                .execute(CommandRequest {
-                    case_id,
-                    expected_version: None,
-                    command: message(i),
-                    actor: merchant(),
-                    order_id: None,
-                    at: None,
-                })
-                .await?;
+            post_message(&store, case_id, i).await?;
             latencies.push(t.elapsed());
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -392,7 +366,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
     // (b) many concurrent clients: the writer batches them into shared transactions.
     let mut concurrent_rates = Vec::new();
     for round in 1..=options.rounds {
-        let (events, seconds, latencies) = concurrent_round(&store, &cases, &options).await?;
+        let (events, seconds, latencies) =
+            concurrent_round(&store, &cases, options.concurrency, options.concurrent).await?;
         let rate = events as f64 / seconds;
         concurrent_rates.push(rate);
         println!(
@@ -415,7 +390,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
                 .await
         })
     };
-    let (events, seconds, latencies) = concurrent_round(&store, &cases, &options).await?;
+    let (events, seconds, latencies) =
+        concurrent_round(&store, &cases, options.concurrency, options.concurrent).await?;
     let with_worker = events as f64 / seconds;
     let _ = stop.send(true);
     worker.await?;
