@@ -2489,5 +2489,13 @@ async fn a_resolved_case_asks_the_buyer_how_it_went_and_staff_read_the_answer() 
         assert_eq!(console.status, 200);
         assert!(console.has("4 sur 5"), "{}", world.name);
         assert!(console.has("Rapide, merci."));
+        // The messages the case caused, from its page to each one and to the whole list.
+        assert!(console.has("Messages envoyés"));
+        let subject = resolved_mail["subject"].as_str().unwrap();
+        assert!(console.has(subject), "{subject}");
+        assert!(console.has(&format!("/console/mail/{}", resolved_mail["id"])));
+        let all = agent.get(&format!("/console/mail?dossier={case_id}")).await;
+        assert_eq!(all.status, 200);
+        assert!(all.has(subject));
     }
 }

@@ -937,3 +937,6 @@ notice-feedback-saved = Thank you for your opinion.
 feedback-title = Buyer's opinion
 feedback-none = The buyer has not given their opinion yet.
 feedback-rating = { $rating } out of 5
+case-sent-title = Messages sent
+case-sent-none = No message sent about this case yet.
+case-sent-all = All the messages of this case

@@ -938,3 +938,6 @@ notice-feedback-saved = Merci pour votre avis.
 feedback-title = Avis du client
 feedback-none = Le client n'a pas encore donné son avis.
 feedback-rating = { $rating } sur 5
+case-sent-title = Messages envoyés
+case-sent-none = Aucun message envoyé pour ce dossier pour l'instant.
+case-sent-all = Tous les messages de ce dossier

@@ -90,6 +90,8 @@ struct ListQuery {
     statut: Option<String>,
     canal: Option<String>,
     avant: Option<i64>,
+    /// One case's messages.
+    dossier: Option<String>,
 }
 
 const PAGE: i64 = 50;
@@ -125,6 +127,10 @@ async fn list(
             DeliveryFilter {
                 status: status.clone(),
                 channel: channel.clone(),
+                case_id: query
+                    .dossier
+                    .as_deref()
+                    .and_then(|c| amiable_domain::ids::CaseId::parse(c).ok()),
                 before_id: query.avant,
                 limit: PAGE,
                 ..Default::default()
@@ -136,9 +142,10 @@ async fn list(
         .flatten()
         .map(|last| {
             format!(
-                "/console/mail?statut={}&canal={}&avant={}",
+                "/console/mail?statut={}&canal={}&dossier={}&avant={}",
                 status.as_deref().unwrap_or_default(),
                 channel.as_deref().unwrap_or_default(),
+                query.dossier.as_deref().unwrap_or_default(),
                 last.id
             )
         });

@@ -106,6 +106,8 @@ pub(super) struct CasePage {
     buyer_name_short: String,
     /// The buyer's answer to the satisfaction question: rating in words, comment.
     feedback: Option<(String, Option<String>)>,
+    /// The notifications this case caused, newest first: (id, recipient, subject, channel, status).
+    sent: Vec<(i64, String, String, String, String)>,
     settled: bool,
 }
 
@@ -257,9 +259,34 @@ pub(super) async fn case_view(
         data.state.status,
         amiable_domain::case::CaseStatus::Resolved | amiable_domain::case::CaseStatus::Closed
     );
+    let sent = state
+        .app()
+        .deliveries(
+            principal,
+            amiable_store::DeliveryFilter {
+                case_id: Some(case_id),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(crate::problem::Problem::from)?
+        .into_iter()
+        .filter(|d| d.channel != "webhook")
+        .map(|d| {
+            (
+                d.id,
+                d.recipient,
+                d.subject,
+                ui.label("mail-channel", &d.channel),
+                ui.label("mail-status", &d.status),
+            )
+        })
+        .collect();
     Ok(CasePage {
         feedback,
         settled,
+        sent,
         case_id: case_id.to_string(),
         short_id: shared::short_id(&case_id),
         title: format!(
