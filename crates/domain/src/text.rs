@@ -65,6 +65,22 @@ impl<const MAX: usize> std::fmt::Display for Text<MAX> {
     }
 }
 
+/// Text as HTML, for content and attribute values alike (emails, generated pages).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Lower case without accents: « Hélène Lefèvre-Dubœuf » → « helene lefevre-duboeuf ».
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

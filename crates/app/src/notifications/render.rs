@@ -275,21 +275,8 @@ fn html(
     )
 }
 
-/// Text as HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text as HTML (content and attribute values).
+pub use amiable_domain::text::escape_html as escape;
 
 /// Sample values for every variable of `topic`: the console's preview and the check.
 pub fn sample(topic: Topic, lang: Lang) -> Vars {

@@ -32,20 +32,7 @@ impl fmt::Display for Markup {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use amiable_domain::text::escape_html as escape;
 
 /// Escaped text with the little markdown the descriptions use: `code` and **strong**.
 fn inline(text: &str) -> String {
