@@ -102,6 +102,27 @@ impl BusinessCalendar {
         !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.is_holiday(date)
     }
 
+    /// The working day `days` working days after `date` (`date` itself for 0): a
+    /// response window of "3 business days" opened on a Friday ends on Wednesday.
+    pub fn add_working_days(&self, date: Date, days: u32) -> Date {
+        let mut day = date;
+        let mut counted = 0;
+        // Bounded: weekends and holidays never make a window more than triple.
+        for _ in 0..(days * 3 + 15) {
+            if counted == days {
+                break;
+            }
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+            if self.is_working_day(day) {
+                counted += 1;
+            }
+        }
+        day
+    }
+
     /// `date` itself when it is a working day, else the first working day after it.
     pub fn on_or_after_working_day(&self, date: Date) -> Date {
         let mut day = date;

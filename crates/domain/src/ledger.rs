@@ -7,7 +7,7 @@
 //! a refund can never exceed what remains refundable, even when two cases of
 //! the same order refund at the same instant (the balance row is the lock).
 
-use crate::case::{CaseEvent, CaseState, MoneyEvent};
+use crate::case::{CaseEvent, CaseState, IncidentEvent, MediationEvent, MoneyEvent};
 use crate::money::{Currency, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,12 @@ pub struct OrderLedger {
     pub surcharge_due: Money,
     /// Price differences the buyer owes for exchanges.
     pub due_from_buyer: Money,
+    /// What the marketplace paid the buyer on a decision (refunds and gestures it funded).
+    pub marketplace_paid: Money,
+    /// What the merchant owes the marketplace for decisions it paid and recovers.
+    pub due_from_merchant: Money,
+    /// What carriers paid the merchant back on claims: the merchant's money, never the buyer's.
+    pub carrier_recovered: Money,
 }
 
 /// One change to a ledger.
@@ -59,6 +65,22 @@ pub enum LedgerEntry {
     DueFromBuyer {
         amount: Money,
     },
+    /// The marketplace paid the buyer on a decision.
+    MarketplacePaid {
+        amount: Money,
+    },
+    /// The merchant owes the marketplace what it paid (a recovery).
+    DueFromMerchant {
+        amount: Money,
+    },
+    /// A recovery set aside (the merchant won on appeal).
+    RecoveryWaived {
+        amount: Money,
+    },
+    /// A carrier paid a claim back to the merchant.
+    CarrierRecovered {
+        amount: Money,
+    },
 }
 
 impl LedgerEntry {
@@ -72,6 +94,10 @@ impl LedgerEntry {
             LedgerEntry::Surcharge { .. } => "surcharge",
             LedgerEntry::SurchargeReleased { .. } => "surcharge_released",
             LedgerEntry::DueFromBuyer { .. } => "due_from_buyer",
+            LedgerEntry::MarketplacePaid { .. } => "marketplace_paid",
+            LedgerEntry::DueFromMerchant { .. } => "due_from_merchant",
+            LedgerEntry::RecoveryWaived { .. } => "recovery_waived",
+            LedgerEntry::CarrierRecovered { .. } => "carrier_recovered",
         }
     }
 
@@ -83,7 +109,11 @@ impl LedgerEntry {
             | LedgerEntry::Compensation { amount }
             | LedgerEntry::Surcharge { amount }
             | LedgerEntry::SurchargeReleased { amount }
-            | LedgerEntry::DueFromBuyer { amount } => amount,
+            | LedgerEntry::DueFromBuyer { amount }
+            | LedgerEntry::MarketplacePaid { amount }
+            | LedgerEntry::DueFromMerchant { amount }
+            | LedgerEntry::RecoveryWaived { amount }
+            | LedgerEntry::CarrierRecovered { amount } => amount,
             LedgerEntry::StoreCredit { amount, .. } => amount,
         }
     }
@@ -122,6 +152,9 @@ impl OrderLedger {
             compensation: zero,
             surcharge_due: zero,
             due_from_buyer: zero,
+            marketplace_paid: zero,
+            due_from_merchant: zero,
+            carrier_recovered: zero,
         }
     }
 
@@ -192,6 +225,22 @@ impl OrderLedger {
             LedgerEntry::DueFromBuyer { amount } => {
                 self.due_from_buyer = self.due_from_buyer.checked_add(amount)?;
             }
+            LedgerEntry::MarketplacePaid { amount } => {
+                self.marketplace_paid = self.marketplace_paid.checked_add(amount)?;
+            }
+            LedgerEntry::DueFromMerchant { amount } => {
+                self.due_from_merchant = self.due_from_merchant.checked_add(amount)?;
+            }
+            LedgerEntry::RecoveryWaived { amount } => {
+                let left = self.due_from_merchant.checked_sub(amount)?;
+                if left.amount_minor < 0 {
+                    return Err(LedgerError::Overflow);
+                }
+                self.due_from_merchant = left;
+            }
+            LedgerEntry::CarrierRecovered { amount } => {
+                self.carrier_recovered = self.carrier_recovered.checked_add(amount)?;
+            }
         }
         Ok(())
     }
@@ -202,11 +251,22 @@ impl OrderLedger {
 pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry> {
     match event {
         CaseEvent::Money(event) => money_entries(before, event),
-        // Only the money family moves money.
+        // What a carrier pays back is the merchant's, recorded apart from the buyer's money.
+        CaseEvent::Incident(IncidentEvent::CarrierClaimSettled { recovered, .. })
+            if recovered.is_positive() =>
+        {
+            vec![LedgerEntry::CarrierRecovered { amount: *recovered }]
+        }
+        CaseEvent::Mediation(MediationEvent::AppealDecided {
+            recovery_waived: Some(amount),
+            ..
+        }) if amount.is_positive() => vec![LedgerEntry::RecoveryWaived { amount: *amount }],
         CaseEvent::Lifecycle(_)
         | CaseEvent::Conversation(_)
         | CaseEvent::Escalation(_)
-        | CaseEvent::Returns(_) => Vec::new(),
+        | CaseEvent::Returns(_)
+        | CaseEvent::Incident(_)
+        | CaseEvent::Mediation(_) => Vec::new(),
     }
 }
 
@@ -265,6 +325,16 @@ fn money_entries(before: Option<&CaseState>, event: &MoneyEvent) -> Vec<LedgerEn
         MoneyEvent::CompensationRecorded { amount, .. } => {
             vec![LedgerEntry::Compensation { amount: *amount }]
         }
+        MoneyEvent::MarketplacePaid {
+            amount,
+            recovered_from_merchant,
+        } => {
+            let mut entries = vec![LedgerEntry::MarketplacePaid { amount: *amount }];
+            if *recovered_from_merchant {
+                entries.push(LedgerEntry::DueFromMerchant { amount: *amount });
+            }
+            entries
+        }
         MoneyEvent::ExchangeRecorded { difference, .. } if difference.is_positive() => {
             vec![LedgerEntry::DueFromBuyer {
                 amount: *difference,
@@ -273,6 +343,8 @@ fn money_entries(before: Option<&CaseState>, event: &MoneyEvent) -> Vec<LedgerEn
         // Settled on time, an exchange the buyer owes nothing for, a reminder: no money moves.
         MoneyEvent::RefundSettled { late: None, .. }
         | MoneyEvent::ExchangeRecorded { .. }
-        | MoneyEvent::ReminderSent { .. } => Vec::new(),
+        | MoneyEvent::ReminderSent { .. }
+        | MoneyEvent::CompensationApprovalRequested { .. }
+        | MoneyEvent::CompensationDeclined { .. } => Vec::new(),
     }
 }

@@ -14,6 +14,7 @@
 
 use crate::case::{Actor, CaseEvent, ConversationEvent, Party, ReminderTopic, Stage};
 use crate::case::{EscalationEvent, LifecycleEvent, MoneyEvent, ReturnEvent};
+use crate::case::{IncidentEvent, MediationEvent};
 use crate::contact::{Email, Locale};
 use crate::sms::E164;
 use serde::{Deserialize, Serialize};
@@ -147,6 +148,30 @@ topics! {
     RefundOverdue => "refund_overdue", Merchant, required: true, sms: false;
     /// An escalation awaits the marketplace: mediation or a decision to take.
     EscalationToHandle => "escalation_to_handle", Operator, required: true, sms: false;
+    /// Who answers for the incident, with the grounds.
+    ResponsibilityToBuyer => "responsibility_to_buyer", Buyer, required: false, sms: false;
+    /// A replacement parcel left: carrier and tracking number.
+    ReplacementShipped => "replacement_shipped", Buyer, required: true, sms: true;
+    /// The mediator asks the buyer for information, by a deadline.
+    InformationRequestToBuyer => "information_request_to_buyer", Buyer, required: true, sms: true;
+    /// The decision is final: the buyer may refer the case to the consumer mediator.
+    ConsumerMediatorOffered => "consumer_mediator_offered", Buyer, required: true, sms: false;
+    /// The mediator wrote to the merchant in their private channel.
+    MediatorMessage => "mediator_message", Merchant, required: true, sms: false;
+    /// The mediator asks the merchant for information or evidence, by a deadline.
+    InformationRequestToMerchant => "information_request_to_merchant", Merchant, required: true, sms: false;
+    /// The buyer set a new delivery deadline (C. conso L216-6).
+    DeliveryDeadlineSet => "delivery_deadline_set", Merchant, required: true, sms: false;
+    /// The buyer cancelled for late delivery: refund within 14 days (L216-7).
+    LateOrderCancelled => "late_order_cancelled", Merchant, required: true, sms: false;
+    /// The replacement parcel was lost: another remedy is due.
+    ReplacementLost => "replacement_lost", Merchant, required: true, sms: false;
+    /// A goodwill gesture above the threshold or the budget awaits approval.
+    GoodwillApproval => "goodwill_approval", Merchant, required: true, sms: false;
+    /// A party wrote to the mediator in its private channel.
+    MessageToMediator => "message_to_mediator", Operator, required: false, sms: false;
+    /// A party appealed a decision: another mediator hears it.
+    AppealToHandle => "appeal_to_handle", Operator, required: true, sms: false;
 }
 
 /// What a person chose to receive.
@@ -271,13 +296,54 @@ pub fn topics(event: &CaseEvent, actor: &Actor, previous: Option<&CaseEvent>) ->
             | MoneyEvent::RefundFailed { .. }
             | MoneyEvent::StoreCreditIssued { .. }
             | MoneyEvent::ExchangeRecorded { .. }
-            | MoneyEvent::CompensationRecorded { .. } => {}
+            | MoneyEvent::CompensationRecorded { .. }
+            | MoneyEvent::CompensationDeclined { .. }
+            | MoneyEvent::MarketplacePaid { .. } => {}
+            MoneyEvent::CompensationApprovalRequested { .. } => {
+                topics.push(Topic::GoodwillApproval)
+            }
             MoneyEvent::ReminderSent { topic, .. } => topics.push(match topic {
                 ReminderTopic::LabelExpiring => Topic::LabelExpiring,
                 ReminderTopic::RefundDue => Topic::RefundDue,
                 ReminderTopic::RefundOverdue => Topic::RefundOverdue,
             }),
         },
+        CaseEvent::Incident(_) | CaseEvent::Mediation(_) => {}
+    }
+    match event {
+        CaseEvent::Incident(event) => match event {
+            IncidentEvent::ResponsibilityDetermined { .. } => {
+                topics.push(Topic::ResponsibilityToBuyer)
+            }
+            IncidentEvent::Reshipped { .. } => topics.push(Topic::ReplacementShipped),
+            IncidentEvent::ReshipmentLost { .. } => topics.push(Topic::ReplacementLost),
+            IncidentEvent::DeliveryDeadlineSet { .. } => topics.push(Topic::DeliveryDeadlineSet),
+            IncidentEvent::LateOrderCancelled { .. } => topics.push(Topic::LateOrderCancelled),
+            IncidentEvent::CarrierClaimFiled { .. }
+            | IncidentEvent::CarrierClaimSettled { .. }
+            | IncidentEvent::ReshipmentDelivered { .. } => {}
+        },
+        CaseEvent::Mediation(event) => match event {
+            // Each private channel is heard by its own party only.
+            MediationEvent::PrivateMessagePosted { channel, .. } => match (by, channel) {
+                (Party::Operator, Party::Buyer) => topics.push(Topic::MessageToBuyer),
+                (Party::Operator, _) => topics.push(Topic::MediatorMessage),
+                _ => topics.push(Topic::MessageToMediator),
+            },
+            MediationEvent::InformationRequested { from, .. } => topics.push(match from {
+                Party::Buyer => Topic::InformationRequestToBuyer,
+                _ => Topic::InformationRequestToMerchant,
+            }),
+            MediationEvent::Appealed { .. } => topics.push(Topic::AppealToHandle),
+            MediationEvent::AppealDecided { .. } => {
+                topics.push(Topic::DecisionToBuyer);
+                topics.push(Topic::DecisionToMerchant);
+            }
+            MediationEvent::ConsumerMediationOffered { .. } => {
+                topics.push(Topic::ConsumerMediatorOffered)
+            }
+        },
+        _ => {}
     }
     // A case opened by the buyer does not need "escalation accepted" echoed to the
     // party who escalated; a merchant escalating is told nothing either.

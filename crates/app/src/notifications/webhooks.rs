@@ -155,6 +155,13 @@ pub(super) async fn plan(
     Ok(endpoints
         .into_iter()
         .filter(|e| e.event_types.is_empty() || e.event_types.contains(&kind))
+        // A merchant's endpoint never hears the mediator's private channel with the buyer.
+        .filter(|e| {
+            e.merchant_id.is_none()
+                || event
+                    .event
+                    .visible_to(amiable_domain::case::Party::Merchant)
+        })
         .map(|endpoint| {
             let idem_key = format!("{}:{}:webhook:{}", event.case_id, event.seq, endpoint.id);
             NewDelivery {

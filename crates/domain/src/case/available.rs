@@ -11,7 +11,9 @@ use super::command::Command;
 use super::conversation::ConversationCommand;
 use super::decide::{Context, Rejection, decide};
 use super::escalation::EscalationCommand;
+use super::incident::IncidentCommand;
 use super::lifecycle::LifecycleCommand;
+use super::mediation::MediationCommand;
 use super::model::Stage;
 use super::model::*;
 use super::money::MoneyCommand;
@@ -48,13 +50,34 @@ pub enum Possible {
     IssueStoreCredit,
     RecordExchange,
     Compensate,
+    ApproveCompensation(u32),
+    DetermineResponsibility,
+    SetDeliveryDeadline,
+    CancelLateOrder,
+    FileCarrierClaim,
+    RecordClaimOutcome,
+    Reship,
+    RecordReshipmentScan,
+    PostPrivateMessage,
+    RequestInformation,
+    Appeal,
+    DecideAppeal,
+    OfferConsumerMediation,
 }
 
 /// The order a page lists the commands in.
 const ORDER: &[Possible] = &[
     Possible::PostMessage,
+    Possible::PostPrivateMessage,
     Possible::AddNote,
     Possible::AttachFile,
+    Possible::DetermineResponsibility,
+    Possible::SetDeliveryDeadline,
+    Possible::CancelLateOrder,
+    Possible::Reship,
+    Possible::RecordReshipmentScan,
+    Possible::FileCarrierClaim,
+    Possible::RecordClaimOutcome,
     Possible::AuthoriseReturn,
     Possible::RefuseReturn,
     Possible::IssueLabel,
@@ -68,7 +91,11 @@ const ORDER: &[Possible] = &[
     Possible::Compensate,
     Possible::ProposeOffer,
     Possible::Escalate,
+    Possible::RequestInformation,
     Possible::RecordDecision,
+    Possible::Appeal,
+    Possible::DecideAppeal,
+    Possible::OfferConsumerMediation,
     Possible::Resolve,
     Possible::Reopen,
     Possible::Close,
@@ -77,6 +104,7 @@ const ORDER: &[Possible] = &[
     Possible::DeclineOffer(0),
     Possible::SettleRefund(0),
     Possible::FailRefund(0),
+    Possible::ApproveCompensation(0),
 ];
 
 fn same_kind(a: Possible, b: Possible) -> bool {
@@ -113,6 +141,35 @@ pub const NOT_NOW: &[&str] = &[
     "resolution.refusal_reserved_to_arbiter",
     // Agreed or decided terms wait for their payment: nothing else until then.
     "case.payment_awaited",
+    // The ladder's rules: when one may escalate, appeal, and who hears an appeal.
+    "escalation.too_early",
+    "mediation.not_escalated",
+    "mediation.not_your_channel",
+    "mediation.invalid_channel",
+    "mediation.consumer_mediator_offered",
+    "mediation.decision_not_final",
+    "mediation.no_consumer_mediator",
+    "appeal.no_decision",
+    "appeal.already_lodged",
+    "appeal.party_won",
+    "appeal.window_closed",
+    "appeal.not_pending",
+    "appeal.same_mediator",
+    // An incident's steps, each in its time.
+    "incident.not_an_incident",
+    "incident.no_proof_of_delivery",
+    "delivery.not_about_delivery",
+    "delivery.already_delivered",
+    "delivery.not_yet_due",
+    "delivery.deadline_not_passed",
+    "delivery.deadline_required",
+    "claim.already_filed",
+    "claim.not_pending",
+    "reship.already_in_transit",
+    "reship.none_in_transit",
+    "reship.not_delivered",
+    "goodwill.approval_not_pending",
+    "goodwill.not_an_approver",
 ];
 
 /// Refusals of a refund or credit *without an amount* that mean there is nothing to
@@ -355,6 +412,8 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                 amount: one,
                 note: None,
                 resolve: false,
+                approver: true,
+                request_approval: false,
             }),
         ),
         (
@@ -381,7 +440,11 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(ResolutionKind::Refusal),
                     rationale: body("x"),
+                    cites: Vec::new(),
+                    paid_by: Payer::Merchant,
+                    recover_from_merchant: false,
                 },
+                gateway: None,
             }),
         ),
         (
@@ -438,6 +501,124 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
             reason: label("x"),
         }),
     ));
+    let party = ctx.actor.party();
+    let later = |hours: i64| {
+        ctx.now
+            .checked_add(jiff::SignedDuration::from_hours(hours))
+            .unwrap_or(ctx.now)
+    };
+    let first_line = state
+        .items
+        .first()
+        .map(|i| i.line_id.clone())
+        .or_else(|| ctx.order.and_then(|o| o.lines.first()).map(|l| l.line_id.clone()));
+    let mut more: Vec<(Possible, Command)> = vec![
+        (
+            Possible::DetermineResponsibility,
+            IncidentCommand::DetermineResponsibility {
+                responsible: Responsibility::Merchant,
+                grounds: body("x"),
+            }
+            .into(),
+        ),
+        (
+            Possible::SetDeliveryDeadline,
+            IncidentCommand::SetDeliveryDeadline {
+                deliver_by: ctx.law.date_of(later(24 * 30)),
+            }
+            .into(),
+        ),
+        (Possible::CancelLateOrder, IncidentCommand::CancelLateOrder.into()),
+        (
+            Possible::FileCarrierClaim,
+            IncidentCommand::FileCarrierClaim {
+                carrier: label("x"),
+                reference: label("x"),
+                amount: one,
+                reserves_sent_on: None,
+            }
+            .into(),
+        ),
+        (
+            Possible::RecordClaimOutcome,
+            IncidentCommand::RecordClaimOutcome {
+                outcome: ClaimOutcome::Refused,
+                recovered: None,
+            }
+            .into(),
+        ),
+        (
+            Possible::RecordReshipmentScan,
+            IncidentCommand::RecordReshipmentScan {
+                status: ReshipmentStatus::Delivered,
+            }
+            .into(),
+        ),
+        (
+            Possible::PostPrivateMessage,
+            MediationCommand::PostPrivateMessage {
+                channel: if party == Party::Merchant {
+                    Party::Merchant
+                } else {
+                    Party::Buyer
+                },
+                body: body("x"),
+            }
+            .into(),
+        ),
+        (
+            Possible::RequestInformation,
+            MediationCommand::RequestInformation {
+                from: Party::Merchant,
+                request: body("x"),
+                due_at: later(72),
+            }
+            .into(),
+        ),
+        (
+            Possible::Appeal,
+            MediationCommand::Appeal { grounds: body("x") }.into(),
+        ),
+        (
+            Possible::DecideAppeal,
+            MediationCommand::DecideAppeal {
+                outcome: AppealOutcome::Dismissed,
+                grounds: body("x"),
+                decision: None,
+            }
+            .into(),
+        ),
+        (
+            Possible::OfferConsumerMediation,
+            MediationCommand::OfferConsumerMediation.into(),
+        ),
+    ];
+    if let Some(line_id) = first_line {
+        more.push((
+            Possible::Reship,
+            IncidentCommand::Reship {
+                lines: vec![crate::order::ShipmentLine {
+                    line_id,
+                    quantity: crate::order::Quantity::new(1).expect("one"),
+                }],
+                carrier: label("x"),
+                tracking_number: label("x"),
+            }
+            .into(),
+        ));
+    }
+    probes.extend(more);
+    for approval in &state.compensation_approvals {
+        if approval.status == super::money::ApprovalStatus::Pending {
+            probes.push((
+                Possible::ApproveCompensation(approval.approval_id),
+                Command::Money(MoneyCommand::ApproveCompensation {
+                    approval_id: approval.approval_id,
+                    approver: true,
+                }),
+            ));
+        }
+    }
     for offer in &state.offers {
         if offer.status == OfferStatus::Pending {
             probes.push((

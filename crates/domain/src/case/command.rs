@@ -12,7 +12,9 @@
 
 use super::conversation::ConversationCommand;
 use super::escalation::EscalationCommand;
+use super::incident::IncidentCommand;
 use super::lifecycle::LifecycleCommand;
+use super::mediation::MediationCommand;
 use super::money::MoneyCommand;
 use super::returns::ReturnCommand;
 use serde::de::Error as _;
@@ -27,6 +29,8 @@ pub enum Command {
     Escalation(EscalationCommand),
     Returns(ReturnCommand),
     Money(MoneyCommand),
+    Incident(IncidentCommand),
+    Mediation(MediationCommand),
 }
 
 /// The families of commands and events.
@@ -42,15 +46,21 @@ pub enum Family {
     Returns,
     /// Refunds, store credit, exchanges, compensation and their reminders.
     Money,
+    /// Responsibility, late delivery, the carrier claim, the replacement parcel.
+    Incident,
+    /// Private channels, information requests, appeals, the consumer mediator.
+    Mediation,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 7] = [
         Family::Lifecycle,
         Family::Conversation,
         Family::Escalation,
         Family::Returns,
         Family::Money,
+        Family::Incident,
+        Family::Mediation,
     ];
 
     /// The command names of the family, as in `{"command": …}`.
@@ -61,6 +71,8 @@ impl Family {
             Family::Escalation => EscalationCommand::NAMES,
             Family::Returns => ReturnCommand::NAMES,
             Family::Money => MoneyCommand::NAMES,
+            Family::Incident => IncidentCommand::NAMES,
+            Family::Mediation => MediationCommand::NAMES,
         }
     }
 
@@ -87,6 +99,8 @@ impl Command {
             Command::Escalation(command) => command.name(),
             Command::Returns(command) => command.name(),
             Command::Money(command) => command.name(),
+            Command::Incident(command) => command.name(),
+            Command::Mediation(command) => command.name(),
         }
     }
 
@@ -97,6 +111,8 @@ impl Command {
             Command::Escalation(_) => Family::Escalation,
             Command::Returns(_) => Family::Returns,
             Command::Money(_) => Family::Money,
+            Command::Incident(_) => Family::Incident,
+            Command::Mediation(_) => Family::Mediation,
         }
     }
 
@@ -105,10 +121,10 @@ impl Command {
     pub fn moves_money(&self) -> bool {
         match self {
             Command::Money(command) => command.moves_money(),
-            Command::Lifecycle(_)
-            | Command::Conversation(_)
-            | Command::Escalation(_)
-            | Command::Returns(_) => false,
+            Command::Escalation(command) => command.moves_money(),
+            Command::Incident(command) => command.moves_money(),
+            Command::Mediation(command) => command.moves_money(),
+            Command::Lifecycle(_) | Command::Conversation(_) | Command::Returns(_) => false,
         }
     }
 
@@ -148,6 +164,18 @@ impl From<MoneyCommand> for Command {
     }
 }
 
+impl From<IncidentCommand> for Command {
+    fn from(command: IncidentCommand) -> Self {
+        Command::Incident(command)
+    }
+}
+
+impl From<MediationCommand> for Command {
+    fn from(command: MediationCommand) -> Self {
+        Command::Mediation(command)
+    }
+}
+
 impl Serialize for Command {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -156,6 +184,8 @@ impl Serialize for Command {
             Command::Escalation(command) => command.serialize(serializer),
             Command::Returns(command) => command.serialize(serializer),
             Command::Money(command) => command.serialize(serializer),
+            Command::Incident(command) => command.serialize(serializer),
+            Command::Mediation(command) => command.serialize(serializer),
         }
     }
 }
@@ -177,6 +207,8 @@ impl<'de> Deserialize<'de> for Command {
             Family::Escalation => EscalationCommand::deserialize(value).map(Command::Escalation),
             Family::Returns => ReturnCommand::deserialize(value).map(Command::Returns),
             Family::Money => MoneyCommand::deserialize(value).map(Command::Money),
+            Family::Incident => IncidentCommand::deserialize(value).map(Command::Incident),
+            Family::Mediation => MediationCommand::deserialize(value).map(Command::Mediation),
         };
         parsed.map_err(D::Error::custom)
     }

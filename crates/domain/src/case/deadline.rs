@@ -59,6 +59,14 @@ pub fn next_deadline(state: &CaseState, times: &ResponseTimes) -> Option<Timesta
     if let Some(awaiting) = &state.awaiting_payment {
         return Some(awaiting.due);
     }
+    // The mediator's requests for information carry their own deadline.
+    let requested = state
+        .mediation
+        .as_ref()
+        .and_then(|m| m.open_requests().map(|r| r.due_at).min());
+    if let Some(due) = requested {
+        return Some(due);
+    }
     let hours = times.hours_for(state.waiting_on?, state.stage)?;
     state
         .waiting_since

@@ -8,7 +8,7 @@ use super::command::Command;
 use super::event::CaseEvent;
 use super::model::*;
 use super::state::CaseState;
-use super::{conversation, escalation, lifecycle, money, returns};
+use super::{conversation, escalation, incident, lifecycle, mediation, money, returns};
 use crate::order::Order;
 use crate::reason::ReasonTaxonomy;
 use jiff::Timestamp;
@@ -27,6 +27,20 @@ pub struct Context<'a> {
     pub ledger: Option<&'a crate::ledger::OrderLedger>,
     /// Required to open a return: the policy and eligibility it is judged by.
     pub returns: Option<&'a crate::returns::ReturnContext>,
+    /// The operator's rules of the ladder (`None`: the defaults).
+    pub ladder: Option<&'a mediation::LadderRules>,
+    /// The merchant's goodwill budget and what the month spent (`None`: no budget set).
+    pub goodwill: Option<&'a money::GoodwillContext>,
+}
+
+static DEFAULT_LADDER: std::sync::LazyLock<mediation::LadderRules> =
+    std::sync::LazyLock::new(mediation::LadderRules::default);
+
+impl Context<'_> {
+    /// The rules of the ladder in force.
+    pub fn ladder(&self) -> &mediation::LadderRules {
+        self.ladder.unwrap_or(&DEFAULT_LADDER)
+    }
 }
 
 /// Why a command was refused. Codes are stable: clients and translations key on them.
@@ -146,5 +160,7 @@ pub fn decide(
         Command::Escalation(command) => escalation::decide(state, command, ctx),
         Command::Returns(command) => returns::decide(state, command, ctx),
         Command::Money(command) => money::decide(state, command, ctx),
+        Command::Incident(command) => incident::decide(state, command, ctx),
+        Command::Mediation(command) => mediation::decide(state, command, ctx),
     }
 }

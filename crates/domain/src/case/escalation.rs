@@ -33,6 +33,10 @@ pub enum EscalationCommand {
     },
     RecordDecision {
         decision: Decision,
+        /// Set by the application: the payment gateway that executes a refund the
+        /// marketplace pays (`paid_by: marketplace`).
+        #[serde(default)]
+        gateway: Option<Label>,
     },
 }
 
@@ -53,6 +57,14 @@ impl EscalationCommand {
             EscalationCommand::Escalate { .. } => "escalate",
             EscalationCommand::RecordDecision { .. } => "record_decision",
         }
+    }
+
+    /// A decision the marketplace pays moves money at once.
+    pub fn moves_money(&self) -> bool {
+        matches!(
+            self,
+            EscalationCommand::RecordDecision { decision, .. } if decision.paid_by == Payer::Marketplace
+        )
     }
 }
 
@@ -177,6 +189,23 @@ pub(super) fn decide(
                     current: state.stage,
                 });
             }
+            // The buyer goes to the marketplace once the merchant answered, or once its
+            // response window (working days, the operator's rule) passed without an answer.
+            if party == Buyer
+                && state.stage == Stage::Negotiation
+                && state.merchant_first_response_at.is_none()
+            {
+                let opens_at = ctx.ladder().escalation_opens_at(state.opened_at, ctx.law);
+                if ctx.now < opens_at {
+                    let day = ctx.law.date_of(opens_at);
+                    return Err(invalid(
+                        "to",
+                        "escalation.too_early",
+                        format!("the merchant has until {day} to answer; the marketplace can be asked to step in after that"),
+                    )
+                    .with("date", crate::validation::Arg::Date(day)));
+                }
+            }
             let allowed = match party {
                 // The parties climb one rung at a time and cannot go outside on their own here.
                 Buyer | Merchant => {
@@ -197,7 +226,7 @@ pub(super) fn decide(
                 reason: reason.clone(),
             }
         }
-        EscalationCommand::RecordDecision { decision } => {
+        EscalationCommand::RecordDecision { decision, gateway } => {
             require_status(name, state, &[Open])?;
             match (party, state.stage) {
                 (Operator, Stage::Arbitration) | (Operator | Provider, Stage::External) => {}
@@ -215,23 +244,35 @@ pub(super) fn decide(
             if state.decision.is_some() && party == Operator {
                 require_nothing_awaited(state)?;
             }
-            check_terms(&decision.resolution, state, "decision.resolution")?;
-            check_outcome(decision)?;
-            // C. conso L221-24: a withdrawal is refunded by the means of payment used; store
-            // credit or an exchange only with the buyer's consent, which no decision gives.
-            let kind = decision.resolution.kind;
-            if matches!(kind, ResolutionKind::StoreCredit | ResolutionKind::Exchange)
-                && super::money::withdrawal_without_consent(state, kind)
-            {
+            if party == Operator {
+                check_grounds(decision.rationale.as_str(), "decision.rationale")?;
+            }
+            check_decision(state, decision, "decision")?;
+            let mut events = vec![CaseEvent::from(EscalationEvent::DecisionRecorded {
+                decision: decision.clone(),
+            })];
+            if decision.paid_by == Payer::Marketplace {
+                if party != Operator {
+                    return Err(invalid(
+                        "decision.paid_by",
+                        "decision.marketplace_pays_money",
+                        "only the marketplace's own decision is paid by the marketplace",
+                    ));
+                }
+                let gateway = gateway
+                    .clone()
+                    .unwrap_or_else(|| Label::parse("manual").expect("a fixed label"));
+                events.extend(super::money::marketplace_payout(
+                    state, decision, ctx, &gateway,
+                )?);
+            } else if decision.recover_from_merchant {
                 return Err(invalid(
-                    "decision.resolution.kind",
-                    "return.buyer_consent_required",
-                    "a withdrawal is refunded by the original means of payment unless the buyer chose otherwise",
+                    "decision.recover_from_merchant",
+                    "decision.recovery_without_payout",
+                    "only what the marketplace paid can be recovered from the merchant",
                 ));
             }
-            EscalationEvent::DecisionRecorded {
-                decision: decision.clone(),
-            }
+            return Ok(events);
         }
     };
     Ok(vec![event.into()])
@@ -330,6 +371,41 @@ fn answerable(
         .ok_or(Rejection::OfferNotPending { offer_id })?;
     if offer.to != party {
         return Err(Rejection::OfferNotAddressedToYou { to: offer.to });
+    }
+    Ok(())
+}
+
+/// The written grounds of a decision: the facts found and why they lead to it.
+pub(super) fn check_grounds(text: &str, field: &str) -> Result<(), Rejection> {
+    if text.trim().chars().count() < 20 {
+        return Err(invalid(
+            field,
+            "decision.grounds_required",
+            "state the grounds: the facts found, and the clause or article that decides (at least 20 characters)",
+        ));
+    }
+    Ok(())
+}
+
+/// A decision holds together: its terms, its outcome, and the buyer's consent rules.
+pub(super) fn check_decision(
+    state: &CaseState,
+    decision: &Decision,
+    field: &str,
+) -> Result<(), Rejection> {
+    check_terms(&decision.resolution, state, &format!("{field}.resolution"))?;
+    check_outcome(decision)?;
+    // C. conso L221-24: a withdrawal is refunded by the means of payment used; store
+    // credit or an exchange only with the buyer's consent, which no decision gives.
+    let kind = decision.resolution.kind;
+    if matches!(kind, ResolutionKind::StoreCredit | ResolutionKind::Exchange)
+        && super::money::withdrawal_without_consent(state, kind)
+    {
+        return Err(invalid(
+            &format!("{field}.resolution.kind"),
+            "return.buyer_consent_required",
+            "a withdrawal is refunded by the original means of payment unless the buyer chose otherwise",
+        ));
     }
     Ok(())
 }

@@ -9,8 +9,10 @@
 use super::command::Family;
 use super::conversation::ConversationEvent;
 use super::escalation::EscalationEvent;
+use super::incident::IncidentEvent;
 use super::lifecycle::LifecycleEvent;
-use super::model::Actor;
+use super::mediation::MediationEvent;
+use super::model::{Actor, Party};
 use super::money::MoneyEvent;
 use super::returns::ReturnEvent;
 use jiff::Timestamp;
@@ -31,6 +33,8 @@ pub enum CaseEvent {
     Escalation(EscalationEvent),
     Returns(ReturnEvent),
     Money(MoneyEvent),
+    Incident(IncidentEvent),
+    Mediation(MediationEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,6 +116,8 @@ impl CaseEvent {
             CaseEvent::Escalation(event) => event.event_type(),
             CaseEvent::Returns(event) => event.event_type(),
             CaseEvent::Money(event) => event.event_type(),
+            CaseEvent::Incident(event) => event.event_type(),
+            CaseEvent::Mediation(event) => event.event_type(),
         }
     }
 
@@ -122,6 +128,8 @@ impl CaseEvent {
             CaseEvent::Escalation(_) => Family::Escalation,
             CaseEvent::Returns(_) => Family::Returns,
             CaseEvent::Money(_) => Family::Money,
+            CaseEvent::Incident(_) => Family::Incident,
+            CaseEvent::Mediation(_) => Family::Mediation,
         }
     }
 
@@ -134,16 +142,43 @@ impl CaseEvent {
                 matches!(event, ConversationEvent::MessagePosted { .. })
             }
             CaseEvent::Escalation(event) => event.answers_buyer(),
-            CaseEvent::Returns(_) | CaseEvent::Money(_) => false,
+            // Responsibility stated, a replacement sent: the merchant answered.
+            CaseEvent::Incident(event) => matches!(
+                event,
+                IncidentEvent::ResponsibilityDetermined { .. } | IncidentEvent::Reshipped { .. }
+            ),
+            CaseEvent::Returns(_) | CaseEvent::Money(_) | CaseEvent::Mediation(_) => false,
         }
     }
 
-    /// Whether buyers may see this event on their timeline.
+    /// Whether every party (buyers included) may see this event on their timeline.
     pub fn is_public(&self) -> bool {
         match self {
             CaseEvent::Lifecycle(_) | CaseEvent::Escalation(_) | CaseEvent::Returns(_) => true,
             CaseEvent::Conversation(event) => event.is_public(),
             CaseEvent::Money(event) => event.is_public(),
+            CaseEvent::Incident(event) => event.is_public(),
+            CaseEvent::Mediation(event) => event.channel().is_none(),
+        }
+    }
+
+    /// The private channel (mediator ↔ buyer, mediator ↔ merchant) the event belongs to.
+    pub fn private_channel(&self) -> Option<Party> {
+        match self {
+            CaseEvent::Mediation(event) => event.channel(),
+            _ => None,
+        }
+    }
+
+    /// Whether `viewer` may see this event: the buyer the public timeline and its own
+    /// private channel; the merchant's staff also the internal entries, never the buyer's
+    /// channel; the marketplace everything.
+    pub fn visible_to(&self, viewer: Party) -> bool {
+        match (viewer, self.private_channel()) {
+            (Party::Operator | Party::System, _) => true,
+            (_, Some(channel)) => channel == viewer,
+            (Party::Buyer, None) => self.is_public(),
+            (_, None) => true,
         }
     }
 
@@ -195,6 +230,8 @@ fn decode(family: Family, tagged: Value) -> Result<CaseEvent, serde_json::Error>
         Family::Escalation => CaseEvent::Escalation(serde_json::from_value(tagged)?),
         Family::Returns => CaseEvent::Returns(serde_json::from_value(tagged)?),
         Family::Money => CaseEvent::Money(serde_json::from_value(tagged)?),
+        Family::Incident => CaseEvent::Incident(serde_json::from_value(tagged)?),
+        Family::Mediation => CaseEvent::Mediation(serde_json::from_value(tagged)?),
     })
 }
 
@@ -207,6 +244,8 @@ impl Family {
             Family::Escalation => EscalationEvent::TYPES,
             Family::Returns => ReturnEvent::TYPES,
             Family::Money => MoneyEvent::TYPES,
+            Family::Incident => IncidentEvent::TYPES,
+            Family::Mediation => MediationEvent::TYPES,
         }
     }
 
@@ -248,6 +287,18 @@ impl From<MoneyEvent> for CaseEvent {
     }
 }
 
+impl From<IncidentEvent> for CaseEvent {
+    fn from(event: IncidentEvent) -> Self {
+        CaseEvent::Incident(event)
+    }
+}
+
+impl From<MediationEvent> for CaseEvent {
+    fn from(event: MediationEvent) -> Self {
+        CaseEvent::Mediation(event)
+    }
+}
+
 impl Serialize for CaseEvent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -256,6 +307,8 @@ impl Serialize for CaseEvent {
             CaseEvent::Escalation(event) => event.serialize(serializer),
             CaseEvent::Returns(event) => event.serialize(serializer),
             CaseEvent::Money(event) => event.serialize(serializer),
+            CaseEvent::Incident(event) => event.serialize(serializer),
+            CaseEvent::Mediation(event) => event.serialize(serializer),
         }
     }
 }

@@ -304,6 +304,19 @@ pub(super) fn decide(
                     "only the buyer withdraws a claim",
                 ));
             }
+            // A replacement on its way settles the case when it arrives, not before.
+            if resolution.kind == ResolutionKind::Replacement
+                && state
+                    .incident
+                    .as_ref()
+                    .is_some_and(|i| i.in_transit().is_some())
+            {
+                return Err(invalid(
+                    "resolution.kind",
+                    "reship.not_delivered",
+                    "the replacement is on its way: the case is settled when it is delivered",
+                ));
+            }
             // Once the operator arbitrates (or an external body decides), a refusal is
             // theirs to pronounce; the merchant can still settle in the buyer's favour.
             if party == Merchant

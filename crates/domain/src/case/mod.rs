@@ -13,7 +13,9 @@
 //! | [`conversation`] | messages, internal notes, attachments |
 //! | [`escalation`] | offers, the escalation ladder, binding decisions |
 //! | [`returns`] | authorisation, label, parcel scans, receipt, inspection |
-//! | [`money`] | refunds, store credit, exchanges, compensation, refund reminders |
+//! | [`money`] | refunds, store credit, exchanges, compensation (within budgets), refund reminders |
+//! | [`incident`] | responsibility, late delivery, carrier claim, replacement parcel |
+//! | [`mediation`] | private channels, information requests, appeals, consumer mediator |
 //!
 //! A new family is a new module, one variant in [`Command`] and [`CaseEvent`],
 //! and the arms the compiler then asks for.
@@ -27,7 +29,9 @@ mod decide;
 pub mod escalation;
 mod event;
 mod guards;
+pub mod incident;
 pub mod lifecycle;
+pub mod mediation;
 mod model;
 pub mod money;
 pub mod returns;
@@ -42,11 +46,17 @@ pub use escalation::{EscalationCommand, EscalationEvent};
 pub use event::{
     CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent, UPCASTERS, Upcaster, upcast,
 };
+pub use incident::{CarrierClaim, IncidentCommand, IncidentEvent, IncidentProgress, Reshipment};
 pub use lifecycle::{LifecycleCommand, LifecycleEvent};
+pub use mediation::{
+    AppealRecord, ConsumerMediator, InformationRequest, LadderRules, MediationCommand,
+    MediationEvent, MediationProgress,
+};
 pub use model::*;
 pub use money::{
-    CompensationRecord, ExchangeRecord, MoneyCommand, MoneyEvent, RefundRecord, StoreCreditRecord,
-    ledger_entries, money_suggestion,
+    ApprovalStatus, CompensationApproval, CompensationRecord, ExchangeRecord, GoodwillBudget,
+    GoodwillContext, MoneyCommand, MoneyEvent, RefundRecord, StoreCreditRecord, ledger_entries,
+    money_suggestion,
 };
 pub use returns::{DeclaredShipment, ParcelScan, ReturnCommand, ReturnEvent, ReturnProgress};
 pub use state::{AwaitingPayment, CaseState, Offer, OfferStatus, PAYMENT_DAYS};

@@ -252,9 +252,88 @@ impl Resolution {
 pub struct Decision {
     pub outcome: DecisionOutcome,
     pub resolution: Resolution,
-    /// The grounds, as long as a decision needs (paragraphs; up to 10,000 characters).
+    /// The grounds, as long as a decision needs (paragraphs; up to 10,000 characters;
+    /// at least 20: the facts found and why they lead to this outcome).
     pub rationale: Body,
+    /// The contract clauses or articles the decision applies (e.g. `CGV marchand art. 7`,
+    /// `C. conso L216-2`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cites: Vec<Label>,
+    /// Who pays what the decision awards: the merchant (the default: the case waits for
+    /// its payment), or the marketplace at once (PayPal's model of a claim paid by the
+    /// platform), optionally recovered from the merchant.
+    #[serde(default, skip_serializing_if = "Payer::is_merchant")]
+    pub paid_by: Payer,
+    /// With `paid_by: marketplace`: the merchant owes the marketplace what it paid
+    /// (recorded in the ledger as due from the merchant).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recover_from_merchant: bool,
 }
+
+string_enum!(
+    /// Who pays what a decision awards.
+    Payer {
+        /// The merchant carries the decision out with a money command.
+        Merchant => "merchant",
+        /// The marketplace pays the buyer at once (refund through the gateway).
+        Marketplace => "marketplace",
+    }
+);
+
+impl Default for Payer {
+    fn default() -> Self {
+        Payer::Merchant
+    }
+}
+
+impl Payer {
+    pub fn is_merchant(&self) -> bool {
+        *self == Payer::Merchant
+    }
+}
+
+string_enum!(
+    /// Who is responsible for an incident (recorded with its grounds).
+    Responsibility {
+        /// The merchant: wrong or missing item, defective goods, a parcel never handed over.
+        Merchant => "merchant",
+        /// The carrier: lost or damaged in transit. Towards a consumer the merchant still
+        /// answers for it (C. conso L216-2) and claims from the carrier.
+        Carrier => "carrier",
+        /// The buyer: delivery proven and the claim unfounded, wrong address given.
+        Buyer => "buyer",
+        /// Not established.
+        Unknown => "unknown",
+    }
+);
+
+string_enum!(
+    /// How a carrier answered a claim.
+    ClaimOutcome {
+        Accepted => "accepted",
+        PartiallyAccepted => "partially_accepted",
+        Refused => "refused",
+    }
+);
+
+string_enum!(
+    /// What became of a replacement parcel.
+    ReshipmentStatus {
+        InTransit => "in_transit",
+        Delivered => "delivered",
+        Lost => "lost",
+    }
+);
+
+string_enum!(
+    /// How an appeal was heard.
+    AppealOutcome {
+        /// The decision stands.
+        Dismissed => "dismissed",
+        /// The decision is replaced by the appeal's.
+        Allowed => "allowed",
+    }
+);
 
 /// A file attached to a case. The bytes live in content-addressed storage;
 /// the event records their SHA-256 so the timeline proves which file it was.

@@ -59,6 +59,26 @@ pub enum MoneyCommand {
         amount: Money,
         note: Option<Label>,
         resolve: bool,
+        /// Set by the application, never by the caller: whether the actor may approve a
+        /// gesture above the merchant's threshold or budget (a merchant admin, the marketplace).
+        #[serde(default)]
+        approver: bool,
+        /// Above the threshold or the budget, ask for approval instead of being refused.
+        #[serde(default)]
+        request_approval: bool,
+    },
+    /// A merchant admin or the marketplace approves a gesture waiting for approval.
+    ApproveCompensation {
+        approval_id: u32,
+        #[serde(default)]
+        approver: bool,
+    },
+    /// …or declines it.
+    DeclineCompensation {
+        approval_id: u32,
+        reason: Label,
+        #[serde(default)]
+        approver: bool,
     },
     SendReminder {
         topic: ReminderTopic,
@@ -73,6 +93,8 @@ impl MoneyCommand {
         "issue_store_credit",
         "record_exchange",
         "compensate",
+        "approve_compensation",
+        "decline_compensation",
         "send_reminder",
     ];
 
@@ -84,6 +106,8 @@ impl MoneyCommand {
             MoneyCommand::IssueStoreCredit { .. } => "issue_store_credit",
             MoneyCommand::RecordExchange { .. } => "record_exchange",
             MoneyCommand::Compensate { .. } => "compensate",
+            MoneyCommand::ApproveCompensation { .. } => "approve_compensation",
+            MoneyCommand::DeclineCompensation { .. } => "decline_compensation",
             MoneyCommand::SendReminder { .. } => "send_reminder",
         }
     }
@@ -97,8 +121,9 @@ impl MoneyCommand {
             | MoneyCommand::FailRefund { .. }
             | MoneyCommand::IssueStoreCredit { .. }
             | MoneyCommand::RecordExchange { .. }
-            | MoneyCommand::Compensate { .. } => true,
-            MoneyCommand::SendReminder { .. } => false,
+            | MoneyCommand::Compensate { .. }
+            | MoneyCommand::ApproveCompensation { .. } => true,
+            MoneyCommand::SendReminder { .. } | MoneyCommand::DeclineCompensation { .. } => false,
         }
     }
 }
@@ -144,6 +169,30 @@ pub enum MoneyEvent {
         amount: Money,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<Label>,
+        /// The approval it carries out, when it needed one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approval_id: Option<u32>,
+    },
+    /// A gesture above the merchant's threshold or beyond its monthly budget waits for
+    /// a merchant admin's or the marketplace's approval.
+    CompensationApprovalRequested {
+        approval_id: u32,
+        kind: GoodwillKind,
+        amount: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Label>,
+        /// `true`: beyond the month's budget; `false`: above the threshold only.
+        over_budget: bool,
+    },
+    CompensationDeclined {
+        approval_id: u32,
+        reason: Label,
+    },
+    /// The marketplace paid the buyer what its decision awarded (refund or gesture
+    /// events precede this one), and whether it recovers it from the merchant.
+    MarketplacePaid {
+        amount: Money,
+        recovered_from_merchant: bool,
     },
     ReminderSent {
         topic: ReminderTopic,
@@ -159,6 +208,9 @@ impl MoneyEvent {
         "store_credit_issued",
         "exchange_recorded",
         "compensation_recorded",
+        "compensation_approval_requested",
+        "compensation_declined",
+        "marketplace_paid",
         "reminder_sent",
     ];
 
@@ -170,6 +222,9 @@ impl MoneyEvent {
             MoneyEvent::StoreCreditIssued { .. } => "store_credit_issued",
             MoneyEvent::ExchangeRecorded { .. } => "exchange_recorded",
             MoneyEvent::CompensationRecorded { .. } => "compensation_recorded",
+            MoneyEvent::CompensationApprovalRequested { .. } => "compensation_approval_requested",
+            MoneyEvent::CompensationDeclined { .. } => "compensation_declined",
+            MoneyEvent::MarketplacePaid { .. } => "marketplace_paid",
             MoneyEvent::ReminderSent { .. } => "reminder_sent",
         }
     }
@@ -182,8 +237,12 @@ impl MoneyEvent {
             | MoneyEvent::RefundFailed { .. }
             | MoneyEvent::StoreCreditIssued { .. }
             | MoneyEvent::ExchangeRecorded { .. }
-            | MoneyEvent::CompensationRecorded { .. } => true,
-            MoneyEvent::ReminderSent { .. } => false,
+            | MoneyEvent::CompensationRecorded { .. }
+            | MoneyEvent::MarketplacePaid { .. } => true,
+            // Approvals and reminders are staff business.
+            MoneyEvent::ReminderSent { .. }
+            | MoneyEvent::CompensationApprovalRequested { .. }
+            | MoneyEvent::CompensationDeclined { .. } => false,
         }
     }
 }
@@ -321,6 +380,23 @@ fn lateness(
     ctx: &Context<'_>,
     excluding: Option<u32>,
 ) -> Option<LateRefund> {
+    // A contract cancelled for late delivery: refunded within 14 days (C. conso L216-7),
+    // increased by 10, 20 or 50 % when late (L241-4; no cap at the product's price).
+    if let Some(due_by) = state.incident.as_ref().and_then(|i| i.refund_due_by) {
+        let late = days_late(due_by, ctx.law.date_of(ctx.now));
+        if late == 0 {
+            return None;
+        }
+        let uncapped = Money::new(i64::MAX / 4, amount.currency);
+        let surcharge =
+            late_refund_surcharge(amount, uncapped, late, &ctx.law.delivery.late_refund)
+                .unwrap_or(Surcharge::LegalInterest { days_late: late });
+        return Some(LateRefund {
+            due_by,
+            days_late: late,
+            surcharge,
+        });
+    }
     let progress = state.returns.as_ref()?;
     let due_by = progress.refund_due_by?;
     // The trader may hold the refund until the goods are back or proven sent, the first of the two.
@@ -727,7 +803,38 @@ pub(super) fn decide(
             amount,
             note,
             resolve,
-        } => compensate(state, ctx, name, kind, amount, note, *resolve),
+            approver,
+            request_approval,
+        } => compensate(
+            state,
+            ctx,
+            name,
+            Gesture {
+                kind: *kind,
+                amount: *amount,
+                note: note.clone(),
+            },
+            *resolve,
+            *approver,
+            *request_approval,
+        ),
+        MoneyCommand::ApproveCompensation {
+            approval_id,
+            approver,
+        } => approve_compensation(state, ctx, name, *approval_id, *approver),
+        MoneyCommand::DeclineCompensation {
+            approval_id,
+            reason,
+            approver,
+        } => {
+            require_party(name, ctx.actor.party(), &[Merchant, Operator])?;
+            require_approver(*approver)?;
+            pending_approval(state, *approval_id)?;
+            Ok(vec![CaseEvent::from(MoneyEvent::CompensationDeclined {
+                approval_id: *approval_id,
+                reason: reason.clone(),
+            })])
+        }
         MoneyCommand::SendReminder { topic } => send_reminder(state, ctx, name, topic),
     }
 }
@@ -1097,21 +1204,145 @@ fn exchange_difference(
 }
 
 /// A goodwill gesture.
+/// A goodwill gesture: what, how much, why.
+#[derive(Debug, Clone)]
+struct Gesture {
+    kind: GoodwillKind,
+    amount: Money,
+    note: Option<Label>,
+}
+
+/// A merchant's goodwill budget (its settings): a monthly envelope and the amount
+/// above which a gesture needs a merchant admin's or the marketplace's approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GoodwillBudget {
+    /// What the merchant's gestures may total in a calendar month (the marketplace's zone).
+    pub monthly: Money,
+    /// A single gesture above this needs approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_above: Option<Money>,
+}
+
+/// The budget as the decider sees it: the envelope and what the month already spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoodwillContext {
+    pub budget: GoodwillBudget,
+    pub spent_this_month: Money,
+}
+
+impl GoodwillContext {
+    /// Whether `amount` needs approval, and whether because it is beyond the budget.
+    pub fn needs_approval(&self, amount: Money) -> Option<bool> {
+        let after = self
+            .spent_this_month
+            .amount_minor
+            .saturating_add(amount.amount_minor);
+        if after > self.budget.monthly.amount_minor {
+            return Some(true);
+        }
+        match self.budget.approval_above {
+            Some(limit) if amount.amount_minor > limit.amount_minor => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A gesture waiting for approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CompensationApproval {
+    pub approval_id: u32,
+    pub kind: GoodwillKind,
+    pub amount: Money,
+    pub note: Option<Label>,
+    pub over_budget: bool,
+    /// `pending`, `approved` or `declined`.
+    pub status: ApprovalStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApprovalStatus {
+    Pending,
+    Approved,
+    Declined,
+}
+
+fn require_approver(approver: bool) -> Result<(), Rejection> {
+    if approver {
+        Ok(())
+    } else {
+        Err(invalid(
+            "approval_id",
+            "goodwill.not_an_approver",
+            "a merchant admin or the marketplace approves gestures",
+        ))
+    }
+}
+
+fn pending_approval(state: &CaseState, approval_id: u32) -> Result<&CompensationApproval, Rejection> {
+    state
+        .compensation_approvals
+        .iter()
+        .find(|a| a.approval_id == approval_id && a.status == ApprovalStatus::Pending)
+        .ok_or_else(|| {
+            invalid(
+                "approval_id",
+                "goodwill.approval_not_pending",
+                format!("no gesture {approval_id} waits for approval"),
+            )
+        })
+}
+
 fn compensate(
     state: &CaseState,
     ctx: &Context<'_>,
     name: &'static str,
-    kind: &GoodwillKind,
-    amount: &Money,
-    note: &Option<Label>,
+    gesture: Gesture,
     resolve: bool,
+    approver: bool,
+    request_approval: bool,
 ) -> Result<Vec<CaseEvent>, Rejection> {
     let party = ctx.actor.party();
     require_party(name, party, &[Merchant, Operator])?;
     require_status(name, state, &[Open, CaseStatus::Resolved])?;
     let ledger = ledger(ctx)?;
-    check_money(amount, ledger, "amount")?;
-    // A gesture is bounded: all of an order's compensation at most what the buyer paid.
+    check_money(&gesture.amount, ledger, "amount")?;
+    check_gesture_bound(ledger, gesture.amount)?;
+    // Above the threshold or beyond the month's budget: an approver's hand, or a request.
+    if !approver && let Some(over_budget) = ctx.goodwill.and_then(|g| g.needs_approval(gesture.amount)) {
+        if !request_approval {
+            let (code, message) = if over_budget {
+                (
+                    "goodwill.over_budget",
+                    "this gesture goes beyond the merchant's monthly goodwill budget: ask for approval",
+                )
+            } else {
+                (
+                    "goodwill.approval_required",
+                    "a gesture of this amount needs a merchant admin's or the marketplace's approval",
+                )
+            };
+            return Err(invalid("amount.amount_minor", code, message));
+        }
+        return Ok(vec![CaseEvent::from(
+            MoneyEvent::CompensationApprovalRequested {
+                approval_id: state.compensation_approvals.len() as u32 + 1,
+                kind: gesture.kind,
+                amount: gesture.amount,
+                note: gesture.note,
+                over_budget,
+            },
+        )]);
+    }
+    record_gesture(state, ledger, gesture, resolve, None)
+}
+
+/// A gesture is bounded: all of an order's compensation at most what the buyer paid.
+fn check_gesture_bound(ledger: &OrderLedger, amount: Money) -> Result<(), Rejection> {
     if amount.amount_minor > ledger.captured.amount_minor - ledger.compensation.amount_minor {
         return Err(invalid(
             "amount.amount_minor",
@@ -1123,20 +1354,132 @@ fn compensate(
         )
         .with("captured", ledger.captured));
     }
+    Ok(())
+}
+
+fn approve_compensation(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    name: &'static str,
+    approval_id: u32,
+    approver: bool,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    require_party(name, ctx.actor.party(), &[Merchant, Operator])?;
+    require_approver(approver)?;
+    require_status(name, state, &[Open, CaseStatus::Resolved])?;
+    let pending = pending_approval(state, approval_id)?;
+    let ledger = ledger(ctx)?;
+    check_gesture_bound(ledger, pending.amount)?;
+    let gesture = Gesture {
+        kind: pending.kind,
+        amount: pending.amount,
+        note: pending.note.clone(),
+    };
+    record_gesture(state, ledger, gesture, false, Some(approval_id))
+}
+
+fn record_gesture(
+    state: &CaseState,
+    ledger: &OrderLedger,
+    gesture: Gesture,
+    resolve: bool,
+    approval_id: Option<u32>,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    let Gesture { kind, amount, note } = gesture;
     let mut events = vec![CaseEvent::from(MoneyEvent::CompensationRecorded {
-        kind: *kind,
-        amount: *amount,
+        kind,
+        amount,
         note: note.clone(),
+        approval_id,
     })];
     check_ledger(state, ledger, &events, "amount")?;
     if let Some(resolution) = completes(state, &[ResolutionKind::Goodwill], amount.amount_minor) {
         events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
     } else if resolve && state.status == Open && state.awaiting_payment.is_none() {
-        let mut resolution = resolved(ResolutionKind::Goodwill, Some(*amount));
-        resolution.goodwill = Some(*kind);
-        resolution.note = note.clone();
+        let mut resolution = resolved(ResolutionKind::Goodwill, Some(amount));
+        resolution.goodwill = Some(kind);
+        resolution.note = note;
         events.push(CaseEvent::from(LifecycleEvent::Resolved { resolution }));
     }
+    Ok(events)
+}
+
+/// What a decision paid by the marketplace moves at once: a refund to the original
+/// payment up to what remains refundable, the rest (only when recovered from the
+/// merchant) as a gesture, the marketplace's payment, and the case settled.
+pub(super) fn marketplace_payout(
+    state: &CaseState,
+    decision: &Decision,
+    ctx: &Context<'_>,
+    gateway: &Label,
+) -> Result<Vec<CaseEvent>, Rejection> {
+    use ResolutionKind as K;
+    let terms = &decision.resolution;
+    let ledger = ledger(ctx)?;
+    let currency = ledger.currency();
+    let (refund, gesture) = match terms.kind {
+        K::FullRefund | K::PartialRefund | K::ReturnAndRefund => {
+            let owed = owed_by(state, terms)
+                .unwrap_or(0)
+                .saturating_sub(given_back(state))
+                .max(0);
+            let refundable = ledger.refundable().amount_minor;
+            if owed > refundable && !decision.recover_from_merchant {
+                return Err(invalid(
+                    "decision.recover_from_merchant",
+                    "decision.payout_exceeds_refundable",
+                    format!(
+                        "the payout is more than the {} still refundable on the order: the rest can only be paid as a recovered gesture",
+                        ledger.refundable()
+                    ),
+                )
+                .with("refundable", ledger.refundable()));
+            }
+            (owed.min(refundable), owed.saturating_sub(refundable).max(0))
+        }
+        K::Goodwill => (0, terms.amount.map_or(0, |a| a.amount_minor)),
+        _ => {
+            return Err(invalid(
+                "decision.paid_by",
+                "decision.marketplace_pays_money",
+                "the marketplace pays money: a refund or a gesture",
+            ));
+        }
+    };
+    let total = refund.saturating_add(gesture);
+    if total <= 0 {
+        return Err(invalid(
+            "decision.paid_by",
+            "decision.nothing_to_pay",
+            "the buyer was already given what the decision awards",
+        ));
+    }
+    let mut events = Vec::new();
+    if refund > 0 {
+        events.push(CaseEvent::from(MoneyEvent::RefundRecorded {
+            refund_id: state.refunds.len() as u32 + 1,
+            amount: Money::new(refund, currency),
+            deductions: Vec::new(),
+            gateway: gateway.clone(),
+            late: lateness(state, Money::new(refund, currency), ctx, None),
+        }));
+    }
+    if gesture > 0 {
+        events.push(CaseEvent::from(MoneyEvent::CompensationRecorded {
+            kind: terms.goodwill.unwrap_or(GoodwillKind::Voucher),
+            amount: Money::new(gesture, currency),
+            note: terms.note.clone(),
+            approval_id: None,
+        }));
+    }
+    events.push(CaseEvent::from(MoneyEvent::MarketplacePaid {
+        amount: Money::new(total, currency),
+        recovered_from_merchant: decision.recover_from_merchant,
+    }));
+    check_ledger(state, ledger, &events, "decision.resolution.amount")?;
+    events.push(CaseEvent::from(LifecycleEvent::Resolved {
+        resolution: terms.clone(),
+    }));
     Ok(events)
 }
 
@@ -1244,11 +1587,55 @@ pub(super) fn evolve(state: &mut CaseState, event: &MoneyEvent, at: Timestamp) {
                 difference: *difference,
             });
         }
-        MoneyEvent::CompensationRecorded { kind, amount, .. } => {
+        MoneyEvent::CompensationRecorded {
+            kind,
+            amount,
+            approval_id,
+            ..
+        } => {
             state.compensations.push(CompensationRecord {
                 kind: *kind,
                 amount: *amount,
             });
+            if let Some(a) = state
+                .compensation_approvals
+                .iter_mut()
+                .find(|a| Some(a.approval_id) == *approval_id)
+            {
+                a.status = ApprovalStatus::Approved;
+            }
+        }
+        MoneyEvent::CompensationApprovalRequested {
+            approval_id,
+            kind,
+            amount,
+            note,
+            over_budget,
+        } => state.compensation_approvals.push(CompensationApproval {
+            approval_id: *approval_id,
+            kind: *kind,
+            amount: *amount,
+            note: note.clone(),
+            over_budget: *over_budget,
+            status: ApprovalStatus::Pending,
+        }),
+        MoneyEvent::CompensationDeclined { approval_id, .. } => {
+            if let Some(a) = state
+                .compensation_approvals
+                .iter_mut()
+                .find(|a| a.approval_id == *approval_id)
+            {
+                a.status = ApprovalStatus::Declined;
+            }
+        }
+        MoneyEvent::MarketplacePaid {
+            amount,
+            recovered_from_merchant,
+        } => {
+            let progress = state.mediation.get_or_insert_with(Default::default);
+            if *recovered_from_merchant {
+                progress.recoverable = Some(*amount);
+            }
         }
         MoneyEvent::ReminderSent { topic, .. } => {
             if let Some(r) = &mut state.returns

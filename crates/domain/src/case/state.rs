@@ -3,9 +3,13 @@
 use super::event::{CaseEvent, RecordedEvent};
 use super::lifecycle::LifecycleEvent;
 use super::model::*;
-use super::money::{CompensationRecord, ExchangeRecord, RefundRecord, StoreCreditRecord};
+use super::incident::IncidentProgress;
+use super::mediation::MediationProgress;
+use super::money::{
+    CompensationApproval, CompensationRecord, ExchangeRecord, RefundRecord, StoreCreditRecord,
+};
 use super::returns::ReturnProgress;
-use super::{conversation, escalation, lifecycle, money, returns};
+use super::{conversation, escalation, incident, lifecycle, mediation, money, returns};
 use crate::ids::{CaseId, MerchantId, OperatorId, OrderId};
 use crate::money::Money;
 use crate::reason::ReasonCode;
@@ -93,6 +97,15 @@ pub struct CaseState {
     /// command carries them out — it is never "settled" before the money is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting_payment: Option<AwaitingPayment>,
+    /// An incident's responsibility, late-delivery deadline, carrier claim and replacements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<IncidentProgress>,
+    /// Mediation and arbitration: information requests, who decided, the appeal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediation: Option<MediationProgress>,
+    /// Goodwill gestures waiting for (or given) approval.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compensation_approvals: Vec<CompensationApproval>,
 }
 
 /// What a case waits for once terms calling for money were agreed or decided.
@@ -120,7 +133,8 @@ impl CaseState {
     /// wrongly; the store then rebuilds such snapshots from the log, which is the
     /// source of truth, instead of trusting them.
     /// 2: terms calling for money keep the case open until paid (`awaiting_payment`).
-    pub const SNAPSHOT_VERSION: i64 = 2;
+    /// 3: incidents, mediation and goodwill approvals.
+    pub const SNAPSHOT_VERSION: i64 = 3;
 
     /// Folds one event. `state` is `None` before the case is opened.
     ///
@@ -186,6 +200,9 @@ impl CaseState {
                     compensations: Vec::new(),
                     exchange: None,
                     awaiting_payment: None,
+                    incident: None,
+                    mediation: None,
+                    compensation_approvals: Vec::new(),
                 });
             }
             (None, _) => return None,
@@ -205,6 +222,31 @@ impl CaseState {
             CaseEvent::Escalation(event) => escalation::evolve(&mut state, event, party, at),
             CaseEvent::Returns(event) => returns::evolve(&mut state, event, at),
             CaseEvent::Money(event) => money::evolve(&mut state, event, at),
+            CaseEvent::Incident(event) => incident::evolve(&mut state, event, at),
+            CaseEvent::Mediation(event) => mediation::evolve(&mut state, event, party, at),
+        }
+        // What the marketplace decided, and by whose hand: an appeal goes to another mediator.
+        if let CaseEvent::Escalation(escalation::EscalationEvent::DecisionRecorded { .. }) =
+            &recorded.event
+            && party == Party::Operator
+        {
+            let progress = state.mediation.get_or_insert_with(Default::default);
+            progress.decided_by = mediation::actor_id(&recorded.actor).map(str::to_owned);
+            progress.decided_at = Some(at);
+            progress.appeal = None;
+            progress.recoverable = None;
+        }
+        // A party's word answers the mediator's requests to it.
+        if matches!(party, Party::Buyer | Party::Merchant)
+            && matches!(
+                &recorded.event,
+                CaseEvent::Conversation(
+                    conversation::ConversationEvent::MessagePosted { .. }
+                        | conversation::ConversationEvent::AttachmentAdded { .. }
+                ) | CaseEvent::Mediation(mediation::MediationEvent::PrivateMessagePosted { .. })
+            )
+        {
+            mediation::answer_requests(&mut state, party, at);
         }
         if state.waiting_on != was_waiting_on {
             state.waiting_since = state.waiting_on.map(|_| at);

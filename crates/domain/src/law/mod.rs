@@ -2,6 +2,7 @@
 //! article (docs/RULES.md). Pure: dates in, dated answers out.
 
 pub mod conformity;
+pub mod delivery;
 pub mod refund;
 pub mod withdrawal;
 
@@ -19,6 +20,7 @@ pub struct LawPack {
     pub withdrawal: withdrawal::WithdrawalRules,
     pub refund: refund::RefundRules,
     pub conformity: conformity::ConformityRules,
+    pub delivery: delivery::DeliveryRules,
 }
 
 /// The rules packs this build knows, by code: what an operator names in its
@@ -45,6 +47,7 @@ impl LawPack {
             withdrawal: withdrawal::WithdrawalRules::default(),
             refund: refund::RefundRules::default(),
             conformity: conformity::ConformityRules::default(),
+            delivery: delivery::DeliveryRules::default(),
         }
     }
 
