@@ -95,6 +95,35 @@ pub fn hide_internal(case: &mut CaseState, timeline: &[StoredEvent]) {
     }
 }
 
+/// What a party is shown of the mediator's work: its own private channel's requests and
+/// counts only; the marketplace sees both.
+pub fn hide_channels(case: &mut CaseState, viewer: amiable_domain::case::Party) {
+    use amiable_domain::case::Party;
+    if matches!(viewer, Party::Operator | Party::System) {
+        return;
+    }
+    if let Some(progress) = &mut case.mediation {
+        progress.requests.retain(|r| r.from == viewer);
+        if viewer != Party::Buyer {
+            progress.private_to_buyer = 0;
+        }
+        if viewer != Party::Merchant {
+            progress.private_to_merchant = 0;
+        }
+    }
+    // Who recovers what from whom, and gestures awaiting approval, are staff business.
+    if viewer == Party::Buyer {
+        if let Some(progress) = &mut case.mediation {
+            progress.recoverable = None;
+            progress.decided_by = None;
+        }
+        case.compensation_approvals.clear();
+        if let Some(incident) = &mut case.incident {
+            incident.claim = None;
+        }
+    }
+}
+
 /// A case as its reader may see it.
 #[derive(Debug, Clone)]
 pub struct CaseRead {
@@ -235,11 +264,13 @@ impl App {
         principal: &Principal,
         mut outcome: CommandOutcome,
     ) -> Result<CommandOutcome, Error> {
+        let viewer = principal.actor().party();
         if matches!(principal, Principal::Buyer { .. }) {
             let timeline = self.store().timeline(outcome.case_id).await?;
             hide_internal(&mut outcome.state, &timeline);
-            outcome.events.retain(|e| is_public(&e.event));
         }
+        outcome.events.retain(|e| e.event.visible_to(viewer));
+        hide_channels(&mut outcome.state, viewer);
         Ok(outcome)
     }
 
@@ -261,8 +292,11 @@ impl App {
         let mut timeline = self.store().timeline(case_id).await?;
         if !internal {
             hide_internal(&mut record.state, &timeline);
-            timeline.retain(|e| is_public(&e.event));
         }
+        // Each party sees its own private channel with the mediator, never the other's.
+        let viewer = principal.actor().party();
+        timeline.retain(|e| e.event.visible_to(viewer));
+        hide_channels(&mut record.state, viewer);
         Ok(CaseRead {
             record,
             timeline,

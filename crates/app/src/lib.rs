@@ -30,6 +30,7 @@ pub mod attachments;
 pub mod auth;
 pub mod buyers;
 pub mod cases;
+pub mod disputes;
 mod error;
 pub mod feedback;
 pub mod jobs;

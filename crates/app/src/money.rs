@@ -88,7 +88,7 @@ impl App {
         let outcome = self
             .execute_for(principal, case_id, Action::MoveMoney, expected, command)
             .await?;
-        self.settle(principal, outcome, request.reference).await
+        self.settle_refunds(principal, outcome, request.reference).await
     }
 
     /// Records an exchange; a price difference owed to the buyer is refunded through the gateway.
@@ -106,7 +106,7 @@ impl App {
         let outcome = self
             .execute_for(principal, case_id, Action::MoveMoney, expected, command)
             .await?;
-        self.settle(principal, outcome, None).await
+        self.settle_refunds(principal, outcome, None).await
     }
 
     /// An order's money: its balance and every movement (the caller may read the order).
@@ -141,7 +141,7 @@ impl App {
     }
 
     /// Settles the refunds a command recorded: with the merchant's reference, or through the gateway.
-    async fn settle(
+    pub(crate) async fn settle_refunds(
         &self,
         principal: &Principal,
         outcome: CommandOutcome,

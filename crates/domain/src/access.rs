@@ -261,6 +261,18 @@ pub enum Action {
     ReadSettings,
     /// Change them.
     ManageSettings,
+    /// Determine responsibility, file and settle the carrier claim, send and track a replacement.
+    HandleIncident,
+    /// Set a new delivery deadline and cancel a late order (the buyer's rights, C. conso L216-6).
+    ChaseDelivery,
+    /// Write in a private channel with the mediator.
+    PostPrivateMessage,
+    /// Ask a party for information, hear an appeal, offer the consumer mediator.
+    Mediate,
+    /// Appeal the marketplace's decision.
+    Appeal,
+    /// Approve a goodwill gesture above the threshold or the budget.
+    ApproveGoodwill,
 }
 
 impl Action {
@@ -294,6 +306,12 @@ impl Action {
         Action::ManagePolicy,
         Action::ReadSettings,
         Action::ManageSettings,
+        Action::HandleIncident,
+        Action::ChaseDelivery,
+        Action::PostPrivateMessage,
+        Action::Mediate,
+        Action::Appeal,
+        Action::ApproveGoodwill,
     ];
 }
 
@@ -372,9 +390,14 @@ fn in_reach(reach: Reach, resource: &Resource) -> bool {
 fn permits(profile: Profile, action: Action) -> bool {
     use Action::*;
     use Profile::*;
+    // The buyer's own rights are exercised by the buyer.
+    if action == ChaseDelivery {
+        return profile == Buyer;
+    }
     match profile {
-        // An offer is answered by the party it was made to, never on its behalf.
-        OperatorAdmin => !matches!(action, AnswerOffer),
+        // An offer is answered by the party it was made to, never on its behalf; an
+        // appeal is a party's.
+        OperatorAdmin => !matches!(action, AnswerOffer | Appeal),
         // The mediator decides; the money moves by the merchant's hand (or the
         // marketplace's admin), never the mediator's.
         Mediator => !matches!(
@@ -387,13 +410,23 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | ManagePolicy
                 | ManageSettings
                 | MoveMoney
+                | HandleIncident
+                | Appeal
+                | ApproveGoodwill
         ),
-        OperatorIntegration => !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer),
-        MerchantAdmin => !matches!(action, RecordDecision),
-        MerchantIntegration => !matches!(action, RecordDecision | ManageUsers | ManageApiKeys),
+        OperatorIntegration => {
+            !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer | Appeal)
+        }
+        MerchantAdmin => !matches!(action, RecordDecision | Mediate),
+        MerchantIntegration => !matches!(
+            action,
+            RecordDecision | ManageUsers | ManageApiKeys | Mediate | ApproveGoodwill
+        ),
         MerchantAgent => !matches!(
             action,
             RecordDecision
+                | Mediate
+                | ApproveGoodwill
                 | WriteOrders
                 | ManageUsers
                 | ManageApiKeys
@@ -416,6 +449,8 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | Reopen
                 | Cancel
                 | ShipReturn
+                | PostPrivateMessage
+                | Appeal
         ),
     }
 }

@@ -149,6 +149,10 @@ pub struct MerchantSettings {
     /// L221-20), or the date (`2026-03-01`) it was given late (14 days from then, L221-20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawal_information: Option<String>,
+    /// The shop's goodwill budget: what its gestures may total in a month, and the
+    /// amount above which one needs a merchant admin's or the marketplace's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodwill_budget: Option<crate::case::GoodwillBudget>,
 }
 
 /// A marketplace's settings.
@@ -168,17 +172,31 @@ pub struct OperatorSettings {
     /// The consumer mediator (C. conso L616-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mediator: Option<Mediator>,
+    /// Working days a merchant has to answer before the buyer may escalate (default 3, 1–15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_window_days: Option<u32>,
+    /// Days a party has to appeal a decision (default 10, 1–60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_window_days: Option<u32>,
 }
 
-const MERCHANT_KEYS: [&str; 6] = [
+const MERCHANT_KEYS: [&str; 7] = [
     "return_address",
     "contact",
     "time_zone",
     "language",
     "withdrawal_notice",
     "withdrawal_information",
+    "goodwill_budget",
 ];
-const OPERATOR_KEYS: [&str; 4] = ["contact", "time_zone", "language", "mediator"];
+const OPERATOR_KEYS: [&str; 6] = [
+    "contact",
+    "time_zone",
+    "language",
+    "mediator",
+    "escalation_window_days",
+    "appeal_window_days",
+];
 
 impl MerchantSettings {
     /// Tidies and checks every field, naming each fault.
@@ -217,6 +235,24 @@ impl MerchantSettings {
                 ));
             }
         }
+        if let Some(budget) = &self.goodwill_budget {
+            if !budget.monthly.is_positive() {
+                errors.push(FieldError::new(
+                    "goodwill_budget.monthly.amount_minor",
+                    "settings.goodwill_budget_invalid",
+                    "a monthly budget greater than zero",
+                ));
+            }
+            if let Some(limit) = budget.approval_above
+                && (limit.amount_minor < 0 || limit.currency != budget.monthly.currency)
+            {
+                errors.push(FieldError::new(
+                    "goodwill_budget.approval_above",
+                    "settings.goodwill_budget_invalid",
+                    "an amount of zero or more, in the budget's currency",
+                ));
+            }
+        }
         errors.into_result().map(|()| self)
     }
 
@@ -229,6 +265,7 @@ impl MerchantSettings {
             language: key(stored, "language"),
             withdrawal_notice: key(stored, "withdrawal_notice"),
             withdrawal_information: key(stored, "withdrawal_information"),
+            goodwill_budget: key(stored, "goodwill_budget"),
         }
     }
 
@@ -258,6 +295,21 @@ impl OperatorSettings {
                 .filter(|e| !e.is_empty());
             mediator.check("mediator", &mut errors);
         }
+        for (field, value, max) in [
+            ("escalation_window_days", self.escalation_window_days, 15),
+            ("appeal_window_days", self.appeal_window_days, 60),
+        ] {
+            if value.is_some_and(|days| days == 0 || days > max) {
+                errors.push(
+                    FieldError::new(
+                        field,
+                        "settings.window_invalid",
+                        format!("a number of days from 1 to {max}"),
+                    )
+                    .with("max", max),
+                );
+            }
+        }
         errors.into_result().map(|()| self)
     }
 
@@ -268,6 +320,28 @@ impl OperatorSettings {
             time_zone: key(stored, "time_zone"),
             language: key(stored, "language"),
             mediator: key(stored, "mediator"),
+            escalation_window_days: key(stored, "escalation_window_days"),
+            appeal_window_days: key(stored, "appeal_window_days"),
+        }
+    }
+
+    /// The rules of the ladder these settings give (defaults where they say nothing).
+    pub fn ladder(&self) -> crate::case::LadderRules {
+        let defaults = crate::case::LadderRules::default();
+        let label = |text: &str| crate::text::Label::parse(text).ok();
+        crate::case::LadderRules {
+            escalation_window_days: self
+                .escalation_window_days
+                .unwrap_or(defaults.escalation_window_days),
+            appeal_window_days: self
+                .appeal_window_days
+                .unwrap_or(defaults.appeal_window_days),
+            consumer_mediator: self.mediator.as_ref().and_then(|m| {
+                Some(crate::case::ConsumerMediator {
+                    name: label(&m.name)?,
+                    website: label(&m.website)?,
+                })
+            }),
         }
     }
 
@@ -390,6 +464,7 @@ mod tests {
             }),
             time_zone: Some("Europe/Lyon".into()),
             language: None,
+            goodwill_budget: None,
             withdrawal_information: Some("soon".into()),
             withdrawal_notice: Some(WithdrawalNotice {
                 address: PostalAddress {

@@ -227,6 +227,8 @@ impl Log {
             law: &self.law,
             ledger: ledger.then_some(&self.ledger),
             returns,
+            ladder: None,
+            goodwill: None,
         }
     }
 
@@ -623,8 +625,12 @@ fn decided() -> Log {
             decision: Decision {
                 outcome: DecisionOutcome::MerchantFavoured,
                 resolution: refusal("Article porté"),
-                rationale: body("Photos"),
+                rationale: body("Photos — the grounds, stated in full"),
+                cites: Vec::new(),
+                paid_by: amiable_domain::case::Payer::Merchant,
+                recover_from_merchant: false,
             },
+            gateway: None,
         }),
         "2026-11-09T13:00:00Z",
     );
@@ -1867,6 +1873,32 @@ fn possible_of(command: &Command) -> Option<Possible> {
         Command::Money(MoneyCommand::IssueStoreCredit { .. }) => P::IssueStoreCredit,
         Command::Money(MoneyCommand::RecordExchange { .. }) => P::RecordExchange,
         Command::Money(MoneyCommand::Compensate { .. }) => P::Compensate,
+        Command::Money(MoneyCommand::ApproveCompensation { approval_id, .. }) => {
+            P::ApproveCompensation(*approval_id)
+        }
+        Command::Incident(command) => {
+            use amiable_domain::case::IncidentCommand as I;
+            match command {
+                I::DetermineResponsibility { .. } => P::DetermineResponsibility,
+                I::SetDeliveryDeadline { .. } => P::SetDeliveryDeadline,
+                I::CancelLateOrder => P::CancelLateOrder,
+                I::FileCarrierClaim { .. } => P::FileCarrierClaim,
+                I::RecordClaimOutcome { .. } => P::RecordClaimOutcome,
+                I::Reship { .. } => P::Reship,
+                I::RecordReshipmentScan { .. } => P::RecordReshipmentScan,
+            }
+        }
+        Command::Mediation(command) => {
+            use amiable_domain::case::MediationCommand as M;
+            match command {
+                M::PostPrivateMessage { .. } => P::PostPrivateMessage,
+                M::RequestInformation { .. } => P::RequestInformation,
+                M::Appeal { .. } => P::Appeal,
+                M::DecideAppeal { .. } => P::DecideAppeal,
+                M::OfferConsumerMediation => P::OfferConsumerMediation,
+            }
+        }
+        Command::Money(MoneyCommand::DeclineCompensation { .. }) => return None,
         Command::Lifecycle(LifecycleCommand::Open { .. })
         | Command::Returns(ReturnCommand::ExpireLabel)
         | Command::Money(MoneyCommand::SendReminder { .. }) => {
@@ -1977,8 +2009,12 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             decision: Decision {
                 outcome,
                 resolution: terms,
-                rationale: body("Vu les photos"),
+                rationale: body("Vu les photos — the grounds, stated in full"),
+                cites: Vec::new(),
+                paid_by: amiable_domain::case::Payer::Merchant,
+                recover_from_merchant: false,
             },
+            gateway: None,
         }));
     }
     for terms in [
@@ -2096,6 +2132,8 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             amount: eur(amount),
             note: None,
             resolve: false,
+            approver: true,
+            request_approval: false,
         }));
     }
     out
@@ -2210,15 +2248,22 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
                 Decision {
                     outcome: DecisionOutcome::MerchantFavoured,
                     resolution: resolution(K::Refusal, None),
-                    rationale: body("r"),
+                    rationale: body("r — the grounds, stated in full"),
+                    cites: Vec::new(),
+                    paid_by: amiable_domain::case::Payer::Merchant,
+                    recover_from_merchant: false,
                 }
             } else {
                 Decision {
                     outcome: DecisionOutcome::Split,
                     resolution: resolution(K::PartialRefund, Some(amount)),
-                    rationale: body("r"),
+                    rationale: body("r — the grounds, stated in full"),
+                    cites: Vec::new(),
+                    paid_by: amiable_domain::case::Payer::Merchant,
+                    recover_from_merchant: false,
                 }
             },
+            gateway: None,
         }),
         8 => Command::Lifecycle(LifecycleCommand::Resolve {
             resolution: resolution(K::Replacement, None),
@@ -2300,6 +2345,8 @@ fn step(log: &Log, kind: u8, param: u8) -> Command {
             amount: eur(amount),
             note: None,
             resolve: param.is_multiple_of(2),
+            approver: true,
+            request_approval: false,
         }),
     }
 }

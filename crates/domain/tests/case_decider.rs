@@ -11,7 +11,7 @@ use amiable_domain::case::{
     Actor, AttachmentRef, CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, CloseReason,
     Command, Context, Decision, DecisionOutcome, EVENT_SCHEMA_VERSION, EventDecodeError,
     GoodwillKind, OfferStatus, Party, RecordedEvent, Rejection, Resolution, ResolutionKind,
-    ResponseTimes, Stage, Visibility, decide, next_deadline,
+    Payer, ResponseTimes, Stage, Visibility, decide, next_deadline,
 };
 use amiable_domain::case::{
     ConversationCommand, ConversationEvent, EscalationCommand, EscalationEvent, LifecycleCommand,
@@ -218,6 +218,9 @@ fn decision(outcome: DecisionOutcome, resolution: Resolution) -> Decision {
         outcome,
         resolution,
         rationale: body("Photos show transport damage"),
+        cites: Vec::new(),
+        paid_by: Payer::Merchant,
+        recover_from_merchant: false,
     }
 }
 
@@ -328,7 +331,10 @@ fn escalate(to: Option<Stage>) -> Command {
 }
 
 fn record_decision(decision: Decision) -> Command {
-    Command::Escalation(EscalationCommand::RecordDecision { decision })
+    Command::Escalation(EscalationCommand::RecordDecision {
+        decision,
+        gateway: None,
+    })
 }
 
 fn resolve(resolution: Resolution) -> Command {
@@ -468,6 +474,8 @@ impl Given {
                 law: &amiable_domain::law::LawPack::france(),
                 ledger: None,
                 returns: None,
+                ladder: None,
+                goodwill: None,
             },
         );
         Then {
@@ -2203,7 +2211,7 @@ mod properties {
                 prop_assert_eq!(after.status, CaseStatus::Open);
                 prop_assert!(after.pending_offer().is_none());
             }
-            Command::Escalation(EscalationCommand::RecordDecision { decision }) => {
+            Command::Escalation(EscalationCommand::RecordDecision { decision, .. }) => {
                 prop_assert_eq!(after.decision.as_ref(), Some(decision));
                 agreed(after, &decision.resolution)?;
             }
@@ -2298,6 +2306,8 @@ mod properties {
             law: &amiable_domain::law::LawPack::france(),
             ledger: None,
             returns: None,
+            ladder: None,
+            goodwill: None,
         };
         let events = decide(None, &command, &ctx);
         prop_assert!(events.is_ok(), "a valid opening is accepted: {:?}", events);
@@ -2316,6 +2326,8 @@ mod properties {
                 law: &amiable_domain::law::LawPack::france(),
                 ledger: None,
                 returns: None,
+                ladder: None,
+                goodwill: None,
             };
             let result = decide(Some(&before), &command, &ctx);
             // The decider is a pure function.

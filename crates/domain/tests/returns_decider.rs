@@ -152,6 +152,8 @@ impl Log {
                 law: &self.law,
                 ledger: Some(&self.ledger),
                 returns,
+                ladder: None,
+                goodwill: None,
             },
         )
     }

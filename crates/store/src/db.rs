@@ -277,6 +277,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_feedback.sql"),
         postgres: include_str!("../migrations/postgres/0011_feedback.sql"),
     },
+    Migration {
+        version: 12,
+        name: "disputes",
+        sqlite: include_str!("../migrations/sqlite/0012_disputes.sql"),
+        postgres: include_str!("../migrations/postgres/0012_disputes.sql"),
+    },
 ];
 
 impl Store {

@@ -278,10 +278,13 @@ fn ledger_from(row: &impl RowExt) -> Result<OrderLedger, StoreError> {
         compensation: money("compensation_minor")?,
         surcharge_due: money("surcharge_minor")?,
         due_from_buyer: money("due_from_buyer_minor")?,
+        marketplace_paid: money("marketplace_paid_minor")?,
+        due_from_merchant: money("due_from_merchant_minor")?,
+        carrier_recovered: money("carrier_recovered_minor")?,
     })
 }
 
-const LEDGER_COLUMNS: &str = "currency, captured_minor, refunded_minor, store_credit_minor, store_credit_bonus_minor, compensation_minor, surcharge_minor, due_from_buyer_minor";
+const LEDGER_COLUMNS: &str = "currency, captured_minor, refunded_minor, store_credit_minor, store_credit_bonus_minor, compensation_minor, surcharge_minor, due_from_buyer_minor, marketplace_paid_minor, due_from_merchant_minor, carrier_recovered_minor";
 
 /// The order's ledger, created on first use and locked for the transaction.
 pub(crate) async fn ledger_for_update(

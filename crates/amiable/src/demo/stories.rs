@@ -401,6 +401,8 @@ impl<'a> Story<'a> {
                     .ok_or_else(|| anyhow!("a gesture without an amount"))?,
                 note: None,
                 resolve: true,
+                approver: true,
+                request_approval: false,
             },
             _ => return Ok(()),
         };
@@ -453,12 +455,18 @@ impl<'a> Story<'a> {
             outcome,
             resolution,
             rationale: body(rationale)?,
+            cites: Vec::new(),
+            paid_by: amiable_domain::case::Payer::Merchant,
+            recover_from_merchant: false,
         };
         let terms = decision.resolution.clone();
         self.act(
             who,
             hours,
-            Command::Escalation(EscalationCommand::RecordDecision { decision }),
+            Command::Escalation(EscalationCommand::RecordDecision {
+                decision,
+                gateway: None,
+            }),
             false,
         )?;
         // A provider's decision moves the money itself (a chargeback).
@@ -873,6 +881,8 @@ mod tests {
                         law: &law,
                         ledger: Some(&ledger),
                         returns: Some(&returns),
+                        ladder: None,
+                        goodwill: None,
                     };
                     let events = decide(state.as_ref(), &command, &ctx).unwrap_or_else(|e| {
                         let names: Vec<_> = plan.steps.iter().map(|s| s.command.name()).collect();

@@ -10,8 +10,8 @@ use super::{Notifier, buyer_subject, user_subject, webhooks};
 use crate::App;
 use amiable_domain::access::Role;
 use amiable_domain::case::{
-    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, LifecycleEvent, MoneyEvent,
-    ResponseTimes, ReturnEvent, next_deadline,
+    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, IncidentEvent,
+    LifecycleEvent, MediationEvent, MoneyEvent, ResponseTimes, ReturnEvent, next_deadline,
 };
 use amiable_domain::contact::{Email, Locale};
 use amiable_domain::notify::{self, Audience, Channel, Preferences, Recipient, Topic};
@@ -449,12 +449,113 @@ impl Notifier {
                 put("stage", stage);
                 put("merchant", facts.shop.clone());
             }
-            Topic::DecisionToBuyer | Topic::DecisionToMerchant => {
-                if let CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) =
-                    &event.event
-                {
+            Topic::DecisionToBuyer | Topic::DecisionToMerchant => match &event.event {
+                CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) => {
                     put("outcome", resolution(decision.resolution.kind));
                     put("grounds", decision.rationale.as_str().to_owned());
+                }
+                CaseEvent::Mediation(MediationEvent::AppealDecided {
+                    outcome,
+                    grounds,
+                    decision,
+                    ..
+                }) => {
+                    let said = match (decision, &state.decision) {
+                        (Some(d), _) | (None, Some(d)) => resolution(d.resolution.kind),
+                        (None, None) => ui(&format!("appeal-{}", outcome.code())).to_lowercase(),
+                    };
+                    put("outcome", said);
+                    put("grounds", grounds.as_str().to_owned());
+                }
+                _ => {}
+            },
+            Topic::ResponsibilityToBuyer => {
+                if let CaseEvent::Incident(IncidentEvent::ResponsibilityDetermined {
+                    responsible,
+                    grounds,
+                    ..
+                }) = &event.event
+                {
+                    put(
+                        "responsible",
+                        ui(&format!("responsibility-{}", responsible.code())).to_lowercase(),
+                    );
+                    put("grounds", grounds.as_str().to_owned());
+                }
+            }
+            Topic::ReplacementShipped | Topic::ReplacementLost => {
+                let parcel = state.incident.as_ref().and_then(|i| i.reshipments.last());
+                if let Some(parcel) = parcel {
+                    put("carrier", parcel.carrier.as_str().to_owned());
+                    put("tracking", parcel.tracking_number.as_str().to_owned());
+                }
+            }
+            Topic::InformationRequestToBuyer | Topic::InformationRequestToMerchant => {
+                if let CaseEvent::Mediation(MediationEvent::InformationRequested {
+                    request,
+                    due_at,
+                    ..
+                }) = &event.event
+                {
+                    put("request", request.as_str().to_owned());
+                    put(
+                        "due",
+                        format::date(lang, due_at.to_zoned(format::zone()).date()),
+                    );
+                }
+            }
+            Topic::ConsumerMediatorOffered => {
+                if let CaseEvent::Mediation(MediationEvent::ConsumerMediationOffered { mediator }) =
+                    &event.event
+                {
+                    put("mediator", mediator.name.as_str().to_owned());
+                    put("website", mediator.website.as_str().to_owned());
+                }
+            }
+            Topic::MediatorMessage | Topic::MessageToMediator => {
+                if let CaseEvent::Mediation(MediationEvent::PrivateMessagePosted { body, .. }) =
+                    &event.event
+                {
+                    put("message", body.as_str().to_owned());
+                }
+                put(
+                    "party",
+                    ui(&format!("party-{}", event.actor.party().code())).to_lowercase(),
+                );
+                put("merchant", facts.shop.clone());
+            }
+            Topic::AppealToHandle => {
+                if let CaseEvent::Mediation(MediationEvent::Appealed { grounds, .. }) = &event.event
+                {
+                    put("grounds", grounds.as_str().to_owned());
+                }
+                put(
+                    "party",
+                    ui(&format!("party-{}", event.actor.party().code())).to_lowercase(),
+                );
+                put("merchant", facts.shop.clone());
+            }
+            Topic::DeliveryDeadlineSet | Topic::LateOrderCancelled => {
+                let due = match &event.event {
+                    CaseEvent::Incident(IncidentEvent::DeliveryDeadlineSet { deliver_by }) => {
+                        Some(*deliver_by)
+                    }
+                    CaseEvent::Incident(IncidentEvent::LateOrderCancelled { refund_due_by }) => {
+                        Some(*refund_due_by)
+                    }
+                    _ => None,
+                };
+                if let Some(due) = due {
+                    put("due", format::date(lang, due));
+                }
+                put("buyer", buyer.clone());
+            }
+            Topic::GoodwillApproval => {
+                if let CaseEvent::Money(MoneyEvent::CompensationApprovalRequested {
+                    amount, ..
+                }) = &event.event
+                {
+                    put("amount", format::money(lang, amount));
                 }
             }
             Topic::CaseResolved => {

@@ -38,6 +38,17 @@ pub fn variables(topic: Topic) -> &'static [&'static str] {
         Topic::OfferAnswered => &["buyer"],
         Topic::ReturnShipped => &["buyer", "carrier", "tracking"],
         Topic::EscalationToHandle => &["stage", "merchant"],
+        Topic::ResponsibilityToBuyer => &["responsible", "grounds"],
+        Topic::ReplacementShipped | Topic::ReplacementLost => &["carrier", "tracking"],
+        Topic::InformationRequestToBuyer | Topic::InformationRequestToMerchant => {
+            &["request", "due"]
+        }
+        Topic::ConsumerMediatorOffered => &["mediator", "website"],
+        Topic::MediatorMessage => &["message"],
+        Topic::DeliveryDeadlineSet | Topic::LateOrderCancelled => &["due", "buyer"],
+        Topic::GoodwillApproval => &["amount"],
+        Topic::MessageToMediator => &["party", "message", "merchant"],
+        Topic::AppealToHandle => &["party", "grounds", "merchant"],
     }
 }
 
@@ -332,6 +343,14 @@ pub fn sample(topic: Topic, lang: Lang) -> Vars {
             ("carrier", _) => "Colissimo",
             ("tracking", _) => "6A12345678901",
             ("merchant", _) => "Atelier Lumière",
+            ("responsible", true) => "le transporteur",
+            ("responsible", false) => "the carrier",
+            ("request", true) => "Merci de nous transmettre la preuve de livraison signée.",
+            ("request", false) => "Please send us the signed proof of delivery.",
+            ("mediator", _) => "CM2C",
+            ("website", _) => "https://www.cm2c.net",
+            ("party", true) => "l'acheteur",
+            ("party", false) => "the buyer",
             _ => "…",
         };
         vars.push((name, value.to_owned()));

@@ -925,6 +925,8 @@ impl Generator {
                                 amount: terms.amount.unwrap_or(money(1000.min(line.unit_price))),
                                 note: None,
                                 resolve: true,
+                                approver: true,
+                                request_approval: false,
                             }),
                             _ => None,
                         };

@@ -161,3 +161,61 @@ notify-refund_due-body =
 notify-refund_overdue-subject = [Case { $case }] Refund overdue since { $due }
 notify-refund_overdue-body =
     The refund of { $buyer } (order { $order }) was due by { $due }. The sums owed are now increased by law (French Consumer Code, article L242-4): refund without delay.
+
+# Incidents and mediation
+notify-responsibility_to_buyer-subject = [Case { $case }] Responsibility for the incident
+notify-responsibility_to_buyer-body =
+    Having looked into your case { $case }, responsibility for the incident lies with: { $responsible }.
+
+    Grounds:
+    { $grounds }
+
+    Whoever is responsible, the shop answers to you until the parcel is in your hands (French Consumer Code, article L216-2).
+notify-replacement_shipped-subject = [Case { $case }] Your replacement parcel is on its way
+notify-replacement_shipped-body =
+    A replacement parcel was sent to you with { $carrier }, tracking number { $tracking }. Your case will be settled as soon as it is delivered.
+notify-information_request_to_buyer-subject = [Case { $case }] The mediator asks you for information
+notify-information_request_to_buyer-body =
+    The marketplace's mediator asks you, by { $due }:
+
+    { $request }
+
+    Answer from your case page: only the mediator will see your answer.
+notify-consumer_mediator_offered-subject = [Case { $case }] Referring your case to the consumer mediator
+notify-consumer_mediator_offered-body =
+    The marketplace's decision on your case { $case } is final. If it does not satisfy you, you may refer it free of charge to the consumer mediator: { $mediator } ({ $website }), within one year of your written complaint (French Consumer Code, articles L612-1 and L612-2). The complete file (timeline, evidence, decision) can be downloaded from your case page.
+notify-mediator_message-subject = [Case { $case }] Private message from the mediator
+notify-mediator_message-body =
+    The mediator writes to you in your private channel (the buyer does not see it):
+
+    { $message }
+notify-information_request_to_merchant-subject = [Case { $case }] The mediator asks for evidence by { $due }
+notify-information_request_to_merchant-body =
+    The marketplace's mediator asks you, by { $due }:
+
+    { $request }
+
+    Answer in your private channel with the mediator: the buyer does not see it.
+notify-delivery_deadline_set-subject = [Case { $case }] New delivery deadline set: { $due }
+notify-delivery_deadline_set-body =
+    { $buyer } (order { $order }) gives you until { $due } to deliver (French Consumer Code, article L216-6). After that, they may cancel the order and must be refunded within 14 days.
+notify-late_order_cancelled-subject = [Case { $case }] Order cancelled for late delivery: refund by { $due }
+notify-late_order_cancelled-body =
+    { $buyer } cancelled order { $order } as it was not delivered within the extra period. Refund everything paid by { $due } (article L216-7); later, the sums are increased by 10 to 50 % (article L241-4).
+notify-replacement_lost-subject = [Case { $case }] Replacement parcel lost
+notify-replacement_lost-body =
+    The replacement parcel { $tracking } ({ $carrier }) is reported lost: the case is open again. Send another item or refund the buyer.
+notify-goodwill_approval-subject = [Case { $case }] Goodwill gesture of { $amount } to approve
+notify-goodwill_approval-body =
+    A goodwill gesture of { $amount } is above the shop's threshold or monthly budget: it awaits an admin's approval.
+notify-message_to_mediator-subject = [Case { $case }] Private message from { $party } ({ $merchant })
+notify-message_to_mediator-body =
+    { $party } writes to you in their private channel:
+
+    { $message }
+notify-appeal_to_handle-subject = [Case { $case }] Appeal by { $party } to hear ({ $merchant })
+notify-appeal_to_handle-body =
+    { $party } appeals the decision on case { $case }. A mediator other than the decision's author must hear it.
+
+    Grounds of the appeal:
+    { $grounds }

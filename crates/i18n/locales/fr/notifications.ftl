@@ -161,3 +161,61 @@ notify-refund_due-body =
 notify-refund_overdue-subject = [Dossier { $case }] Remboursement en retard depuis le { $due }
 notify-refund_overdue-body =
     Le remboursement de { $buyer } (commande { $order }) devait être effectué au plus tard le { $due }. Les sommes dues sont désormais majorées de plein droit (article L242-4 du Code de la consommation) : remboursez sans attendre.
+
+# Incidents and mediation
+notify-responsibility_to_buyer-subject = [Dossier { $case }] Responsabilité de l’incident
+notify-responsibility_to_buyer-body =
+    Après examen de votre dossier { $case }, la responsabilité de l’incident est attribuée à : { $responsible }.
+
+    Motifs :
+    { $grounds }
+
+    Quelle que soit cette responsabilité, la boutique reste tenue envers vous jusqu’à la remise du colis (article L216-2 du Code de la consommation).
+notify-replacement_shipped-subject = [Dossier { $case }] Votre colis de remplacement est parti
+notify-replacement_shipped-body =
+    Un colis de remplacement vous a été envoyé par { $carrier }, numéro de suivi { $tracking }. Votre dossier sera réglé dès sa livraison.
+notify-information_request_to_buyer-subject = [Dossier { $case }] Le médiateur vous demande une information
+notify-information_request_to_buyer-body =
+    Le médiateur de la plateforme vous demande, d’ici le { $due } :
+
+    { $request }
+
+    Répondez depuis votre dossier : seul le médiateur verra votre réponse.
+notify-consumer_mediator_offered-subject = [Dossier { $case }] Recours au médiateur de la consommation
+notify-consumer_mediator_offered-body =
+    La décision de la plateforme sur votre dossier { $case } est définitive. Si elle ne vous satisfait pas, vous pouvez saisir gratuitement le médiateur de la consommation : { $mediator } ({ $website }), dans un délai d’un an à compter de votre réclamation écrite (articles L612-1 et L612-2 du Code de la consommation). Le dossier complet (chronologie, pièces, décision) est téléchargeable depuis votre espace.
+notify-mediator_message-subject = [Dossier { $case }] Message privé du médiateur
+notify-mediator_message-body =
+    Le médiateur vous écrit, dans votre échange privé (le client ne le voit pas) :
+
+    { $message }
+notify-information_request_to_merchant-subject = [Dossier { $case }] Le médiateur demande une pièce avant le { $due }
+notify-information_request_to_merchant-body =
+    Le médiateur de la plateforme vous demande, d’ici le { $due } :
+
+    { $request }
+
+    Répondez dans votre échange privé avec le médiateur : le client ne le voit pas.
+notify-delivery_deadline_set-subject = [Dossier { $case }] Nouvelle date de livraison exigée : { $due }
+notify-delivery_deadline_set-body =
+    { $buyer } (commande { $order }) vous impartit un délai supplémentaire pour livrer, jusqu’au { $due } (article L216-6 du Code de la consommation). Passé ce délai, il pourra résoudre la commande et devra être remboursé sous 14 jours.
+notify-late_order_cancelled-subject = [Dossier { $case }] Commande résolue pour retard : rembourser avant le { $due }
+notify-late_order_cancelled-body =
+    { $buyer } a résolu la commande { $order } faute de livraison dans le délai supplémentaire. Remboursez l’intégralité des sommes versées au plus tard le { $due } (article L216-7) ; au-delà, elles sont majorées de 10 à 50 % (article L241-4).
+notify-replacement_lost-subject = [Dossier { $case }] Colis de remplacement perdu
+notify-replacement_lost-body =
+    Le colis de remplacement { $tracking } ({ $carrier }) est déclaré perdu : le dossier est rouvert. Renvoyez un article ou remboursez le client.
+notify-goodwill_approval-subject = [Dossier { $case }] Geste commercial de { $amount } à approuver
+notify-goodwill_approval-body =
+    Un geste commercial de { $amount } dépasse le seuil ou le budget mensuel de la boutique : il attend l’approbation d’un administrateur.
+notify-message_to_mediator-subject = [Dossier { $case }] Message privé de { $party } ({ $merchant })
+notify-message_to_mediator-body =
+    { $party } vous écrit dans son échange privé :
+
+    { $message }
+notify-appeal_to_handle-subject = [Dossier { $case }] Appel de { $party } à instruire ({ $merchant })
+notify-appeal_to_handle-body =
+    { $party } fait appel de la décision rendue sur le dossier { $case }. Un autre médiateur que l’auteur de la décision doit l’instruire.
+
+    Motifs de l’appel :
+    { $grounds }

@@ -810,7 +810,7 @@ pub struct DecisionBody {
     tag = "cases",
     operation_id = "record_decision",
     summary = "Record a binding decision",
-    description = "The operator's decision in arbitration, or a provider's: it resolves the case. Operator staff and operator keys only.",
+    description = "The operator's decision in arbitration, or a provider's, with its written grounds (`rationale`, at least 20 characters) and the clauses or articles it applies (`cites`). By default the merchant carries it out (the case waits for its payment, 14 days). With `paid_by: marketplace` the marketplace pays the buyer at once — a refund through the payment gateway, up to what remains refundable — and with `recover_from_merchant` the ledger records what the merchant owes the marketplace; a payout above the refundable balance is refused (`decision.payout_exceeds_refundable`) unless it is recovered. Either party that lost may appeal within the operator's window (10 days by default). Operator staff (mediators included) and operator keys only.",
     security(("apiKey" = []), ("session" = [])),
     request_body = DecisionBody,
     params(
@@ -837,18 +837,12 @@ pub async fn record_decision(
 ) -> Result<Response, Problem> {
     let case_id = parse_case_id(&case_id)?;
     let expected = expected_version_of(&headers, body.expected_version)?;
-    let command = Command::Escalation(EscalationCommand::RecordDecision {
-        decision: body.decision,
-    });
-    run(
-        &state,
-        &principal,
-        case_id,
-        Action::RecordDecision,
-        expected,
-        command,
-    )
-    .await
+    let app = state.app();
+    let outcome = app
+        .record_decision(&principal, case_id, expected, body.decision)
+        .await?;
+    let outcome = app.for_principal(&principal, outcome).await?;
+    Ok(command_response(StatusCode::OK, &outcome))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -926,6 +926,11 @@ pub struct CompensationBody {
     /// Also resolve the case with this gesture (default false: it comes on top of another resolution).
     #[serde(default)]
     pub resolve: bool,
+    /// Above the shop's approval threshold or beyond its monthly goodwill budget, ask a
+    /// merchant admin or the marketplace to approve it (default false: refused with
+    /// `goodwill.approval_required` or `goodwill.over_budget`). Admins' gestures need no approval.
+    #[serde(default)]
+    pub request_approval: bool,
     #[serde(default)]
     pub expected_version: Option<i64>,
 }
@@ -945,21 +950,24 @@ pub async fn compensation(
     headers: HeaderMap,
     JsonBody(body): JsonBody<CompensationBody>,
 ) -> Result<Response, Problem> {
-    let outcome = outcome_for(
-        &state,
-        &principal,
-        &case_id,
-        &headers,
-        body.expected_version,
-        Action::MoveMoney,
-        Command::Money(MoneyCommand::Compensate {
-            kind: body.kind,
-            amount: body.amount,
-            note: body.note,
-            resolve: body.resolve,
-        }),
-    )
-    .await?;
+    let case_id = super::cases::parse_case_id(&case_id)?;
+    let expected = super::cases::expected_version_of(&headers, body.expected_version)?;
+    let app = state.app();
+    let outcome = app
+        .compensate(
+            &principal,
+            case_id,
+            expected,
+            amiable_app::disputes::Gesture {
+                kind: body.kind,
+                amount: body.amount,
+                note: body.note,
+                resolve: body.resolve,
+                request_approval: body.request_approval,
+            },
+        )
+        .await?;
+    let outcome = app.for_principal(&principal, outcome).await?;
     Ok(command_response(StatusCode::OK, &outcome))
 }
 );

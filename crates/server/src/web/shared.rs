@@ -56,8 +56,11 @@ pub async fn load_case(
     let mut case = record.state;
     if !internal {
         amiable_app::cases::hide_internal(&mut case, &events);
-        events.retain(|e| e.event.is_public());
     }
+    // Each party sees its own private channel with the mediator, never the other's.
+    let viewer = principal.actor().party();
+    events.retain(|e| e.event.visible_to(viewer));
+    amiable_app::cases::hide_channels(&mut case, viewer);
     let order = state
         .store()
         .order(case.order_id)
@@ -108,6 +111,8 @@ pub async fn possible(
         law: state.store().rules_pack(case.operator_id).await?,
         ledger: Some(&ledger),
         returns: None,
+        ladder: Some(&state.app().ladder(case.operator_id).await?),
+        goodwill: None,
     };
     let resource =
         amiable_domain::access::Resource::order(case.operator_id, case.merchant_id, case.order_id);
@@ -158,6 +163,18 @@ pub fn action_of(possible: Possible) -> Action {
         | Possible::IssueStoreCredit
         | Possible::RecordExchange
         | Possible::Compensate => Action::MoveMoney,
+        Possible::ApproveCompensation(_) => Action::ApproveGoodwill,
+        Possible::DetermineResponsibility
+        | Possible::FileCarrierClaim
+        | Possible::RecordClaimOutcome
+        | Possible::Reship
+        | Possible::RecordReshipmentScan => Action::HandleIncident,
+        Possible::SetDeliveryDeadline | Possible::CancelLateOrder => Action::ChaseDelivery,
+        Possible::PostPrivateMessage => Action::PostPrivateMessage,
+        Possible::RequestInformation | Possible::DecideAppeal | Possible::OfferConsumerMediation => {
+            Action::Mediate
+        }
+        Possible::Appeal => Action::Appeal,
     }
 }
 

@@ -144,7 +144,14 @@ async fn save_shop(
     let (principal, _) = staff(&ctx)?;
     ctx.check_csrf(&form)?;
     let merchant_id = shop_of(&principal, Some(form.text("merchant")))?;
-    let errors = match merchant_settings_of(&form, ctx.lang) {
+    // What the form does not show stays as it was.
+    let kept = state
+        .store()
+        .merchant(merchant_id)
+        .await?
+        .map(|m| MerchantSettings::read(&m.settings))
+        .unwrap_or_default();
+    let errors = match merchant_settings_of(&form, ctx.lang, kept) {
         Err(errors) => errors,
         Ok(settings) => match state
             .app()
@@ -442,7 +449,11 @@ fn zone_of(form: &Form) -> Option<String> {
     Some(form.text("time_zone").to_owned()).filter(|z| !z.is_empty())
 }
 
-fn merchant_settings_of(form: &Form, lang: Lang) -> Result<MerchantSettings, Errors> {
+fn merchant_settings_of(
+    form: &Form,
+    lang: Lang,
+    kept: MerchantSettings,
+) -> Result<MerchantSettings, Errors> {
     let notice_address = address_of(form, "notice");
     let notice_email = Some(form.text("notice_email").to_owned()).filter(|e| !e.is_empty());
     let withdrawal_notice = match (notice_address, notice_email) {
@@ -466,6 +477,7 @@ fn merchant_settings_of(form: &Form, lang: Lang) -> Result<MerchantSettings, Err
         language: language_of(form, lang)?,
         withdrawal_notice,
         withdrawal_information,
+        goodwill_budget: kept.goodwill_budget,
     })
 }
 

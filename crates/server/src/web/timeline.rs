@@ -422,7 +422,9 @@ fn entry(
             }
             ui.t("timeline-exchange")
         }
-        CaseEvent::Money(MoneyEvent::CompensationRecorded { kind, amount, note }) => {
+        CaseEvent::Money(MoneyEvent::CompensationRecorded {
+            kind, amount, note, ..
+        }) => {
             if let Some(note) = note {
                 details.push(note.as_str().to_owned());
             }
@@ -441,6 +443,47 @@ fn entry(
             "date",
             ui.date(due_by),
         ),
+        CaseEvent::Money(MoneyEvent::CompensationApprovalRequested {
+            kind,
+            amount,
+            note,
+            over_budget,
+            ..
+        }) => {
+            if let Some(note) = note {
+                details.push(note.as_str().to_owned());
+            }
+            if *over_budget {
+                details.push(ui.t("timeline-over-budget"));
+            }
+            ui.ta2(
+                "timeline-approval-requested",
+                "what",
+                ui.label("goodwill", kind.code()),
+                "amount",
+                ui.money(amount),
+            )
+        }
+        CaseEvent::Money(MoneyEvent::CompensationDeclined { reason, .. }) => {
+            details.push(reason.as_str().to_owned());
+            ui.t("timeline-approval-declined")
+        }
+        CaseEvent::Money(MoneyEvent::MarketplacePaid {
+            amount,
+            recovered_from_merchant,
+        }) => {
+            if *recovered_from_merchant && viewer != Party::Buyer {
+                details.push(ui.ta("timeline-recovered", "amount", ui.money(amount)));
+            }
+            ui.ta("timeline-marketplace-paid", "amount", ui.money(amount))
+        }
+        CaseEvent::Incident(event) => incident_entry(ui, event, order, &mut details, &mut body),
+        CaseEvent::Mediation(event) => {
+            let (title, text, message) = mediation_entry(ui, event, &mut details);
+            body = text;
+            is_message = message;
+            title
+        }
     };
     // A step amiable took by itself within someone's command (a return the policy
     // authorises as it is asked for) is amiable's, not the person's who asked.
@@ -507,4 +550,169 @@ pub fn resolution_text(ui: &Ui, resolution: &amiable_domain::case::Resolution) -
         text.push_str(&ui.ta("resolution-bonus", "percent", bonus));
     }
     text
+}
+
+fn incident_entry(
+    ui: &Ui,
+    event: &amiable_domain::case::IncidentEvent,
+    order: Option<&Order>,
+    details: &mut Vec<String>,
+    body: &mut Option<String>,
+) -> String {
+    use amiable_domain::case::IncidentEvent as E;
+    match event {
+        E::ResponsibilityDetermined {
+            responsible,
+            grounds,
+            merchant_answers,
+        } => {
+            *body = Some(grounds.as_str().to_owned());
+            if *merchant_answers && *responsible != amiable_domain::case::Responsibility::Merchant {
+                details.push(ui.t("timeline-merchant-answers"));
+            }
+            ui.ta(
+                "timeline-responsibility",
+                "who",
+                ui.label("responsibility", responsible.code()),
+            )
+        }
+        E::DeliveryDeadlineSet { deliver_by } => {
+            ui.ta("timeline-delivery-deadline", "date", ui.date(deliver_by))
+        }
+        E::LateOrderCancelled { refund_due_by } => {
+            ui.ta("timeline-late-cancelled", "date", ui.date(refund_due_by))
+        }
+        E::CarrierClaimFiled {
+            carrier,
+            reference,
+            amount,
+            reserves_due,
+            reserves_sent_on,
+        } => {
+            details.push(ui.ta("timeline-claim-reference", "reference", reference.as_str()));
+            if let Some(due) = reserves_due {
+                details.push(ui.ta("timeline-reserves-due", "date", ui.date(due)));
+            }
+            if let Some(sent) = reserves_sent_on {
+                details.push(ui.ta("timeline-reserves-sent", "date", ui.date(sent)));
+            }
+            ui.ta2(
+                "timeline-claim-filed",
+                "carrier",
+                carrier.as_str(),
+                "amount",
+                ui.money(amount),
+            )
+        }
+        E::CarrierClaimSettled { outcome, recovered } => ui.ta2(
+            "timeline-claim-settled",
+            "outcome",
+            ui.label("claim", outcome.code()),
+            "amount",
+            ui.money(recovered),
+        ),
+        E::Reshipped {
+            lines,
+            carrier,
+            tracking_number,
+            ..
+        } => {
+            for line in lines {
+                details.push(ui.ta2(
+                    "timeline-item",
+                    "count",
+                    line.quantity.get(),
+                    "what",
+                    line_title(order, line.line_id.as_str()),
+                ));
+            }
+            ui.ta2(
+                "timeline-reshipped",
+                "carrier",
+                carrier.as_str(),
+                "tracking",
+                tracking_number.as_str(),
+            )
+        }
+        E::ReshipmentDelivered { .. } => ui.t("timeline-reshipment-delivered"),
+        E::ReshipmentLost { .. } => ui.t("timeline-reshipment-lost"),
+    }
+}
+
+/// The title, the text and whether it reads as a message.
+fn mediation_entry(
+    ui: &Ui,
+    event: &amiable_domain::case::MediationEvent,
+    details: &mut Vec<String>,
+) -> (String, Option<String>, bool) {
+    use amiable_domain::case::MediationEvent as E;
+    match event {
+        E::PrivateMessagePosted { channel, body } => (
+            ui.ta(
+                "timeline-private-message",
+                "with",
+                ui.label("party", channel.code()),
+            ),
+            Some(body.as_str().to_owned()),
+            true,
+        ),
+        E::InformationRequested {
+            from,
+            request,
+            due_at,
+            ..
+        } => {
+            details.push(ui.ta("timeline-due", "date", ui.datetime(due_at)));
+            (
+                ui.ta(
+                    "timeline-information-requested",
+                    "from",
+                    ui.label("party", from.code()),
+                ),
+                Some(request.as_str().to_owned()),
+                true,
+            )
+        }
+        E::Appealed {
+            grounds,
+            window_until,
+        } => {
+            details.push(ui.ta("timeline-appeal-window", "date", ui.datetime(window_until)));
+            (ui.t("timeline-appealed"), Some(grounds.as_str().to_owned()), true)
+        }
+        E::AppealDecided {
+            outcome,
+            grounds,
+            decision,
+            recovery_waived,
+        } => {
+            if let Some(decision) = decision {
+                details.push(ui.ta(
+                    "timeline-new-decision",
+                    "what",
+                    ui.label("resolution", decision.resolution.kind.code()),
+                ));
+            }
+            if let Some(amount) = recovery_waived {
+                details.push(ui.ta("timeline-recovery-waived", "amount", ui.money(amount)));
+            }
+            (
+                ui.label("appeal", outcome.code()),
+                Some(grounds.as_str().to_owned()),
+                true,
+            )
+        }
+        E::ConsumerMediationOffered { mediator } => {
+            details.push(mediator.website.as_str().to_owned());
+            (
+                ui.ta(
+                    "timeline-consumer-mediator",
+                    "name",
+                    mediator.name.as_str(),
+                ),
+                None,
+                false,
+            )
+        }
+    }
 }

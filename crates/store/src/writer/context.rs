@@ -15,7 +15,8 @@ use crate::returns::{BatchCases, ledger_for_update, return_context};
 use crate::rows::parse_json;
 use crate::tenants::taxonomy_from_settings;
 use amiable_domain::case::{
-    Actor, CaseKind, CaseState, Command, Context, LifecycleCommand, MoneyCommand,
+    Actor, CaseKind, CaseState, Command, Context, GoodwillContext, LadderRules, LifecycleCommand,
+    MoneyCommand,
 };
 use amiable_domain::ids::{CaseId, OperatorId};
 use amiable_domain::law::LawPack;
@@ -39,6 +40,10 @@ pub(super) struct Inputs {
     pub ledger: Option<(OrderLedger, Order)>,
     /// The policy and eligibility a new return is judged by.
     pub returns: Option<ReturnContext>,
+    /// The operator's rules of the ladder, for escalations, decisions and appeals.
+    pub ladder: Option<LadderRules>,
+    /// The merchant's goodwill budget and the month's spending, for gestures.
+    pub goodwill: Option<GoodwillContext>,
 }
 
 impl Inputs {
@@ -51,6 +56,8 @@ impl Inputs {
             law: self.law,
             ledger: self.ledger.as_ref().map(|(ledger, _)| ledger),
             returns: self.returns.as_ref(),
+            ladder: self.ladder.as_ref(),
+            goodwill: self.goodwill.as_ref(),
         }
     }
 }
@@ -111,11 +118,124 @@ pub(super) async fn load(
     let current = batch.cases.get(&case_id).map(|loaded| &loaded.state);
     match command {
         Command::Lifecycle(command) => lifecycle(tx, batch, case_id, command, order_id, at).await,
-        Command::Conversation(_) | Command::Escalation(_) | Command::Returns(_) => {
+        Command::Conversation(_) | Command::Returns(_) => {
             case_only(tx, batch.packs, current).await
         }
-        Command::Money(command) => money(tx, batch, current, command).await,
+        Command::Escalation(_) | Command::Mediation(_) => {
+            let mut inputs = with_ledger(tx, batch, current, command).await?;
+            if let Some(state) = current {
+                inputs.ladder = Some(ladder(tx, state.operator_id).await?);
+            }
+            Ok(inputs)
+        }
+        Command::Incident(_) => {
+            let mut inputs = with_ledger(tx, batch, current, command).await?;
+            if let Some(state) = current
+                && inputs.order.is_none()
+            {
+                inputs.order = order_in(tx, state.order_id).await?;
+            }
+            Ok(inputs)
+        }
+        Command::Money(command) => {
+            let mut inputs = money(tx, batch, current, command).await?;
+            if let (
+                MoneyCommand::Compensate { .. } | MoneyCommand::ApproveCompensation { .. },
+                Some(state),
+            ) = (command, current)
+            {
+                inputs.goodwill = goodwill(tx, state, inputs.law, at).await?;
+            }
+            Ok(inputs)
+        }
     }
+}
+
+/// The case, and the order's ledger (locked) when the command moves money; the order too.
+async fn with_ledger(
+    tx: &mut Tx<'_>,
+    batch: Batch<'_>,
+    current: Option<&CaseState>,
+    command: &Command,
+) -> Result<Inputs, CommandError> {
+    let mut inputs = case_only(tx, batch.packs, current).await?;
+    if command.moves_money()
+        && let Some(state) = current
+    {
+        let order = order_in(tx, state.order_id)
+            .await?
+            .ok_or(CommandError::OrderNotFound)?;
+        let ledger = batch_ledger(tx, batch.pending, &order).await?;
+        inputs.order = Some(order.clone());
+        inputs.ledger = Some((ledger, order));
+    }
+    Ok(inputs)
+}
+
+/// The operator's rules of the ladder, from its settings.
+async fn ladder(tx: &mut Tx<'_>, operator_id: OperatorId) -> Result<LadderRules, StoreError> {
+    let settings: Option<String> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT settings FROM operators WHERE id = $1")
+            .bind(operator_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    Ok(match settings {
+        Some(settings) => amiable_domain::settings::OperatorSettings::read(&parse_json(
+            &settings,
+            "operator settings",
+        )?)
+        .ladder(),
+        None => LadderRules::default(),
+    })
+}
+
+/// The merchant's goodwill budget (if it set one) and what its gestures came to since
+/// the first of the month, in the rules pack's zone.
+async fn goodwill(
+    tx: &mut Tx<'_>,
+    state: &CaseState,
+    law: &LawPack,
+    at: Timestamp,
+) -> Result<Option<GoodwillContext>, StoreError> {
+    let settings: Option<String> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT settings FROM merchants WHERE id = $1")
+            .bind(state.merchant_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    let Some(settings) = settings else {
+        return Ok(None);
+    };
+    let Some(budget) =
+        amiable_domain::settings::MerchantSettings::read(&parse_json(&settings, "merchant settings")?)
+            .goodwill_budget
+    else {
+        return Ok(None);
+    };
+    let local = at.to_zoned(law.zone.clone());
+    let month_start = local
+        .date()
+        .first_of_month()
+        .to_zoned(law.zone.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(at);
+    let spent: i64 = with_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(e.amount_minor), 0) AS BIGINT) FROM ledger_entries e
+             JOIN order_ledgers l ON l.order_id = e.order_id
+             WHERE l.merchant_id = $1 AND e.kind = 'compensation' AND e.recorded_at >= $2 AND e.currency = $3",
+        )
+        .bind(state.merchant_id.to_string())
+        .bind(crate::to_micros(month_start))
+        .bind(budget.monthly.currency.code())
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    Ok(Some(GoodwillContext {
+        budget,
+        spent_this_month: amiable_domain::money::Money::new(spent, budget.monthly.currency),
+    }))
 }
 
 /// Opening reads the order, the operator's reasons and, for a return, the policy
@@ -177,6 +297,8 @@ async fn lifecycle(
         law,
         ledger,
         returns,
+        ladder: None,
+        goodwill: None,
     })
 }
 
@@ -216,6 +338,8 @@ async fn case_only(
         law,
         ledger: None,
         returns: None,
+        ladder: None,
+        goodwill: None,
     })
 }
 

@@ -133,7 +133,8 @@ pub(super) async fn flush(
             let ledger = &pending.ledgers[order_id];
             let written = sqlx::query(
                 "UPDATE order_ledgers SET refunded_minor = $2, store_credit_minor = $3, store_credit_bonus_minor = $4,
-                        compensation_minor = $5, surcharge_minor = $6, due_from_buyer_minor = $7, updated_at = $8
+                        compensation_minor = $5, surcharge_minor = $6, due_from_buyer_minor = $7, updated_at = $8,
+                        marketplace_paid_minor = $9, due_from_merchant_minor = $10, carrier_recovered_minor = $11
                  WHERE order_id = $1 AND $2 + $3 <= captured_minor",
             )
             .bind(order_id.to_string())
@@ -144,6 +145,9 @@ pub(super) async fn flush(
             .bind(ledger.surcharge_due.amount_minor)
             .bind(ledger.due_from_buyer.amount_minor)
             .bind(updated_at)
+            .bind(ledger.marketplace_paid.amount_minor)
+            .bind(ledger.due_from_merchant.amount_minor)
+            .bind(ledger.carrier_recovered.amount_minor)
             .execute(&mut *conn)
             .await?
             .rows_affected();

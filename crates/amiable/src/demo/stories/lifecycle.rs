@@ -431,6 +431,8 @@ impl Story<'_> {
             amount: eur(amount),
             note: Some(label(say::goodwill_note(&self.voice, amount))?),
             resolve: true,
+            approver: true,
+            request_approval: false,
         });
         self.act(Who::Shop, (1, 24), command, false)
     }

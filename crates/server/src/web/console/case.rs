@@ -212,6 +212,19 @@ fn possible_name(possible: Possible) -> &'static str {
         Possible::IssueStoreCredit => "store-credit",
         Possible::RecordExchange => "exchange",
         Possible::Compensate => "compensate",
+        Possible::ApproveCompensation(_) => "approve-gesture",
+        Possible::DetermineResponsibility => "responsibility",
+        Possible::SetDeliveryDeadline => "delivery-deadline",
+        Possible::CancelLateOrder => "cancel-late",
+        Possible::FileCarrierClaim => "carrier-claim",
+        Possible::RecordClaimOutcome => "claim-outcome",
+        Possible::Reship => "reship",
+        Possible::RecordReshipmentScan => "reship-scan",
+        Possible::PostPrivateMessage => "private-message",
+        Possible::RequestInformation => "request-information",
+        Possible::Appeal => "appeal",
+        Possible::DecideAppeal => "decide-appeal",
+        Possible::OfferConsumerMediation => "consumer-mediation",
     }
 }
 

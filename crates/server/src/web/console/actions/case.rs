@@ -262,7 +262,11 @@ async fn submit_decision(a: &Acting<'_>) -> Result<&'static str, Failure> {
                     note: None,
                 },
                 rationale,
+                cites: Vec::new(),
+                paid_by: amiable_domain::case::Payer::Merchant,
+                recover_from_merchant: false,
             },
+            gateway: None,
         }),
     )
     .await?;

@@ -257,15 +257,21 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let (Some(kind), Some(amount)) = (kind, amount) else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
     };
-    run(
-        Action::MoveMoney,
-        Command::Money(MoneyCommand::Compensate {
-            kind,
-            amount,
-            note,
-            resolve: form.checked("resolve"),
-        }),
-    )
-    .await?;
+    let _ = run;
+    a.state
+        .app()
+        .compensate(
+            &a.principal,
+            a.case_id,
+            a.expected,
+            amiable_app::disputes::Gesture {
+                kind,
+                amount,
+                note,
+                resolve: form.checked("resolve"),
+                request_approval: form.checked("request_approval"),
+            },
+        )
+        .await?;
     Ok("compensated")
 }
