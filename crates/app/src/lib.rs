@@ -31,6 +31,7 @@ pub mod auth;
 pub mod buyers;
 pub mod cases;
 pub mod disputes;
+pub mod dossier;
 mod error;
 pub mod feedback;
 pub mod jobs;

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod attachments;
 pub mod cases;
+pub mod disputes;
 pub mod feedback;
 pub mod notifications;
 pub mod orders;
@@ -124,6 +125,20 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("set_notification_preferences", None),
     ("get_feedback", Some(Action::ReadCase)),
     ("give_feedback", Some(Action::ReadCase)),
+    ("determine_responsibility", Some(Action::HandleIncident)),
+    ("set_delivery_deadline", Some(Action::ChaseDelivery)),
+    ("cancel_late_order", Some(Action::ChaseDelivery)),
+    ("file_carrier_claim", Some(Action::HandleIncident)),
+    ("record_claim_outcome", Some(Action::HandleIncident)),
+    ("reship", Some(Action::HandleIncident)),
+    ("record_reshipment_scan", Some(Action::HandleIncident)),
+    ("post_private_message", Some(Action::PostPrivateMessage)),
+    ("request_information", Some(Action::Mediate)),
+    ("appeal_decision", Some(Action::Appeal)),
+    ("decide_appeal", Some(Action::Mediate)),
+    ("offer_consumer_mediation", Some(Action::Mediate)),
+    ("answer_gesture", Some(Action::ApproveGoodwill)),
+    ("download_dossier", Some(Action::ReadCase)),
 ];
 
 /// The handlers of the API, each at the method and path of its `#[utoipa::path]`:
@@ -201,6 +216,20 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::webhook_deliveries))
         .routes(routes!(notifications::replay_webhooks))
         .routes((mail_schemas, mail_paths, mail))
+        .routes(routes!(disputes::responsibility))
+        .routes(routes!(disputes::delivery_deadline))
+        .routes(routes!(disputes::cancel_late_order))
+        .routes(routes!(disputes::carrier_claim))
+        .routes(routes!(disputes::claim_outcome))
+        .routes(routes!(disputes::reship))
+        .routes(routes!(disputes::reshipment_scan))
+        .routes(routes!(disputes::private_message))
+        .routes(routes!(disputes::information_request))
+        .routes(routes!(disputes::appeal))
+        .routes(routes!(disputes::decide_appeal))
+        .routes(routes!(disputes::consumer_mediation))
+        .routes(routes!(disputes::answer_gesture))
+        .routes(routes!(disputes::download_dossier))
 }
 
 /// Every operation with its method, path and action, from the OpenAPI document
