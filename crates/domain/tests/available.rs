@@ -600,6 +600,14 @@ fn escalate(reason: &str) -> Command {
 
 fn mediation() -> Log {
     let mut log = requested();
+    // The shop answered: the buyer may ask the marketplace at once.
+    log.apply(
+        merchant(),
+        Command::Conversation(ConversationCommand::PostMessage {
+            body: body("Nous examinons votre demande."),
+        }),
+        "2026-11-09T10:30:00Z",
+    );
     log.apply(buyer(), escalate("pas de réponse"), "2026-11-09T11:00:00Z");
     log
 }
@@ -741,6 +749,31 @@ const BUYER_SENT: &[Possible] = &[
 /// The buyer on a resolved case (no decision).
 const BUYER_RESOLVED: &[Possible] = &[P::PostMessage, P::AttachFile, P::Escalate, P::Reopen];
 
+/// The buyer on an open case the shop has not answered yet: no escalation before its
+/// response window (3 working days) passes.
+const BUYER_UNANSWERED: &[Possible] = &[
+    P::PostMessage,
+    P::AttachFile,
+    P::ProposeOffer,
+    P::Resolve,
+    P::Cancel,
+];
+
+/// The staff in mediation: the return's commands, and the mediator's private channels.
+const STAFF_MEDIATION: &[Possible] = &[
+    P::PostMessage,
+    P::PostPrivateMessage,
+    P::AddNote,
+    P::AttachFile,
+    P::AuthoriseReturn,
+    P::RefuseReturn,
+    P::Compensate,
+    P::ProposeOffer,
+    P::Escalate,
+    P::Resolve,
+    P::Cancel,
+];
+
 const STAFF_REQUESTED: &[Possible] = &[
     P::PostMessage,
     P::AddNote,
@@ -812,7 +845,7 @@ fn table() -> Vec<Row> {
         // A return just asked for: the merchant answers it; no label, parcel,
         // receipt, inspection or money back before authorisation (a goodwill
         // gesture is always possible).
-        row("requested", requested, buyer, Exactly(BUYER_OPEN)),
+        row("requested", requested, buyer, Exactly(BUYER_UNANSWERED)),
         row("requested", requested, merchant, Exactly(STAFF_REQUESTED)),
         row(
             "requested",
@@ -1252,16 +1285,13 @@ fn table() -> Vec<Row> {
         ),
         row("refused", refused, buyer, Exactly(BUYER_RESOLVED)),
         // Mediation: the operator may propose terms, not decide yet.
-        row("mediation", mediation, operator, Exactly(STAFF_REQUESTED)),
-        row("mediation", mediation, merchant, Exactly(STAFF_REQUESTED)),
-        row("mediation", mediation, buyer, Exactly(BUYER_OPEN)),
-        // Arbitration: the operator decides; the parties can no longer climb.
         row(
-            "arbitration",
-            arbitration,
+            "mediation",
+            mediation,
             operator,
             Exactly(&[
                 P::PostMessage,
+                P::PostPrivateMessage,
                 P::AddNote,
                 P::AttachFile,
                 P::AuthoriseReturn,
@@ -1269,6 +1299,42 @@ fn table() -> Vec<Row> {
                 P::Compensate,
                 P::ProposeOffer,
                 P::Escalate,
+                P::RequestInformation,
+                P::Resolve,
+                P::Cancel,
+            ]),
+        ),
+        row("mediation", mediation, merchant, Exactly(STAFF_MEDIATION)),
+        row(
+            "mediation",
+            mediation,
+            buyer,
+            Exactly(&[
+                P::PostMessage,
+                P::PostPrivateMessage,
+                P::AttachFile,
+                P::ProposeOffer,
+                P::Escalate,
+                P::Resolve,
+                P::Cancel,
+            ]),
+        ),
+        // Arbitration: the operator decides; the parties can no longer climb.
+        row(
+            "arbitration",
+            arbitration,
+            operator,
+            Exactly(&[
+                P::PostMessage,
+                P::PostPrivateMessage,
+                P::AddNote,
+                P::AttachFile,
+                P::AuthoriseReturn,
+                P::RefuseReturn,
+                P::Compensate,
+                P::ProposeOffer,
+                P::Escalate,
+                P::RequestInformation,
                 P::RecordDecision,
                 P::Resolve,
                 P::Cancel,
@@ -1280,6 +1346,7 @@ fn table() -> Vec<Row> {
             merchant,
             Exactly(&[
                 P::PostMessage,
+                P::PostPrivateMessage,
                 P::AddNote,
                 P::AttachFile,
                 P::AuthoriseReturn,
@@ -1296,6 +1363,7 @@ fn table() -> Vec<Row> {
             buyer,
             Exactly(&[
                 P::PostMessage,
+                P::PostPrivateMessage,
                 P::AttachFile,
                 P::ProposeOffer,
                 P::Resolve,
@@ -1318,6 +1386,7 @@ fn table() -> Vec<Row> {
             operator,
             Exactly(&[
                 P::PostMessage,
+                P::PostPrivateMessage,
                 P::AddNote,
                 P::AttachFile,
                 P::Compensate,
@@ -1332,6 +1401,7 @@ fn table() -> Vec<Row> {
             merchant,
             Exactly(&[
                 P::PostMessage,
+                P::PostPrivateMessage,
                 P::AddNote,
                 P::AttachFile,
                 P::Compensate,
@@ -1342,7 +1412,13 @@ fn table() -> Vec<Row> {
             "decided",
             decided,
             buyer,
-            Exactly(&[P::PostMessage, P::AttachFile]),
+            // The decision went against the buyer: an appeal, within its window.
+            Exactly(&[
+                P::PostMessage,
+                P::PostPrivateMessage,
+                P::AttachFile,
+                P::Appeal,
+            ]),
         ),
         // Not a return: no return commands; money on the claim.
         row(
@@ -1364,7 +1440,7 @@ fn table() -> Vec<Row> {
                 P::InspectReturn,
             ]),
         ),
-        row("incident", incident, buyer, Exactly(BUYER_OPEN)),
+        row("incident", incident, buyer, Exactly(BUYER_UNANSWERED)),
     ]
 }
 
@@ -2134,6 +2210,98 @@ fn candidates(state: &CaseState, now: Timestamp) -> Vec<Command> {
             resolve: false,
             approver: true,
             request_approval: false,
+        }));
+    }
+    // Incidents and mediation: a case of each kind meets them all.
+    use amiable_domain::case::{
+        AppealOutcome, ClaimOutcome, IncidentCommand, MediationCommand, Party, ReshipmentStatus,
+        Responsibility,
+    };
+    let later = |hours: i64| now + jiff::SignedDuration::from_hours(hours);
+    for channel in [Party::Buyer, Party::Merchant] {
+        out.push(
+            MediationCommand::PostPrivateMessage {
+                channel,
+                body: body("Message privé au médiateur"),
+            }
+            .into(),
+        );
+        out.push(
+            MediationCommand::RequestInformation {
+                from: channel,
+                request: body("La preuve de livraison, s'il vous plaît"),
+                due_at: later(72),
+            }
+            .into(),
+        );
+    }
+    out.push(
+        MediationCommand::Appeal {
+            grounds: body("La décision ignore le suivi du colis"),
+        }
+        .into(),
+    );
+    out.push(
+        MediationCommand::DecideAppeal {
+            outcome: AppealOutcome::Dismissed,
+            grounds: body("Le suivi ne prouve pas la remise au client"),
+            decision: None,
+        }
+        .into(),
+    );
+    out.push(MediationCommand::OfferConsumerMediation.into());
+    out.push(
+        IncidentCommand::DetermineResponsibility {
+            responsible: Responsibility::Carrier,
+            grounds: body("Colis perdu selon le transporteur"),
+        }
+        .into(),
+    );
+    out.push(
+        IncidentCommand::SetDeliveryDeadline {
+            deliver_by: (now + jiff::SignedDuration::from_hours(24 * 20))
+                .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+                .date(),
+        }
+        .into(),
+    );
+    out.push(IncidentCommand::CancelLateOrder.into());
+    out.push(
+        IncidentCommand::FileCarrierClaim {
+            carrier: label("Colissimo"),
+            reference: label("RCL-1"),
+            amount: eur(100),
+            reserves_sent_on: None,
+        }
+        .into(),
+    );
+    out.push(
+        IncidentCommand::RecordClaimOutcome {
+            outcome: ClaimOutcome::Refused,
+            recovered: None,
+        }
+        .into(),
+    );
+    if let Some(item) = state.items.first() {
+        out.push(
+            IncidentCommand::Reship {
+                lines: vec![amiable_domain::order::ShipmentLine {
+                    line_id: item.line_id.clone(),
+                    quantity: item.quantity,
+                }],
+                carrier: label("Colissimo"),
+                tracking_number: label("6A1"),
+            }
+            .into(),
+        );
+    }
+    for status in [ReshipmentStatus::Delivered, ReshipmentStatus::Lost] {
+        out.push(IncidentCommand::RecordReshipmentScan { status }.into());
+    }
+    for approval in &state.compensation_approvals {
+        out.push(Command::Money(MoneyCommand::ApproveCompensation {
+            approval_id: approval.approval_id,
+            approver: true,
         }));
     }
     out

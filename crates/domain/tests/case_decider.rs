@@ -1318,14 +1318,26 @@ fn system_cannot_decline_an_offer() {
 // escalate
 // ---------------------------------------------------------------------------
 
+/// An open return the merchant answered: the buyer may then escalate at once.
+fn answered_return() -> Vec<(Actor, CaseEvent)> {
+    let mut history = open_return();
+    history.push((
+        merchant(),
+        CaseEvent::Conversation(ConversationEvent::MessagePosted {
+            body: body("Nous regardons votre demande."),
+        }),
+    ));
+    history
+}
+
 #[test]
 fn buyer_escalates_to_the_next_stage() {
-    let state = given(open_return())
+    let state = given(answered_return())
         .when(buyer(), escalate(None))
         .then(vec![escalated(Stage::Negotiation, Stage::Mediation)]);
     assert_eq!(state.stage, Stage::Mediation);
     assert_eq!(state.waiting_on, Some(Party::Operator));
-    given(open_return())
+    given(answered_return())
         .when(buyer(), escalate(Some(Stage::Mediation)))
         .then(vec![escalated(Stage::Negotiation, Stage::Mediation)]);
 }

@@ -160,7 +160,7 @@ pub const NOT_NOW: &[&str] = &[
     "incident.no_proof_of_delivery",
     "delivery.not_about_delivery",
     "delivery.already_delivered",
-    "delivery.not_yet_due",
+    "delivery.not_late_yet",
     "delivery.deadline_not_passed",
     "delivery.deadline_required",
     "claim.already_filed",

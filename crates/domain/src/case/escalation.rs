@@ -189,6 +189,20 @@ pub(super) fn decide(
                     current: state.stage,
                 });
             }
+            let allowed = match party {
+                // The parties climb one rung at a time and cannot go outside on their own here.
+                Buyer | Merchant => {
+                    Some(target) == state.stage.next() && target <= Stage::Arbitration
+                }
+                Operator => true,
+                Provider | System => target == Stage::External,
+            };
+            if !allowed {
+                return Err(Rejection::PartyNotAllowed {
+                    command: name,
+                    party,
+                });
+            }
             // The buyer goes to the marketplace once the merchant answered, or once its
             // response window (working days, the operator's rule) passed without an answer.
             if party == Buyer
@@ -205,20 +219,6 @@ pub(super) fn decide(
                     )
                     .with("date", crate::validation::Arg::Date(day)));
                 }
-            }
-            let allowed = match party {
-                // The parties climb one rung at a time and cannot go outside on their own here.
-                Buyer | Merchant => {
-                    Some(target) == state.stage.next() && target <= Stage::Arbitration
-                }
-                Operator => true,
-                Provider | System => target == Stage::External,
-            };
-            if !allowed {
-                return Err(Rejection::PartyNotAllowed {
-                    command: name,
-                    party,
-                });
             }
             EscalationEvent::Escalated {
                 from: state.stage,

@@ -147,7 +147,15 @@ impl CaseEvent {
                 event,
                 IncidentEvent::ResponsibilityDetermined { .. } | IncidentEvent::Reshipped { .. }
             ),
-            CaseEvent::Returns(_) | CaseEvent::Money(_) | CaseEvent::Mediation(_) => false,
+            // Authorising or refusing a return (by hand, not the policy's own) answers too.
+            CaseEvent::Returns(event) => matches!(
+                event,
+                super::returns::ReturnEvent::ReturnAuthorised {
+                    automatic: false,
+                    ..
+                } | super::returns::ReturnEvent::ReturnRefused { .. }
+            ),
+            CaseEvent::Money(_) | CaseEvent::Mediation(_) => false,
         }
     }
 

@@ -541,7 +541,7 @@ fn late_delivery_possible(
         let day = ctx.law.date_of(due);
         return Err(invalid(
             "deliver_by",
-            "delivery.not_yet_due",
+            "delivery.not_late_yet",
             format!("the delivery is due by {day}; a new deadline comes after it"),
         )
         .with("date", crate::validation::Arg::Date(day)));

@@ -219,3 +219,5 @@ notify-appeal_to_handle-body =
 
     Grounds of the appeal:
     { $grounds }
+notify-replacement_shipped-sms = { $shop }: replacement parcel sent ({ $carrier } { $tracking }). { $link }
+notify-information_request_to_buyer-sms = { $shop }: the mediator asks you for information by { $due }. { $link }

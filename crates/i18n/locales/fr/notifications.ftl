@@ -219,3 +219,5 @@ notify-appeal_to_handle-body =
 
     Motifs de l’appel :
     { $grounds }
+notify-replacement_shipped-sms = { $shop } : colis de remplacement expédié ({ $carrier } { $tracking }). { $link }
+notify-information_request_to_buyer-sms = { $shop } : le médiateur vous demande une information avant le { $due }. { $link }
