@@ -5,14 +5,13 @@
 //! bottom-left corner. The A6 label sits at the top-left corner of both page
 //! sizes, so on A4 it is the top-left quarter.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Finish, Name, Pdf, Rect, Ref, TextStr};
 
+use crate::canvas::{Column, HAIRLINE, Page, RULE, Style, bold, points, regular};
 use crate::symbols::{self, Barcode, QrMatrix};
-use crate::text::{self, Font};
+use crate::text::Font;
 use crate::words::{self, Words};
 use crate::{LabelError, LabelSpec, PageSize};
-
-const POINTS_PER_MM: f32 = 72.0 / 25.4;
 
 /// The A6 label: 105 × 148 mm.
 const LABEL_WIDTH: f32 = 105.0;
@@ -59,10 +58,6 @@ const QR_BOX: f32 = 29.0;
 const _: () = assert!(NARROWEST_MODULE >= 0.33);
 const _: () = assert!(21.0 * QR_BOX / (21 + 2 * symbols::QR_QUIET_MODULES) as f32 >= 20.0);
 const _: () = assert!(BAR_HEIGHT >= 15.0);
-
-/// Line widths in points.
-const HAIRLINE: f32 = 0.5;
-const RULE: f32 = 1.0;
 
 /// The small bold captions over each field ("EXPÉDITEUR", "N° DE COMMANDE").
 const CAPTION: Style = bold(6.5);
@@ -434,193 +429,6 @@ fn draw_qr(page: &mut Page, qr: &QrMatrix, left: f32, top: f32, side: f32) {
     // One fill for the whole symbol, so that anti-aliasing leaves no seams
     // between touching modules.
     page.fill_path();
-}
-
-/// A font at a size in points.
-#[derive(Clone, Copy)]
-struct Style {
-    font: Font,
-    size: f32,
-}
-
-const fn regular(size: f32) -> Style {
-    Style {
-        font: Font::Regular,
-        size,
-    }
-}
-
-const fn bold(size: f32) -> Style {
-    Style {
-        font: Font::Bold,
-        size,
-    }
-}
-
-impl Style {
-    /// Width of `text` in millimetres.
-    fn width(self, text: &str) -> f32 {
-        self.encoded_width(&text::encode(text))
-    }
-
-    fn encoded_width(self, text: &[u8]) -> f32 {
-        text::width(text, self.font, self.size) / POINTS_PER_MM
-    }
-
-    /// `text` encoded and broken into lines at most `width` mm wide.
-    fn wrap(self, text: &str, width: f32) -> Vec<Vec<u8>> {
-        text::wrap(text, self.font, self.size, width * POINTS_PER_MM)
-    }
-}
-
-/// A horizontal stretch of the page that lines of text are set in: the
-/// edge or centre they hang on and how wide they may be, in millimetres.
-#[derive(Clone, Copy)]
-struct Column {
-    anchor: f32,
-    width: f32,
-    align: Align,
-}
-
-#[derive(Clone, Copy)]
-enum Align {
-    Left,
-    Centre,
-    Right,
-}
-
-impl Column {
-    /// Lines start at `left`.
-    const fn left(left: f32, width: f32) -> Self {
-        Self {
-            anchor: left,
-            width,
-            align: Align::Left,
-        }
-    }
-
-    /// Lines are centred on `centre`.
-    const fn centred(centre: f32, width: f32) -> Self {
-        Self {
-            anchor: centre,
-            width,
-            align: Align::Centre,
-        }
-    }
-
-    /// Lines end at `right`.
-    const fn right(right: f32, width: f32) -> Self {
-        Self {
-            anchor: right,
-            width,
-            align: Align::Right,
-        }
-    }
-}
-
-/// Millimetres to points, rounded to a hundredth so that the content stream
-/// stays short and readable.
-fn points(mm: f32) -> f32 {
-    (mm * POINTS_PER_MM * 100.0).round() / 100.0
-}
-
-/// A page's content stream, drawn in millimetres from the top-left corner.
-struct Page {
-    content: Content,
-    height: f32,
-}
-
-impl Page {
-    fn new(height: f32) -> Self {
-        Self {
-            content: Content::new(),
-            height,
-        }
-    }
-
-    fn finish(self) -> Vec<u8> {
-        self.content.finish().into_vec()
-    }
-
-    fn set_fill_gray(&mut self, gray: f32) {
-        self.content.set_fill_gray(gray);
-    }
-
-    fn set_gray(&mut self, gray: f32) {
-        self.content.set_fill_gray(gray).set_stroke_gray(gray);
-    }
-
-    /// Adds a rectangle to the current path; [`Page::fill_path`] fills it.
-    fn path_rect(&mut self, x: f32, top: f32, width: f32, height: f32) {
-        self.content.rect(
-            points(x),
-            points(self.height - top - height),
-            points(width),
-            points(height),
-        );
-    }
-
-    fn fill_path(&mut self) {
-        self.content.fill_nonzero();
-    }
-
-    fn fill_rect(&mut self, x: f32, top: f32, width: f32, height: f32) {
-        self.path_rect(x, top, width, height);
-        self.fill_path();
-    }
-
-    fn stroke_rect(&mut self, x: f32, top: f32, width: f32, height: f32, line_width: f32) {
-        self.content.set_line_width(line_width);
-        self.path_rect(x, top, width, height);
-        self.content.stroke();
-    }
-
-    fn line(&mut self, from: (f32, f32), to: (f32, f32), line_width: f32) {
-        self.content
-            .set_line_width(line_width)
-            .move_to(points(from.0), points(self.height - from.1))
-            .line_to(points(to.0), points(self.height - to.1))
-            .stroke();
-    }
-
-    fn hline(&mut self, left: f32, right: f32, y: f32, line_width: f32) {
-        self.line((left, y), (right, y), line_width);
-    }
-
-    fn vline(&mut self, x: f32, top: f32, bottom: f32, line_width: f32) {
-        self.line((x, top), (x, bottom), line_width);
-    }
-
-    fn dashed_line(&mut self, from: (f32, f32), to: (f32, f32)) {
-        self.content.save_state();
-        self.content
-            .set_dash_pattern([points(2.0), points(1.5)], 0.0);
-        self.line(from, to, HAIRLINE);
-        self.content.restore_state();
-    }
-
-    /// Shows `text` in `column` on the `baseline` (mm from the top), cut
-    /// with "…" if it is wider than the column.
-    fn text(&mut self, column: Column, baseline: f32, style: Style, text: &str) {
-        let width = column.width * POINTS_PER_MM;
-        let line = text::fit(text, style.font, style.size, width);
-        self.show(column, baseline, style, &line);
-    }
-
-    /// Shows an already encoded line that fits `column`.
-    fn show(&mut self, column: Column, baseline: f32, style: Style, line: &[u8]) {
-        let x = match column.align {
-            Align::Left => column.anchor,
-            Align::Centre => column.anchor - style.encoded_width(line) / 2.0,
-            Align::Right => column.anchor - style.encoded_width(line),
-        };
-        self.content
-            .begin_text()
-            .set_font(style.font.resource_name(), style.size)
-            .next_line(points(x), points(self.height - baseline))
-            .show(Str(line))
-            .end_text();
-    }
 }
 
 #[cfg(test)]

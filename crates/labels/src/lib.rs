@@ -1,4 +1,4 @@
-//! Prepaid return labels for amiable.
+//! Prepaid return labels for amiable, and the other PDFs it prints.
 //!
 //! [`render`] turns a [`LabelSpec`] into a PDF: an A6 label for a label
 //! printer, or an A4 page with the same label in its top-left quarter, cut
@@ -6,15 +6,25 @@
 //! carries the RMA as a Code 128 barcode, a QR code linking to the case, both
 //! addresses, the tracking number and the drop-off deadline.
 //!
-//! The PDF uses only the standard Helvetica fonts (no font file embedded) and
-//! is byte-for-byte the same for the same input: no dates, no random ids.
+//! [`render_document`] lays out a text [`Document`] (title, sections,
+//! paragraphs, tables) over as many A4 pages as it needs, each numbered
+//! "page N / M": the case's dossier.
+//!
+//! The PDFs use only the standard Helvetica fonts (no font file embedded) and
+//! are byte-for-byte the same for the same input: no dates, no random ids.
 //! Booking the shipment with a carrier is a port of the use-case layer
 //! (`amiable_app::ports::carrier`).
 
+mod canvas;
+mod document;
 mod layout;
 mod symbols;
 mod text;
 mod words;
+
+pub use document::{
+    Block, CellAlign, Document, MAX_DOCUMENT_PAGES, Table, TableColumn, render_document,
+};
 
 /// A postal address as printed on a label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +158,19 @@ pub enum LabelError {
     /// A parcel weighing nothing cannot be shipped.
     #[error("the parcel weight must be more than 0 g")]
     ZeroWeight,
+    /// A document's table has no columns, a column without width, or a row
+    /// whose cells do not match its columns.
+    #[error("the table cannot be laid out: {reason}")]
+    TableShape {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The document would run over more pages than one is allowed.
+    #[error("the document would need more than {max} pages")]
+    TooManyPages {
+        /// [`MAX_DOCUMENT_PAGES`].
+        max: usize,
+    },
 }
 
 /// Renders the return label described by `spec` as a PDF on paper `size`.

@@ -132,9 +132,54 @@ fn truncate(mut line: Vec<u8>, font: Font, size: f32, max_width: f32) -> Vec<u8>
 /// Encodes `text` and breaks it into lines no wider than `max_width` points,
 /// at spaces; a word wider than a whole line is cut with "…".
 pub(crate) fn wrap(text: &str, font: Font, size: f32, max_width: f32) -> Vec<Vec<u8>> {
+    fill(text.split_whitespace().map(encode), font, size, max_width)
+}
+
+/// Like [`wrap`], but a word wider than a whole line (a hash, a link) is
+/// broken across lines rather than cut: a document must keep every character
+/// of it, where a label only has to look right.
+pub(crate) fn wrap_whole(text: &str, font: Font, size: f32, max_width: f32) -> Vec<Vec<u8>> {
+    let words = text
+        .split_whitespace()
+        .map(encode)
+        .flat_map(|word| split_word(word, font, size, max_width));
+    fill(words, font, size, max_width)
+}
+
+/// `word` in pieces no wider than `max_width` points (at least one byte each).
+fn split_word(word: Vec<u8>, font: Font, size: f32, max_width: f32) -> Vec<Vec<u8>> {
+    if width(&word, font, size) <= max_width {
+        return vec![word];
+    }
+    let mut pieces = Vec::new();
+    let mut piece: Vec<u8> = Vec::new();
+    let mut piece_width = 0.0;
+    for byte in word {
+        let byte_width = width(&[byte], font, size);
+        if !piece.is_empty() && piece_width + byte_width > max_width {
+            pieces.push(std::mem::take(&mut piece));
+            piece_width = 0.0;
+        }
+        piece.push(byte);
+        piece_width += byte_width;
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// Fills lines with encoded words, a space between two, each line no wider
+/// than `max_width` points; a word wider than a whole line is cut with "…".
+fn fill(
+    words: impl Iterator<Item = Vec<u8>>,
+    font: Font,
+    size: f32,
+    max_width: f32,
+) -> Vec<Vec<u8>> {
     let mut lines = Vec::new();
     let mut line: Vec<u8> = Vec::new();
-    for word in text.split_whitespace().map(encode) {
+    for word in words {
         let mut candidate = line.clone();
         if !candidate.is_empty() {
             candidate.push(b' ');
@@ -192,6 +237,24 @@ mod tests {
         );
         assert_eq!(cut.last(), Some(&ELLIPSIS));
         assert!(width(&cut, Font::Regular, 10.0) <= 60.0);
+    }
+
+    #[test]
+    fn wrap_whole_breaks_a_word_too_long_for_a_line_instead_of_cutting_it() {
+        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let lines = wrap_whole(&format!("SHA-256 {hash} ok"), Font::Regular, 8.0, 80.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        for line in &lines {
+            assert!(width(line, Font::Regular, 8.0) <= 80.0);
+            assert_ne!(line.last(), Some(&ELLIPSIS));
+        }
+        let joined: Vec<u8> = lines.concat();
+        let joined = String::from_utf8(joined).unwrap();
+        assert!(joined.replace(' ', "").contains(hash), "{joined}");
+        // The label's wrap cuts the same word instead.
+        let cut = wrap(hash, Font::Regular, 8.0, 80.0);
+        assert_eq!(cut.len(), 1);
+        assert_eq!(cut[0].last(), Some(&ELLIPSIS));
     }
 
     #[test]
