@@ -12,7 +12,8 @@ use amiable_domain::case::{
     Actor, AttachmentRef, CaseKind, Command, Resolution, ResolutionKind, ReturnLabel, Stage,
 };
 use amiable_domain::case::{
-    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+    ConversationCommand, EscalationCommand, IncidentCommand, LifecycleCommand, MediationCommand,
+    MoneyCommand, ReturnCommand,
 };
 use amiable_domain::ids::{CaseId, MerchantId, OrderId};
 use amiable_domain::reason::ReasonCode;
@@ -132,6 +133,25 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/cases/{case_id}/store-credit", "YNYYYYN"),
     ("POST", "/cases/{case_id}/exchange", "YNYYYYN"),
     ("POST", "/cases/{case_id}/compensation", "YNYYYYN"),
+    //                                                   oa med ma mag ok mk buyer
+    ("POST", "/cases/{case_id}/responsibility", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/delivery-deadline", "NNNNNNY"),
+    ("POST", "/cases/{case_id}/cancel-late-order", "NNNNNNY"),
+    ("POST", "/cases/{case_id}/carrier-claim", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/carrier-claim/outcome", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/reshipments", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/reshipments/scan", "YNYYYYN"),
+    ("POST", "/cases/{case_id}/private-messages", "YYYYYYY"),
+    ("POST", "/cases/{case_id}/information-requests", "YYNNYNN"),
+    ("POST", "/cases/{case_id}/appeal", "NNYYNYY"),
+    ("POST", "/cases/{case_id}/appeal/decision", "YYNNYNN"),
+    ("POST", "/cases/{case_id}/consumer-mediation", "YYNNYNN"),
+    (
+        "POST",
+        "/cases/{case_id}/compensation/{approval_id}/answer",
+        "YNYNYNN",
+    ),
+    ("GET", "/cases/{case_id}/dossier.pdf", "YYYYYYY"),
 ];
 
 /// What a cell expects of the caller's own resource.
@@ -356,11 +376,151 @@ async fn return_case(world: &World, order_id: &str, at: ReturnAt) -> String {
     case_id
 }
 
-/// Gives `merchant` the return address its labels are sent to.
+/// Gives `merchant` the return address its labels are sent to, and a goodwill budget
+/// (gestures above 10 € need approval).
 async fn give_return_address(world: &World, merchant: MerchantId) {
     let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
-                                             "postal_code": "75011", "city": "Paris", "country": "FR"}});
+                                             "postal_code": "75011", "city": "Paris", "country": "FR"},
+                          "goodwill_budget": {"monthly": euros(10_000_000), "approval_above": euros(1000)}});
     world.set_merchant_settings(merchant, &settings).await;
+}
+
+/// Opens an incident on `order_id` `days_ago` days ago, as the buyer, through the store.
+async fn open_ago(world: &World, order_id: &str, reason: &str, days_ago: i64) -> String {
+    let case_id = CaseId::from_bytes(common::bytes());
+    world
+        .store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: Some(0),
+            command: Command::Lifecycle(LifecycleCommand::Open {
+                preferred: None,
+                kind: CaseKind::Incident,
+                reason: ReasonCode::parse(reason).unwrap(),
+                items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap(),
+                claimed: None,
+                description: Body::parse("Le colis n'est jamais arrivé.").unwrap(),
+                stage: None,
+            }),
+            actor: Actor::Buyer,
+            order_id: Some(OrderId::parse(order_id).unwrap()),
+            at: Some(Timestamp::now() - SignedDuration::from_hours(24 * days_ago)),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture open failed: {e:?}"));
+    case_id.to_string()
+}
+
+/// Runs `command` as `actor` at `days_ago` days ago.
+async fn run_ago(world: &World, case_id: &str, actor: Actor, command: Command, days_ago: i64) {
+    world
+        .store
+        .execute(CommandRequest {
+            case_id: CaseId::parse(case_id).unwrap(),
+            expected_version: None,
+            command,
+            actor,
+            order_id: None,
+            at: Some(Timestamp::now() - SignedDuration::from_hours(24 * days_ago)),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture command failed: {e:?}"));
+}
+
+/// A parcel never delivered, ordered 40 days ago: the order loses its shipments and a
+/// "not received" incident is opened; with `deadline_passed`, the buyer's new delivery
+/// deadline (L216-6) has passed too.
+async fn late_case(world: &World, order_id: &str, deadline_passed: bool) -> String {
+    let id = OrderId::parse(order_id).unwrap();
+    let order = world.store.order(id).await.unwrap().unwrap().order;
+    let mut input = amiable_domain::order::OrderInput::from_order(&order);
+    input.placed_at = (Timestamp::now() - SignedDuration::from_hours(24 * 40)).to_string();
+    input.shipments.clear();
+    world
+        .store
+        .upsert_order(order.operator_id, order.merchant_id, &input, id)
+        .await
+        .unwrap();
+    let case_id = open_ago(world, order_id, "not_received", 6).await;
+    if deadline_passed {
+        let deliver_by = (Timestamp::now() - SignedDuration::from_hours(24 * 3))
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .date();
+        run_ago(
+            world,
+            &case_id,
+            Actor::Buyer,
+            Command::Incident(IncidentCommand::SetDeliveryDeadline { deliver_by }),
+            5,
+        )
+        .await;
+    }
+    case_id
+}
+
+/// An incident the operator took to `stage`.
+async fn mediated_case(world: &World, order_id: &str, stage: Stage) -> String {
+    let case_id = world.case_direct(order_id).await;
+    run_as(
+        world,
+        &case_id,
+        Actor::OperatorUser { id: "o1".into() },
+        Command::Escalation(EscalationCommand::Escalate {
+            to: Some(stage),
+            reason: label("médiation"),
+        }),
+    )
+    .await;
+    case_id
+}
+
+/// A split decision (either party may appeal); with `appealed`, the shop appealed it.
+async fn decided_case(world: &World, order_id: &str, appealed: bool) -> String {
+    let case_id = mediated_case(world, order_id, Stage::Arbitration).await;
+    run_as(world, &case_id, Actor::OperatorUser { id: "o1".into() }, split_decision()).await;
+    if appealed {
+        run_as(
+            world,
+            &case_id,
+            Actor::MerchantUser { id: "m".into() },
+            Command::Mediation(MediationCommand::Appeal {
+                grounds: Body::parse("Le colis a été livré.").unwrap(),
+            }),
+        )
+        .await;
+    }
+    case_id
+}
+
+fn split_decision() -> Command {
+    Command::Escalation(EscalationCommand::RecordDecision {
+        decision: serde_json::from_value(json!({
+            "outcome": "split",
+            "resolution": {"kind": "partial_refund", "amount": euros(1000)},
+            "rationale": "Chacun porte une part du retard constaté.",
+        }))
+        .unwrap(),
+        gateway: None,
+    })
+}
+
+/// A decision taken 20 days ago, never appealed: final, its window closed.
+async fn past_decision(world: &World, order_id: &str) -> String {
+    let case_id = open_ago(world, order_id, "damaged_in_transit", 25).await;
+    let operator = || Actor::OperatorUser { id: "o1".into() };
+    run_ago(
+        world,
+        &case_id,
+        operator(),
+        Command::Escalation(EscalationCommand::Escalate {
+            to: Some(Stage::Arbitration),
+            reason: label("arbitrage"),
+        }),
+        24,
+    )
+    .await;
+    run_ago(world, &case_id, operator(), split_decision(), 20).await;
+    case_id
 }
 
 /// A policy at least as generous as the law (and so as the minimum below).
@@ -535,10 +695,152 @@ async fn prepare(
             };
             with(format!("/cases/{case_id}/offers/1/{verb}"), json!({}))
         }
-        ("POST", "/cases/{case_id}/escalate") => with(
-            format!("/cases/{}/escalate", fresh_case().await),
-            json!({"reason": "Pas de réponse"}),
+        ("POST", "/cases/{case_id}/escalate") => {
+            // The shop answered: the buyer may ask the marketplace at once.
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::Conversation(ConversationCommand::PostMessage {
+                    body: Body::parse("Nous regardons.").unwrap(),
+                }),
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/escalate"),
+                json!({"reason": "Pas de réponse"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/responsibility") => with(
+            format!("/cases/{}/responsibility", fresh_case().await),
+            json!({"responsible": "carrier", "grounds": "Colis abîmé selon le transporteur"}),
         ),
+        ("POST", "/cases/{case_id}/delivery-deadline") => {
+            let case_id = late_case(world, order_id, false).await;
+            let in_ten_days = (Timestamp::now() + SignedDuration::from_hours(24 * 10))
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            with(
+                format!("/cases/{case_id}/delivery-deadline"),
+                json!({"deliver_by": in_ten_days.to_string()}),
+            )
+        }
+        ("POST", "/cases/{case_id}/cancel-late-order") => with(
+            format!(
+                "/cases/{}/cancel-late-order",
+                late_case(world, order_id, true).await
+            ),
+            json!({}),
+        ),
+        ("POST", "/cases/{case_id}/carrier-claim") => with(
+            format!("/cases/{}/carrier-claim", fresh_case().await),
+            json!({"carrier": "Colissimo", "reference": format!("RCL-{seq}"), "amount": euros(4500)}),
+        ),
+        ("POST", "/cases/{case_id}/carrier-claim/outcome") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::Incident(IncidentCommand::FileCarrierClaim {
+                    carrier: label("Colissimo"),
+                    reference: label("RCL-1"),
+                    amount: serde_json::from_value(euros(4500)).unwrap(),
+                    reserves_sent_on: None,
+                }),
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/carrier-claim/outcome"),
+                json!({"outcome": "accepted", "recovered": euros(4500)}),
+            )
+        }
+        ("POST", "/cases/{case_id}/reshipments") => with(
+            format!("/cases/{}/reshipments", fresh_case().await),
+            json!({"lines": [{"line_id": "1", "quantity": 1}], "carrier": "Colissimo", "tracking_number": "6A9"}),
+        ),
+        ("POST", "/cases/{case_id}/reshipments/scan") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "m".into() },
+                Command::Incident(IncidentCommand::Reship {
+                    lines: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}]))
+                        .unwrap(),
+                    carrier: label("Colissimo"),
+                    tracking_number: label("6A9"),
+                }),
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/reshipments/scan"),
+                json!({"status": "delivered"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/private-messages") => {
+            let case_id = mediated_case(world, order_id, Stage::Mediation).await;
+            let channel = if is_operator_side(caller) || caller == "buyer" {
+                "buyer"
+            } else {
+                "merchant"
+            };
+            with(
+                format!("/cases/{case_id}/private-messages"),
+                json!({"channel": channel, "body": "Un mot en privé"}),
+            )
+        }
+        ("POST", "/cases/{case_id}/information-requests") => {
+            let case_id = mediated_case(world, order_id, Stage::Mediation).await;
+            let due = Timestamp::now() + SignedDuration::from_hours(72);
+            with(
+                format!("/cases/{case_id}/information-requests"),
+                json!({"from": "merchant", "request": "La preuve de livraison", "due_at": due.to_string()}),
+            )
+        }
+        ("POST", "/cases/{case_id}/appeal") => with(
+            format!("/cases/{}/appeal", decided_case(world, order_id, false).await),
+            json!({"grounds": "La décision ignore le suivi"}),
+        ),
+        ("POST", "/cases/{case_id}/appeal/decision") => with(
+            format!(
+                "/cases/{}/appeal/decision",
+                decided_case(world, order_id, true).await
+            ),
+            json!({"outcome": "dismissed", "grounds": "Le suivi ne prouve pas la remise au client."}),
+        ),
+        ("POST", "/cases/{case_id}/consumer-mediation") => with(
+            format!(
+                "/cases/{}/consumer-mediation",
+                past_decision(world, order_id).await
+            ),
+            json!({}),
+        ),
+        ("POST", "/cases/{case_id}/compensation/{approval_id}/answer") => {
+            let case_id = fresh_case().await;
+            run_as(
+                world,
+                &case_id,
+                Actor::MerchantUser { id: "agent".into() },
+                Command::Money(MoneyCommand::Compensate {
+                    kind: amiable_domain::case::GoodwillKind::Voucher,
+                    amount: serde_json::from_value(euros(2000)).unwrap(),
+                    note: None,
+                    resolve: false,
+                    approver: false,
+                    request_approval: true,
+                }),
+            )
+            .await;
+            with(
+                format!("/cases/{case_id}/compensation/1/answer"),
+                json!({}),
+            )
+        }
+        ("GET", "/cases/{case_id}/dossier.pdf") => {
+            plain(format!("/cases/{}/dossier.pdf", fresh_case().await))
+        }
         ("POST", "/cases/{case_id}/decision") => {
             let case_id = fresh_case().await;
             run_as(
@@ -869,6 +1171,16 @@ async fn every_route_every_caller_own_and_foreign() {
     for world in worlds().await {
         // Labels are addressed to the merchant (the other tenants' cells stop at 404 first).
         give_return_address(&world, world.merchant_id).await;
+        // The consumer mediator the marketplace names once its decisions are final.
+        let named = world
+            .call(
+                "PUT",
+                "/api/v1/settings",
+                &Who::OperatorAdmin,
+                Some(&json!({"mediator": {"name": "CM2C", "website": "https://www.cm2c.net"}})),
+            )
+            .await;
+        assert_eq!(named.status, 200, "{}", named.body);
         let mut failures = Vec::new();
         let mut cells = 0;
         let mut seq = 0;
