@@ -1,7 +1,8 @@
-//! The catalogues: per language, three Fluent files embedded in the binary —
+//! The catalogues: per language, Fluent files embedded in the binary —
 //! `ui.ftl` (the pages' words), `problems.ftl` (one message per error code, and
-//! the titles of HTTP statuses) and `returns.ftl` (why a line can or cannot
-//! be returned) — loaded into one bundle per language.
+//! the titles of HTTP statuses), `returns.ftl` (why a line can or cannot
+//! be returned), `notifications.ftl` (emails, texts) and `dossier.ftl` (the
+//! case's dossier PDF) — loaded into one bundle per language.
 //!
 //! Code never holds a sentence: it names a message (`ui.t("inbox-title")`,
 //! a problem's code) and passes its variables; the catalogue of the reader's
@@ -34,6 +35,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         "en/notifications.ftl",
         include_str!("../locales/en/notifications.ftl"),
     ),
+    (
+        Lang::En,
+        "en/dossier.ftl",
+        include_str!("../locales/en/dossier.ftl"),
+    ),
     (Lang::Fr, "fr/ui.ftl", include_str!("../locales/fr/ui.ftl")),
     (
         Lang::Fr,
@@ -49,6 +55,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::Fr,
         "fr/notifications.ftl",
         include_str!("../locales/fr/notifications.ftl"),
+    ),
+    (
+        Lang::Fr,
+        "fr/dossier.ftl",
+        include_str!("../locales/fr/dossier.ftl"),
     ),
 ];
 
