@@ -145,6 +145,24 @@ fn every_label_exists() {
     );
     add("shipping", vec!["buyer", "merchant"]);
     add(
+        "responsibility",
+        Responsibility::ALL.iter().map(|k| k.code()).collect(),
+    );
+    add("claim", ClaimOutcome::ALL.iter().map(|k| k.code()).collect());
+    add("appeal", AppealOutcome::ALL.iter().map(|k| k.code()).collect());
+    add(
+        "act-decide-appeal",
+        AppealOutcome::ALL.iter().map(|k| k.code()).collect(),
+    );
+    add(
+        "reshipment",
+        ReshipmentStatus::ALL.iter().map(|k| k.code()).collect(),
+    );
+    add("reship-scan", vec!["delivered", "lost"]);
+    // The two private channels: the mediator's with the buyer, with the merchant.
+    add("private-channel", vec!["buyer", "merchant"]);
+    add("request-to", vec!["buyer", "merchant"]);
+    add(
         "flag",
         amiable_domain::order::LineFlag::ALL
             .iter()

@@ -204,6 +204,36 @@ pub fn mediator(operator: &Operator) -> Option<Mediator> {
     })
 }
 
+/// A replacement parcel in words: carrier, tracking number, where it is.
+pub fn reshipment_text(ui: &Ui, r: &amiable_domain::case::Reshipment) -> String {
+    let status = match r.delivered_at {
+        Some(at) => ui.ta("reshipment-delivered-on", "date", ui.day_of(&at)),
+        None => ui.label("reshipment", r.status.code()),
+    };
+    ui.ta2(
+        "incident-reshipment",
+        "parcel",
+        format!("{} {}", r.carrier.as_str(), r.tracking_number.as_str()),
+        "status",
+        status,
+    )
+}
+
+/// The grounds of the last determination of responsibility, and whether the merchant
+/// still answers to the buyer for it (C. conso L216-2).
+pub fn responsibility_grounds(events: &[StoredEvent]) -> Option<(String, bool)> {
+    events.iter().rev().find_map(|e| match &e.event {
+        amiable_domain::case::CaseEvent::Incident(
+            amiable_domain::case::IncidentEvent::ResponsibilityDetermined {
+                grounds,
+                merchant_answers,
+                ..
+            },
+        ) => Some((grounds.as_str().to_owned(), *merchant_answers)),
+        _ => None,
+    })
+}
+
 /// A short id for people: the case id's first 8 characters, upper-case.
 pub fn short_id(case_id: &CaseId) -> String {
     case_id.short()

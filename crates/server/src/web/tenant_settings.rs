@@ -1,7 +1,8 @@
 //! The settings pages: a shop's (`/console/settings/shop`: its return address,
 //! the contact shown to buyers, its time zone and language, the address of
-//! withdrawal notices) and the marketplace's (`/console/settings/marketplace`:
-//! its contact, time zone and language). The forms send what the API's
+//! withdrawal notices, its goodwill budget) and the marketplace's
+//! (`/console/settings/marketplace`: its contact, time zone and language, and
+//! the rules of its escalation ladder). The forms send what the API's
 //! `PUT …/settings` takes, and show its refusals beside the fields.
 
 use super::console::staff;
@@ -14,7 +15,9 @@ use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, authorize};
 use amiable_domain::contact::{Locale, PostalAddress};
 use amiable_domain::ids::MerchantId;
+use amiable_domain::case::GoodwillBudget;
 use amiable_domain::settings::{Contact, MerchantSettings, OperatorSettings, WithdrawalNotice};
+use amiable_i18n::format;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -98,7 +101,7 @@ async fn shop_page(
         &ctx,
         &principal,
         merchant_id,
-        shop_form(&settings),
+        shop_form(&settings, ctx.lang),
         Errors::default(),
         StatusCode::OK,
     )
@@ -284,6 +287,10 @@ fn field_of(path: &str) -> String {
         ("notice", rest)
     } else if path == "withdrawal_information" {
         return "withdrawal_information_date".to_owned();
+    } else if path.starts_with("goodwill_budget.approval_above") {
+        return "goodwill_approval_above".to_owned();
+    } else if path.starts_with("goodwill_budget") {
+        return "goodwill_monthly".to_owned();
     } else if let Some(rest) = path.strip_prefix("contact") {
         ("contact", rest)
     } else {
@@ -352,7 +359,7 @@ fn contact_pairs(contact: Option<&Contact>, pairs: &mut Vec<(String, String)>) {
     ));
 }
 
-fn shop_form(settings: &MerchantSettings) -> Form {
+fn shop_form(settings: &MerchantSettings, lang: Lang) -> Form {
     let mut pairs = Vec::new();
     address_pairs("return", settings.return_address.as_ref(), &mut pairs);
     contact_pairs(settings.contact.as_ref(), &mut pairs);
@@ -380,12 +387,32 @@ fn shop_form(settings: &MerchantSettings) -> Form {
     };
     pairs.push(("withdrawal_information".into(), information.into()));
     pairs.push(("withdrawal_information_date".into(), date.into()));
+    let budget = settings.goodwill_budget.as_ref();
+    pairs.push((
+        "goodwill_monthly".into(),
+        budget
+            .map(|b| format::money_input(lang, &b.monthly))
+            .unwrap_or_default(),
+    ));
+    pairs.push((
+        "goodwill_approval_above".into(),
+        budget
+            .and_then(|b| b.approval_above.as_ref())
+            .map(|m| format::money_input(lang, m))
+            .unwrap_or_default(),
+    ));
     Form::from_pairs(pairs)
 }
 
 fn marketplace_form(settings: &OperatorSettings) -> Form {
     let mut pairs = Vec::new();
     contact_pairs(settings.contact.as_ref(), &mut pairs);
+    let days = |value: Option<u32>| value.map(|d| d.to_string()).unwrap_or_default();
+    pairs.push((
+        "escalation_window_days".into(),
+        days(settings.escalation_window_days),
+    ));
+    pairs.push(("appeal_window_days".into(), days(settings.appeal_window_days)));
     pairs.push((
         "time_zone".into(),
         settings.time_zone.clone().unwrap_or_default(),
@@ -477,21 +504,87 @@ fn merchant_settings_of(
         language: language_of(form, lang)?,
         withdrawal_notice,
         withdrawal_information,
-        goodwill_budget: kept.goodwill_budget,
+        goodwill_budget: goodwill_budget_of(form, lang, kept.goodwill_budget)?,
     })
 }
 
-/// The marketplace's form changes its contact, zone and language; the mediator
-/// (set on the settings page) stays as it is.
+/// The goodwill budget typed: a monthly envelope and, optionally, the amount above
+/// which one gesture needs a merchant admin's or the marketplace's approval; none
+/// when both are empty. In the budget's currency (euros for a first budget).
+fn goodwill_budget_of(
+    form: &Form,
+    lang: Lang,
+    kept: Option<GoodwillBudget>,
+) -> Result<Option<GoodwillBudget>, Errors> {
+    let currency = kept
+        .map(|b| b.monthly.currency)
+        .unwrap_or(amiable_domain::money::Currency::EUR);
+    let mut errors = Errors::default();
+    let mut amount = |field: &str| match form.text(field) {
+        "" => None,
+        text => match format::parse_amount(text, currency, lang) {
+            Ok(money) => Some(money),
+            Err(e) => {
+                errors.add(field, crate::web::i18n::message(lang, e.key(), None));
+                None
+            }
+        },
+    };
+    let monthly = amount("goodwill_monthly");
+    let approval_above = amount("goodwill_approval_above");
+    if monthly.is_none() && approval_above.is_some() && !errors.has("goodwill_monthly") {
+        errors.add(
+            "goodwill_monthly",
+            crate::web::i18n::message(lang, "settings-goodwill-monthly-required", None),
+        );
+    }
+    if errors.any() {
+        return Err(errors);
+    }
+    Ok(monthly.map(|monthly| GoodwillBudget {
+        monthly,
+        approval_above,
+    }))
+}
+
+/// The marketplace's form changes its contact, zone and language, and the rules of
+/// its ladder; the mediator (set on the settings page) stays as it is.
 fn operator_settings_of(
     form: &Form,
     lang: Lang,
     current: OperatorSettings,
 ) -> Result<OperatorSettings, Errors> {
+    let mut errors = Errors::default();
+    let mut days = |field: &str| match form.text(field) {
+        "" => None,
+        text => match text.parse::<u32>() {
+            Ok(days) => Some(days),
+            Err(_) => {
+                errors.add(field, crate::web::i18n::message(lang, "error-number", None));
+                None
+            }
+        },
+    };
+    let escalation_window_days = days("escalation_window_days");
+    let appeal_window_days = days("appeal_window_days");
+    let language = language_of(form, lang);
+    if let Err(language) = &language {
+        for (field, message) in language.all() {
+            match field {
+                Some(field) => errors.add(&field, message),
+                None => errors.add_general(message),
+            }
+        }
+    }
+    if errors.any() {
+        return Err(errors);
+    }
     Ok(OperatorSettings {
         contact: contact_of(form),
         time_zone: zone_of(form),
-        language: language_of(form, lang)?,
+        language: language?,
+        escalation_window_days,
+        appeal_window_days,
         ..current
     })
 }
@@ -510,5 +603,14 @@ mod tests {
         assert_eq!(field_of("contact"), "contact_email");
         assert_eq!(field_of("contact.phone"), "contact_phone");
         assert_eq!(field_of("time_zone"), "time_zone");
+        assert_eq!(
+            field_of("goodwill_budget.monthly.amount_minor"),
+            "goodwill_monthly"
+        );
+        assert_eq!(
+            field_of("goodwill_budget.approval_above"),
+            "goodwill_approval_above"
+        );
+        assert_eq!(field_of("appeal_window_days"), "appeal_window_days");
     }
 }

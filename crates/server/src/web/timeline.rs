@@ -48,6 +48,9 @@ pub struct Entry {
     pub file: Option<FileView>,
     /// Staff only (an internal note or file, a reminder).
     pub internal: bool,
+    /// In a private channel with the mediator: the party of the channel (`buyer`,
+    /// `merchant`); the other party never sees the entry.
+    pub private: Option<&'static str>,
     /// A message or note (shown as a bubble) rather than a step.
     pub is_message: bool,
 }
@@ -479,7 +482,7 @@ fn entry(
         }
         CaseEvent::Incident(event) => incident_entry(ui, event, order, &mut details, &mut body),
         CaseEvent::Mediation(event) => {
-            let (title, text, message) = mediation_entry(ui, event, &mut details);
+            let (title, text, message) = mediation_entry(ui, event, viewer, &mut details);
             body = text;
             is_message = message;
             title
@@ -510,7 +513,9 @@ fn entry(
         details,
         body,
         file,
-        internal: !stored.event.is_public(),
+        // A private channel is not an internal note: its party sees it too.
+        internal: !stored.event.is_public() && stored.event.private_channel().is_none(),
+        private: stored.event.private_channel().map(|p| p.code()),
         is_message,
     }
 }
@@ -643,16 +648,21 @@ fn incident_entry(
 fn mediation_entry(
     ui: &Ui,
     event: &amiable_domain::case::MediationEvent,
+    viewer: Party,
     details: &mut Vec<String>,
 ) -> (String, Option<String>, bool) {
     use amiable_domain::case::MediationEvent as E;
+    // A party reads its own channel as "you and the mediator".
+    let with = |channel: &Party| {
+        if *channel == viewer {
+            "you"
+        } else {
+            channel.code()
+        }
+    };
     match event {
         E::PrivateMessagePosted { channel, body } => (
-            ui.ta(
-                "timeline-private-message",
-                "with",
-                ui.label("party", channel.code()),
-            ),
+            ui.ta("timeline-private-message", "with", with(channel)),
             Some(body.as_str().to_owned()),
             true,
         ),
@@ -664,11 +674,7 @@ fn mediation_entry(
         } => {
             details.push(ui.ta("timeline-due", "date", ui.datetime(due_at)));
             (
-                ui.ta(
-                    "timeline-information-requested",
-                    "from",
-                    ui.label("party", from.code()),
-                ),
+                ui.ta("timeline-information-requested", "with", with(from)),
                 Some(request.as_str().to_owned()),
                 true,
             )

@@ -32,6 +32,13 @@ pub struct OrderLineView {
     pub inspected: Option<String>,
 }
 
+impl OrderLineView {
+    /// How many a replacement sends by default: the case's items, else the whole line.
+    pub fn reship_default(&self) -> u32 {
+        self.exchangeable.unwrap_or(self.quantity)
+    }
+}
+
 /// A canned reply.
 pub struct Macro {
     pub key: &'static str,
@@ -109,6 +116,18 @@ pub(super) struct CasePage {
     /// The notifications this case caused, newest first: (id, recipient, subject, channel, status).
     sent: Vec<(i64, String, String, String, String)>,
     settled: bool,
+    /// The incident, mediation and approval panels.
+    panels: super::disputes::Panels,
+    /// `operator` or `merchant`: who reads the page (the private channel it writes in).
+    viewer: &'static str,
+    /// The reader may approve goodwill gestures above the shop's threshold.
+    may_approve: bool,
+    /// The carrier of the order's first shipment (a replacement's default).
+    carrier: String,
+    /// A request for information's default deadline (three days on, `datetime-local`).
+    request_due: String,
+    /// The order's money the marketplace paid, and what the shop owes it back.
+    ledger_ladder: Vec<(String, String)>,
 }
 
 impl CasePage {
@@ -123,6 +142,11 @@ impl CasePage {
         } else {
             default.to_owned()
         }
+    }
+
+    /// Whether the gesture `id` waits for this reader's approval.
+    fn can_approve(&self, id: &u32) -> bool {
+        self.possible.contains(&Possible::ApproveCompensation(*id))
     }
 
     fn is_open(&self, action: &str) -> bool {
@@ -242,10 +266,18 @@ pub(super) async fn case_view(
         .ui()
         .with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let viewer = principal.actor().party();
+    let may_approve = state
+        .app()
+        .may_approve_goodwill(principal, case_id)
+        .await
+        .map_err(crate::problem::Problem::from)?;
+    let panels = super::disputes::panels(state, &ui, &data, viewer).await?;
     let order = &data.order;
     let progress = data.state.returns.as_ref();
     let lines = order_lines(&ui, &data);
-    let (ledger_rows, refundable) = ledger_rows(&ui, &shared::ledger_of(state, order).await?);
+    let ledger = shared::ledger_of(state, order).await?;
+    let (ledger_rows, refundable) = ledger_rows(&ui, &ledger);
+    let ledger_ladder = ledger_ladder(&ui, &ledger);
     let refundable = Some(refundable);
     let return_facts = progress.map(|p| return_facts(&ui, p)).unwrap_or_default();
     let refund_due = refund_due(&ui, &data);
@@ -296,7 +328,35 @@ pub(super) async fn case_view(
             )
         })
         .collect();
+    // Above the threshold, a gesture waits for a merchant admin or the marketplace.
+    let possible: Vec<Possible> = data
+        .possible
+        .iter()
+        .copied()
+        .filter(|p| may_approve || !matches!(p, Possible::ApproveCompensation(_)))
+        .collect();
     Ok(CasePage {
+        panels,
+        viewer: if viewer == amiable_domain::case::Party::Operator {
+            "operator"
+        } else {
+            "merchant"
+        },
+        may_approve,
+        carrier: order
+            .shipments
+            .first()
+            .map(|s| s.carrier.as_str().to_owned())
+            .unwrap_or_default(),
+        request_due: ui
+            .now
+            .checked_add(jiff::SignedDuration::from_hours(72))
+            .unwrap_or(ui.now)
+            .to_zoned(ui.zone.clone())
+            .datetime()
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string(),
+        ledger_ladder,
         feedback,
         settled,
         sent,
@@ -403,7 +463,7 @@ pub(super) async fn case_view(
             .next()
             .map(|s| ui.label("stage", s.code()))
             .unwrap_or_default(),
-        possible: data.possible.clone(),
+        possible,
         macros: macros(&ui),
         version: data.state.version,
         failed: failed.to_owned(),
@@ -513,6 +573,20 @@ fn ledger_rows(
         ledger_rows.push((ui.t("ledger-due-from-buyer"), ui.money(&l.due_from_buyer)));
     }
     (ledger_rows, l.refundable())
+}
+
+/// What the marketplace paid on its decisions, what the shop owes it back, and what
+/// carriers paid the shop on its claims.
+fn ledger_ladder(ui: &Ui, l: &amiable_domain::ledger::OrderLedger) -> Vec<(String, String)> {
+    [
+        ("ledger-marketplace-paid", &l.marketplace_paid),
+        ("ledger-due-from-merchant", &l.due_from_merchant),
+        ("ledger-carrier-recovered", &l.carrier_recovered),
+    ]
+    .into_iter()
+    .filter(|(_, amount)| amount.is_positive())
+    .map(|(key, amount)| (ui.t(key), ui.money(amount)))
+    .collect()
 }
 
 /// What the return is at: stage, RMA, who pays the shipping, the policy, the parcel.
@@ -674,6 +748,21 @@ pub(super) async fn file(
     let (principal, _) = staff(&ctx)?;
     let case_id = parse_case(&case_id)?;
     Ok(crate::api::attachments::file_response(&state, &principal, case_id, &sha256).await?)
+}
+
+/// `GET /console/cases/{case_id}/dossier.pdf`: the case as a consumer mediator or a
+/// court reads it, in the page's language.
+pub(super) async fn dossier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(case_id): Path<String>,
+) -> Result<Response, WebError> {
+    let (principal, _) = staff(&ctx)?;
+    let case_id = parse_case(&case_id)?;
+    Ok(
+        crate::api::disputes::dossier_response(&state, &principal, case_id, Some(ctx.lang.as_str()))
+            .await?,
+    )
 }
 
 /// `GET /console/cases/{case_id}/label[?format=a4]`.

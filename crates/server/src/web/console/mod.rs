@@ -10,11 +10,13 @@
 //! |---|---|
 //! | `login` | sign-in and sign-out |
 //! | `inbox` | the inbox, its filters and saved views |
-//! | `case` | the case page, its files and label |
+//! | `case` | the case page, its files, label and dossier (PDF) |
+//! | `disputes` | the case page's incident, mediation and approval panels |
 //! | `actions` | one handler per form of the case page (`/do/<action>`) |
 
 mod actions;
 mod case;
+mod disputes;
 mod inbox;
 mod login;
 
@@ -88,6 +90,48 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             "/console/cases/{case_id}/do/compensate",
             post(actions::compensate),
         )
+        .route(
+            "/console/cases/{case_id}/do/approve-gesture",
+            post(actions::approve_gesture),
+        )
+        .route(
+            "/console/cases/{case_id}/do/decline-gesture",
+            post(actions::decline_gesture),
+        )
+        .route(
+            "/console/cases/{case_id}/do/responsibility",
+            post(actions::responsibility),
+        )
+        .route(
+            "/console/cases/{case_id}/do/carrier-claim",
+            post(actions::carrier_claim),
+        )
+        .route(
+            "/console/cases/{case_id}/do/claim-outcome",
+            post(actions::claim_outcome),
+        )
+        .route("/console/cases/{case_id}/do/reship", post(actions::reship))
+        .route(
+            "/console/cases/{case_id}/do/reship-scan",
+            post(actions::reship_scan),
+        )
+        .route(
+            "/console/cases/{case_id}/do/private-message",
+            post(actions::private_message),
+        )
+        .route(
+            "/console/cases/{case_id}/do/request-information",
+            post(actions::request_information),
+        )
+        .route("/console/cases/{case_id}/do/appeal", post(actions::appeal))
+        .route(
+            "/console/cases/{case_id}/do/decide-appeal",
+            post(actions::decide_appeal),
+        )
+        .route(
+            "/console/cases/{case_id}/do/consumer-mediation",
+            post(actions::consumer_mediation),
+        )
         // Messages and notes carry files.
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
@@ -99,6 +143,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/console/cases/{case_id}", get(case::case_page))
         .route("/console/cases/{case_id}/files/{sha256}", get(case::file))
         .route("/console/cases/{case_id}/label", get(case::label))
+        .route("/console/cases/{case_id}/dossier.pdf", get(case::dossier))
         .merge(actions)
 }
 

@@ -2,6 +2,7 @@
 //! reopening, closing and cancelling.
 
 use super::*;
+use amiable_domain::case::Payer;
 
 const OFFER: ActionForm = ActionForm {
     name: "offer",
@@ -35,7 +36,15 @@ const ESCALATE: ActionForm = ActionForm {
 
 const DECISION: ActionForm = ActionForm {
     name: "decision",
-    fields: &["amount", "rationale", "outcome", "kind"],
+    fields: &[
+        "amount",
+        "rationale",
+        "outcome",
+        "kind",
+        "cites",
+        "paid_by",
+        "recover_from_merchant",
+    ],
     guarded: true,
 };
 
@@ -224,52 +233,29 @@ async fn submit_escalate(a: &Acting<'_>) -> Result<&'static str, Failure> {
 async fn submit_decision(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let ui = &a.ui;
     let form = a.form();
-    let currency = a.currency;
     let mut errors = Errors::default();
-    let run = |action: Action, command: Command| a.run(action, command);
-    let outcome = DecisionOutcome::parse(form.text("outcome"));
-    if outcome.is_none() {
-        errors.add("outcome", ui.t("error-choice"));
+    let rationale = grounds_field(ui, form, "rationale", &mut errors);
+    // Paid by the marketplace at once (and perhaps recovered from the shop), or by the
+    // shop, the case waiting for its payment.
+    let paid_by = if form.checked("paid_by") {
+        Payer::Marketplace
+    } else {
+        Payer::Merchant
+    };
+    let recover = form.checked("recover_from_merchant");
+    if recover && paid_by == Payer::Merchant {
+        errors.add("recover_from_merchant", ui.t("act-decision-recover-alone"));
     }
-    let kind = ResolutionKind::parse(form.text("kind"));
-    if kind.is_none() {
-        errors.add("kind", ui.t("error-choice"));
-    }
-    let amount = amount_field(
-        ui,
-        form,
-        "amount",
-        currency,
-        kind.is_some_and(|k| k.requires_amount()),
-        &mut errors,
-    );
-    let rationale = body_field(ui, form, "rationale", &mut errors);
+    let decision = decision_of(a, rationale, paid_by, recover, &mut errors);
     confirmed(ui, form, &mut errors);
     check(errors)?;
-    let (Some(outcome), Some(kind), Some(rationale)) = (outcome, kind, rationale) else {
+    let Some(decision) = decision else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
     };
-    run(
-        Action::RecordDecision,
-        Command::Escalation(EscalationCommand::RecordDecision {
-            decision: Decision {
-                outcome,
-                resolution: Resolution {
-                    kind,
-                    amount,
-                    bonus_percent: None,
-                    goodwill: (kind == ResolutionKind::Goodwill).then_some(GoodwillKind::Voucher),
-                    note: None,
-                },
-                rationale,
-                cites: Vec::new(),
-                paid_by: amiable_domain::case::Payer::Merchant,
-                recover_from_merchant: false,
-            },
-            gateway: None,
-        }),
-    )
-    .await?;
+    a.state
+        .app()
+        .record_decision(&a.principal, a.case_id, a.expected, decision)
+        .await?;
     Ok("decision-recorded")
 }
 

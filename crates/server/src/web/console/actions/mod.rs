@@ -25,12 +25,20 @@ macro_rules! action {
 
 mod case;
 mod conversation;
+mod incident;
+mod mediation;
 mod money;
 mod returns;
 
 pub(super) use case::{accept, cancel, close, decision, decline, escalate, offer, reopen, resolve};
 pub(super) use conversation::{message, note};
-pub(super) use money::{compensate, exchange, fail, refund, settle, store_credit};
+pub(super) use incident::{carrier_claim, claim_outcome, reship, reship_scan, responsibility};
+pub(super) use mediation::{
+    appeal, consumer_mediation, decide_appeal, private_message, request_information,
+};
+pub(super) use money::{
+    approve_gesture, compensate, decline_gesture, exchange, fail, refund, settle, store_credit,
+};
 pub(super) use returns::{authorise, inspect, label, receive, refuse, scan};
 
 use super::{parse_case, staff};
@@ -96,6 +104,8 @@ impl ActionForm {
             "terms" | "resolution" | "decision" => path.rsplit('.').next().unwrap_or(root),
             other => other,
         };
+        // `decision.cites[1]` is the form's `cites`.
+        let mapped = mapped.split('[').next().unwrap_or(mapped);
         self.fields.contains(&mapped).then(|| mapped.to_owned())
     }
 }
@@ -274,6 +284,81 @@ fn amount_field(
             None
         }
     }
+}
+
+/// Grounds of a decision or of an appeal's hearing: the facts found and why, 20
+/// characters at least (the decider's rule, said beside the field).
+fn grounds_field(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option<Body> {
+    match Body::parse(form.text(field)) {
+        Ok(body) if body.as_str().trim().chars().count() >= 20 => Some(body),
+        Ok(_) => {
+            errors.add(field, ui.t("act-grounds-short"));
+            None
+        }
+        Err(e) => {
+            errors.add_text(field, &e, ui.lang, "act-grounds-short");
+            None
+        }
+    }
+}
+
+/// The clauses or articles a decision applies, one a line (`CGV art. 7`, `C. conso L216-2`).
+fn cites_field(ui: &Ui, form: &Form, errors: &mut Errors) -> Vec<Label> {
+    let mut cites = Vec::new();
+    for line in form.text("cites").lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match Label::parse(line) {
+            Ok(label) => cites.push(label),
+            Err(e) => {
+                errors.add_text("cites", &e, ui.lang, "error-required");
+            }
+        }
+    }
+    cites
+}
+
+/// The decision a form describes (`outcome`, `kind`, `amount`, `cites`), with its
+/// rationale and who pays it; `None` when a field is wrong (said in `errors`).
+fn decision_of(
+    a: &Acting<'_>,
+    rationale: Option<Body>,
+    paid_by: amiable_domain::case::Payer,
+    recover_from_merchant: bool,
+    errors: &mut Errors,
+) -> Option<Decision> {
+    let ui = &a.ui;
+    let form = a.form();
+    let outcome = DecisionOutcome::parse(form.text("outcome"));
+    if outcome.is_none() {
+        errors.add("outcome", ui.t("error-choice"));
+    }
+    let kind = ResolutionKind::parse(form.text("kind"));
+    if kind.is_none() {
+        errors.add("kind", ui.t("error-choice"));
+    }
+    let amount = amount_field(
+        ui,
+        form,
+        "amount",
+        a.currency,
+        kind.is_some_and(|k| k.requires_amount()),
+        errors,
+    );
+    let cites = cites_field(ui, form, errors);
+    let (outcome, kind, rationale) = (outcome?, kind?, rationale?);
+    Some(Decision {
+        outcome,
+        resolution: Resolution {
+            kind,
+            amount,
+            bonus_percent: None,
+            goodwill: (kind == ResolutionKind::Goodwill).then_some(GoodwillKind::Voucher),
+            note: None,
+        },
+        rationale,
+        cites,
+        paid_by,
+        recover_from_merchant,
+    })
 }
 
 fn confirmed(ui: &Ui, form: &Form, errors: &mut Errors) {

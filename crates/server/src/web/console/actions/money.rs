@@ -38,6 +38,32 @@ const COMPENSATE: ActionForm = ActionForm {
     guarded: true,
 };
 
+const APPROVE_GESTURE: ActionForm = ActionForm {
+    name: "approve-gesture",
+    fields: &[],
+    guarded: true,
+};
+
+const DECLINE_GESTURE: ActionForm = ActionForm {
+    name: "decline-gesture",
+    fields: &["reason"],
+    guarded: true,
+};
+
+action!(
+    /// `POST /console/cases/{case_id}/do/approve-gesture`.
+    approve_gesture,
+    APPROVE_GESTURE,
+    |a| answer_gesture(&a, true)
+);
+
+action!(
+    /// `POST /console/cases/{case_id}/do/decline-gesture`.
+    decline_gesture,
+    DECLINE_GESTURE,
+    |a| answer_gesture(&a, false)
+);
+
 action!(
     /// `POST /console/cases/{case_id}/do/refund`.
     refund,
@@ -258,7 +284,8 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
         return Err(Failure::Invalid(Invalid(Errors::default())));
     };
     let _ = run;
-    a.state
+    let outcome = a
+        .state
         .app()
         .compensate(
             &a.principal,
@@ -273,5 +300,44 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
             },
         )
         .await?;
-    Ok("compensated")
+    // Above the shop's threshold or beyond its budget, the gesture waits for an approver.
+    let requested = outcome.events.iter().any(|e| {
+        matches!(
+            e.event,
+            amiable_domain::case::CaseEvent::Money(
+                amiable_domain::case::MoneyEvent::CompensationApprovalRequested { .. }
+            )
+        )
+    });
+    Ok(if requested {
+        "approval-requested"
+    } else {
+        "compensated"
+    })
+}
+
+/// Approves a gesture waiting for approval, or declines it with a reason.
+async fn answer_gesture(a: &Acting<'_>, approve: bool) -> Result<&'static str, Failure> {
+    let ui = &a.ui;
+    let form = a.form();
+    let approval_id: u32 = form
+        .text("approval_id")
+        .parse()
+        .map_err(|_| WebError::not_found())?;
+    let mut errors = Errors::default();
+    let reason = if approve {
+        None
+    } else {
+        label_field(ui, form, "reason", &mut errors)
+    };
+    check(errors)?;
+    a.state
+        .app()
+        .answer_gesture(&a.principal, a.case_id, a.expected, approval_id, reason)
+        .await?;
+    Ok(if approve {
+        "gesture-approved"
+    } else {
+        "gesture-declined"
+    })
 }

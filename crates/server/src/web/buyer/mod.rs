@@ -7,6 +7,12 @@
 //! token per order, kept in an HttpOnly cookie. Every page checks that the
 //! order or case in its URL is one of the cookie's orders; any other id is
 //! *not found*, exactly like one that does not exist.
+//!
+//! `disputes` holds the buyer's side of incidents and of the escalation ladder
+//! (late delivery, the private channel with the mediator, the appeal, the
+//! consumer mediator and the dossier).
+
+mod disputes;
 
 use super::form::{Errors, Form, FormBody, MultipartForm, Upload};
 use super::shared::{self, CaseData, Mediator};
@@ -76,6 +82,23 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             post(declare_shipment).layer(uploads),
         )
         .route("/suivi/dossier/{case_id}/escalader", post(escalate))
+        .route(
+            "/suivi/dossier/{case_id}/mediateur",
+            post(disputes::private_message),
+        )
+        .route(
+            "/suivi/dossier/{case_id}/nouveau-delai",
+            post(disputes::delivery_deadline),
+        )
+        .route(
+            "/suivi/dossier/{case_id}/annulation-retard",
+            post(disputes::cancel_late_order),
+        )
+        .route("/suivi/dossier/{case_id}/recours", post(disputes::appeal))
+        .route(
+            "/suivi/dossier/{case_id}/dossier.pdf",
+            get(disputes::dossier),
+        )
         .route("/suivi/dossier/{case_id}/annuler", post(cancel))
         .route("/suivi/dossier/{case_id}/avis", post(give_feedback))
         .route("/suivi/dossier/{case_id}/etiquette", get(label))
@@ -1529,6 +1552,14 @@ struct CasePage {
     max_size: String,
     max_files: usize,
     version: i64,
+    /// The incident and the ladder, as the buyer sees them.
+    ladder: disputes::LadderView,
+    private_message: String,
+    private_errors: Errors,
+    deadline: String,
+    deadline_errors: Errors,
+    appeal_grounds: String,
+    appeal_errors: Errors,
 }
 
 fn steps(ui: &Ui, data: &CaseData) -> Vec<Step> {
@@ -1652,6 +1683,17 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
     {
         return (ui.t("next-answer-offer"), true);
     }
+    // The mediator waits for the buyer's answer (the page keeps only the buyer's requests).
+    if let Some(request) = state
+        .mediation
+        .as_ref()
+        .and_then(|m| m.open_requests().filter(|r| r.from == Party::Buyer).min_by_key(|r| r.due_at))
+    {
+        return (
+            ui.ta("next-information-requested", "date", ui.datetime(&request.due_at)),
+            true,
+        );
+    }
     if let Some(progress) = &state.returns {
         let text = match progress.stage {
             ReturnStage::Requested => by("next-return-review"),
@@ -1768,6 +1810,7 @@ async fn case_view(
         .ui()
         .with_taxonomy(&state.store().taxonomy(data.state.operator_id).await?);
     let (next, next_is_yours) = next_step(&ui, &data);
+    let ladder = disputes::ladder_view(state, &ui, &data).await?;
     let progress = data.state.returns.as_ref();
     let offers = data
         .state
@@ -1874,6 +1917,13 @@ async fn case_view(
         max_size: super::format::size(ctx.lang, state.inner.config.max_upload_bytes as u64),
         max_files: super::form::MAX_FILES,
         version: data.state.version,
+        ladder,
+        private_message: forms.private_message,
+        private_errors: forms.private_errors,
+        deadline: forms.deadline,
+        deadline_errors: forms.deadline_errors,
+        appeal_grounds: forms.appeal_grounds,
+        appeal_errors: forms.appeal_errors,
         ui,
     })
 }
@@ -1891,6 +1941,13 @@ struct CaseForms {
     action_errors: Errors,
     ship: Form,
     ship_errors: Errors,
+    private_message: String,
+    private_errors: Errors,
+    /// The new delivery deadline typed (`YYYY-MM-DD`).
+    deadline: String,
+    deadline_errors: Errors,
+    appeal_grounds: String,
+    appeal_errors: Errors,
 }
 
 /// `GET /suivi/dossier/{case_id}`.
