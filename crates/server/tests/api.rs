@@ -1056,7 +1056,7 @@ async fn unknown_fields_are_refused_at_every_depth() {
 }
 
 /// The state a command's case must be in for its valid body to succeed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setup {
     /// Just opened by the buyer (version 1).
     Open,
@@ -1084,6 +1084,24 @@ enum Setup {
     ReturnCreditAgreed,
     /// Authorised, and the buyer accepted an exchange (version 5).
     ReturnExchangeAgreed,
+    /// Escalated to mediation by the mediator (version 2).
+    Mediation,
+    /// Arbitrated: a split decision by the operator's admin (version 3).
+    Decided,
+    /// …appealed by the shop (version 4).
+    Appealed,
+    /// A replacement parcel on its way (version 2).
+    Reshipped,
+    /// A claim filed against the carrier (version 2).
+    Claimed,
+    /// "Not received" on the late order (`LATE-1`, 40 days old, never shipped), opened 6 days ago.
+    Late,
+    /// …with the buyer's new delivery deadline passed (version 2).
+    LatePassed,
+    /// A decision taken 20 days ago and never appealed: final.
+    Final,
+    /// An agent's goodwill gesture above the shop's threshold, waiting for approval (version 2).
+    GestureRequested,
 }
 
 /// Where a body goes.
@@ -1131,9 +1149,119 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
     if let Some(case_id) = fresh_return(world, setup, &order_id, &buyer).await {
         return case_id;
     }
+    match setup {
+        Setup::Late | Setup::LatePassed => {
+            let late = world
+                .store
+                .order_by_external_id(
+                    world.merchant_id,
+                    &amiable_domain::order::ExternalId::parse("LATE-1").unwrap(),
+                )
+                .await
+                .unwrap()
+                .expect("the late order")
+                .order;
+            let case_id = open_ago(world, &late.id.to_string(), "not_received", 6).await;
+            if setup == Setup::LatePassed {
+                let deliver_by = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(72))
+                    .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+                    .date();
+                run_ago(
+                    world,
+                    &case_id,
+                    amiable_domain::case::Actor::Buyer,
+                    amiable_domain::case::Command::Incident(
+                        amiable_domain::case::IncidentCommand::SetDeliveryDeadline { deliver_by },
+                    ),
+                    5,
+                )
+                .await;
+            }
+            return case_id;
+        }
+        Setup::Final => {
+            let case_id = open_ago(world, &order_id, "damaged_in_transit", 25).await;
+            let operator = || amiable_domain::case::Actor::OperatorUser { id: "o1".into() };
+            let escalate = serde_json::from_value(
+                json!({"command": "escalate", "to": "arbitration", "reason": "Arbitrage"}),
+            )
+            .unwrap();
+            run_ago(world, &case_id, operator(), escalate, 24).await;
+            let decide = serde_json::from_value(json!({"command": "record_decision", "decision": {
+                "outcome": "split",
+                "resolution": {"kind": "partial_refund", "amount": {"amount_minor": 1000, "currency": "EUR"}},
+                "rationale": "Chacun porte une part du dommage constaté."}}))
+            .unwrap();
+            run_ago(world, &case_id, operator(), decide, 20).await;
+            return case_id;
+        }
+        _ => {}
+    }
     let case_id = world.case_on(&order_id, &buyer).await;
     let path = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
+    let decided = |path: &dyn Fn(&str) -> String| {
+        vec![
+            (
+                path("escalate"),
+                Who::Mediator,
+                json!({"to": "arbitration", "reason": "Arbitrage demandé"}),
+            ),
+            (
+                path("decision"),
+                Who::OperatorAdmin,
+                json!({"decision": {"outcome": "split",
+                                    "resolution": {"kind": "partial_refund", "amount": {"amount_minor": 1000, "currency": "EUR"}},
+                                    "rationale": "Chacun porte une part du dommage constaté."}}),
+            ),
+        ]
+    };
+    let steps = match setup {
+        Setup::Mediation => vec![(
+            path("escalate"),
+            Who::Mediator,
+            json!({"to": "mediation", "reason": "Médiation demandée"}),
+        )],
+        Setup::Decided => decided(&path),
+        Setup::Appealed => {
+            let mut steps = decided(&path);
+            steps.push((
+                path("appeal"),
+                Who::MerchantAgent,
+                json!({"grounds": "Le colis a été livré à la bonne adresse."}),
+            ));
+            steps
+        }
+        Setup::Reshipped => vec![(
+            path("reshipments"),
+            Who::MerchantAgent,
+            json!({"lines": [{"line_id": "1", "quantity": 1}], "carrier": "Colissimo", "tracking_number": "6A1"}),
+        )],
+        Setup::Claimed => vec![(
+            path("carrier-claim"),
+            Who::MerchantAgent,
+            json!({"carrier": "Colissimo", "reference": "RCL-1", "amount": {"amount_minor": 4500, "currency": "EUR"}}),
+        )],
+        Setup::GestureRequested => vec![(
+            path("compensation"),
+            Who::MerchantAgent,
+            json!({"kind": "voucher", "amount": {"amount_minor": 2000, "currency": "EUR"}, "request_approval": true}),
+        )],
+        _ => Vec::new(),
+    };
+    for (path, who, body) in steps {
+        let reply = world.post(&path, &who, &body).await;
+        assert_eq!(reply.status, 200, "fixture {setup:?}: {}", reply.body);
+    }
     let step = match setup {
+        Setup::Mediation
+        | Setup::Decided
+        | Setup::Appealed
+        | Setup::Reshipped
+        | Setup::Claimed
+        | Setup::GestureRequested
+        | Setup::Late
+        | Setup::LatePassed
+        | Setup::Final => None,
         Setup::Open => None,
         Setup::OfferToMerchant => Some((
             path("offers"),
@@ -1169,7 +1297,19 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
 /// return is taken to `setup`'s stage; `None` for the other setups.
 async fn fresh_return(world: &World, setup: Setup, order_id: &str, buyer: &Who) -> Option<String> {
     let (authorise_over_http, then) = match setup {
-        Setup::Open | Setup::OfferToMerchant | Setup::Arbitration | Setup::Resolved => {
+        Setup::Open
+        | Setup::OfferToMerchant
+        | Setup::Arbitration
+        | Setup::Resolved
+        | Setup::Mediation
+        | Setup::Decided
+        | Setup::Appealed
+        | Setup::Reshipped
+        | Setup::Claimed
+        | Setup::Late
+        | Setup::LatePassed
+        | Setup::Final
+        | Setup::GestureRequested => {
             return None;
         }
         Setup::ReturnRequested => return Some(return_requested(world, order_id, buyer).await),
@@ -1298,11 +1438,79 @@ async fn store_command(world: &World, case_id: &str, command: Command) {
 
 /// Gives the harness's merchant the return address its labels are sent to.
 async fn give_return_address(world: &World) {
+    // And a goodwill budget: an agent's gestures above 15 € wait for approval.
     let settings = json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
-                                             "postal_code": "75011", "city": "Paris", "country": "FR"}});
+                                             "postal_code": "75011", "city": "Paris", "country": "FR"},
+                          "goodwill_budget": {"monthly": eur(10_000_000), "approval_above": eur(1500)}});
     world
         .set_merchant_settings(world.merchant_id, &settings)
         .await;
+}
+
+/// Opens an incident on `order_id` `days_ago` days ago, as the buyer, through the store.
+async fn open_ago(world: &World, order_id: &str, reason: &str, days_ago: i64) -> String {
+    use amiable_domain::case::{Actor, CaseKind, Command, LifecycleCommand};
+    let case_id = amiable_domain::ids::CaseId::from_bytes(common::bytes());
+    world
+        .store
+        .execute(amiable_store::CommandRequest {
+            case_id,
+            expected_version: Some(0),
+            command: Command::Lifecycle(LifecycleCommand::Open {
+                preferred: None,
+                kind: CaseKind::Incident,
+                reason: amiable_domain::reason::ReasonCode::parse(reason).unwrap(),
+                items: serde_json::from_value(json!([{"line_id": "1", "quantity": 1}])).unwrap(),
+                claimed: None,
+                description: amiable_domain::text::Body::parse("Le colis n'est jamais arrivé.")
+                    .unwrap(),
+                stage: None,
+            }),
+            actor: Actor::Buyer,
+            order_id: Some(amiable_domain::ids::OrderId::parse(order_id).unwrap()),
+            at: Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days_ago)),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture open failed: {e:?}"));
+    case_id.to_string()
+}
+
+/// Runs `command` as `actor` `days_ago` days ago.
+async fn run_ago(
+    world: &World,
+    case_id: &str,
+    actor: amiable_domain::case::Actor,
+    command: amiable_domain::case::Command,
+    days_ago: i64,
+) {
+    world
+        .store
+        .execute(amiable_store::CommandRequest {
+            case_id: amiable_domain::ids::CaseId::parse(case_id).unwrap(),
+            expected_version: None,
+            command,
+            actor,
+            order_id: None,
+            at: Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days_ago)),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fixture command failed: {e:?}"));
+}
+
+/// The order `LATE-1`: placed 40 days ago, never shipped (its delivery is late, L216-1).
+async fn late_order(world: &World) -> String {
+    let id = world.order_at(world.merchant_id, "LATE-1").await;
+    let order_id = amiable_domain::ids::OrderId::parse(&id).unwrap();
+    let order = world.store.order(order_id).await.unwrap().unwrap().order;
+    let mut input = amiable_domain::order::OrderInput::from_order(&order);
+    input.placed_at = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 40)).to_string();
+    input.shipments.clear();
+    world
+        .store
+        .upsert_order(order.operator_id, order.merchant_id, &input, order_id)
+        .await
+        .unwrap();
+    id
 }
 
 async fn path_of(world: &World, target: Target, seq: &mut usize) -> String {
@@ -2250,6 +2458,245 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
     ]
 }
 
+fn eur(amount_minor: i64) -> Value {
+    json!({"amount_minor": amount_minor, "currency": "EUR"})
+}
+
+/// The incident and ladder commands, each on a case where its valid body succeeds.
+fn dispute_endpoints(late_buyer: &Who) -> Vec<Endpoint> {
+    let day = |days: i64| {
+        (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days))
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .date()
+            .to_string()
+    };
+    let instant = |hours: i64| {
+        (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours))
+            .round(jiff::Unit::Second)
+            .unwrap()
+            .to_string()
+    };
+    let grounds = "Le suivi ne prouve pas la remise au client.";
+    let claim = json!({"carrier": "Colissimo", "reference": "RCL-7", "amount": eur(4500), "reserves_sent_on": day(0)});
+    let outcome = json!({"outcome": "partially_accepted", "recovered": eur(4000)});
+    let reship = json!({"lines": [{"line_id": "1", "quantity": 1}], "carrier": "Colissimo", "tracking_number": "6A2"});
+    let request = json!({"from": "merchant", "request": "La preuve de livraison signée", "due_at": instant(72)});
+    vec![
+        Endpoint {
+            target: Target::Case("/responsibility", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"responsible": "carrier", "grounds": "Colis abîmé selon le transporteur", "expected_version": 1}),
+            required: &["/responsible", "/grounds"],
+            enums: &["/responsible"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![(
+                "empty grounds",
+                json!({"responsible": "merchant", "grounds": ""}),
+            )],
+        },
+        Endpoint {
+            target: Target::Case("/delivery-deadline", Setup::Late),
+            who: late_buyer.clone(),
+            valid: json!({"deliver_by": day(10)}),
+            required: &["/deliver_by"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("no extra period", json!({"deliver_by": day(0)})),
+                ("in the past", json!({"deliver_by": day(-3)})),
+                ("not a date", json!({"deliver_by": "demain"})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/cancel-late-order", Setup::LatePassed),
+            who: late_buyer.clone(),
+            valid: json!({"expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("a stale version", json!({"expected_version": 1}))],
+        },
+        Endpoint {
+            target: Target::Case("/carrier-claim", Setup::Open),
+            who: Who::MerchantAgent,
+            required: &[
+                "/carrier",
+                "/reference",
+                "/amount",
+                "/amount/amount_minor",
+                "/amount/currency",
+            ],
+            enums: &["/amount/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "more than the order",
+                    replaced(&claim, "/amount/amount_minor", json!(9_999_999)),
+                ),
+                (
+                    "reserves sent tomorrow",
+                    replaced(&claim, "/reserves_sent_on", json!(day(1))),
+                ),
+            ],
+            valid: claim,
+        },
+        Endpoint {
+            target: Target::Case("/carrier-claim/outcome", Setup::Claimed),
+            who: Who::MerchantAgent,
+            required: &["/outcome"],
+            enums: &["/outcome", "/recovered/currency"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "refused yet paid",
+                    json!({"outcome": "refused", "recovered": eur(100)}),
+                ),
+                (
+                    "more than claimed",
+                    replaced(&outcome, "/recovered/amount_minor", json!(9000)),
+                ),
+                ("no amount", json!({"outcome": "accepted"})),
+            ],
+            valid: outcome,
+        },
+        Endpoint {
+            target: Target::Case("/reshipments", Setup::Open),
+            who: Who::MerchantAgent,
+            required: &[
+                "/lines",
+                "/lines/0/line_id",
+                "/lines/0/quantity",
+                "/carrier",
+                "/tracking_number",
+            ],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "a line not in the order",
+                    replaced(&reship, "/lines/0/line_id", json!("9")),
+                ),
+                (
+                    "more than ordered",
+                    replaced(&reship, "/lines/0/quantity", json!(5)),
+                ),
+                ("no lines", replaced(&reship, "/lines", json!([]))),
+            ],
+            valid: reship,
+        },
+        Endpoint {
+            target: Target::Case("/reshipments/scan", Setup::Reshipped),
+            who: Who::MerchantAgent,
+            valid: json!({"status": "delivered", "expected_version": 2}),
+            required: &["/status"],
+            enums: &["/status"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("no news", json!({"status": "in_transit"}))],
+        },
+        Endpoint {
+            target: Target::Case("/private-messages", Setup::Mediation),
+            who: Who::Mediator,
+            valid: json!({"channel": "merchant", "body": "Pouvez-vous envoyer la preuve de livraison ?"}),
+            required: &["/channel", "/body"],
+            enums: &["/channel"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "to the marketplace itself",
+                    json!({"channel": "operator", "body": "x"}),
+                ),
+                ("empty", json!({"channel": "buyer", "body": ""})),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/information-requests", Setup::Mediation),
+            who: Who::Mediator,
+            required: &["/from", "/request", "/due_at"],
+            enums: &["/from"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "due yesterday",
+                    replaced(&request, "/due_at", json!(instant(-24))),
+                ),
+                (
+                    "due in a year",
+                    replaced(&request, "/due_at", json!(instant(24 * 365))),
+                ),
+                (
+                    "from the marketplace",
+                    replaced(&request, "/from", json!("operator")),
+                ),
+            ],
+            valid: request,
+        },
+        Endpoint {
+            target: Target::Case("/appeal", Setup::Decided),
+            who: Who::MerchantAgent,
+            valid: json!({"grounds": "Le colis a été livré à la bonne adresse.", "expected_version": 3}),
+            required: &["/grounds"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("no grounds", json!({"grounds": ""}))],
+        },
+        Endpoint {
+            target: Target::Case("/appeal/decision", Setup::Appealed),
+            who: Who::Mediator,
+            valid: json!({"outcome": "dismissed", "grounds": grounds, "expected_version": 4}),
+            required: &["/outcome", "/grounds"],
+            enums: &["/outcome"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "grounds too short",
+                    json!({"outcome": "dismissed", "grounds": "Non."}),
+                ),
+                (
+                    "allowed without a decision",
+                    json!({"outcome": "allowed", "grounds": grounds}),
+                ),
+                (
+                    "dismissed with a decision",
+                    json!({"outcome": "dismissed", "grounds": grounds, "decision": {
+                        "outcome": "merchant_favoured", "resolution": {"kind": "refusal", "note": "Livré"},
+                        "rationale": grounds}}),
+                ),
+            ],
+        },
+        Endpoint {
+            target: Target::Case("/consumer-mediation", Setup::Final),
+            who: Who::Mediator,
+            valid: json!({}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![],
+        },
+        Endpoint {
+            target: Target::Case("/compensation/1/answer", Setup::GestureRequested),
+            who: Who::MerchantAdmin,
+            valid: json!({"expected_version": 2}),
+            required: &[],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![("an empty reason", json!({"decline": ""}))],
+        },
+    ]
+}
+
 /// Mutated request bodies on every POST route that takes one (wrong types,
 /// missing or extra fields, huge strings, overflowing or negative numbers,
 /// unknown values, foreign ids): never a 5xx, always a problem document for
@@ -2267,7 +2714,20 @@ async fn mutated_bodies_never_cause_a_server_error() {
             .order_at(world.foreign_merchant_id, "ETRANGER-1")
             .await;
         let foreign_case = world.case_direct(&foreign_order).await;
-        let endpoints = endpoints(&world, &order_id, &buyer, &neighbour_order);
+        let late = late_order(&world).await;
+        let late_buyer = Who::Buyer(world.buyer_token(&late).await);
+        // The consumer mediator the marketplace names once its decisions are final.
+        let named = world
+            .call(
+                "PUT",
+                "/api/v1/settings",
+                &Who::OperatorAdmin,
+                Some(&json!({"mediator": {"name": "CM2C", "website": "https://www.cm2c.net"}})),
+            )
+            .await;
+        assert_eq!(named.status, 200, "{}", named.body);
+        let mut endpoints = endpoints(&world, &order_id, &buyer, &neighbour_order);
+        endpoints.extend(dispute_endpoints(&late_buyer));
         let mut seq = 0;
         let mut failures = Vec::new();
         let mut requests = 0;
@@ -2290,6 +2750,7 @@ async fn mutated_bodies_never_cause_a_server_error() {
                     case_commands.iter().any(|c| c
                         .replace("/offers/1/", "/offers/{offer_id}/")
                         .replace("/refunds/1/", "/refunds/{refund_id}/")
+                        .replace("/compensation/1/", "/compensation/{approval_id}/")
                         == path),
                     "{} has no fuzz fixture",
                     route.path
@@ -2343,7 +2804,7 @@ async fn mutated_bodies_never_cause_a_server_error() {
                     ),
                 ];
                 // Another offer or refund of the case: absent, or no number at all.
-                for numbered in ["/offers/1/", "/refunds/1/"] {
+                for numbered in ["/offers/1/", "/refunds/1/", "/compensation/1/"] {
                     if suffix.starts_with(numbered) {
                         let collection = numbered.trim_end_matches("1/");
                         for id in ["2", "999", "0", "-1", "4294967296", "x"] {

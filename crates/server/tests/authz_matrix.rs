@@ -656,7 +656,7 @@ async fn prepare(
                 run_as(
                     world,
                     &case_id,
-                    Actor::Buyer,
+                    Actor::OperatorUser { id: "o1".into() },
                     Command::Escalation(EscalationCommand::Escalate {
                         to: None,
                         reason: label("médiation"),
