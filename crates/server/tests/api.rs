@@ -1155,7 +1155,7 @@ async fn fresh_case(world: &World, setup: Setup, seq: &mut usize) -> String {
                 .store
                 .order_by_external_id(
                     world.merchant_id,
-                    &amiable_domain::order::ExternalId::parse("LATE-1").unwrap(),
+                    &amiable_domain::ids::ExternalId::parse("LATE-1").unwrap(),
                 )
                 .await
                 .unwrap()
