@@ -504,8 +504,23 @@ fn split_decision() -> Command {
     })
 }
 
+/// Names the marketplace's consumer mediator (the settings routes' own cells may have
+/// replaced the settings since the start).
+async fn name_mediator(world: &World) {
+    let named = world
+        .call(
+            "PUT",
+            "/api/v1/settings",
+            &Who::OperatorAdmin,
+            Some(&json!({"mediator": {"name": "CM2C", "website": "https://www.cm2c.net"}})),
+        )
+        .await;
+    assert_eq!(named.status, 200, "{}", named.body);
+}
+
 /// A decision taken 20 days ago, never appealed: final, its window closed.
 async fn past_decision(world: &World, order_id: &str) -> String {
+    name_mediator(world).await;
     let case_id = open_ago(world, order_id, "damaged_in_transit", 25).await;
     let operator = || Actor::OperatorUser { id: "o1".into() };
     run_ago(
@@ -818,6 +833,8 @@ async fn prepare(
             json!({}),
         ),
         ("POST", "/cases/{case_id}/compensation/{approval_id}/answer") => {
+            // The budget (the settings routes' own cells may have replaced it since).
+            give_return_address(world, world.merchant_id).await;
             let case_id = fresh_case().await;
             run_as(
                 world,
@@ -1172,15 +1189,7 @@ async fn every_route_every_caller_own_and_foreign() {
         // Labels are addressed to the merchant (the other tenants' cells stop at 404 first).
         give_return_address(&world, world.merchant_id).await;
         // The consumer mediator the marketplace names once its decisions are final.
-        let named = world
-            .call(
-                "PUT",
-                "/api/v1/settings",
-                &Who::OperatorAdmin,
-                Some(&json!({"mediator": {"name": "CM2C", "website": "https://www.cm2c.net"}})),
-            )
-            .await;
-        assert_eq!(named.status, 200, "{}", named.body);
+        name_mediator(&world).await;
         let mut failures = Vec::new();
         let mut cells = 0;
         let mut seq = 0;
