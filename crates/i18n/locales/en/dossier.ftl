@@ -35,7 +35,7 @@ dossier-private-merchant = Private exchange between the shop and the mediator: t
 
 dossier-evidence = Evidence
 dossier-evidence-intro = The files added to the case. Their SHA-256 fingerprint shows whether a file produced later is the one that was filed.
-dossier-column-file = File
+dossier-column-file = File and SHA-256 fingerprint
 dossier-column-type = Type
 dossier-column-size = Size
 dossier-file-added = Filed on { $date } — { $who }

@@ -35,7 +35,7 @@ dossier-private-merchant = Échange privé entre la boutique et le médiateur : 
 
 dossier-evidence = Pièces
 dossier-evidence-intro = Les fichiers versés au dossier. Leur empreinte SHA-256 permet de vérifier qu'un fichier produit est bien celui qui a été déposé.
-dossier-column-file = Fichier
+dossier-column-file = Fichier et empreinte SHA-256
 dossier-column-type = Type
 dossier-column-size = Taille
 dossier-file-added = Déposé le { $date } — { $who }
