@@ -7,8 +7,8 @@
 
 use crate::ports::payments::PaymentGateway;
 use amiable_domain::case::automation::{
-    AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, LABEL_REMINDER_JOB, REFUND_DEADLINE_JOB,
-    REFUND_EXECUTE_JOB, auto_close,
+    APPEAL_WINDOW_JOB, AUTO_CLOSE_JOB, AutoClose, LABEL_EXPIRY_JOB, LABEL_REMINDER_JOB,
+    REFUND_DEADLINE_JOB, REFUND_EXECUTE_JOB, auto_close,
 };
 use amiable_domain::case::{Actor, CaseStatus, Command, ReminderTopic, ReturnStage};
 use amiable_domain::case::{LifecycleCommand, MoneyCommand, ReturnCommand};
@@ -140,6 +140,7 @@ async fn run_job(
         LABEL_REMINDER_JOB => remind_label(store, job, now).await,
         REFUND_DEADLINE_JOB => refund_deadline(store, job, now).await,
         REFUND_EXECUTE_JOB => execute_refunds(store, gateway, job, now).await,
+        APPEAL_WINDOW_JOB => appeal_window_closed(store, job).await,
         other => Err(format!("unknown job kind '{other}'")),
     }
 }
@@ -179,6 +180,32 @@ async fn system_command(
         }
         Err(error) => Err(error.to_string()),
     }
+}
+
+/// A decision's appeal window closed: unless it was appealed (the appeal's hearing names
+/// the mediator), or the consumer mediator was already named, the buyer is told of it now.
+/// The decider judges whether the decision is final and a mediator is set.
+async fn appeal_window_closed(store: &Store, job: &Job) -> Result<JobOutcome, String> {
+    let case_id = job_case(job)?;
+    let Some(record) = store.case(case_id).await.map_err(|e| e.to_string())? else {
+        return Ok(JobOutcome::Done);
+    };
+    let pending = record
+        .state
+        .mediation
+        .as_ref()
+        .is_some_and(|m| m.appeal.is_none() && m.consumer_mediator.is_none());
+    if !pending {
+        return Ok(JobOutcome::Done);
+    }
+    system_command(
+        store,
+        case_id,
+        record.state.version,
+        Command::Mediation(amiable_domain::case::MediationCommand::OfferConsumerMediation),
+        APPEAL_WINDOW_JOB,
+    )
+    .await
 }
 
 /// A label whose date passed, before the parcel was scanned: `label_expired`.

@@ -22,6 +22,10 @@ pub const REFUND_DEADLINE_JOB: &str = "refund.deadline";
 /// outbox: the API executes it at once; this job retries what did not finish).
 pub const REFUND_EXECUTE_JOB: &str = "refund.execute";
 
+/// The job that names the consumer mediator to the buyer when a decision's appeal window
+/// closes without an appeal (C. conso L612-1): the decision is then final.
+pub const APPEAL_WINDOW_JOB: &str = "mediation.appeal_window";
+
 /// How long before the legal refund deadline the merchant is reminded.
 pub const REFUND_REMINDER_DAYS_BEFORE: i64 = 2;
 /// How long the API has to execute a refund before the job does it.
@@ -56,9 +60,25 @@ pub fn scheduled_jobs(
     after: &CaseState,
     automation: &Automation,
     law: &LawPack,
+    ladder: Option<&super::mediation::LadderRules>,
 ) -> Vec<ScheduledJob> {
     let mut jobs = Vec::new();
     let case_id = after.case_id.to_string();
+    // A new decision of the marketplace: once its appeal window closes, it is final.
+    let decided_at = |s: &CaseState| s.mediation.as_ref().and_then(|m| m.decided_at);
+    if let (Some(at), Some(ladder)) = (decided_at(after), ladder)
+        && before.and_then(decided_at) != Some(at)
+    {
+        jobs.push(ScheduledJob {
+            kind: APPEAL_WINDOW_JOB,
+            // Just after the window's last instant.
+            due_at: ladder
+                .appeal_until(at)
+                .saturating_add(SignedDuration::from_secs(60))
+                .unwrap_or(at),
+            payload: json!({ "case_id": case_id }),
+        });
+    }
     let was_resolved = before.is_some_and(|b| b.status == CaseStatus::Resolved);
     if let (false, CaseStatus::Resolved, Some(resolved_at)) =
         (was_resolved, after.status, after.resolved_at)
