@@ -653,4 +653,73 @@ mod tests {
             "the buyer who escalated is not echoed: {got:?}"
         );
     }
+
+    #[test]
+    fn a_private_channel_is_heard_by_its_party_only() {
+        let people = [
+            buyer(Preferences::default(), None),
+            staff(Audience::Merchant, "lea", Preferences::default()),
+            staff(Audience::Operator, "nora", Preferences::default()),
+        ];
+        let private = |channel| {
+            CaseEvent::Mediation(MediationEvent::PrivateMessagePosted {
+                channel,
+                body: Body::parse("Avez-vous une preuve de livraison ?").unwrap(),
+            })
+        };
+        let mediator = Actor::OperatorUser { id: "nora".into() };
+        assert_eq!(
+            heard(&private(Party::Merchant), &mediator, &people),
+            [(Topic::MediatorMessage, "lea".into(), Channel::Email)]
+        );
+        assert_eq!(
+            heard(&private(Party::Buyer), &mediator, &people),
+            [(Topic::MessageToBuyer, "buyer".into(), Channel::Email)]
+        );
+        // A party's answer goes to the marketplace alone.
+        assert_eq!(
+            heard(&private(Party::Merchant), &merchant("lea"), &people),
+            [(Topic::MessageToMediator, "nora".into(), Channel::Email)]
+        );
+        let asked = CaseEvent::Mediation(MediationEvent::InformationRequested {
+            request_id: 1,
+            from: Party::Merchant,
+            request: Body::parse("La preuve de livraison").unwrap(),
+            due_at: "2026-11-13T17:00:00Z".parse().unwrap(),
+        });
+        assert_eq!(
+            heard(&asked, &mediator, &people),
+            [(
+                Topic::InformationRequestToMerchant,
+                "lea".into(),
+                Channel::Email
+            )]
+        );
+    }
+
+    #[test]
+    fn an_appeal_goes_to_the_marketplace_and_its_hearing_to_both_parties() {
+        let people = [
+            buyer(Preferences::default(), None),
+            staff(Audience::Merchant, "lea", Preferences::default()),
+            staff(Audience::Operator, "nora", Preferences::default()),
+        ];
+        let appealed = CaseEvent::Mediation(MediationEvent::Appealed {
+            grounds: Body::parse("Le colis a été livré.").unwrap(),
+            window_until: "2026-11-27T09:00:00Z".parse().unwrap(),
+        });
+        assert_eq!(
+            heard(&appealed, &merchant("lea"), &people),
+            [(Topic::AppealToHandle, "nora".into(), Channel::Email)]
+        );
+        let heard_appeal = CaseEvent::Mediation(MediationEvent::AppealDecided {
+            outcome: crate::case::AppealOutcome::Dismissed,
+            grounds: Body::parse("La décision est confirmée.").unwrap(),
+            decision: None,
+            recovery_waived: None,
+        });
+        let got = heard(&heard_appeal, &Actor::OperatorUser { id: "max".into() }, &people);
+        assert!(got.contains(&(Topic::DecisionToBuyer, "buyer".into(), Channel::Email)));
+        assert!(got.contains(&(Topic::DecisionToMerchant, "lea".into(), Channel::Email)));
+    }
 }

@@ -359,10 +359,12 @@ impl Notifier {
                 put("due", format::date(lang, due));
             }
             Topic::MessageToBuyer | Topic::BuyerMessage => {
-                if let CaseEvent::Conversation(ConversationEvent::MessagePosted { body }) =
-                    &event.event
-                {
-                    put("message", body.as_str().to_owned());
+                match &event.event {
+                    CaseEvent::Conversation(ConversationEvent::MessagePosted { body })
+                    | CaseEvent::Mediation(MediationEvent::PrivateMessagePosted { body, .. }) => {
+                        put("message", body.as_str().to_owned());
+                    }
+                    _ => {}
                 }
                 put(
                     "author",
