@@ -22,6 +22,7 @@ use amiable_domain::case::{
     IncidentEvent, LifecycleEvent, MediationEvent, MoneyEvent, Party, Payer, Resolution,
     ReturnEvent, Visibility,
 };
+use amiable_domain::contact::Locale;
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::Money;
 use amiable_domain::order::Order;
@@ -33,6 +34,7 @@ use amiable_store::{LedgerRow, StoredEvent};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use std::collections::BTreeSet;
 
 /// A rendered dossier.
 #[derive(Debug, Clone)]
@@ -88,10 +90,11 @@ impl App {
             .await?
             .unwrap_or_else(format::zone);
         let ledger = self.store().ledger_rows(state.order_id).await?;
-        let ledger = ledger_for(&ledger, case_id, &timeline, viewer);
+        let shown: BTreeSet<i64> = timeline.iter().map(|e| e.seq).collect();
+        let ledger = ledger_for(&ledger, case_id, &shown, viewer);
 
         let words = Words {
-            lang: language(lang, principal, order.as_ref()),
+            lang: language(lang, principal, order.as_ref().map(|o| o.buyer.locale)),
             zone,
             custom: taxonomy.custom,
         };
@@ -129,18 +132,14 @@ fn visible(event: &CaseEvent, viewer: Party, internal: bool) -> bool {
         && (internal || event.is_public() || event.private_channel() == Some(viewer))
 }
 
-/// The language of the dossier: the one asked for, else the buyer's own for a
-/// buyer, else French (the marketplace's).
-fn language(requested: Option<&str>, principal: &Principal, order: Option<&Order>) -> Lang {
+/// The language of the dossier: the one asked for, else the buyer's own
+/// (`buyer_locale`, the order's) for a buyer, else French (the marketplace's).
+fn language(requested: Option<&str>, principal: &Principal, buyer_locale: Option<Locale>) -> Lang {
     match requested.map(str::trim) {
         Some(code) if code.eq_ignore_ascii_case("fr") => Lang::Fr,
         Some(code) if code.eq_ignore_ascii_case("en") => Lang::En,
-        _ => match (principal, order) {
-            (Principal::Buyer { .. }, Some(order))
-                if order.buyer.locale == amiable_domain::contact::Locale::En =>
-            {
-                Lang::En
-            }
+        _ => match (principal, buyer_locale) {
+            (Principal::Buyer { .. }, Some(Locale::En)) => Lang::En,
             _ => Lang::Fr,
         },
     }
@@ -152,12 +151,12 @@ fn language(requested: Option<&str>, principal: &Principal, order: Option<&Order
 fn ledger_for<'a>(
     rows: &'a [LedgerRow],
     case_id: CaseId,
-    timeline: &[&StoredEvent],
+    shown: &BTreeSet<i64>,
     viewer: Party,
 ) -> Vec<&'a LedgerRow> {
     const MERCHANT_SIDE: [&str; 3] = ["due_from_merchant", "recovery_waived", "carrier_recovered"];
     rows.iter()
-        .filter(|row| row.case_id != case_id || timeline.iter().any(|e| e.seq == row.seq))
+        .filter(|row| row.case_id != case_id || shown.contains(&row.seq))
         .filter(|row| viewer != Party::Buyer || !MERCHANT_SIDE.contains(&row.kind.as_str()))
         .collect()
 }
@@ -566,9 +565,7 @@ fn timeline(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
         match stored.event.private_channel() {
             Some(Party::Buyer) => blocks.push(Block::Note(words.t("dossier-private-buyer"))),
             Some(Party::Merchant) => blocks.push(Block::Note(words.t("dossier-private-merchant"))),
-            _ if !stored.event.is_public() => {
-                blocks.push(Block::Note(words.t("dossier-internal")))
-            }
+            _ if !stored.event.is_public() => blocks.push(Block::Note(words.t("dossier-internal"))),
             _ => {}
         }
     }
@@ -694,7 +691,11 @@ fn escalation(
         }
         EscalationEvent::Escalated { to, reason, .. } => {
             details.push(reason.as_str().to_owned());
-            words.ta("timeline-escalated", "stage", words.label("stage", to.code()))
+            words.ta(
+                "timeline-escalated",
+                "stage",
+                words.label("stage", to.code()),
+            )
         }
         EscalationEvent::DecisionRecorded { decision } => {
             *body = Some(decision.rationale.as_str().to_owned());
@@ -952,9 +953,7 @@ fn incident(
             merchant_answers,
         } => {
             *body = Some(grounds.as_str().to_owned());
-            if *merchant_answers
-                && *responsible != amiable_domain::case::Responsibility::Merchant
-            {
+            if *merchant_answers && *responsible != amiable_domain::case::Responsibility::Merchant {
                 details.push(words.t("timeline-merchant-answers"));
             }
             words.ta(
@@ -963,27 +962,19 @@ fn incident(
                 words.label("responsibility", responsible.code()),
             )
         }
-        IncidentEvent::DeliveryDeadlineSet { deliver_by } => words.ta(
-            "timeline-delivery-deadline",
-            "date",
-            words.date(deliver_by),
-        ),
-        IncidentEvent::LateOrderCancelled { refund_due_by } => words.ta(
-            "timeline-late-cancelled",
-            "date",
-            words.date(refund_due_by),
-        ),
+        IncidentEvent::DeliveryDeadlineSet { deliver_by } => {
+            words.ta("timeline-delivery-deadline", "date", words.date(deliver_by))
+        }
+        IncidentEvent::LateOrderCancelled { refund_due_by } => {
+            words.ta("timeline-late-cancelled", "date", words.date(refund_due_by))
+        }
         IncidentEvent::CarrierClaimFiled {
             carrier,
             reference,
             amount,
             ..
         } => {
-            details.push(words.ta(
-                "timeline-claim-reference",
-                "reference",
-                reference.as_str(),
-            ));
+            details.push(words.ta("timeline-claim-reference", "reference", reference.as_str()));
             words.ta2(
                 "timeline-claim-filed",
                 "carrier",
@@ -1028,7 +1019,10 @@ fn mediation(
     body: &mut Option<String>,
 ) -> String {
     match event {
-        MediationEvent::PrivateMessagePosted { channel, body: text } => {
+        MediationEvent::PrivateMessagePosted {
+            channel,
+            body: text,
+        } => {
             *body = Some(text.as_str().to_owned());
             words.ta("timeline-private-message", "with", channel_of(*channel))
         }
@@ -1069,21 +1063,13 @@ fn mediation(
                 ));
             }
             if let Some(amount) = recovery_waived {
-                details.push(words.ta(
-                    "timeline-recovery-waived",
-                    "amount",
-                    words.money(amount),
-                ));
+                details.push(words.ta("timeline-recovery-waived", "amount", words.money(amount)));
             }
             words.label("appeal", outcome.code())
         }
         MediationEvent::ConsumerMediationOffered { mediator } => {
             details.push(mediator.website.as_str().to_owned());
-            words.ta(
-                "timeline-consumer-mediator",
-                "name",
-                mediator.name.as_str(),
-            )
+            words.ta("timeline-consumer-mediator", "name", mediator.name.as_str())
         }
     }
 }
@@ -1325,12 +1311,16 @@ fn appeal(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
 /// The consumer mediator offered to the buyer, or the one the marketplace names.
 fn consumer_mediator(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
     blocks.push(Block::Heading(words.t("dossier-mediator")));
-    let offered = facts.timeline.iter().rev().find_map(|stored| match &stored.event {
-        CaseEvent::Mediation(MediationEvent::ConsumerMediationOffered { mediator }) => {
-            Some((mediator, &stored.recorded_at))
-        }
-        _ => None,
-    });
+    let offered = facts
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|stored| match &stored.event {
+            CaseEvent::Mediation(MediationEvent::ConsumerMediationOffered { mediator }) => {
+                Some((mediator, &stored.recorded_at))
+            }
+            _ => None,
+        });
     let (mediator, statement) = match (offered, facts.named_mediator) {
         (Some((mediator, at)), _) => (
             mediator,
@@ -1384,4 +1374,113 @@ fn integrity(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
         blocks.push(Block::Note(words.t("dossier-integrity-partial")));
     }
     blocks.push(Block::Note(words.t("dossier-integrity-method")));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amiable_domain::ids::{MerchantId, OperatorId, OrderId};
+    use amiable_domain::money::Currency;
+
+    fn buyer() -> Principal {
+        Principal::Buyer {
+            operator_id: OperatorId::from_bytes([1; 16]),
+            merchant_id: MerchantId::from_bytes([2; 16]),
+            order_id: OrderId::from_bytes([3; 16]),
+        }
+    }
+
+    fn staff() -> Principal {
+        Principal::ApiKey {
+            key_id: "k".into(),
+            operator_id: OperatorId::from_bytes([1; 16]),
+            merchant_id: None,
+        }
+    }
+
+    #[test]
+    fn the_language_asked_wins_then_the_buyers_own_then_french() {
+        assert_eq!(language(Some("EN"), &staff(), None), Lang::En);
+        assert_eq!(language(Some("fr"), &buyer(), Some(Locale::En)), Lang::Fr);
+        assert_eq!(language(None, &buyer(), Some(Locale::En)), Lang::En);
+        assert_eq!(language(Some("de"), &buyer(), Some(Locale::En)), Lang::En);
+        assert_eq!(language(None, &buyer(), Some(Locale::Fr)), Lang::Fr);
+        // Staff read the marketplace's language, whoever the buyer is.
+        assert_eq!(language(None, &staff(), Some(Locale::En)), Lang::Fr);
+    }
+
+    #[test]
+    fn a_copy_holds_the_money_of_its_own_events_and_the_buyers_none_of_the_recoveries() {
+        let case_id = CaseId::from_bytes([4; 16]);
+        let other_case = CaseId::from_bytes([5; 16]);
+        let row = |case_id, seq, kind: &str| LedgerRow {
+            case_id,
+            seq,
+            kind: kind.to_owned(),
+            amount: Money::new(2000, Currency::parse("EUR").unwrap()),
+            recorded_at: Timestamp::UNIX_EPOCH,
+        };
+        let rows = [
+            row(case_id, 3, "refund"),
+            row(case_id, 4, "marketplace_paid"),
+            row(case_id, 4, "due_from_merchant"),
+            // An event this copy does not show.
+            row(case_id, 5, "compensation"),
+            row(other_case, 2, "store_credit"),
+            row(other_case, 7, "carrier_recovered"),
+        ];
+        let shown: BTreeSet<i64> = [1, 2, 3, 4].into();
+        let kinds = |viewer| -> Vec<(i64, String)> {
+            ledger_for(&rows, case_id, &shown, viewer)
+                .into_iter()
+                .map(|row| (row.seq, row.kind.clone()))
+                .collect()
+        };
+        let owned = |list: &[(i64, &str)]| -> Vec<(i64, String)> {
+            list.iter()
+                .map(|(seq, kind)| (*seq, (*kind).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            kinds(Party::Buyer),
+            owned(&[(3, "refund"), (4, "marketplace_paid"), (2, "store_credit")])
+        );
+        assert_eq!(
+            kinds(Party::Merchant),
+            owned(&[
+                (3, "refund"),
+                (4, "marketplace_paid"),
+                (4, "due_from_merchant"),
+                (2, "store_credit"),
+                (7, "carrier_recovered"),
+            ])
+        );
+    }
+
+    #[test]
+    fn every_ledger_kind_and_label_has_words_in_both_languages() {
+        for lang in Lang::ALL {
+            let words = Words {
+                lang,
+                zone: TimeZone::UTC,
+                custom: Vec::new(),
+            };
+            for kind in [
+                "refund",
+                "refund_released",
+                "store_credit",
+                "compensation",
+                "surcharge",
+                "surcharge_released",
+                "due_from_buyer",
+                "marketplace_paid",
+                "due_from_merchant",
+                "recovery_waived",
+                "carrier_recovered",
+            ] {
+                assert_ne!(words.label("dossier-ledger", kind), kind, "{kind}");
+            }
+            assert_ne!(words.reason("damaged_in_transit"), "damaged_in_transit");
+        }
+    }
 }

@@ -42,9 +42,9 @@ async fn decided_case(world: &World) -> (String, String, String) {
     let path = |verb: &str| format!("/api/v1/cases/{case_id}/{verb}");
 
     let photo = World::send(
-        world.request("POST", &path("attachments"), &buyer).multipart(
-            Form::new().part("file", Part::bytes(png()).file_name("pull-dechire.png")),
-        ),
+        world
+            .request("POST", &path("attachments"), &buyer)
+            .multipart(Form::new().part("file", Part::bytes(png()).file_name("pull-dechire.png"))),
     )
     .await;
     assert_eq!(photo.status, 201, "{}: {}", world.name, photo.body);
@@ -52,7 +52,13 @@ async fn decided_case(world: &World) -> (String, String, String) {
         .as_str()
         .unwrap()
         .to_owned();
-    ok(world, &path("notes"), &Who::MerchantAgent, json!({"body": INTERNAL_NOTE})).await;
+    ok(
+        world,
+        &path("notes"),
+        &Who::MerchantAgent,
+        json!({"body": INTERNAL_NOTE}),
+    )
+    .await;
     // The buyer may escalate only once the shop answered or its window passed:
     // the marketplace takes the case up itself.
     ok(
@@ -210,18 +216,32 @@ async fn each_party_reads_its_own_copy_of_the_dossier() {
             "pull-dechire.png",
             sha256.as_str(),
         ] {
-            assert!(text.contains(expected), "{name}: buyer's copy lacks {expected:?}:\n{text}");
+            assert!(
+                text.contains(expected),
+                "{name}: buyer's copy lacks {expected:?}:\n{text}"
+            );
         }
         for hidden in ["MERCHANT-CHANNEL-4K9", "INTERNAL-NOTE-3X1"] {
-            assert!(!text.contains(hidden), "{name}: buyer's copy shows {hidden:?}:\n{text}");
+            assert!(
+                !text.contains(hidden),
+                "{name}: buyer's copy shows {hidden:?}:\n{text}"
+            );
         }
 
         // The shop's copy: its own channel and its internal note, not the buyer's channel.
         let (status, _, pdf) = download(&world, &case_id, None, &Who::MerchantKey).await;
         assert_eq!(status, 200, "{name}");
         let text = text_of(&pdf, &format!("{name}-merchant"));
-        for expected in [MERCHANT_CHANNEL, "INTERNAL-NOTE-3X1", "GROUNDS-8V5", sha256.as_str()] {
-            assert!(text.contains(expected), "{name}: shop's copy lacks {expected:?}:\n{text}");
+        for expected in [
+            MERCHANT_CHANNEL,
+            "INTERNAL-NOTE-3X1",
+            "GROUNDS-8V5",
+            sha256.as_str(),
+        ] {
+            assert!(
+                text.contains(expected),
+                "{name}: shop's copy lacks {expected:?}:\n{text}"
+            );
         }
         assert!(
             !text.contains("BUYER-CHANNEL-7Q2"),
@@ -233,7 +253,10 @@ async fn each_party_reads_its_own_copy_of_the_dossier() {
         assert_eq!(status, 200, "{name}");
         let text = text_of(&pdf, &format!("{name}-operator"));
         for expected in ["BUYER-CHANNEL-7Q2", "MERCHANT-CHANNEL-4K9", "GROUNDS-8V5"] {
-            assert!(text.contains(expected), "{name}: marketplace's copy lacks {expected:?}");
+            assert!(
+                text.contains(expected),
+                "{name}: marketplace's copy lacks {expected:?}"
+            );
         }
 
         // Another shop of the marketplace does not learn the case exists.
@@ -244,10 +267,12 @@ async fn each_party_reads_its_own_copy_of_the_dossier() {
             None,
         );
         world.store.create_api_key(&other.record).await.unwrap();
-        let (status, headers, _) =
-            download(&world, &case_id, None, &Who::Bearer(other.key)).await;
+        let (status, headers, _) = download(&world, &case_id, None, &Who::Bearer(other.key)).await;
         assert_eq!(status, 404, "{name}");
-        assert_eq!(headers["content-type"], "application/problem+json", "{name}");
+        assert_eq!(
+            headers["content-type"], "application/problem+json",
+            "{name}"
+        );
         let (status, _, _) = download(&world, &case_id, None, &Who::OtherOperatorAdmin).await;
         assert_eq!(status, 404, "{name}");
         let (status, _, _) = download(&world, &case_id, None, &Who::Anonymous).await;
@@ -289,13 +314,19 @@ async fn the_dossier_states_the_money_the_decision_and_the_chain_in_the_language
             last_hash.as_str(),
             "page 1 / ",
         ] {
-            assert!(text.contains(expected), "{name}: {expected:?} missing:\n{text}");
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
         }
         for hidden in [
             "Owed by the shop to the marketplace",
             "which recovers it from the shop",
         ] {
-            assert!(!text.contains(hidden), "{name}: buyer sees {hidden:?}:\n{text}");
+            assert!(
+                !text.contains(hidden),
+                "{name}: buyer sees {hidden:?}:\n{text}"
+            );
         }
 
         // The shop's copy tells what it owes the marketplace back.
@@ -308,15 +339,26 @@ async fn the_dossier_states_the_money_the_decision_and_the_chain_in_the_language
             "which recovers it from the shop",
             last_hash.as_str(),
         ] {
-            assert!(text.contains(expected), "{name}: {expected:?} missing:\n{text}");
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
         }
 
         // French by default for staff, and for an unknown language.
         let (status, _, pdf) = download(&world, &case_id, Some("de"), &Who::MerchantAgent).await;
         assert_eq!(status, 200, "{name}");
         let text = text_of(&pdf, &format!("{name}-merchant-fr"));
-        for expected in ["Dossier", "Exemplaire de la boutique", "Historique", "Intégrité"] {
-            assert!(text.contains(expected), "{name}: {expected:?} missing:\n{text}");
+        for expected in [
+            "Dossier",
+            "Exemplaire de la boutique",
+            "Historique",
+            "Intégrité",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
         }
 
         // The shop appeals; another mediator dismisses the appeal: the decision is final,
@@ -361,11 +403,73 @@ async fn the_dossier_states_the_money_the_decision_and_the_chain_in_the_language
             "Offered to the customer on",
             "The hash chain was verified",
         ] {
-            assert!(text.contains(expected), "{name}: {expected:?} missing:\n{text}");
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
         }
 
         // The same case read twice is the same document.
         let (_, _, again) = download(&world, &case_id, Some("en"), &buyer).await;
-        assert!(pdf == again, "{name}: two downloads of the same case differ");
+        assert!(
+            pdf == again,
+            "{name}: two downloads of the same case differ"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_altered_outside_amiable_is_told_in_its_dossier() {
+    for world in worlds().await {
+        let name = world.name;
+        let order_id = world.order_at(world.merchant_id, "DOSSIER-2").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let case_id = world.case_on(&order_id, &buyer).await;
+        ok(
+            &world,
+            &format!("/api/v1/cases/{case_id}/messages"),
+            &buyer,
+            json!({"body": "The parcel was torn open."}),
+        )
+        .await;
+
+        // Someone with direct database access disables the guard and rewrites the message.
+        let guard: &[&str] = match world.store.backend() {
+            amiable_store::Backend::Sqlite => &[
+                "DROP TRIGGER case_events_no_update",
+                "DROP TRIGGER case_events_no_delete",
+            ],
+            amiable_store::Backend::Postgres => {
+                &["ALTER TABLE case_events DISABLE TRIGGER case_events_no_change"]
+            }
+        };
+        for statement in guard {
+            world
+                .store
+                .raw_execute((*statement).to_owned())
+                .await
+                .unwrap();
+        }
+        world
+            .store
+            .raw_execute(format!(
+                "UPDATE case_events SET payload = '{{\"body\":\"REWRITTEN-5P8 The parcel arrived intact.\"}}' WHERE case_id = '{case_id}' AND seq = 2"
+            ))
+            .await
+            .unwrap();
+
+        let (status, _, pdf) = download(&world, &case_id, Some("en"), &Who::Mediator).await;
+        assert_eq!(status, 200, "{name}");
+        let text = text_of(&pdf, &format!("{name}-altered"));
+        for expected in ["REWRITTEN-5P8", "The hash chain breaks at event 2"] {
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains("The hash chain was verified"),
+            "{name}:\n{text}"
+        );
     }
 }
