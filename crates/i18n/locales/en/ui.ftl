@@ -387,6 +387,7 @@ timeline-information-requested = { $with ->
     }
 timeline-appeal-window = Appeal lodged in time (window until { $date })
 timeline-appealed = Appeal of the decision
+timeline-cites = Applies: { $what }
 timeline-new-decision = New decision: { $what }
 timeline-recovery-waived = Recovery set aside: { $amount }
 timeline-consumer-mediator = Consumer mediator offered: { $name }
@@ -1094,6 +1095,8 @@ act-request-due = Due by
 act-request-due-hint = Date and time, within 30 days.
 act-request-due-invalid = Enter the date and time it is due by.
 act-request-submit = Send the request
+act-decision-note = Ground for the buyer
+act-decision-note-hint = Required for a refusal: the buyer reads it with the decision.
 act-decision-cites = Clauses and articles applied
 act-decision-cites-hint = One per line, for example "Shop's terms of sale, art. 7" or "C. conso L216-2".
 act-decision-payer = Who pays

@@ -388,6 +388,7 @@ timeline-information-requested = { $with ->
     }
 timeline-appeal-window = Recours formé dans le délai (jusqu’au { $date })
 timeline-appealed = Recours contre la décision
+timeline-cites = Textes appliqués : { $what }
 timeline-new-decision = Nouvelle décision : { $what }
 timeline-recovery-waived = Récupération abandonnée : { $amount }
 timeline-consumer-mediator = Médiateur de la consommation proposé : { $name }
@@ -1095,6 +1096,8 @@ act-request-due = À fournir avant le
 act-request-due-hint = Date et heure, dans les 30 jours.
 act-request-due-invalid = Indiquez la date et l’heure limites.
 act-request-submit = Envoyer la demande
+act-decision-note = Motif pour le client
+act-decision-note-hint = Obligatoire pour un refus : le client le lit avec la décision.
 act-decision-cites = Clauses et articles appliqués
 act-decision-cites-hint = Un par ligne, par exemple « CGV de la boutique, art. 7 » ou « C. conso L216-2 ».
 act-decision-payer = Qui paie

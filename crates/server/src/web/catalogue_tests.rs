@@ -148,8 +148,14 @@ fn every_label_exists() {
         "responsibility",
         Responsibility::ALL.iter().map(|k| k.code()).collect(),
     );
-    add("claim", ClaimOutcome::ALL.iter().map(|k| k.code()).collect());
-    add("appeal", AppealOutcome::ALL.iter().map(|k| k.code()).collect());
+    add(
+        "claim",
+        ClaimOutcome::ALL.iter().map(|k| k.code()).collect(),
+    );
+    add(
+        "appeal",
+        AppealOutcome::ALL.iter().map(|k| k.code()).collect(),
+    );
     add(
         "act-decide-appeal",
         AppealOutcome::ALL.iter().map(|k| k.code()).collect(),

@@ -171,9 +171,9 @@ pub fn action_of(possible: Possible) -> Action {
         | Possible::RecordReshipmentScan => Action::HandleIncident,
         Possible::SetDeliveryDeadline | Possible::CancelLateOrder => Action::ChaseDelivery,
         Possible::PostPrivateMessage => Action::PostPrivateMessage,
-        Possible::RequestInformation | Possible::DecideAppeal | Possible::OfferConsumerMediation => {
-            Action::Mediate
-        }
+        Possible::RequestInformation
+        | Possible::DecideAppeal
+        | Possible::OfferConsumerMediation => Action::Mediate,
         Possible::Appeal => Action::Appeal,
     }
 }

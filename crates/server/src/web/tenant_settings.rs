@@ -13,9 +13,9 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::problem::Problem;
 use amiable_domain::access::{Action, Principal, authorize};
+use amiable_domain::case::GoodwillBudget;
 use amiable_domain::contact::{Locale, PostalAddress};
 use amiable_domain::ids::MerchantId;
-use amiable_domain::case::GoodwillBudget;
 use amiable_domain::settings::{Contact, MerchantSettings, OperatorSettings, WithdrawalNotice};
 use amiable_i18n::format;
 use askama::Template;
@@ -412,7 +412,10 @@ fn marketplace_form(settings: &OperatorSettings) -> Form {
         "escalation_window_days".into(),
         days(settings.escalation_window_days),
     ));
-    pairs.push(("appeal_window_days".into(), days(settings.appeal_window_days)));
+    pairs.push((
+        "appeal_window_days".into(),
+        days(settings.appeal_window_days),
+    ));
     pairs.push((
         "time_zone".into(),
         settings.time_zone.clone().unwrap_or_default(),

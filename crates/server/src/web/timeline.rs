@@ -200,6 +200,16 @@ fn entry(
         CaseEvent::Escalation(EscalationEvent::DecisionRecorded { decision }) => {
             // The grounds, paragraphs kept, as a message is shown.
             body = Some(decision.rationale.as_str().to_owned());
+            if !decision.cites.is_empty() {
+                let cites: Vec<String> =
+                    decision.cites.iter().map(|c| ui.law(c.as_str())).collect();
+                // « ; » has its space before it in French.
+                let separator = match ui.lang {
+                    crate::i18n::Lang::Fr => "\u{a0}; ",
+                    crate::i18n::Lang::En => "; ",
+                };
+                details.push(ui.ta("timeline-cites", "what", cites.join(separator)));
+            }
             ui.ta2(
                 "timeline-decision",
                 "what",
@@ -684,7 +694,11 @@ fn mediation_entry(
             window_until,
         } => {
             details.push(ui.ta("timeline-appeal-window", "date", ui.datetime(window_until)));
-            (ui.t("timeline-appealed"), Some(grounds.as_str().to_owned()), true)
+            (
+                ui.t("timeline-appealed"),
+                Some(grounds.as_str().to_owned()),
+                true,
+            )
         }
         E::AppealDecided {
             outcome,
@@ -711,11 +725,7 @@ fn mediation_entry(
         E::ConsumerMediationOffered { mediator } => {
             details.push(mediator.website.as_str().to_owned());
             (
-                ui.ta(
-                    "timeline-consumer-mediator",
-                    "name",
-                    mediator.name.as_str(),
-                ),
+                ui.ta("timeline-consumer-mediator", "name", mediator.name.as_str()),
                 None,
                 false,
             )

@@ -253,7 +253,16 @@ pub(super) async fn delivery_deadline(
     {
         Ok(_) => Ok(back(case_id, "delivery-deadline-set")),
         Err(problem) => {
-            refused_at(&state, &ctx, &buyer, case_id, problem, &["deliver_by"], forms).await
+            refused_at(
+                &state,
+                &ctx,
+                &buyer,
+                case_id,
+                problem,
+                &["deliver_by"],
+                forms,
+            )
+            .await
         }
     }
 }

@@ -1684,13 +1684,17 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
         return (ui.t("next-answer-offer"), true);
     }
     // The mediator waits for the buyer's answer (the page keeps only the buyer's requests).
-    if let Some(request) = state
-        .mediation
-        .as_ref()
-        .and_then(|m| m.open_requests().filter(|r| r.from == Party::Buyer).min_by_key(|r| r.due_at))
-    {
+    if let Some(request) = state.mediation.as_ref().and_then(|m| {
+        m.open_requests()
+            .filter(|r| r.from == Party::Buyer)
+            .min_by_key(|r| r.due_at)
+    }) {
         return (
-            ui.ta("next-information-requested", "date", ui.datetime(&request.due_at)),
+            ui.ta(
+                "next-information-requested",
+                "date",
+                ui.datetime(&request.due_at),
+            ),
             true,
         );
     }

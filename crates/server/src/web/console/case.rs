@@ -760,8 +760,13 @@ pub(super) async fn dossier(
     let (principal, _) = staff(&ctx)?;
     let case_id = parse_case(&case_id)?;
     Ok(
-        crate::api::disputes::dossier_response(&state, &principal, case_id, Some(ctx.lang.as_str()))
-            .await?,
+        crate::api::disputes::dossier_response(
+            &state,
+            &principal,
+            case_id,
+            Some(ctx.lang.as_str()),
+        )
+        .await?,
     )
 }
 

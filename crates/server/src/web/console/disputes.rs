@@ -12,9 +12,7 @@ use crate::web::WebError;
 use crate::web::shared::CaseData;
 use crate::web::timeline::resolution_text;
 use crate::web::ui::Ui;
-use amiable_domain::case::{
-    ApprovalStatus, CaseKind, LadderRules, Party, Responsibility,
-};
+use amiable_domain::case::{ApprovalStatus, CaseKind, LadderRules, Party, Responsibility};
 use amiable_domain::law::LawPack;
 use amiable_domain::reason::BuiltinReason;
 use jiff::Timestamp;
@@ -321,9 +319,7 @@ async fn mediation(
         ));
     }
     // The counts of both channels are the mediator's to know; a party sees neither.
-    if viewer == Party::Operator
-        && progress.private_to_buyer + progress.private_to_merchant > 0
-    {
+    if viewer == Party::Operator && progress.private_to_buyer + progress.private_to_merchant > 0 {
         panels.mediation.push(Fact::plain(
             ui.t("mediation-private"),
             ui.ta2(

@@ -41,6 +41,7 @@ const DECISION: ActionForm = ActionForm {
         "rationale",
         "outcome",
         "kind",
+        "note",
         "cites",
         "paid_by",
         "recover_from_merchant",

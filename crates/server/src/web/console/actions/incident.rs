@@ -91,7 +91,12 @@ async fn submit_responsibility(a: &Acting<'_>) -> Result<&'static str, Failure> 
     let grounds = match Body::parse(form.text("grounds")) {
         Ok(body) => Some(body),
         Err(e) => {
-            errors.add_text("grounds", &e, ui.lang, "act-responsibility-grounds-required");
+            errors.add_text(
+                "grounds",
+                &e,
+                ui.lang,
+                "act-responsibility-grounds-required",
+            );
             None
         }
     };
@@ -111,12 +116,7 @@ async fn submit_responsibility(a: &Acting<'_>) -> Result<&'static str, Failure> 
 }
 
 /// A day typed in a date field (`2026-12-20`), if any.
-fn date_field(
-    ui: &Ui,
-    form: &Form,
-    field: &str,
-    errors: &mut Errors,
-) -> Option<jiff::civil::Date> {
+fn date_field(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Option<jiff::civil::Date> {
     match form.text(field) {
         "" => None,
         text => match text.parse::<jiff::civil::Date>() {
@@ -171,7 +171,11 @@ async fn submit_claim_outcome(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let Some(outcome) = outcome else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
     };
-    incident(a, IncidentCommand::RecordClaimOutcome { outcome, recovered }).await?;
+    incident(
+        a,
+        IncidentCommand::RecordClaimOutcome { outcome, recovered },
+    )
+    .await?;
     Ok("claim-outcome-recorded")
 }
 
@@ -186,7 +190,12 @@ async fn submit_reship(a: &Acting<'_>) -> Result<&'static str, Failure> {
             continue;
         }
         let field = format!("reship_qty_{index}");
-        match form.text(&field).parse::<i64>().ok().and_then(|q| Quantity::new(q).ok()) {
+        match form
+            .text(&field)
+            .parse::<i64>()
+            .ok()
+            .and_then(|q| Quantity::new(q).ok())
+        {
             Some(quantity) if quantity.get() <= line.quantity.get() => lines.push(ShipmentLine {
                 line_id: line.line_id.clone(),
                 quantity,
@@ -219,8 +228,8 @@ async fn submit_reship_scan(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let ui = &a.ui;
     let form = a.form();
     let mut errors = Errors::default();
-    let status = ReshipmentStatus::parse(form.text("status"))
-        .filter(|s| *s != ReshipmentStatus::InTransit);
+    let status =
+        ReshipmentStatus::parse(form.text("status")).filter(|s| *s != ReshipmentStatus::InTransit);
     if status.is_none() {
         errors.add("status", ui.t("error-choice"));
     }

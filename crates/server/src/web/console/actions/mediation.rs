@@ -24,7 +24,9 @@ const APPEAL: ActionForm = ActionForm {
 
 const DECIDE_APPEAL: ActionForm = ActionForm {
     name: "decide-appeal",
-    fields: &["appeal", "grounds", "outcome", "kind", "amount", "cites"],
+    fields: &[
+        "appeal", "grounds", "outcome", "kind", "amount", "note", "cites",
+    ],
     // An allowed appeal may release what the merchant owed the marketplace.
     guarded: true,
 };

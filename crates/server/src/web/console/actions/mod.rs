@@ -305,7 +305,12 @@ fn grounds_field(ui: &Ui, form: &Form, field: &str, errors: &mut Errors) -> Opti
 /// The clauses or articles a decision applies, one a line (`CGV art. 7`, `C. conso L216-2`).
 fn cites_field(ui: &Ui, form: &Form, errors: &mut Errors) -> Vec<Label> {
     let mut cites = Vec::new();
-    for line in form.text("cites").lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in form
+        .text("cites")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         match Label::parse(line) {
             Ok(label) => cites.push(label),
             Err(e) => {
@@ -316,7 +321,7 @@ fn cites_field(ui: &Ui, form: &Form, errors: &mut Errors) -> Vec<Label> {
     cites
 }
 
-/// The decision a form describes (`outcome`, `kind`, `amount`, `cites`), with its
+/// The decision a form describes (`outcome`, `kind`, `amount`, `note`, `cites`), with its
 /// rationale and who pays it; `None` when a field is wrong (said in `errors`).
 fn decision_of(
     a: &Acting<'_>,
@@ -344,6 +349,8 @@ fn decision_of(
         errors,
     );
     let cites = cites_field(ui, form, errors);
+    // A refusal states its ground for the buyer.
+    let note = optional_label(ui, form, "note", errors);
     let (outcome, kind, rationale) = (outcome?, kind?, rationale?);
     Some(Decision {
         outcome,
@@ -352,7 +359,7 @@ fn decision_of(
             amount,
             bonus_percent: None,
             goodwill: (kind == ResolutionKind::Goodwill).then_some(GoodwillKind::Voucher),
-            note: None,
+            note,
         },
         rationale,
         cites,
