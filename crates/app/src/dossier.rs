@@ -18,15 +18,17 @@ use crate::cases::{hide_channels, hide_internal};
 use crate::{App, Error};
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{
-    CaseEvent, CaseState, ConsumerMediator, ConversationEvent, Decision, EscalationEvent,
-    IncidentEvent, LifecycleEvent, MediationEvent, MoneyEvent, Party, Payer, Resolution,
-    ReturnEvent, Visibility,
+    CaseEvent, CaseKind, CaseState, ConsumerMediator, ConversationEvent, Decision, EscalationEvent,
+    IncidentEvent, LateRefund, LifecycleEvent, MediationEvent, MoneyEvent, Party, Payer,
+    Resolution, ReturnEvent, Visibility,
 };
 use amiable_domain::contact::Locale;
-use amiable_domain::ids::CaseId;
+use amiable_domain::ids::{CaseId, LineId};
+use amiable_domain::law::refund::Surcharge;
 use amiable_domain::money::Money;
-use amiable_domain::order::Order;
+use amiable_domain::order::{LineFlag, Order};
 use amiable_domain::reason::{BuiltinReason, CustomReason};
+use amiable_domain::returns::ReturnShipping;
 use amiable_domain::timeline::{ChainBreak, ChainedEvent, StoredLink, to_hex, verify_chain};
 use amiable_i18n::{Lang, format};
 use amiable_labels::{Block, CellAlign, Document, Language, Table, TableColumn};
@@ -361,6 +363,24 @@ impl Words {
         text
     }
 
+    /// A refund paid late, and what the law adds (C. conso L242-4).
+    fn late(&self, late: &LateRefund) -> String {
+        match &late.surcharge {
+            Surcharge::Percent {
+                percent, amount, ..
+            } => self.ta2(
+                "timeline-late",
+                "days",
+                late.days_late,
+                "amount",
+                format!("{} ({percent} %)", self.money(amount)),
+            ),
+            Surcharge::LegalInterest { .. } | Surcharge::None => {
+                self.ta("timeline-late-interest", "days", late.days_late)
+            }
+        }
+    }
+
     fn line_title(&self, order: Option<&Order>, line_id: &str) -> String {
         order
             .and_then(|o| o.lines.iter().find(|l| l.line_id.as_str() == line_id))
@@ -531,8 +551,22 @@ fn timeline(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
         "zone",
         words.zone.iana_name().unwrap_or("UTC"),
     )));
+    // A return of lines never shipped is a cancellation: its steps say so.
+    let cancellation = facts.order.is_some_and(|order| {
+        facts.timeline.iter().any(|e| match &e.event {
+            CaseEvent::Returns(ReturnEvent::ReturnRequested { lines, .. }) => {
+                unshipped(order, lines.iter().map(|l| &l.line_id))
+            }
+            _ => false,
+        })
+    });
+    let context = Context {
+        order: facts.order,
+        viewer: facts.viewer,
+        cancellation,
+    };
     for stored in facts.timeline {
-        let entry = describe(words, &stored.event, facts.order, facts.viewer);
+        let entry = describe(words, &stored.event, &context);
         // A step amiable took by itself within someone's command (a return the
         // policy authorises as it is asked for) is amiable's.
         let automatic = matches!(
@@ -571,6 +605,25 @@ fn timeline(blocks: &mut Vec<Block>, facts: &Facts<'_>, words: &Words) {
     }
 }
 
+/// Whether none of `lines` was shipped (nor is a download): asking to return them
+/// is cancelling them.
+fn unshipped<'a>(order: &Order, mut lines: impl Iterator<Item = &'a LineId>) -> bool {
+    lines.all(|line_id| {
+        !order.line_shipped(line_id)
+            && !order
+                .line(line_id)
+                .is_some_and(|line| line.has(LineFlag::Digital))
+    })
+}
+
+/// What describing an event needs besides the event.
+struct Context<'a> {
+    order: Option<&'a Order>,
+    viewer: Party,
+    /// The case's return is a cancellation of lines never shipped.
+    cancellation: bool,
+}
+
 /// One event in words.
 struct Entry {
     title: String,
@@ -580,7 +633,8 @@ struct Entry {
     body: Option<String>,
 }
 
-fn describe(words: &Words, event: &CaseEvent, order: Option<&Order>, viewer: Party) -> Entry {
+fn describe(words: &Words, event: &CaseEvent, context: &Context<'_>) -> Entry {
+    let (order, viewer) = (context.order, context.viewer);
     let mut details = Vec::new();
     let mut body = None;
     let title = match event {
@@ -609,7 +663,7 @@ fn describe(words: &Words, event: &CaseEvent, order: Option<&Order>, viewer: Par
             }
         }
         CaseEvent::Escalation(event) => escalation(words, event, &mut details, &mut body),
-        CaseEvent::Returns(event) => returns(words, event, order, viewer, &mut details),
+        CaseEvent::Returns(event) => returns(words, event, context, &mut details),
         CaseEvent::Money(event) => money_event(words, event, order, viewer, &mut details),
         CaseEvent::Incident(event) => incident(words, event, order, &mut details, &mut body),
         CaseEvent::Mediation(event) => mediation(words, event, &mut details, &mut body),
@@ -635,8 +689,11 @@ fn lifecycle(
             claimed,
             ..
         } => {
-            for item in items {
-                details.push(words.item(order, item.line_id.as_str(), item.quantity.get()));
+            // A return's lines are listed with its request, just after.
+            if *kind != CaseKind::Return {
+                for item in items {
+                    details.push(words.item(order, item.line_id.as_str(), item.quantity.get()));
+                }
             }
             if let Some(claimed) = claimed {
                 details.push(words.ta("timeline-claimed", "amount", words.money(claimed)));
@@ -713,30 +770,48 @@ fn escalation(
 fn returns(
     words: &Words,
     event: &ReturnEvent,
-    order: Option<&Order>,
-    viewer: Party,
+    context: &Context<'_>,
     details: &mut Vec<String>,
 ) -> String {
+    let order = context.order;
     match event {
         ReturnEvent::ReturnRequested {
             lines,
             refund_due_by,
+            return_shipping,
             ..
         } => {
             for line in lines {
                 details.push(words.item(order, line.line_id.as_str(), line.quantity.get()));
             }
+            let cancellation =
+                order.is_some_and(|order| unshipped(order, lines.iter().map(|l| &l.line_id)));
+            if !cancellation {
+                details.push(words.label(
+                    "shipping",
+                    match return_shipping {
+                        ReturnShipping::Buyer => "buyer",
+                        ReturnShipping::Merchant => "merchant",
+                    },
+                ));
+            }
             if let Some(due) = refund_due_by {
                 details.push(words.ta("timeline-refund-due", "date", words.date(due)));
             }
-            words.t("timeline-return-requested")
+            if cancellation {
+                words.t("timeline-cancellation-requested")
+            } else {
+                words.t("timeline-return-requested")
+            }
         }
         ReturnEvent::ReturnAuthorised {
             rma,
             returnless,
             automatic,
         } => {
-            if *returnless {
+            if *returnless && context.cancellation {
+                details.push(words.t("timeline-cancelled-unshipped"));
+            } else if *returnless {
                 details.push(words.t("timeline-returnless"));
             }
             if *automatic {
@@ -785,7 +860,7 @@ fn returns(
                 "date",
                 words.day_of(&shipment.shipped_at),
             ));
-            if viewer == Party::Buyer {
+            if context.viewer == Party::Buyer {
                 words.t("timeline-shipment-declared-you")
             } else {
                 words.t("timeline-shipment-declared")
@@ -838,7 +913,10 @@ fn money_event(
 ) -> String {
     match event {
         MoneyEvent::RefundRecorded {
-            amount, deductions, ..
+            amount,
+            deductions,
+            late,
+            ..
         } => {
             for deduction in deductions {
                 details.push(words.ta2(
@@ -849,10 +927,18 @@ fn money_event(
                     words.money(&deduction.amount),
                 ));
             }
+            if let Some(late) = late {
+                details.push(words.late(late));
+            }
             words.ta("timeline-refund", "amount", words.money(amount))
         }
-        MoneyEvent::RefundSettled { reference, .. } => {
+        MoneyEvent::RefundSettled {
+            reference, late, ..
+        } => {
             details.push(reference.as_str().to_owned());
+            if let Some(late) = late {
+                details.push(words.late(late));
+            }
             words.t("timeline-refund-settled")
         }
         MoneyEvent::RefundFailed { .. } => words.t("timeline-refund-failed"),

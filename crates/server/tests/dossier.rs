@@ -473,3 +473,62 @@ async fn a_case_altered_outside_amiable_is_told_in_its_dossier() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returns_dossier_lists_its_steps_and_the_label_among_the_evidence() {
+    for world in worlds().await {
+        let name = world.name;
+        world
+            .set_merchant_settings(
+                world.merchant_id,
+                &json!({"return_address": {"name": "Atelier (retours)", "lines": ["12 rue des Lilas"],
+                                           "postal_code": "75011", "city": "Paris", "country": "FR"}}),
+            )
+            .await;
+        let order_id = world.order_at(world.merchant_id, "DOSSIER-3").await;
+        let buyer = Who::Buyer(world.buyer_token(&order_id).await);
+        let reply = world
+            .post(
+                "/api/v1/cases",
+                &buyer,
+                &json!({"order_id": order_id, "kind": "return", "reason": "changed_mind",
+                        "items": [{"line_id": "1", "quantity": 1}],
+                        "description": "Le pull ne me va pas."}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{name}: {}", reply.body);
+        let case_id = reply.body["case_id"].as_str().unwrap().to_owned();
+        let path = |verb: &str| format!("/api/v1/cases/{case_id}/return/{verb}");
+        ok(
+            &world,
+            &path("authorise"),
+            &Who::MerchantAgent,
+            json!({"returnless": false}),
+        )
+        .await;
+        let labelled = ok(&world, &path("label"), &Who::MerchantAgent, json!({})).await;
+        let tracking = labelled.body["case"]["returns"]["label"]["tracking_number"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+
+        let (status, _, pdf) = download(&world, &case_id, Some("en"), &buyer).await;
+        assert_eq!(status, 200, "{name}");
+        let text = text_of(&pdf, &format!("{name}-return"));
+        for expected in [
+            "Return",
+            "Return requested",
+            "Return shipping paid by the customer",
+            "Return label issued",
+            "application/pdf",
+            tracking.as_str(),
+            "No decision was taken in this case.",
+            "No appeal was lodged.",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{name}: {expected:?} missing:\n{text}"
+            );
+        }
+    }
+}
