@@ -101,7 +101,13 @@ impl App {
             gateway: Some(Label::parse(self.gateway().name()).map_err(|_| Error::internal())?),
         });
         let outcome = self
-            .execute_for(principal, case_id, Action::RecordDecision, expected, command)
+            .execute_for(
+                principal,
+                case_id,
+                Action::RecordDecision,
+                expected,
+                command,
+            )
             .await?;
         self.settle_refunds(principal, outcome, None).await
     }

@@ -88,7 +88,8 @@ impl App {
         let outcome = self
             .execute_for(principal, case_id, Action::MoveMoney, expected, command)
             .await?;
-        self.settle_refunds(principal, outcome, request.reference).await
+        self.settle_refunds(principal, outcome, request.reference)
+            .await
     }
 
     /// Records an exchange; a price difference owed to the buyer is refunded through the gateway.

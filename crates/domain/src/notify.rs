@@ -718,7 +718,11 @@ mod tests {
             decision: None,
             recovery_waived: None,
         });
-        let got = heard(&heard_appeal, &Actor::OperatorUser { id: "max".into() }, &people);
+        let got = heard(
+            &heard_appeal,
+            &Actor::OperatorUser { id: "max".into() },
+            &people,
+        );
         assert!(got.contains(&(Topic::DecisionToBuyer, "buyer".into(), Channel::Email)));
         assert!(got.contains(&(Topic::DecisionToMerchant, "lea".into(), Channel::Email)));
     }

@@ -292,27 +292,43 @@ fn the_buyer_escalates_only_after_the_merchants_window() {
         "escalation.too_early",
     );
     assert!(early.to_string().contains("2026-11-13"), "{early}");
-    case.when(&buyer(), &escalate(Stage::Mediation), "2026-11-13T09:00:00Z")
-        .unwrap();
+    case.when(
+        &buyer(),
+        &escalate(Stage::Mediation),
+        "2026-11-13T09:00:00Z",
+    )
+    .unwrap();
     // The merchant itself may ask the marketplace at any time.
-    case.when(&merchant(), &escalate(Stage::Mediation), "2026-11-09T10:00:00Z")
-        .unwrap();
+    case.when(
+        &merchant(),
+        &escalate(Stage::Mediation),
+        "2026-11-09T10:00:00Z",
+    )
+    .unwrap();
 }
 
 #[test]
 fn once_the_merchant_answered_the_buyer_may_escalate_at_once() {
     let mut case = Case::incident(lost_order(), "not_received");
     case.ok(merchant(), post("Nous enquêtons."), "2026-11-09T10:00:00Z");
-    case.when(&buyer(), &escalate(Stage::Mediation), "2026-11-09T10:05:00Z")
-        .unwrap();
+    case.when(
+        &buyer(),
+        &escalate(Stage::Mediation),
+        "2026-11-09T10:05:00Z",
+    )
+    .unwrap();
 }
 
 #[test]
 fn the_window_is_the_operators_to_set() {
     let mut case = Case::incident(lost_order(), "not_received");
     case.ladder.escalation_window_days = 1;
-    case.when(&buyer(), &escalate(Stage::Mediation), "2026-11-10T09:00:00Z")
-        .unwrap();
+    case.when(
+        &buyer(),
+        &escalate(Stage::Mediation),
+        "2026-11-10T09:00:00Z",
+    )
+    .unwrap();
 }
 
 // ---------------------------------------------------------------------------
@@ -558,7 +574,11 @@ fn what_the_carrier_pays_back_is_the_merchants_not_the_buyers() {
         "2026-11-09T10:00:00Z",
         "claim.not_pending",
     );
-    case.ok(merchant(), claim(Some("2026-11-06")), "2026-11-09T10:00:00Z");
+    case.ok(
+        merchant(),
+        claim(Some("2026-11-06")),
+        "2026-11-09T10:00:00Z",
+    );
     case.refused(
         merchant(),
         claim_outcome(ClaimOutcome::Refused, Some(100)),
@@ -639,7 +659,11 @@ fn a_replacement_delivered_settles_the_incident_and_lost_opens_it_again() {
         "reship.already_in_transit",
     );
     // Lost again: the merchant's move, another replacement possible.
-    case.ok(merchant(), scan(ReshipmentStatus::Lost), "2026-11-13T09:00:00Z");
+    case.ok(
+        merchant(),
+        scan(ReshipmentStatus::Lost),
+        "2026-11-13T09:00:00Z",
+    );
     let state = case.now();
     assert_eq!(state.status, CaseStatus::Open);
     assert_eq!(state.waiting_on, Some(Party::Merchant));
@@ -652,10 +676,7 @@ fn a_replacement_delivered_settles_the_incident_and_lost_opens_it_again() {
     assert_eq!(events.len(), 2, "delivered, then resolved: {events:?}");
     let state = case.now();
     assert_eq!(state.status, CaseStatus::Resolved);
-    assert_eq!(
-        state.resolution.unwrap().kind,
-        ResolutionKind::Replacement
-    );
+    assert_eq!(state.resolution.unwrap().kind, ResolutionKind::Replacement);
     let incident = state.incident.unwrap();
     assert_eq!(incident.reshipments.len(), 2);
     assert!(incident.replacement_delivered());
@@ -756,7 +777,10 @@ fn a_request_for_information_has_a_deadline_and_is_answered_by_the_party() {
     );
     case.ok(
         merchant(),
-        private(Party::Merchant, "Voici le bon de livraison (aucune signature)."),
+        private(
+            Party::Merchant,
+            "Voici le bon de livraison (aucune signature).",
+        ),
         "2026-11-11T10:00:00Z",
     );
     let state = case.now();
@@ -891,7 +915,9 @@ fn appeal() -> Command {
 fn hear(outcome: AppealOutcome, new: Option<Value>) -> Command {
     Command::Mediation(MediationCommand::DecideAppeal {
         outcome,
-        grounds: body("Le voisin n'était pas un tiers désigné par le client : la décision est confirmée."),
+        grounds: body(
+            "Le voisin n'était pas un tiers désigné par le client : la décision est confirmée.",
+        ),
         decision: new.map(|d| serde_json::from_value(d).unwrap()),
     })
 }
@@ -909,7 +935,12 @@ fn decided_for_the_buyer() -> Case {
 #[test]
 fn only_the_losing_party_appeals_once_within_the_window() {
     let mut case = decided_for_the_buyer();
-    case.refused(buyer(), appeal(), "2026-11-18T09:00:00Z", "appeal.party_won");
+    case.refused(
+        buyer(),
+        appeal(),
+        "2026-11-18T09:00:00Z",
+        "appeal.party_won",
+    );
     // Ten days by default: until 27 November, 09:00.
     case.refused(
         merchant(),
@@ -979,7 +1010,10 @@ fn the_merchant_winning_on_appeal_no_longer_owes_the_marketplace() {
     );
     assert_eq!(case.ledger.due_from_merchant, eur(0));
     let state = case.now();
-    assert_eq!(state.decision.unwrap().resolution.kind, ResolutionKind::Refusal);
+    assert_eq!(
+        state.decision.unwrap().resolution.kind,
+        ResolutionKind::Refusal
+    );
     assert_eq!(state.status, CaseStatus::Resolved);
 }
 
@@ -1045,7 +1079,11 @@ fn budgeted(spent: i64) -> Case {
 #[test]
 fn a_gesture_within_the_threshold_and_the_budget_needs_no_approval() {
     let mut case = budgeted(0);
-    case.ok(merchant(), gesture(1_000, false, false), "2026-11-10T09:00:00Z");
+    case.ok(
+        merchant(),
+        gesture(1_000, false, false),
+        "2026-11-10T09:00:00Z",
+    );
     assert_eq!(case.ledger.compensation, eur(1_000));
 }
 
@@ -1058,7 +1096,11 @@ fn above_the_threshold_an_agent_asks_and_an_admin_approves() {
         "2026-11-10T09:00:00Z",
         "goodwill.approval_required",
     );
-    case.ok(merchant(), gesture(2_000, false, true), "2026-11-10T09:00:00Z");
+    case.ok(
+        merchant(),
+        gesture(2_000, false, true),
+        "2026-11-10T09:00:00Z",
+    );
     assert_eq!(case.ledger.compensation, eur(0), "nothing moves yet");
     let approve = |approver| {
         Command::Money(MoneyCommand::ApproveCompensation {
@@ -1092,7 +1134,11 @@ fn beyond_the_monthly_budget_even_a_small_gesture_waits_for_approval() {
         "goodwill.over_budget",
     );
     let events = case
-        .when(&merchant(), &gesture(1_000, false, true), "2026-11-10T09:00:00Z")
+        .when(
+            &merchant(),
+            &gesture(1_000, false, true),
+            "2026-11-10T09:00:00Z",
+        )
         .unwrap();
     assert!(matches!(
         &events[0],
@@ -1102,6 +1148,10 @@ fn beyond_the_monthly_budget_even_a_small_gesture_waits_for_approval() {
         })
     ));
     // An admin's own gesture is its own approval.
-    case.when(&merchant(), &gesture(1_000, true, false), "2026-11-10T09:00:00Z")
-        .unwrap();
+    case.when(
+        &merchant(),
+        &gesture(1_000, true, false),
+        "2026-11-10T09:00:00Z",
+    )
+    .unwrap();
 }

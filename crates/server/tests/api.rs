@@ -1503,7 +1503,8 @@ async fn late_order(world: &World) -> String {
     let order_id = amiable_domain::ids::OrderId::parse(&id).unwrap();
     let order = world.store.order(order_id).await.unwrap().unwrap().order;
     let mut input = amiable_domain::order::OrderInput::from_order(&order);
-    input.placed_at = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 40)).to_string();
+    input.placed_at =
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 40)).to_string();
     input.shipments.clear();
     world
         .store

@@ -477,7 +477,13 @@ async fn mediated_case(world: &World, order_id: &str, stage: Stage) -> String {
 /// A split decision (either party may appeal); with `appealed`, the shop appealed it.
 async fn decided_case(world: &World, order_id: &str, appealed: bool) -> String {
     let case_id = mediated_case(world, order_id, Stage::Arbitration).await;
-    run_as(world, &case_id, Actor::OperatorUser { id: "o1".into() }, split_decision()).await;
+    run_as(
+        world,
+        &case_id,
+        Actor::OperatorUser { id: "o1".into() },
+        split_decision(),
+    )
+    .await;
     if appealed {
         run_as(
             world,
@@ -815,7 +821,10 @@ async fn prepare(
             )
         }
         ("POST", "/cases/{case_id}/appeal") => with(
-            format!("/cases/{}/appeal", decided_case(world, order_id, false).await),
+            format!(
+                "/cases/{}/appeal",
+                decided_case(world, order_id, false).await
+            ),
             json!({"grounds": "La décision ignore le suivi"}),
         ),
         ("POST", "/cases/{case_id}/appeal/decision") => with(
@@ -850,10 +859,7 @@ async fn prepare(
                 }),
             )
             .await;
-            with(
-                format!("/cases/{case_id}/compensation/1/answer"),
-                json!({}),
-            )
+            with(format!("/cases/{case_id}/compensation/1/answer"), json!({}))
         }
         ("GET", "/cases/{case_id}/dossier.pdf") => {
             plain(format!("/cases/{}/dossier.pdf", fresh_case().await))

@@ -169,8 +169,14 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         let seen_by_buyer = world.get(&case("").trim_end_matches('/'), &buyer).await;
         assert_eq!(seen_by_buyer.status, 200);
         let buyer_types = types(&seen_by_buyer);
-        assert!(!buyer_types.contains(&"information_requested".to_owned()), "{buyer_types:?}");
-        assert!(!buyer_types.contains(&"private_message_posted".to_owned()), "{buyer_types:?}");
+        assert!(
+            !buyer_types.contains(&"information_requested".to_owned()),
+            "{buyer_types:?}"
+        );
+        assert!(
+            !buyer_types.contains(&"private_message_posted".to_owned()),
+            "{buyer_types:?}"
+        );
         assert!(!seen_by_buyer.body.to_string().contains("sans signature"));
         let seen_by_shop = world
             .get(&case("").trim_end_matches('/'), &Who::MerchantAgent)
@@ -224,7 +230,10 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         assert_eq!(decided.status, 200, "{}", decided.body);
         assert_eq!(decided.body["case"]["status"], "resolved");
         let ledger = world
-            .get(&format!("/api/v1/orders/{order_id}/ledger"), &Who::OperatorKey)
+            .get(
+                &format!("/api/v1/orders/{order_id}/ledger"),
+                &Who::OperatorKey,
+            )
             .await;
         assert_eq!(ledger.status, 200, "{}", ledger.body);
         let balance = &ledger.body["balance"];
@@ -242,11 +251,7 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         // The buyer won: no appeal from the buyer; the shop appeals, nothing else.
         let before = world.counts().await;
         let winner = world
-            .post(
-                &case("appeal"),
-                &buyer,
-                &json!({"grounds": "Je veux plus"}),
-            )
+            .post(&case("appeal"), &buyer, &json!({"grounds": "Je veux plus"}))
             .await;
         assert_eq!(
             (winner.status, code(&winner)),
@@ -289,7 +294,10 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         );
         // The recovery stands.
         let ledger = world
-            .get(&format!("/api/v1/orders/{order_id}/ledger"), &Who::OperatorKey)
+            .get(
+                &format!("/api/v1/orders/{order_id}/ledger"),
+                &Who::OperatorKey,
+            )
             .await;
         assert_eq!(ledger.body["balance"]["due_from_merchant"], eur(4500));
 
@@ -329,9 +337,7 @@ async fn a_replacement_delivered_settles_the_incident_and_lost_reopens_it() {
         assert_eq!(wrong.body["errors"][0]["field"], "lines[0].line_id");
         assert_eq!(world.counts().await, before);
 
-        let reship = |tracking: &str| {
-            json!({"lines": [{"line_id": "1", "quantity": 1}], "carrier": "Colissimo", "tracking_number": tracking})
-        };
+        let reship = |tracking: &str| json!({"lines": [{"line_id": "1", "quantity": 1}], "carrier": "Colissimo", "tracking_number": tracking});
         let sent = world
             .post(&case("reshipments"), &Who::MerchantAgent, &reship("6A501"))
             .await;
@@ -373,7 +379,12 @@ async fn a_replacement_delivered_settles_the_incident_and_lost_reopens_it() {
         let buyer = Who::Buyer(world.buyer_token(&order_id).await);
         let view = world.get(&case("").trim_end_matches('/'), &buyer).await;
         let seen = types(&view);
-        for kind in ["reshipped", "reshipment_lost", "reshipment_delivered", "resolved"] {
+        for kind in [
+            "reshipped",
+            "reshipment_lost",
+            "reshipment_delivered",
+            "resolved",
+        ] {
             assert!(seen.contains(&kind.to_owned()), "{kind} in {seen:?}");
         }
         assert!(world.store.verify().await.unwrap().is_ok());

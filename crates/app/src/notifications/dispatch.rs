@@ -10,8 +10,8 @@ use super::{Notifier, buyer_subject, user_subject, webhooks};
 use crate::App;
 use amiable_domain::access::Role;
 use amiable_domain::case::{
-    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, IncidentEvent,
-    LifecycleEvent, MediationEvent, MoneyEvent, ResponseTimes, ReturnEvent, next_deadline,
+    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, IncidentEvent, LifecycleEvent,
+    MediationEvent, MoneyEvent, ResponseTimes, ReturnEvent, next_deadline,
 };
 use amiable_domain::contact::{Email, Locale};
 use amiable_domain::notify::{self, Audience, Channel, Preferences, Recipient, Topic};

@@ -507,11 +507,11 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
             .checked_add(jiff::SignedDuration::from_hours(hours))
             .unwrap_or(ctx.now)
     };
-    let first_line = state
-        .items
-        .first()
-        .map(|i| i.line_id.clone())
-        .or_else(|| ctx.order.and_then(|o| o.lines.first()).map(|l| l.line_id.clone()));
+    let first_line = state.items.first().map(|i| i.line_id.clone()).or_else(|| {
+        ctx.order
+            .and_then(|o| o.lines.first())
+            .map(|l| l.line_id.clone())
+    });
     let mut more: Vec<(Possible, Command)> = vec![
         (
             Possible::DetermineResponsibility,
@@ -528,7 +528,10 @@ pub fn probes(state: &CaseState, ctx: &Context<'_>) -> Vec<(Possible, Command)> 
             }
             .into(),
         ),
-        (Possible::CancelLateOrder, IncidentCommand::CancelLateOrder.into()),
+        (
+            Possible::CancelLateOrder,
+            IncidentCommand::CancelLateOrder.into(),
+        ),
         (
             Possible::FileCarrierClaim,
             IncidentCommand::FileCarrierClaim {

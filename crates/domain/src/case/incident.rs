@@ -483,7 +483,8 @@ pub(super) fn decide(
                     "record `delivered` or `lost`",
                 )),
                 ReshipmentStatus::Delivered => {
-                    let mut events = vec![IncidentEvent::ReshipmentDelivered { reshipment_id }.into()];
+                    let mut events =
+                        vec![IncidentEvent::ReshipmentDelivered { reshipment_id }.into()];
                     if state.status == Open {
                         // Settled only now that the replacement arrived.
                         let terms = match &state.awaiting_payment {

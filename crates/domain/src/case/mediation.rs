@@ -53,7 +53,11 @@ pub struct ConsumerMediator {
 impl LadderRules {
     /// When the buyer may escalate a case the merchant has not answered: the window's
     /// working days after the opening, at the same time of day, in the pack's zone.
-    pub fn escalation_opens_at(&self, opened_at: Timestamp, law: &crate::law::LawPack) -> Timestamp {
+    pub fn escalation_opens_at(
+        &self,
+        opened_at: Timestamp,
+        law: &crate::law::LawPack,
+    ) -> Timestamp {
         let zoned = opened_at.to_zoned(law.zone.clone());
         let day = law
             .calendar
@@ -410,7 +414,8 @@ pub(super) fn decide(
                 ));
             }
             // Heard by another mediator than the one who decided.
-            if actor_id(ctx.actor).is_some() && actor_id(ctx.actor) == progress.decided_by.as_deref()
+            if actor_id(ctx.actor).is_some()
+                && actor_id(ctx.actor) == progress.decided_by.as_deref()
             {
                 return Err(invalid(
                     "outcome",

@@ -1283,7 +1283,10 @@ fn require_approver(approver: bool) -> Result<(), Rejection> {
     }
 }
 
-fn pending_approval(state: &CaseState, approval_id: u32) -> Result<&CompensationApproval, Rejection> {
+fn pending_approval(
+    state: &CaseState,
+    approval_id: u32,
+) -> Result<&CompensationApproval, Rejection> {
     state
         .compensation_approvals
         .iter()
@@ -1313,7 +1316,9 @@ fn compensate(
     check_money(&gesture.amount, ledger, "amount")?;
     check_gesture_bound(ledger, gesture.amount)?;
     // Above the threshold or beyond the month's budget: an approver's hand, or a request.
-    if !approver && let Some(over_budget) = ctx.goodwill.and_then(|g| g.needs_approval(gesture.amount)) {
+    if !approver
+        && let Some(over_budget) = ctx.goodwill.and_then(|g| g.needs_approval(gesture.amount))
+    {
         if !request_approval {
             let (code, message) = if over_budget {
                 (

@@ -1,10 +1,10 @@
 //! The current state of a case: a left fold of its events.
 
 use super::event::{CaseEvent, RecordedEvent};
-use super::lifecycle::LifecycleEvent;
-use super::model::*;
 use super::incident::IncidentProgress;
+use super::lifecycle::LifecycleEvent;
 use super::mediation::MediationProgress;
+use super::model::*;
 use super::money::{
     CompensationApproval, CompensationRecord, ExchangeRecord, RefundRecord, StoreCreditRecord,
 };

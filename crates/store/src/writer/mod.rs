@@ -630,7 +630,13 @@ async fn apply(
         delta.0 += open_delta;
         delta.1 += i64::from(before.is_none());
     }
-    for job in scheduled_jobs(before, &state, automation, inputs.law, inputs.ladder.as_ref()) {
+    for job in scheduled_jobs(
+        before,
+        &state,
+        automation,
+        inputs.law,
+        inputs.ladder.as_ref(),
+    ) {
         pending.jobs.push((case_id, job));
     }
     if !pending.touched.iter().any(|(id, _)| *id == case_id) {
