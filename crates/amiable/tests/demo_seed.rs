@@ -1,12 +1,17 @@
 //! The demo seeder, on every backend: a full marketplace, every kind of case
 //! in every status and stage, returns in every stage of their lifecycle with
-//! their labels and money, verifiable, and the same data for the same seed.
+//! their labels and money, incidents with every responsibility and remedy,
+//! mediation, arbitration and appeal, verifiable, and the same data for the
+//! same seed.
 
 #[path = "../src/demo/mod.rs"]
 #[allow(dead_code)]
 mod demo;
 
-use amiable_domain::case::{CaseKind, CaseStatus, ReturnStage, Stage};
+use amiable_domain::case::{
+    AppealOutcome, ApprovalStatus, CaseKind, CaseStatus, Party, Payer, ReshipmentStatus,
+    Responsibility, ReturnStage, Stage,
+};
 use amiable_domain::law::refund::Surcharge;
 use amiable_store::blobs::BlobStore;
 use amiable_store::testing::{TestStore, test_stores};
@@ -147,6 +152,89 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
                 .iter()
                 .any(|&(days, percent, amount)| days > 10 && percent > 0 && amount > 0),
             "{name}: no late refund with a surcharge: {late_surcharges:?}"
+        );
+
+        // Incidents: every responsibility, the carrier's money back, replacements delivered
+        // and lost, a late order cancelled, gestures within budget and awaiting approval, and
+        // a decision the marketplace paid and recovers, appealed in vain.
+        let mut responsible = BTreeSet::new();
+        let mut found = BTreeSet::new();
+        for case in cases.iter().filter(|c| c.kind == CaseKind::Incident) {
+            let state = store.case(case.case_id).await.unwrap().unwrap().state;
+            // Orders whose money never moved have no ledger yet.
+            let ledger = store.ledger(state.order_id).await.unwrap();
+            let incident = state.incident.clone().unwrap_or_default();
+            responsible.extend(incident.responsible.map(|r| r.code()));
+            if let Some(claim) = &incident.claim
+                && let Some(recovered) = claim.recovered
+                && recovered.is_positive()
+            {
+                let ledger = ledger.as_ref().expect("the order's ledger");
+                assert_eq!(ledger.carrier_recovered, recovered, "{name}");
+                assert!(claim.reserves_sent_on <= claim.reserves_due, "{name}");
+                found.insert("claim recovered");
+            }
+            for reshipment in &incident.reshipments {
+                found.insert(match reshipment.status {
+                    ReshipmentStatus::Delivered => "replacement delivered",
+                    ReshipmentStatus::Lost => "replacement lost",
+                    ReshipmentStatus::InTransit => "replacement on its way",
+                });
+            }
+            if incident.refund_due_by.is_some() && state.awaiting_payment.is_some() {
+                found.insert("late order cancelled");
+            }
+            if state
+                .compensation_approvals
+                .iter()
+                .any(|a| a.status == ApprovalStatus::Pending)
+            {
+                found.insert("gesture awaiting approval");
+            }
+            if incident.responsible == Some(Responsibility::Unknown)
+                && !state.compensations.is_empty()
+            {
+                found.insert("gesture within budget");
+            }
+            if let Some(decision) = &state.decision
+                && decision.paid_by == Payer::Marketplace
+            {
+                assert!(decision.recover_from_merchant, "{name}");
+                let ledger = ledger.as_ref().expect("the order's ledger");
+                assert!(ledger.marketplace_paid.is_positive(), "{name}");
+                assert_eq!(ledger.due_from_merchant, ledger.marketplace_paid, "{name}");
+                let mediation = state.mediation.as_ref().unwrap();
+                assert!(mediation.requests.iter().any(|r| r.from == Party::Merchant));
+                match mediation.appeal.as_ref().and_then(|a| a.outcome) {
+                    Some(AppealOutcome::Dismissed) => {
+                        assert!(mediation.consumer_mediator.is_some(), "{name}");
+                        found.insert("appeal dismissed");
+                    }
+                    None => {
+                        found.insert("appeal pending");
+                    }
+                    Some(AppealOutcome::Allowed) => {}
+                }
+            }
+        }
+        assert_eq!(
+            responsible,
+            BTreeSet::from(["buyer", "carrier", "merchant", "unknown"]),
+            "{name}"
+        );
+        assert_eq!(
+            found,
+            BTreeSet::from([
+                "appeal dismissed",
+                "appeal pending",
+                "claim recovered",
+                "gesture awaiting approval",
+                "gesture within budget",
+                "late order cancelled",
+                "replacement delivered",
+                "replacement lost",
+            ]),
+            "{name}"
         );
 
         let report = store.verify().await.unwrap();

@@ -6,7 +6,7 @@ use super::catalog::{MerchantSpec, Tag, Trade, weighted};
 use super::clock::{DAY, HOUR};
 use super::orders::{DemoLine, DemoOrder};
 use amiable_domain::case::{CaseKind, CaseStatus, ReturnStage, Stage};
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 /// Where a case ends up: its kind, its last status and the highest stage it reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +118,8 @@ pub(crate) struct Casting {
     pub target: Target,
     /// For a return told through its lifecycle: how it unfolds.
     pub plot: Option<ReturnPlot>,
+    /// For an incident told around who answers for it and how it ends: how it unfolds.
+    pub incident: Option<IncidentPlot>,
     pub order: usize,
     pub reason: &'static str,
     /// Indices of the order lines the case is about (empty: the whole order).
@@ -165,6 +167,13 @@ pub(crate) fn cast(
     orders: &[DemoOrder],
 ) -> Result<Vec<Casting>> {
     let mut used = vec![false; orders.len()];
+    // Parcels lost long ago are few: the incident plots that need one choose theirs first,
+    // by a draw of their own, so the cases below draw as they always did.
+    let mut side = fastrand::Rng::with_seed(rng.clone().u64(..).rotate_left(17) ^ 0x1ace);
+    let mut lost_parcels = Vec::new();
+    for &plot in INCIDENT_MIX.iter().filter(|p| p.needs_lost_parcel()) {
+        lost_parcels.push(cast_incident(&mut side, anchor, orders, &mut used, plot)?);
+    }
     let mut castings = Vec::new();
     for &(kind, status, stage, count) in MIX {
         let target = Target {
@@ -180,6 +189,16 @@ pub(crate) fn cast(
         for _ in 0..count {
             castings.push(cast_plot(rng, anchor, orders, &mut used, plot)?);
         }
+    }
+    // Cast last, so the cases above stay the same whatever is added here.
+    let mut lost_parcels = lost_parcels.into_iter();
+    for &plot in INCIDENT_MIX {
+        let casting = if plot.needs_lost_parcel() {
+            lost_parcels.next().context("a lost parcel cast")?
+        } else {
+            cast_incident(rng, anchor, orders, &mut used, plot)?
+        };
+        castings.push(casting);
     }
     Ok(castings)
 }
@@ -245,6 +264,7 @@ fn cast_one(
         return Ok(Casting {
             target,
             plot: None,
+            incident: None,
             order: index,
             reason,
             lines,
@@ -720,6 +740,7 @@ fn cast_plot(
         return Ok(Casting {
             target,
             plot: Some(plot),
+            incident: None,
             order: index,
             reason,
             lines,
@@ -730,4 +751,225 @@ fn cast_plot(
         });
     }
     bail!("no demo order fits the return plot {plot:?}: too few orders")
+}
+
+// ---- Incidents told around who answers for them ---------------------------
+
+/// How an incident told through responsibility, the carrier claim, the
+/// replacement parcel, late delivery, goodwill budgets, mediation and appeal
+/// unfolds, and where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IncidentPlot {
+    /// The wrong item was packed (the merchant answers for it): refunded.
+    WrongItemRefunded,
+    /// Lost by the carrier: refunded in full, the claim accepted and its value recovered.
+    LostAndRecovered,
+    /// Broken in transit: reserves sent in time, a partial refund, the claim accepted.
+    DamagedPartlyRefunded,
+    /// The wrong size was sent: the right one is reshipped, and its delivery settles the case.
+    ReshipDelivered,
+    /// Broken on the way, a replacement sent and lost too: the case reopens and is refunded.
+    ReshipLost,
+    /// Delivery proven at the buyer's address (the buyer answers for it): withdrawn.
+    DeliveryProven,
+    /// Nobody can say what went wrong: a gesture within the shop's goodwill budget.
+    UnknownCauseGoodwill,
+    /// A gesture above the shop's approval threshold waits for the manager.
+    GoodwillAwaitingApproval,
+    /// Never delivered: a new deadline set, passed, the order cancelled, the refund due in 14 days.
+    LateDeliveryCancelled,
+    /// Mediation in private with the shop, a decision paid by the marketplace and recovered
+    /// from the shop, its appeal dismissed by a second mediator, the consumer mediator named.
+    AppealDismissed,
+    /// The same decision, the shop's appeal waiting for a second mediator.
+    AppealPending,
+}
+
+/// The incidents told around who answers for them, one of each.
+pub(crate) const INCIDENT_MIX: &[IncidentPlot] = &[
+    IncidentPlot::LateDeliveryCancelled,
+    IncidentPlot::LostAndRecovered,
+    IncidentPlot::WrongItemRefunded,
+    IncidentPlot::DamagedPartlyRefunded,
+    IncidentPlot::ReshipDelivered,
+    IncidentPlot::ReshipLost,
+    IncidentPlot::DeliveryProven,
+    IncidentPlot::UnknownCauseGoodwill,
+    IncidentPlot::GoodwillAwaitingApproval,
+    IncidentPlot::AppealDismissed,
+    IncidentPlot::AppealPending,
+];
+
+impl IncidentPlot {
+    pub(crate) fn target(self) -> Target {
+        use IncidentPlot::*;
+        let (status, stage) = match self {
+            GoodwillAwaitingApproval | LateDeliveryCancelled => (Open, Negotiation),
+            AppealDismissed | AppealPending => (Resolved, Arbitration),
+            _ => (Resolved, Negotiation),
+        };
+        Target {
+            kind: Incident,
+            status,
+            stage,
+        }
+    }
+
+    /// Whether the story is about a parcel the carrier lost.
+    fn needs_lost_parcel(self) -> bool {
+        matches!(
+            self,
+            IncidentPlot::LateDeliveryCancelled | IncidentPlot::LostAndRecovered
+        )
+    }
+
+    /// The reasons the story fits, tried by weight until an order fits one.
+    fn reasons(self) -> &'static [(&'static str, u32)] {
+        use IncidentPlot::*;
+        match self {
+            WrongItemRefunded => &[("wrong_item", 1)],
+            LostAndRecovered => &[("not_received", 3), ("not_received.relay_point", 1)],
+            DamagedPartlyRefunded | ReshipLost => {
+                &[("damaged_in_transit.broken", 3), ("damaged_in_transit", 1)]
+            }
+            ReshipDelivered => &[("wrong_item.variant", 1)],
+            DeliveryProven | AppealDismissed | AppealPending => {
+                &[("not_received.marked_delivered", 1)]
+            }
+            // A late parcel first; else one crushed on the way, which nobody can explain either.
+            UnknownCauseGoodwill => &[
+                ("late_delivery", 1_000),
+                ("damaged_in_transit.crushed_parcel", 1),
+            ],
+            GoodwillAwaitingApproval => &[("late_delivery", 1_000), ("damaged_in_transit", 1)],
+            LateDeliveryCancelled => &[("late_delivery", 1)],
+        }
+    }
+
+    /// The most days the story takes, office hours and weekends included.
+    fn days(self) -> i64 {
+        use IncidentPlot::*;
+        match self {
+            WrongItemRefunded | DeliveryProven | UnknownCauseGoodwill => 9,
+            GoodwillAwaitingApproval => 6,
+            ReshipDelivered => 12,
+            LateDeliveryCancelled => 16,
+            ReshipLost => 20,
+            LostAndRecovered => 26,
+            DamagedPartlyRefunded => 30,
+            AppealPending => 30,
+            AppealDismissed => 38,
+        }
+    }
+
+    /// Whether the order can be this story's.
+    fn fits(self, order: &DemoOrder) -> bool {
+        use IncidentPlot::*;
+        let budget = order.merchant().goodwill_budget;
+        match self {
+            UnknownCauseGoodwill => budget.is_some(),
+            // The gesture is above the threshold, and never more than the order.
+            GoodwillAwaitingApproval => {
+                budget.is_some_and(|(_, threshold)| order.total >= threshold * 3 / 2)
+            }
+            LateDeliveryCancelled => order.lost && order.shipped.is_some(),
+            _ => true,
+        }
+    }
+
+    /// When the story can open on this order, and which lines it is about.
+    fn window(self, order: &DemoOrder, reason: &str) -> Option<(i64, i64, Vec<usize>)> {
+        if self == IncidentPlot::LateDeliveryCancelled {
+            // Past the 30 days the law gives to deliver (C. conso L216-1): the buyer can set
+            // a new deadline at once.
+            let due = order.placed + 30 * DAY;
+            let lines = order.physical_lines();
+            return (!lines.is_empty()).then_some((due + 2 * HOUR, due + 40 * DAY, lines));
+        }
+        let (open_min, open_max) = window(order, Incident, reason)?;
+        let lines = candidate_lines(order, Incident, reason)?;
+        Some((open_min, open_max, lines))
+    }
+}
+
+/// Picks a reason, an order, lines and a start for one incident plot.
+fn cast_incident(
+    rng: &mut fastrand::Rng,
+    anchor: i64,
+    orders: &[DemoOrder],
+    used: &mut [bool],
+    plot: IncidentPlot,
+) -> Result<Casting> {
+    let target = plot.target();
+    let budget = plot.days() * DAY;
+    let mut remaining = plot.reasons().to_vec();
+    while !remaining.is_empty() {
+        let reason = weighted(rng, &remaining);
+        remaining.retain(|(r, _)| *r != reason);
+        let mut tiers: [Vec<Candidate>; 3] = Default::default();
+        for (index, order) in orders.iter().enumerate() {
+            if used[index] || !plot.fits(order) {
+                continue;
+            }
+            let Some((open_min, open_max, lines)) = plot.window(order, reason) else {
+                continue;
+            };
+            let latest = open_max.min(anchor - budget);
+            if latest <= open_min {
+                continue;
+            }
+            let tier = if open_max >= anchor - budget / 2 {
+                0
+            } else if latest >= anchor - budget - 8 * DAY {
+                1
+            } else {
+                2
+            };
+            tiers[tier].push(Candidate {
+                order: index,
+                open_min,
+                open_max,
+                latest,
+                lines,
+            });
+        }
+        let Some(pool) = tiers.into_iter().find(|t| !t.is_empty()) else {
+            continue;
+        };
+        let Candidate {
+            order: index,
+            open_min,
+            open_max,
+            latest,
+            lines: candidates,
+        } = &pool[rng.usize(0..pool.len())];
+        let (index, open_min, open_max, latest) = (*index, *open_min, *open_max, *latest);
+        used[index] = true;
+        let order = &orders[index];
+        let lines = choose_lines(rng, reason, candidates);
+        let lines = if plot == IncidentPlot::LateDeliveryCancelled {
+            candidates.clone()
+        } else {
+            lines
+        };
+        let other_size = lines
+            .first()
+            .and_then(|&i| other_size(&order.lines[i]))
+            .filter(|_| reason.ends_with("variant"));
+        let span = latest - open_min;
+        let start = latest - rng.i64(0..span.clamp(1, 4 * DAY));
+        return Ok(Casting {
+            target,
+            plot: None,
+            incident: Some(plot),
+            order: index,
+            reason,
+            lines,
+            other_size,
+            start,
+            open_min,
+            open_max,
+        });
+    }
+    bail!("no demo order fits the incident plot {plot:?}: too few orders")
 }

@@ -5,7 +5,7 @@
 //! numbers use the ranges ARCEP reserves for fiction (01 99 00, 04 65 71,
 //! 05 36 49, 06 39 98 …) and e-mail domains are demo or `example` domains.
 
-use amiable_domain::case::ResolutionKind;
+use amiable_domain::case::{GoodwillBudget, ResolutionKind};
 use amiable_domain::money::{Currency, Money};
 use amiable_domain::order::LineFlag;
 use amiable_domain::returns::{AutoApproval, RestockingFee, ReturnPolicy, ReturnShipping};
@@ -23,6 +23,21 @@ pub(crate) struct Mediator {
     pub name: &'static str,
     pub female: bool,
 }
+
+/// The marketplace's mediators who log in to the demo (the staff accounts `demo-user-2`
+/// and `demo-user-5`): the first decides, the second hears appeals against the first.
+pub(crate) static STAFF_MEDIATORS: [Mediator; 2] = [
+    Mediator {
+        id: "demo-user-2",
+        name: "Hugo Lefèvre",
+        female: false,
+    },
+    Mediator {
+        id: "demo-user-5",
+        name: "Nadia Perrin",
+        female: true,
+    },
+];
 
 pub(crate) const MEDIATORS: &[Mediator] = &[
     Mediator {
@@ -408,6 +423,9 @@ pub(crate) struct MerchantSpec {
     pub carriers: &'static [(Carrier, u32)],
     /// Customer-service agents: (user id, first name).
     pub agents: &'static [(&'static str, &'static str)],
+    /// The shop's goodwill budget: (monthly envelope, amount above which a gesture
+    /// needs a merchant admin's approval), minor units.
+    pub goodwill_budget: Option<(i64, i64)>,
     pub catalogue: &'static [Product],
 }
 
@@ -493,7 +511,7 @@ impl MerchantSpec {
         if self.store_credit_bonus_percent > 0 {
             refund_methods.push("store_credit");
         }
-        json!({
+        let mut settings = json!({
             "description": self.description,
             "trade": self.trade.code(),
             "city": self.city,
@@ -533,7 +551,21 @@ impl MerchantSpec {
                 },
                 "email": self.email,
             },
-        })
+        });
+        if let Some(budget) = self.goodwill() {
+            settings["goodwill_budget"] = json!(budget);
+        }
+        settings
+    }
+
+    /// The shop's goodwill budget, as its settings hold it.
+    pub(crate) fn goodwill(&self) -> Option<GoodwillBudget> {
+        let eur = |minor: i64| Money::new(minor, Currency::EUR);
+        self.goodwill_budget
+            .map(|(monthly, approval_above)| GoodwillBudget {
+                monthly: eur(monthly),
+                approval_above: Some(eur(approval_above)),
+            })
     }
 }
 
@@ -575,6 +607,8 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
             ("camille@maison-colette", "Camille"),
             ("ines@maison-colette", "Inès"),
         ],
+        // 800 € of gestures a month; above 50 € a gesture needs the manager's approval.
+        goodwill_budget: Some((80_000, 5_000)),
         catalogue: &[
             product(
                 "ROBE-LIN-NUIT",
@@ -753,6 +787,7 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
             ("louise@grenier-de-louise", "Louise"),
             ("antoine@grenier-de-louise", "Antoine"),
         ],
+        goodwill_budget: None,
         catalogue: &[
             product(
                 "VASE-GRES-EMAIL",
@@ -922,6 +957,7 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
             ("sarah@electron-libre", "Sarah"),
             ("thomas@electron-libre", "Thomas"),
         ],
+        goodwill_budget: None,
         catalogue: &[
             product(
                 "ECOUTEURS-ANC",
@@ -1091,6 +1127,7 @@ pub(crate) const MERCHANTS: &[MerchantSpec] = &[
             ("margaux@comptoir-provencal", "Margaux"),
             ("lucas@comptoir-provencal", "Lucas"),
         ],
+        goodwill_budget: None,
         catalogue: &[
             product(
                 "SAVON-MARSEILLE-600",

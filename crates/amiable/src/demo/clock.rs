@@ -32,6 +32,12 @@ impl Clock {
         Ok(timestamp(secs)?.to_zoned(self.tz.clone()).hour())
     }
 
+    /// The Paris wall-clock hour and minute of an instant.
+    pub(crate) fn hour_minute(&self, secs: i64) -> Result<(i8, i8)> {
+        let zoned = timestamp(secs)?.to_zoned(self.tz.clone());
+        Ok((zoned.hour(), zoned.minute()))
+    }
+
     /// The instant of a Paris wall-clock time.
     pub(crate) fn local(&self, date: Date, hour: i8, minute: i8, second: i8) -> Result<i64> {
         let zoned = date

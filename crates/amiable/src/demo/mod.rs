@@ -176,26 +176,39 @@ async fn create_accounts(
         .await?
         .map_err(|e| anyhow!(e))?;
     let first = MERCHANTS[0].slug;
-    let accounts: Vec<(String, &str, Role, Option<usize>)> = vec![
+    let [decides, hears_appeals] = catalog::STAFF_MEDIATORS;
+    // Ids are fixed: stories name the mediators by them (an appeal goes to the other one).
+    let accounts: Vec<(&str, String, &str, Role, Option<usize>)> = vec![
         (
+            "demo-user-1",
             "admin@marche-demo.fr".into(),
             "Inès Moreau",
             Role::OperatorAdmin,
             None,
         ),
         (
+            decides.id,
             "mediation@marche-demo.fr".into(),
-            "Hugo Lefèvre",
+            decides.name,
             Role::Mediator,
             None,
         ),
         (
+            hears_appeals.id,
+            "recours@marche-demo.fr".into(),
+            hears_appeals.name,
+            Role::Mediator,
+            None,
+        ),
+        (
+            "demo-user-3",
             format!("gerant@{first}.fr"),
             "Camille Roux",
             Role::MerchantAdmin,
             Some(0),
         ),
         (
+            "demo-user-4",
             format!("sav@{first}.fr"),
             "Léa Garnier",
             Role::MerchantAgent,
@@ -203,10 +216,10 @@ async fn create_accounts(
         ),
     ];
     let mut logins = Vec::new();
-    for (index, (email, name, role, merchant)) in accounts.into_iter().enumerate() {
+    for (id, email, name, role, merchant) in accounts {
         store
             .create_user(&amiable_store::NewUser {
-                id: format!("demo-user-{}", index + 1),
+                id: id.to_owned(),
                 operator_id,
                 merchant_id: merchant.map(|m| merchant_ids[m]),
                 email: email.clone(),

@@ -8,8 +8,10 @@ use super::catalog::{OPERATOR_NAME, Trade};
 use super::texts::{Lang, money};
 use amiable_domain::case::{GoodwillKind, Resolution, ResolutionKind};
 
+mod incidents;
 mod lifecycle;
 mod platform;
+pub(crate) use incidents::*;
 pub(crate) use lifecycle::*;
 pub(crate) use platform::*;
 

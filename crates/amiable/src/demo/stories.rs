@@ -3,7 +3,7 @@
 //! cases at once; each step becomes one command, hence one event (or the few
 //! of [`events_of`]).
 
-use super::cases::{Casting, ReturnPlot, Target, recent};
+use super::cases::{Casting, IncidentPlot, ReturnPlot, Target, recent};
 use super::catalog::{MEDIATORS, Mediator, pick};
 use super::clock::{Clock, DAY, HOUR, MINUTE};
 use super::orders::{Buyer, DemoOrder};
@@ -15,7 +15,8 @@ use amiable_domain::case::{
     Stage,
 };
 use amiable_domain::case::{
-    ConversationCommand, EscalationCommand, LifecycleCommand, MoneyCommand, ReturnCommand,
+    ConversationCommand, EscalationCommand, IncidentCommand, LifecycleCommand, MediationCommand,
+    MoneyCommand, Payer, ReturnCommand,
 };
 use amiable_domain::ids::CaseId;
 use amiable_domain::money::{Currency, Money};
@@ -23,6 +24,7 @@ use amiable_domain::returns::rma_for;
 use amiable_domain::text::{Body, Label};
 use anyhow::{Context as _, Result, anyhow};
 
+mod incidents;
 mod lifecycle;
 mod plots;
 
@@ -48,10 +50,26 @@ pub(crate) struct Step {
 fn events_of(command: &Command, open_events: usize) -> usize {
     match command {
         Command::Lifecycle(LifecycleCommand::Open { .. }) => open_events,
+        // A gesture waiting for approval is only asked for.
+        Command::Money(MoneyCommand::Compensate {
+            request_approval: true,
+            approver: false,
+            ..
+        }) => 1,
         Command::Money(MoneyCommand::Refund { resolve: true, .. })
         | Command::Money(MoneyCommand::IssueStoreCredit { resolve: true, .. })
         | Command::Money(MoneyCommand::Compensate { resolve: true, .. })
         | Command::Money(MoneyCommand::RecordExchange { .. }) => 2,
+        // The decision, the refund, the marketplace's payment and the resolution.
+        Command::Escalation(EscalationCommand::RecordDecision { decision, .. })
+            if decision.paid_by == Payer::Marketplace =>
+        {
+            4
+        }
+        // A replacement delivered settles the case; lost, it reopens a settled one.
+        Command::Incident(IncidentCommand::RecordReshipmentScan { .. }) => 2,
+        // The appeal decided, and the consumer mediator named (the demo's marketplace has one).
+        Command::Mediation(MediationCommand::DecideAppeal { .. }) => 2,
         _ => 1,
     }
 }
@@ -651,6 +669,9 @@ pub(crate) struct CasePlan {
     /// For a return told through its lifecycle, how it unfolds (the tests check where it ends).
     #[cfg_attr(not(test), allow(dead_code))]
     pub plot: Option<ReturnPlot>,
+    /// For an incident told around who answers for it, how it unfolds (the tests check where it ends).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub incident: Option<IncidentPlot>,
     /// For error messages: "return of MDC-2026-004512 (changed_mind, closed at negotiation)".
     pub label: String,
     pub steps: Vec<Step>,
@@ -726,14 +747,14 @@ pub(crate) fn plan(
             }
             start = ideal;
         }
-        let mut steps = match (best, casting.plot) {
-            (Some(best), _) => best,
-            (None, None) => steps,
-            // A return's timeline holds dated facts (a label's expiry, a refund's deadline):
-            // it is never squeezed.
-            (None, Some(plot)) => anyhow::bail!(
-                "the demo return plot {plot:?} does not fit before the anchor: {label}"
-            ),
+        // A return's or an incident's timeline holds dated facts (a label's expiry, a
+        // refund's deadline, a new delivery date, reserves, an appeal window): it is never
+        // squeezed.
+        let dated = casting.plot.is_some() || casting.incident.is_some();
+        let mut steps = match best {
+            Some(best) => best,
+            None if !dated => steps,
+            None => anyhow::bail!("the demo story does not fit before the anchor: {label}"),
         };
         squeeze(&mut steps, anchor - 10 * MINUTE);
         for step in &mut steps {
@@ -751,6 +772,7 @@ pub(crate) fn plan(
             order_id: order.id,
             target: casting.target,
             plot: casting.plot,
+            incident: casting.incident,
             label,
             steps,
         });
@@ -782,21 +804,25 @@ mod tests {
     use crate::demo::catalog::{MERCHANTS, operator_settings};
     use crate::demo::clock::timestamp;
     use amiable_domain::case::{
-        CaseState, Context, PolicyRef, PolicySource, RecordedEvent, ReturnStage, decide,
-        ledger_entries,
+        CaseEvent, CaseState, Context, GoodwillContext, MoneyEvent, PolicyRef, PolicySource,
+        RecordedEvent, ReturnStage, decide, ledger_entries,
     };
     use amiable_domain::ids::{MerchantId, OperatorId};
     use amiable_domain::law::LawPack;
     use amiable_domain::law::refund::Surcharge;
     use amiable_domain::law::withdrawal::Information;
+    use amiable_domain::ledger::LedgerEntry;
     use amiable_domain::ledger::OrderLedger;
     use amiable_domain::reason::ReasonTaxonomy;
     use amiable_domain::returns::{ReturnContext, eligibility};
+    use amiable_domain::settings::OperatorSettings;
 
     /// Every planned command passes the decider and every case reaches its
     /// target, for many seeds and anchors: the seeder does not fail by chance.
     /// Returns are judged as the store judges them (the shop's policy, the
-    /// law), and money moves against each order's ledger.
+    /// law), escalations and appeals by the marketplace's rules of the ladder,
+    /// gestures by the shop's goodwill budget, and money moves against each
+    /// order's ledger. Every incident plot is told and ends as it should.
     #[test]
     fn every_plan_passes_the_decider_for_many_seeds() {
         let clock = Clock::paris().unwrap();
@@ -805,6 +831,11 @@ mod tests {
         let taxonomy: ReasonTaxonomy =
             serde_json::from_value(serde_json::json!({ "custom": reasons })).unwrap();
         let operator = OperatorId::from_bytes([1; 16]);
+        let ladder = OperatorSettings::read(&operator_settings()).ladder();
+        assert!(
+            ladder.consumer_mediator.is_some(),
+            "the demo marketplace names its consumer mediator"
+        );
         let merchants: Vec<MerchantId> = (0..MERCHANTS.len())
             .map(|i| MerchantId::from_bytes([i as u8 + 2; 16]))
             .collect();
@@ -827,6 +858,10 @@ mod tests {
             assert!(plans.len() >= 100);
             let mut stages = std::collections::BTreeSet::new();
             let mut late = 0;
+            let mut incident_plots = Vec::new();
+            // Gestures, by shop: every one (instant, amount), and those an agent paid alone.
+            let mut gestures: Vec<(usize, i64, i64)> = Vec::new();
+            let mut agent_gestures: Vec<(usize, i64, String)> = Vec::new();
             for plan in &plans {
                 let demo = orders.iter().find(|o| o.id == plan.order_id).unwrap();
                 let order = &demo.order;
@@ -873,6 +908,11 @@ mod tests {
                         label.attachment.size_bytes = pdf.len() as u64;
                         assert!(pdf.starts_with(b"%PDF"), "{context}");
                     }
+                    // The store gives the month's spending; its bound is checked below.
+                    let goodwill = demo.merchant().goodwill().map(|budget| GoodwillContext {
+                        budget,
+                        spent_this_month: Money::new(0, Currency::EUR),
+                    });
                     let ctx = Context {
                         now: at,
                         actor: &step.actor,
@@ -881,8 +921,8 @@ mod tests {
                         law: &law,
                         ledger: Some(&ledger),
                         returns: Some(&returns),
-                        ladder: None,
-                        goodwill: None,
+                        ladder: Some(&ladder),
+                        goodwill: goodwill.as_ref(),
                     };
                     let events = decide(state.as_ref(), &command, &ctx).unwrap_or_else(|e| {
                         let names: Vec<_> = plan.steps.iter().map(|s| s.command.name()).collect();
@@ -893,7 +933,24 @@ mod tests {
                         )
                     });
                     for entry in ledger_entries(state.as_ref(), &events) {
+                        if let LedgerEntry::Compensation { amount } = &entry {
+                            gestures.push((demo.merchant, step.at, amount.amount_minor));
+                        }
                         ledger.apply(&entry).unwrap();
+                    }
+                    let by_agent = matches!(
+                        &command,
+                        Command::Money(MoneyCommand::Compensate {
+                            approver: false,
+                            ..
+                        })
+                    );
+                    if by_agent
+                        && events.iter().any(|e| {
+                            matches!(e, CaseEvent::Money(MoneyEvent::CompensationRecorded { .. }))
+                        })
+                    {
+                        agent_gestures.push((demo.merchant, step.at, context.clone()));
                     }
                     for event in events {
                         let recorded = RecordedEvent {
@@ -917,6 +974,10 @@ mod tests {
                     (plan.target.kind, plan.target.status, plan.target.stage),
                     "{context}"
                 );
+                if let Some(plot) = plan.incident {
+                    incidents::check_end(plot, &state, &ledger, &clock, anchor, &context);
+                    incident_plots.push(plot);
+                }
                 let stage = state.returns.as_ref().map(|r| r.stage);
                 if let Some(plot) = plan.plot {
                     assert_eq!(stage, Some(plot.return_stage()), "{context}");
@@ -934,6 +995,28 @@ mod tests {
             }
             for stage in ReturnStage::ALL {
                 assert!(stages.contains(stage), "seed {seed}: no return is {stage}");
+            }
+            assert_eq!(
+                incident_plots,
+                crate::demo::cases::INCIDENT_MIX,
+                "seed {seed}: every incident plot is told"
+            );
+            // A gesture an agent grants alone stays within the shop's monthly budget whatever
+            // order the cases are written in: every gesture of the shop since the first of
+            // that month (later ones included) fits in it.
+            for (merchant, at, context) in &agent_gestures {
+                let budget = MERCHANTS[*merchant].goodwill().expect("a goodwill budget");
+                let first = clock.date_of(*at).unwrap().first_of_month();
+                let since = clock.local(first, 0, 0, 0).unwrap();
+                let spent: i64 = gestures
+                    .iter()
+                    .filter(|(m, when, _)| m == merchant && *when >= since)
+                    .map(|(_, _, amount)| amount)
+                    .sum();
+                assert!(
+                    spent <= budget.monthly.amount_minor,
+                    "{context}: the shop's gestures come to {spent} in the month"
+                );
             }
             assert!(late >= 1, "seed {seed}: no refund is late with a surcharge");
         }

@@ -21,7 +21,7 @@ use anyhow::{Context as _, Result};
 /// Who books labels after an authorisation (the server's actor for it).
 const LABELS: &str = "labels";
 /// The carrier's tracking events.
-const CARRIER: &str = "carrier:local";
+pub(super) const CARRIER: &str = "carrier:local";
 /// The payment gateway confirming refunds.
 const GATEWAY: &str = "gateway:manual";
 
@@ -365,7 +365,7 @@ impl Story<'_> {
     }
 
     /// The shop refunds what the return calls for and the gateway confirms it.
-    fn refund(&mut self, hours: (i64, i64)) -> Result<()> {
+    pub(super) fn refund(&mut self, hours: (i64, i64)) -> Result<()> {
         let command = Command::Money(MoneyCommand::Refund {
             amount: None,
             deductions: Vec::new(),
@@ -383,6 +383,11 @@ impl Story<'_> {
             .iter()
             .filter(|s| matches!(s.command, Command::Money(MoneyCommand::Refund { .. })))
             .count() as u32;
+        self.settle_refund_numbered(refund_id)
+    }
+
+    /// The payment gateway confirms refund `refund_id` a minute later.
+    pub(super) fn settle_refund_numbered(&mut self, refund_id: u32) -> Result<()> {
         let case = self.case_id.to_string();
         let reference = label(format!("manual-{}-{refund_id}", &case[..8]))?;
         let at = self.now + self.rng.i64(MINUTE..3 * MINUTE);

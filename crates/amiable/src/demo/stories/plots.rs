@@ -30,6 +30,9 @@ impl Story<'_> {
         if let Some(plot) = self.casting.plot {
             return self.tell_return(plot);
         }
+        if let Some(plot) = self.casting.incident {
+            return self.tell_incident(plot);
+        }
         self.open(None)?;
         match stage {
             Stage::Negotiation => self.negotiation_ends(status),
@@ -107,13 +110,23 @@ impl Story<'_> {
             };
             say::buyer_opens(&self.voice, reason, &facts)
         };
-        let claimed = (reason != "late_delivery").then(|| eur(self.claimed_value()));
+        let claimed = (reason != "late_delivery").then(|| self.claimed_value());
+        self.open_with(preferred, description, claimed)
+    }
+
+    /// The buyer opens the case in these words, claiming this much (minor units).
+    pub(super) fn open_with(
+        &mut self,
+        preferred: Option<ResolutionKind>,
+        description: String,
+        claimed: Option<i64>,
+    ) -> Result<()> {
         let command = Command::Lifecycle(LifecycleCommand::Open {
             preferred,
             kind: self.kind(),
-            reason: ReasonCode::parse(reason)?,
+            reason: ReasonCode::parse(self.reason())?,
             items: self.items()?,
-            claimed,
+            claimed: claimed.map(eur),
             description: body(description)?,
             stage: None,
         });
