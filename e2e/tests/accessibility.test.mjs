@@ -3,7 +3,7 @@
 // pages are photographed on the way (the buyer pages are in return-flow).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, createOrder, launch, LOGINS } from '../lib/amiable.mjs';
+import { startDemo, createOrder, launch, api, LOGINS, OPERATOR_KEY } from '../lib/amiable.mjs';
 import {
   newPage, assertNoProblems, submit, visit, assertAccessible, shot, findOrder, requestReturn, staffPage, act, PNG,
 } from '../lib/browser.mjs';
@@ -157,6 +157,37 @@ test('console: a case from the demo data, in mediation', async () => {
   assert.ok(href);
   await visit(operator, demo.base + href);
   await assertAccessible(operator, `the console case page ${href}`);
+});
+
+test('console and portal: an incident in arbitration, with the ladder’s forms', async () => {
+  const order = await createOrder(demo.base, 'CMD-E2E-A11Y-3', 'claire.martin@exemple.fr');
+  const { case_id: id } = await api(demo.base, OPERATOR_KEY, 'POST', '/cases', {
+    order_id: order.id, kind: 'incident', reason: 'damaged_in_transit',
+    items: [{ line_id: '1', quantity: 1 }], description: 'Le pull est arrivé déchiré.',
+  });
+  await api(demo.base, OPERATOR_KEY, 'POST', `/cases/${id}/escalate`, { to: 'arbitration', reason: 'Pas d’accord entre les parties' });
+  await visit(operator, `${demo.base}/console/cases/${id}`);
+  // Responsibility, replacement, carrier claim, private message, request, decision…, all open.
+  await operator.locator('details.action').evaluateAll((ds) => ds.forEach((d) => { d.open = true; }));
+  assert.ok((await operator.locator('details.action[open]').count()) >= 8);
+  await assertAccessible(operator, 'an incident in arbitration with every form open');
+  const page = await newPage(browser, A11Y);
+  await findOrder(page, demo.base, 'CMD-E2E-A11Y-3', 'claire.martin@exemple.fr');
+  await visit(page, `${demo.base}/suivi/dossier/${id}`);
+  assert.equal(await page.locator('#mediateur form').count(), 1, 'the private channel with the mediator');
+  await assertAccessible(page, 'the buyer case page in arbitration, with the private channel');
+  assertNoProblems(page);
+  await page.context().close();
+});
+
+test('console: the shop’s and the marketplace’s settings', async () => {
+  await visit(operator, `${demo.base}/console/settings/marketplace`);
+  assert.equal(await operator.locator('#escalation_window_days').count(), 1);
+  await assertAccessible(operator, 'the marketplace settings');
+  const order = await createOrder(demo.base, 'CMD-E2E-A11Y-4', 'claire.martin@exemple.fr');
+  await visit(operator, `${demo.base}/console/settings/shop?merchant=${order.merchant_id}`);
+  assert.equal(await operator.locator('#goodwill_monthly').count(), 1);
+  await assertAccessible(operator, 'a shop’s settings');
 });
 
 test('console: merchants and a merchant', async () => {

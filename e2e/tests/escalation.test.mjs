@@ -1,8 +1,9 @@
-// The buyer calls the marketplace in; an operator finds the case in the
-// console inbox, opens it and writes to the buyer as the platform.
+// The buyer calls the marketplace in, once the shop had its say (before, the
+// page says from when they may); an operator finds the case in the console
+// inbox, opens it and writes to the buyer as the platform.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, createOrder, launch, api, LOGINS, OPERATOR_KEY } from '../lib/amiable.mjs';
+import { startDemo, createOrder, launch, api, LOGINS, OPERATOR_KEY, MERCHANT_KEY } from '../lib/amiable.mjs';
 import { newPage, assertNoProblems, submit, visit, mainText, findOrder, requestReturn, staffPage, notice, squash } from '../lib/browser.mjs';
 
 let demo;
@@ -25,6 +26,16 @@ test('an operator steps into a case the buyer escalated', async (t) => {
   const caseId = await requestReturn(buyer);
   const reason = 'La boutique ne répond pas à ma demande de retour.';
   const message = 'Bonjour, la plateforme prend le relais : nous demandons à la boutique de vous répondre sous 48 heures.';
+
+  await t.test('until the shop answers, the buyer is told from when the platform can step in', async () => {
+    const from = squash(await buyer.locator('.next-step .escalate-from').innerText());
+    assert.match(from, /^Vous pourrez demander l’intervention du Marché des Créateurs à partir du \d+ \S+ \d{4} à \d{2}:\d{2}, si la boutique ne vous a pas répondu d’ici là\.$/);
+    assert.equal(await buyer.locator('details.action summary', { hasText: /^Faire appel au / }).count(), 0);
+    // The shop answers, without settling it.
+    await api(base, MERCHANT_KEY, 'POST', `/cases/${caseId}/messages`, { body: 'Bonjour, nous étudions votre demande de retour.' });
+    await visit(buyer, `${base}/suivi/dossier/${caseId}`);
+    assert.equal(await buyer.locator('.escalate-from').count(), 0);
+  });
 
   await t.test('the buyer asks the platform to step in', async () => {
     const details = buyer.locator('details.action', { has: buyer.locator('summary', { hasText: /^Faire appel au / }) });
