@@ -21,8 +21,8 @@ use amiable_domain::order::ShipmentLine;
 use amiable_domain::text::{Body, Label};
 use amiable_store::CommandOutcome;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -611,20 +611,9 @@ pub async fn dossier_response(
     lang: Option<&str>,
 ) -> Result<Response, Problem> {
     let pdf = state.app().dossier(principal, case_id, lang).await?;
-    let mut response = pdf.bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", pdf.filename))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(response)
+    Ok(super::returns::pdf_answer(
+        pdf.bytes,
+        &pdf.filename,
+        "attachment",
+    ))
 }

@@ -494,7 +494,12 @@ pub async fn label_response(
     size: Option<&str>,
 ) -> Result<Response, Problem> {
     let pdf = state.app().label_pdf(principal, case_id, size).await?;
-    let mut response = pdf.bytes.into_response();
+    Ok(pdf_answer(pdf.bytes, &pdf.filename, "inline"))
+}
+
+/// A PDF as an answer: its type, its name (`disposition` `inline` or `attachment`), never sniffed.
+pub fn pdf_answer(bytes: Vec<u8>, filename: &str, disposition: &'static str) -> Response {
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -502,14 +507,14 @@ pub async fn label_response(
     );
     headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("inline; filename=\"{}\"", pdf.filename))
-            .unwrap_or(HeaderValue::from_static("inline")),
+        HeaderValue::from_str(&format!("{disposition}; filename=\"{filename}\""))
+            .unwrap_or(HeaderValue::from_static(disposition)),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    Ok(response)
+    response
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
