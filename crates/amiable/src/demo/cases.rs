@@ -846,19 +846,19 @@ impl IncidentPlot {
         }
     }
 
-    /// The most days the story takes, office hours and weekends included.
-    fn days(self) -> i64 {
+    /// The days a telling takes, office hours and weekends included: (at most, usually).
+    fn days(self) -> (i64, i64) {
         use IncidentPlot::*;
         match self {
-            WrongItemRefunded | DeliveryProven | UnknownCauseGoodwill => 9,
-            GoodwillAwaitingApproval => 6,
-            ReshipDelivered => 12,
-            LateDeliveryCancelled => 16,
-            ReshipLost => 20,
-            LostAndRecovered => 26,
-            DamagedPartlyRefunded => 30,
-            AppealPending => 30,
-            AppealDismissed => 38,
+            WrongItemRefunded | ReshipDelivered => (8, 4),
+            DeliveryProven => (8, 5),
+            UnknownCauseGoodwill => (10, 6),
+            GoodwillAwaitingApproval => (7, 4),
+            ReshipLost => (16, 12),
+            LateDeliveryCancelled => (18, 14),
+            LostAndRecovered | DamagedPartlyRefunded => (24, 18),
+            AppealPending => (28, 19),
+            AppealDismissed => (32, 24),
         }
     }
 
@@ -886,13 +886,23 @@ impl IncidentPlot {
             let lines = order.physical_lines();
             return (!lines.is_empty()).then_some((due + 2 * HOUR, due + 40 * DAY, lines));
         }
-        let (open_min, open_max) = window(order, Incident, reason)?;
+        let (open_min, mut open_max) = window(order, Incident, reason)?;
+        if matches!(
+            self,
+            IncidentPlot::AppealDismissed | IncidentPlot::AppealPending
+        ) {
+            // Back from a week away, the buyer finds nothing in the letterbox.
+            open_max = open_min + 10 * DAY;
+        }
         let lines = candidate_lines(order, Incident, reason)?;
         Some((open_min, open_max, lines))
     }
 }
 
-/// Picks a reason, an order, lines and a start for one incident plot.
+/// Picks a reason, an order, lines and a start for one incident plot: an order on which
+/// the longest telling still ends before the anchor, and preferably one on which a usual
+/// telling ends a few days before it (a case settled more than 14 days ago would be closed
+/// by the timers as soon as the demo serves).
 fn cast_incident(
     rng: &mut fastrand::Rng,
     anchor: i64,
@@ -901,8 +911,12 @@ fn cast_incident(
     plot: IncidentPlot,
 ) -> Result<Casting> {
     let target = plot.target();
-    let budget = plot.days() * DAY;
+    let (longest, usual) = plot.days();
+    // Where a usual telling starts to end three days before the anchor.
+    let ideal = anchor - (usual + 3) * DAY;
     let mut remaining = plot.reasons().to_vec();
+    // The best pool so far, from a reason tried earlier: (tier, reason, candidates).
+    let mut best: Option<(usize, &'static str, Vec<Candidate>)> = None;
     while !remaining.is_empty() {
         let reason = weighted(rng, &remaining);
         remaining.retain(|(r, _)| *r != reason);
@@ -914,17 +928,19 @@ fn cast_incident(
             let Some((open_min, open_max, lines)) = plot.window(order, reason) else {
                 continue;
             };
-            let latest = open_max.min(anchor - budget);
-            if latest <= open_min {
+            // The longest telling, from the earliest start, ends before the anchor with the
+            // margin the planner leaves (at most a day and a half).
+            if open_min >= anchor - (longest + 2) * DAY {
                 continue;
             }
-            let tier = if open_max >= anchor - budget / 2 {
+            let tier = if open_max >= ideal {
                 0
-            } else if latest >= anchor - budget - 8 * DAY {
+            } else if open_max >= ideal - 8 * DAY {
                 1
             } else {
                 2
             };
+            let latest = open_max.min(ideal);
             tiers[tier].push(Candidate {
                 order: index,
                 open_min,
@@ -933,43 +949,49 @@ fn cast_incident(
                 lines,
             });
         }
-        let Some(pool) = tiers.into_iter().find(|t| !t.is_empty()) else {
+        let Some((tier, pool)) = tiers.into_iter().enumerate().find(|(_, t)| !t.is_empty()) else {
             continue;
         };
-        let Candidate {
-            order: index,
-            open_min,
-            open_max,
-            latest,
-            lines: candidates,
-        } = &pool[rng.usize(0..pool.len())];
-        let (index, open_min, open_max, latest) = (*index, *open_min, *open_max, *latest);
-        used[index] = true;
-        let order = &orders[index];
-        let lines = choose_lines(rng, reason, candidates);
-        let lines = if plot == IncidentPlot::LateDeliveryCancelled {
-            candidates.clone()
-        } else {
-            lines
-        };
-        let other_size = lines
-            .first()
-            .and_then(|&i| other_size(&order.lines[i]))
-            .filter(|_| reason.ends_with("variant"));
-        let span = latest - open_min;
-        let start = latest - rng.i64(0..span.clamp(1, 4 * DAY));
-        return Ok(Casting {
-            target,
-            plot: None,
-            incident: Some(plot),
-            order: index,
-            reason,
-            lines,
-            other_size,
-            start,
-            open_min,
-            open_max,
-        });
+        if best.as_ref().is_none_or(|(t, _, _)| tier < *t) {
+            best = Some((tier, reason, pool));
+        }
+        if tier == 0 {
+            break;
+        }
     }
-    bail!("no demo order fits the incident plot {plot:?}: too few orders")
+    let Some((_, reason, pool)) = best else {
+        bail!("no demo order fits the incident plot {plot:?}: too few orders")
+    };
+    let Candidate {
+        order: index,
+        open_min,
+        open_max,
+        latest,
+        lines: candidates,
+    } = &pool[rng.usize(0..pool.len())];
+    let (index, open_min, open_max, latest) = (*index, *open_min, *open_max, *latest);
+    used[index] = true;
+    let order = &orders[index];
+    let lines = if plot == IncidentPlot::LateDeliveryCancelled {
+        candidates.clone()
+    } else {
+        choose_lines(rng, reason, candidates)
+    };
+    let other_size = lines
+        .first()
+        .and_then(|&i| other_size(&order.lines[i]))
+        .filter(|_| reason.ends_with("variant"));
+    let start = (latest - rng.i64(0..DAY)).max(open_min);
+    Ok(Casting {
+        target,
+        plot: None,
+        incident: Some(plot),
+        order: index,
+        reason,
+        lines,
+        other_size,
+        start,
+        open_min,
+        open_max,
+    })
 }

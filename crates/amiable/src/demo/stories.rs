@@ -144,6 +144,8 @@ struct Story<'a> {
     offered: Vec<Resolution>,
     /// What agreed or decided terms already gave back (minor units): later terms owe only more.
     given: i64,
+    /// What gestures already gave (minor units): all of an order's gestures stay within its total.
+    compensated: i64,
     case_id: CaseId,
     /// The return's authorisation number (derived from the case id, as the decider does).
     rma: String,
@@ -227,6 +229,7 @@ impl<'a> Story<'a> {
             offers: 0,
             offered: Vec::new(),
             given: 0,
+            compensated: 0,
             case_id,
             rma: rma_for(&case_id),
             open_events: 1,
@@ -424,6 +427,9 @@ impl<'a> Story<'a> {
             },
             _ => return Ok(()),
         };
+        if let MoneyCommand::Compensate { amount, .. } = &command {
+            self.compensated += amount.amount_minor;
+        }
         let refund = matches!(command, MoneyCommand::Refund { .. });
         self.act(Who::Shop, (1, 30), Command::Money(command), false)?;
         if refund {
@@ -588,11 +594,13 @@ impl<'a> Story<'a> {
 
     /// A goodwill gesture: the delivery charge back, or a voucher.
     fn gesture(&mut self) -> Resolution {
-        if self.order.shipping > 0 && self.rng.bool() {
+        // Never more than the order was worth, with the gestures already made: a gesture is
+        // paid from it.
+        let room = (self.order.total - self.compensated).max(1);
+        if self.order.shipping > 0 && self.rng.bool() && self.order.shipping <= room {
             goodwill(GoodwillKind::ShippingRefund, self.order.shipping)
         } else {
-            // Never more than the order was worth: a gesture is paid from it.
-            let amount = (500 * self.rng.i64(1..4)).min(self.order.total);
+            let amount = (500 * self.rng.i64(1..4)).min(room);
             goodwill(GoodwillKind::Voucher, amount)
         }
     }

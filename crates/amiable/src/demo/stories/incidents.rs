@@ -83,7 +83,7 @@ impl Story<'_> {
         self.message(Who::Shop, (0, 1), text, false)?;
         self.refund((0, 1))?;
         let reference = self.claim((2, 48), claimed, None)?;
-        self.claim_paid((24 * 7, 24 * 14), claimed)?;
+        self.claim_paid((24 * 8, 24 * 10), claimed)?;
         let carrier = self.voice.carrier.clone();
         self.note(
             Who::Shop,
@@ -124,7 +124,7 @@ impl Story<'_> {
         let id = self.offer(Who::Shop, (0, 1), offer, Some(text))?;
         self.accept(Who::Buyer, (2, 30), id)?;
         self.claim((1, 48), amount, Some(sent))?;
-        self.claim_paid((24 * 8, 24 * 18), amount)
+        self.claim_paid((24 * 9, 24 * 11), amount)
     }
 
     /// Another size was packed: the right one is reshipped, and its delivery settles the case.
@@ -355,7 +355,7 @@ impl Story<'_> {
         };
         self.act(
             Who::Mediator,
-            (48, 120),
+            (48, 96),
             Command::Escalation(EscalationCommand::RecordDecision {
                 decision,
                 gateway: Some(label("manual".to_owned())?),
@@ -369,7 +369,7 @@ impl Story<'_> {
         let grounds = body(say::shop_appeals(&self.voice))?;
         self.act(
             Who::Shop,
-            (24, 96),
+            (24, 72),
             Command::Mediation(MediationCommand::Appeal { grounds }),
             false,
         )?;
@@ -386,7 +386,7 @@ impl Story<'_> {
         let grounds = body(say::appeal_dismissed(&self.voice, female))?;
         self.act(
             Who::Mediator,
-            (48, 120),
+            (48, 96),
             Command::Mediation(MediationCommand::DecideAppeal {
                 outcome: AppealOutcome::Dismissed,
                 grounds,
