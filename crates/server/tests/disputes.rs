@@ -166,7 +166,7 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
             .await;
         assert_eq!(answered.status, 200, "{}", answered.body);
         // The buyer never sees the shop's channel; the shop sees its own.
-        let seen_by_buyer = world.get(&case("").trim_end_matches('/'), &buyer).await;
+        let seen_by_buyer = world.get(case("").trim_end_matches('/'), &buyer).await;
         assert_eq!(seen_by_buyer.status, 200);
         let buyer_types = types(&seen_by_buyer);
         assert!(
@@ -179,14 +179,13 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         );
         assert!(!seen_by_buyer.body.to_string().contains("sans signature"));
         let seen_by_shop = world
-            .get(&case("").trim_end_matches('/'), &Who::MerchantAgent)
+            .get(case("").trim_end_matches('/'), &Who::MerchantAgent)
             .await;
         assert!(seen_by_shop.body.to_string().contains("sans signature"));
-        assert_eq!(
+        assert!(
             seen_by_shop.body["case"]["mediation"]["requests"][0]["answered_at"]
                 .as_str()
                 .is_some(),
-            true,
             "{}",
             seen_by_shop.body
         );
@@ -302,7 +301,7 @@ async fn from_a_parcel_that_never_came_to_a_final_decision_that_moves_money() {
         assert_eq!(ledger.body["balance"]["due_from_merchant"], eur(4500));
 
         // The buyer is offered the consumer mediator, with the dossier.
-        let final_view = world.get(&case("").trim_end_matches('/'), &buyer).await;
+        let final_view = world.get(case("").trim_end_matches('/'), &buyer).await;
         assert_eq!(
             final_view.body["case"]["mediation"]["consumer_mediator"]["name"],
             "CM2C"
@@ -377,7 +376,7 @@ async fn a_replacement_delivered_settles_the_incident_and_lost_reopens_it() {
         assert_eq!(parcels[1]["status"], "delivered");
         // The buyer sees the replacement's journey.
         let buyer = Who::Buyer(world.buyer_token(&order_id).await);
-        let view = world.get(&case("").trim_end_matches('/'), &buyer).await;
+        let view = world.get(case("").trim_end_matches('/'), &buyer).await;
         let seen = types(&view);
         for kind in [
             "reshipped",
