@@ -887,12 +887,14 @@ impl IncidentPlot {
             return (!lines.is_empty()).then_some((due + 2 * HOUR, due + 40 * DAY, lines));
         }
         let (open_min, mut open_max) = window(order, Incident, reason)?;
-        if matches!(
-            self,
-            IncidentPlot::AppealDismissed | IncidentPlot::AppealPending
-        ) {
+        match self {
             // Back from a week away, the buyer finds nothing in the letterbox.
-            open_max = open_min + 10 * DAY;
+            IncidentPlot::AppealDismissed | IncidentPlot::AppealPending => {
+                open_max = open_min + 10 * DAY;
+            }
+            // Reported at once, so that the shop's reserves go within the three days.
+            IncidentPlot::DamagedPartlyRefunded => open_max = open_min + 2 * DAY,
+            _ => {}
         }
         let lines = candidate_lines(order, Incident, reason)?;
         Some((open_min, open_max, lines))

@@ -70,11 +70,11 @@ pub(crate) fn grounds_parcel_lost(v: &Voice, enquiry: &str) -> String {
 pub(crate) fn grounds_damaged(v: &Voice, reserves_on: &str) -> String {
     v.t(
         format!(
-            "Le colis a quitté notre atelier en bon état, calé et emballé en double carton ; vos photos montrent un carton enfoncé et {} abîmé à l'arrivée. Le dommage est survenu pendant le transport : nous avons adressé des réserves motivées à {} le {reserves_on}, dans le délai de trois jours.",
+            "Le colis a quitté notre atelier en bon état, calé et emballé en double carton ; vos photos montrent un carton enfoncé et l'article endommagé à l'arrivée ({}). Le dommage est survenu pendant le transport : nous avons adressé des réserves motivées à {} le {reserves_on}, dans le délai de trois jours.",
             v.item, v.carrier
         ),
         format!(
-            "The parcel left our workshop in good condition, packed in a double box with padding; your photos show a dented box and {} damaged on arrival. The damage happened in transit: we sent {} a reasoned protest on {reserves_on}, within the three-day limit.",
+            "The parcel left our workshop in good condition, packed in a double box with padding; your photos show a dented box and the item damaged on arrival ({}). The damage happened in transit: we sent {} a reasoned protest on {reserves_on}, within the three-day limit.",
             v.item, v.carrier
         ),
     )
@@ -138,11 +138,11 @@ pub(crate) fn grounds_unknown(v: &Voice, reason: &str) -> String {
 pub(crate) fn grounds_delivery_proven(v: &Voice, when: &str, address: &str) -> String {
     v.t(
         format!(
-            "Le suivi {} {} indique une remise en main propre le {when}, contre signature, au {address} — l'adresse de livraison saisie lors de la commande. La preuve de livraison du transporteur (signature et photo du livreur) est jointe au dossier : la livraison est établie.",
+            "Le suivi {} {} indique une remise en main propre le {when}, contre signature, à l'adresse de livraison saisie lors de la commande ({address}). La preuve de livraison du transporteur (signature et photo du livreur) est jointe au dossier : la livraison est établie.",
             v.carrier, v.tracking
         ),
         format!(
-            "{} tracking {} shows the parcel handed over on {when}, against signature, at {address} — the delivery address given with the order. The carrier's proof of delivery (signature and the driver's photo) is in the case file: delivery is established.",
+            "{} tracking {} shows the parcel handed over on {when}, against signature, at the delivery address given with the order ({address}). The carrier's proof of delivery (signature and the driver's photo) is in the case file: delivery is established.",
             v.carrier, v.tracking
         ),
     )
@@ -318,6 +318,22 @@ pub(crate) fn parcel_found(v: &Voice) -> String {
     )
 }
 
+/// The note of a goodwill gesture (a label).
+pub(crate) fn gesture_note(v: &Voice, shipping_refund: bool, amount: i64) -> String {
+    let amount = money(v.lang, amount);
+    if shipping_refund {
+        v.t(
+            format!("Frais de port remboursés ({amount}) à titre de geste commercial."),
+            format!("Delivery charge refunded ({amount}) as a goodwill gesture."),
+        )
+    } else {
+        v.t(
+            format!("Bon d'achat de {amount} valable un an, à titre de geste commercial."),
+            format!("{amount} voucher valid for a year, as a goodwill gesture."),
+        )
+    }
+}
+
 // ---- Late delivery (C. conso L216-1, L216-6, L216-7) --------------------
 
 pub(crate) fn buyer_still_waiting(v: &Voice) -> String {
@@ -444,11 +460,11 @@ pub(crate) fn rationale_not_proven(v: &Voice, delivered: &str) -> String {
     v.t(
         format!(
             "{} indique une remise en boîte aux lettres le {delivered}, sans signature, sans photo ni géolocalisation, et le vendeur n'a pas produit d'autre preuve dans le délai demandé. Cette mention ne prouve pas que {} a pris physiquement possession du colis : jusque-là, le risque de perte reste à la charge du vendeur (article L216-2 du code de la consommation). Conformément à l'article 9.2 des conditions générales marchands, la plateforme rembourse l'acheteur sans attendre et refacture ce montant au vendeur.",
-            v.carrier, v.buyer_name
+            v.carrier, v.civil
         ),
         format!(
             "{} reports the parcel left in the letterbox on {delivered}, with no signature, photo or location, and the seller produced no other proof by the date set. This does not show that {} physically took possession of the parcel: until then, the risk of loss stays with the seller (article L216-2 of the French Consumer Code). Under article 9.2 of the merchant terms, the platform refunds the buyer at once and recovers the amount from the seller.",
-            v.carrier, v.buyer_name
+            v.carrier, v.civil
         ),
     )
 }

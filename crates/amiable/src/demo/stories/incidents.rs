@@ -105,15 +105,7 @@ impl Story<'_> {
             say::buyer_sends_photos(&self.voice),
             true,
         )?;
-        // The reserves go with the shop's first answer, and never later than the law allows.
-        let law = LawPack::france();
-        let delivered = self
-            .lines_delivered_at()
-            .context("a damaged parcel that was never delivered")?;
-        let due = law
-            .delivery
-            .reserves_due(self.clock.date_of(delivered)?, &law.calendar);
-        let sent = self.clock.date_of(answered)?.min(due);
+        let sent = self.reserves_sent_on(answered)?;
         let sent_text = self.day(sent, self.voice.lang)?;
         let grounds = say::grounds_damaged(&self.voice, &sent_text);
         self.responsibility(Who::Shop, (1, 8), Responsibility::Carrier, grounds)?;
@@ -213,7 +205,7 @@ impl Story<'_> {
                 .min(self.order.total);
             goodwill(GoodwillKind::Voucher, amount)
         };
-        let gesture = self.noted(gesture)?;
+        let gesture = self.gesture_noted(gesture)?;
         let text = say::shop_offers_gesture_anyway(&self.voice, &self.describe(&gesture));
         let id = self.offer(Who::Shop, (0, 1), gesture.clone(), Some(text))?;
         self.agree(Who::Buyer, (1, 30), id)?;
@@ -225,14 +217,34 @@ impl Story<'_> {
     /// buyer, and it waits for the manager's approval.
     fn goodwill_awaiting_approval(&mut self) -> Result<()> {
         self.open(None)?;
+        let late = self.reason() == "late_delivery";
+        if !late {
+            self.message(
+                Who::Buyer,
+                (0, 2),
+                say::buyer_sends_photos(&self.voice),
+                false,
+            )?;
+        }
+        let photos = self.now;
         let grounds = say::grounds_carrier_fault(&self.voice, self.reason());
         self.responsibility(Who::Shop, (1, 20), Responsibility::Carrier, grounds)?;
         let threshold = self.approval_threshold()?;
         let amount = (threshold + 500 * self.rng.i64(1..=3)).min(self.order.total);
-        let gesture = self.noted(goodwill(GoodwillKind::Voucher, amount))?;
-        let text = say::shop_answers_incident(&self.voice, self.reason(), &self.describe(&gesture));
+        let gesture = self.gesture_noted(goodwill(GoodwillKind::Voucher, amount))?;
+        let offer = self.describe(&gesture);
+        let text = if late {
+            say::shop_answers_incident(&self.voice, self.reason(), &offer)
+        } else {
+            say::shop_offers_for_damage(&self.voice, &offer)
+        };
         let id = self.offer(Who::Shop, (0, 2), gesture.clone(), Some(text))?;
         self.agree(Who::Buyer, (1, 30), id)?;
+        if !late {
+            // The shop claims the item's lost value from the carrier; the answer is to come.
+            let sent = self.reserves_sent_on(photos)?;
+            self.claim((0, 4), amount, Some(sent))?;
+        }
         self.gesture_by_agent((1, 24), &gesture, true)?;
         self.note(
             Who::Shop,
@@ -526,6 +538,27 @@ impl Story<'_> {
     }
 
     // ---- Facts ------------------------------------------------------
+
+    /// When the shop sent its reserves to the carrier: on the day of `reported`, never later
+    /// than the three days the law allows from the receipt (C. com. L133-3).
+    fn reserves_sent_on(&self, reported: i64) -> Result<Date> {
+        let law = LawPack::france();
+        let delivered = self
+            .lines_delivered_at()
+            .context("a damaged parcel that was never delivered")?;
+        let due = law
+            .delivery
+            .reserves_due(self.clock.date_of(delivered)?, &law.calendar);
+        Ok(self.clock.date_of(reported)?.min(due))
+    }
+
+    /// A gesture with its note for the buyer.
+    fn gesture_noted(&self, mut gesture: Resolution) -> Result<Resolution> {
+        let amount = gesture.amount.map_or(0, |m| m.amount_minor);
+        let shipping = gesture.goodwill == Some(GoodwillKind::ShippingRefund);
+        gesture.note = Some(label(say::gesture_note(&self.voice, shipping, amount))?);
+        Ok(gesture)
+    }
 
     /// The buyer's first message, as for any incident of this reason.
     fn opening(&self) -> String {
