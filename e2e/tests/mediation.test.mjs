@@ -49,7 +49,7 @@ test('the mediator’s private channel, a decision paid by the marketplace, an a
     assert.equal(await notice(mediator), 'Message privé envoyé.');
     const entry = mediator.locator('.timeline li', { has: mediator.locator('.bubble', { hasText: toShop }) });
     assert.equal(await entry.count(), 1);
-    assert.equal(squash(await entry.locator('.badge.private').innerText()), 'Échange privé avec le médiateur — invisible pour le client');
+    assert.equal(squash(await entry.locator('.badge.private').innerText()), 'Privé — invisible pour le client');
     response = await act(mediator, 'Demander des informations', async (form) => {
       assert.ok(await form.locator('input[name=from][value=merchant]').isChecked(), 'the shop is asked by default');
       assert.match(await form.locator('input[name=due_at]').inputValue(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'a deadline is offered');
@@ -64,6 +64,8 @@ test('the mediator’s private channel, a decision paid by the marketplace, an a
     const panel = shop.locator('section', { has: shop.getByRole('heading', { name: 'Médiation et arbitrage' }) });
     assert.match(squash(await panel.innerText()), new RegExp(`À la boutique.*${request}.*À fournir avant le \\d+ \\S+ \\d{4} à \\d{2}:\\d{2}`));
     assert.match(await mainText(shop), new RegExp(toShop));
+    const entry = shop.locator('.timeline li', { has: shop.locator('.bubble', { hasText: toShop }) });
+    assert.equal(squash(await entry.locator('.badge.private').innerText()), 'Échange privé avec le médiateur — invisible pour le client');
     const response = await act(shop, 'Écrire au médiateur (le client ne verra pas ce message)', async (form) => {
       await form.locator('textarea[name=body]').fill(answer);
     });

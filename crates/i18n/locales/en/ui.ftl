@@ -216,6 +216,7 @@ next-refund-soon = Check done: the shop is finalising your refund.
 next-lost = The carrier lost the parcel; the shop is sorting it out.
 next-refused = The shop refused the return.
 next-your-turn = The shop is waiting for your answer.
+next-your-turn-mediator = The mediator awaits your answer.
 next-operator = the mediation team answers you.
 next-merchant = the shop answers you.
 next-nothing = Nothing is expected from you for now.
@@ -988,9 +989,13 @@ case-sent-all = All the messages of this case
 dossier-download = Download the dossier (PDF)
 error-date = Enter a valid date.
 private-badge = Private
-private-entry = { $channel ->
-        [buyer] Private exchange with the mediator — the shop cannot see it
+private-entry = { $hidden ->
+        [merchant] Private exchange with the mediator — the shop cannot see it
        *[other] Private exchange with the mediator — the buyer cannot see it
+    }
+private-entry-mediator = { $hidden ->
+        [merchant] Private — the shop cannot see it
+       *[other] Private — the buyer cannot see it
     }
 private-title = Private exchanges
 private-intro = Each party has its own private exchange with you: the buyer never sees what you write to the shop, nor the shop what you write to the buyer.
@@ -1081,7 +1086,7 @@ act-reship-tracking = Tracking number
 act-reship-choose = Choose at least one item to send again.
 act-reship-hint = The incident is settled when the replacement is delivered; if it is lost, the case goes back to the shop.
 act-reship-submit = Record the replacement
-act-reship-scan = Tracking of the replacement
+act-reship-scan = Replacement tracking
 act-reship-status = What the carrier says
 reship-scan-delivered = Delivered to the buyer
 reship-scan-lost = Lost

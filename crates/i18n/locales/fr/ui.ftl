@@ -217,6 +217,7 @@ next-refund-soon = Contrôle terminé : la boutique finalise le remboursement.
 next-lost = Le transporteur a perdu le colis ; la boutique règle la situation.
 next-refused = La boutique a refusé le retour.
 next-your-turn = La boutique attend votre réponse.
+next-your-turn-mediator = Le médiateur attend votre réponse.
 next-operator = le service médiation vous répond.
 next-merchant = la boutique vous répond.
 next-nothing = Rien n'est attendu de vous pour l'instant.
@@ -989,9 +990,13 @@ case-sent-all = Tous les messages de ce dossier
 dossier-download = Télécharger le dossier (PDF)
 error-date = Saisissez une date valable.
 private-badge = Privé
-private-entry = { $channel ->
-        [buyer] Échange privé avec le médiateur — invisible pour la boutique
+private-entry = { $hidden ->
+        [merchant] Échange privé avec le médiateur — invisible pour la boutique
        *[other] Échange privé avec le médiateur — invisible pour le client
+    }
+private-entry-mediator = { $hidden ->
+        [merchant] Privé — invisible pour la boutique
+       *[other] Privé — invisible pour le client
     }
 private-title = Échanges privés
 private-intro = Chaque partie a son échange privé avec vous : le client ne voit jamais ce que vous écrivez à la boutique, ni la boutique ce que vous écrivez au client.
@@ -1082,7 +1087,7 @@ act-reship-tracking = Numéro de suivi
 act-reship-choose = Choisissez au moins un article à renvoyer.
 act-reship-hint = L’incident est réglé à la livraison du colis de remplacement ; s’il est perdu, le dossier revient à la boutique.
 act-reship-submit = Enregistrer le renvoi
-act-reship-scan = Suivi du colis de remplacement
+act-reship-scan = Suivi du renvoi
 act-reship-status = Ce qu’indique le transporteur
 reship-scan-delivered = Livré au client
 reship-scan-lost = Perdu

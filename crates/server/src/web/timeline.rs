@@ -48,9 +48,9 @@ pub struct Entry {
     pub file: Option<FileView>,
     /// Staff only (an internal note or file, a reminder).
     pub internal: bool,
-    /// In a private channel with the mediator: the party of the channel (`buyer`,
-    /// `merchant`); the other party never sees the entry.
-    pub private: Option<&'static str>,
+    /// In a private channel with the mediator, who cannot see it (« Échange privé avec
+    /// le médiateur — invisible pour la boutique »): the other party never reads it.
+    pub private: Option<String>,
     /// A message or note (shown as a bubble) rather than a step.
     pub is_message: bool,
 }
@@ -525,8 +525,26 @@ fn entry(
         file,
         // A private channel is not an internal note: its party sees it too.
         internal: !stored.event.is_public() && stored.event.private_channel().is_none(),
-        private: stored.event.private_channel().map(|p| p.code()),
+        private: stored
+            .event
+            .private_channel()
+            .map(|channel| private_badge(ui, channel, viewer)),
         is_message,
+    }
+}
+
+/// The badge of an entry in a private channel: to its party, an exchange with the
+/// mediator the other party cannot see; to the mediator, which party cannot see it.
+fn private_badge(ui: &Ui, channel: Party, viewer: Party) -> String {
+    let hidden_from = if channel == Party::Buyer {
+        "merchant"
+    } else {
+        "buyer"
+    };
+    if viewer == channel {
+        ui.ta("private-entry", "hidden", hidden_from)
+    } else {
+        ui.ta("private-entry-mediator", "hidden", hidden_from)
     }
 }
 

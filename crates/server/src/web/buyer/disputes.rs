@@ -18,8 +18,10 @@ pub struct LadderView {
     /// When the delivery was due (late or not received).
     pub delivery_due: Option<String>,
     pub can_set_deadline: bool,
-    /// The earliest new delivery deadline the form takes (`YYYY-MM-DD`).
+    /// The earliest new delivery deadline the form takes, and the one it suggests: a
+    /// week on (`YYYY-MM-DD`).
     pub deadline_min: String,
+    pub deadline_suggested: String,
     /// The new deadline the buyer gave the merchant (L216-6), and whether it passed.
     pub deliver_by: Option<String>,
     pub deliver_by_passed: bool,
@@ -78,6 +80,11 @@ pub(super) async fn ladder_view(
         .checked_add(jiff::Span::new().days(i64::from(law.delivery.min_extra_days)))
         .unwrap_or(today);
     view.deadline_min = earliest.to_string();
+    view.deadline_suggested = today
+        .checked_add(jiff::Span::new().days(7))
+        .unwrap_or(earliest)
+        .max(earliest)
+        .to_string();
     let about_delivery = matches!(
         case.reason.root(),
         BuiltinReason::NotReceived | BuiltinReason::LateDelivery

@@ -1742,6 +1742,10 @@ fn next_step(ui: &Ui, data: &CaseData) -> (String, bool) {
         return (text, false);
     }
     match state.waiting_on {
+        // Once the marketplace mediates, it is the mediator who waits for the buyer.
+        Some(Party::Buyer) if state.stage >= Stage::Mediation => {
+            (ui.t("next-your-turn-mediator"), true)
+        }
         Some(Party::Buyer) => (ui.t("next-your-turn"), true),
         Some(Party::Operator) => (by("next-operator"), false),
         Some(Party::Merchant) => (by("next-merchant"), false),
