@@ -806,3 +806,66 @@ async fn a_late_order_gets_a_new_deadline_then_is_cancelled() {
         assert!(page.has("Remboursement dû le") && page.has("En attente de paiement"));
     }
 }
+
+#[tokio::test]
+async fn the_marketplace_sets_the_rules_of_its_ladder_in_the_console() {
+    for world in worlds().await {
+        let mut admin = Browser::staff(&world, "operator_admin");
+        let page = admin.get("/console/settings/marketplace").await;
+        assert!(page.has("Escalade des litiges") && page.has("name=\"escalation_window_days\""));
+        assert_eq!(
+            page.value_of("escalation_window_days"),
+            "",
+            "the default is kept unsaid"
+        );
+        let csrf = page.csrf();
+        let refused = admin
+            .post(
+                "/console/settings/marketplace",
+                &[
+                    ("csrf", &csrf),
+                    ("escalation_window_days", "0"),
+                    ("appeal_window_days", "dix"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.has("id=\"appeal_window_days-error\""));
+        let refused = admin
+            .post(
+                "/console/settings/marketplace",
+                &[("csrf", &csrf), ("escalation_window_days", "0")],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused.has("id=\"escalation_window_days-error\""),
+            "{}",
+            refused.text
+        );
+        let saved = admin
+            .post(
+                "/console/settings/marketplace",
+                &[
+                    ("csrf", &csrf),
+                    ("escalation_window_days", "5"),
+                    ("appeal_window_days", "15"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.text);
+        let settings = world.get("/api/v1/settings", &Who::OperatorAdmin).await;
+        assert_eq!(
+            settings.body["escalation_window_days"], 5,
+            "{}",
+            settings.body
+        );
+        assert_eq!(settings.body["appeal_window_days"], 15);
+        let page = admin.get("/console/settings/marketplace").await;
+        assert_eq!(page.value_of("appeal_window_days"), "15");
+        // A mediator reads the rules, and may not change them.
+        let mut mediator = Browser::staff(&world, "mediator");
+        let page = mediator.get("/console/settings/marketplace").await;
+        assert!(page.has("Seuls les administrateurs peuvent modifier ces réglages."));
+    }
+}
