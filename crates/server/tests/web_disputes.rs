@@ -239,6 +239,44 @@ async fn the_mediators_private_channels_stay_with_their_party() {
         assert!(page.has("Le médiateur attend votre réponse avant le"));
         let page = shop.get(&format!("/console/cases/{case_id}")).await;
         assert!(!page.has(buyer_request));
+        // Nor the email it caused to the buyer, in the shop's "Sent mail".
+        world.state.app().notify_until_idle("test").await.unwrap();
+        let sent = world
+            .get(
+                &format!("/api/v1/deliveries?limit=500&case_id={case_id}"),
+                &Who::OperatorAdmin,
+            )
+            .await;
+        let request_mail = sent.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["topic"] == "information_request_to_buyer")
+            .unwrap_or_else(|| panic!("the buyer is told: {}", sent.body))
+            .clone();
+        let subject = request_mail["subject"].as_str().unwrap().to_owned();
+        let mail = format!("/console/mail/{}", request_mail["id"]);
+        assert_eq!(mediator.get(&mail).await.status, 200);
+        assert!(
+            mediator
+                .get(&format!("/console/cases/{case_id}"))
+                .await
+                .has(&subject)
+        );
+        assert_eq!(shop.get(&mail).await.status, 404);
+        assert_eq!(shop.get(&format!("{mail}/html")).await.status, 404);
+        assert!(
+            !shop
+                .get(&format!("/console/cases/{case_id}"))
+                .await
+                .has(&subject)
+        );
+        assert!(
+            !shop
+                .get(&format!("/console/mail?dossier={case_id}"))
+                .await
+                .has(&subject)
+        );
     }
 }
 

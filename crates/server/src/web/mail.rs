@@ -137,8 +137,11 @@ async fn list(
             },
         )
         .await?;
-    let next = (rows.len() as i64 == PAGE)
-        .then(|| rows.last())
+    let full = rows.len() as i64 == PAGE;
+    let last_id = rows.last().map(|d| d.id);
+    let rows = super::shared::readable_deliveries(&state, &principal, rows).await?;
+    let next = full
+        .then_some(last_id)
         .flatten()
         .map(|last| {
             format!(
@@ -146,7 +149,7 @@ async fn list(
                 status.as_deref().unwrap_or_default(),
                 channel.as_deref().unwrap_or_default(),
                 query.dossier.as_deref().unwrap_or_default(),
-                last.id
+                last
             )
         });
     let counts = if principal.merchant_id().is_none() {
@@ -183,7 +186,7 @@ async fn one(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
-    let (d, attempts) = state.app().delivery(&principal, id).await?;
+    let (d, attempts) = readable(&state, &principal, id).await?;
     let tenant = match principal.merchant_id() {
         Some(m) => Resource::merchant(principal.operator_id(), m),
         None => Resource::operator(principal.operator_id()),
@@ -196,6 +199,20 @@ async fn one(
         attempts,
         may_resend,
     }))
+}
+
+/// One delivery the caller may read (another party's private channel is not found).
+async fn readable(
+    state: &AppState,
+    principal: &amiable_domain::access::Principal,
+    id: i64,
+) -> Result<(Delivery, Vec<Attempt>), WebError> {
+    let (d, attempts) = state.app().delivery(principal, id).await?;
+    let mut kept = super::shared::readable_deliveries(state, principal, vec![d]).await?;
+    match kept.pop() {
+        Some(d) => Ok((d, attempts)),
+        None => Err(WebError::not_found()),
+    }
 }
 
 /// An HTML body, shown in a sandbox (no scripts, no forms, nothing from outside).
@@ -221,7 +238,7 @@ async fn html(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
-    let (d, _) = state.app().delivery(&principal, id).await?;
+    let (d, _) = readable(&state, &principal, id).await?;
     let body = d
         .body_html
         .unwrap_or_else(|| format!("<pre>{}</pre>", render::escape(&d.body_text)));

@@ -204,6 +204,47 @@ pub fn mediator(operator: &Operator) -> Option<Mediator> {
     })
 }
 
+/// The deliveries `principal` may read: a party's staff never reads what the other
+/// party's private channel with the mediator caused (the mediator's request to the
+/// buyer, emailed to the buyer, stays out of the shop's "Sent mail").
+pub async fn readable_deliveries(
+    state: &AppState,
+    principal: &Principal,
+    deliveries: Vec<amiable_store::Delivery>,
+) -> Result<Vec<amiable_store::Delivery>, WebError> {
+    let viewer = principal.actor().party();
+    if matches!(
+        viewer,
+        amiable_domain::case::Party::Operator | amiable_domain::case::Party::System
+    ) {
+        return Ok(deliveries);
+    }
+    let mut hidden: std::collections::HashMap<CaseId, Vec<i64>> =
+        std::collections::HashMap::new();
+    let mut readable = Vec::with_capacity(deliveries.len());
+    for delivery in deliveries {
+        let (Some(case_id), Some(seq)) = (delivery.case_id, delivery.seq) else {
+            readable.push(delivery);
+            continue;
+        };
+        if !hidden.contains_key(&case_id) {
+            let events = state.store().timeline(case_id).await?;
+            hidden.insert(
+                case_id,
+                events
+                    .iter()
+                    .filter(|e| !e.event.visible_to(viewer))
+                    .map(|e| e.seq)
+                    .collect(),
+            );
+        }
+        if !hidden.get(&case_id).is_some_and(|seqs| seqs.contains(&seq)) {
+            readable.push(delivery);
+        }
+    }
+    Ok(readable)
+}
+
 /// A replacement parcel in words: carrier, tracking number, where it is.
 pub fn reshipment_text(ui: &Ui, r: &amiable_domain::case::Reshipment) -> String {
     let status = match r.delivered_at {

@@ -315,7 +315,9 @@ pub(super) async fn case_view(
             },
         )
         .await
-        .map_err(crate::problem::Problem::from)?
+        .map_err(crate::problem::Problem::from)?;
+    let sent = shared::readable_deliveries(state, principal, sent)
+        .await?
         .into_iter()
         .filter(|d| d.channel != "webhook")
         .map(|d| {
