@@ -140,18 +140,15 @@ async fn list(
     let full = rows.len() as i64 == PAGE;
     let last_id = rows.last().map(|d| d.id);
     let rows = super::shared::readable_deliveries(&state, &principal, rows).await?;
-    let next = full
-        .then_some(last_id)
-        .flatten()
-        .map(|last| {
-            format!(
-                "/console/mail?statut={}&canal={}&dossier={}&avant={}",
-                status.as_deref().unwrap_or_default(),
-                channel.as_deref().unwrap_or_default(),
-                query.dossier.as_deref().unwrap_or_default(),
-                last
-            )
-        });
+    let next = full.then_some(last_id).flatten().map(|last| {
+        format!(
+            "/console/mail?statut={}&canal={}&dossier={}&avant={}",
+            status.as_deref().unwrap_or_default(),
+            channel.as_deref().unwrap_or_default(),
+            query.dossier.as_deref().unwrap_or_default(),
+            last
+        )
+    });
     let counts = if principal.merchant_id().is_none() {
         state
             .store()

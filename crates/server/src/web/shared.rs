@@ -219,8 +219,7 @@ pub async fn readable_deliveries(
     ) {
         return Ok(deliveries);
     }
-    let mut hidden: std::collections::HashMap<CaseId, Vec<i64>> =
-        std::collections::HashMap::new();
+    let mut hidden: std::collections::HashMap<CaseId, Vec<i64>> = std::collections::HashMap::new();
     let mut readable = Vec::with_capacity(deliveries.len());
     for delivery in deliveries {
         let (Some(case_id), Some(seq)) = (delivery.case_id, delivery.seq) else {
