@@ -226,10 +226,9 @@ pub async fn readable_deliveries(
             readable.push(delivery);
             continue;
         };
-        if !hidden.contains_key(&case_id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = hidden.entry(case_id) {
             let events = state.store().timeline(case_id).await?;
-            hidden.insert(
-                case_id,
+            entry.insert(
                 events
                     .iter()
                     .filter(|e| !e.event.visible_to(viewer))
