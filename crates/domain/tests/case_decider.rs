@@ -10,8 +10,8 @@ use amiable_domain::Timestamp;
 use amiable_domain::case::{
     Actor, AttachmentRef, CaseEvent, CaseItem, CaseKind, CaseState, CaseStatus, CloseReason,
     Command, Context, Decision, DecisionOutcome, EVENT_SCHEMA_VERSION, EventDecodeError,
-    GoodwillKind, OfferStatus, Party, RecordedEvent, Rejection, Resolution, ResolutionKind,
-    Payer, ResponseTimes, Stage, Visibility, decide, next_deadline,
+    GoodwillKind, OfferStatus, Party, Payer, RecordedEvent, Rejection, Resolution, ResolutionKind,
+    ResponseTimes, Stage, Visibility, decide, next_deadline,
 };
 use amiable_domain::case::{
     ConversationCommand, ConversationEvent, EscalationCommand, EscalationEvent, LifecycleCommand,

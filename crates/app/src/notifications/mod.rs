@@ -257,7 +257,43 @@ impl App {
         if merchant_id.is_some() {
             found.retain(|d| d.audience != "operator");
         }
-        Ok(found)
+        self.readable_deliveries(principal, found).await
+    }
+
+    /// The deliveries `principal` may read: a message caused by an event the caller may
+    /// not see (the buyer's private channel with the mediator, for the shop) is left out.
+    pub async fn readable_deliveries(
+        &self,
+        principal: &Principal,
+        deliveries: Vec<Delivery>,
+    ) -> Result<Vec<Delivery>, Error> {
+        use amiable_domain::case::Party;
+        use std::collections::HashMap;
+        let viewer = principal.actor().party();
+        if matches!(viewer, Party::Operator | Party::System) {
+            return Ok(deliveries);
+        }
+        let mut hidden: HashMap<amiable_domain::ids::CaseId, Vec<i64>> = HashMap::new();
+        let mut readable = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let (Some(case_id), Some(seq)) = (delivery.case_id, delivery.seq) else {
+                readable.push(delivery);
+                continue;
+            };
+            if !hidden.contains_key(&case_id) {
+                let events = self.store().timeline(case_id).await?;
+                let unseen = events
+                    .iter()
+                    .filter(|e| !e.event.visible_to(viewer))
+                    .map(|e| e.seq)
+                    .collect();
+                hidden.insert(case_id, unseen);
+            }
+            if !hidden.get(&case_id).is_some_and(|seqs| seqs.contains(&seq)) {
+                readable.push(delivery);
+            }
+        }
+        Ok(readable)
     }
 
     /// One delivery in the caller's reach, with its attempts.
@@ -269,6 +305,12 @@ impl App {
         let delivery = self
             .delivery_in_reach(principal, id, Action::ReadSettings)
             .await?;
+        // Another party's private channel is not found.
+        let delivery = self
+            .readable_deliveries(principal, vec![delivery])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::not_found("delivery"))?;
         let attempts = self.store().delivery_attempts(id).await?;
         Ok((delivery, attempts))
     }

@@ -212,35 +212,10 @@ pub async fn readable_deliveries(
     principal: &Principal,
     deliveries: Vec<amiable_store::Delivery>,
 ) -> Result<Vec<amiable_store::Delivery>, WebError> {
-    let viewer = principal.actor().party();
-    if matches!(
-        viewer,
-        amiable_domain::case::Party::Operator | amiable_domain::case::Party::System
-    ) {
-        return Ok(deliveries);
-    }
-    let mut hidden: std::collections::HashMap<CaseId, Vec<i64>> = std::collections::HashMap::new();
-    let mut readable = Vec::with_capacity(deliveries.len());
-    for delivery in deliveries {
-        let (Some(case_id), Some(seq)) = (delivery.case_id, delivery.seq) else {
-            readable.push(delivery);
-            continue;
-        };
-        if let std::collections::hash_map::Entry::Vacant(entry) = hidden.entry(case_id) {
-            let events = state.store().timeline(case_id).await?;
-            entry.insert(
-                events
-                    .iter()
-                    .filter(|e| !e.event.visible_to(viewer))
-                    .map(|e| e.seq)
-                    .collect(),
-            );
-        }
-        if !hidden.get(&case_id).is_some_and(|seqs| seqs.contains(&seq)) {
-            readable.push(delivery);
-        }
-    }
-    Ok(readable)
+    Ok(state
+        .app()
+        .readable_deliveries(principal, deliveries)
+        .await?)
 }
 
 /// A replacement parcel in words: carrier, tracking number, where it is.
