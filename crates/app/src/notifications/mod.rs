@@ -280,14 +280,15 @@ impl App {
                 readable.push(delivery);
                 continue;
             };
-            if !hidden.contains_key(&case_id) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = hidden.entry(case_id) {
                 let events = self.store().timeline(case_id).await?;
-                let unseen = events
-                    .iter()
-                    .filter(|e| !e.event.visible_to(viewer))
-                    .map(|e| e.seq)
-                    .collect();
-                hidden.insert(case_id, unseen);
+                entry.insert(
+                    events
+                        .iter()
+                        .filter(|e| !e.event.visible_to(viewer))
+                        .map(|e| e.seq)
+                        .collect(),
+                );
             }
             if !hidden.get(&case_id).is_some_and(|seqs| seqs.contains(&seq)) {
                 readable.push(delivery);
