@@ -698,7 +698,9 @@ impl Generator {
             (Fate::Open, _) => {
                 // Half of the open cases have a merchant answer (then they wait on the buyer),
                 // some a buyer reply after it; a third of open disputes went to mediation.
+                let mut answered = false;
                 if rng.u8(0..100) < 50 {
+                    answered = true;
                     let when = next(&mut rng, HOUR, 2 * DAY);
                     let text = MERCHANT_REPLIES[rng.usize(..MERCHANT_REPLIES.len())];
                     commands.push((
@@ -721,6 +723,19 @@ impl Generator {
                     }
                 }
                 if kind == CaseKind::Dispute && rng.u8(0..3) == 0 {
+                    // The buyer goes to the marketplace after an unsatisfying answer (before
+                    // one, only once the shop's window passed: escalation.too_early).
+                    if !answered {
+                        let when = next(&mut rng, HOUR, DAY);
+                        let text = MERCHANT_REPLIES[rng.usize(..MERCHANT_REPLIES.len())];
+                        commands.push((
+                            merchant_user.clone(),
+                            when,
+                            Command::Conversation(ConversationCommand::PostMessage {
+                                body: body(text),
+                            }),
+                        ));
+                    }
                     let when = next(&mut rng, HOUR, DAY);
                     commands.push((
                         Actor::Buyer,
