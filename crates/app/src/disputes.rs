@@ -64,13 +64,11 @@ impl App {
         expected: Option<i64>,
         command: IncidentCommand,
     ) -> Result<CommandOutcome, Error> {
+        // Cancelling a late order records no refund: it calls for one, which the
+        // merchant makes within 14 days (L216-7) and the case awaits.
         let action = incident_action(&command);
-        let outcome = self
-            .execute_for(principal, case_id, action, expected, command.into())
-            .await?;
-        // Cancelling a late order calls for a refund: the gateway's retry job is not
-        // needed, nothing was recorded yet (the merchant refunds, within 14 days).
-        Ok(outcome)
+        self.execute_for(principal, case_id, action, expected, command.into())
+            .await
     }
 
     /// Runs a mediation command for the caller.

@@ -271,7 +271,6 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let form = a.form();
     let currency = a.currency;
     let mut errors = Errors::default();
-    let run = |action: Action, command: Command| a.run(action, command);
     let kind = GoodwillKind::parse(form.text("kind"));
     if kind.is_none() {
         errors.add("kind", ui.t("error-choice"));
@@ -283,7 +282,6 @@ async fn submit_compensate(a: &Acting<'_>) -> Result<&'static str, Failure> {
     let (Some(kind), Some(amount)) = (kind, amount) else {
         return Err(Failure::Invalid(Invalid(Errors::default())));
     };
-    let _ = run;
     let outcome = a
         .state
         .app()
