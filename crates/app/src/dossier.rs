@@ -19,8 +19,8 @@ use crate::{App, Error};
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{
     CaseEvent, CaseKind, CaseState, ConsumerMediator, ConversationEvent, Decision, EscalationEvent,
-    IncidentEvent, LateRefund, LifecycleEvent, MediationEvent, MoneyEvent, Party, Payer,
-    Resolution, ReturnEvent, Visibility,
+    HelpdeskEvent, IncidentEvent, LateRefund, LifecycleEvent, MediationEvent, MoneyEvent, Party,
+    Payer, Resolution, ReturnEvent, Visibility,
 };
 use amiable_domain::contact::Locale;
 use amiable_domain::ids::{CaseId, LineId};
@@ -667,6 +667,7 @@ fn describe(words: &Words, event: &CaseEvent, context: &Context<'_>) -> Entry {
         CaseEvent::Money(event) => money_event(words, event, order, viewer, &mut details),
         CaseEvent::Incident(event) => incident(words, event, order, &mut details, &mut body),
         CaseEvent::Mediation(event) => mediation(words, event, &mut details, &mut body),
+        CaseEvent::Helpdesk(event) => helpdesk(words, event, &mut details, &mut body),
     };
     Entry {
         title,
@@ -1156,6 +1157,48 @@ fn mediation(
         MediationEvent::ConsumerMediationOffered { mediator } => {
             details.push(mediator.website.as_str().to_owned());
             words.ta("timeline-consumer-mediator", "name", mediator.name.as_str())
+        }
+    }
+}
+
+fn helpdesk(
+    words: &Words,
+    event: &HelpdeskEvent,
+    details: &mut Vec<String>,
+    body: &mut Option<String>,
+) -> String {
+    match event {
+        HelpdeskEvent::CaseAssigned { assignee: Some(a) } => {
+            let who = a
+                .name
+                .clone()
+                .or_else(|| a.team_id.clone())
+                .unwrap_or_default();
+            words.ta("timeline-assigned", "who", who)
+        }
+        HelpdeskEvent::CaseAssigned { assignee: None } => words.t("timeline-unassigned"),
+        HelpdeskEvent::SlaAlertRaised {
+            target,
+            alert,
+            due_at,
+            ..
+        } => {
+            details.push(words.ta("timeline-due", "date", words.datetime(due_at)));
+            words.ta2(
+                "timeline-sla-alert",
+                "target",
+                words.label("sla-target", target.code()),
+                "alert",
+                words.label("sla-alert", alert.code()),
+            )
+        }
+        HelpdeskEvent::AutomationFired { rule, actions, .. } => {
+            details.extend(actions.iter().cloned());
+            words.ta("timeline-automation", "rule", rule)
+        }
+        HelpdeskEvent::StatusUpdateSent { body: text } => {
+            *body = Some(text.as_str().to_owned());
+            words.t("timeline-status-update")
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Which French public holidays apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Region {
     /// Metropolitan France (C. trav. L3133-1).
     #[default]

@@ -266,7 +266,8 @@ pub fn entries(before: Option<&CaseState>, event: &CaseEvent) -> Vec<LedgerEntry
         | CaseEvent::Escalation(_)
         | CaseEvent::Returns(_)
         | CaseEvent::Incident(_)
-        | CaseEvent::Mediation(_) => Vec::new(),
+        | CaseEvent::Mediation(_)
+        | CaseEvent::Helpdesk(_) => Vec::new(),
     }
 }
 

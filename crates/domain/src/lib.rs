@@ -23,6 +23,7 @@ pub mod order;
 pub mod reason;
 pub mod returns;
 pub mod settings;
+pub mod sla;
 pub mod sms;
 pub mod sniff;
 pub mod text;

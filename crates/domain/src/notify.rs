@@ -14,8 +14,10 @@
 
 use crate::case::{Actor, CaseEvent, ConversationEvent, Party, ReminderTopic, Stage};
 use crate::case::{EscalationEvent, LifecycleEvent, MoneyEvent, ReturnEvent};
-use crate::case::{IncidentEvent, MediationEvent};
+use crate::case::{HelpdeskEvent, IncidentEvent, MediationEvent};
 use crate::contact::{Email, Locale};
+use crate::sla::Alert;
+use crate::sla::policy::Target;
 use crate::sms::E164;
 use serde::{Deserialize, Serialize};
 
@@ -172,6 +174,18 @@ topics! {
     MessageToMediator => "message_to_mediator", Operator, required: false, sms: false;
     /// A party appealed a decision: another mediator hears it.
     AppealToHandle => "appeal_to_handle", Operator, required: true, sms: false;
+    /// What is being done on the case, by whom and by when (sent before a week of silence).
+    StatusUpdate => "status_update", Buyer, required: true, sms: false;
+    /// A service-level target falls due soon.
+    SlaWarning => "sla_warning", Merchant, required: true, sms: false;
+    /// A service-level target was missed.
+    SlaBreach => "sla_breach", Merchant, required: true, sms: false;
+    /// A merchant's missed target still unmet, or the marketplace's own target at risk.
+    SlaToOperator => "sla_to_operator", Operator, required: true, sms: false;
+    /// An automation rule asks the merchant's staff to look at the case.
+    AutomationToMerchant => "automation_to_merchant", Merchant, required: true, sms: false;
+    /// An automation rule asks the marketplace's staff to look at the case.
+    AutomationToOperator => "automation_to_operator", Operator, required: true, sms: false;
 }
 
 /// What a person chose to receive.
@@ -308,7 +322,7 @@ pub fn topics(event: &CaseEvent, actor: &Actor, previous: Option<&CaseEvent>) ->
                 ReminderTopic::RefundOverdue => Topic::RefundOverdue,
             }),
         },
-        CaseEvent::Incident(_) | CaseEvent::Mediation(_) => {}
+        CaseEvent::Incident(_) | CaseEvent::Mediation(_) | CaseEvent::Helpdesk(_) => {}
     }
     match event {
         CaseEvent::Incident(event) => match event {
@@ -342,6 +356,27 @@ pub fn topics(event: &CaseEvent, actor: &Actor, previous: Option<&CaseEvent>) ->
             MediationEvent::ConsumerMediationOffered { .. } => {
                 topics.push(Topic::ConsumerMediatorOffered)
             }
+        },
+        CaseEvent::Helpdesk(event) => match event {
+            HelpdeskEvent::StatusUpdateSent { .. } => topics.push(Topic::StatusUpdate),
+            HelpdeskEvent::SlaAlertRaised { target, alert, .. } => {
+                topics.push(match (target, alert) {
+                    (Target::MarketplaceResponse, _) | (_, Alert::Escalation) => {
+                        Topic::SlaToOperator
+                    }
+                    (_, Alert::Warning) => Topic::SlaWarning,
+                    (_, Alert::Breach) => Topic::SlaBreach,
+                })
+            }
+            HelpdeskEvent::AutomationFired { actions, .. } => {
+                if actions.iter().any(|a| a == "notify:merchant") {
+                    topics.push(Topic::AutomationToMerchant);
+                }
+                if actions.iter().any(|a| a == "notify:operator") {
+                    topics.push(Topic::AutomationToOperator);
+                }
+            }
+            HelpdeskEvent::CaseAssigned { .. } => {}
         },
         _ => {}
     }

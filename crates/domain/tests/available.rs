@@ -1977,7 +1977,8 @@ fn possible_of(command: &Command) -> Option<Possible> {
         Command::Money(MoneyCommand::DeclineCompensation { .. }) => return None,
         Command::Lifecycle(LifecycleCommand::Open { .. })
         | Command::Returns(ReturnCommand::ExpireLabel)
-        | Command::Money(MoneyCommand::SendReminder { .. }) => {
+        | Command::Money(MoneyCommand::SendReminder { .. })
+        | Command::Helpdesk(_) => {
             return None;
         }
     })

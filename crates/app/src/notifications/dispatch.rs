@@ -10,8 +10,8 @@ use super::{Notifier, buyer_subject, user_subject, webhooks};
 use crate::App;
 use amiable_domain::access::Role;
 use amiable_domain::case::{
-    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, IncidentEvent, LifecycleEvent,
-    MediationEvent, MoneyEvent, ResponseTimes, ReturnEvent, next_deadline,
+    Actor, CaseEvent, CaseState, ConversationEvent, EscalationEvent, HelpdeskEvent, IncidentEvent,
+    LifecycleEvent, MediationEvent, MoneyEvent, ResponseTimes, ReturnEvent, next_deadline,
 };
 use amiable_domain::contact::{Email, Locale};
 use amiable_domain::notify::{self, Audience, Channel, Preferences, Recipient, Topic};
@@ -551,6 +551,30 @@ impl Notifier {
                     put("due", format::date(lang, due));
                 }
                 put("buyer", buyer.clone());
+            }
+            Topic::StatusUpdate => {
+                if let CaseEvent::Helpdesk(HelpdeskEvent::StatusUpdateSent { body }) = &event.event
+                {
+                    put("message", body.as_str().to_owned());
+                }
+            }
+            Topic::SlaWarning | Topic::SlaBreach | Topic::SlaToOperator => {
+                if let CaseEvent::Helpdesk(HelpdeskEvent::SlaAlertRaised {
+                    target, due_at, ..
+                }) = &event.event
+                {
+                    put("target", ui(&format!("sla-target-{}", target.code())));
+                    put("due", format::datetime_in(lang, *due_at, &facts.time_zone));
+                }
+                put("merchant", facts.shop.clone());
+            }
+            Topic::AutomationToMerchant | Topic::AutomationToOperator => {
+                if let CaseEvent::Helpdesk(HelpdeskEvent::AutomationFired { rule, .. }) =
+                    &event.event
+                {
+                    put("rule", rule.clone());
+                }
+                put("merchant", facts.shop.clone());
             }
             Topic::GoodwillApproval => {
                 if let CaseEvent::Money(MoneyEvent::CompensationApprovalRequested {

@@ -49,6 +49,11 @@ pub fn variables(topic: Topic) -> &'static [&'static str] {
         Topic::GoodwillApproval => &["amount"],
         Topic::MessageToMediator => &["party", "message", "merchant"],
         Topic::AppealToHandle => &["party", "grounds", "merchant"],
+        Topic::StatusUpdate => &["message"],
+        Topic::SlaWarning | Topic::SlaBreach | Topic::SlaToOperator => {
+            &["target", "due", "merchant"]
+        }
+        Topic::AutomationToMerchant | Topic::AutomationToOperator => &["rule", "merchant"],
     }
 }
 
@@ -351,6 +356,10 @@ pub fn sample(topic: Topic, lang: Lang) -> Vars {
             ("website", _) => "https://www.cm2c.net",
             ("party", true) => "l'acheteur",
             ("party", false) => "the buyer",
+            ("target", true) => "1ʳᵉ réponse",
+            ("target", false) => "first response",
+            ("rule", true) => "Nouvelles avant le 7ᵉ jour",
+            ("rule", false) => "News before day 7",
             _ => "…",
         };
         vars.push((name, value.to_owned()));

@@ -12,6 +12,7 @@
 
 use super::conversation::ConversationCommand;
 use super::escalation::EscalationCommand;
+use super::helpdesk::HelpdeskCommand;
 use super::incident::IncidentCommand;
 use super::lifecycle::LifecycleCommand;
 use super::mediation::MediationCommand;
@@ -31,6 +32,7 @@ pub enum Command {
     Money(MoneyCommand),
     Incident(IncidentCommand),
     Mediation(MediationCommand),
+    Helpdesk(HelpdeskCommand),
 }
 
 /// The families of commands and events.
@@ -50,10 +52,12 @@ pub enum Family {
     Incident,
     /// Private channels, information requests, appeals, the consumer mediator.
     Mediation,
+    /// Assignment, service-level alerts, automation firings, status updates.
+    Helpdesk,
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Lifecycle,
         Family::Conversation,
         Family::Escalation,
@@ -61,6 +65,7 @@ impl Family {
         Family::Money,
         Family::Incident,
         Family::Mediation,
+        Family::Helpdesk,
     ];
 
     /// The command names of the family, as in `{"command": …}`.
@@ -73,6 +78,7 @@ impl Family {
             Family::Money => MoneyCommand::NAMES,
             Family::Incident => IncidentCommand::NAMES,
             Family::Mediation => MediationCommand::NAMES,
+            Family::Helpdesk => HelpdeskCommand::NAMES,
         }
     }
 
@@ -101,6 +107,7 @@ impl Command {
             Command::Money(command) => command.name(),
             Command::Incident(command) => command.name(),
             Command::Mediation(command) => command.name(),
+            Command::Helpdesk(command) => command.name(),
         }
     }
 
@@ -113,6 +120,7 @@ impl Command {
             Command::Money(_) => Family::Money,
             Command::Incident(_) => Family::Incident,
             Command::Mediation(_) => Family::Mediation,
+            Command::Helpdesk(_) => Family::Helpdesk,
         }
     }
 
@@ -124,7 +132,10 @@ impl Command {
             Command::Escalation(command) => command.moves_money(),
             Command::Incident(command) => command.moves_money(),
             Command::Mediation(command) => command.moves_money(),
-            Command::Lifecycle(_) | Command::Conversation(_) | Command::Returns(_) => false,
+            Command::Lifecycle(_)
+            | Command::Conversation(_)
+            | Command::Returns(_)
+            | Command::Helpdesk(_) => false,
         }
     }
 
@@ -176,6 +187,12 @@ impl From<MediationCommand> for Command {
     }
 }
 
+impl From<HelpdeskCommand> for Command {
+    fn from(command: HelpdeskCommand) -> Self {
+        Command::Helpdesk(command)
+    }
+}
+
 impl Serialize for Command {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -186,6 +203,7 @@ impl Serialize for Command {
             Command::Money(command) => command.serialize(serializer),
             Command::Incident(command) => command.serialize(serializer),
             Command::Mediation(command) => command.serialize(serializer),
+            Command::Helpdesk(command) => command.serialize(serializer),
         }
     }
 }
@@ -209,6 +227,7 @@ impl<'de> Deserialize<'de> for Command {
             Family::Money => MoneyCommand::deserialize(value).map(Command::Money),
             Family::Incident => IncidentCommand::deserialize(value).map(Command::Incident),
             Family::Mediation => MediationCommand::deserialize(value).map(Command::Mediation),
+            Family::Helpdesk => HelpdeskCommand::deserialize(value).map(Command::Helpdesk),
         };
         parsed.map_err(D::Error::custom)
     }

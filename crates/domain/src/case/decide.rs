@@ -8,7 +8,7 @@ use super::command::Command;
 use super::event::CaseEvent;
 use super::model::*;
 use super::state::CaseState;
-use super::{conversation, escalation, incident, lifecycle, mediation, money, returns};
+use super::{conversation, escalation, helpdesk, incident, lifecycle, mediation, money, returns};
 use crate::order::Order;
 use crate::reason::ReasonTaxonomy;
 use jiff::Timestamp;
@@ -162,5 +162,6 @@ pub fn decide(
         Command::Money(command) => money::decide(state, command, ctx),
         Command::Incident(command) => incident::decide(state, command, ctx),
         Command::Mediation(command) => mediation::decide(state, command, ctx),
+        Command::Helpdesk(command) => helpdesk::decide(state, command, ctx),
     }
 }

@@ -9,6 +9,7 @@
 use super::command::Family;
 use super::conversation::ConversationEvent;
 use super::escalation::EscalationEvent;
+use super::helpdesk::HelpdeskEvent;
 use super::incident::IncidentEvent;
 use super::lifecycle::LifecycleEvent;
 use super::mediation::MediationEvent;
@@ -35,6 +36,7 @@ pub enum CaseEvent {
     Money(MoneyEvent),
     Incident(IncidentEvent),
     Mediation(MediationEvent),
+    Helpdesk(HelpdeskEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,6 +120,7 @@ impl CaseEvent {
             CaseEvent::Money(event) => event.event_type(),
             CaseEvent::Incident(event) => event.event_type(),
             CaseEvent::Mediation(event) => event.event_type(),
+            CaseEvent::Helpdesk(event) => event.event_type(),
         }
     }
 
@@ -130,6 +133,7 @@ impl CaseEvent {
             CaseEvent::Money(_) => Family::Money,
             CaseEvent::Incident(_) => Family::Incident,
             CaseEvent::Mediation(_) => Family::Mediation,
+            CaseEvent::Helpdesk(_) => Family::Helpdesk,
         }
     }
 
@@ -156,6 +160,7 @@ impl CaseEvent {
                 } | super::returns::ReturnEvent::ReturnRefused { .. }
             ),
             CaseEvent::Money(_) | CaseEvent::Mediation(_) => false,
+            CaseEvent::Helpdesk(event) => matches!(event, HelpdeskEvent::StatusUpdateSent { .. }),
         }
     }
 
@@ -167,6 +172,7 @@ impl CaseEvent {
             CaseEvent::Money(event) => event.is_public(),
             CaseEvent::Incident(event) => event.is_public(),
             CaseEvent::Mediation(event) => event.channel().is_none(),
+            CaseEvent::Helpdesk(event) => event.is_public(),
         }
     }
 
@@ -240,6 +246,7 @@ fn decode(family: Family, tagged: Value) -> Result<CaseEvent, serde_json::Error>
         Family::Money => CaseEvent::Money(serde_json::from_value(tagged)?),
         Family::Incident => CaseEvent::Incident(serde_json::from_value(tagged)?),
         Family::Mediation => CaseEvent::Mediation(serde_json::from_value(tagged)?),
+        Family::Helpdesk => CaseEvent::Helpdesk(serde_json::from_value(tagged)?),
     })
 }
 
@@ -254,6 +261,7 @@ impl Family {
             Family::Money => MoneyEvent::TYPES,
             Family::Incident => IncidentEvent::TYPES,
             Family::Mediation => MediationEvent::TYPES,
+            Family::Helpdesk => HelpdeskEvent::TYPES,
         }
     }
 
@@ -301,6 +309,12 @@ impl From<IncidentEvent> for CaseEvent {
     }
 }
 
+impl From<HelpdeskEvent> for CaseEvent {
+    fn from(event: HelpdeskEvent) -> Self {
+        CaseEvent::Helpdesk(event)
+    }
+}
+
 impl From<MediationEvent> for CaseEvent {
     fn from(event: MediationEvent) -> Self {
         CaseEvent::Mediation(event)
@@ -317,6 +331,7 @@ impl Serialize for CaseEvent {
             CaseEvent::Money(event) => event.serialize(serializer),
             CaseEvent::Incident(event) => event.serialize(serializer),
             CaseEvent::Mediation(event) => event.serialize(serializer),
+            CaseEvent::Helpdesk(event) => event.serialize(serializer),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! | [`money`] | refunds, store credit, exchanges, compensation (within budgets), refund reminders |
 //! | [`incident`] | responsibility, late delivery, carrier claim, replacement parcel |
 //! | [`mediation`] | private channels, information requests, appeals, consumer mediator |
+//! | [`helpdesk`] | assignment, service-level alerts, automation firings, status updates |
 //!
 //! A new family is a new module, one variant in [`Command`] and [`CaseEvent`],
 //! and the arms the compiler then asks for.
@@ -29,6 +30,7 @@ mod decide;
 pub mod escalation;
 mod event;
 mod guards;
+pub mod helpdesk;
 pub mod incident;
 pub mod lifecycle;
 pub mod mediation;
@@ -46,6 +48,7 @@ pub use escalation::{EscalationCommand, EscalationEvent};
 pub use event::{
     CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent, UPCASTERS, Upcaster, upcast,
 };
+pub use helpdesk::{Assignee, HelpdeskCommand, HelpdeskEvent};
 pub use incident::{CarrierClaim, IncidentCommand, IncidentEvent, IncidentProgress, Reshipment};
 pub use lifecycle::{LifecycleCommand, LifecycleEvent};
 pub use mediation::{

@@ -9,10 +9,11 @@ use super::money::{
     CompensationApproval, CompensationRecord, ExchangeRecord, RefundRecord, StoreCreditRecord,
 };
 use super::returns::ReturnProgress;
-use super::{conversation, escalation, incident, lifecycle, mediation, money, returns};
+use super::{conversation, escalation, helpdesk, incident, lifecycle, mediation, money, returns};
 use crate::ids::{CaseId, MerchantId, OperatorId, OrderId};
 use crate::money::Money;
 use crate::reason::ReasonCode;
+use crate::sla::clocks::{Clocks, Court, Step};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +107,12 @@ pub struct CaseState {
     /// Goodwill gestures waiting for (or given) approval.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compensation_approvals: Vec<CompensationApproval>,
+    /// Who handles the case (a person, a team's queue), if anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<helpdesk::Assignee>,
+    /// Every party's clock: the facts the service-level targets are computed from.
+    #[serde(default)]
+    pub clocks: Clocks,
 }
 
 /// What a case waits for once terms calling for money were agreed or decided.
@@ -134,7 +141,8 @@ impl CaseState {
     /// source of truth, instead of trusting them.
     /// 2: terms calling for money keep the case open until paid (`awaiting_payment`).
     /// 3: incidents, mediation and goodwill approvals.
-    pub const SNAPSHOT_VERSION: i64 = 3;
+    /// 4: the clocks of the service-level targets, and the assignee.
+    pub const SNAPSHOT_VERSION: i64 = 4;
 
     /// Folds one event. `state` is `None` before the case is opened.
     ///
@@ -165,7 +173,7 @@ impl CaseState {
                     ..
                 }),
             ) => {
-                return Some(CaseState {
+                let mut opened = CaseState {
                     case_id,
                     operator_id: *operator_id,
                     merchant_id: *merchant_id,
@@ -203,7 +211,11 @@ impl CaseState {
                     incident: None,
                     mediation: None,
                     compensation_approvals: Vec::new(),
-                });
+                    assignee: None,
+                    clocks: Clocks::default(),
+                };
+                opened.clocks = Clocks::opened(&opened, at);
+                return Some(opened);
             }
             (None, _) => return None,
             (Some(state), _) => state,
@@ -211,6 +223,7 @@ impl CaseState {
         state.version = recorded.seq;
         state.last_activity_at = state.last_activity_at.max(at);
         let was_waiting_on = state.waiting_on;
+        let court_before = Court::of(&state);
         // First response: the merchant's first message, offer, answer to an offer or resolution.
         let answers_buyer = party == Party::Merchant && recorded.event.answers_buyer();
         if answers_buyer && state.merchant_first_response_at.is_none() {
@@ -224,6 +237,7 @@ impl CaseState {
             CaseEvent::Money(event) => money::evolve(&mut state, event, at),
             CaseEvent::Incident(event) => incident::evolve(&mut state, event, at),
             CaseEvent::Mediation(event) => mediation::evolve(&mut state, event, party, at),
+            CaseEvent::Helpdesk(event) => helpdesk::evolve(&mut state, event),
         }
         // What the marketplace decided, and by whose hand: an appeal goes to another mediator.
         if let CaseEvent::Escalation(escalation::EscalationEvent::DecisionRecorded { .. }) =
@@ -251,6 +265,19 @@ impl CaseState {
         if state.waiting_on != was_waiting_on {
             state.waiting_since = state.waiting_on.map(|_| at);
         }
+        let court_after = Court::of(&state);
+        let mut clocks = std::mem::take(&mut state.clocks);
+        clocks.observe(
+            court_before,
+            court_after,
+            Step {
+                at,
+                party,
+                seen_by_buyer: recorded.event.visible_to(Party::Buyer),
+                merchant_answered: answers_buyer,
+            },
+        );
+        state.clocks = clocks;
         Some(state)
     }
 

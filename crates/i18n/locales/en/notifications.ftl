@@ -221,3 +221,29 @@ notify-appeal_to_handle-body =
     { $grounds }
 notify-replacement_shipped-sms = { $shop }: replacement parcel sent ({ $carrier } { $tracking }). { $link }
 notify-information_request_to_buyer-sms = { $shop }: the mediator asks you for information by { $due }. { $link }
+notify-status_update-subject = [Case { $case }] Where your request stands
+notify-status_update-body =
+    Hello { $name },
+
+    Here is where your request about order { $order } stands:
+
+    { $message }
+notify-sla_warning-subject = [Case { $case }] Due soon: { $target } by { $due }
+notify-sla_warning-body =
+    The “{ $target }” target of case { $case } (order { $order }) falls due on { $due }.
+
+    Answer before then to meet it.
+notify-sla_breach-subject = [Case { $case }] Target missed: { $target }
+notify-sla_breach-body =
+    The “{ $target }” target of case { $case } (order { $order }) was missed on { $due }.
+
+    Every missed target counts in the shop's quality score: please answer as soon as you can.
+notify-sla_to_operator-subject = [Case { $case }] { $merchant }: “{ $target }” target late
+notify-sla_to_operator-body =
+    The “{ $target }” target of case { $case } ({ $merchant }) was due on { $due } and is still not met.
+notify-automation_to_merchant-subject = [Case { $case }] To look at: { $rule }
+notify-automation_to_merchant-body =
+    The automation rule “{ $rule }” points you to case { $case } (order { $order }).
+notify-automation_to_operator-subject = [Case { $case }] { $merchant }: { $rule }
+notify-automation_to_operator-body =
+    The automation rule “{ $rule }” points to case { $case } of { $merchant }.

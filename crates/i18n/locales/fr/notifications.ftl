@@ -221,3 +221,29 @@ notify-appeal_to_handle-body =
     { $grounds }
 notify-replacement_shipped-sms = { $shop } : colis de remplacement expédié ({ $carrier } { $tracking }). { $link }
 notify-information_request_to_buyer-sms = { $shop } : le médiateur vous demande une information avant le { $due }. { $link }
+notify-status_update-subject = [Dossier { $case }] Où en est votre demande
+notify-status_update-body =
+    Bonjour { $name },
+
+    Voici où en est votre demande sur la commande { $order } :
+
+    { $message }
+notify-sla_warning-subject = [Dossier { $case }] Échéance proche : { $target } avant le { $due }
+notify-sla_warning-body =
+    Le délai « { $target } » du dossier { $case } (commande { $order }) arrive à échéance le { $due }.
+
+    Répondez avant pour le tenir.
+notify-sla_breach-subject = [Dossier { $case }] Délai dépassé : { $target }
+notify-sla_breach-body =
+    Le délai « { $target } » du dossier { $case } (commande { $order }) est dépassé depuis le { $due }.
+
+    Chaque délai manqué compte dans la note de qualité de la boutique : répondez dès que possible.
+notify-sla_to_operator-subject = [Dossier { $case }] { $merchant } : délai « { $target } » en retard
+notify-sla_to_operator-body =
+    Le délai « { $target } » du dossier { $case } ({ $merchant }) était dû le { $due } et n’est toujours pas tenu.
+notify-automation_to_merchant-subject = [Dossier { $case }] À regarder : { $rule }
+notify-automation_to_merchant-body =
+    La règle automatique « { $rule } » vous signale le dossier { $case } (commande { $order }).
+notify-automation_to_operator-subject = [Dossier { $case }] { $merchant } : { $rule }
+notify-automation_to_operator-body =
+    La règle automatique « { $rule } » signale le dossier { $case } de { $merchant }.

@@ -497,6 +497,12 @@ fn entry(
             is_message = message;
             title
         }
+        CaseEvent::Helpdesk(event) => {
+            let (title, text) = helpdesk_entry(ui, event, &mut details);
+            is_message = text.is_some();
+            body = text;
+            title
+        }
     };
     // A step amiable took by itself within someone's command (a return the policy
     // authorises as it is asked for) is amiable's, not the person's who asked.
@@ -748,5 +754,52 @@ fn mediation_entry(
                 false,
             )
         }
+    }
+}
+
+fn helpdesk_entry(
+    ui: &Ui,
+    event: &amiable_domain::case::HelpdeskEvent,
+    details: &mut Vec<String>,
+) -> (String, Option<String>) {
+    use amiable_domain::case::HelpdeskEvent as E;
+    match event {
+        E::CaseAssigned { assignee: Some(a) } => {
+            let who = a
+                .name
+                .clone()
+                .or_else(|| a.team_id.clone())
+                .unwrap_or_default();
+            (ui.ta("timeline-assigned", "who", who), None)
+        }
+        E::CaseAssigned { assignee: None } => (ui.t("timeline-unassigned"), None),
+        E::SlaAlertRaised {
+            target,
+            alert,
+            due_at,
+            policy,
+            ..
+        } => {
+            details.push(ui.ta("timeline-due", "date", ui.datetime(due_at)));
+            details.push(policy.clone());
+            (
+                ui.ta2(
+                    "timeline-sla-alert",
+                    "target",
+                    ui.label("sla-target", target.code()),
+                    "alert",
+                    ui.label("sla-alert", alert.code()),
+                ),
+                None,
+            )
+        }
+        E::AutomationFired { rule, actions, .. } => {
+            details.extend(actions.iter().cloned());
+            (ui.ta("timeline-automation", "rule", rule), None)
+        }
+        E::StatusUpdateSent { body } => (
+            ui.t("timeline-status-update"),
+            Some(body.as_str().to_owned()),
+        ),
     }
 }

@@ -118,7 +118,9 @@ pub(super) async fn load(
     let current = batch.cases.get(&case_id).map(|loaded| &loaded.state);
     match command {
         Command::Lifecycle(command) => lifecycle(tx, batch, case_id, command, order_id, at).await,
-        Command::Conversation(_) | Command::Returns(_) => case_only(tx, batch.packs, current).await,
+        Command::Conversation(_) | Command::Returns(_) | Command::Helpdesk(_) => {
+            case_only(tx, batch.packs, current).await
+        }
         Command::Escalation(_) | Command::Mediation(_) => {
             let mut inputs = with_ledger(tx, batch, current, command).await?;
             if let Some(state) = current {
