@@ -190,6 +190,16 @@ impl Clocks {
         {
             cycle.end(at);
         }
+        // The buyer wrote to a merchant whose answer left the ball in its court (a status
+        // update, a file, its responsibility stated): another answer is due.
+        if step.party == Party::Buyer
+            && step.seen_by_buyer
+            && before == Court::Merchant
+            && after == Court::Merchant
+            && running(&mut self.merchant).is_none()
+        {
+            self.merchant.push(Cycle::new(at));
+        }
         // The marketplace acted: its cycle is over.
         if step.party == Party::Operator
             && let Some(cycle) = running(&mut self.marketplace)
