@@ -173,10 +173,12 @@ impl Clocks {
             self.resolution.push(Cycle::new(at));
             self.buyer_update.push(Cycle::new(at));
         }
-        // News for the buyer: the silence ends, a new one begins.
+        // News for the buyer: the silence ends, a new one begins (unless it only just began
+        // with this very news: a reopening by the merchant or the marketplace).
         if step.seen_by_buyer
             && step.party != Party::Buyer
             && let Some(cycle) = running(&mut self.buyer_update)
+            && cycle.started_at < at
         {
             cycle.end(at);
             if after != Court::Closed {
