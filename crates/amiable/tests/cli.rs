@@ -198,7 +198,7 @@ fn configuration_layers_file_then_environment_then_flags() {
         .args(["migrate", "--config", config.to_str().unwrap()])
         .env("AMIABLE_DATA_DIR", &from_env));
     assert!(output.status.success());
-    assert!(text(&output.stdout).contains("12 migration(s) applied"));
+    assert!(text(&output.stdout).contains("13 migration(s) applied"));
     assert!(from_env.join("amiable.db").exists());
 
     let output = run(amiable()

@@ -16,6 +16,20 @@ const READER_CACHE: &str = "-8192";
 
 /// Runs `$body` with `$pool` bound to the SQLite or PostgreSQL pool.
 macro_rules! with_pool {
+    ($db:expr, $pool:ident, $d:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $d = sqlx::Sqlite;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $d = sqlx::Postgres;
+                $body
+            }
+        }
+    };
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool) => $body,
@@ -282,6 +296,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "disputes",
         sqlite: include_str!("../migrations/sqlite/0012_disputes.sql"),
         postgres: include_str!("../migrations/postgres/0012_disputes.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "sla",
+        sqlite: include_str!("../migrations/sqlite/0013_sla.sql"),
+        postgres: include_str!("../migrations/postgres/0013_sla.sql"),
     },
 ];
 

@@ -20,6 +20,7 @@ mod orders;
 mod returns;
 mod rows;
 pub mod search;
+pub mod sla;
 mod snapshot;
 mod tenants;
 pub mod testing;

@@ -19,6 +19,23 @@ use serde::{Deserialize, Serialize};
 use CaseStatus::{Cancelled, Closed, Open, Resolved};
 use Party::{Merchant, Operator, System};
 
+/// An alert raised: which target, which of its cycles, which alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertKey {
+    pub target: Target,
+    pub cycle: u32,
+    pub alert: Alert,
+}
+
+/// A rule that fired, and on what (`silence#3`, `event#12`, `first_response:breach#1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FiredKey {
+    pub rule_id: String,
+    pub trigger: String,
+}
+
 /// Who handles the case now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -183,6 +200,18 @@ pub(super) fn decide(
         } => {
             require_party(name, party, &[System])?;
             require_status(name, state, &[Open, Resolved, Closed, Cancelled])?;
+            let key = AlertKey {
+                target: *target,
+                cycle: *cycle,
+                alert: *alert,
+            };
+            if state.sla_alerts.contains(&key) {
+                return Err(invalid(
+                    "alert",
+                    "helpdesk.already_raised",
+                    "this alert was already raised on this cycle",
+                ));
+            }
             HelpdeskEvent::SlaAlertRaised {
                 target: *target,
                 alert: *alert,
@@ -201,6 +230,17 @@ pub(super) fn decide(
             short("rule_id", rule_id, 64)?;
             short("rule", rule, 100)?;
             short("trigger", trigger, 200)?;
+            if state
+                .automations
+                .iter()
+                .any(|f| f.rule_id == *rule_id && f.trigger == *trigger)
+            {
+                return Err(invalid(
+                    "rule_id",
+                    "helpdesk.already_fired",
+                    "this rule already fired on this",
+                ));
+            }
             HelpdeskEvent::AutomationFired {
                 rule_id: rule_id.clone(),
                 rule: rule.clone(),
@@ -218,8 +258,25 @@ pub(super) fn decide(
 }
 
 pub(super) fn evolve(state: &mut CaseState, event: &HelpdeskEvent) {
-    if let HelpdeskEvent::CaseAssigned { assignee } = event {
-        state.assignee = assignee.clone();
+    match event {
+        HelpdeskEvent::CaseAssigned { assignee } => state.assignee = assignee.clone(),
+        HelpdeskEvent::SlaAlertRaised {
+            target,
+            alert,
+            cycle,
+            ..
+        } => state.sla_alerts.push(AlertKey {
+            target: *target,
+            cycle: *cycle,
+            alert: *alert,
+        }),
+        HelpdeskEvent::AutomationFired {
+            rule_id, trigger, ..
+        } => state.automations.push(FiredKey {
+            rule_id: rule_id.clone(),
+            trigger: trigger.clone(),
+        }),
+        HelpdeskEvent::StatusUpdateSent { .. } => {}
     }
     // A status update is news for the buyer (the clocks see it) but nobody's move changes.
 }

@@ -48,7 +48,7 @@ pub use escalation::{EscalationCommand, EscalationEvent};
 pub use event::{
     CaseEvent, EVENT_SCHEMA_VERSION, EventDecodeError, RecordedEvent, UPCASTERS, Upcaster, upcast,
 };
-pub use helpdesk::{Assignee, HelpdeskCommand, HelpdeskEvent};
+pub use helpdesk::{AlertKey, Assignee, FiredKey, HelpdeskCommand, HelpdeskEvent};
 pub use incident::{CarrierClaim, IncidentCommand, IncidentEvent, IncidentProgress, Reshipment};
 pub use lifecycle::{LifecycleCommand, LifecycleEvent};
 pub use mediation::{

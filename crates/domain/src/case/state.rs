@@ -113,6 +113,12 @@ pub struct CaseState {
     /// Every party's clock: the facts the service-level targets are computed from.
     #[serde(default)]
     pub clocks: Clocks,
+    /// The service-level alerts raised so far (each at most once per target, cycle and kind).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sla_alerts: Vec<helpdesk::AlertKey>,
+    /// The automation rules that fired, with what set them off (each fires once per key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub automations: Vec<helpdesk::FiredKey>,
 }
 
 /// What a case waits for once terms calling for money were agreed or decided.
@@ -213,6 +219,8 @@ impl CaseState {
                     compensation_approvals: Vec::new(),
                     assignee: None,
                     clocks: Clocks::default(),
+                    sla_alerts: Vec::new(),
+                    automations: Vec::new(),
                 };
                 opened.clocks = Clocks::opened(&opened, at);
                 return Some(opened);

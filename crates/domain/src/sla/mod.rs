@@ -275,3 +275,196 @@ impl Alert {
 pub fn nearest_due(reports: &[TargetReport]) -> Option<Timestamp> {
     reports.iter().filter_map(|r| r.due_at).min()
 }
+
+/// Everything that decides a case's service levels: the marketplace's and the merchant's
+/// settings, and the marketplace's automation rules.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub marketplace: SlaSettings,
+    pub merchant: Option<SlaSettings>,
+    pub rules: Vec<rules::RuleDocument>,
+}
+
+/// An alert the sweep should raise now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueAlert {
+    pub target: Target,
+    pub alert: Alert,
+    pub cycle: u32,
+    pub due_at: Timestamp,
+    pub policy: String,
+}
+
+/// A rule a silence sets off now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRule {
+    pub rule: usize,
+    pub trigger: String,
+}
+
+/// A case's service levels at an instant, and what is due on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub reports: Vec<TargetReport>,
+    /// The nearest due date of a running target (the inbox sorts by it).
+    pub nearest_due: Option<Timestamp>,
+    /// When the sweep should look at the case next (after `now`).
+    pub next_alarm: Option<Timestamp>,
+    pub alerts: Vec<DueAlert>,
+    pub silences: Vec<DueRule>,
+}
+
+/// When a missed merchant target still unmet is brought to the marketplace: half the
+/// target again after the breach.
+pub fn escalation_at(report: &TargetReport) -> Option<Timestamp> {
+    if report.target == Target::MarketplaceResponse {
+        return None;
+    }
+    let due = report.due_at?;
+    due.checked_add(SignedDuration::from_secs(report.within_seconds / 2))
+        .ok()
+}
+
+/// Whether a rule's conditions hold for the case.
+pub fn rule_applies(rule: &rules::RuleDocument, state: &crate::case::CaseState) -> bool {
+    rule.enabled
+        && rule.conditions.matches(state)
+        && rule.waiting_on.is_none_or(|p| state.waiting_on == Some(p))
+}
+
+/// Evaluates the case's targets at `now`, with the alerts and silences due and the next
+/// instant anything will be.
+pub fn assess(state: &crate::case::CaseState, config: &Config, now: Timestamp) -> Assessment {
+    let applied = policy::applicable(state, &config.marketplace, config.merchant.as_ref());
+    let merchant_hours = config
+        .merchant
+        .as_ref()
+        .map_or(&config.marketplace.hours, |m| &m.hours);
+    let teams = Teams {
+        merchant: merchant_hours,
+        marketplace: &config.marketplace.hours,
+    };
+    let reports = evaluate(&state.clocks, &applied, teams, now);
+    let raised = |target: Target, cycle: u32, alert: Alert| {
+        state
+            .sla_alerts
+            .iter()
+            .any(|k| k.target == target && k.cycle == cycle && k.alert == alert)
+    };
+    let mut alerts = Vec::new();
+    let mut next: Option<Timestamp> = None;
+    let mut later = |at: Timestamp| {
+        if at > now {
+            next = Some(next.map_or(at, |n: Timestamp| n.min(at)));
+        }
+    };
+    for report in &reports {
+        let (Some(due_at), cycle) = (report.due_at, report.running_cycle) else {
+            continue;
+        };
+        if cycle == 0 {
+            continue;
+        }
+        let mut raise = |alert| {
+            alerts.push(DueAlert {
+                target: report.target,
+                alert,
+                cycle,
+                due_at,
+                policy: report.policy.clone(),
+            })
+        };
+        let breached = raised(report.target, cycle, Alert::Breach);
+        if due_at <= now {
+            if !breached {
+                raise(Alert::Breach);
+            }
+            if let Some(at) = escalation_at(report) {
+                if at <= now {
+                    if !raised(report.target, cycle, Alert::Escalation) {
+                        raise(Alert::Escalation);
+                    }
+                } else {
+                    later(at);
+                }
+            }
+        } else {
+            later(due_at);
+            if let Some(warn_at) = report.warn_at
+                && !raised(report.target, cycle, Alert::Warning)
+                && !breached
+            {
+                if warn_at <= now {
+                    raise(Alert::Warning);
+                } else {
+                    later(warn_at);
+                }
+            }
+        }
+    }
+    let mut silences = Vec::new();
+    let running = state
+        .clocks
+        .buyer_update
+        .iter()
+        .enumerate()
+        .next_back()
+        .filter(|(_, c)| c.is_running());
+    if let Some((index, cycle)) = running {
+        for (position, rule) in config.rules.iter().enumerate() {
+            let rules::Trigger::Silence { r#for } = &rule.when else {
+                continue;
+            };
+            let Some(policy::Span(span)) = policy::Span::parse(r#for) else {
+                continue;
+            };
+            if !rule_applies(rule, state) {
+                continue;
+            }
+            let trigger = format!("silence:{}#{}", r#for, index + 1);
+            if state
+                .automations
+                .iter()
+                .any(|f| f.rule_id == rule.id && f.trigger == trigger)
+            {
+                continue;
+            }
+            static ALWAYS: std::sync::OnceLock<BusinessHours> = std::sync::OnceLock::new();
+            let Some(at) = cycle_due(cycle, span, ALWAYS.get_or_init(BusinessHours::always)) else {
+                continue;
+            };
+            if at <= now {
+                silences.push(DueRule {
+                    rule: position,
+                    trigger,
+                });
+            } else {
+                later(at);
+            }
+        }
+    }
+    Assessment {
+        nearest_due: nearest_due(&reports),
+        next_alarm: next,
+        reports,
+        alerts,
+        silences,
+    }
+}
+
+/// The automation rules of a marketplace that has set none: the seed's own — the buyer
+/// hears from the team before a seventh day without news (« si vous ne recevez
+/// informations en 7 jours … », seed 003).
+pub fn default_rules() -> Vec<rules::RuleDocument> {
+    vec![rules::RuleDocument {
+        id: "news-before-day-7".to_owned(),
+        name: "Nouvelles avant le 7ᵉ jour".to_owned(),
+        enabled: true,
+        when: rules::Trigger::Silence {
+            r#for: "6d".to_owned(),
+        },
+        conditions: policy::Conditions::default(),
+        waiting_on: None,
+        actions: vec![rules::Action::StatusUpdate],
+    }]
+}

@@ -5,9 +5,12 @@ use super::{Cache, Pending};
 use crate::db::{Tx, with_tx};
 use crate::error::StoreError;
 use crate::events::StoredEvent;
+use crate::sla::Projected;
 use amiable_domain::case::{CaseState, ResponseTimes, next_deadline};
+use amiable_domain::ids::CaseId;
 use amiable_domain::timeline::to_hex;
 use jiff::Timestamp;
+use std::collections::HashMap;
 
 /// The largest multi-row statement, in rows (well under both databases' bind limits).
 const MAX_CHUNK: usize = 64;
@@ -36,6 +39,7 @@ pub(super) async fn flush(
     tx: &mut Tx<'_>,
     cache: &Cache,
     pending: &Pending,
+    assessed: &HashMap<CaseId, Projected>,
 ) -> Result<(), StoreError> {
     if pending.events.is_empty() {
         return Ok(());
@@ -75,7 +79,8 @@ pub(super) async fn flush(
             let mut upsert = sqlx::QueryBuilder::<DB>::new(
                 "INSERT INTO cases (id, operator_id, merchant_id, order_id, order_external_id, buyer_email, kind, status, stage, reason,
                                     claimed_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at, version, last_hash, state,
-                                    next_deadline_at, first_response_at, snapshot_version, amount_minor) ",
+                                    next_deadline_at, first_response_at, snapshot_version, amount_minor,
+                                    assignee_id, team_id, sla_due_at, sla_next_at) ",
             );
             upsert.push_values(chunk, |mut row, (loaded, state_text)| {
                 let state = &loaded.state;
@@ -102,6 +107,12 @@ pub(super) async fn flush(
                     .push_bind(state.merchant_first_response_at.map(crate::to_micros))
                     .push_bind(CaseState::SNAPSHOT_VERSION)
                     .push_bind(state.amount_at_stake().map(|m| m.amount_minor));
+                let assignee = state.assignee.as_ref();
+                let assessment = assessed.get(&state.case_id).map(|p| &p.assessment);
+                row.push_bind(assignee.and_then(|a| a.user_id.clone()))
+                    .push_bind(assignee.and_then(|a| a.team_id.clone()))
+                    .push_bind(assessment.and_then(|a| a.nearest_due).map(crate::to_micros))
+                    .push_bind(assessment.and_then(|a| a.next_alarm).map(crate::to_micros));
             });
             // Never move a projection backwards: a stale writer updates nothing and the count check fails.
             upsert.push(
@@ -109,7 +120,8 @@ pub(super) async fn flush(
                    resolution_kind = excluded.resolution_kind, last_activity_at = excluded.last_activity_at, version = excluded.version,
                    last_hash = excluded.last_hash, state = excluded.state, next_deadline_at = excluded.next_deadline_at,
                    first_response_at = excluded.first_response_at, snapshot_version = excluded.snapshot_version,
-                   amount_minor = excluded.amount_minor
+                   amount_minor = excluded.amount_minor, assignee_id = excluded.assignee_id,
+                   team_id = excluded.team_id, sla_due_at = excluded.sla_due_at, sla_next_at = excluded.sla_next_at
                  WHERE cases.version < excluded.version",
             );
             let written = upsert.build().execute(&mut *conn).await?.rows_affected();
@@ -209,6 +221,15 @@ pub(super) async fn flush(
             insert.build().execute(&mut *conn).await?;
         }
     });
+    let targets: Vec<(&CaseState, &Projected)> = cases
+        .iter()
+        .filter_map(|(loaded, _)| {
+            assessed
+                .get(&loaded.state.case_id)
+                .map(|p| (&loaded.state, p))
+        })
+        .collect();
+    crate::sla::write_targets(tx, &targets).await?;
     Ok(())
 }
 

@@ -421,7 +421,16 @@ async fn try_batch(
             result => results.push(result),
         }
     }
-    if let Err(error) = flush::flush(&mut tx, cache, &pending).await {
+    // Every touched case's service levels, assessed now with its settings (crate::sla).
+    let assessed = match assess_touched(&mut tx, cache, &pending).await {
+        Ok(assessed) => assessed,
+        Err(error) => {
+            cache.cases.clear();
+            let _ = tx.rollback().await;
+            return Err(error);
+        }
+    };
+    if let Err(error) = flush::flush(&mut tx, cache, &pending, &assessed).await {
         cache.cases.clear();
         let _ = tx.rollback().await;
         return Err(error);
@@ -431,6 +440,40 @@ async fn try_batch(
         return Err(error.into());
     }
     Ok(results)
+}
+
+/// The service-level assessment of each case the batch touched.
+async fn assess_touched(
+    tx: &mut Tx<'_>,
+    cache: &Cache,
+    pending: &Pending,
+) -> Result<HashMap<CaseId, crate::sla::Projected>, StoreError> {
+    let states: Vec<&CaseState> = pending
+        .touched
+        .iter()
+        .filter_map(|(id, _)| cache.cases.get(id).map(|l| &l.state))
+        .collect();
+    let configs = crate::sla::configs_in(
+        tx,
+        states
+            .iter()
+            .map(|s| (s.operator_id, s.merchant_id))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let now = Timestamp::now();
+    Ok(states
+        .into_iter()
+        .filter_map(|state| {
+            let config = configs.get(&(state.operator_id, state.merchant_id))?;
+            Some((
+                state.case_id,
+                crate::sla::Projected {
+                    assessment: amiable_domain::sla::assess(state, config, now),
+                },
+            ))
+        })
+        .collect())
 }
 
 async fn load(tx: &mut Tx<'_>, case_id: CaseId) -> Result<Option<Loaded>, StoreError> {
