@@ -1522,6 +1522,11 @@ fn a_merchants_status_update_answers_the_buyer() {
     assert_eq!(next.status, TargetStatus::Active);
     // Sixteen business hours from Monday 14:00: Wednesday 16:00.
     assert_eq!(next.due_at, Some(at("2026-12-09T16:00+01:00")));
+    // Left unanswered, it is late (before the fix, no cycle ran and nothing was ever late).
+    let reports = case.targets("2026-12-10T09:00+01:00");
+    let next = target(&reports, Target::NextResponse);
+    assert_eq!(next.status, TargetStatus::ActiveWithMisses);
+    assert_eq!(next.misses[0].due_at, at("2026-12-09T16:00+01:00"));
 }
 
 // ---------------------------------------------------------------------------
