@@ -1387,7 +1387,17 @@ fn provider_and_system_only_escalate_to_external() {
         given(open_return())
             .when(actor.clone(), escalate(Some(Stage::External)))
             .then(vec![escalated(Stage::Negotiation, Stage::External)]);
-        given(open_return())
+        // amiable's automation rules hand a negotiation to the marketplace's mediators.
+        if actor == system() {
+            given(open_return())
+                .when(actor.clone(), escalate(None))
+                .then(vec![escalated(Stage::Negotiation, Stage::Mediation)]);
+        } else {
+            given(open_return())
+                .when(actor.clone(), escalate(None))
+                .then_rejected("case.party_not_allowed");
+        }
+        given(open_at_stage(Stage::Mediation))
             .when(actor.clone(), escalate(None))
             .then_rejected("case.party_not_allowed");
         given(open_return())

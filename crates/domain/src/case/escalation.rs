@@ -195,7 +195,13 @@ pub(super) fn decide(
                     Some(target) == state.stage.next() && target <= Stage::Arbitration
                 }
                 Operator => true,
-                Provider | System => target == Stage::External,
+                Provider => target == Stage::External,
+                // amiable itself: a payment dispute outside, or an automation rule of the
+                // marketplace handing a case to its mediators (one rung, to mediation).
+                System => {
+                    target == Stage::External
+                        || (target == Stage::Mediation && state.stage == Stage::Negotiation)
+                }
             };
             if !allowed {
                 return Err(Rejection::PartyNotAllowed {

@@ -202,13 +202,22 @@ impl Clocks {
         {
             self.merchant.push(Cycle::new(at));
         }
-        // The marketplace acted: its cycle is over.
+        // The marketplace acted where a party sees it (an internal note or an assignment
+        // is not an answer): its cycle is over.
         if step.party == Party::Operator
+            && step.seen_by_buyer
             && let Some(cycle) = running(&mut self.marketplace)
         {
             cycle.end(at);
         }
         self.follow(before, after, at);
+        // A party wrote while the marketplace holds the ball: it owes them an answer again.
+        if after == Court::Marketplace
+            && matches!(step.party, Party::Buyer | Party::Merchant)
+            && running(&mut self.marketplace).is_none()
+        {
+            self.marketplace.push(Cycle::new(at));
+        }
     }
 
     /// Starts, pauses, resumes and stops cycles as the ball moves.

@@ -308,7 +308,8 @@ pub struct Assessment {
     pub reports: Vec<TargetReport>,
     /// The nearest due date of a running target (the inbox sorts by it).
     pub nearest_due: Option<Timestamp>,
-    /// When the sweep should look at the case next (after `now`).
+    /// When the sweep should look at the case next: the earliest threshold not yet acted on
+    /// (already past when something is due now).
     pub next_alarm: Option<Timestamp>,
     pub alerts: Vec<DueAlert>,
     pub silences: Vec<DueRule>,
@@ -352,11 +353,11 @@ pub fn assess(state: &crate::case::CaseState, config: &Config, now: Timestamp) -
             .any(|k| k.target == target && k.cycle == cycle && k.alert == alert)
     };
     let mut alerts = Vec::new();
+    // The earliest threshold not yet acted on, past or future: the sweep picks the case up
+    // when it is reached, and what it raises is then no longer pending.
     let mut next: Option<Timestamp> = None;
-    let mut later = |at: Timestamp| {
-        if at > now {
-            next = Some(next.map_or(at, |n: Timestamp| n.min(at)));
-        }
+    let mut pending = |at: Timestamp| {
+        next = Some(next.map_or(at, |n: Timestamp| n.min(at)));
     };
     for report in &reports {
         let (Some(due_at), cycle) = (report.due_at, report.running_cycle) else {
@@ -375,30 +376,28 @@ pub fn assess(state: &crate::case::CaseState, config: &Config, now: Timestamp) -
             })
         };
         let breached = raised(report.target, cycle, Alert::Breach);
-        if due_at <= now {
-            if !breached {
+        if !breached {
+            pending(due_at);
+            if due_at <= now {
                 raise(Alert::Breach);
             }
-            if let Some(at) = escalation_at(report) {
-                if at <= now {
-                    if !raised(report.target, cycle, Alert::Escalation) {
-                        raise(Alert::Escalation);
-                    }
-                } else {
-                    later(at);
-                }
+        }
+        if let Some(at) = escalation_at(report)
+            && !raised(report.target, cycle, Alert::Escalation)
+        {
+            pending(at);
+            if at <= now {
+                raise(Alert::Escalation);
             }
-        } else {
-            later(due_at);
-            if let Some(warn_at) = report.warn_at
-                && !raised(report.target, cycle, Alert::Warning)
-                && !breached
-            {
-                if warn_at <= now {
-                    raise(Alert::Warning);
-                } else {
-                    later(warn_at);
-                }
+        }
+        if let Some(warn_at) = report.warn_at
+            && due_at > now
+            && !breached
+            && !raised(report.target, cycle, Alert::Warning)
+        {
+            pending(warn_at);
+            if warn_at <= now {
+                raise(Alert::Warning);
             }
         }
     }
@@ -433,13 +432,12 @@ pub fn assess(state: &crate::case::CaseState, config: &Config, now: Timestamp) -
             let Some(at) = cycle_due(cycle, span, ALWAYS.get_or_init(BusinessHours::always)) else {
                 continue;
             };
+            pending(at);
             if at <= now {
                 silences.push(DueRule {
                     rule: position,
                     trigger,
                 });
-            } else {
-                later(at);
             }
         }
     }
