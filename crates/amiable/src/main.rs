@@ -904,6 +904,12 @@ async fn serve(
         Duration::from_secs(5),
         stop_signal,
     ));
+    // Service levels: warnings, breaches, automation rules, the shops' standing.
+    let sla = {
+        let app = state.app().clone();
+        let stop = stop_worker.subscribe();
+        tokio::spawn(async move { app.run_sla(Duration::from_secs(30), stop).await })
+    };
     let notifier = {
         let app = state.app().clone();
         let stop = stop_worker.subscribe();
@@ -925,6 +931,7 @@ async fn serve(
     let _ = stop_worker.send(true);
     let _ = worker.await;
     let _ = notifier.await;
+    let _ = sla.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

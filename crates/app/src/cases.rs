@@ -198,6 +198,9 @@ impl App {
         };
         // A return authorised by the policy's rules gets its label at once.
         let outcome = self.label_after_authorisation(outcome).await;
+        if opened {
+            self.spawn_rules_after(&outcome);
+        }
         // Ownership comes from the stored case, never from the request.
         let owner = &outcome.state;
         self.remember_owner(
@@ -254,7 +257,10 @@ impl App {
             order_id: None,
             at: None,
         };
-        Ok(self.store().execute(request).await?)
+        let outcome = self.store().execute(request).await?;
+        // The marketplace's rules listening to these events run after the answer.
+        self.spawn_rules_after(&outcome);
+        Ok(outcome)
     }
 
     /// What a buyer is shown of a command's outcome: the public events and the state

@@ -63,7 +63,7 @@ pub async fn run(
 /// How often expired idempotency keys and sessions are deleted.
 const SWEEP_EVERY: Duration = Duration::from_secs(15 * 60);
 
-/// Deletes idempotency keys past retention and expired sessions.
+/// Deletes idempotency keys past retention, expired sessions and old presence heartbeats.
 pub async fn sweep(store: &Store) {
     match store.purge_idempotency_keys().await {
         Ok(0) => {}
@@ -72,6 +72,10 @@ pub async fn sweep(store: &Store) {
     }
     if let Err(error) = store.purge_sessions().await {
         tracing::warn!(%error, "cannot purge expired sessions");
+    }
+    let stale = Timestamp::now() - crate::helpdesk::presence::PRESENT_FOR;
+    if let Err(error) = store.purge_presence(stale).await {
+        tracing::warn!(%error, "cannot purge old presence heartbeats");
     }
 }
 

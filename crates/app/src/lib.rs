@@ -22,6 +22,7 @@
 //! | [`orders`] | store orders (one or in bulk), read one in reach |
 //! | [`policies`] | return policies and their versions |
 //! | [`settings`] | the marketplace's settings: its consumer mediator |
+//! | [`helpdesk`] | assignment and teams, macros, presence, bulk actions |
 //! | [`users`] | staff users and API keys |
 //! | [`jobs`] | the timers: auto-close, label expiry, refund reminders and retries |
 
@@ -34,6 +35,7 @@ pub mod disputes;
 pub mod dossier;
 mod error;
 pub mod feedback;
+pub mod helpdesk;
 pub mod jobs;
 mod labels;
 pub mod money;
@@ -44,6 +46,7 @@ pub mod ports;
 pub mod rate_limit;
 pub mod returns;
 pub mod settings;
+pub mod sla;
 pub mod users;
 
 pub use error::{Error, Kind, Result};

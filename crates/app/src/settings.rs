@@ -173,6 +173,16 @@ impl App {
         .await
     }
 
+    /// Changes stored settings in one transaction (for the other use cases that keep a key of
+    /// their own in the settings document).
+    pub(crate) async fn edit_settings(
+        &self,
+        of: SettingsOf,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.edit(of, edit).await
+    }
+
     /// Changes stored settings in one transaction (`edit` may refuse: nothing is
     /// written), then forgets the time zones this node remembers.
     async fn edit(

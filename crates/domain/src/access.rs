@@ -273,6 +273,12 @@ pub enum Action {
     Appeal,
     /// Approve a goodwill gesture above the threshold or the budget.
     ApproveGoodwill,
+    /// Give a case to someone (or a team), take it, or leave it unassigned.
+    AssignCase,
+    /// Create, change and delete the helpdesk's teams (a shop's, or the marketplace's).
+    ManageTeams,
+    /// Create, change and delete the canned replies (macros).
+    ManageMacros,
 }
 
 impl Action {
@@ -312,6 +318,9 @@ impl Action {
         Action::Mediate,
         Action::Appeal,
         Action::ApproveGoodwill,
+        Action::AssignCase,
+        Action::ManageTeams,
+        Action::ManageMacros,
     ];
 }
 
@@ -413,6 +422,8 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | HandleIncident
                 | Appeal
                 | ApproveGoodwill
+                | ManageTeams
+                | ManageMacros
         ),
         OperatorIntegration => {
             !matches!(action, ManageUsers | ManageApiKeys | AnswerOffer | Appeal)
@@ -432,6 +443,8 @@ fn permits(profile: Profile, action: Action) -> bool {
                 | ManageApiKeys
                 | ManagePolicy
                 | ManageSettings
+                | ManageTeams
+                | ManageMacros
         ),
         // A buyer resolves only by withdrawing; the decider checks the kind.
         Buyer => matches!(

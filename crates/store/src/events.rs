@@ -63,6 +63,10 @@ pub struct CaseSummary {
     /// When the party whose move it is should act.
     pub next_deadline_at: Option<Timestamp>,
     pub version: i64,
+    /// The staff user handling the case, if someone is.
+    pub assignee_id: Option<String>,
+    /// The team whose queue (or member) has it.
+    pub team_id: Option<String>,
 }
 
 /// Filters of the case list. `None` means any.
@@ -80,6 +84,8 @@ pub struct CaseFilter {
     pub deadline_before: Option<Timestamp>,
     /// An order number, or a buyer email (exact, either case).
     pub search: Option<String>,
+    /// Whose cases: a person's, nobody's, or some teams'.
+    pub assignee: Option<crate::helpdesk::AssigneeFilter>,
     pub sort: CaseSort,
     /// Resume after this row (keyset pagination).
     pub after: Option<CaseCursor>,
@@ -163,6 +169,8 @@ fn summary_from(row: &impl RowExt) -> Result<CaseSummary, StoreError> {
         last_activity_at: instant(row.int("last_activity_at")?)?,
         next_deadline_at: row.opt_int("next_deadline_at")?.map(instant).transpose()?,
         version: row.int("version")?,
+        assignee_id: row.opt_text("assignee_id")?,
+        team_id: row.opt_text("team_id")?,
     })
 }
 
@@ -338,7 +346,7 @@ impl Store {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT id, operator_id, merchant_id, order_external_id, buyer_email, kind, status, stage, reason,
                         claimed_minor, amount_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
-                        next_deadline_at, version
+                        next_deadline_at, version, assignee_id, team_id
                  FROM ",
             );
             match plan.as_ref().map(|p| &p.driver) {
@@ -389,6 +397,27 @@ impl Store {
             }
             if let Some(before) = filter.deadline_before {
                 query.push(" AND next_deadline_at < ").push_bind(crate::to_micros(before));
+            }
+            match &filter.assignee {
+                None => {}
+                Some(crate::helpdesk::AssigneeFilter::Mine(user_id)) => {
+                    query.push(" AND assignee_id = ").push_bind(user_id.clone());
+                }
+                // Nobody in particular: a team's queue is unassigned too.
+                Some(crate::helpdesk::AssigneeFilter::Unassigned) => {
+                    query.push(" AND assignee_id IS NULL");
+                }
+                Some(crate::helpdesk::AssigneeFilter::Teams(teams)) if teams.is_empty() => {
+                    query.push(" AND 1 = 0");
+                }
+                Some(crate::helpdesk::AssigneeFilter::Teams(teams)) => {
+                    query.push(" AND team_id IN (");
+                    let mut ids = query.separated(", ");
+                    for team in teams.iter().take(100) {
+                        ids.push_bind(team.clone());
+                    }
+                    query.push(")");
+                }
             }
             if let Some(plan) = &plan {
                 // Each word begins one of the case's terms (crate::search). The driving word

@@ -13,6 +13,7 @@ mod db;
 mod error;
 mod events;
 mod feedback;
+mod helpdesk;
 mod idempotency;
 mod jobs;
 mod notifications;
@@ -36,6 +37,7 @@ pub use events::{
     VerifyReport,
 };
 pub use feedback::Feedback;
+pub use helpdesk::{AssigneeFilter, MACROS_SEEDED, Macro, Presence, Team};
 pub use idempotency::{IdempotencyClaim, RETENTION as IDEMPOTENCY_RETENTION};
 pub use jobs::{Job, JobFailure, NewJob};
 pub use notifications::{

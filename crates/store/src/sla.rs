@@ -268,3 +268,260 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The next member of a team in turn (round-robin), as a user id; `None` for an
+    /// unknown team or one without members. Concurrent picks each get the next member.
+    pub async fn team_pick(
+        &self,
+        operator_id: OperatorId,
+        team_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String, i64)> = with_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "UPDATE teams SET next_member = next_member + 1 WHERE id = $1 AND operator_id = $2 RETURNING members, next_member - 1",
+            )
+            .bind(team_id)
+            .bind(operator_id.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((members, turn)) = row else {
+            return Ok(None);
+        };
+        let members: Vec<String> = serde_json::from_str(&members).map_err(StoreError::corrupt)?;
+        if members.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            members[(turn.max(0) as usize) % members.len()].clone(),
+        ))
+    }
+}
+
+/// What a merchant's quality is computed from, over a window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QualityInputs {
+    pub cases: i64,
+    pub orders: i64,
+    pub incidents: i64,
+    pub refunded_orders: i64,
+    pub escalated: i64,
+    pub arbitrated: i64,
+    pub arbitrations_lost: i64,
+    /// Per target: (cycles, missed cycles).
+    pub targets: Vec<(String, i64, i64)>,
+    /// Seconds each first response took (business time), and each resolution.
+    pub first_responses: Vec<i64>,
+    pub resolutions: Vec<i64>,
+    /// Ratings 1–5.
+    pub ratings: Vec<i64>,
+}
+
+impl Store {
+    /// A merchant's figures since `since` (cases opened, orders placed, ratings given).
+    pub async fn quality_inputs(
+        &self,
+        operator_id: OperatorId,
+        merchant_id: MerchantId,
+        since: Timestamp,
+    ) -> Result<QualityInputs, StoreError> {
+        let (op, merchant, since) = (
+            operator_id.to_string(),
+            merchant_id.to_string(),
+            crate::to_micros(since),
+        );
+        let mut inputs = QualityInputs::default();
+        with_pool!(&self.db, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS cases,
+                        SUM(CASE WHEN kind = 'incident' THEN 1 ELSE 0 END) AS incidents,
+                        SUM(CASE WHEN stage <> 'negotiation' THEN 1 ELSE 0 END) AS escalated,
+                        SUM(CASE WHEN stage = 'arbitration' AND status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS arbitrated,
+                        SUM(CASE WHEN stage = 'arbitration' AND status IN ('resolved', 'closed')
+                                 AND resolution_kind IS NOT NULL AND resolution_kind NOT IN ('refusal', 'withdrawn') THEN 1 ELSE 0 END) AS lost
+                 FROM cases WHERE operator_id = $1 AND merchant_id = $2 AND opened_at >= $3",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_one(pool).await?;
+            inputs.cases = row.int("cases")?;
+            inputs.incidents = row.opt_int("incidents")?.unwrap_or(0);
+            inputs.escalated = row.opt_int("escalated")?.unwrap_or(0);
+            inputs.arbitrated = row.opt_int("arbitrated")?.unwrap_or(0);
+            inputs.arbitrations_lost = row.opt_int("lost")?.unwrap_or(0);
+            inputs.orders = sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM orders WHERE operator_id = $1 AND merchant_id = $2 AND placed_at >= $3",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_one(pool).await?;
+            inputs.refunded_orders = sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(DISTINCT l.order_id) FROM ledger_entries l JOIN orders o ON o.id = l.order_id
+                 WHERE o.operator_id = $1 AND o.merchant_id = $2 AND o.placed_at >= $3 AND l.kind = 'refund'",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_one(pool).await?;
+            for row in sqlx::query(
+                "SELECT target, SUM(cycles) AS cycles, SUM(misses) AS misses FROM sla_targets
+                 WHERE operator_id = $1 AND merchant_id = $2 AND opened_at >= $3 GROUP BY target",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_all(pool).await?
+            {
+                inputs.targets.push((
+                    row.text("target")?,
+                    row.opt_int("cycles")?.unwrap_or(0),
+                    row.opt_int("misses")?.unwrap_or(0),
+                ));
+            }
+            for row in sqlx::query(
+                "SELECT target, last_took_seconds FROM sla_targets
+                 WHERE operator_id = $1 AND merchant_id = $2 AND opened_at >= $3
+                   AND target IN ('first_response', 'resolution') AND last_took_seconds IS NOT NULL",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_all(pool).await?
+            {
+                let took = row.int("last_took_seconds")?;
+                if row.text("target")? == "first_response" {
+                    inputs.first_responses.push(took);
+                } else {
+                    inputs.resolutions.push(took);
+                }
+            }
+            inputs.ratings = sqlx::query_scalar::<_, i64>(
+                "SELECT rating FROM case_feedback WHERE operator_id = $1 AND merchant_id = $2 AND updated_at >= $3",
+            )
+            .bind(&op).bind(&merchant).bind(since)
+            .fetch_all(pool).await?;
+        });
+        Ok(inputs)
+    }
+
+    /// Where a merchant stands now (`None` before its first evaluation).
+    pub async fn merchant_standing(
+        &self,
+        merchant_id: MerchantId,
+    ) -> Result<Option<StoredStanding>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query("SELECT standing, since, findings, figures, evaluated_at FROM merchant_standing WHERE merchant_id = $1")
+                .bind(merchant_id.to_string())
+                .fetch_optional(pool)
+                .await?
+                .map(|row| -> Result<StoredStanding, StoreError> {
+                    Ok(StoredStanding {
+                        standing: row.text("standing")?,
+                        since: crate::rows::instant(row.int("since")?)?,
+                        findings: crate::rows::parse_json(&row.text("findings")?, "standing findings")?,
+                        figures: crate::rows::parse_json(&row.text("figures")?, "standing figures")?,
+                        evaluated_at: crate::rows::instant(row.int("evaluated_at")?)?,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    /// Records an evaluation; when the standing changed, the change too (one transaction).
+    /// Returns whether it changed (from what).
+    pub async fn record_standing(
+        &self,
+        operator_id: OperatorId,
+        merchant_id: MerchantId,
+        standing: &str,
+        findings: &Value,
+        figures: &Value,
+        at: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let (op, merchant, at) = (
+            operator_id.to_string(),
+            merchant_id.to_string(),
+            crate::to_micros(at),
+        );
+        let changed = with_tx!(&mut tx, conn => {
+            let before: Option<String> = sqlx::query_scalar("SELECT standing FROM merchant_standing WHERE merchant_id = $1")
+                .bind(&merchant).fetch_optional(&mut *conn).await?;
+            let from = before.clone().unwrap_or_else(|| "good".to_owned());
+            let changed = from != standing;
+            let since_sql = if changed {
+                "INSERT INTO merchant_standing (merchant_id, operator_id, standing, since, findings, figures, evaluated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $4)
+                 ON CONFLICT (merchant_id) DO UPDATE SET standing = excluded.standing, since = excluded.since,
+                   findings = excluded.findings, figures = excluded.figures, evaluated_at = excluded.evaluated_at"
+            } else {
+                "INSERT INTO merchant_standing (merchant_id, operator_id, standing, since, findings, figures, evaluated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $4)
+                 ON CONFLICT (merchant_id) DO UPDATE SET findings = excluded.findings, figures = excluded.figures,
+                   evaluated_at = excluded.evaluated_at"
+            };
+            sqlx::query(sqlx::AssertSqlSafe(since_sql))
+                .bind(&merchant).bind(&op).bind(standing).bind(at)
+                .bind(findings.to_string()).bind(figures.to_string())
+                .execute(&mut *conn).await?;
+            if changed {
+                sqlx::query(
+                    "INSERT INTO merchant_standing_changes (operator_id, merchant_id, from_standing, to_standing, findings, figures, changed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&op).bind(&merchant).bind(&from).bind(standing)
+                .bind(findings.to_string()).bind(figures.to_string()).bind(at)
+                .execute(&mut *conn).await?;
+                Some(from)
+            } else {
+                None
+            }
+        });
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// A merchant's standing changes, newest first.
+    pub async fn standing_changes(
+        &self,
+        operator_id: OperatorId,
+        merchant_id: MerchantId,
+        limit: i64,
+    ) -> Result<Vec<StandingChangeRow>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query(
+                "SELECT from_standing, to_standing, findings, figures, changed_at FROM merchant_standing_changes
+                 WHERE operator_id = $1 AND merchant_id = $2 ORDER BY changed_at DESC, id DESC LIMIT $3",
+            )
+            .bind(operator_id.to_string())
+            .bind(merchant_id.to_string())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| -> Result<StandingChangeRow, StoreError> {
+                Ok(StandingChangeRow {
+                    from: row.text("from_standing")?,
+                    to: row.text("to_standing")?,
+                    findings: crate::rows::parse_json(&row.text("findings")?, "standing findings")?,
+                    figures: crate::rows::parse_json(&row.text("figures")?, "standing figures")?,
+                    changed_at: crate::rows::instant(row.int("changed_at")?)?,
+                })
+            })
+            .collect()
+        })
+    }
+}
+
+/// A merchant's standing as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStanding {
+    pub standing: String,
+    pub since: Timestamp,
+    pub findings: Value,
+    pub figures: Value,
+    pub evaluated_at: Timestamp,
+}
+
+/// One recorded change of standing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandingChangeRow {
+    pub from: String,
+    pub to: String,
+    pub findings: Value,
+    pub figures: Value,
+    pub changed_at: Timestamp,
+}

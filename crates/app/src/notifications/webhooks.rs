@@ -52,7 +52,10 @@ pub fn event_type(event: &CaseEvent) -> String {
 
 /// Every type an endpoint may subscribe to.
 pub fn event_types() -> Vec<String> {
-    CaseEvent::types().map(|t| format!("case.{t}")).collect()
+    CaseEvent::types()
+        .map(|t| format!("case.{t}"))
+        .chain([crate::sla::quality::STANDING_EVENT.to_owned()])
+        .collect()
 }
 
 /// A fresh secret: `whsec_` and 32 random bytes in base64.

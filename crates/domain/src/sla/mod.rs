@@ -411,16 +411,16 @@ pub fn assess(state: &crate::case::CaseState, config: &Config, now: Timestamp) -
         .filter(|(_, c)| c.is_running());
     if let Some((index, cycle)) = running {
         for (position, rule) in config.rules.iter().enumerate() {
-            let rules::Trigger::Silence { r#for } = &rule.when else {
+            let rules::Trigger::Silence { silent_for } = &rule.when else {
                 continue;
             };
-            let Some(policy::Span(span)) = policy::Span::parse(r#for) else {
+            let Some(policy::Span(span)) = policy::Span::parse(silent_for) else {
                 continue;
             };
             if !rule_applies(rule, state) {
                 continue;
             }
-            let trigger = format!("silence:{}#{}", r#for, index + 1);
+            let trigger = format!("silence:{}#{}", silent_for, index + 1);
             if state
                 .automations
                 .iter()
@@ -459,7 +459,7 @@ pub fn default_rules() -> Vec<rules::RuleDocument> {
         name: "Nouvelles avant le 7ᵉ jour".to_owned(),
         enabled: true,
         when: rules::Trigger::Silence {
-            r#for: "6d".to_owned(),
+            silent_for: "6d".to_owned(),
         },
         conditions: policy::Conditions::default(),
         waiting_on: None,

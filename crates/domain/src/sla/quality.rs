@@ -105,7 +105,8 @@ pub struct Figures {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csat_average_x100: Option<i64>,
     pub ratings: i64,
-    /// Each watched rate as a ratio.
+    /// Each watched rate as a ratio (`[metric, {part, whole}]`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub rates: Vec<(Metric, Ratio)>,
 }
 

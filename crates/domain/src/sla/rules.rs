@@ -33,7 +33,10 @@ pub enum Trigger {
     SlaBreach { target: Target },
     /// The buyer has heard nothing for this long, e.g. `6d` (the buyer-update clock,
     /// paused while the case waits on the buyer).
-    Silence { r#for: String },
+    Silence {
+        #[serde(rename = "for")]
+        silent_for: String,
+    },
 }
 
 impl Trigger {
@@ -46,7 +49,7 @@ impl Trigger {
             } => format!("event:{event}:{}", by.code()),
             Trigger::SlaWarning { target } => format!("sla_warning:{}", target.code()),
             Trigger::SlaBreach { target } => format!("sla_breach:{}", target.code()),
-            Trigger::Silence { r#for } => format!("silence:{for}"),
+            Trigger::Silence { silent_for } => format!("silence:{silent_for}"),
         }
     }
 
@@ -224,7 +227,7 @@ pub fn check(rules: &[RuleDocument], field: &str) -> Result<(), ValidationErrors
                     ));
                 }
             }
-            Trigger::Silence { r#for } => match Span::parse(r#for) {
+            Trigger::Silence { silent_for } => match Span::parse(silent_for) {
                 Some(Span(d))
                     if d > jiff::SignedDuration::ZERO && d <= super::policy::MAX_TARGET => {}
                 _ => errors.push(FieldError::new(
@@ -401,7 +404,9 @@ mod tests {
     fn the_silence_rule_of_the_seed_is_fine() {
         let news = rule(
             "news-before-day-7",
-            Trigger::Silence { r#for: "6d".into() },
+            Trigger::Silence {
+                silent_for: "6d".into(),
+            },
             vec![Action::StatusUpdate],
         );
         assert!(check(&[news], "").is_ok());

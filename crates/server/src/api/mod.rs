@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod orders;
 pub mod returns;
 pub mod settings;
+pub mod sla;
 
 use crate::AppState;
 use crate::problem::Problem;
@@ -62,6 +63,17 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("buyer_access", None),
     ("openapi_document", None),
     ("merchants", Some(Action::ListMerchants)),
+    ("get_marketplace_sla", Some(Action::ReadSettings)),
+    ("put_marketplace_sla", Some(Action::ManageSettings)),
+    ("get_merchant_sla", Some(Action::ReadSettings)),
+    ("put_merchant_sla", Some(Action::ManageSettings)),
+    ("get_automation_rules", Some(Action::ReadSettings)),
+    ("put_automation_rules", Some(Action::ManageSettings)),
+    ("get_quality_settings", Some(Action::ReadSettings)),
+    ("put_quality_settings", Some(Action::ManageSettings)),
+    ("get_merchant_quality", Some(Action::ReadSettings)),
+    ("evaluate_merchant_quality", Some(Action::ReadSettings)),
+    ("get_case_sla", Some(Action::ReadInternal)),
     ("list_users", Some(Action::ManageUsers)),
     ("create_user", Some(Action::ManageUsers)),
     ("list_api_keys", Some(Action::ManageApiKeys)),
@@ -190,6 +202,16 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(returns::get_minimum, returns::put_minimum))
         .routes(routes!(settings::get_merchant, settings::put_merchant))
         .routes(routes!(settings::get_operator, settings::put_operator))
+        .routes(routes!(sla::get_marketplace, sla::put_marketplace))
+        .routes(routes!(sla::get_merchant, sla::put_merchant))
+        .routes(routes!(sla::get_rules, sla::put_rules))
+        .routes(routes!(
+            sla::get_quality_settings,
+            sla::put_quality_settings
+        ))
+        .routes(routes!(sla::get_quality))
+        .routes(routes!(sla::evaluate_quality))
+        .routes(routes!(sla::get_case))
         .routes(routes!(returns::eligibility))
         .routes(routes!(returns::ledger))
         .routes(routes!(returns::authorise))
