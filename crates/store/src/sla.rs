@@ -361,7 +361,7 @@ impl Store {
             .bind(&op).bind(&merchant).bind(since)
             .fetch_one(pool).await?;
             for row in sqlx::query(
-                "SELECT target, SUM(cycles) AS cycles, SUM(misses) AS misses FROM sla_targets
+                "SELECT target, CAST(SUM(cycles) AS BIGINT) AS cycles, CAST(SUM(misses) AS BIGINT) AS misses FROM sla_targets
                  WHERE operator_id = $1 AND merchant_id = $2 AND opened_at >= $3 GROUP BY target",
             )
             .bind(&op).bind(&merchant).bind(since)

@@ -23,10 +23,16 @@ use amiable_store::{CommandError, CommandOutcome, CommandRequest};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The most cases one sweep pass looks at.
 pub const SWEEP_BATCH: i64 = 1000;
+/// Cases a pass handles at once (their commands share the writer's transactions).
+pub const SWEEP_CONCURRENCY: usize = 64;
+
+/// The configurations a pass read, by shop.
+type Configs = Arc<tokio::sync::Mutex<HashMap<(OperatorId, MerchantId), Arc<Config>>>>;
 /// How long a case whose alarm could not be handled waits before the next try.
 const RETRY: SignedDuration = SignedDuration::from_secs(300);
 const ACTOR: &str = "sla";
@@ -93,28 +99,48 @@ impl App {
         }
     }
 
-    /// One pass at `now`: every case whose alarm has come (up to [`SWEEP_BATCH`]).
+    /// One pass at `now`: every case whose alarm has come (up to [`SWEEP_BATCH`]), up to
+    /// [`SWEEP_CONCURRENCY`] at a time, so the writer commits their steps together.
     pub async fn sla_sweep(&self, now: Timestamp) -> Result<SweepReport, Error> {
         let due = self.store().sla_due(now, SWEEP_BATCH).await?;
+        let cases = due.len();
+        let configs: Configs = Arc::new(tokio::sync::Mutex::new(HashMap::new()));
+        let mut tasks = tokio::task::JoinSet::new();
         let mut report = SweepReport {
-            cases: due.len(),
+            cases,
             ..SweepReport::default()
         };
-        let mut configs: HashMap<(OperatorId, MerchantId), Config> = HashMap::new();
+        let mut add = |done: Result<SweepReport, tokio::task::JoinError>| {
+            if let Ok(one) = done {
+                report.alerts += one.alerts;
+                report.automations += one.automations;
+            }
+        };
         for case_id in due {
-            if let Err(error) = self
-                .sweep_case(case_id, now, &mut configs, &mut report)
-                .await
-            {
-                tracing::warn!(%case_id, %error, "SLA alarm not handled; trying again later");
-                if let Ok(Some(record)) = self.store().case(case_id).await {
-                    let retry = now.saturating_add(RETRY).unwrap_or(now);
-                    let _ = self
-                        .store()
-                        .set_sla_next(case_id, record.state.version, Some(retry))
-                        .await;
+            while tasks.len() >= SWEEP_CONCURRENCY {
+                if let Some(done) = tasks.join_next().await {
+                    add(done);
                 }
             }
+            let app = self.clone();
+            let configs = configs.clone();
+            tasks.spawn(async move {
+                let mut one = SweepReport::default();
+                if let Err(error) = app.sweep_case(case_id, now, &configs, &mut one).await {
+                    tracing::warn!(%case_id, %error, "SLA alarm not handled; trying again later");
+                    if let Ok(Some(record)) = app.store().case(case_id).await {
+                        let retry = now.saturating_add(RETRY).unwrap_or(now);
+                        let _ = app
+                            .store()
+                            .set_sla_next(case_id, record.state.version, Some(retry))
+                            .await;
+                    }
+                }
+                one
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            add(done);
         }
         Ok(report)
     }
@@ -123,7 +149,7 @@ impl App {
         &self,
         case_id: CaseId,
         now: Timestamp,
-        configs: &mut HashMap<(OperatorId, MerchantId), Config>,
+        configs: &Configs,
         report: &mut SweepReport,
     ) -> Result<(), Error> {
         let Some(record) = self.store().case(case_id).await? else {
@@ -131,11 +157,16 @@ impl App {
         };
         let mut state = record.state;
         let key = (state.operator_id, state.merchant_id);
-        if !configs.contains_key(&key) {
-            let config = self.store().sla_config(key.0, key.1).await?;
-            configs.insert(key, config);
-        }
-        let config = &configs[&key];
+        let cached = configs.lock().await.get(&key).cloned();
+        let config = match cached {
+            Some(config) => config,
+            None => {
+                let config = Arc::new(self.store().sla_config(key.0, key.1).await?);
+                configs.lock().await.insert(key, config.clone());
+                config
+            }
+        };
+        let config = config.as_ref();
         // The silences first: the status update they send is the news the buyer waited for.
         let assessment = assess(&state, config, now);
         for due in &assessment.silences {
