@@ -67,14 +67,14 @@ fn open_command() -> Command {
     Command::Lifecycle(LifecycleCommand::Open {
         preferred: None,
         kind: CaseKind::Incident,
-        reason: ReasonCode::parse("not_received").expect("reason"),
+        reason: ReasonCode::parse("damaged_in_transit").expect("reason"),
         items: vec![CaseItem {
             line_id: LineId::parse("1").expect("line"),
             quantity: Quantity::new(1).expect("quantity"),
             reason: None,
         }],
         claimed: None,
-        description: Body::parse("Colis non reçu").expect("body"),
+        description: Body::parse("Colis abîmé").expect("body"),
         stage: None,
     })
 }
@@ -180,6 +180,18 @@ async fn run(options: Options) -> anyhow::Result<()> {
             unit_price_minor: 4990,
             flags: vec![],
         }],
+        // Delivered: a damaged parcel is reported on what was shipped.
+        shipments: vec![amiable_domain::order::ShipmentInput {
+            shipment_id: None,
+            carrier: "Colissimo".into(),
+            tracking_number: None,
+            shipped_at: Some("2026-11-03T09:00:00Z".into()),
+            delivered_at: Some("2026-11-05T12:00:00Z".into()),
+            lines: vec![amiable_domain::order::ShipmentLineInput {
+                line_id: "1".into(),
+                quantity: 1,
+            }],
+        }],
         ..Default::default()
     };
     let order_id = store
@@ -211,10 +223,11 @@ async fn run(options: Options) -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "| round | open cases | due | find the due (ms) | sweep (ms) | per due case (ms) | alerts | automations |"
+        "| round | open cases | due | find the due (ms) | find and assess them (ms) | whole sweep with its commands (ms) | per due case (ms) | alerts | automations |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut finds = Vec::new();
+    let mut decides = Vec::new();
     let mut sweeps = Vec::new();
     for round in 1..=options.rounds {
         // Cases opened eight days ago: news owed to the buyer, a first response missed.
@@ -224,6 +237,18 @@ async fn run(options: Options) -> anyhow::Result<()> {
         let started = Instant::now();
         let due = store.sla_due(now, 1000).await?;
         let find = started.elapsed();
+        // What the sweep itself decides: read each due case and assess it (what is due on
+        // it), before any command — the commands then cost what any command costs.
+        let started = Instant::now();
+        let config = store.sla_config(operator_id, merchant_id).await?;
+        let mut owed = 0usize;
+        for case_id in &due {
+            if let Some(record) = store.case(*case_id).await? {
+                let assessment = amiable_domain::sla::assess(&record.state, &config, now);
+                owed += assessment.alerts.len() + assessment.silences.len();
+            }
+        }
+        let decide = started.elapsed();
         let started = Instant::now();
         let report = app
             .sla_sweep(now)
@@ -236,12 +261,14 @@ async fn run(options: Options) -> anyhow::Result<()> {
         );
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         finds.push(ms(find));
+        decides.push(ms(find + decide));
         sweeps.push(ms(sweep));
         println!(
-            "| {round} | {} | {} | {:.2} | {:.1} | {:.3} | {} | {} |",
+            "| {round} | {} | {} | {:.2} | {:.1} ({owed} steps due) | {:.1} | {:.3} | {} | {} |",
             options.open + round * options.due,
             due.len(),
             ms(find),
+            ms(find + decide),
             ms(sweep),
             ms(sweep) / due.len().max(1) as f64,
             report.alerts,
@@ -255,8 +282,9 @@ async fn run(options: Options) -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "median: find {:.2} ms, sweep {:.1} ms for {} due cases among {}+ open",
+        "median: find {:.2} ms, find and assess {:.1} ms, whole sweep {:.1} ms for {} due cases among {}+ open",
         median(finds),
+        median(decides),
         median(sweeps),
         options.due,
         options.open
