@@ -974,6 +974,7 @@ async fn print_demo_guide(store: &Store, url: &str, summary: &demo::DemoSummary,
         .ok()
         .and_then(|cases| cases.into_iter().next());
     print_web_guide(store, url, &operator, &merchants).await;
+    print_service_levels_guide(store, url, &merchants).await;
     println!();
     println!(
         "Staff logins (password \"{}\" for all, demo only):",
@@ -1095,6 +1096,46 @@ async fn print_web_guide(
         }
     }
     println!("  Staff:     {url}/console   (logins below)");
+}
+
+/// Where the service levels show: the inbox by nearest SLA deadline, a case an automation
+/// rule wrote to, the shop under watch, the settings.
+async fn print_service_levels_guide(store: &Store, url: &str, merchants: &[amiable_store::Merchant]) {
+    println!();
+    println!("Service levels (docs/SLA.md):");
+    println!("  Inbox by nearest SLA deadline, with the badges:  {url}/console?sort=sla");
+    let open = store
+        .cases(&amiable_store::CaseFilter {
+            status: Some(amiable_domain::case::CaseStatus::Open),
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_default();
+    for case in open {
+        let timeline = store.timeline(case.case_id).await.unwrap_or_default();
+        if timeline.iter().any(|e| e.event_type == "status_update_sent") {
+            println!(
+                "  A status update sent by the rule « Nouvelles avant le 7ᵉ jour »:  {url}/console/cases/{}   (the « Délais » panel and the clocks' pauses too)",
+                case.case_id
+            );
+            break;
+        }
+    }
+    for merchant in merchants {
+        let standing = store.merchant_standing(merchant.id).await.ok().flatten();
+        if let Some(standing) = standing.filter(|s| s.standing != "good") {
+            println!(
+                "  {} is {}:  {url}/console/merchants/{}#quality   (its admins see {url}/console/quality)",
+                merchant.name,
+                standing.standing.replace('_', " "),
+                merchant.id
+            );
+        }
+    }
+    println!(
+        "  Settings:  {url}/console/settings/sla   {url}/console/settings/automation   {url}/console/settings/quality"
+    );
 }
 
 async fn shutdown_signal() {

@@ -13,6 +13,7 @@ use amiable_domain::case::{
     Responsibility, ReturnStage, Stage,
 };
 use amiable_domain::law::refund::Surcharge;
+use amiable_domain::sla::clocks::PauseReason;
 use amiable_store::blobs::BlobStore;
 use amiable_store::testing::{TestStore, test_stores};
 use amiable_store::{CaseFilter, CaseSummary, Store};
@@ -233,7 +234,62 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
                 "late order cancelled",
                 "replacement delivered",
                 "replacement lost",
+                "replacement on its way",
             ]),
+            "{name}"
+        );
+
+        // Service levels: every status of a target, clocks paused on the buyer and on the
+        // carrier, the silence rule's status updates, ratings, and one shop under watch.
+        let ids: Vec<_> = cases.iter().map(|c| c.case_id).collect();
+        let targets = store.sla_targets(&ids).await.unwrap();
+        let reports = || targets.values().flatten();
+        let statuses: BTreeSet<&str> = reports().map(|r| r.status.code()).collect();
+        assert_eq!(
+            statuses,
+            BTreeSet::from(["active", "active_with_misses", "hit", "missed"]),
+            "{name}"
+        );
+        let paused: BTreeSet<&str> = reports()
+            .filter_map(|r| r.paused)
+            .map(|p| match p {
+                PauseReason::Buyer => "buyer",
+                PauseReason::Carrier => "carrier",
+                PauseReason::Marketplace => "marketplace",
+            })
+            .collect();
+        assert!(
+            paused.contains("buyer") && paused.contains("carrier"),
+            "{name}: {paused:?}"
+        );
+        let mut updates = 0;
+        for case in &cases {
+            let timeline = store.timeline(case.case_id).await.unwrap();
+            updates += timeline
+                .iter()
+                .filter(|e| e.event_type == "status_update_sent")
+                .count();
+        }
+        assert!(updates > 0, "{name}: the silence rule sent no status update");
+        let operator = store
+            .operator_by_slug(&summary.operator_slug)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut standings = Vec::new();
+        for merchant in store.merchants(operator.id).await.unwrap() {
+            let standing = store.merchant_standing(merchant.id).await.unwrap().unwrap();
+            standings.push((merchant.slug.as_str().to_owned(), standing.standing));
+        }
+        standings.sort();
+        assert_eq!(
+            standings,
+            [
+                ("comptoir-provencal".to_owned(), "under_watch".to_owned()),
+                ("electron-libre".to_owned(), "good".to_owned()),
+                ("grenier-de-louise".to_owned(), "good".to_owned()),
+                ("maison-colette".to_owned(), "good".to_owned()),
+            ],
             "{name}"
         );
 

@@ -117,10 +117,55 @@
     }
   });
 
+  // The collision warning: the case page's heartbeat (htmx, every 5 s) says whether
+  // the reply has had input in the last seconds; the first keystroke sends one at once.
+  var TYPING_MS = 6000;
+  function setupPresence(root) {
+    var beat = root.querySelector ? root.querySelector("form[data-typing-source]") : null;
+    if (!beat || beat.dataset.ready) return;
+    beat.dataset.ready = "1";
+    var source = document.getElementById(beat.dataset.typingSource);
+    var field = beat.querySelector("input[name=typing]");
+    var last = 0;
+    var announced = 0;
+    function typingNow() {
+      return Date.now() - last < TYPING_MS;
+    }
+    if (source) {
+      source.addEventListener("input", function () {
+        last = Date.now();
+        if (Date.now() - announced > TYPING_MS / 2 && window.htmx) {
+          announced = Date.now();
+          field.value = "1";
+          window.htmx.trigger(beat, "amiable:typing");
+        }
+      });
+    }
+    beat.addEventListener("htmx:configRequest", function (event) {
+      event.detail.parameters.typing = typingNow() ? "1" : "0";
+    });
+  }
+
+  // The inbox's "tick every case" box (the bulk bar works without it).
+  function setupSelectAll(root) {
+    root.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      if (all.dataset.ready) return;
+      all.dataset.ready = "1";
+      all.hidden = false;
+      all.addEventListener("change", function () {
+        document.querySelectorAll("input[type=checkbox][name=" + all.dataset.selectAll + "]").forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
+  }
+
   function setup(root) {
     setupPreviews(root);
     setupMacros(root);
     setupCopy(root);
+    setupPresence(root);
+    setupSelectAll(root);
   }
   ready(function () {
     setup(document);

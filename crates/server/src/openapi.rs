@@ -81,6 +81,7 @@ next page; it is `null` on the last one. `limit` is 1 to 200 (default 50).";
         (name = "settings", description = "A merchant's and the marketplace's settings: return address, contact, time zone, language, withdrawal notices, consumer mediator."),
         (name = "notifications", description = "Emails, text messages and webhook calls planned from case events: the sent mail, the dead letters and \"send again\", and inbound replies by email."),
         (name = "webhooks", description = "Outbound webhooks signed per the Standard Webhooks specification: endpoints, their delivery log, replays."),
+        (name = "helpdesk", description = "Who handles each case (assignment, round-robin teams), canned replies with variables in French and English, who else has a case open, and actions on many cases at once."),
         (name = "meta", description = "This description of the API."),
     ),
 )]

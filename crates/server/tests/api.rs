@@ -2459,6 +2459,94 @@ fn endpoints(world: &World, order_id: &str, buyer: &Who, neighbour_order: &str) 
     ]
 }
 
+/// The helpdesk: assigning a case, teams, macros, bulk actions.
+fn helpdesk_endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint {
+            target: Target::Case("/assignment", Setup::Open),
+            who: Who::MerchantAgent,
+            valid: json!({"to": "me", "expected_version": 1}),
+            required: &["/to"],
+            enums: &["/to"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "someone unknown",
+                    json!({"to": "user", "user_id": "nobody"}),
+                ),
+                ("a person without their id", json!({"to": "user"})),
+                (
+                    "an unknown team",
+                    json!({"to": "team", "team_id": "team_nope"}),
+                ),
+                ("a queue without its team", json!({"to": "queue"})),
+                ("me, and someone", json!({"to": "me", "user_id": "someone"})),
+            ],
+        },
+        Endpoint {
+            target: Target::Top("/api/v1/teams"),
+            who: Who::MerchantAdmin,
+            valid: json!({"name": "Retours", "members": []}),
+            required: &["/name"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                ("an empty name", json!({"name": " ", "members": []})),
+                (
+                    "an unknown member",
+                    json!({"name": "Retours", "members": ["nobody"]}),
+                ),
+            ],
+        },
+        Endpoint {
+            target: Target::Top("/api/v1/macros"),
+            who: Who::MerchantAdmin,
+            valid: json!({"title_fr": "Suivi", "body_fr": "Bonjour {client}, votre commande {commande}."}),
+            required: &["/title_fr", "/body_fr"],
+            enums: &[],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "an unknown variable",
+                    json!({"title_fr": "Suivi", "body_fr": "Bonjour {prenom}"}),
+                ),
+                (
+                    "half a language",
+                    json!({"title_fr": "Suivi", "body_fr": "Bonjour", "title_en": "Follow-up"}),
+                ),
+            ],
+        },
+        Endpoint {
+            // Each case answers for itself: a case that does not exist is its own 404
+            // inside a 200, so the id is not among the members that must be refused.
+            target: Target::Top("/api/v1/cases/bulk"),
+            who: Who::MerchantAgent,
+            valid: json!({"case_ids": [random_id()], "action": {"type": "close"}}),
+            required: &["/case_ids", "/action", "/action/type"],
+            enums: &["/action/type"],
+            ids: &[],
+            uncapped: &[],
+            extra: vec![
+                (
+                    "no cases",
+                    json!({"case_ids": [], "action": {"type": "close"}}),
+                ),
+                (
+                    "an unknown macro",
+                    json!({"case_ids": [random_id()], "action": {"type": "reply_with_macro", "macro_id": "nope"}}),
+                ),
+                (
+                    "an assignment without its team",
+                    json!({"case_ids": [random_id()], "action": {"type": "assign", "to": "team"}}),
+                ),
+            ],
+        },
+    ]
+}
+
 fn eur(amount_minor: i64) -> Value {
     json!({"amount_minor": amount_minor, "currency": "EUR"})
 }
@@ -2729,6 +2817,7 @@ async fn mutated_bodies_never_cause_a_server_error() {
         assert_eq!(named.status, 200, "{}", named.body);
         let mut endpoints = endpoints(&world, &order_id, &buyer, &neighbour_order);
         endpoints.extend(dispute_endpoints(&late_buyer));
+        endpoints.extend(helpdesk_endpoints());
         let mut seq = 0;
         let mut failures = Vec::new();
         let mut requests = 0;

@@ -91,6 +91,23 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("PUT", "/merchants/{merchant_id}/settings", "YNYNYYN"),
     ("GET", "/settings", "YY--Y--"),
     ("PUT", "/settings", "YN--Y--"),
+    // Service levels: the marketplace's own settings, rules and thresholds; each shop's
+    // hours and policies (its administrators); its quality (its staff read it).
+    ("GET", "/sla/settings", "YY--Y--"),
+    ("PUT", "/sla/settings", "YN--Y--"),
+    ("GET", "/merchants/{merchant_id}/sla/settings", "YYYYYYN"),
+    ("PUT", "/merchants/{merchant_id}/sla/settings", "YNYNYYN"),
+    ("GET", "/automation/rules", "YY--Y--"),
+    ("PUT", "/automation/rules", "YN--Y--"),
+    ("GET", "/quality/settings", "YY--Y--"),
+    ("PUT", "/quality/settings", "YN--Y--"),
+    ("GET", "/merchants/{merchant_id}/quality", "YYYYYYN"),
+    (
+        "POST",
+        "/merchants/{merchant_id}/quality/evaluation",
+        "YYYYYYN",
+    ),
+    ("GET", "/cases/{case_id}/sla", "YYYYYYN"),
     // Notifications: read by the staff in reach, managed by their administrators and keys.
     ("GET", "/deliveries", "YYYYYYN"),
     ("POST", "/deliveries/{delivery_id}/resend", "YNYNYYN"),
@@ -152,6 +169,21 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "YNYNYNN",
     ),
     ("GET", "/cases/{case_id}/dossier.pdf", "YYYYYYY"),
+    // The helpdesk: every staff role and integration assigns, reads teams and macros and
+    // says it has a case open; administrators (and integrations) manage teams and macros.
+    //                                                   oa med ma mag ok mk buyer
+    ("POST", "/cases/{case_id}/assignment", "YYYYYYN"),
+    ("POST", "/cases/bulk", "YYYYYYN"),
+    ("PUT", "/cases/{case_id}/presence", "YYYYYYN"),
+    ("GET", "/teams", "YYYYYYN"),
+    ("POST", "/teams", "YNYNYYN"),
+    ("PUT", "/teams/{team_id}", "YNYNYYN"),
+    ("DELETE", "/teams/{team_id}", "YNYNYYN"),
+    ("GET", "/macros", "YYYYYYN"),
+    ("POST", "/macros", "YNYNYYN"),
+    ("PUT", "/macros/{macro_id}", "YNYNYYN"),
+    ("DELETE", "/macros/{macro_id}", "YNYNYYN"),
+    ("POST", "/macros/{macro_id}/preview", "YYYYYYN"),
 ];
 
 /// What a cell expects of the caller's own resource.
@@ -179,9 +211,14 @@ const NO_FOREIGN: &[&str] = &[
     "/api-keys",
     "/return-policy/minimum",
     "/settings",
+    "/sla/settings",
+    "/automation/rules",
+    "/quality/settings",
     "/deliveries",
     "/webhooks",
     "/inbound/mail",
+    // Each case of a bulk action answers for itself (a case out of reach: its own 404).
+    "/cases/bulk",
 ];
 
 #[test]
@@ -542,6 +579,18 @@ async fn past_decision(world: &World, order_id: &str) -> String {
     .await;
     run_ago(world, &case_id, operator(), split_decision(), 20).await;
     case_id
+}
+
+/// Business hours with a lunch break and one policy (the marketplace's also sets its own target).
+fn sla_settings(marketplace: bool) -> Value {
+    let mut targets = json!({"first_response": {"within": "4h"}});
+    if marketplace {
+        targets["marketplace_response"] = json!({"within": "8h"});
+    }
+    json!({"hours": {"time_zone": "Europe/Paris",
+                     "week": {"monday": ["09:00-12:00", "14:00-18:00"], "friday": ["09:00-12:00"]},
+                     "holidays": "france"},
+           "policies": [{"name": "Retours", "conditions": {"kinds": ["return"]}, "targets": targets}]})
 }
 
 /// A policy at least as generous as the law (and so as the minimum below).
@@ -956,6 +1005,34 @@ async fn prepare(
             "/settings".into(),
             json!({"time_zone": "Europe/Paris", "language": "fr"}),
         ),
+        ("GET", "/sla/settings") => plain("/sla/settings".into()),
+        ("PUT", "/sla/settings") => with("/sla/settings".into(), sla_settings(true)),
+        ("GET", "/merchants/{merchant_id}/sla/settings") => {
+            plain(format!("/merchants/{merchant}/sla/settings"))
+        }
+        ("PUT", "/merchants/{merchant_id}/sla/settings") => with(
+            format!("/merchants/{merchant}/sla/settings"),
+            sla_settings(false),
+        ),
+        ("GET", "/automation/rules") => plain("/automation/rules".into()),
+        ("PUT", "/automation/rules") => with(
+            "/automation/rules".into(),
+            json!([{"id": "news", "name": "Nouvelles", "when": {"on": "silence", "for": "6d"},
+                    "actions": [{"do": "status_update"}]}]),
+        ),
+        ("GET", "/quality/settings") => plain("/quality/settings".into()),
+        ("PUT", "/quality/settings") => with(
+            "/quality/settings".into(),
+            json!({"window_days": 30, "thresholds": [{"metric": "first_response_breach_rate",
+                   "warning_percent": 10, "restriction_percent": 25}]}),
+        ),
+        ("GET", "/merchants/{merchant_id}/quality") => {
+            plain(format!("/merchants/{merchant}/quality"))
+        }
+        ("POST", "/merchants/{merchant_id}/quality/evaluation") => {
+            plain(format!("/merchants/{merchant}/quality/evaluation"))
+        }
+        ("GET", "/cases/{case_id}/sla") => plain(format!("/cases/{}/sla", fresh_case().await)),
         ("POST", "/return-policy/minimum") => {
             with("/return-policy/minimum".into(), minimum_policy())
         }
@@ -1080,8 +1157,96 @@ async fn prepare(
             json!({"since": "2026-01-01T00:00:00Z"}),
         ),
         ("POST", "/inbound/mail") => plain("/inbound/mail".into()),
+        ("POST", "/cases/{case_id}/assignment") => with(
+            format!("/cases/{}/assignment", fresh_case().await),
+            json!({"to": "queue", "team_id": team_of(world, merchant, seq).await}),
+        ),
+        ("POST", "/cases/bulk") => with(
+            "/cases/bulk".into(),
+            json!({"case_ids": [fresh_case().await], "action": {"type": "close"}}),
+        ),
+        ("PUT", "/cases/{case_id}/presence") => with(
+            format!("/cases/{}/presence", fresh_case().await),
+            json!({"typing": true}),
+        ),
+        ("GET", "/teams") => plain(format!("/teams?merchant_id={merchant}")),
+        ("POST", "/teams") => with(
+            format!("/teams?merchant_id={merchant}"),
+            json!({"name": format!("Équipe {seq}"), "members": []}),
+        ),
+        ("PUT", "/teams/{team_id}") => with(
+            format!("/teams/{}", team_of(world, merchant, seq).await),
+            json!({"name": "Retours", "members": []}),
+        ),
+        ("DELETE", "/teams/{team_id}") => {
+            plain(format!("/teams/{}", team_of(world, merchant, seq).await))
+        }
+        ("GET", "/macros") => plain(format!("/macros?merchant_id={merchant}")),
+        ("POST", "/macros") => with(
+            format!("/macros?merchant_id={merchant}"),
+            json!({"title_fr": "Suivi", "body_fr": "Bonjour {client}"}),
+        ),
+        ("PUT", "/macros/{macro_id}") => with(
+            format!("/macros/{}", macro_of(world, merchant, seq).await),
+            json!({"title_en": "Follow-up", "body_en": "Hello {client}"}),
+        ),
+        ("DELETE", "/macros/{macro_id}") => {
+            plain(format!("/macros/{}", macro_of(world, merchant, seq).await))
+        }
+        ("POST", "/macros/{macro_id}/preview") => plain(format!(
+            "/macros/{}/preview?case_id={}",
+            macro_of(world, merchant, seq).await,
+            fresh_case().await
+        )),
         (method, path) => panic!("no fixture for {method} {path}"),
     }
+}
+
+/// A team of `merchant`, made in its store.
+async fn team_of(world: &World, merchant: MerchantId, seq: usize) -> String {
+    let operator_id = world
+        .store
+        .merchant(merchant)
+        .await
+        .unwrap()
+        .unwrap()
+        .operator_id;
+    let team = amiable_store::Team {
+        id: format!("team_matrix_{seq}_{}", uuid::Uuid::new_v4().simple()),
+        operator_id,
+        merchant_id: Some(merchant),
+        name: format!("Équipe {seq}"),
+        members: Vec::new(),
+        created_at: Timestamp::now(),
+    };
+    world.store.create_team(&team).await.unwrap();
+    team.id
+}
+
+/// A macro of `merchant`, made in its store.
+async fn macro_of(world: &World, merchant: MerchantId, seq: usize) -> String {
+    let operator_id = world
+        .store
+        .merchant(merchant)
+        .await
+        .unwrap()
+        .unwrap()
+        .operator_id;
+    let now = Timestamp::now();
+    let item = amiable_store::Macro {
+        id: format!("macro_matrix_{seq}_{}", uuid::Uuid::new_v4().simple()),
+        operator_id,
+        merchant_id: Some(merchant),
+        title_fr: "Accusé de réception".into(),
+        title_en: String::new(),
+        body_fr: "Bonjour {client}, nous avons bien reçu votre demande.".into(),
+        body_en: String::new(),
+        updated_by: "matrix".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    world.store.create_macro(&item).await.unwrap();
+    item.id
 }
 
 /// A webhook endpoint of `merchant`, made in its store.

@@ -12,10 +12,6 @@ use common::{Reply, Who, World, worlds};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-fn code(reply: &Reply) -> Option<&str> {
-    reply.body["code"].as_str()
-}
-
 fn field(reply: &Reply) -> Option<&str> {
     reply.body["errors"][0]["field"].as_str()
 }

@@ -67,6 +67,9 @@ pub struct CaseSummary {
     pub assignee_id: Option<String>,
     /// The team whose queue (or member) has it.
     pub team_id: Option<String>,
+    /// The nearest due date of a running service-level target (the inbox's SLA order).
+    #[serde(skip)]
+    pub sla_due_at: Option<Timestamp>,
 }
 
 /// Filters of the case list. `None` means any.
@@ -100,7 +103,13 @@ pub enum CaseSort {
     LastActivity,
     /// Soonest deadline first, only cases that have one (ties: lower id first).
     Deadline,
+    /// Nearest service-level due date first, then the cases without one (none running,
+    /// or all paused), by id.
+    SlaDue,
 }
+
+/// The sort key of a case without a service-level due date: after every date.
+const NO_SLA_DUE: i64 = i64::MAX;
 
 /// Where a page of the case list ended: the sort key and id of its last row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +124,7 @@ impl CaseSummary {
         let key = match sort {
             CaseSort::LastActivity => crate::to_micros(self.last_activity_at),
             CaseSort::Deadline => crate::to_micros(self.next_deadline_at?),
+            CaseSort::SlaDue => self.sla_due_at.map_or(NO_SLA_DUE, crate::to_micros),
         };
         Some(CaseCursor {
             key,
@@ -171,6 +181,7 @@ fn summary_from(row: &impl RowExt) -> Result<CaseSummary, StoreError> {
         version: row.int("version")?,
         assignee_id: row.opt_text("assignee_id")?,
         team_id: row.opt_text("team_id")?,
+        sla_due_at: row.opt_int("sla_due_at")?.map(instant).transpose()?,
     })
 }
 
@@ -337,6 +348,26 @@ impl Store {
     /// One page of the case list. Only the filters given become SQL
     /// conditions, so each query shape can use its index.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut page = self.cases_part(filter).await?;
+        // By service level, the cases without a due date come last: the dated part in its
+        // index's order, then (when the page has room) the undated one, by id.
+        let undated = filter.after.is_some_and(|a| a.key == NO_SLA_DUE);
+        let room = filter.limit.clamp(1, 1000) - page.len() as i64;
+        if filter.sort == CaseSort::SlaDue && !undated && room > 0 {
+            let rest = CaseFilter {
+                after: Some(CaseCursor {
+                    key: NO_SLA_DUE,
+                    case_id: CaseId::from_bytes([0; 16]),
+                }),
+                limit: room,
+                ..filter.clone()
+            };
+            page.extend(self.cases_part(&rest).await?);
+        }
+        Ok(page)
+    }
+
+    async fn cases_part(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let plan = match &filter.search {
             Some(search) => Some(self.search_plan(filter, search).await?),
             None => None,
@@ -346,7 +377,7 @@ impl Store {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT id, operator_id, merchant_id, order_external_id, buyer_email, kind, status, stage, reason,
                         claimed_minor, amount_minor, currency, waiting_on, resolution_kind, opened_at, last_activity_at,
-                        next_deadline_at, version, assignee_id, team_id
+                        next_deadline_at, version, assignee_id, team_id, sla_due_at
                  FROM ",
             );
             match plan.as_ref().map(|p| &p.driver) {
@@ -435,16 +466,24 @@ impl Store {
             let column = match filter.sort {
                 CaseSort::LastActivity => "last_activity_at",
                 CaseSort::Deadline => "next_deadline_at",
+                CaseSort::SlaDue => "sla_due_at",
             };
             if filter.sort == CaseSort::Deadline {
                 query.push(" AND next_deadline_at IS NOT NULL");
             }
-            if let Some(after) = filter.after {
+            let undated = filter.sort == CaseSort::SlaDue
+                && filter.after.is_some_and(|a| a.key == NO_SLA_DUE);
+            if filter.sort == CaseSort::SlaDue {
+                query.push(if undated { " AND sla_due_at IS NULL" } else { " AND sla_due_at IS NOT NULL" });
+            }
+            if let (true, Some(after)) = (undated, filter.after) {
+                query.push(" AND id > ").push_bind(after.case_id.to_string());
+            } else if let Some(after) = filter.after {
                 // Rows after the cursor in list order: further along (sort key, id), which
                 // both run the same way so that one index serves the order and the cursor.
                 let further = match filter.sort {
                     CaseSort::LastActivity => " < ",
-                    CaseSort::Deadline => " > ",
+                    CaseSort::Deadline | CaseSort::SlaDue => " > ",
                 };
                 query
                     .push(format!(" AND ({column}{further}"))
@@ -457,7 +496,7 @@ impl Store {
             }
             let direction = match filter.sort {
                 CaseSort::LastActivity => "DESC",
-                CaseSort::Deadline => "ASC",
+                CaseSort::Deadline | CaseSort::SlaDue => "ASC",
             };
             query
                 .push(format!(" ORDER BY {column} {direction}, id {direction} LIMIT "))

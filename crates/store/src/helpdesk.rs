@@ -182,6 +182,19 @@ impl Store {
         })
     }
 
+    /// Every team of an operator, its shops' and its own (to name them in the inbox).
+    pub async fn all_teams(&self, operator_id: OperatorId) -> Result<Vec<Team>, StoreError> {
+        with_pool!(&self.db, pool => {
+            sqlx::query(select_teams!("WHERE operator_id = $1 ORDER BY name, id"))
+                .bind(operator_id.to_string())
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(team_from)
+                .collect()
+        })
+    }
+
     pub async fn team(&self, id: &str) -> Result<Option<Team>, StoreError> {
         with_pool!(&self.db, pool => {
             sqlx::query(select_teams!("WHERE id = $1"))

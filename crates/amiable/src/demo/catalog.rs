@@ -248,11 +248,65 @@ pub(crate) fn operator_settings() -> Value {
             "note": "Médiateur de la consommation fictif, pour la démonstration."
         },
         "mediators": mediators,
+        // Service levels (SLA.md): the marketplace's hours, its commitments to buyers
+        // (a first answer within three working days, never seven days without news), its own
+        // answer in mediation; the automation rules; the quality thresholds shops are held to.
         "sla": {
-            "first_response_business_hours": 48,
-            "buyer_update_max_days": 7,
-            "mediation_reply_business_days": 5,
-            "arbitration_decision_business_days": 10
+            "hours": {
+                "time_zone": "Europe/Paris",
+                "week": {
+                    "monday": ["09:00-12:30", "13:30-18:00"],
+                    "tuesday": ["09:00-12:30", "13:30-18:00"],
+                    "wednesday": ["09:00-12:30", "13:30-18:00"],
+                    "thursday": ["09:00-12:30", "13:30-18:00"],
+                    "friday": ["09:00-12:30", "13:30-18:00"]
+                },
+                "holidays": "france"
+            },
+            "policies": [
+                {
+                    "name": "Médiation de la place de marché",
+                    "conditions": { "stages": ["mediation", "arbitration"] },
+                    "targets": {
+                        "marketplace_response": { "within": "8h", "clock": "business", "warn_before": "2h" }
+                    }
+                },
+                {
+                    "name": "Engagement du Marché des Créateurs",
+                    "targets": {
+                        "first_response": { "within": "24h", "clock": "business", "warn_before": "4h" },
+                        "next_response": { "within": "16h", "clock": "business", "warn_before": "4h" },
+                        "buyer_update": { "within": "7d", "clock": "calendar", "warn_before": "1d" },
+                        "resolution": { "within": "30d", "clock": "calendar", "warn_before": "3d" },
+                        "marketplace_response": { "within": "16h", "clock": "business", "warn_before": "4h" }
+                    }
+                }
+            ]
+        },
+        "automation": [
+            {
+                "id": "news-before-day-7",
+                "name": "Nouvelles avant le 7ᵉ jour",
+                "when": { "on": "silence", "for": "6d" },
+                "actions": [{ "do": "status_update" }]
+            },
+            {
+                "id": "first-response-missed",
+                "name": "1ʳᵉ réponse en retard : la place de marché est prévenue",
+                "when": { "on": "sla_breach", "target": "first_response" },
+                "conditions": { "kinds": ["incident", "dispute"] },
+                "actions": [{ "do": "notify", "who": "operator" }]
+            }
+        ],
+        "quality": {
+            "window_days": 30,
+            "thresholds": [
+                { "metric": "first_response_breach_rate", "warning_percent": 40.0, "restriction_percent": 80.0 },
+                { "metric": "buyer_update_breach_rate", "warning_percent": 25.0, "restriction_percent": 50.0 },
+                { "metric": "resolution_breach_rate", "warning_percent": 25.0, "restriction_percent": 50.0 },
+                { "metric": "dissatisfaction_rate", "warning_percent": 35.0, "restriction_percent": 80.0, "min_volume": 5 }
+            ],
+            "restriction": "suspendue des nouvelles commandes jusqu’au retour sous les seuils"
         },
         "minimum_return_policy": {
             "window_days": 14,

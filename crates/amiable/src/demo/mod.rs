@@ -14,9 +14,11 @@
 mod cases;
 mod catalog;
 mod clock;
+mod helpdesk;
 mod labels;
 mod orders;
 mod phrases;
+mod service_levels;
 mod stories;
 mod texts;
 
@@ -117,17 +119,45 @@ pub async fn seed(
     }
 
     let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders, public_url)?;
-    let cases = plans.len();
+    // Service levels: a few cases told for their clocks, on orders the stories left alone.
+    let mut used: std::collections::HashSet<_> = plans.iter().map(|p| p.order_id).collect();
+    let sla_plans =
+        service_levels::plan(&mut rng, &clock, anchor, &orders, &buyers, &mut used)?;
+    let merchant_of: std::collections::HashMap<_, _> =
+        orders.iter().map(|o| (o.id, o.merchant)).collect();
+    let settled: Vec<service_levels::Settled> = plans
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.target.status,
+                amiable_domain::case::CaseStatus::Resolved
+                    | amiable_domain::case::CaseStatus::Closed
+            )
+        })
+        .map(|p| (p.case_id, p.order_id, merchant_of[&p.order_id], false))
+        .chain(
+            sla_plans
+                .iter()
+                .filter(|p| p.settled)
+                .map(|p| (p.case_id, p.order_id, p.merchant, true)),
+        )
+        .collect();
+    let cases = plans.len() + sla_plans.len();
     let returns = plans
         .iter()
         .filter(|p| p.target.kind == CaseKind::Return)
         .count();
     let blobs = BlobStore::new(attachments);
     // Cases run side by side so the writer commits them in groups; each case's commands stay in order.
-    let tasks: Vec<_> = plans
+    let mut tasks: Vec<_> = plans
         .into_iter()
         .map(|plan| tokio::spawn(run_case(store.clone(), blobs.clone(), plan)))
         .collect();
+    tasks.extend(
+        sla_plans
+            .into_iter()
+            .map(|plan| tokio::spawn(service_levels::run(store.clone(), plan))),
+    );
     let mut events = 0;
     let mut failure = None;
     for task in tasks {
@@ -141,6 +171,20 @@ pub async fn seed(
     if let Some(error) = failure {
         return Err(error);
     }
+    // Teams, macros, and who handles the open cases (before the sweep, which reads them).
+    helpdesk::seed(store, operator_id, &merchant_ids, anchor).await?;
+    service_levels::finish(
+        store,
+        operator_id,
+        &merchant_ids,
+        &settled,
+        anchor,
+        attachments,
+        &mut rng,
+    )
+    .await?;
+    // The sweep wrote its alerts and status updates too.
+    let events = usize::try_from(store.count_events().await?).unwrap_or(events);
 
     Ok(DemoSummary {
         operator_slug: OPERATOR_SLUG.to_owned(),

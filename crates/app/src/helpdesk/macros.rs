@@ -305,39 +305,43 @@ fn owner_of(m: &Macro) -> Owner {
     }
 }
 
-impl App {
-    /// The default macros of an owner, in both languages, with ids of their own.
-    fn default_macros(owner: Owner) -> Vec<Macro> {
-        let owner_id = match owner.merchant_id {
-            Some(m) => m.to_string(),
-            None => owner.operator_id.to_string(),
-        };
-        let now = Timestamp::now();
-        DEFAULT_MACROS
-            .iter()
-            .enumerate()
-            .map(|(index, key)| {
-                // One microsecond apart: they list in this order.
-                let at = now + jiff::SignedDuration::from_micros(index as i64);
-                let words = |lang: Lang, what: &str| {
-                    amiable_i18n::message(lang, &format!("macro-{what}-{key}"), None)
-                };
-                Macro {
-                    id: format!("default_{owner_id}_{key}"),
-                    operator_id: owner.operator_id,
-                    merchant_id: owner.merchant_id,
-                    title_fr: words(Lang::Fr, "title"),
-                    title_en: words(Lang::En, "title"),
-                    body_fr: words(Lang::Fr, "text"),
-                    body_en: words(Lang::En, "text"),
-                    updated_by: "amiable".to_owned(),
-                    created_at: at,
-                    updated_at: at,
-                }
-            })
-            .collect()
-    }
+/// The six default macros of a shop (or of the marketplace: `merchant_id` `None`), in
+/// both languages, with ids of their own, written at `at` (a microsecond apart, so
+/// they list in this order).
+pub fn default_macros(
+    operator_id: amiable_domain::ids::OperatorId,
+    merchant_id: Option<MerchantId>,
+    at: Timestamp,
+) -> Vec<Macro> {
+    let owner_id = match merchant_id {
+        Some(m) => m.to_string(),
+        None => operator_id.to_string(),
+    };
+    DEFAULT_MACROS
+        .iter()
+        .enumerate()
+        .map(|(index, key)| {
+            let at = at + jiff::SignedDuration::from_micros(index as i64);
+            let words = |lang: Lang, what: &str| {
+                amiable_i18n::message(lang, &format!("macro-{what}-{key}"), None)
+            };
+            Macro {
+                id: format!("default_{owner_id}_{key}"),
+                operator_id,
+                merchant_id,
+                title_fr: words(Lang::Fr, "title"),
+                title_en: words(Lang::En, "title"),
+                body_fr: words(Lang::Fr, "text"),
+                body_en: words(Lang::En, "text"),
+                updated_by: "amiable".to_owned(),
+                created_at: at,
+                updated_at: at,
+            }
+        })
+        .collect()
+}
 
+impl App {
     /// An owner's macros, the defaults written the first time.
     async fn macros_of(&self, owner: Owner) -> Result<Vec<Macro>, Error> {
         let store = self.store();
@@ -347,7 +351,7 @@ impl App {
                 .seed_macros(
                     owner.operator_id,
                     owner.merchant_id,
-                    &Self::default_macros(owner),
+                    &default_macros(owner.operator_id, owner.merchant_id, Timestamp::now()),
                 )
                 .await?
         {

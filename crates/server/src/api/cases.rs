@@ -259,6 +259,7 @@ pub fn encode_cursor(sort: CaseSort, cursor: CaseCursor) -> String {
     let sort = match sort {
         CaseSort::LastActivity => "a",
         CaseSort::Deadline => "d",
+        CaseSort::SlaDue => "s",
     };
     URL_SAFE_NO_PAD.encode(format!("{sort}:{}:{}", cursor.key, cursor.case_id))
 }
@@ -269,6 +270,7 @@ pub fn decode_cursor(sort: CaseSort, raw: &str) -> Option<CaseCursor> {
     let expected = match sort {
         CaseSort::LastActivity => "a",
         CaseSort::Deadline => "d",
+        CaseSort::SlaDue => "s",
     };
     if parts.next()? != expected {
         return None;
@@ -335,6 +337,7 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         ("reason" = Option<ReasonCode>, Query, description = "Only cases with this reason or one of its sub-reasons (`damaged_in_transit` matches `damaged_in_transit.packaging`)."),
         ("deadline_before" = Option<Timestamp>, Query, description = "Only cases whose next deadline is before this instant (RFC 3339, e.g. `2026-11-22T12:00:00Z`)."),
         ("q" = Option<String>, Query, description = "Search: each word (up to 6) begins one of what identifies the case — its number (full or the 8 characters printed on the pages), the order number or any part of it (`005143`, `mdc-2026-005143`), the buyer's email or name, the return's RMA number. In any case and without accents (`helene` finds « Hélène »). 1 to 320 characters."),
+        ("assignee" = Option<String>, Query, description = "Whose cases: `me` (the caller's, a staff member), `none` (nobody in particular: unassigned, a team's queue included), `my_teams` (those of the teams the caller belongs to), `team:<team_id>` (one team's)."),
         ("sort" = Option<String>, Query, description = "`last_activity` (default, most recent first) or `deadline` (nearest first)."),
         ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, with the same `sort`."),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 200 (default 50).", minimum = 1, maximum = 200),
@@ -358,6 +361,7 @@ pub async fn list(
         ..Default::default()
     };
     let mut cursor = None;
+    let mut assignee = None;
     let mut errors = ValidationErrors::default();
     for (key, value) in query_pairs(query.as_deref()) {
         let key = key.as_str();
@@ -419,11 +423,34 @@ pub async fn list(
                 )),
             },
             "cursor" => cursor = Some(value.clone()),
+            "assignee" => assignee = Some(value.clone()),
             "limit" => match value.parse::<i64>() {
                 Ok(limit) if (1..=200).contains(&limit) => filter.limit = limit,
                 _ => errors.push(invalid("field.invalid", "must be an integer from 1 to 200")),
             },
             _ => errors.push(invalid("field.unknown", "unknown query parameter")),
+        }
+    }
+    if let Some(raw) = assignee {
+        use amiable_store::AssigneeFilter;
+        let invalid = |message: &str| FieldError::new("assignee", "field.unknown_value", message);
+        match (raw.as_str(), &principal) {
+            ("me", Principal::Staff { user_id, .. }) => {
+                filter.assignee = Some(AssigneeFilter::Mine(user_id.clone()))
+            }
+            ("me", _) => errors.push(invalid("an API key has no cases of its own")),
+            ("none", _) => filter.assignee = Some(AssigneeFilter::Unassigned),
+            ("my_teams", _) => {
+                filter.assignee = Some(AssigneeFilter::Teams(
+                    state.app().my_teams(&principal).await?,
+                ))
+            }
+            (other, _) => match other.strip_prefix("team:") {
+                Some(team) if !team.is_empty() && team.len() <= 64 => {
+                    filter.assignee = Some(AssigneeFilter::Teams(vec![team.to_owned()]))
+                }
+                _ => errors.push(invalid("must be me, none, my_teams or team:<team_id>")),
+            },
         }
     }
     if let Some(raw) = cursor {

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod cases;
 pub mod disputes;
 pub mod feedback;
+pub mod helpdesk;
 pub mod notifications;
 pub mod orders;
 pub mod returns;
@@ -151,6 +152,18 @@ pub const ACTIONS: &[(&str, Option<Action>)] = &[
     ("offer_consumer_mediation", Some(Action::Mediate)),
     ("answer_gesture", Some(Action::ApproveGoodwill)),
     ("download_dossier", Some(Action::ReadCase)),
+    ("assign_case", Some(Action::AssignCase)),
+    ("bulk_cases", Some(Action::AssignCase)),
+    ("case_presence", Some(Action::ReadInternal)),
+    ("list_teams", Some(Action::ReadSettings)),
+    ("create_team", Some(Action::ManageTeams)),
+    ("update_team", Some(Action::ManageTeams)),
+    ("delete_team", Some(Action::ManageTeams)),
+    ("list_macros", Some(Action::ReadSettings)),
+    ("create_macro", Some(Action::ManageMacros)),
+    ("update_macro", Some(Action::ManageMacros)),
+    ("delete_macro", Some(Action::ManageMacros)),
+    ("preview_macro", Some(Action::ReadSettings)),
 ];
 
 /// The handlers of the API, each at the method and path of its `#[utoipa::path]`:
@@ -252,6 +265,14 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(disputes::consumer_mediation))
         .routes(routes!(disputes::answer_gesture))
         .routes(routes!(disputes::download_dossier))
+        .routes(routes!(helpdesk::assign))
+        .routes(routes!(helpdesk::bulk))
+        .routes(routes!(helpdesk::presence))
+        .routes(routes!(helpdesk::list_teams, helpdesk::create_team))
+        .routes(routes!(helpdesk::update_team, helpdesk::delete_team))
+        .routes(routes!(helpdesk::list_macros, helpdesk::create_macro))
+        .routes(routes!(helpdesk::update_macro, helpdesk::delete_macro))
+        .routes(routes!(helpdesk::preview_macro))
 }
 
 /// Every operation with its method, path and action, from the OpenAPI document

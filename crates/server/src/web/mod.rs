@@ -21,6 +21,7 @@ mod catalogue_tests;
 pub mod operator;
 pub mod policy;
 pub mod shared;
+pub mod sla;
 pub mod tenant_settings;
 pub mod timeline;
 pub mod ui;
@@ -59,6 +60,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .merge(console::routes(upload_limit))
         .merge(operator::routes())
         .merge(tenant_settings::routes())
+        .merge(sla::routes())
         .merge(policy::routes())
         .merge(mail::routes())
         .layer(axum::middleware::from_fn(page_errors))

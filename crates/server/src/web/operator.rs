@@ -44,6 +44,8 @@ pub struct ScoreRow {
     pub href: String,
     pub policy_href: String,
     pub settings_href: String,
+    /// The shop's service levels (hours and policies).
+    pub sla_href: String,
     pub name: String,
     pub orders: i64,
     pub open: i64,
@@ -53,6 +55,9 @@ pub struct ScoreRow {
     /// Cases opened in the window, answered or not.
     pub window: i64,
     pub return_rate: Option<String>,
+    /// Its quality standing: `good`, `under_watch` or `restricted`, and in words.
+    pub standing_code: String,
+    pub standing: String,
 }
 
 async fn score_rows(
@@ -69,6 +74,8 @@ async fn score_rows(
         .scorecards(principal.operator_id(), now, since)
         .await?;
     let merchants = state.store().merchants(principal.operator_id()).await?;
+    let ids: Vec<MerchantId> = cards.iter().map(|c| c.merchant_id).collect();
+    let mut standings = super::sla::quality::standings(state, &ids).await?;
     Ok(cards
         .into_iter()
         .filter(|c| principal.merchant_id().is_none_or(|m| m == c.merchant_id))
@@ -76,6 +83,7 @@ async fn score_rows(
             href: format!("/console/merchants/{}", c.merchant_id),
             policy_href: format!("/console/policy?merchant={}", c.merchant_id),
             settings_href: format!("/console/settings/shop?merchant={}", c.merchant_id),
+            sla_href: format!("/console/settings/sla?merchant={}", c.merchant_id),
             name: merchants
                 .iter()
                 .find(|m| m.id == c.merchant_id)
@@ -88,6 +96,11 @@ async fn score_rows(
             answered: c.answered_cases,
             window: c.window_cases,
             return_rate: c.return_rate_per_thousand().map(|p| ui.percent(&p)),
+            standing: super::sla::quality::standing_label(
+                ui,
+                standings.get(&c.merchant_id).map_or("good", String::as_str),
+            ),
+            standing_code: standings.remove(&c.merchant_id).unwrap_or_else(|| "good".into()),
         })
         .collect())
 }
@@ -136,6 +149,8 @@ struct MerchantPage {
     views: Vec<(String, String, String, bool)>,
     current_query: String,
     base: String,
+    /// The shop's quality: standing, figures, what to improve, history.
+    quality: Option<super::sla::quality::QualityView>,
 }
 
 /// `GET /console/merchants/{merchant_id}`: one shop's scorecard and inbox.
@@ -167,7 +182,9 @@ async fn merchant(
         .into_iter()
         .find(|r| r.href == base);
     let current_query = query.to_query();
+    let quality = super::sla::quality::quality_view(&state, &ui, &principal, merchant_id).await?;
     let page = MerchantPage {
+        quality,
         title: found.name,
         card,
         days: SCORECARD_DAYS,

@@ -26,7 +26,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 /// Time zones offered in the field's list (any IANA name is accepted).
-const ZONES: &[&str] = &[
+pub(crate) const ZONES: &[&str] = &[
     "Europe/Paris",
     "Europe/Brussels",
     "Europe/Luxembourg",

@@ -794,7 +794,15 @@ fn helpdesk_entry(
             )
         }
         E::AutomationFired { rule, actions, .. } => {
-            details.extend(actions.iter().cloned());
+            // `notify:operator`, `assign_team:…`, `status_update`: the action in words.
+            details.extend(actions.iter().map(|code| {
+                let action = match code.split_once(':') {
+                    Some(("notify", who)) => format!("notify_{who}"),
+                    Some(_) => "assign".to_owned(),
+                    None => code.clone(),
+                };
+                ui.label("rules-action", &action)
+            }));
             (ui.ta("timeline-automation", "rule", rule), None)
         }
         E::StatusUpdateSent { body } => (

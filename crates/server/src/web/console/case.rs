@@ -39,32 +39,26 @@ impl OrderLineView {
     }
 }
 
-/// A canned reply.
+/// A canned reply of the reader's shop (or marketplace), filled in for this case.
 pub struct Macro {
-    pub key: &'static str,
+    pub key: String,
     pub title: String,
     pub text: String,
 }
 
-/// The canned replies (`macro-title-*` and `macro-text-*` in the catalogues).
-pub const MACROS: &[&str] = &[
-    "ack",
-    "need-photos",
-    "label-sent",
-    "received",
-    "refund-done",
-    "apology",
-];
-
-fn macros(ui: &Ui) -> Vec<Macro> {
-    MACROS
-        .iter()
-        .map(|key| Macro {
-            key,
-            title: ui.label("macro-title", key),
-            text: ui.label("macro-text", key),
-        })
-        .collect()
+/// Who handles the case, and who the reader may give it to.
+#[derive(Default)]
+pub struct Assignment {
+    /// « Léa Garnier · SAV », « SAV » (a team's queue), or nothing.
+    pub current: Option<String>,
+    /// The reader handles it.
+    pub mine: bool,
+    /// (value, label) of each "assign to" choice (see `bulk::assign_choices`).
+    pub choices: Vec<(String, String)>,
+    /// The choice that names the current assignee, if any.
+    pub selected: String,
+    /// The case may be assigned now (open or resolved).
+    pub possible: bool,
 }
 
 #[derive(Template)]
@@ -101,10 +95,15 @@ pub(super) struct CasePage {
     refund_due: Option<String>,
     refunds: Vec<(u32, String, bool)>,
     timeline: Vec<Entry>,
+    /// The « Délais » panel: each service-level target now.
+    sla: Option<crate::web::sla::SlaPanel>,
     files_base: String,
     offers: Vec<(u32, String, String, bool)>,
     possible: Vec<Possible>,
     macros: Vec<Macro>,
+    assignment: Assignment,
+    /// The others who have the case open (the collision warning), at page load.
+    presence: Vec<amiable_app::helpdesk::presence::Present>,
     version: i64,
     failed: String,
     form: Form,
@@ -331,6 +330,25 @@ pub(super) async fn case_view(
         })
         .collect();
     // Above the threshold, a gesture waits for a merchant admin or the marketplace.
+    let macros = state
+        .app()
+        .case_macros(principal, case_id)
+        .await
+        .map_err(crate::problem::Problem::from)?
+        .into_iter()
+        .map(|(m, rendered)| Macro {
+            title: m.title(ui.lang).to_owned(),
+            key: m.id,
+            text: rendered.text,
+        })
+        .collect();
+    let assignment = assignment(state, &ui, principal, case_id, &data.state).await?;
+    let presence = state
+        .app()
+        .heartbeat(principal, case_id, false)
+        .await
+        .map_err(crate::problem::Problem::from)?;
+    let sla = crate::web::sla::case_sla(state, principal, case_id).await;
     let possible: Vec<Possible> = data
         .possible
         .iter()
@@ -456,7 +474,8 @@ pub(super) async fn case_view(
         has_label: progress.is_some_and(|p| p.label.is_some()),
         refund_due,
         refunds,
-        timeline: data.timeline(&ui, viewer),
+        timeline: crate::web::sla::with_pauses(data.timeline(&ui, viewer), &ui, sla.as_ref()),
+        sla: sla.as_ref().map(|s| crate::web::sla::panel(&ui, s)),
         files_base: format!("/console/cases/{case_id}/files"),
         offers,
         next_stage: data
@@ -466,12 +485,78 @@ pub(super) async fn case_view(
             .map(|s| ui.label("stage", s.code()))
             .unwrap_or_default(),
         possible,
-        macros: macros(&ui),
+        macros,
+        assignment,
+        presence,
         version: data.state.version,
         failed: failed.to_owned(),
         form,
         errors,
         ui,
+    })
+}
+
+/// Who handles the case, and the choices of the "assign to" control.
+async fn assignment(
+    state: &AppState,
+    ui: &Ui,
+    principal: &Principal,
+    case_id: CaseId,
+    case: &amiable_domain::case::CaseState,
+) -> Result<Assignment, WebError> {
+    let assignable = state
+        .app()
+        .assignable(principal, case_id)
+        .await
+        .map_err(crate::problem::Problem::from)?;
+    let me = match principal {
+        Principal::Staff { user_id, .. } => Some(user_id.as_str()),
+        _ => None,
+    };
+    let possible = matches!(case.status, CaseStatus::Open | CaseStatus::Resolved);
+    let Some(current) = &case.assignee else {
+        return Ok(Assignment {
+            choices: super::bulk::assign_choices(
+                ui,
+                me.is_some(),
+                &assignable.people,
+                &assignable.teams,
+            ),
+            possible,
+            ..Assignment::default()
+        });
+    };
+    let team = match &current.team_id {
+        Some(id) => match assignable.teams.iter().find(|t| t.id == *id) {
+            Some(t) => Some(t.name.clone()),
+            None => state.store().team(id).await?.map(|t| t.name),
+        },
+        None => None,
+    };
+    let text = match (&current.user_id, &current.name, team) {
+        (Some(_), Some(name), Some(team)) => format!("{name} · {team}"),
+        (Some(id), name, team) => {
+            let name = name.clone().unwrap_or_else(|| id.clone());
+            team.map_or(name.clone(), |t| format!("{name} · {t}"))
+        }
+        (None, name, team) => team.or(name.clone()).unwrap_or_default(),
+    };
+    let mine = me.is_some() && current.user_id.as_deref() == me;
+    Ok(Assignment {
+        possible,
+        current: Some(text),
+        mine,
+        choices: super::bulk::assign_choices(
+            ui,
+            me.is_some() && !mine,
+            &assignable.people,
+            &assignable.teams,
+        ),
+        selected: match (&current.user_id, &current.team_id) {
+            (Some(user), _) => format!("user:{user}"),
+            (None, Some(team)) => format!("queue:{team}"),
+            (None, None) => String::new(),
+        },
     })
 }
 

@@ -8,7 +8,7 @@ use crate::web::{Ctx, WebError, redirect};
 use amiable_domain::access::{Action, Principal};
 use amiable_domain::case::{CaseKind, CaseStatus, Stage};
 use amiable_domain::ids::MerchantId;
-use amiable_store::{CaseFilter, CaseSort, SavedView};
+use amiable_store::{AssigneeFilter, CaseFilter, CaseSort, SavedView};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -19,6 +19,7 @@ pub const INBOX_PAGE: i64 = 50;
 
 /// One row of the inbox.
 pub struct InboxRow {
+    pub case_id: String,
     pub href: String,
     pub number: String,
     pub email: String,
@@ -32,6 +33,10 @@ pub struct InboxRow {
     pub waiting: Option<String>,
     pub deadline: Option<Timestamp>,
     pub claimed: Option<String>,
+    /// Who handles it: a person (and their team), or a team's queue.
+    pub assignee: Option<String>,
+    /// Its service-level targets in words (« 1ʳᵉ réponse dans 3 h »).
+    pub sla: Vec<crate::web::sla::Badge>,
 }
 
 /// The inbox's filters, read from the query string.
@@ -46,6 +51,8 @@ pub struct InboxQuery {
     pub overdue: bool,
     pub sort: String,
     pub cursor: Option<String>,
+    /// Whose cases: "" (everyone's), `me`, `none` (unassigned), `team` (my teams').
+    pub assignee: String,
 }
 
 impl InboxQuery {
@@ -66,10 +73,31 @@ impl InboxQuery {
             // Only open cases have a next deadline: other statuses are listed by activity.
             sort: match (form.text("sort"), form.text("status")) {
                 ("activity", _) => "activity".to_owned(),
+                // Any status: a case with no running target comes last.
+                ("sla", _) => "sla".to_owned(),
                 (_, "" | "open") => "deadline".to_owned(),
                 _ => "activity".to_owned(),
             },
             cursor: form.get("cursor").map(str::to_owned),
+            assignee: match form.text("assignee") {
+                value @ ("me" | "none" | "team") => value.to_owned(),
+                _ => String::new(),
+            },
+        }
+    }
+
+    /// The same filters for another "whose cases" tab (`""`, `me`, `none`, `team`).
+    pub fn tab_href(&self, base: &str, assignee: &str) -> String {
+        let query = InboxQuery {
+            assignee: assignee.to_owned(),
+            cursor: None,
+            ..self.clone()
+        }
+        .to_query();
+        if query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{query}")
         }
     }
 
@@ -95,6 +123,7 @@ impl InboxQuery {
         if self.sort != "deadline" {
             push("sort", &self.sort);
         }
+        push("assignee", &self.assignee);
         parts.join("&")
     }
 }
@@ -113,6 +142,8 @@ struct InboxPage {
     current_query: String,
     title: String,
     base: String,
+    /// What the bulk bar offers: people, teams and macros.
+    bulk: super::bulk::BulkBar,
 }
 
 /// The inbox for `merchant` (a merchant's own, or an operator's per-shop view).
@@ -150,10 +181,22 @@ pub async fn inbox_rows(
     if query.overdue {
         filter.deadline_before = Some(Timestamp::now());
     }
-    filter.sort = if query.sort == "activity" {
-        CaseSort::LastActivity
-    } else {
-        CaseSort::Deadline
+    filter.assignee = match (query.assignee.as_str(), principal) {
+        ("me", Principal::Staff { user_id, .. }) => Some(AssigneeFilter::Mine(user_id.clone())),
+        ("none", _) => Some(AssigneeFilter::Unassigned),
+        ("team", _) => Some(AssigneeFilter::Teams(
+            state
+                .app()
+                .my_teams(principal)
+                .await
+                .map_err(crate::problem::Problem::from)?,
+        )),
+        _ => None,
+    };
+    filter.sort = match query.sort.as_str() {
+        "activity" => CaseSort::LastActivity,
+        "sla" => CaseSort::SlaDue,
+        _ => CaseSort::Deadline,
     };
     filter.after = query
         .cursor
@@ -185,9 +228,44 @@ pub async fn inbox_rows(
             .map(|m| m.name.clone())
             .unwrap_or_default()
     };
+    let (people, teams) = if cases
+        .iter()
+        .any(|c| c.assignee_id.is_some() || c.team_id.is_some())
+    {
+        (
+            state.store().users(principal.operator_id(), None).await?,
+            state.store().all_teams(principal.operator_id()).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let assignee_of = |c: &amiable_store::CaseSummary| {
+        let person = c.assignee_id.as_ref().map(|id| {
+            people
+                .iter()
+                .find(|u| u.id == *id)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| id.clone())
+        });
+        let team = c.team_id.as_ref().map(|id| {
+            teams
+                .iter()
+                .find(|t| t.id == *id)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| id.clone())
+        });
+        match (person, team) {
+            (Some(person), Some(team)) => Some(format!("{person} · {team}")),
+            (person, team) => person.or(team),
+        }
+    };
+    let mut sla = crate::web::sla::inbox_badges(state, ui, principal, &cases).await?;
     let rows = cases
         .into_iter()
         .map(|c| InboxRow {
+            sla: sla.remove(&c.case_id).unwrap_or_default(),
+            case_id: c.case_id.to_string(),
+            assignee: assignee_of(&c),
             href: format!("/console/cases/{}", c.case_id),
             number: c.order_external_id.clone(),
             email: c.buyer_email.clone(),
@@ -278,7 +356,9 @@ pub(super) async fn inbox(
             .unwrap_or_else(|| ui.t("inbox-title")),
         None => ui.t("inbox-title-all"),
     };
+    let bulk = super::bulk::BulkBar::for_principal(&state, &ui, &principal).await?;
     let page = InboxPage {
+        bulk,
         first_page_href: query
             .cursor
             .is_some()

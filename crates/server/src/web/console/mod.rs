@@ -13,14 +13,21 @@
 //! | `case` | the case page, its files, label and dossier (PDF) |
 //! | `disputes` | the case page's incident, mediation and approval panels |
 //! | `actions` | one handler per form of the case page (`/do/<action>`) |
+//! | `bulk` | the inbox's bulk bar: assign, answer with a macro, close |
+//! | `presence` | the case page's heartbeat: who else has it open, who is writing |
+//! | `macros` | the canned replies (« Réponses types ») |
+//! | `teams` | the helpdesk's teams (« Équipes ») |
 
 mod actions;
+mod bulk;
 mod case;
 mod disputes;
 mod inbox;
 mod login;
+mod macros;
+mod presence;
+mod teams;
 
-pub use case::MACROS;
 pub use inbox::{INBOX_PAGE, InboxQuery, InboxRow, inbox_rows, reason_options};
 
 use super::ui::encode;
@@ -132,6 +139,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             "/console/cases/{case_id}/do/consumer-mediation",
             post(actions::consumer_mediation),
         )
+        .route("/console/cases/{case_id}/do/assign", post(actions::assign))
         // Messages and notes carry files.
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
@@ -144,6 +152,17 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/console/cases/{case_id}/files/{sha256}", get(case::file))
         .route("/console/cases/{case_id}/label", get(case::label))
         .route("/console/cases/{case_id}/dossier.pdf", get(case::dossier))
+        .route(
+            "/console/cases/{case_id}/presence",
+            post(presence::heartbeat),
+        )
+        .route("/console/bulk", post(bulk::bulk))
+        .route("/console/macros", get(macros::page).post(macros::create))
+        .route("/console/macros/{macro_id}", post(macros::update))
+        .route("/console/macros/{macro_id}/delete", post(macros::delete))
+        .route("/console/teams", get(teams::page).post(teams::create))
+        .route("/console/teams/{team_id}", post(teams::update))
+        .route("/console/teams/{team_id}/delete", post(teams::delete))
         .merge(actions)
 }
 

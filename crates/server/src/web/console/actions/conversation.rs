@@ -39,10 +39,12 @@ async fn write(a: &Acting<'_>, action: &str) -> Result<&'static str, Failure> {
     let mut errors = Errors::default();
     let run = |action: Action, command: Command| a.run(action, command);
     let mut text = form.text("body").to_owned();
-    if text.is_empty()
-        && let Some(key) = MACROS.iter().find(|k| **k == form.text("macro"))
-    {
-        text = ui.label("macro-text", key);
+    // Without JavaScript, an empty message with a macro chosen sends the macro.
+    if text.is_empty() && action == "message" && !form.text("macro").is_empty() {
+        text = state
+            .app()
+            .macro_text(principal, form.text("macro"), case_id)
+            .await?;
     }
     let body = match Body::parse(&text) {
         Ok(body) => Some(body),

@@ -25,6 +25,7 @@ macro_rules! action {
 
 mod case;
 mod conversation;
+mod helpdesk;
 mod incident;
 mod mediation;
 mod money;
@@ -32,6 +33,7 @@ mod returns;
 
 pub(super) use case::{accept, cancel, close, decision, decline, escalate, offer, reopen, resolve};
 pub(super) use conversation::{message, note};
+pub(super) use helpdesk::assign;
 pub(super) use incident::{carrier_claim, claim_outcome, reship, reship_scan, responsibility};
 pub(super) use mediation::{
     appeal, consumer_mediation, decide_appeal, private_message, request_information,
@@ -83,7 +85,7 @@ use axum::response::Response;
 
 use jiff::Timestamp;
 
-use super::case::{MACROS, case_view};
+use super::case::case_view;
 
 use crate::web::form::Submission;
 
