@@ -85,10 +85,14 @@ impl App {
         scope: SlaScope,
         action: Action,
     ) -> Result<Resource, Error> {
-        allow_role(principal, action)?;
+        // The marketplace's own settings are out of a shop's or a buyer's reach (404, as for
+        // its other settings); a shop's are refused to a role without the action (403).
         let resource = match scope {
             SlaScope::Marketplace => Resource::operator(principal.operator_id()),
-            SlaScope::Merchant(id) => self.merchant_resource(id).await?,
+            SlaScope::Merchant(id) => {
+                allow_role(principal, action)?;
+                self.merchant_resource(id).await?
+            }
         };
         let what = match scope {
             SlaScope::Marketplace => "operator",

@@ -211,6 +211,7 @@ impl App {
         merchant_id: MerchantId,
         evaluate: bool,
     ) -> Result<Quality, Error> {
+        crate::access::allow_role(principal, Action::ReadSettings)?;
         let resource = self.merchant_resource(merchant_id).await?;
         allow(principal, Action::ReadSettings, &resource, "merchant")?;
         let operator_id = principal.operator_id();
