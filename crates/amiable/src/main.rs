@@ -1100,7 +1100,11 @@ async fn print_web_guide(
 
 /// Where the service levels show: the inbox by nearest SLA deadline, a case an automation
 /// rule wrote to, the shop under watch, the settings.
-async fn print_service_levels_guide(store: &Store, url: &str, merchants: &[amiable_store::Merchant]) {
+async fn print_service_levels_guide(
+    store: &Store,
+    url: &str,
+    merchants: &[amiable_store::Merchant],
+) {
     println!();
     println!("Service levels (docs/SLA.md):");
     println!("  Inbox by nearest SLA deadline, with the badges:  {url}/console?sort=sla");
@@ -1114,7 +1118,10 @@ async fn print_service_levels_guide(store: &Store, url: &str, merchants: &[amiab
         .unwrap_or_default();
     for case in open {
         let timeline = store.timeline(case.case_id).await.unwrap_or_default();
-        if timeline.iter().any(|e| e.event_type == "status_update_sent") {
+        if timeline
+            .iter()
+            .any(|e| e.event_type == "status_update_sent")
+        {
             println!(
                 "  A status update sent by the rule « Nouvelles avant le 7ᵉ jour »:  {url}/console/cases/{}   (the « Délais » panel and the clocks' pauses too)",
                 case.case_id

@@ -270,7 +270,10 @@ async fn the_demo_marketplace_is_complete_verifiable_and_reproducible() {
                 .filter(|e| e.event_type == "status_update_sent")
                 .count();
         }
-        assert!(updates > 0, "{name}: the silence rule sent no status update");
+        assert!(
+            updates > 0,
+            "{name}: the silence rule sent no status update"
+        );
         let operator = store
             .operator_by_slug(&summary.operator_slug)
             .await

@@ -895,7 +895,11 @@ async fn canned_replies_fill_an_empty_message() {
                 &[
                     ("csrf", &page.csrf()),
                     ("version", &page.version()),
-                    ("macro", "need-photos"),
+                    // The shop's default macro (its id names the shop and the default).
+                    (
+                        "macro",
+                        &format!("default_{}_need-photos", world.merchant_id),
+                    ),
                     ("body", ""),
                 ],
             )

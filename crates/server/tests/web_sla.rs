@@ -44,41 +44,45 @@ async fn the_sla_settings_refuse_overlapping_hours_beside_the_day_then_save() {
             ("policy_0_first_response_clock", "business".into()),
             ("policy_0_first_response_warn", "1h".into()),
         ];
-        let refused = admin
-            .post("/console/settings/sla", &fields(&form))
-            .await;
+        let refused = admin.post("/console/settings/sla", &fields(&form)).await;
         assert_eq!(refused.status, 422, "{name}: {}", refused.text);
         assert!(
             refused.has("<span class=\"error\" id=\"week_monday-error\">Les créneaux d’une même journée ne doivent pas se chevaucher.</span>"),
             "{name}: {}",
             refused.text
         );
-        assert!(refused.has("<a href=\"#week_monday\">"), "{name}: the summary links to the day");
-        assert_eq!(refused.value_of("week_monday_1_from"), "12:00", "{name}: what was typed stays");
+        assert!(
+            refused.has("<a href=\"#week_monday\">"),
+            "{name}: the summary links to the day"
+        );
+        assert_eq!(
+            refused.value_of("week_monday_1_from"),
+            "12:00",
+            "{name}: what was typed stays"
+        );
         assert_eq!(refused.value_of("policy_0_name"), "Incidents urgents");
         // Nothing was written.
         let stored = world.get("/api/v1/sla/settings", &Who::OperatorKey).await;
-        assert!(stored.body["policies"].as_array().is_none_or(|p| p.is_empty()), "{name}");
+        assert!(
+            stored.body["policies"]
+                .as_array()
+                .is_none_or(|p| p.is_empty()),
+            "{name}"
+        );
         // In English, the catalogue's English.
         admin.cookies.insert("amiable_lang".into(), "en".into());
-        let refused = admin
-            .post("/console/settings/sla", &fields(&form))
-            .await;
+        let refused = admin.post("/console/settings/sla", &fields(&form)).await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("<span class=\"error\" id=\"week_monday-error\">Shifts of one day must not overlap.</span>"), "{name}");
         // A target of nothing, and a warning after the breach, beside their fields.
         form[5].1 = "13:30".into();
         form[10].1 = "0h".into();
-        let refused = admin
-            .post("/console/settings/sla", &fields(&form))
-            .await;
+        let refused = admin.post("/console/settings/sla", &fields(&form)).await;
         assert_eq!(refused.status, 422);
         assert!(refused.has("id=\"policy_0_first_response_within-error\">A target is more than zero and at most a year.</span>"), "{name}: {}", refused.text);
         // Valid: saved through the API's use case, read back by the API.
         form[10].1 = "4h".into();
-        let saved = admin
-            .post("/console/settings/sla", &fields(&form))
-            .await;
+        let saved = admin.post("/console/settings/sla", &fields(&form)).await;
         assert_eq!(saved.status, 303, "{name}: {}", saved.text);
         assert_eq!(
             saved.location.as_deref(),
@@ -90,16 +94,25 @@ async fn the_sla_settings_refuse_overlapping_hours_beside_the_day_then_save() {
             serde_json::json!(["09:00-12:30", "13:30-18:00"]),
             "{name}"
         );
-        assert!(stored.body["hours"]["week"]["tuesday"].is_null(), "{name}: a day without shifts is closed");
+        assert!(
+            stored.body["hours"]["week"]["tuesday"].is_null(),
+            "{name}: a day without shifts is closed"
+        );
         let policy = &stored.body["policies"][0];
         assert_eq!(policy["name"], "Incidents urgents");
-        assert_eq!(policy["conditions"]["kinds"], serde_json::json!(["incident"]));
+        assert_eq!(
+            policy["conditions"]["kinds"],
+            serde_json::json!(["incident"])
+        );
         assert_eq!(policy["targets"]["first_response"]["within"], "4h");
         assert_eq!(policy["targets"]["first_response"]["warn_before"], "1h");
         let page = admin.get("/console/settings/sla?fait=sla-saved").await;
         assert!(page.has("Service levels saved"), "{name}");
         assert_eq!(page.value_of("policy_0_first_response_within"), "4h");
-        assert!(page.has("name=\"policy_1_name\""), "{name}: a blank policy for the next one");
+        assert!(
+            page.has("name=\"policy_1_name\""),
+            "{name}: a blank policy for the next one"
+        );
 
         // A shop's administrator edits the shop's own, without the marketplace's target.
         let mut shop = Browser::staff(&world, "merchant_admin");
@@ -132,7 +145,12 @@ async fn the_sla_settings_refuse_overlapping_hours_beside_the_day_then_save() {
             stored.body["hours"]["week"]["saturday"],
             serde_json::json!(["10:00-18:30"])
         );
-        assert!(stored.body["policies"].as_array().is_none_or(|p| p.is_empty()), "{name}");
+        assert!(
+            stored.body["policies"]
+                .as_array()
+                .is_none_or(|p| p.is_empty()),
+            "{name}"
+        );
         // An agent reads them, and changes nothing.
         let mut agent = Browser::staff(&world, "merchant_agent");
         let page = agent.get("/console/settings/sla").await;
@@ -140,7 +158,10 @@ async fn the_sla_settings_refuse_overlapping_hours_beside_the_day_then_save() {
         assert!(page.has("readonly"), "{name}");
         let csrf = world.sessions["merchant_agent"].csrf.clone();
         let refused = agent
-            .post("/console/settings/sla", &[("csrf", &csrf), ("time_zone", "UTC")])
+            .post(
+                "/console/settings/sla",
+                &[("csrf", &csrf), ("time_zone", "UTC")],
+            )
             .await;
         assert_eq!(refused.status, 403, "{name}");
     }
@@ -186,7 +207,9 @@ async fn automation_rules_that_would_set_themselves_off_are_refused_beside_the_r
             .post("/console/settings/automation", &fields(&form))
             .await;
         assert_eq!(saved.status, 303, "{name}: {}", saved.text);
-        let stored = world.get("/api/v1/automation/rules", &Who::OperatorKey).await;
+        let stored = world
+            .get("/api/v1/automation/rules", &Who::OperatorKey)
+            .await;
         let rules = stored.body.as_array().cloned().unwrap_or_default();
         assert_eq!(rules.len(), 2, "{name}: {}", stored.body);
         assert_eq!(rules[1]["when"]["event"], "message_posted");
@@ -194,7 +217,11 @@ async fn automation_rules_that_would_set_themselves_off_are_refused_beside_the_r
         assert_eq!(rules[1]["actions"][0]["do"], "notify");
         // A shop's people do not reach the marketplace's rules.
         let mut shop = Browser::staff(&world, "merchant_admin");
-        assert_eq!(shop.get("/console/settings/automation").await.status, 404, "{name}");
+        assert_eq!(
+            shop.get("/console/settings/automation").await.status,
+            404,
+            "{name}"
+        );
     }
 }
 
@@ -227,8 +254,13 @@ async fn quality_thresholds_out_of_range_are_refused_and_a_shop_reads_its_standi
             .post("/console/settings/quality", &fields(&form))
             .await;
         assert_eq!(saved.status, 303, "{name}: {}", saved.text);
-        let stored = world.get("/api/v1/quality/settings", &Who::OperatorKey).await;
-        assert_eq!(stored.body["thresholds"][0]["warning_percent"], 12.5, "{name}");
+        let stored = world
+            .get("/api/v1/quality/settings", &Who::OperatorKey)
+            .await;
+        assert_eq!(
+            stored.body["thresholds"][0]["warning_percent"], 12.5,
+            "{name}"
+        );
         assert_eq!(stored.body["thresholds"].as_array().unwrap().len(), 1);
 
         // The shops' standing on the list, the figures on the shop's page, re-evaluated.
@@ -237,12 +269,18 @@ async fn quality_thresholds_out_of_range_are_refused_and_a_shop_reads_its_standi
         let shop_page = format!("/console/merchants/{}", world.merchant_id);
         let page = admin.get(&shop_page).await;
         assert_eq!(page.status, 200, "{name}");
-        assert!(page.has("id=\"quality\"") && page.has("Réévaluer maintenant"), "{name}");
+        assert!(
+            page.has("id=\"quality\"") && page.has("Réévaluer maintenant"),
+            "{name}"
+        );
         assert!(page.has("1ʳᵉ réponse hors délai"), "{name}");
         let evaluated = admin
             .post(
                 "/console/quality/evaluate",
-                &[("csrf", &csrf), ("merchant", &world.merchant_id.to_string())],
+                &[
+                    ("csrf", &csrf),
+                    ("merchant", &world.merchant_id.to_string()),
+                ],
             )
             .await;
         assert_eq!(evaluated.status, 303, "{name}: {}", evaluated.text);
@@ -254,8 +292,14 @@ async fn quality_thresholds_out_of_range_are_refused_and_a_shop_reads_its_standi
         let mut shop = Browser::staff(&world, "merchant_admin");
         let page = shop.get("/console/quality").await;
         assert_eq!(page.status, 200, "{name}: {}", page.text);
-        assert!(page.has("Qualité de service") && page.has("en règle"), "{name}");
-        assert!(page.has("href=\"/console/quality\""), "{name}: in the navigation");
+        assert!(
+            page.has("Qualité de service") && page.has("en règle"),
+            "{name}"
+        );
+        assert!(
+            page.has("href=\"/console/quality\""),
+            "{name}: in the navigation"
+        );
         // The marketplace's people are sent to the shops.
         assert_eq!(admin.get("/console/quality").await.status, 303);
     }
@@ -285,14 +329,28 @@ async fn the_inbox_shows_targets_in_words_and_pages_by_the_nearest_sla_deadline(
         let mut staff = Browser::staff(&world, "merchant_admin");
         let page = staff.get("/console?sort=sla").await;
         assert_eq!(page.status, 200, "{name}: {}", page.text);
-        assert!(page.has("<option value=\"sla\" selected>Échéance SLA la plus proche</option>"), "{name}");
-        assert!(page.has("class=\"sla-badge sla-running\" title=\"Échéance\u{a0}: "), "{name}: {}", page.text);
+        assert!(
+            page.has("<option value=\"sla\" selected>Échéance SLA la plus proche</option>"),
+            "{name}"
+        );
+        assert!(
+            page.has("class=\"sla-badge sla-running\" title=\"Échéance\u{a0}: "),
+            "{name}: {}",
+            page.text
+        );
         assert!(page.has(">1ʳᵉ réponse dans "), "{name}");
         assert!(page.has(">En pause (attente du client)<"), "{name}");
         // Undated cases come after the dated ones.
-        let first_paused = page.text.find("CMD-SLA-0").unwrap().min(page.text.find("CMD-SLA-1").unwrap());
+        let first_paused = page
+            .text
+            .find("CMD-SLA-0")
+            .unwrap()
+            .min(page.text.find("CMD-SLA-1").unwrap());
         for i in 2..5 {
-            assert!(page.text.find(&format!("CMD-SLA-{i}")).unwrap() < first_paused, "{name}");
+            assert!(
+                page.text.find(&format!("CMD-SLA-{i}")).unwrap() < first_paused,
+                "{name}"
+            );
         }
         // Page by page (two at a time), every case once, nearest first, the undated last.
         let mut seen = Vec::new();
@@ -323,15 +381,25 @@ async fn the_inbox_shows_targets_in_words_and_pages_by_the_nearest_sla_deadline(
         unique.dedup();
         assert_eq!(unique.len(), 5, "{name}: {seen:?}");
         let dates: Vec<_> = seen.iter().map(|(_, due)| *due).collect();
-        assert!(dates[..3].iter().all(Option::is_some) && dates[3..].iter().all(Option::is_none), "{name}: {dates:?}");
-        assert!(dates[..3].windows(2).all(|w| w[0] <= w[1]), "{name}: {dates:?}");
+        assert!(
+            dates[..3].iter().all(Option::is_some) && dates[3..].iter().all(Option::is_none),
+            "{name}: {dates:?}"
+        );
+        assert!(
+            dates[..3].windows(2).all(|w| w[0] <= w[1]),
+            "{name}: {dates:?}"
+        );
 
         // The case page: the « Délais » panel, and the clocks' pauses among the events.
         let page = staff.get(&format!("/console/cases/{}", ids[0])).await;
         assert_eq!(page.status, 200, "{name}");
         assert!(page.has("<h2 id=\"sla-h\">Délais</h2>"), "{name}");
         assert!(page.has("1ʳᵉ réponse") && page.has("tenu"), "{name}");
-        assert!(page.has("Horloge «\u{a0}résolution\u{a0}» en pause (en attente du client)"), "{name}: {}", page.text);
+        assert!(
+            page.has("Horloge «\u{a0}résolution\u{a0}» en pause (en attente du client)"),
+            "{name}: {}",
+            page.text
+        );
         // The buyer never sees them.
         let mut buyer = Browser::new(&world);
         let path = browser::buyer_of(&mut buyer, "CMD-SLA-0", "claire@exemple.fr").await;

@@ -121,8 +121,7 @@ pub async fn seed(
     let plans = stories::plan(&mut rng, &clock, anchor, &buyers, &orders, public_url)?;
     // Service levels: a few cases told for their clocks, on orders the stories left alone.
     let mut used: std::collections::HashSet<_> = plans.iter().map(|p| p.order_id).collect();
-    let sla_plans =
-        service_levels::plan(&mut rng, &clock, anchor, &orders, &buyers, &mut used)?;
+    let sla_plans = service_levels::plan(&mut rng, &clock, anchor, &orders, &buyers, &mut used)?;
     let merchant_of: std::collections::HashMap<_, _> =
         orders.iter().map(|o| (o.id, o.merchant)).collect();
     let settled: Vec<service_levels::Settled> = plans

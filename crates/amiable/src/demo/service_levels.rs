@@ -82,9 +82,7 @@ fn reship(order: &DemoOrder, rng: &mut fastrand::Rng) -> Result<Command> {
         .copied()
         .ok_or_else(|| anyhow!("the order {} ships nothing", order.external_id))?;
     let line = &order.order.lines[line];
-    let carrier = order
-        .carrier
-        .unwrap_or(super::catalog::Carrier::Colissimo);
+    let carrier = order.carrier.unwrap_or(super::catalog::Carrier::Colissimo);
     let label = |t: String| Label::parse(&t).map_err(|e| anyhow!("demo label ({e}): {t}"));
     Ok(Command::Incident(IncidentCommand::Reship {
         lines: vec![ShipmentLine {
@@ -408,6 +406,7 @@ pub(crate) async fn finish(
     attachments: &Path,
     rng: &mut fastrand::Rng,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
     let data_dir = attachments.parent().unwrap_or(attachments);
     let mut config = amiable_app::AppConfig::new(data_dir);
     config.attachments_dir = attachments.to_path_buf();
@@ -451,13 +450,21 @@ pub(crate) async fn finish(
             tracing::debug!(%case_id, %error, "demo rating skipped");
         }
     }
+    let rated = started.elapsed();
     // What amiable would have done by the anchor's minute: warnings, breaches, the
     // silence rule's status updates.
     let now = timestamp(anchor - MINUTE)?;
     let report = app.sla_sweep(now).await.context("the demo's SLA sweep")?;
-    tracing::debug!(?report, "demo sweep");
+    let swept = started.elapsed();
     app.evaluate_all_quality(operator_id, now)
         .await
         .context("the demo's quality evaluation")?;
+    tracing::debug!(
+        ?report,
+        ratings_ms = rated.as_millis(),
+        sweep_ms = (swept - rated).as_millis(),
+        quality_ms = (started.elapsed() - swept).as_millis(),
+        "demo service levels"
+    );
     Ok(())
 }

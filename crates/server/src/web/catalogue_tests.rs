@@ -181,8 +181,14 @@ fn every_label_exists() {
             })
             .collect(),
     );
-    add("macro-title", amiable_app::helpdesk::macros::DEFAULT_MACROS.to_vec());
-    add("macro-text", amiable_app::helpdesk::macros::DEFAULT_MACROS.to_vec());
+    add(
+        "macro-title",
+        amiable_app::helpdesk::macros::DEFAULT_MACROS.to_vec(),
+    );
+    add(
+        "macro-text",
+        amiable_app::helpdesk::macros::DEFAULT_MACROS.to_vec(),
+    );
     let missing: Vec<String> = keys
         .into_iter()
         .flat_map(|k| Lang::ALL.into_iter().map(move |l| (k.clone(), l)))

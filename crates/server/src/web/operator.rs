@@ -100,7 +100,9 @@ async fn score_rows(
                 ui,
                 standings.get(&c.merchant_id).map_or("good", String::as_str),
             ),
-            standing_code: standings.remove(&c.merchant_id).unwrap_or_else(|| "good".into()),
+            standing_code: standings
+                .remove(&c.merchant_id)
+                .unwrap_or_else(|| "good".into()),
         })
         .collect())
 }

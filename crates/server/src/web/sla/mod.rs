@@ -97,8 +97,16 @@ pub fn choices(form: &Form, name: &str, options: &[(String, String)]) -> Vec<Cho
 }
 
 /// How many numbered rows a form holds (`closure_3_from` → at least 4), plus a blank one.
+/// A row counts when something was typed or ticked in it: what every row sends (a clock,
+/// a trigger, a target, a new rule's « Active » box) does not make a blank row a row.
 pub fn rows(form: &Form, prefix: &str) -> usize {
     form.prefixed(prefix)
+        .filter(|(rest, value)| {
+            !value.is_empty()
+                && !["_clock", "_on", "_target", "_enabled"]
+                    .iter()
+                    .any(|s| rest.ends_with(s))
+        })
         .filter_map(|(rest, _)| rest.split('_').next()?.parse::<usize>().ok())
         .map(|i| i + 1)
         .max()
@@ -328,12 +336,16 @@ pub fn panel(ui: &Ui, sla: &CaseSla) -> SlaPanel {
             };
             let within = Span(jiff::SignedDuration::from_secs(r.within_seconds));
             let within = match r.clock {
-                ClockKind::Business => {
-                    ui.ta("sla-within-business", "span", within_text(ui, within, r.clock))
-                }
-                ClockKind::Calendar => {
-                    ui.ta("sla-within-calendar", "span", within_text(ui, within, r.clock))
-                }
+                ClockKind::Business => ui.ta(
+                    "sla-within-business",
+                    "span",
+                    within_text(ui, within, r.clock),
+                ),
+                ClockKind::Calendar => ui.ta(
+                    "sla-within-calendar",
+                    "span",
+                    within_text(ui, within, r.clock),
+                ),
             };
             let misses = r
                 .misses
@@ -344,7 +356,11 @@ pub fn panel(ui: &Ui, sla: &CaseSla) -> SlaPanel {
                         Some(met) => super::i18n::message_with(
                             ui.lang,
                             "sla-miss-met",
-                            &[("started", &started), ("due", &due), ("met", &ui.datetime(&met))],
+                            &[
+                                ("started", &started),
+                                ("due", &due),
+                                ("met", &ui.datetime(&met)),
+                            ],
                         ),
                         None => ui.ta2("sla-miss-running", "started", started, "due", due),
                     }
@@ -358,13 +374,17 @@ pub fn panel(ui: &Ui, sla: &CaseSla) -> SlaPanel {
                 warn: r.warn_at.filter(|w| *w > now),
                 within,
                 policy: r.policy.clone(),
-                paused: r
-                    .paused
-                    .map(|p| ui.ta("sla-paused-waiting", "waiting", ui.label("sla-paused", pause_code(p)))),
-                since: r.since,
-                took: r.last_took_seconds.map(|s| {
-                    within_text(ui, Span(jiff::SignedDuration::from_secs(s)), r.clock)
+                paused: r.paused.map(|p| {
+                    ui.ta(
+                        "sla-paused-waiting",
+                        "waiting",
+                        ui.label("sla-paused", pause_code(p)),
+                    )
                 }),
+                since: r.since,
+                took: r
+                    .last_took_seconds
+                    .map(|s| within_text(ui, Span(jiff::SignedDuration::from_secs(s)), r.clock)),
                 misses,
             }
         })
@@ -444,4 +464,108 @@ pub fn with_pauses(mut timeline: Vec<Entry>, ui: &Ui, sla: Option<&CaseSla>) -> 
         );
     }
     timeline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use amiable_domain::sla::clocks::PauseReason;
+    use jiff::SignedDuration;
+
+    fn report(target: Target, due_in_hours: Option<i64>, now: Timestamp) -> TargetReport {
+        let hours = |h: i64| now.checked_add(SignedDuration::from_hours(h)).unwrap();
+        TargetReport {
+            target,
+            status: TargetStatus::Active,
+            policy: "amiable".into(),
+            within_seconds: 8 * 3600,
+            clock: ClockKind::Business,
+            due_at: due_in_hours.map(hours),
+            warn_at: due_in_hours.map(|h| hours(h - 2)),
+            paused: None,
+            since: hours(-1),
+            cycles: 1,
+            running_cycle: 1,
+            last_took_seconds: None,
+            misses: Vec::new(),
+        }
+    }
+
+    fn texts(badges: &[Badge]) -> Vec<(String, &'static str)> {
+        badges
+            .iter()
+            .map(|b| (b.text.replace('\u{a0}', " "), b.tone))
+            .collect()
+    }
+
+    #[test]
+    fn badges_say_what_is_due_late_silent_and_paused() {
+        let mut ui = Ui::bare(Lang::Fr, "/console");
+        let now = ui.now;
+        let mut silent = report(Target::BuyerUpdate, Some(20), now);
+        silent.within_seconds = 7 * 86_400;
+        silent.since = now
+            .checked_sub(SignedDuration::from_hours(6 * 24 + 3))
+            .unwrap();
+        let mut paused = report(Target::Resolution, None, now);
+        paused.paused = Some(PauseReason::Buyer);
+        let reports = vec![
+            report(Target::FirstResponse, Some(3), now),
+            report(Target::NextResponse, Some(-2), now),
+            silent,
+            paused,
+            // Resolution far away: no badge; the marketplace's own only to the marketplace.
+            report(Target::Resolution, Some(200), now),
+            report(Target::MarketplaceResponse, Some(1), now),
+        ];
+        assert_eq!(
+            texts(&badges(&ui, &reports, false)),
+            [
+                ("Réponse suivante en retard de 2 h".to_owned(), "late"),
+                ("1ʳᵉ réponse dans 3 h".to_owned(), "running"),
+                ("Client sans nouvelles depuis 6 j".to_owned(), "running"),
+                ("En pause (attente du client)".to_owned(), "paused"),
+            ]
+        );
+        assert!(
+            texts(&badges(&ui, &reports, true))
+                .iter()
+                .any(|(t, tone)| t == "Prise en charge dans 1 h" && *tone == "soon")
+        );
+        ui.lang = Lang::En;
+        assert_eq!(
+            texts(&badges(&ui, &reports, false))[..3],
+            [
+                ("Next response 2 h late".to_owned(), "late"),
+                ("1st response due in 3 h".to_owned(), "running"),
+                ("Customer without news for 6 days".to_owned(), "running"),
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_rows_and_error_paths() {
+        let form = Form::from_pairs(vec![
+            ("policy_0_name".into(), "Urgent".into()),
+            ("policy_0_resolution_clock".into(), "business".into()),
+            ("policy_1_resolution_clock".into(), "business".into()),
+            ("rule_1_enabled".into(), "1".into()),
+        ]);
+        assert_eq!(rows(&form, "policy_"), 2, "one row and a blank one");
+        assert_eq!(
+            rows(&form, "rule_"),
+            1,
+            "a ticked « Active » box alone is no row"
+        );
+        assert_eq!(
+            path_steps("policies[2].targets.resolution.within"),
+            [
+                ("policies", Some(2)),
+                ("targets", None),
+                ("resolution", None),
+                ("within", None)
+            ]
+        );
+    }
 }

@@ -92,10 +92,7 @@ fn finding_text(ui: &Ui, finding: &Finding) -> String {
         ui.lang,
         "quality-email-finding",
         &[
-            (
-                "metric",
-                &ui.label("quality-metric", finding.metric.code()),
-            ),
+            ("metric", &ui.label("quality-metric", finding.metric.code())),
             ("value", &percent(ui, finding.value_bp)),
             ("threshold", &percent(ui, finding.threshold_bp)),
             ("part", &finding.part.to_string()),
@@ -111,14 +108,23 @@ fn view_of(ui: &Ui, quality: Quality, may_evaluate: bool) -> QualityView {
             .map(|s| ui.seconds(&s))
             .unwrap_or_else(|| "—".to_owned())
     };
+    // Business time counts in hours: « 1 j 8 h » would read as a calendar day.
+    let business = |seconds: Option<i64>| {
+        seconds
+            .map(|s| {
+                let s = s.max(0);
+                crate::web::format::duration(ui.lang, 0, s / 3_600, (s % 3_600) / 60)
+            })
+            .unwrap_or_else(|| "—".to_owned())
+    };
     let mut times = vec![
         (
             ui.t("quality-first-response-median"),
-            time(figures.first_response_median_seconds),
+            business(figures.first_response_median_seconds),
         ),
         (
             ui.t("quality-first-response-p90"),
-            time(figures.first_response_p90_seconds),
+            business(figures.first_response_p90_seconds),
         ),
         (
             ui.t("quality-resolution-median"),
@@ -258,7 +264,10 @@ struct QualityPage {
 }
 
 /// `GET /console/quality`: a shop's own quality (the marketplace sees each shop's on its page).
-pub(super) async fn own_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+pub(super) async fn own_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
     let (principal, _) = staff(&ctx)?;
     let Some(merchant_id) = principal.merchant_id() else {
         return Err(WebError::Redirect("/console/merchants".into()));
@@ -330,7 +339,10 @@ fn thresholds_form(doc: &QualityDocument, lang: crate::i18n::Lang) -> Form {
     for t in &doc.thresholds {
         let m = t.metric.code();
         pairs.push((format!("q_{m}_on"), "1".into()));
-        pairs.push((format!("q_{m}_warning"), percent_input(lang, t.warning_percent)));
+        pairs.push((
+            format!("q_{m}_warning"),
+            percent_input(lang, t.warning_percent),
+        ));
         pairs.push((
             format!("q_{m}_restriction"),
             percent_input(lang, t.restriction_percent),
@@ -348,17 +360,21 @@ fn thresholds_form(doc: &QualityDocument, lang: crate::i18n::Lang) -> Form {
 }
 
 /// The thresholds the form describes (and the figure of each, for its refusals).
-fn thresholds_of(
-    form: &Form,
-    lang: crate::i18n::Lang,
-) -> (QualityDocument, Vec<Metric>, Errors) {
+fn thresholds_of(form: &Form, lang: crate::i18n::Lang) -> (QualityDocument, Vec<Metric>, Errors) {
     let mut errors = Errors::default();
     let number = |name: String, errors: &mut Errors| -> Option<f64> {
-        let text = form.text(&name).trim_end_matches('%').trim().replace(',', ".");
+        let text = form
+            .text(&name)
+            .trim_end_matches('%')
+            .trim()
+            .replace(',', ".");
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() => Some(value),
             _ => {
-                errors.add(&name, crate::web::i18n::message(lang, "quality-error-percent", None));
+                errors.add(
+                    &name,
+                    crate::web::i18n::message(lang, "quality-error-percent", None),
+                );
                 None
             }
         }
@@ -381,7 +397,10 @@ fn thresholds_of(
             text => match text.parse::<i64>() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    errors.add(&min_name, crate::web::i18n::message(lang, "error-number", None));
+                    errors.add(
+                        &min_name,
+                        crate::web::i18n::message(lang, "error-number", None),
+                    );
                     None
                 }
             },
@@ -515,7 +534,14 @@ pub(super) async fn save_settings(
             Err(error) => return Err(error.into()),
         }
     }
-    render_thresholds(&ctx, &principal, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    render_thresholds(
+        &ctx,
+        &principal,
+        form,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 #[cfg(test)]

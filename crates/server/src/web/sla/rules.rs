@@ -17,7 +17,9 @@ use crate::web::{Ctx, WebError, redirect};
 use amiable_domain::access::{Action, Principal, Resource, authorize};
 use amiable_domain::case::{Family, Party};
 use amiable_domain::sla::policy::Target;
-use amiable_domain::sla::rules::{Action as RuleAction, NotifyWho, RuleDocument, Trigger, listenable};
+use amiable_domain::sla::rules::{
+    Action as RuleAction, NotifyWho, RuleDocument, Trigger, listenable,
+};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -143,14 +145,24 @@ async fn render(
         .await?
         .into_iter()
         .filter(|u| u.disabled_at.is_none())
-        .map(|u| (u.id.clone(), format!("{} ({})", u.name, shop(u.merchant_id))))
+        .map(|u| {
+            (
+                u.id.clone(),
+                format!("{} ({})", u.name, shop(u.merchant_id)),
+            )
+        })
         .collect();
     let teams = state
         .store()
         .all_teams(principal.operator_id())
         .await?
         .into_iter()
-        .map(|t| (t.id.clone(), format!("{} ({})", t.name, shop(t.merchant_id))))
+        .map(|t| {
+            (
+                t.id.clone(),
+                format!("{} ({})", t.name, shop(t.merchant_id)),
+            )
+        })
         .collect();
     let count = rows(&form, "rule_");
     let rules = (0..count)
@@ -204,7 +216,7 @@ fn rule_view(
         },
         // A new rule is on unless the person unticked it.
         enabled: form.checked(&format!("{prefix}_enabled"))
-            || (is_new && form.get(&format!("{prefix}_id")).is_none()),
+            || (is_new && form.text(&format!("{prefix}_id")).is_empty()),
         is_new,
         id: field("id"),
         name: field("name"),
@@ -230,7 +242,8 @@ fn rules_form(rules: &[RuleDocument], lang: crate::i18n::Lang) -> Form {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let p = format!("rule_{i}");
-        let mut push = |name: &str, value: &str| pairs.push((format!("{p}_{name}"), value.to_owned()));
+        let mut push =
+            |name: &str, value: &str| pairs.push((format!("{p}_{name}"), value.to_owned()));
         push("id", &rule.id);
         push("name", &rule.name);
         if rule.enabled {
@@ -255,11 +268,18 @@ fn rules_form(rules: &[RuleDocument], lang: crate::i18n::Lang) -> Form {
                 push("for", silent_for);
             }
         }
-        push("waiting_on", rule.waiting_on.map(|w| w.code()).unwrap_or(""));
+        push(
+            "waiting_on",
+            rule.waiting_on.map(|w| w.code()).unwrap_or(""),
+        );
         for action in &rule.actions {
             match action {
-                RuleAction::Notify { who: NotifyWho::Merchant } => push("action", "notify_merchant"),
-                RuleAction::Notify { who: NotifyWho::Operator } => push("action", "notify_operator"),
+                RuleAction::Notify {
+                    who: NotifyWho::Merchant,
+                } => push("action", "notify_merchant"),
+                RuleAction::Notify {
+                    who: NotifyWho::Operator,
+                } => push("action", "notify_operator"),
                 RuleAction::Assign { user_id, team_id } => {
                     push("action", "assign");
                     push("assign_user", user_id.as_deref().unwrap_or(""));
@@ -387,11 +407,17 @@ mod tests {
                 },
             ],
         });
-        let (read, slots, errors) = rules_of(&rules_form(&rules, crate::i18n::Lang::Fr), crate::i18n::Lang::Fr);
+        let (read, slots, errors) = rules_of(
+            &rules_form(&rules, crate::i18n::Lang::Fr),
+            crate::i18n::Lang::Fr,
+        );
         assert!(!errors.any());
         assert_eq!(read, rules);
         assert_eq!(slots, vec![0, 1]);
-        assert_eq!(field_of("rules[1].actions", &slots).unwrap(), "rule_1_actions");
+        assert_eq!(
+            field_of("rules[1].actions", &slots).unwrap(),
+            "rule_1_actions"
+        );
         assert_eq!(field_of("rules[0].when.for", &slots).unwrap(), "rule_0_for");
         assert_eq!(field_of("rules", &slots), None);
     }

@@ -234,7 +234,9 @@ async fn render(
         merchant: merchant.map(|m| m.to_string()),
         may_edit: authorize(principal, Action::ManageSettings, &resource).is_ok(),
         back: match merchant {
-            Some(id) if principal.merchant_id().is_none() => Some(format!("/console/merchants/{id}")),
+            Some(id) if principal.merchant_id().is_none() => {
+                Some(format!("/console/merchants/{id}"))
+            }
             _ => None,
         },
         hours: hours_view(&ui, &form, &errors),
@@ -283,7 +285,10 @@ fn week_mut<'a>(week: &'a mut WeekDocument, day: &str) -> &'a mut Vec<String> {
 /// The form fields of a stored document.
 fn document_form(doc: &SlaDocument, lang: crate::i18n::Lang) -> Form {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    let hours = doc.hours.clone().unwrap_or_else(HoursDocument::french_office);
+    let hours = doc
+        .hours
+        .clone()
+        .unwrap_or_else(HoursDocument::french_office);
     pairs.push(("time_zone".into(), hours.time_zone.clone()));
     pairs.push((
         "holidays".into(),
@@ -358,7 +363,9 @@ pub fn conditions_pairs(
     }
     let amount = |minor: Option<i64>| {
         minor
-            .map(|m| format::money_input(lang, &amiable_domain::money::Money::new(m, Currency::EUR)))
+            .map(|m| {
+                format::money_input(lang, &amiable_domain::money::Money::new(m, Currency::EUR))
+            })
             .unwrap_or_default()
     };
     pairs.push((format!("{prefix}_min"), amount(conditions.min_amount_minor)));
@@ -432,10 +439,11 @@ fn hours_view(ui: &Ui, form: &Form, errors: &Errors) -> HoursView {
     }
 }
 
-/// The kinds, reasons and stages a condition may name, as (code, label).
-pub fn condition_options(
-    ui: &Ui,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// Options of a set of checkboxes: (value, label).
+pub type Options = Vec<(String, String)>;
+
+/// The kinds and stages a condition may name, as (code, label).
+pub fn condition_options(ui: &Ui) -> (Options, Options) {
     let kinds = CaseKind::ALL
         .iter()
         .map(|k| (k.code().to_owned(), ui.label("kind", k.code())))
@@ -625,7 +633,10 @@ fn document_of(
         for slot in 0..SHIFTS {
             let from_name = format!("week_{day}_{slot}_from");
             let to_name = format!("week_{day}_{slot}_to");
-            let (from, to) = (time_text(form.text(&from_name)), time_text(form.text(&to_name)));
+            let (from, to) = (
+                time_text(form.text(&from_name)),
+                time_text(form.text(&to_name)),
+            );
             match (from.is_empty(), to.is_empty()) {
                 (true, true) => continue,
                 (true, false) => errors.add(&from_name, message(lang, "calendar.hours_invalid")),
@@ -873,13 +884,22 @@ mod tests {
         assert!(hours.week.tuesday.is_empty());
         assert!(errors.has("week_tuesday_1_to"), "{errors:?}");
         assert_eq!(doc.policies.len(), 1, "the blank row is no policy");
-        assert_eq!(field_of("hours.week.monday[1]", &slots).unwrap(), "week_monday_2_from");
-        assert_eq!(field_of("hours.week.monday", &slots).unwrap(), "week_monday");
+        assert_eq!(
+            field_of("hours.week.monday[1]", &slots).unwrap(),
+            "week_monday_2_from"
+        );
+        assert_eq!(
+            field_of("hours.week.monday", &slots).unwrap(),
+            "week_monday"
+        );
         assert_eq!(
             field_of("policies[0].targets.first_response.warn_before", &slots).unwrap(),
             "policy_1_first_response_warn"
         );
-        assert_eq!(field_of("policies[0].name", &slots).unwrap(), "policy_1_name");
+        assert_eq!(
+            field_of("policies[0].name", &slots).unwrap(),
+            "policy_1_name"
+        );
         assert_eq!(field_of("hours", &slots), None);
     }
 }
