@@ -312,15 +312,14 @@ impl App {
         user_id: Option<&str>,
         team_id: Option<&str>,
     ) -> Result<Option<Assignee>, Error> {
-        let picked = match (user_id, team_id) {
-            (_, Some(team)) => self.store().team_pick(state.operator_id, team).await?,
-            (Some(user), None) => Some(user.to_owned()),
-            (None, None) => None,
-        };
-        let Some(user_id) = picked else {
+        // A team's turn is the helpdesk's own (it skips members who left the team).
+        if let Some(team) = team_id {
+            return self.next_in_team(state.operator_id, team).await;
+        }
+        let Some(user_id) = user_id else {
             return Ok(None);
         };
-        let user = self.store().user(&user_id).await?;
+        let user = self.store().user(user_id).await?;
         Ok(user
             .filter(|u| {
                 u.operator_id == state.operator_id
@@ -330,7 +329,7 @@ impl App {
             .map(|u| Assignee {
                 user_id: Some(u.id),
                 name: Some(u.name),
-                team_id: team_id.map(str::to_owned),
+                team_id: None,
             }))
     }
 
